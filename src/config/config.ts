@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** Thrown when configuration is wrong; its message is one line that says what to fix. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const Role = { api: 'api', worker: 'worker', all: 'all' } as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+const databaseUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a PostgreSQL URL such as postgres://user@127.0.0.1:5432/riposte');
+
+export const ConfigSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65_535).default(8080),
+    role: z.enum(['api', 'worker', 'all']).default('all'),
+    databaseUrl: databaseUrl.optional(),
+    /** Only for PostgreSQL: run in this schema (tests and side-by-side installs). */
+    databaseSchema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+      .optional(),
+    dataDir: z.string().min(1).default('./data'),
+    sqlitePath: z.string().min(1).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logPretty: z.coerce.boolean().default(false),
+    /** Master key for secrets at rest: 32 bytes as base64 or hex. Created in dataDir when absent. */
+    masterKey: z.string().min(1).optional(),
+    workerConcurrency: z.coerce.number().int().min(1).max(512).default(8),
+    queueLeaseMs: z.coerce.number().int().min(1_000).default(30_000),
+    queuePollMs: z.coerce.number().int().min(10).default(1_000),
+    shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
+    bodyLimitBytes: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .default(10 * 1024 * 1024),
+    demo: z.coerce.boolean().default(false),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variables and the config keys they set. */
+export const ENV_KEYS: Record<string, keyof Config> = {
+  RIPOSTE_HOST: 'host',
+  RIPOSTE_PORT: 'port',
+  RIPOSTE_ROLE: 'role',
+  DATABASE_URL: 'databaseUrl',
+  RIPOSTE_DATABASE_URL: 'databaseUrl',
+  RIPOSTE_DATABASE_SCHEMA: 'databaseSchema',
+  RIPOSTE_DATA_DIR: 'dataDir',
+  RIPOSTE_SQLITE_PATH: 'sqlitePath',
+  RIPOSTE_LOG_LEVEL: 'logLevel',
+  RIPOSTE_LOG_PRETTY: 'logPretty',
+  RIPOSTE_MASTER_KEY: 'masterKey',
+  RIPOSTE_WORKER_CONCURRENCY: 'workerConcurrency',
+  RIPOSTE_QUEUE_LEASE_MS: 'queueLeaseMs',
+  RIPOSTE_QUEUE_POLL_MS: 'queuePollMs',
+  RIPOSTE_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  RIPOSTE_BODY_LIMIT_BYTES: 'bodyLimitBytes',
+  RIPOSTE_DEMO: 'demo',
+};
+
+/** Variables that are ours but are not config keys (read elsewhere, or by this loader). */
+const OTHER_RIPOSTE_VARS = new Set(['RIPOSTE_CONFIG', 'RIPOSTE_ADMIN_PASSWORD', 'RIPOSTE_TEST_PG_URL']);
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`config file ${path} cannot be read (${code}): check the --config path`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(
+      `config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold an object of settings`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+const booleanish = (value: string): unknown =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/**
+ * Loads configuration: defaults, then the config file, then environment variables, then explicit overrides
+ * (CLI flags). Anything unknown or malformed stops with one line naming the setting and what to do.
+ */
+export function loadConfig(
+  options: {
+    env?: NodeJS.ProcessEnv;
+    file?: string;
+    overrides?: Partial<ConfigInput>;
+  } = {},
+): Config {
+  const env = options.env ?? process.env;
+  const filePath = options.file ?? env.RIPOSTE_CONFIG;
+  const merged: Record<string, unknown> = {};
+  const origin = new Map<string, string>();
+
+  if (filePath) {
+    const fromFile = readConfigFile(resolve(filePath));
+    for (const [key, value] of Object.entries(fromFile)) {
+      merged[key] = value;
+      origin.set(key, `${key} in ${filePath}`);
+    }
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || value === '') continue;
+    const key = ENV_KEYS[name];
+    if (key) {
+      merged[key] = key === 'logPretty' || key === 'demo' ? booleanish(value) : value;
+      origin.set(key, name);
+    } else if (name.startsWith('RIPOSTE_') && !OTHER_RIPOSTE_VARS.has(name)) {
+      throw new ConfigError(
+        `unknown setting ${name}: known variables are ${[...Object.keys(ENV_KEYS), ...OTHER_RIPOSTE_VARS].join(', ')}`,
+      );
+    }
+  }
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value === undefined) continue;
+    merged[key] = value;
+    origin.set(key, `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  }
+
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    if (!issue) throw new ConfigError('invalid configuration');
+    if (issue.code === 'unrecognized_keys') {
+      const known = Object.keys(ConfigSchema.shape).join(', ');
+      throw new ConfigError(
+        `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')}${filePath ? ` in ${filePath}` : ''}: known settings are ${known}`,
+      );
+    }
+    const key = String(issue.path[0] ?? '');
+    throw new ConfigError(`${origin.get(key) ?? key} ${issue.message.replace(/^Invalid input: /, '')}`);
+  }
+  return result.data;
+}
+
+/** Where the embedded store lives for this configuration. */
+export const sqlitePathOf = (config: Config): string =>
+  resolve(config.sqlitePath ?? `${config.dataDir}/riposte.db`);
+
+/** Passwords in a database URL never reach a log line. */
+export function describeDatabase(config: Config): string {
+  if (!config.databaseUrl) return `sqlite:${sqlitePathOf(config)}`;
+  const url = new URL(config.databaseUrl);
+  if (url.password) url.password = '***';
+  return url.toString();
+}

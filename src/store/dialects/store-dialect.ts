@@ -1,0 +1,29 @@
+import type { Dialect } from 'kysely';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/**
+ * What differs between the embedded store and PostgreSQL, behind one interface: callers test capability
+ * flags, never the dialect's name.
+ */
+export interface StoreDialect {
+  readonly name: DialectName;
+  /** `FOR UPDATE SKIP LOCKED` exists; without it, writers are serialised by `BEGIN IMMEDIATE` instead. */
+  readonly supportsRowLocks: boolean;
+  /** Column type for raw bytes. */
+  readonly binaryType: 'blob' | 'bytea';
+  /** Column type for JSON documents (stored as text on both so reads are identical). */
+  readonly jsonType: 'text';
+  createKyselyDialect(): Dialect;
+  /** Cross-process wake-ups; SQLite has none and is polled. */
+  createNotifier(): Notifier;
+  close(): Promise<void>;
+}
+
+/** Wakes waiting workers when work is added. Delivery is best effort: workers poll as well. */
+export interface Notifier {
+  notify(channel: string): Promise<void>;
+  /** Returns a function that stops listening. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

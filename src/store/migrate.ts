@@ -1,0 +1,61 @@
+import { Migrator, type Kysely, type MigrationResult } from 'kysely';
+import type { StoreDialect } from './dialects/store-dialect.js';
+import { MIGRATIONS } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export interface MigrateOutcome {
+  applied: string[];
+  pending: string[];
+}
+
+function createMigrator(db: Kysely<Database>, dialect: StoreDialect, schema?: string): Migrator {
+  const ctx = { dialect };
+  return new Migrator({
+    db,
+    provider: {
+      async getMigrations() {
+        return Object.fromEntries(
+          Object.entries(MIGRATIONS).map(([name, m]) => [
+            name,
+            { up: (trxDb: Kysely<unknown>) => m.up(trxDb, ctx) },
+          ]),
+        );
+      },
+    },
+    migrationTableName: 'riposte_migrations',
+    migrationLockTableName: 'riposte_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+}
+
+/** Brings the schema up to date; on PostgreSQL several processes may call this at once (Kysely locks). */
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  schema?: string,
+): Promise<MigrateOutcome> {
+  const { error, results } = await createMigrator(db, dialect, schema).migrateToLatest();
+  const applied = (results ?? [])
+    .filter((r: MigrationResult) => r.status === 'Success')
+    .map((r) => r.migrationName);
+  if (error) {
+    const failed = (results ?? []).find((r) => r.status === 'Error');
+    throw new Error(
+      `migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return { applied, pending: [] };
+}
+
+/** Lists migrations not yet applied, without applying them. */
+export async function pendingMigrations(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  schema?: string,
+): Promise<string[]> {
+  const all = await createMigrator(db, dialect, schema).getMigrations();
+  return all.filter((m) => !m.executedAt).map((m) => m.name);
+}

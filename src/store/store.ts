@@ -1,0 +1,121 @@
+import { Kysely, sql } from 'kysely';
+import { createPostgresDialect, ensurePostgresSchema } from './dialects/postgres.js';
+import { createSqliteDialect } from './dialects/sqlite.js';
+import type { Notifier, StoreDialect } from './dialects/store-dialect.js';
+import { migrateToLatest, type MigrateOutcome } from './migrate.js';
+import type { Database } from './schema.js';
+
+export interface StoreOptions {
+  /** PostgreSQL when set; the embedded SQLite file otherwise. */
+  databaseUrl?: string;
+  databaseSchema?: string;
+  sqlitePath: string;
+  poolSize?: number;
+}
+
+/** The open store: the typed query builder, what its dialect can do, and cross-process wake-ups. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  readonly notifier: Notifier;
+  readonly schema: string | undefined;
+  migrate(): Promise<MigrateOutcome>;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The store could not be opened; the message is one line that says what to check. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+function explainConnectError(err: unknown, url: string): StoreUnavailableError {
+  const e = err as NodeJS.ErrnoException & { code?: string };
+  const where = redactUrl(url);
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'nothing listens there: is PostgreSQL running?',
+    ENOTFOUND: 'the host name does not resolve',
+    ETIMEDOUT: 'the connection timed out',
+    '3D000': 'that database does not exist: create it or fix the name',
+    '28P01': 'the password was refused',
+    '28000': 'the role is not allowed to connect',
+  };
+  const reason = (e.code && reasons[e.code]) ?? e.message;
+  return new StoreUnavailableError(`cannot reach PostgreSQL at ${where}: ${reason}`, { cause: err });
+}
+
+/** Opens the store named by the options and checks that it answers. Does not migrate. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let dialect: StoreDialect;
+  if (options.databaseUrl) {
+    const url = options.databaseUrl;
+    if (options.databaseSchema) {
+      try {
+        await ensurePostgresSchema(url, options.databaseSchema);
+      } catch (err) {
+        throw explainConnectError(err, url);
+      }
+    }
+    dialect = createPostgresDialect({ url, schema: options.databaseSchema, poolSize: options.poolSize });
+  } else {
+    try {
+      dialect = createSqliteDialect(options.sqlitePath);
+    } catch (err) {
+      throw new StoreUnavailableError(
+        `cannot open the SQLite file ${options.sqlitePath}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+  const db = new Kysely<Database>({ dialect: dialect.createKyselyDialect() });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    await dialect.close();
+    throw options.databaseUrl
+      ? explainConnectError(err, options.databaseUrl)
+      : new StoreUnavailableError(
+          `cannot use the SQLite file ${options.sqlitePath}: ${(err as Error).message}`,
+          { cause: err },
+        );
+  }
+  const notifier = dialect.createNotifier();
+  let closed = false;
+  return {
+    db,
+    dialect,
+    notifier,
+    schema: options.databaseSchema,
+    migrate: () => migrateToLatest(db, dialect, options.databaseSchema),
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await notifier.close();
+      // Kysely's destroy closes the pool (PostgreSQL) or the file (SQLite).
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// A separate worker process for queue tests: claims and completes jobs until none is left, printing each id.
+import { randomUUID } from 'node:crypto';
+import { claimJobs, completeJob } from '../../src/store/queue/queue.repository.js';
+import { openStore } from '../../src/store/store.js';
+
+const [queue, optionsJson] = process.argv.slice(2);
+const store = await openStore(JSON.parse(optionsJson ?? '{}'));
+const deps = { dialect: store.dialect, newId: randomUUID };
+let idle = 0;
+while (idle < 3) {
+  const jobs = await claimJobs(store.db, deps, {
+    queue: queue ?? 'q',
+    owner: String(process.pid),
+    leaseMs: 60_000,
+    limit: 5,
+    now: Date.now(),
+    newToken: randomUUID,
+  });
+  if (jobs.length === 0) {
+    idle += 1;
+    await new Promise((r) => setTimeout(r, 20));
+    continue;
+  }
+  idle = 0;
+  for (const job of jobs) {
+    if (await completeJob(store.db, job)) process.stdout.write(`${job.id}\n`);
+  }
+}
+await store.close();

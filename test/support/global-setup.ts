@@ -1,0 +1,37 @@
+import pg from 'pg';
+import { TEST_PG_URL } from './stores.js';
+
+/**
+ * The suite needs this machine's PostgreSQL. Say so plainly, once, instead of failing every store test, and
+ * sweep schemas left behind by runs that were killed before their cleanup.
+ */
+export default async function setup(): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(
+      `the store tests need PostgreSQL at ${TEST_PG_URL} (${(err as Error).message}); start it or set RIPOSTE_TEST_PG_URL`,
+    );
+  }
+  try {
+    const { rows } = await client.query<{ nspname: string }>(
+      `select nspname from pg_namespace where nspname ~ '^t_[0-9]+_[0-9a-f]{8}$'`,
+    );
+    for (const { nspname } of rows) {
+      const pid = Number(nspname.split('_')[1]);
+      if (!isAlive(pid)) await client.query(`drop schema if exists "${nspname}" cascade`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,56 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dropPostgresSchema } from '../../src/store/dialects/postgres.js';
+import { openStore, type Store } from '../../src/store/store.js';
+
+/** Every store test runs on each of these. */
+export const DIALECTS = ['sqlite', 'postgres'] as const;
+export type TestDialect = (typeof DIALECTS)[number];
+
+/** The PostgreSQL the suite uses: this machine's, database `test`, unless told otherwise. */
+export const TEST_PG_URL = process.env.RIPOSTE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestStoreHandle {
+  store: Store;
+  /** Options that open the same store again (another connection, another process). */
+  options: { databaseUrl?: string; databaseSchema?: string; sqlitePath: string };
+  /** Closes the store and removes its schema or file. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Opens a fresh, migrated store that no other test run can see: a temporary SQLite file, or a PostgreSQL
+ * schema named after this process and a random suffix, dropped on cleanup.
+ */
+export async function openTestStore(dialect: TestDialect): Promise<TestStoreHandle> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-test-'));
+    const options = { sqlitePath: join(dir, 'riposte.db') };
+    const store = await openStore(options);
+    await store.migrate();
+    return {
+      store,
+      options,
+      async cleanup() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const options = { databaseUrl: TEST_PG_URL, databaseSchema: schema, sqlitePath: '' };
+  const store = await openStore(options);
+  await store.migrate();
+  return {
+    store,
+    options,
+    async cleanup() {
+      await store.close();
+      await dropPostgresSchema(TEST_PG_URL, schema);
+    },
+  };
+}
+
+export const newTestId = (): string => randomUUID();
