@@ -1,4 +1,6 @@
 import * as queue from './0001_queue.js';
+import * as audit from './0002_audit.js';
+import * as cases from './0003_cases.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -7,4 +9,6 @@ import type { RiposteMigration } from './migration.js';
  */
 export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0001_queue': queue,
+  '0002_audit': audit,
+  '0003_cases': cases,
 };

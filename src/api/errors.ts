@@ -1,0 +1,80 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ErrorCatalogue, RiposteError, type ErrorCode, type ProblemDetail } from '../domain/shared/errors.js';
+
+/** The JSON problem body every 4xx and 5xx carries. Clients match on `code`. */
+export interface ProblemBody {
+  code: ErrorCode;
+  message: string;
+  details: ProblemDetail[];
+  requestId?: string;
+}
+
+/** Fastify's own errors (body parsing, limits, content types) mapped onto the catalogue. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'RIPOSTE_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'RIPOSTE_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'RIPOSTE_VALIDATION',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'RIPOSTE_VALIDATION',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'RIPOSTE_VALIDATION',
+  FST_ERR_VALIDATION: 'RIPOSTE_VALIDATION',
+  FST_ERR_RATE_LIMITED: 'RIPOSTE_RATE_LIMITED',
+};
+
+export function toProblem(error: unknown): { status: number; body: ProblemBody } {
+  if (error instanceof RiposteError) {
+    return {
+      status: error.status,
+      body: { code: error.code, message: error.message, details: error.details },
+    };
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'request';
+    const details = error.validation.map((v) => ({
+      path: `${where}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`,
+      message: v.message ?? 'invalid',
+    }));
+    const first = details[0];
+    return {
+      status: 400,
+      body: {
+        code: 'RIPOSTE_VALIDATION',
+        message: first ? `${first.path}: ${first.message}` : `invalid ${where}`,
+        details,
+      },
+    };
+  }
+  const fe = error as Partial<FastifyError>;
+  if (fe.code && FASTIFY_CODES[fe.code]) {
+    const code = FASTIFY_CODES[fe.code] as ErrorCode;
+    return { status: ErrorCatalogue[code].status, body: { code, message: fe.message ?? code, details: [] } };
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code: ErrorCode =
+      fe.statusCode === 404
+        ? 'RIPOSTE_NOT_FOUND'
+        : fe.statusCode === 413
+          ? 'RIPOSTE_PAYLOAD_TOO_LARGE'
+          : 'RIPOSTE_VALIDATION';
+    return { status: fe.statusCode, body: { code, message: fe.message ?? 'bad request', details: [] } };
+  }
+  // Never a stack trace or an internal message to a client: the log has them, under the request id.
+  return {
+    status: 500,
+    body: {
+      code: 'RIPOSTE_INTERNAL',
+      message: 'internal error; the server log has the details',
+      details: [],
+    },
+  };
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, error: unknown): FastifyReply {
+  const { status, body } = toProblem(error);
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: body.code, status }, body.message);
+  return reply
+    .status(status)
+    .type('application/problem+json; charset=utf-8')
+    .send({ ...body, requestId: request.id });
+}

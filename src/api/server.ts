@@ -1,0 +1,81 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { RiposteError } from '../domain/shared/errors.js';
+import { registerAuthorization, type Authenticator, type RefusalRecorder } from './auth/authorize.js';
+import { sendProblem } from './errors.js';
+import { healthRoutes } from './health/health.routes.js';
+import type { ApiContext, ApiInstance, RoutePlugin } from './route-plugin.js';
+import { API_ROUTES } from './routes.js';
+
+export interface ServerOptions {
+  authenticate: Authenticator;
+  onRefused?: RefusalRecorder;
+  /** Capability routes under /api/v1; the built-in list when omitted. */
+  routes?: ReadonlyArray<{ name: string; plugin: RoutePlugin }>;
+}
+
+/** Builds the HTTP API (not listening yet): schemas, errors, authorisation, OpenAPI and every capability. */
+export async function buildServer(ctx: ApiContext, options: ServerOptions): Promise<ApiInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    genReqId: () => ctx.newId(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      request,
+      new RiposteError('RIPOSTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  );
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('cross-origin-opener-policy', 'same-origin');
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Riposte API',
+        version: '1',
+        description: 'Incident response orchestration: alerts, cases, playbooks, governance.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  // The docs routes are public; everything else declares its permission.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), access: 'public' };
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+
+  registerAuthorization(app, options.authenticate, options.onRefused);
+  await app.register(async (scope) => healthRoutes(scope as ApiInstance, ctx));
+  for (const { plugin } of options.routes ?? API_ROUTES) {
+    await app.register(async (scope) => plugin(scope as ApiInstance, ctx), { prefix: '/api/v1' });
+  }
+  return app;
+}

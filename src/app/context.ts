@@ -1,0 +1,17 @@
+import type { Config } from '../config/config.js';
+import type { Clock } from '../domain/shared/clock.js';
+import type { IdGenerator } from '../domain/shared/ids.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * What every application service, route plugin and worker receives: passed as an argument, built once in
+ * the composition root (`src/main.ts`). No container, no module-level singletons.
+ */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  newId: IdGenerator;
+  log: Logger;
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { describeDatabase } from '../../config/config.js';
+import { configFromCommand, withAppContext } from '../cli-context.js';
+
+export function registerMigrateCommand(program: Command): void {
+  program
+    .command('migrate')
+    .description('bring the database schema up to date (serve also does this on start)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ riposte migrate\n  $ DATABASE_URL=postgres://riposte@127.0.0.1/riposte riposte migrate',
+    )
+    .action(async (_opts: unknown, command: Command) => {
+      const where = describeDatabase(configFromCommand(command));
+      await withAppContext(command, async (ctx) => {
+        const { applied } = await ctx.store.migrate();
+        process.stdout.write(
+          applied.length
+            ? `applied ${applied.length} migration(s) to ${where}: ${applied.join(', ')}\n`
+            : `${where} is up to date\n`,
+        );
+      });
+    });
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { startRiposte } from '../../main.js';
+import { configFromCommand } from '../cli-context.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the API, ingest listeners and workers (one process, or one role of many)')
+    .addOption(new Option('--role <role>', 'what this process does').choices(['api', 'worker', 'all']))
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8080)')
+    .option('--demo', 'load demo data on first start')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ riposte serve                                   # everything in one process, embedded SQLite in ./data
+  $ riposte serve --port 9000 --demo                # with demo alerts, cases and playbooks
+  $ DATABASE_URL=postgres://riposte@db/riposte riposte serve --role api
+  $ DATABASE_URL=postgres://riposte@db/riposte riposte serve --role worker`,
+    )
+    .action(
+      async (
+        opts: { role?: 'api' | 'worker' | 'all'; host?: string; port?: string; demo?: boolean },
+        command: Command,
+      ) => {
+        const config = configFromCommand(command, {
+          role: opts.role,
+          host: opts.host,
+          port: opts.port,
+          demo: opts.demo,
+          logLevel: undefined,
+        });
+        const runtime = await startRiposte(config);
+        if (runtime.url)
+          process.stdout.write(`Riposte is listening on ${runtime.url} (API docs: ${runtime.url}/docs)\n`);
+        await new Promise<void>((resolve) => {
+          const shutdown = (signal: string) => {
+            runtime.ctx.log.info({ signal }, 'shutdown requested');
+            void runtime.stop().then(resolve, (err: unknown) => {
+              runtime.ctx.log.error({ err }, 'shutdown failed');
+              resolve();
+            });
+          };
+          process.once('SIGTERM', () => shutdown('SIGTERM'));
+          process.once('SIGINT', () => shutdown('SIGINT'));
+        });
+      },
+    );
+}

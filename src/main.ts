@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createAuthenticator } from './api/auth/authenticate.js';
+import type { ApiInstance } from './api/route-plugin.js';
+import { buildServer } from './api/server.js';
+import type { AppContext } from './app/context.js';
+import { ConfigError, sqlitePathOf, type Config } from './config/config.js';
+import { systemClock } from './domain/shared/clock.js';
+import { createUuidV7Generator } from './domain/shared/ids.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { openStore } from './store/store.js';
+import type { QueueBinding } from './worker/job-handlers.js';
+import { createQueueWorker, type QueueWorker } from './worker/queue-worker.js';
+
+/** A running Riposte: its context, the HTTP server (api role) and workers (worker role). */
+export interface Runtime {
+  ctx: AppContext;
+  app: ApiInstance | undefined;
+  workers: QueueWorker[];
+  /** The address the API listens on, e.g. http://127.0.0.1:8080. */
+  url: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** Queues this process works on, and the handlers for each job kind. */
+export function createQueueBindings(_ctx: AppContext): QueueBinding[] {
+  return [];
+}
+
+/** Builds the application context: the one place real time, real randomness and the store are created. */
+export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    databaseSchema: config.databaseSchema,
+    sqlitePath: sqlitePathOf(config),
+  });
+  const newId = createUuidV7Generator(
+    () => systemClock.now(),
+    (n) => randomBytes(n),
+  );
+  return { config, store, clock: systemClock, newId, log };
+}
+
+async function listen(app: ApiInstance, config: Config): Promise<string> {
+  try {
+    return await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new ConfigError(
+        `port ${config.port} on ${config.host} is already in use: stop the other process or set RIPOSTE_PORT`,
+      );
+    }
+    if (code === 'EACCES')
+      throw new ConfigError(
+        `not allowed to listen on ${config.host}:${config.port}: choose a port above 1023`,
+      );
+    if (code === 'EADDRNOTAVAIL')
+      throw new ConfigError(`${config.host} is not an address of this machine: fix RIPOSTE_HOST`);
+    throw err;
+  }
+}
+
+/**
+ * Starts Riposte in the configured role: migrates the store, then serves the API and/or runs workers.
+ * `stop()` drains: the API stops taking requests, workers stop claiming and hand back what they hold.
+ */
+export async function startRiposte(config: Config, options: { log?: Logger } = {}): Promise<Runtime> {
+  const log = options.log ?? createLogger({ level: config.logLevel, pretty: config.logPretty });
+  const ctx = await createAppContext(config, log);
+  const lifecycle = { draining: false };
+  let app: ApiInstance | undefined;
+  const workers: QueueWorker[] = [];
+  try {
+    await ctx.store.migrate();
+    if (config.role === 'api' || config.role === 'all') {
+      app = await buildServer({ ...ctx, lifecycle }, { authenticate: createAuthenticator(ctx) });
+    }
+    let url: string | undefined;
+    if (app) url = await listen(app, config);
+    if (config.role === 'worker' || config.role === 'all') {
+      const owner = `${hostname()}:${process.pid}`;
+      for (const binding of createQueueBindings(ctx)) {
+        const worker = createQueueWorker(ctx, {
+          binding,
+          owner,
+          concurrency: config.workerConcurrency,
+          leaseMs: config.queueLeaseMs,
+          pollMs: config.queuePollMs,
+        });
+        await worker.start();
+        workers.push(worker);
+      }
+    }
+    log.info(
+      { role: config.role, url, store: ctx.store.dialect.name, queues: workers.length },
+      'riposte started',
+    );
+    let stopping: Promise<void> | undefined;
+    return {
+      ctx,
+      app,
+      workers,
+      url,
+      stop() {
+        stopping ??= (async () => {
+          lifecycle.draining = true;
+          log.info('riposte stopping: draining requests and handing back leases');
+          await Promise.all(workers.map((w) => w.stop(config.shutdownGraceMs)));
+          await app?.close();
+          await ctx.store.close();
+          log.info('riposte stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.stop(0)));
+    await app?.close().catch(() => undefined);
+    await ctx.store.close();
+    throw err;
+  }
+}

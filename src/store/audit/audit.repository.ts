@@ -1,0 +1,93 @@
+import type { Kysely, Transaction } from 'kysely';
+import { hashAuditEntry, type AuditEntry, type AuditEntryInput } from '../../governance/audit/audit-chain.js';
+import type { StoreDialect } from '../dialects/store-dialect.js';
+import type { Database } from '../schema.js';
+import type { AuditLogRow } from './audit.table.js';
+
+export interface AuditDeps {
+  dialect: Pick<StoreDialect, 'supportsRowLocks'>;
+}
+
+export const auditRowToEntry = (row: AuditLogRow): AuditEntry => ({
+  seq: row.seq,
+  at: row.at,
+  actor: { type: row.actor_type as AuditEntry['actor']['type'], id: row.actor_id, name: row.actor_name },
+  action: row.action,
+  target: { type: row.target_type, id: row.target_id },
+  outcome: row.outcome as AuditEntry['outcome'],
+  details: JSON.parse(row.details) as Record<string, unknown>,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+/**
+ * Appends an entry to the hash chain inside the caller's transaction, so the change and its record commit
+ * or roll back together. The chain's head row is locked (PostgreSQL) or the write lock is already held
+ * (SQLite), which keeps appends from concurrent writers in one order.
+ */
+export async function appendAudit(
+  trx: Transaction<Database>,
+  deps: AuditDeps,
+  input: AuditEntryInput,
+  now: number,
+): Promise<AuditEntry> {
+  let headQuery = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
+  if (deps.dialect.supportsRowLocks) headQuery = headQuery.forUpdate();
+  const head = await headQuery.executeTakeFirstOrThrow();
+  const unhashed = {
+    seq: head.seq + 1,
+    at: now,
+    actor: input.actor,
+    action: input.action,
+    target: input.target,
+    outcome: input.outcome ?? 'success',
+    details: input.details ?? {},
+    prevHash: head.hash,
+  };
+  const entry: AuditEntry = { ...unhashed, hash: hashAuditEntry(unhashed) };
+  await trx
+    .insertInto('audit_log')
+    .values({
+      seq: entry.seq,
+      at: entry.at,
+      actor_type: entry.actor.type,
+      actor_id: entry.actor.id,
+      actor_name: entry.actor.name,
+      action: entry.action,
+      target_type: entry.target.type,
+      target_id: entry.target.id,
+      outcome: entry.outcome,
+      details: JSON.stringify(entry.details),
+      prev_hash: entry.prevHash,
+      hash: entry.hash,
+    })
+    .execute();
+  await trx.updateTable('audit_head').set({ seq: entry.seq, hash: entry.hash }).where('id', '=', 1).execute();
+  return entry;
+}
+
+/** Appends in a transaction of its own, for events with no other state change (a refused login). */
+export async function recordAudit(
+  db: Kysely<Database>,
+  deps: AuditDeps,
+  input: AuditEntryInput,
+  now: number,
+): Promise<AuditEntry> {
+  return db.transaction().execute((trx) => appendAudit(trx, deps, input, now));
+}
+
+/** Reads entries in chain order from `afterSeq`, a page at a time. */
+export async function readAuditEntries(
+  db: Kysely<Database> | Transaction<Database>,
+  afterSeq: number,
+  limit: number,
+): Promise<AuditEntry[]> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map(auditRowToEntry);
+}

@@ -1,0 +1,173 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Case, CaseEvent, CaseStatus } from '../../domain/cases/case.js';
+import type { Actor } from '../../domain/shared/actor.js';
+import type { Severity } from '../../domain/shared/severity.js';
+import { nextCounterValue } from '../counters.repository.js';
+import type { Database } from '../schema.js';
+import type { CaseEventRow, CaseRow } from './case.table.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface CaseRepoDeps {
+  newId: () => string;
+}
+
+export const caseRowToCase = (row: CaseRow): Case => ({
+  id: row.id,
+  number: Number(row.number),
+  title: row.title,
+  description: row.description,
+  severity: row.severity as Severity,
+  priority: row.priority,
+  status: row.status as CaseStatus,
+  resolution: row.resolution,
+  assignee: row.assignee,
+  tags: JSON.parse(row.tags) as string[],
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  closedAt: row.closed_at,
+  mergedInto: row.merged_into,
+});
+
+export const caseEventRowToEvent = (row: CaseEventRow): CaseEvent => ({
+  id: row.id,
+  caseId: row.case_id,
+  at: row.at,
+  type: row.type,
+  actor: { type: row.actor_type as Actor['type'], id: row.actor_id, name: row.actor_name },
+  data: JSON.parse(row.data) as Record<string, unknown>,
+});
+
+export interface NewCase {
+  title: string;
+  description?: string;
+  severity: Severity;
+  priority?: number;
+  assignee?: string | null;
+  tags?: string[];
+  actor: Actor;
+  /** Extra data for the `case_created` timeline event (the alert that opened it, the correlation reason). */
+  origin?: Record<string, unknown>;
+}
+
+/** Opens a case in status `new` with the next case number, and puts `case_created` on its timeline. */
+export async function createCase(
+  trx: Transaction<Database>,
+  deps: CaseRepoDeps,
+  input: NewCase,
+  now: number,
+): Promise<Case> {
+  const number = await nextCounterValue(trx, 'case_number');
+  const row: CaseRow = {
+    id: deps.newId(),
+    number,
+    title: input.title,
+    description: input.description ?? '',
+    severity: input.severity,
+    priority: input.priority ?? defaultPriority(input.severity),
+    status: 'new',
+    resolution: null,
+    assignee: input.assignee ?? null,
+    tags: JSON.stringify(input.tags ?? []),
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
+    merged_into: null,
+  };
+  await trx.insertInto('cases').values(row).execute();
+  await appendCaseEvent(
+    trx,
+    deps,
+    {
+      caseId: row.id,
+      type: 'case_created',
+      actor: input.actor,
+      data: { number, severity: input.severity, ...input.origin },
+    },
+    now,
+  );
+  return caseRowToCase(row);
+}
+
+/** P1 for critical down to P5 for info. */
+const defaultPriority = (severity: Severity): number =>
+  ({ critical: 1, high: 2, medium: 3, low: 4, info: 5 })[severity];
+
+export interface NewCaseEvent {
+  caseId: string;
+  type: string;
+  actor: Actor;
+  data?: Record<string, unknown>;
+}
+
+/** Adds an event to a case's timeline and touches the case's `updated_at`. */
+export async function appendCaseEvent(
+  db: Db,
+  deps: CaseRepoDeps,
+  input: NewCaseEvent,
+  now: number,
+): Promise<CaseEvent> {
+  const event: CaseEvent = {
+    id: deps.newId(),
+    caseId: input.caseId,
+    at: now,
+    type: input.type,
+    actor: input.actor,
+    data: input.data ?? {},
+  };
+  await db
+    .insertInto('case_events')
+    .values({
+      id: event.id,
+      case_id: event.caseId,
+      at: event.at,
+      type: event.type,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id,
+      actor_name: event.actor.name,
+      data: JSON.stringify(event.data),
+    })
+    .execute();
+  await db.updateTable('cases').set({ updated_at: now }).where('id', '=', input.caseId).execute();
+  return event;
+}
+
+/** Attaches observables to a case; ones already attached are left as they are. */
+export async function addCaseObservables(
+  db: Db,
+  caseId: string,
+  observableIds: readonly string[],
+  origin: string,
+  now: number,
+): Promise<void> {
+  if (observableIds.length === 0) return;
+  await db
+    .insertInto('case_observables')
+    .values(
+      [...new Set(observableIds)].map((observable_id) => ({
+        case_id: caseId,
+        observable_id,
+        origin,
+        added_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['case_id', 'observable_id']).doNothing())
+    .execute();
+}
+
+export async function findCaseById(db: Db, id: string): Promise<Case | undefined> {
+  const row = await db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? caseRowToCase(row) : undefined;
+}
+
+/** A case's timeline in order, a page at a time (events after `afterId`). */
+export async function listCaseEvents(
+  db: Db,
+  caseId: string,
+  options: { afterId?: string; limit: number },
+): Promise<CaseEvent[]> {
+  let q = db.selectFrom('case_events').selectAll().where('case_id', '=', caseId);
+  if (options.afterId) q = q.where('id', '>', options.afterId);
+  const rows = await q.orderBy('id').limit(options.limit).execute();
+  return rows.map(caseEventRowToEvent);
+}
