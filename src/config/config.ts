@@ -50,6 +50,19 @@ export const ConfigSchema = z
       .min(1_024)
       .default(10 * 1024 * 1024),
     demo: z.coerce.boolean().default(false),
+    /** The URL people reach Riposte at, for links in chat and e-mail (approval links, case links). */
+    publicUrl: z.string().url().optional(),
+    /** Syslog listeners; off unless a port is set. */
+    syslogUdpPort: z.coerce.number().int().min(0).max(65_535).optional(),
+    syslogTcpPort: z.coerce.number().int().min(0).max(65_535).optional(),
+    syslogTlsPort: z.coerce.number().int().min(0).max(65_535).optional(),
+    syslogTlsCert: z.string().optional(),
+    syslogTlsKey: z.string().optional(),
+    /** OpenID Connect sign-in; off unless an issuer is set. */
+    oidcIssuer: z.string().url().optional(),
+    oidcClientId: z.string().optional(),
+    oidcClientSecret: z.string().optional(),
+    oidcRedirectUrl: z.string().url().optional(),
   })
   .strict();
 
@@ -75,6 +88,16 @@ export const ENV_KEYS: Record<string, keyof Config> = {
   RIPOSTE_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   RIPOSTE_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   RIPOSTE_DEMO: 'demo',
+  RIPOSTE_PUBLIC_URL: 'publicUrl',
+  RIPOSTE_SYSLOG_UDP_PORT: 'syslogUdpPort',
+  RIPOSTE_SYSLOG_TCP_PORT: 'syslogTcpPort',
+  RIPOSTE_SYSLOG_TLS_PORT: 'syslogTlsPort',
+  RIPOSTE_SYSLOG_TLS_CERT: 'syslogTlsCert',
+  RIPOSTE_SYSLOG_TLS_KEY: 'syslogTlsKey',
+  RIPOSTE_OIDC_ISSUER: 'oidcIssuer',
+  RIPOSTE_OIDC_CLIENT_ID: 'oidcClientId',
+  RIPOSTE_OIDC_CLIENT_SECRET: 'oidcClientSecret',
+  RIPOSTE_OIDC_REDIRECT_URL: 'oidcRedirectUrl',
 };
 
 /** Variables that are ours but are not config keys (read elsewhere, or by this loader). */
