@@ -31,14 +31,18 @@ export function configFromCommand(command: Command, overrides: Partial<ConfigInp
  * Runs a command body with an open, migrated store, and closes it afterwards. CLI commands log at `warn`
  * unless told otherwise, so their own output stays readable.
  */
-export async function withAppContext<T>(command: Command, body: (ctx: AppContext) => Promise<T>): Promise<T> {
+export async function withAppContext<T>(
+  command: Command,
+  body: (ctx: AppContext) => Promise<T>,
+  options: { migrate?: boolean } = {},
+): Promise<T> {
   const config = configFromCommand(command);
   const ctx = await createAppContext(
     config,
     createLogger({ level: config.logLevel, destination: process.stderr }),
   );
   try {
-    await ctx.store.migrate();
+    if (options.migrate ?? true) await ctx.store.migrate();
     return await body(ctx);
   } finally {
     await ctx.store.close();

@@ -28,7 +28,7 @@ export interface QueueWorker {
 
 /** Retry delay for a handler that threw: exponential from one second, capped at five minutes, with jitter. */
 export const backoffMs = (attempt: number, jitter: number): number =>
-  Math.min(300_000, 1_000 * 2 ** Math.max(0, attempt - 1)) * (0.8 + 0.4 * jitter);
+  Math.round(Math.min(300_000, 1_000 * 2 ** Math.max(0, attempt - 1)) * (0.8 + 0.4 * jitter));
 
 /**
  * Claims jobs of one queue with a lease and runs their handlers. Wakes on the store's notifier and polls as a
@@ -42,13 +42,26 @@ export function createQueueWorker(ctx: AppContext, options: QueueWorkerOptions):
   let running = false;
   let processed = 0;
   let wake: (() => void) | undefined;
+  // A wake-up that arrives while the loop is busy claiming must not be lost, or the loop sleeps a whole poll.
+  let wakePending = false;
+  let retryTimer: NodeJS.Timeout | undefined;
   let loop: Promise<void> | undefined;
   let unlisten: (() => Promise<void>) | undefined;
 
   const signalWake = () => {
     const w = wake;
     wake = undefined;
-    w?.();
+    if (w) w();
+    else wakePending = true;
+  };
+
+  /** Wakes the loop when a retry this worker scheduled falls due, rather than a poll later. */
+  const wakeAt = (at: number) => {
+    const delay = Math.max(0, at - clock.now());
+    if (delay >= options.pollMs) return;
+    clearTimeout(retryTimer);
+    // Timers may fire a little early by the wall clock; a few ms late finds the job due.
+    retryTimer = setTimeout(signalWake, delay + 5);
   };
 
   const settle = async (job: ClaimedJob, outcome: JobOutcome): Promise<void> => {
@@ -62,6 +75,7 @@ export function createQueueWorker(ctx: AppContext, options: QueueWorkerOptions):
         { jobId: job.id, kind: job.kind },
         'lease was lost before the job was settled; another worker has it',
       );
+    if (outcome.type === 'retry' && kept) wakeAt(outcome.at);
     if (outcome.type === 'failed')
       log.error({ jobId: job.id, kind: job.kind, error: outcome.error }, 'job failed for good');
   };
@@ -138,6 +152,10 @@ export function createQueueWorker(ctx: AppContext, options: QueueWorkerOptions):
         entry.done = run(job, abort);
       }
       if (claimed.length > 0 && claimed.length === free) continue;
+      if (wakePending) {
+        wakePending = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.pollMs);
         wake = () => {
@@ -161,6 +179,7 @@ export function createQueueWorker(ctx: AppContext, options: QueueWorkerOptions):
     async stop(graceMs) {
       if (!running) return;
       running = false;
+      clearTimeout(retryTimer);
       signalWake();
       await unlisten?.();
       await loop;

@@ -12,13 +12,17 @@ export function registerMigrateCommand(program: Command): void {
     )
     .action(async (_opts: unknown, command: Command) => {
       const where = describeDatabase(configFromCommand(command));
-      await withAppContext(command, async (ctx) => {
-        const { applied } = await ctx.store.migrate();
-        process.stdout.write(
-          applied.length
-            ? `applied ${applied.length} migration(s) to ${where}: ${applied.join(', ')}\n`
-            : `${where} is up to date\n`,
-        );
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const { applied } = await ctx.store.migrate();
+          process.stdout.write(
+            applied.length
+              ? `applied ${applied.length} migration(s) to ${where}: ${applied.join(', ')}\n`
+              : `${where} is up to date\n`,
+          );
+        },
+        { migrate: false },
+      );
     });
 }

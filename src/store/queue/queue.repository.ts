@@ -87,6 +87,39 @@ export async function enqueueJob(
   return { id: existing.id, created: false };
 }
 
+/** Adds many jobs in one statement (a foreach fan-out, a batch import); duplicates by key are skipped. */
+export async function enqueueJobs(
+  db: Db,
+  deps: QueueDeps,
+  inputs: readonly EnqueueInput[],
+  now: number,
+): Promise<number> {
+  if (inputs.length === 0) return 0;
+  const result = await db
+    .insertInto('queue_jobs')
+    .values(
+      inputs.map((input) => ({
+        id: deps.newId(),
+        queue: input.queue,
+        kind: input.kind,
+        payload: JSON.stringify(input.payload ?? null),
+        dedupe_key: input.dedupeKey ?? null,
+        status: JobStatus.ready,
+        run_at: input.runAt ?? now,
+        max_attempts: input.maxAttempts ?? 25,
+        lease_owner: null,
+        lease_token: null,
+        lease_until: null,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
 export interface ClaimInput {
   queue: string;
   owner: string;
@@ -97,47 +130,41 @@ export interface ClaimInput {
 }
 
 /**
- * Claims up to `limit` due jobs with a lease. A job whose lease ran out is claimable again: its worker is
- * presumed dead. On PostgreSQL concurrent claimers skip each other's locked rows; on SQLite the write
- * transaction (BEGIN IMMEDIATE) serialises them.
+ * Claims up to `limit` due jobs with a lease, in one statement. A job whose lease ran out is claimable again:
+ * its worker is presumed dead. On PostgreSQL concurrent claimers skip each other's locked rows; on SQLite the
+ * statement holds the database's write lock. One token covers the batch; settling a job matches id and token.
  */
 export async function claimJobs(
   db: Kysely<Database>,
   deps: QueueDeps,
   input: ClaimInput,
 ): Promise<ClaimedJob[]> {
-  return db.transaction().execute(async (trx) => {
-    let candidates = trx
-      .selectFrom('queue_jobs')
-      .select('id')
-      .where('queue', '=', input.queue)
-      .where('status', '=', JobStatus.ready)
-      .where('run_at', '<=', input.now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', input.now)]))
-      .orderBy('run_at')
-      .limit(input.limit);
-    if (deps.dialect.supportsRowLocks) candidates = candidates.forUpdate().skipLocked();
-    const ids = (await candidates.execute()).map((r) => r.id);
-    if (ids.length === 0) return [];
-    const claimed: ClaimedJob[] = [];
-    // One token per job, so completing one job cannot touch another claimed in the same batch.
-    for (const id of ids) {
-      const row = await trx
-        .updateTable('queue_jobs')
-        .set((eb) => ({
-          lease_owner: input.owner,
-          lease_token: input.newToken(),
-          lease_until: input.now + input.leaseMs,
-          attempts: eb('attempts', '+', 1),
-          updated_at: input.now,
-        }))
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      claimed.push(toClaimed(row));
-    }
-    return claimed;
-  });
+  const token = input.newToken();
+  const rows = await db
+    .updateTable('queue_jobs')
+    .set((eb) => ({
+      lease_owner: input.owner,
+      lease_token: token,
+      lease_until: input.now + input.leaseMs,
+      attempts: eb('attempts', '+', 1),
+      updated_at: input.now,
+    }))
+    .where('id', 'in', (eb) => {
+      let candidates = eb
+        .selectFrom('queue_jobs')
+        .select('id')
+        .where('queue', '=', input.queue)
+        .where('status', '=', JobStatus.ready)
+        .where('run_at', '<=', input.now)
+        .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', input.now)]))
+        .orderBy('run_at')
+        .limit(input.limit);
+      if (deps.dialect.supportsRowLocks) candidates = candidates.forUpdate().skipLocked();
+      return candidates;
+    })
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : 1)).map(toClaimed);
 }
 
 /** Finishes a job. False when the lease was lost (it expired and someone else holds the job now). */
@@ -166,7 +193,8 @@ export async function failJob(
     .updateTable('queue_jobs')
     .set({
       status: giveUp ? JobStatus.failed : JobStatus.ready,
-      run_at: giveUp ? now : retryAt,
+      // Times are whole milliseconds (BIGINT on PostgreSQL).
+      run_at: giveUp ? now : Math.round(retryAt),
       lease_owner: null,
       lease_token: null,
       lease_until: null,

@@ -1,0 +1,32 @@
+import type { Store } from '../src/store/store.js';
+
+/** One figure a benchmark reports: a value with its unit, and which way is better. */
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+/** A benchmark runs once per store dialect on a fresh, migrated store of its own. */
+export interface Benchmark {
+  name: string;
+  description: string;
+  run(store: Store, options: { quick: boolean }): Promise<Figure[]>;
+}
+
+/** Latency percentiles over samples in milliseconds. */
+export function percentiles(samples: number[]): { p50: number; p99: number; max: number } {
+  if (samples.length === 0) return { p50: 0, p99: 0, max: 0 };
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0 };
+}
+
+/** Wall time of `fn` in milliseconds, with high resolution. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  const start = process.hrtime.bigint();
+  const result = await fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, result };
+}
+
+export const perSecond = (count: number, ms: number): number => Math.round((count / ms) * 1000);

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runTsProcess } from '../support/processes.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'riposte-serve-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  runTsProcess('src/cli/main.ts', args, { RIPOSTE_DATA_DIR: dataDir, RIPOSTE_LOG_LEVEL: 'warn', ...env });
+
+describe('riposte serve', () => {
+  it('starts on the embedded store, answers readiness, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0'], {
+      env: { ...process.env, RIPOSTE_DATA_DIR: dataDir, RIPOSTE_LOG_LEVEL: 'info' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const match = /listening on (http:\/\/[^\s]+)/.exec(stdout);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+    });
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', store: 'sqlite', role: 'all' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('riposte stopped');
+  });
+
+  it('stops with one line that names a bad setting', async () => {
+    const res = await cli(['migrate'], { RIPOSTE_PORT: 'eighty' });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/^riposte: RIPOSTE_PORT /);
+  });
+
+  it('stops with one line when the database cannot be reached', async () => {
+    const res = await cli(['migrate'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe(
+      'riposte: cannot reach PostgreSQL at postgres://nobody@127.0.0.1:1/none: nothing listens there: is PostgreSQL running?',
+    );
+  });
+
+  it('stops with one line when the port is taken', async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+    );
+    try {
+      const res = await cli(['serve', '--port', String(port)]);
+      expect(res.code).toBe(2);
+      expect(res.stderr.trim()).toBe(
+        `riposte: port ${port} on 127.0.0.1 is already in use: stop the other process or set RIPOSTE_PORT`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('migrates an empty PostgreSQL schema and reports it up to date the second time', async () => {
+    const schema = `t_${process.pid}_cli00001`;
+    const env = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test', RIPOSTE_DATABASE_SCHEMA: schema };
+    try {
+      const first = await cli(['migrate'], env);
+      expect(first.stdout).toMatch(/applied \d+ migration\(s\)/);
+      const second = await cli(['migrate'], env);
+      expect(second.stdout).toContain('is up to date');
+    } finally {
+      const { dropPostgresSchema } = await import('../../src/store/dialects/postgres.js');
+      await dropPostgresSchema('postgres://postgres@127.0.0.1:5432/test', schema);
+    }
+  });
+
+  it('lists every command with examples in --help', async () => {
+    const res = await cli(['--help']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('serve');
+    expect(res.stdout).toContain('migrate');
+    expect(res.stdout).toContain('Examples:');
+    const serveHelp = await cli(['serve', '--help']);
+    expect(serveHelp.stdout).toContain('--role <role>');
+    expect(serveHelp.stdout).toContain('Examples:');
+  });
+});
