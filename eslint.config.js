@@ -81,6 +81,25 @@ const boundaries = [
   },
   { files: ['src/app/**/*.ts', 'src/worker/**/*.ts'], forbidden: layer(['api', 'cli', 'web']) },
   { files: ['src/api/**/*.ts'], forbidden: layer(['cli']) },
+  // The web UI is a separate bundle that talks to the API over HTTP only.
+  {
+    files: ['src/web/**/*.ts', 'src/web/**/*.tsx'],
+    forbidden: [
+      '**/domain/**',
+      '**/engine/**',
+      '**/app/**',
+      '**/api/**',
+      '**/cli/**',
+      '**/store/**',
+      '**/connectors/**',
+      '**/ingest/**',
+      '**/governance/**',
+      '**/worker/**',
+      '**/config/**',
+      '**/observability/**',
+      '**/main.js',
+    ],
+  },
 ];
 
 export default tseslint.config(
@@ -128,6 +147,22 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'Randomness is an input: take a generator.' },
       ],
       'no-restricted-globals': ['error', { name: 'process', message: 'The pure core reads no environment.' }],
+    },
+  },
+  {
+    files: ['src/web/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        localStorage: 'readonly',
+        console: 'readonly',
+        URLSearchParams: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
   },
   prettier,

@@ -13,12 +13,15 @@ import { sendProblem } from './errors.js';
 import { healthRoutes } from './health/health.routes.js';
 import type { ApiContext, ApiInstance, RoutePlugin } from './route-plugin.js';
 import { API_ROUTES } from './routes.js';
+import { findWebRoot, registerWebUi } from './web/web-ui.js';
 
 export interface ServerOptions {
   authenticate: Authenticator;
   onRefused?: RefusalRecorder;
   /** Capability routes under /api/v1; the built-in list when omitted. */
   routes?: ReadonlyArray<{ name: string; plugin: RoutePlugin }>;
+  /** The built web UI to serve at `/`; found in dist/web when omitted, none when false. */
+  webRoot?: string | false;
 }
 
 /** Builds the HTTP API (not listening yet): schemas, errors, authorisation, OpenAPI and every capability. */
@@ -74,6 +77,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
 
   registerAuthorization(app, options.authenticate, options.onRefused);
   await app.register(async (scope) => healthRoutes(scope as ApiInstance, ctx));
+  const webRoot = options.webRoot === undefined ? findWebRoot() : options.webRoot;
+  if (webRoot) await registerWebUi(app, webRoot);
   for (const { plugin } of options.routes ?? API_ROUTES) {
     await app.register(async (scope) => plugin(scope as ApiInstance, ctx), { prefix: '/api/v1' });
   }
