@@ -11,11 +11,51 @@ import {
 import { createLocalNotifier } from './local-notifier.js';
 import type { StoreDialect } from './store-dialect.js';
 
+const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
+/** How long a statement waits for another connection's write lock before it fails. */
+const BUSY_WAIT_MS = 15_000;
+
+const isBusy = (err: unknown): boolean => BUSY_CODES.has((err as { code?: string }).code ?? '');
+
+/**
+ * better-sqlite3 is synchronous, so SQLite's own busy timeout would block the event loop while it waits, and
+ * a connection in the same process that holds the lock could never finish: waiting happens here instead,
+ * asynchronously, retrying a statement that found the database locked (it did nothing, so it is safe to retry).
+ */
+async function retryWhileBusy<T>(run: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isBusy(err) || Date.now() > deadline) throw err;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(50, 1 + attempt * 2) * (0.5 + Math.random())),
+      );
+    }
+  }
+}
+
 /**
  * Every write transaction takes the write lock up front. A deferred `BEGIN` that reads and then writes can
- * fail with SQLITE_BUSY when another process wrote in between; `BEGIN IMMEDIATE` waits for the lock instead.
+ * fail with SQLITE_BUSY when another connection wrote in between; `BEGIN IMMEDIATE` waits for the lock instead.
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    let wrapper = this.wrapped.get(connection);
+    if (!wrapper) {
+      wrapper = {
+        executeQuery: (query) => retryWhileBusy(() => connection.executeQuery(query)),
+        streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+      };
+      this.wrapped.set(connection, wrapper);
+    }
+    return wrapper;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
@@ -52,7 +92,8 @@ export function createSqliteDialect(path: string): StoreDialect {
   const raw = new Sqlite(path);
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
-  raw.pragma('busy_timeout = 10000');
+  // Waiting for locks is done asynchronously (retryWhileBusy), never inside the synchronous driver.
+  raw.pragma('busy_timeout = 0');
   raw.pragma('foreign_keys = ON');
   const database = withStatementCache(raw);
   return {
