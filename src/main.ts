@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createAuthenticator } from './api/auth/authenticate.js';
+import { createAuthenticator, createRefusalRecorder } from './api/auth/authenticate.js';
 import type { ApiInstance } from './api/route-plugin.js';
 import { buildServer } from './api/server.js';
 import type { AppContext } from './app/context.js';
+import { startGovernance } from './app/identity/governance-start.js';
 import { ConfigError, sqlitePathOf, type Config } from './config/config.js';
 import { systemClock } from './domain/shared/clock.js';
 import { createUuidV7Generator } from './domain/shared/ids.js';
@@ -73,8 +74,12 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
   const workers: QueueWorker[] = [];
   try {
     await ctx.store.migrate();
+    await startGovernance(ctx, { adminPassword: process.env.RIPOSTE_ADMIN_PASSWORD });
     if (config.role === 'api' || config.role === 'all') {
-      app = await buildServer({ ...ctx, lifecycle }, { authenticate: createAuthenticator(ctx) });
+      app = await buildServer(
+        { ...ctx, lifecycle },
+        { authenticate: createAuthenticator(ctx), onRefused: createRefusalRecorder(ctx) },
+      );
     }
     let url: string | undefined;
     if (app) url = await listen(app, config);

@@ -19,6 +19,8 @@ export interface ActionRequest {
   /** Simulate: return the declared example output or a fixture, never call the vendor. */
   dryRun: boolean;
   context: { runId: string; stepId: string; playbookId: string; caseId?: string; alertId?: string };
+  /** For containment: when (ms since epoch) it is rolled back by the `containment.expire` timer. */
+  expiresAt?: number;
 }
 
 export interface ActionResult {
@@ -27,6 +29,10 @@ export interface ActionResult {
   undo?: { action: string; input: Record<string, unknown> };
   /** True when the target already had the effect (query-first idempotency) and nothing was sent. */
   alreadyApplied?: boolean;
+  /** Set when the action was a containment and was recorded (see `riposte containment list`). */
+  containmentId?: string;
+  /** True when the answer came from the verdict cache and no vendor was called. */
+  cached?: boolean;
 }
 
 /** Why an action failed, and whether trying again may help. */

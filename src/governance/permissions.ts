@@ -30,6 +30,8 @@ export const Permissions = [
   'users:admin',
   'tokens:admin',
   'settings:admin',
+  'profile:read',
+  'profile:write',
 ] as const;
 export type Permission = (typeof Permissions)[number];
 
@@ -44,7 +46,11 @@ export const Roles = [
 ] as const;
 export type Role = (typeof Roles)[number];
 
+/** What every person may do to their own account: see it, sign out, change their password. */
+const self: Permission[] = ['profile:read', 'profile:write'];
+
 const read: Permission[] = [
+  ...self,
   'alerts:read',
   'cases:read',
   'evidence:read',

@@ -56,10 +56,20 @@ describe('HTTP API edge', () => {
     const anon = await api.app.inject({ method: 'POST', url: '/api/v1/probe', payload });
     expect(anon.statusCode).toBe(401);
     expect(anon.json()).toMatchObject({ code: 'RIPOSTE_UNAUTHENTICATED' });
-    const viewer = await api.app.inject({ method: 'POST', url: '/api/v1/probe', headers: asRole('viewer'), payload });
+    const viewer = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/probe',
+      headers: asRole('viewer'),
+      payload,
+    });
     expect(viewer.statusCode).toBe(403);
     expect(viewer.json().message).toMatch(/cases:write/);
-    const ok = await api.app.inject({ method: 'POST', url: '/api/v1/probe', headers: asRole('analyst'), payload });
+    const ok = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/probe',
+      headers: asRole('analyst'),
+      payload,
+    });
     expect(ok.statusCode).toBe(200);
   });
 

@@ -45,7 +45,9 @@ export function registerAuthorization(
     try {
       principal = await authenticate(request);
     } catch (err) {
-      if (err instanceof RiposteError && err.status === 401) await onRefused?.(request, 401, err.message);
+      if (err instanceof RiposteError && (err.status === 401 || err.status === 403)) {
+        await onRefused?.(request, err.status, err.message);
+      }
       throw err;
     }
     if (!principal) {

@@ -28,6 +28,8 @@ export interface Case {
   updatedAt: number;
   closedAt: number | null;
   mergedInto: string | null;
+  /** Which task templates fit (phishing, malware…); null when not yet classified. */
+  caseType: string | null;
 }
 
 /** One entry of a case's timeline: the single event log the UI, the SSE stream and the metrics read. */

@@ -3,6 +3,8 @@ import type { Case, CaseEvent, CaseStatus } from '../../domain/cases/case.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { nextCounterValue } from '../counters.repository.js';
+import { replaceCaseTags } from './case-tags.repository.js';
+import { scheduleSlaChecks } from './sla-schedule.repository.js';
 import type { Database } from '../schema.js';
 import type { CaseEventRow, CaseRow } from './case.table.js';
 
@@ -27,6 +29,7 @@ export const caseRowToCase = (row: CaseRow): Case => ({
   updatedAt: row.updated_at,
   closedAt: row.closed_at,
   mergedInto: row.merged_into,
+  caseType: row.case_type,
 });
 
 export const caseEventRowToEvent = (row: CaseEventRow): CaseEvent => ({
@@ -73,8 +76,11 @@ export async function createCase(
     updated_at: now,
     closed_at: null,
     merged_into: null,
+    case_type: null,
   };
   await trx.insertInto('cases').values(row).execute();
+  await replaceCaseTags(trx, row.id, input.tags ?? []);
+  await scheduleSlaChecks(trx, deps, { caseId: row.id, severity: input.severity, events: [] }, now);
   await appendCaseEvent(
     trx,
     deps,

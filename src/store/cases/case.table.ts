@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { CaseManagementTables } from './case-management.table.js';
 
 export interface CaseTable {
   id: string;
@@ -16,6 +17,8 @@ export interface CaseTable {
   updated_at: number;
   closed_at: number | null;
   merged_into: string | null;
+  /** phishing, malware, vulnerability, account_compromise… (added by 0005). */
+  case_type: string | null;
 }
 
 export interface CaseEventTable {
@@ -48,7 +51,7 @@ export interface CounterTable {
 export type CaseRow = Selectable<CaseTable>;
 export type CaseEventRow = Selectable<CaseEventTable>;
 
-export interface CaseTables {
+export interface CaseTables extends CaseManagementTables {
   cases: CaseTable;
   case_events: CaseEventTable;
   case_observables: CaseObservableTable;

@@ -1,6 +1,11 @@
 import * as queue from './0001_queue.js';
 import * as audit from './0002_audit.js';
 import * as cases from './0003_cases.js';
+import * as alerts from './0004_alerts.js';
+import * as caseManagement from './0005_case_management.js';
+import * as playbooks from './0006_playbooks.js';
+import * as connectors from './0007_connectors.js';
+import * as identity from './0008_identity.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -11,4 +16,9 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0001_queue': queue,
   '0002_audit': audit,
   '0003_cases': cases,
+  '0004_alerts': alerts,
+  '0005_case_management': caseManagement,
+  '0006_playbooks': playbooks,
+  '0007_connectors': connectors,
+  '0008_identity': identity,
 };

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { buildResponseReport } from '../src/app/cases/response-report.js';
+import type { AppContext } from '../src/app/context.js';
+import { ManualClock } from '../src/domain/shared/clock.js';
+import { createUuidV7Generator } from '../src/domain/shared/ids.js';
+import { createLogger } from '../src/observability/logger.js';
+import { loadConfig } from '../src/config/config.js';
+import { listCases, listTimeline } from '../src/store/cases/case-query.repository.js';
+import type { Store } from '../src/store/store.js';
+import { percentiles, timed } from './harness.js';
+
+const DAY = 86_400_000;
+const YEAR = 365 * DAY;
+const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+const STATUSES = ['new', 'triage', 'containment', 'eradication', 'recovery', 'closed'] as const;
+const BATCH = 500;
+
+/** Ids whose time part is the given ms, so rows sort by their (synthetic) creation time as in production. */
+function idsAt(): (ms: number) => string {
+  let at = 0;
+  const gen = createUuidV7Generator(
+    () => at,
+    (n) => randomBytes(n),
+  );
+  return (ms: number) => {
+    at = ms;
+    return gen();
+  };
+}
+
+async function insertBatches<T>(rows: T[], insert: (batch: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH) await insert(rows.slice(i, i + BATCH));
+}
+
+/**
+ * Fills the store with a year of cases (each with its timeline: creation, status changes, alert joins) and
+ * their alerts, in batched statements; returns the case ids in creation order.
+ */
+async function fill(
+  store: Store,
+  scale: { cases: number; alertsPerCase: number },
+  start: number,
+): Promise<string[]> {
+  const idAt = idsAt();
+  const caseIds: string[] = [];
+  for (let offset = 0; offset < scale.cases; offset += BATCH) {
+    const cases = [];
+    const events = [];
+    const tags = [];
+    const alerts = [];
+    for (let i = offset; i < Math.min(scale.cases, offset + BATCH); i += 1) {
+      const created = start + Math.floor((i / scale.cases) * YEAR);
+      const id = idAt(created);
+      caseIds.push(id);
+      const severity = SEVERITIES[i % SEVERITIES.length] ?? 'low';
+      const status = STATUSES[i % STATUSES.length] ?? 'new';
+      cases.push({
+        id,
+        number: i + 1,
+        title: `Case ${i} on host-${i % 977}`,
+        description: '',
+        severity,
+        priority: 3,
+        status,
+        resolution: status === 'closed' ? (i % 3 === 0 ? 'false_positive' : 'resolved') : null,
+        assignee: `analyst-${i % 17}`,
+        tags: JSON.stringify([`t${i % 50}`]),
+        created_at: created,
+        updated_at: created,
+        closed_at: null,
+        merged_into: null,
+        case_type: null,
+      });
+      tags.push({ case_id: id, tag: `t${i % 50}` });
+      const actor = { actor_type: 'system', actor_id: 'bench', actor_name: 'bench' };
+      events.push({
+        id: idAt(created),
+        case_id: id,
+        at: created,
+        type: 'case_created',
+        ...actor,
+        data: '{}',
+      });
+      const path = STATUSES.slice(1, STATUSES.indexOf(status) + 1);
+      path.forEach((to, k) => {
+        const at = created + (k + 1) * 600_000;
+        const data = { from: STATUSES[k], to, ...(to === 'closed' ? { resolution: 'resolved' } : {}) };
+        events.push({
+          id: idAt(at),
+          case_id: id,
+          at,
+          type: 'status_changed',
+          ...actor,
+          data: JSON.stringify(data),
+        });
+      });
+      for (let a = 0; a < scale.alertsPerCase; a += 1) {
+        const at = created + a * 1_000;
+        const alertId = idAt(at);
+        alerts.push({
+          id: alertId,
+          source: `source-${a % 7}`,
+          source_event_id: null,
+          fingerprint: alertId,
+          title: 'ET SCAN',
+          severity,
+          severity_original: null,
+          category: null,
+          product: 'suricata',
+          vendor: 'OISF',
+          rule_id: String(2000 + (i % 40)),
+          rule_name: 'ET SCAN',
+          mapper: 'suricata',
+          time: at,
+          first_seen: at,
+          last_seen: at,
+          count: 1,
+          case_id: id,
+          correlation: null,
+          normalized: '{}',
+          raw: '{}',
+          created_at: at,
+        });
+        if (a < 3) {
+          const data = JSON.stringify({ alertId, reason: 'bench' });
+          events.push({ id: idAt(at), case_id: id, at, type: 'alert_added', ...actor, data });
+        }
+      }
+    }
+    await store.db.insertInto('cases').values(cases).execute();
+    await store.db.insertInto('case_tags').values(tags).execute();
+    await insertBatches(events, (b) => store.db.insertInto('case_events').values(b).execute());
+    await insertBatches(alerts, (b) => store.db.insertInto('alerts').values(b).execute());
+  }
+  return caseIds;
+}
+
+/**
+ * Case list and timeline latency (p50/p99 ms) over `scale.cases` cases and `cases × alertsPerCase` alerts
+ * spread over a year, and the year's response-metrics query. The targets (issue 4): list and timeline under
+ * 50 ms p99 at 100,000 cases and 1,000,000 alerts; metrics over a year under 500 ms.
+ */
+export async function benchCases(
+  store: Store,
+  scale: { cases: number; alertsPerCase: number },
+): Promise<Record<string, number>> {
+  const start = Date.UTC(2025, 0, 1);
+  const ids = await fill(store, scale, start);
+  const pick = (i: number): string => ids[(i * 7919) % ids.length] ?? '';
+  const samples = Math.min(200, ids.length);
+  const out: Record<string, number> = {};
+  const measure = async (name: string, query: (i: number) => Promise<unknown>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < samples; i += 1) ms.push((await timed(() => query(i))).ms);
+    const p = percentiles(ms);
+    out[`${name} p50 ms`] = Number(p.p50.toFixed(2));
+    out[`${name} p99 ms`] = Number(p.p99.toFixed(2));
+  };
+  const cursorOf = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+  await measure('case list', (i) =>
+    listCases(store.db, {}, { limit: 50, cursor: i % 2 ? cursorOf(pick(i)) : undefined }),
+  );
+  await measure('case list by status', (i) =>
+    listCases(store.db, { status: ['triage'] }, { limit: 50, cursor: cursorOf(pick(i)) }),
+  );
+  await measure('case list by severity+assignee', (i) =>
+    listCases(store.db, { severity: ['high'], assignee: `analyst-${i % 17}` }, { limit: 50 }),
+  );
+  await measure('case list by tag', (i) => listCases(store.db, { tag: `t${i % 50}` }, { limit: 50 }));
+  await measure('case timeline', (i) => listTimeline(store.db, pick(i), { limit: 200 }));
+
+  const clock = new ManualClock(start + YEAR);
+  const ctx: AppContext = {
+    config: loadConfig({ env: {} }),
+    store,
+    clock,
+    newId: createUuidV7Generator(
+      () => clock.now(),
+      (n) => randomBytes(n),
+    ),
+    log: createLogger({ level: 'silent' }),
+  };
+  const metrics: number[] = [];
+  for (let i = 0; i < 5; i += 1) {
+    metrics.push(
+      (await timed(() => buildResponseReport(ctx, { from: start, to: start + YEAR, groupBy: 'severity' })))
+        .ms,
+    );
+  }
+  const p = percentiles(metrics);
+  out['metrics over a year p50 ms'] = Number(p.p50.toFixed(1));
+  out['metrics over a year max ms'] = Number(p.max.toFixed(1));
+  return out;
+}

@@ -1,0 +1,128 @@
+import net from 'node:net';
+import { Readable } from 'node:stream';
+import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
+import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
+import { startSyslogListeners } from '../src/app/ingest/start-syslog-listeners.js';
+import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
+import { readLines } from '../src/ingest/formats/ndjson-lines.js';
+import type { Store } from '../src/store/store.js';
+import { asRole, buildTestApi, createTestContext } from '../test/support/api.js';
+import { perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
+
+/** A Suricata-like alert: 200 rules and a pool of addresses, so dedup and correlation both have work. */
+const alertLine = (i: number, run: string): string =>
+  JSON.stringify({
+    timestamp: new Date(1_760_000_000_000 + i).toISOString(),
+    flow_id: i,
+    event_type: 'alert',
+    src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
+    dest_ip: `10.0.${(i >> 4) & 15}.${i & 15}`,
+    alert: {
+      gid: 1,
+      signature_id: 2_000_000 + (i % 200),
+      signature: `ET RULE ${i % 200} ${run}`,
+      category: 'bench',
+      severity: 2,
+    },
+  });
+
+async function ndjson(store: Store, count: number, run: string): Promise<Figure[]> {
+  const ctx = createTestContext(store);
+  const body = Buffer.from(Array.from({ length: count }, (_, i) => alertLine(i, run)).join('\n'));
+  const { ms, result } = await timed(() =>
+    ingestLineStream(
+      ctx,
+      { source: 'bench', lines: readLines(Readable.from([body]), { maxLineBytes: 1 << 20 }), format: 'json' },
+      SYSTEM_ACTOR,
+    ),
+  );
+  return [
+    {
+      name: 'ndjson alerts/s (dedup + correlation on)',
+      value: perSecond(result.accepted + result.duplicates, ms),
+      unit: 'alerts/s',
+    },
+    { name: 'ndjson cases opened', value: result.casesCreated, unit: 'cases' },
+  ];
+}
+
+async function singlePosts(store: Store, count: number, run: string): Promise<Figure[]> {
+  const api = await buildTestApi(store, [{ name: 'alerts', plugin: alertsRoutes }]);
+  const headers = { ...asRole('ingest'), 'content-type': 'application/json' };
+  const latencies: number[] = [];
+  let next = 0;
+  const client = async (): Promise<void> => {
+    for (let i = next++; i < count; i = next++) {
+      const { ms } = await timed(() =>
+        api.app.inject({
+          method: 'POST',
+          url: '/api/v1/alerts?source=posts',
+          payload: alertLine(1_000_000 + i, run),
+          headers,
+        }),
+      );
+      latencies.push(ms);
+    }
+  };
+  const { ms } = await timed(() => Promise.all(Array.from({ length: 16 }, client)));
+  await api.app.close();
+  const p = percentiles(latencies);
+  return [
+    { name: 'single POST alerts/s (16 clients)', value: perSecond(count, ms), unit: 'alerts/s' },
+    { name: 'single POST ack p50', value: Math.round(p.p50 * 100) / 100, unit: 'ms' },
+    { name: 'single POST ack p99', value: Math.round(p.p99 * 100) / 100, unit: 'ms' },
+  ];
+}
+
+async function syslogTcp(store: Store, count: number): Promise<Figure[]> {
+  const l = await startSyslogListeners(createTestContext(store), { host: '127.0.0.1', tcpPort: 0 });
+  const frames = Array.from({ length: count }, (_, i) => {
+    const msg = `<134>1 2026-01-01T00:00:00Z fw${i % 50} asa - - - CEF:0|Cisco|ASA|9|${106000 + (i % 100)}|Deny tcp|7|src=45.33.${(i >> 8) & 255}.${i & 255} dst=10.0.0.${i % 200}`;
+    return `${Buffer.byteLength(msg)} ${msg}`;
+  }).join('');
+  const { ms } = await timed(async () => {
+    const socket = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    await new Promise<void>((r) => socket.end(frames, () => r()));
+    await l.close();
+  });
+  return [
+    {
+      name: 'syslog TCP alerts/s (sent to stored)',
+      value: perSecond(l.stats.received, ms),
+      unit: 'alerts/s',
+    },
+  ];
+}
+
+/** Alerts per second through the whole pipeline on the given store, with ack latency and RSS. */
+export async function benchIngest(
+  store: Store,
+  options: { quick?: boolean } = {},
+): Promise<Record<string, number>> {
+  const n = options.quick ? 2_000 : 20_000;
+  const run = String(process.hrtime.bigint());
+  const figures = [
+    ...(await ndjson(store, n, run)),
+    ...(await singlePosts(store, n / 10, run)),
+    ...(await syslogTcp(store, n / 2)),
+  ];
+  figures.push({
+    name: 'RSS after ingest',
+    value: Math.round(process.memoryUsage().rss / 1_048_576),
+    unit: 'MiB',
+  });
+  return Object.fromEntries(figures.map((f) => [`${f.name} (${f.unit})`, f.value]));
+}
+
+export const ingestBenchmark: Benchmark = {
+  name: 'ingest',
+  description: 'alert ingestion: NDJSON batches, single POSTs at 16 clients, syslog over TCP',
+  async run(store, { quick }) {
+    const figures = await benchIngest(store, { quick });
+    return Object.entries(figures).map(([key, value]) => {
+      const m = /^(.*) \((.*)\)$/.exec(key);
+      return { name: m?.[1] ?? key, value, unit: m?.[2] ?? '' };
+    });
+  },
+};

@@ -1,0 +1,108 @@
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { ingestAlerts } from '../../app/ingest/ingest-alerts.js';
+import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
+import { RiposteError } from '../../domain/shared/errors.js';
+import { actorOf } from '../../governance/principal.js';
+import { readLines } from '../../ingest/formats/ndjson-lines.js';
+import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
+import { principalOf } from '../auth/authorize.js';
+import type { RoutePlugin } from '../route-plugin.js';
+import { IngestAnswer, NdjsonAnswer } from './alert.schemas.js';
+import { answerOrProblem, jsonItems, resolveSource, useStrictJsonParser } from './ingest-request.js';
+
+const IngestQuery = z.object({
+  source: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+    .default('api'),
+  mapper: z.enum(MAPPER_NAMES).optional(),
+});
+
+/** Longest NDJSON line accepted; a longer one is rejected alone. */
+const MAX_LINE_BYTES = 1024 * 1024;
+
+/** POST /alerts (one alert or an array) and POST /alerts/ndjson (a streamed batch of any size). */
+export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
+  useStrictJsonParser(app);
+  // The NDJSON route reads the request stream itself, a line at a time; nothing buffers the whole body.
+  app.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
+
+  app.post(
+    '/alerts',
+    {
+      config: { access: 'alerts:ingest' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Ingest one alert or an array of alerts (any supported tool format)',
+        querystring: IngestQuery,
+        body: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()).min(1).max(10_000)]),
+        response: { 200: IngestAnswer },
+      },
+    },
+    async (request) => {
+      const source = await resolveSource(ctx, request, request.query.source);
+      const result = await ingestAlerts(
+        ctx,
+        {
+          source: request.query.source,
+          mapper: request.query.mapper ?? source.mapper,
+          mapperConfig: source.mapperConfig,
+          items: jsonItems(request.body),
+        },
+        actorOf(principalOf(request)),
+      );
+      return answerOrProblem(result, (i) => (Array.isArray(request.body) ? `body[${i}]` : 'body'));
+    },
+  );
+
+  app.post(
+    '/alerts/ndjson',
+    {
+      config: { access: 'alerts:ingest' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Ingest newline-delimited JSON alerts, streamed and committed in bounded batches',
+        querystring: IngestQuery,
+        response: { 200: NdjsonAnswer },
+      },
+      // Checked before any body parser runs, so a JSON body sent here is a 415, not a JSON syntax error.
+      onRequest: async (request) => {
+        if (!request.headers['content-type']?.startsWith('application/x-ndjson')) {
+          throw new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/x-ndjson');
+        }
+      },
+    },
+    async (request) => {
+      const source = await resolveSource(ctx, request, request.query.source);
+      const summary = await ingestLineStream(
+        ctx,
+        {
+          source: request.query.source,
+          mapper: request.query.mapper ?? source.mapper,
+          mapperConfig: source.mapperConfig,
+          lines: readLines(request.body as Readable, { maxLineBytes: MAX_LINE_BYTES }),
+          format: 'json',
+        },
+        actorOf(principalOf(request)),
+      );
+      if (summary.accepted + summary.duplicates + summary.rejected === 0) {
+        throw new RiposteError('RIPOSTE_VALIDATION', 'the body holds no alerts', {
+          details: [{ path: 'body', message: 'empty' }],
+        });
+      }
+      if (summary.accepted + summary.duplicates === 0) {
+        throw new RiposteError(
+          'RIPOSTE_UNPROCESSABLE',
+          `no line could be used: line ${summary.rejections[0]?.line}: ${summary.rejections[0]?.reason}`,
+          {
+            details: summary.rejections
+              .slice(0, 100)
+              .map((r) => ({ path: r.path ? `body.${r.path}` : 'body', line: r.line, message: r.reason })),
+          },
+        );
+      }
+      return summary;
+    },
+  );
+};

@@ -1,0 +1,94 @@
+import type { FastifyRequest } from 'fastify';
+import type { IngestItem, IngestResult } from '../../app/ingest/ingest-alerts.js';
+import { RiposteError } from '../../domain/shared/errors.js';
+import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js';
+import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
+import type { ApiContext, ApiInstance } from '../route-plugin.js';
+
+/**
+ * Replaces the scope's JSON parser with one that refuses invalid UTF-8 and says where JSON breaks (the
+ * default silently substitutes U+FFFD and reports no position).
+ */
+export function useStrictJsonParser(app: ApiInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, parseBody(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}
+
+export function parseBody(body: Buffer): unknown {
+  const text = decodeUtf8(body);
+  if (text === undefined) {
+    throw new RiposteError('RIPOSTE_VALIDATION', 'the body is not valid UTF-8', {
+      details: [{ path: 'body', message: 'not valid UTF-8' }],
+    });
+  }
+  if (text.trim() === '')
+    throw new RiposteError('RIPOSTE_VALIDATION', 'the body is empty', {
+      details: [{ path: 'body', message: 'empty' }],
+    });
+  const parsed = parseJsonText(text);
+  if (!parsed.ok)
+    throw new RiposteError('RIPOSTE_VALIDATION', parsed.error, {
+      details: [{ path: 'body', message: parsed.error }],
+    });
+  return parsed.value;
+}
+
+export const jsonItems = (body: unknown): IngestItem[] =>
+  Array.isArray(body)
+    ? body.map((value) => ({ kind: 'json' as const, value }))
+    : [{ kind: 'json', value: body }];
+
+/** A named source's mapper settings; refuses sources the caller may not send for, or that are disabled. */
+export async function resolveSource(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  name: string,
+): Promise<{ mapper?: string; mapperConfig?: unknown }> {
+  const allowed = request.principal?.sources;
+  if (allowed && !allowed.includes(name)) {
+    throw new RiposteError('RIPOSTE_FORBIDDEN', `this token may not send alerts for source ${name}`);
+  }
+  const row = await findIngestSourceRow(ctx.store.db, name);
+  if (!row) return {};
+  if (row.enabled !== 1) throw new RiposteError('RIPOSTE_FORBIDDEN', `ingest source ${name} is disabled`);
+  return {
+    mapper: row.mapper,
+    mapperConfig: row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined,
+  };
+}
+
+/** The answer body; when nothing at all was usable, a 422 problem naming each rejected item instead. */
+export function answerOrProblem(result: IngestResult, pathOf: (index: number) => string) {
+  if (result.items.length > 0 && result.rejected === result.items.length) {
+    const details = result.items.slice(0, 100).flatMap((i) =>
+      i.status === 'rejected'
+        ? [
+            {
+              path: `${pathOf(i.index)}${i.path ? `.${i.path}` : ''}`,
+              ...(i.line !== undefined ? { line: i.line } : {}),
+              message: i.reason,
+            },
+          ]
+        : [],
+    );
+    throw new RiposteError(
+      'RIPOSTE_UNPROCESSABLE',
+      `no alert could be used: ${details[0]?.message ?? 'rejected'}`,
+      { details },
+    );
+  }
+  return {
+    accepted: result.accepted,
+    duplicates: result.duplicates,
+    rejected: result.rejected,
+    casesCreated: result.casesCreated,
+    cases: result.caseIds.length,
+    items: result.items,
+  };
+}

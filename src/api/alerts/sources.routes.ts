@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import {
+  CreateSourceInput,
+  createIngestSource,
+  removeIngestSource,
+  SourceName,
+  UpdateSourceInput,
+  updateIngestSourceSettings,
+} from '../../app/ingest/ingest-sources.js';
+import { actorOf } from '../../governance/principal.js';
+import { listIngestSources } from '../../store/alerts/ingest-source.repository.js';
+import { principalOf } from '../auth/authorize.js';
+import type { RoutePlugin } from '../route-plugin.js';
+import { SourceView, SourceWithCredentials } from './alert.schemas.js';
+
+/** Ingest sources: who may send alerts, through which mapper. Tokens and HMAC secrets are shown once. */
+export const sourcesRoutes: RoutePlugin = async (app, ctx) => {
+  app.get(
+    '/sources',
+    {
+      config: { access: 'settings:admin' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'List ingest sources',
+        response: { 200: z.object({ sources: z.array(SourceView) }) },
+      },
+    },
+    async () => ({ sources: await listIngestSources(ctx.store.db) }),
+  );
+  app.post(
+    '/sources',
+    {
+      config: { access: 'settings:admin' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Create an ingest source (its token is returned once)',
+        body: CreateSourceInput,
+        response: { 201: SourceWithCredentials },
+      },
+    },
+    async (request, reply) => {
+      const { source, credentials } = await createIngestSource(
+        ctx,
+        request.body,
+        actorOf(principalOf(request)),
+      );
+      return reply.status(201).send({ source, ...credentials });
+    },
+  );
+  app.patch(
+    '/sources/:name',
+    {
+      config: { access: 'settings:admin' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Change, enable/disable an ingest source, or rotate its credentials',
+        params: z.object({ name: SourceName }),
+        body: UpdateSourceInput,
+        response: { 200: SourceWithCredentials },
+      },
+    },
+    async (request) => {
+      const { source, credentials } = await updateIngestSourceSettings(
+        ctx,
+        request.params.name,
+        request.body,
+        actorOf(principalOf(request)),
+      );
+      return { source, ...credentials };
+    },
+  );
+  app.delete(
+    '/sources/:name',
+    {
+      config: { access: 'settings:admin' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Delete an ingest source',
+        params: z.object({ name: SourceName }),
+      },
+    },
+    async (request, reply) => {
+      await removeIngestSource(ctx, request.params.name, actorOf(principalOf(request)));
+      return reply.status(204).send();
+    },
+  );
+};

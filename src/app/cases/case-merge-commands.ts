@@ -1,0 +1,202 @@
+import type { Transaction } from 'kysely';
+import type { Case } from '../../domain/cases/case.js';
+import { planMergeClosure } from '../../domain/cases/case-lifecycle.js';
+import type { Actor } from '../../domain/shared/actor.js';
+import { notFound, RiposteError } from '../../domain/shared/errors.js';
+import { addCaseObservables, findCaseById } from '../../store/cases/case.repository.js';
+import { replaceCaseTags } from '../../store/cases/case-tags.repository.js';
+import type { Database } from '../../store/schema.js';
+import { loadCaseForChange, recordCaseChange, type CaseCommandDeps } from './case-command-support.js';
+
+export interface MergeResult {
+  survivor: Case;
+  merged: Case;
+  moved: { alerts: number; observables: number; tasks: number; evidence: number };
+}
+
+/**
+ * Merges one case into another: alerts, observables, tasks, evidence and tags move to the survivor without
+ * duplicates; the merged case closes as a duplicate and points to the survivor. Timeline events stay where
+ * they were written (their order and ids are history); the survivor's timeline reads both.
+ */
+export async function mergeCases(
+  trx: Transaction<Database>,
+  deps: CaseCommandDeps,
+  input: { survivorId: string; mergedId: string; actor: Actor },
+  now: number,
+): Promise<MergeResult> {
+  if (input.survivorId === input.mergedId) {
+    throw new RiposteError('RIPOSTE_UNPROCESSABLE', 'a case cannot be merged into itself', {
+      details: [{ path: 'mergedId', message: 'same as the survivor' }],
+    });
+  }
+  // Lock in id order so two opposite merges cannot deadlock on PostgreSQL.
+  const [firstId, secondId] = [input.survivorId, input.mergedId].sort() as [string, string];
+  const first = await loadCaseForChange(trx, deps, firstId);
+  const second = await loadCaseForChange(trx, deps, secondId);
+  const survivor = first.id === input.survivorId ? first : second;
+  const merged = first.id === input.mergedId ? first : second;
+  const plan = planMergeClosure(merged.status);
+
+  const alerts = await trx
+    .updateTable('alerts')
+    .set({ case_id: survivor.id })
+    .where('case_id', '=', merged.id)
+    .executeTakeFirst();
+
+  const links = await trx
+    .selectFrom('case_observables')
+    .select(['observable_id', 'origin'])
+    .where('case_id', '=', merged.id)
+    .execute();
+  const already = new Set(
+    (
+      await trx
+        .selectFrom('case_observables')
+        .select('observable_id')
+        .where('case_id', '=', survivor.id)
+        .execute()
+    ).map((r) => r.observable_id),
+  );
+  const newLinks = links.filter((l) => !already.has(l.observable_id));
+  for (const origin of new Set(newLinks.map((l) => l.origin))) {
+    const ids = newLinks.filter((l) => l.origin === origin).map((l) => l.observable_id);
+    await addCaseObservables(trx, survivor.id, ids, origin, now);
+  }
+
+  const survivorTasks = await trx
+    .selectFrom('case_tasks')
+    .select('title')
+    .where('case_id', '=', survivor.id)
+    .execute();
+  let tasksQuery = trx
+    .updateTable('case_tasks')
+    .set({ case_id: survivor.id })
+    .where('case_id', '=', merged.id);
+  const taken = survivorTasks.map((t) => t.title);
+  if (taken.length) tasksQuery = tasksQuery.where('title', 'not in', taken);
+  const tasks = await tasksQuery.executeTakeFirst();
+
+  const survivorHashes = (
+    await trx.selectFrom('case_evidence').select('sha256').where('case_id', '=', survivor.id).execute()
+  ).map((r) => r.sha256);
+  let evidenceQuery = trx
+    .updateTable('case_evidence')
+    .set({ case_id: survivor.id })
+    .where('case_id', '=', merged.id);
+  if (survivorHashes.length) evidenceQuery = evidenceQuery.where('sha256', 'not in', survivorHashes);
+  const evidence = await evidenceQuery.executeTakeFirst();
+
+  const tags = [...new Set([...survivor.tags, ...merged.tags])];
+  if (tags.length !== survivor.tags.length) {
+    await trx
+      .updateTable('cases')
+      .set({ tags: JSON.stringify(tags) })
+      .where('id', '=', survivor.id)
+      .execute();
+    await replaceCaseTags(trx, survivor.id, tags);
+  }
+  // Cases merged into the merged one now belong to the survivor too, so its timeline reads one level deep.
+  await trx
+    .updateTable('cases')
+    .set({ merged_into: survivor.id })
+    .where('merged_into', '=', merged.id)
+    .execute();
+  await trx
+    .updateTable('cases')
+    .set({ status: plan.to, resolution: plan.resolution, closed_at: now, merged_into: survivor.id })
+    .where('id', '=', merged.id)
+    .execute();
+
+  const moved = {
+    alerts: Number(alerts.numUpdatedRows),
+    observables: newLinks.length,
+    tasks: Number(tasks.numUpdatedRows),
+    evidence: Number(evidence.numUpdatedRows),
+  };
+  await recordCaseChange(
+    trx,
+    deps,
+    {
+      caseId: merged.id,
+      type: 'status_changed',
+      actor: input.actor,
+      data: { from: plan.from, to: plan.to, resolution: plan.resolution, mergedInto: survivor.id },
+      action: 'case.status_changed',
+    },
+    now,
+  );
+  await recordCaseChange(
+    trx,
+    deps,
+    {
+      caseId: survivor.id,
+      type: 'case_merged',
+      actor: input.actor,
+      data: { mergedId: merged.id, mergedNumber: merged.number, moved },
+      action: 'case.merged',
+    },
+    now,
+  );
+  return {
+    survivor: (await findCaseById(trx, survivor.id)) as Case,
+    merged: (await findCaseById(trx, merged.id)) as Case,
+    moved,
+  };
+}
+
+/** Moves an alert (and its observables) to another case; both timelines record it. */
+export async function moveAlert(
+  trx: Transaction<Database>,
+  deps: CaseCommandDeps,
+  input: { alertId: string; toCaseId: string; actor: Actor },
+  now: number,
+): Promise<{ fromCaseId: string | null; toCaseId: string }> {
+  const alert = await trx
+    .selectFrom('alerts')
+    .select(['id', 'case_id', 'title'])
+    .where('id', '=', input.alertId)
+    .executeTakeFirst();
+  if (!alert) throw notFound('alert', input.alertId);
+  if (alert.case_id === input.toCaseId) {
+    throw new RiposteError('RIPOSTE_CONFLICT', `alert ${input.alertId} is already in case ${input.toCaseId}`);
+  }
+  const target = await loadCaseForChange(trx, deps, input.toCaseId);
+  const from = alert.case_id ? await findCaseById(trx, alert.case_id) : undefined;
+  await trx.updateTable('alerts').set({ case_id: target.id }).where('id', '=', alert.id).execute();
+  const observableIds = (
+    await trx
+      .selectFrom('alert_observables')
+      .select('observable_id')
+      .where('alert_id', '=', alert.id)
+      .execute()
+  ).map((r) => r.observable_id);
+  await addCaseObservables(trx, target.id, observableIds, 'alert', now);
+  if (from) {
+    await recordCaseChange(
+      trx,
+      deps,
+      {
+        caseId: from.id,
+        type: 'alert_removed',
+        actor: input.actor,
+        data: { alertId: alert.id, title: alert.title, toCaseId: target.id },
+        action: 'case.alert_moved',
+      },
+      now,
+    );
+  }
+  await recordCaseChange(
+    trx,
+    deps,
+    {
+      caseId: target.id,
+      type: 'alert_added',
+      actor: input.actor,
+      data: { alertId: alert.id, title: alert.title, reason: 'moved', fromCaseId: from?.id ?? null },
+      action: 'case.alert_moved',
+    },
+    now,
+  );
+  return { fromCaseId: from?.id ?? null, toCaseId: target.id };
+}

@@ -1,0 +1,66 @@
+import { deriveMilestones } from '../../domain/cases/case-milestones.js';
+import { computeSlaClocks, DEFAULT_SLA_POLICIES } from '../../domain/cases/case-sla.js';
+import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
+import { findCaseById } from '../../store/cases/case.repository.js';
+import type { SlaCheckPayload } from '../../store/cases/sla-schedule.repository.js';
+import type { JobHandler } from '../../worker/job-handlers.js';
+import { loadLifecycleEvents, recordCaseChange } from './case-command-support.js';
+
+export { SLA_JOB_KIND, SLA_QUEUE } from '../../store/cases/sla-schedule.repository.js';
+
+const isPayload = (p: unknown): p is SlaCheckPayload =>
+  typeof p === 'object' &&
+  p !== null &&
+  typeof (p as SlaCheckPayload).caseId === 'string' &&
+  typeof (p as SlaCheckPayload).clock === 'string' &&
+  typeof (p as SlaCheckPayload).dueAt === 'number';
+
+/**
+ * Runs when an SLA clock falls due (queue `timers`, kind `case.sla_check`): if the clock is still running
+ * from the case's timeline, `sla_breached` goes on the timeline and the audit log, once per clock and due
+ * time. A clock stopped in time, a moved due time (severity changed) or a merged case ends the job quietly.
+ */
+export const slaCheckHandler: JobHandler = async (job, ctx) => {
+  if (!isPayload(job.payload)) return { type: 'failed', error: 'payload is not {caseId, clock, dueAt}' };
+  const { caseId, clock: clockName, dueAt } = job.payload;
+  const now = ctx.clock.now();
+  if (now < dueAt) return { type: 'retry', at: dueAt, error: 'claimed before its due time' };
+  const deps = { newId: ctx.newId, dialect: ctx.store.dialect };
+  const breached = await ctx.store.db.transaction().execute(async (trx) => {
+    const kase = await findCaseById(trx, caseId);
+    if (!kase || kase.mergedInto) return false;
+    const clocks = computeSlaClocks(
+      deriveMilestones(await loadLifecycleEvents(trx, caseId)),
+      DEFAULT_SLA_POLICIES[kase.severity],
+      now,
+    );
+    const clock = clocks.find((c) => c.name === clockName);
+    if (!clock || clock.stoppedAt !== null || clock.dueAt !== dueAt || !clock.breached) return false;
+    const earlier = await trx
+      .selectFrom('case_events')
+      .select('data')
+      .where('case_id', '=', caseId)
+      .where('type', '=', 'sla_breached')
+      .execute();
+    const seen = earlier.some((e) => {
+      const d = JSON.parse(e.data) as { clock?: string; dueAt?: number };
+      return d.clock === clockName && d.dueAt === dueAt;
+    });
+    if (seen) return false;
+    await recordCaseChange(
+      trx,
+      deps,
+      {
+        caseId,
+        type: 'sla_breached',
+        actor: SYSTEM_ACTOR,
+        data: { clock: clockName, dueAt, severity: kase.severity, overdueMs: now - dueAt },
+        action: 'case.sla_breached',
+      },
+      now,
+    );
+    return true;
+  });
+  if (breached) await ctx.store.notifier.notify(`case:${caseId}`).catch(() => undefined);
+  return { type: 'done' };
+};

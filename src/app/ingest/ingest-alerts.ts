@@ -1,0 +1,175 @@
+import type { Actor } from '../../domain/shared/actor.js';
+import { appendAudit } from '../../store/audit/audit.repository.js';
+import type { AppContext } from '../context.js';
+import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from './ingest-settings.js';
+import { mapItem, type IngestItem } from './map-item.js';
+import { storeBatch, type Mapped } from './store-batch.js';
+
+export type { IngestItem } from './map-item.js';
+
+export interface IngestInput {
+  /** The ingest source's name (recorded on every alert; idempotency is per source). */
+  source: string;
+  /** A mapper name or `auto` (the default). */
+  mapper?: string;
+  mapperConfig?: unknown;
+  items: readonly IngestItem[];
+  /** Index of the first item in the caller's larger batch (streamed NDJSON), for the answer. */
+  firstIndex?: number;
+}
+
+export type ItemOutcome =
+  | {
+      index: number;
+      line?: number;
+      status: 'accepted';
+      alertId: string;
+      caseId: string;
+      caseCreated: boolean;
+    }
+  | {
+      index: number;
+      line?: number;
+      status: 'duplicate';
+      alertId: string;
+      caseId: string | null;
+      /** `source_event_id`: a retry of an event already stored; `fingerprint`: a repeat, counted. */
+      reason: 'source_event_id' | 'fingerprint';
+    }
+  | { index: number; line?: number; status: 'rejected'; reason: string; path?: string };
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  /** Cases opened by this call. */
+  casesCreated: number;
+  /** Every case an accepted alert went to (opened or joined), once each. */
+  caseIds: string[];
+  items: ItemOutcome[];
+}
+
+/**
+ * The ingest pipeline: map → de-duplicate → correlate → store, in transactions of `batchSize` items. An
+ * alert counts as accepted only once its transaction committed, together with its case, its timeline
+ * event, its trigger job and the batch's audit entry. Bad items are rejected with a reason; they never
+ * stop the good ones.
+ */
+export async function ingestAlerts(
+  ctx: AppContext,
+  input: IngestInput,
+  actor: Actor,
+  settings: IngestSettings = DEFAULT_INGEST_SETTINGS,
+): Promise<IngestResult> {
+  const result: IngestResult = {
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    casesCreated: 0,
+    caseIds: [],
+    items: [],
+  };
+  const caseIds = new Set<string>();
+  const base = input.firstIndex ?? 0;
+  const now = ctx.clock.now();
+  const mapped: Mapped[] = [];
+  input.items.forEach((item, i) => {
+    const m = mapItem(item, { mapper: input.mapper, mapperConfig: input.mapperConfig, now });
+    if (m.ok) mapped.push({ index: base + i, line: item.line, alert: m.alert, mapper: m.mapper });
+    else {
+      result.rejected += 1;
+      result.items.push({
+        index: base + i,
+        line: item.line,
+        status: 'rejected',
+        reason: m.reason,
+        path: m.path,
+      });
+    }
+  });
+  let createdAny = false;
+  for (let start = 0; start < mapped.length; start += settings.batchSize) {
+    const chunk = mapped.slice(start, start + settings.batchSize);
+    const at = ctx.clock.now();
+    const outcomes = await retryOnConflict(() =>
+      ctx.store.db.transaction().execute(async (trx) => {
+        const out: ItemOutcome[] = await storeBatch(ctx, trx, input.source, chunk, actor, settings, at);
+        const counts = tally(out);
+        await appendAudit(
+          trx,
+          { dialect: ctx.store.dialect },
+          {
+            actor,
+            action: 'alerts.ingested',
+            target: { type: 'ingest_source', id: input.source },
+            details: { ...counts, rejected: result.rejected, items: chunk.length },
+          },
+          at,
+        );
+        return out;
+      }),
+    );
+    for (const o of outcomes) {
+      result.items.push(o);
+      if (o.status === 'accepted') {
+        result.accepted += 1;
+        caseIds.add(o.caseId);
+        if (o.caseCreated) result.casesCreated += 1;
+        createdAny = true;
+      } else if (o.status === 'duplicate') result.duplicates += 1;
+    }
+  }
+  if (mapped.length === 0 && result.rejected > 0)
+    await auditRejectedOnly(ctx, input.source, actor, result.rejected);
+  // Wake the trigger workers only after the commit, so they find the jobs.
+  if (createdAny) await ctx.store.notifier.notify('queue:triggers').catch(() => undefined);
+  result.caseIds = [...caseIds];
+  result.items.sort((a, b) => a.index - b.index);
+  return result;
+}
+
+const tally = (out: ItemOutcome[]): { accepted: number; duplicates: number } => ({
+  accepted: out.filter((o) => o.status === 'accepted').length,
+  duplicates: out.filter((o) => o.status === 'duplicate').length,
+});
+
+async function auditRejectedOnly(
+  ctx: AppContext,
+  source: string,
+  actor: Actor,
+  rejected: number,
+): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.store.db.transaction().execute((trx) =>
+    appendAudit(
+      trx,
+      { dialect: ctx.store.dialect },
+      {
+        actor,
+        action: 'alerts.ingested',
+        target: { type: 'ingest_source', id: source },
+        outcome: 'failure',
+        details: { accepted: 0, duplicates: 0, rejected },
+      },
+      now,
+    ),
+  );
+}
+
+/**
+ * Two writers storing the same source event at once: one commits, the other hits the unique index and rolls
+ * back. Run again, it finds the committed alert and answers `duplicate`, as a retry by the sender would.
+ * Deadlocks and serialisation failures (PostgreSQL) are retried the same way.
+ */
+async function retryOnConflict<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = String((err as { code?: unknown }).code ?? '');
+      const retryable =
+        code === '23505' || code === '40P01' || code === '40001' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+      if (!retryable || attempt >= attempts) throw err;
+    }
+  }
+}

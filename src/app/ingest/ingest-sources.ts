@@ -1,0 +1,191 @@
+import { createHash, randomBytes, timingSafeEqual, createHmac } from 'node:crypto';
+import { z } from 'zod';
+import { RiposteError } from '../../domain/shared/errors.js';
+import type { Actor } from '../../domain/shared/actor.js';
+import { GenericMapperConfig } from '../../ingest/mappers/generic.mapper.js';
+import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
+import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
+import {
+  deleteIngestSource,
+  findIngestSourceRow,
+  insertIngestSource,
+  sourceRowToSource,
+  updateIngestSource,
+  type IngestSource,
+} from '../../store/alerts/ingest-source.repository.js';
+import { appendAudit } from '../../store/audit/audit.repository.js';
+import type { AppContext } from '../context.js';
+
+export const SourceName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'lower-case letters, digits, "-" and "_", starting with a letter or digit',
+  );
+
+export const CreateSourceInput = z.object({
+  name: SourceName,
+  description: z.string().max(500).default(''),
+  mapper: z.enum(MAPPER_NAMES).default('auto'),
+  mapperConfig: GenericMapperConfig.optional(),
+  enabled: z.boolean().default(true),
+  /** Also make an HMAC secret for signed webhooks. */
+  hmac: z.boolean().default(false),
+});
+export type CreateSourceInput = z.infer<typeof CreateSourceInput>;
+
+export const UpdateSourceInput = z.object({
+  description: z.string().max(500).optional(),
+  mapper: z.enum(MAPPER_NAMES).optional(),
+  mapperConfig: GenericMapperConfig.nullable().optional(),
+  enabled: z.boolean().optional(),
+  rotateToken: z.boolean().optional(),
+  rotateHmacSecret: z.boolean().optional(),
+});
+export type UpdateSourceInput = z.infer<typeof UpdateSourceInput>;
+
+/** Credentials are shown once, when made; only the token's hash is kept. */
+export interface SourceCredentials {
+  token?: string;
+  hmacSecret?: string;
+}
+
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+const newToken = (): string => `rpi_${randomBytes(24).toString('base64url')}`;
+
+function checkMapperConfig(mapper: string | undefined, config: unknown): void {
+  if (mapper === 'generic' && !config) {
+    throw new RiposteError('RIPOSTE_VALIDATION', 'the generic mapper needs a mapperConfig', {
+      details: [{ path: 'body.mapperConfig', message: 'required when mapper is generic' }],
+    });
+  }
+}
+
+export async function createIngestSource(
+  ctx: AppContext,
+  input: CreateSourceInput,
+  actor: Actor,
+): Promise<{ source: IngestSource; credentials: SourceCredentials }> {
+  checkMapperConfig(input.mapper, input.mapperConfig);
+  const token = newToken();
+  const hmacSecret = input.hmac ? randomBytes(32).toString('base64url') : undefined;
+  const now = ctx.clock.now();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    if (await findIngestSourceRow(trx, input.name)) {
+      throw new RiposteError('RIPOSTE_CONFLICT', `a source named ${input.name} already exists`);
+    }
+    await insertIngestSource(
+      trx,
+      {
+        name: input.name,
+        description: input.description,
+        mapper: input.mapper,
+        mapperConfig: input.mapperConfig ?? null,
+        enabled: input.enabled,
+        tokenHash: hashToken(token),
+        hmacSecret: hmacSecret ?? null,
+      },
+      now,
+    );
+    await appendAudit(
+      trx,
+      { dialect: ctx.store.dialect },
+      {
+        actor,
+        action: 'ingest_source.created',
+        target: { type: 'ingest_source', id: input.name },
+        details: { mapper: input.mapper, hmac: input.hmac },
+      },
+      now,
+    );
+  });
+  const row = await findIngestSourceRow(ctx.store.db, input.name);
+  return { source: sourceRowToSource(row as IngestSourceRow), credentials: { token, hmacSecret } };
+}
+
+export async function updateIngestSourceSettings(
+  ctx: AppContext,
+  name: string,
+  input: UpdateSourceInput,
+  actor: Actor,
+): Promise<{ source: IngestSource; credentials: SourceCredentials }> {
+  const now = ctx.clock.now();
+  const credentials: SourceCredentials = {};
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const row = await findIngestSourceRow(trx, name);
+    if (!row) throw new RiposteError('RIPOSTE_NOT_FOUND', `ingest source ${name} does not exist`);
+    checkMapperConfig(
+      input.mapper ?? row.mapper,
+      input.mapperConfig === undefined ? row.mapper_config : input.mapperConfig,
+    );
+    if (input.rotateToken) credentials.token = newToken();
+    if (input.rotateHmacSecret) credentials.hmacSecret = randomBytes(32).toString('base64url');
+    await updateIngestSource(
+      trx,
+      name,
+      {
+        description: input.description,
+        mapper: input.mapper,
+        mapperConfig: input.mapperConfig,
+        enabled: input.enabled,
+        tokenHash: credentials.token ? hashToken(credentials.token) : undefined,
+        hmacSecret: credentials.hmacSecret,
+      },
+      now,
+    );
+    const changed = Object.keys(input).filter((k) => input[k as keyof UpdateSourceInput] !== undefined);
+    await appendAudit(
+      trx,
+      { dialect: ctx.store.dialect },
+      {
+        actor,
+        action: 'ingest_source.updated',
+        target: { type: 'ingest_source', id: name },
+        details: { changed },
+      },
+      now,
+    );
+  });
+  const row = await findIngestSourceRow(ctx.store.db, name);
+  return { source: sourceRowToSource(row as IngestSourceRow), credentials };
+}
+
+export async function removeIngestSource(ctx: AppContext, name: string, actor: Actor): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    if (!(await deleteIngestSource(trx, name))) {
+      throw new RiposteError('RIPOSTE_NOT_FOUND', `ingest source ${name} does not exist`);
+    }
+    await appendAudit(
+      trx,
+      { dialect: ctx.store.dialect },
+      { actor, action: 'ingest_source.deleted', target: { type: 'ingest_source', id: name } },
+      now,
+    );
+  });
+}
+
+const sameBytes = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
+
+/**
+ * Checks a webhook call against the source: its ingest token (`X-Riposte-Token`) or an HMAC-SHA256 of the
+ * raw body (`X-Riposte-Signature: sha256=<hex>`), compared in constant time. A missing, disabled or
+ * unknown source fails the same way as a bad credential, so the answer does not reveal which sources exist.
+ */
+export function verifyWebhook(
+  row: IngestSourceRow | undefined,
+  headers: { token?: string; signature?: string },
+  rawBody: Buffer,
+): boolean {
+  if (!row || row.enabled !== 1) return false;
+  if (headers.token && row.token_hash) {
+    return sameBytes(Buffer.from(hashToken(headers.token), 'hex'), Buffer.from(row.token_hash, 'hex'));
+  }
+  if (headers.signature && row.hmac_secret) {
+    const m = /^sha256=([0-9a-fA-F]{64})$/.exec(headers.signature.trim());
+    if (!m) return false;
+    const expected = createHmac('sha256', row.hmac_secret).update(rawBody).digest();
+    return sameBytes(Buffer.from(m[1] ?? '', 'hex'), expected);
+  }
+  return false;
+}

@@ -1,0 +1,57 @@
+import type { NormalizedAlert } from '../../domain/alerts/alert.js';
+import { FormatError } from '../../ingest/formats/format-error.js';
+import { MappingError } from '../../ingest/mappers/mapper.js';
+import { mapPayload } from '../../ingest/mappers/mapper-registry.js';
+import { mapTextRecord } from '../../ingest/mappers/text.mapper.js';
+
+/** One thing to ingest: a parsed JSON value, a text line (syslog, CEF, LEEF), or a line that failed to parse. */
+export type IngestItem =
+  | { kind: 'json'; value: unknown; line?: number }
+  | { kind: 'text'; value: string; line?: number }
+  | { kind: 'invalid'; reason: string; line?: number; path?: string };
+
+export type MappedItem =
+  { ok: true; alert: NormalizedAlert; mapper: string } | { ok: false; reason: string; path?: string };
+
+/** Deeper than this is refused: no real alert nests so far, and deep values cost stack on every walk. */
+export const MAX_JSON_DEPTH = 64;
+
+export function jsonDepthExceeds(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** Maps one item, turning every failure into a reason (never a throw): bad input must not stop a batch. */
+export function mapItem(
+  item: IngestItem,
+  options: { mapper?: string; mapperConfig?: unknown; now: number },
+): MappedItem {
+  try {
+    if (item.kind === 'invalid') return { ok: false, reason: item.reason, path: item.path };
+    if (item.kind === 'text') {
+      if (item.value.trim() === '') return { ok: false, reason: 'empty line' };
+      return { ok: true, alert: mapTextRecord(item.value, options.now), mapper: 'syslog' };
+    }
+    if (jsonDepthExceeds(item.value, MAX_JSON_DEPTH)) {
+      return { ok: false, reason: `nested deeper than ${MAX_JSON_DEPTH} levels` };
+    }
+    if (typeof item.value === 'string' && options.mapper === 'syslog') {
+      return { ok: true, alert: mapTextRecord(item.value, options.now), mapper: 'syslog' };
+    }
+    const { alert, mapper } = mapPayload(item.value, options);
+    return { ok: true, alert, mapper };
+  } catch (err) {
+    if (err instanceof MappingError) return { ok: false, reason: err.message, path: err.path || undefined };
+    if (err instanceof FormatError) return { ok: false, reason: err.describe() };
+    // A mapper bug on odd input is this item's problem, not the batch's.
+    return { ok: false, reason: `could not map: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

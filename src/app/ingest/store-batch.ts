@@ -1,0 +1,260 @@
+import type { Transaction } from 'kysely';
+import type { Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
+import { computeFingerprint } from '../../domain/alerts/fingerprint.js';
+import type { Actor } from '../../domain/shared/actor.js';
+import {
+  findAlertsBySourceEventIds,
+  findOpenCasesByObservables,
+  findOpenCasesByRules,
+  findRecentByFingerprints,
+  insertAlertObservables,
+  insertAlerts,
+  recordRepeats,
+  type NewAlertRow,
+} from '../../store/alerts/alert.repository.js';
+import { upsertObservables } from '../../store/alerts/observable.repository.js';
+import { addCaseObservables, appendCaseEvent, createCase } from '../../store/cases/case.repository.js';
+import { enqueueJobs } from '../../store/queue/queue.repository.js';
+import type { Database } from '../../store/schema.js';
+import type { AppContext } from '../context.js';
+import { significantObservables } from './correlation-rules.js';
+import type { IngestSettings } from './ingest-settings.js';
+
+export type Mapped = { index: number; line?: number; alert: NormalizedAlert; mapper: string };
+
+export type StoredOutcome =
+  | {
+      index: number;
+      line?: number;
+      status: 'accepted';
+      alertId: string;
+      caseId: string;
+      caseCreated: boolean;
+    }
+  | {
+      index: number;
+      line?: number;
+      status: 'duplicate';
+      alertId: string;
+      caseId: string | null;
+      reason: 'source_event_id' | 'fingerprint';
+    };
+
+const ruleKey = (product: string | null, ruleId: string): string => `${product ?? ''}\u0000${ruleId}`;
+
+/**
+ * Stores one batch inside the caller's transaction, set-wise: a handful of statements look up every
+ * event id, fingerprint, rule and observable of the batch at once, then the items are decided in order
+ * against those answers plus what earlier items of the batch did, exactly as if stored one by one.
+ */
+export async function storeBatch(
+  ctx: AppContext,
+  trx: Transaction<Database>,
+  source: string,
+  batch: readonly Mapped[],
+  actor: Actor,
+  settings: IngestSettings,
+  now: number,
+): Promise<StoredOutcome[]> {
+  const fps = batch.map((m) => computeFingerprint(source, m.alert, settings.fingerprintKeys));
+  const eventIds = batch.flatMap((m) => (m.alert.sourceEventId ? [m.alert.sourceEventId] : []));
+  const known = await findAlertsBySourceEventIds(trx, source, eventIds);
+  const recent = settings.dedup.enabled
+    ? await findRecentByFingerprints(trx, fps, now - settings.dedup.windowMs)
+    : new Map<string, { id: string; caseId: string | null }>();
+
+  // Pass 1: duplicates (retries and repeats) versus new alerts, in order.
+  const outcomes: Array<StoredOutcome | undefined> = new Array(batch.length);
+  const repeats = new Map<string, number>();
+  const fresh: Array<{ i: number; id: string; fp: string }> = [];
+  batch.forEach((m, i) => {
+    const where = { index: m.index, ...(m.line !== undefined ? { line: m.line } : {}) };
+    const eventId = m.alert.sourceEventId;
+    const prior = eventId ? known.get(eventId) : undefined;
+    if (prior) {
+      outcomes[i] = {
+        ...where,
+        status: 'duplicate',
+        alertId: prior.id,
+        caseId: prior.caseId,
+        reason: 'source_event_id',
+      };
+      return;
+    }
+    const fp = fps[i] as string;
+    const same = recent.get(fp);
+    if (same) {
+      repeats.set(same.id, (repeats.get(same.id) ?? 0) + 1);
+      outcomes[i] = {
+        ...where,
+        status: 'duplicate',
+        alertId: same.id,
+        caseId: same.caseId,
+        reason: 'fingerprint',
+      };
+      return;
+    }
+    const id = ctx.newId();
+    fresh.push({ i, id, fp });
+    if (eventId) known.set(eventId, { id, caseId: null });
+    if (settings.dedup.enabled) recent.set(fp, { id, caseId: null });
+  });
+  await recordRepeats(trx, repeats, now);
+  if (fresh.length === 0) return outcomes as StoredOutcome[];
+
+  // Pass 2: correlate the new alerts against open cases, and against each other.
+  const obsIds = await upsertObservables(
+    trx,
+    { newId: ctx.newId },
+    fresh.flatMap((f) => batch[f.i]?.alert.observables ?? []),
+    now,
+  );
+  const idOf = (o: { type: string; value: string }): string | undefined => obsIds.get(`${o.type}:${o.value}`);
+  const rules = settings.correlation;
+  const since = now - rules.windowMs;
+  const byRule = new Map<string, { caseId: string; lastSeen: number }>();
+  const byObs = new Map<string, { caseId: string; lastSeen: number }>();
+  const keep = (
+    map: Map<string, { caseId: string; lastSeen: number }>,
+    key: string,
+    caseId: string,
+    lastSeen: number,
+  ): void => {
+    const cur = map.get(key);
+    if (!cur || lastSeen >= cur.lastSeen) map.set(key, { caseId, lastSeen });
+  };
+  if (rules.enabled && rules.byRule) {
+    const ids = fresh.flatMap((f) => batch[f.i]?.alert.origin.ruleId ?? []);
+    for (const r of await findOpenCasesByRules(trx, ids, since))
+      keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
+  }
+  const significant = new Map(
+    fresh.map((f) => [
+      f.i,
+      rules.enabled && rules.byObservable
+        ? significantObservables(batch[f.i]?.alert.observables ?? [], rules)
+        : [],
+    ]),
+  );
+  if (rules.enabled && rules.byObservable) {
+    const ids = [...significant.values()].flat().flatMap((o) => idOf(o) ?? []);
+    for (const r of await findOpenCasesByObservables(trx, ids, since))
+      keep(byObs, r.observableId, r.caseId, r.lastSeen);
+  }
+
+  const rows: NewAlertRow[] = [];
+  const links: Array<{ alertId: string; observableId: string; role: string }> = [];
+  const caseObservables = new Map<string, string[]>();
+  for (const f of fresh) {
+    const m = batch[f.i] as Mapped;
+    const { alert } = m;
+    let caseId: string | undefined;
+    let correlation: Correlation | undefined;
+    const rk = alert.origin.ruleId ? ruleKey(alert.origin.product, alert.origin.ruleId) : undefined;
+    const ruleHit = rk ? byRule.get(rk) : undefined;
+    if (ruleHit) {
+      caseId = ruleHit.caseId;
+      correlation = {
+        decision: 'joined_case',
+        rule: 'same_rule',
+        reason: `same rule as an open case's alert (${alert.origin.product ?? 'unknown product'} ${alert.origin.ruleId}) within ${rules.windowMs} ms`,
+        windowMs: rules.windowMs,
+      };
+    } else {
+      let best: { o: { type: string; value: string }; caseId: string; lastSeen: number } | undefined;
+      for (const o of significant.get(f.i) ?? []) {
+        const hit = byObs.get(idOf(o) ?? '');
+        if (hit && (!best || hit.lastSeen > best.lastSeen)) best = { o, ...hit };
+      }
+      if (best) {
+        caseId = best.caseId;
+        correlation = {
+          decision: 'joined_case',
+          rule: 'shared_observable',
+          reason: `shares ${best.o.type} ${best.o.value} with an open case within ${rules.windowMs} ms`,
+          matched: [{ type: best.o.type, value: best.o.value }],
+          windowMs: rules.windowMs,
+        };
+      }
+    }
+    const caseCreated = caseId === undefined;
+    if (!caseId || !correlation) {
+      correlation = {
+        decision: 'new_case',
+        rule: 'none',
+        reason: rules.enabled
+          ? 'no open case shares its rule or a significant observable within the window'
+          : 'correlation is off: every new alert opens a case',
+        windowMs: rules.windowMs,
+      };
+      const kase = await createCase(
+        trx,
+        { newId: ctx.newId },
+        {
+          title: alert.title,
+          severity: alert.severity,
+          actor,
+          origin: { alertId: f.id, source, reason: correlation.reason },
+        },
+        now,
+      );
+      caseId = kase.id;
+    }
+    // Later alerts of this batch see this one, as they would had it been stored alone.
+    if (rk) keep(byRule, rk, caseId, now);
+    for (const o of significant.get(f.i) ?? []) {
+      const oid = idOf(o);
+      if (oid) keep(byObs, oid, caseId, now);
+    }
+    rows.push({ id: f.id, source, mapper: m.mapper, fingerprint: f.fp, alert, caseId, correlation, now });
+    const ids: string[] = [];
+    for (const o of alert.observables) {
+      const oid = idOf(o);
+      if (!oid) continue;
+      links.push({ alertId: f.id, observableId: oid, role: o.role });
+      ids.push(oid);
+    }
+    caseObservables.set(caseId, [...(caseObservables.get(caseId) ?? []), ...ids]);
+    outcomes[f.i] = {
+      index: m.index,
+      ...(m.line !== undefined ? { line: m.line } : {}),
+      status: 'accepted',
+      alertId: f.id,
+      caseId,
+      caseCreated,
+    };
+  }
+
+  await insertAlerts(trx, rows);
+  await insertAlertObservables(trx, links);
+  for (const [caseId, ids] of caseObservables) await addCaseObservables(trx, caseId, ids, 'alert', now);
+  for (const r of rows) {
+    await appendCaseEvent(
+      trx,
+      { newId: ctx.newId },
+      {
+        caseId: r.caseId as string,
+        type: 'alert_added',
+        actor,
+        data: { alertId: r.id, reason: r.correlation?.reason },
+      },
+      now,
+    );
+  }
+  await enqueueJobs(
+    trx,
+    { dialect: ctx.store.dialect, newId: ctx.newId },
+    fresh.map((f) => {
+      const o = outcomes[f.i];
+      const accepted = o?.status === 'accepted' ? o : undefined;
+      return {
+        queue: 'triggers',
+        kind: 'alert.created',
+        payload: { alertId: f.id, caseId: accepted?.caseId, caseCreated: accepted?.caseCreated ?? false },
+        dedupeKey: `alert.created:${f.id}`,
+      };
+    }),
+    now,
+  );
+  return outcomes as StoredOutcome[];
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { RiposteError, notFound } from '../../domain/shared/errors.js';
+import {
+  BREAK_GLASS_AUDIT_ACTION,
+  checkApprover,
+  isQuorumMet,
+} from '../../governance/approvals/approval-policy.js';
+import { isRole, type Role } from '../../governance/permissions.js';
+import { actorOf, type Principal } from '../../governance/principal.js';
+import { appendAudit } from '../../store/audit/audit.repository.js';
+import { findPlaybookVersion } from '../../store/playbooks/playbook.repository.js';
+import {
+  ApprovalStatus,
+  findApprovalById,
+  insertApprovalDecision,
+  listApprovalDecisions,
+  setApprovalStatus,
+  useApprovalLink,
+} from '../../store/runs/approval.repository.js';
+import { findRunById } from '../../store/runs/run.repository.js';
+import type { AppContext } from '../context.js';
+import { sendRunEvent } from './run-start.js';
+
+export interface DecideApprovalInput {
+  approvalId: string;
+  approver: Principal;
+  decision: 'approved' | 'rejected';
+  comment?: string;
+  breakGlass?: { reason: string };
+}
+
+export interface DecideApprovalResult {
+  status: ApprovalStatus;
+  approvals: number;
+  quorum: number;
+}
+
+/**
+ * Records one person's decision on a parked approval step. Separation of duties and quorum come from the
+ * governance policy; a rejection by any eligible approver rejects, quorum approvals approve. The run is
+ * resumed through its inbox in the same transaction.
+ */
+export async function decideApproval(
+  ctx: AppContext,
+  input: DecideApprovalInput,
+): Promise<DecideApprovalResult> {
+  const now = ctx.clock.now();
+  const deps = { dialect: ctx.store.dialect, newId: ctx.newId };
+  const result = await ctx.store.db.transaction().execute(async (trx) => {
+    const approval = await findApprovalById(trx, input.approvalId, ctx.store.dialect);
+    if (!approval) throw notFound('approval', input.approvalId);
+    if (approval.status !== ApprovalStatus.pending)
+      throw new RiposteError('RIPOSTE_CONFLICT', `approval ${approval.id} is already ${approval.status}`);
+    const run = await findRunById(trx, approval.run_id);
+    const version = run && (await findPlaybookVersion(trx, run.playbook_id, run.version));
+    const decisions = await listApprovalDecisions(trx, approval.id);
+    const approvedBy = decisions.filter((d) => d.decision === 'approved').map((d) => d.actor_id);
+    const roles = (JSON.parse(approval.approvers) as string[]).filter(isRole) as Role[];
+    const check = checkApprover({
+      approver: input.approver,
+      requesterId: approval.requested_by,
+      authorId: version?.created_by,
+      alreadyApprovedBy: decisions.map((d) => d.actor_id),
+      approverRoles: roles,
+      breakGlass: input.breakGlass,
+    });
+    if (!check.ok)
+      throw new RiposteError(
+        check.code === 'double_vote' ? 'RIPOSTE_CONFLICT' : 'RIPOSTE_FORBIDDEN',
+        check.reason,
+      );
+    await insertApprovalDecision(
+      trx,
+      {
+        approvalId: approval.id,
+        actorId: input.approver.id,
+        actorName: input.approver.name,
+        decision: input.decision,
+        comment: input.comment,
+      },
+      now,
+    );
+    const approvals = approvedBy.length + (input.decision === 'approved' ? 1 : 0);
+    let status: ApprovalStatus = ApprovalStatus.pending;
+    if (input.decision === 'rejected') status = ApprovalStatus.rejected;
+    else if (isQuorumMet(approval.quorum, approvals, check.breakGlass)) status = ApprovalStatus.approved;
+    if (status !== ApprovalStatus.pending) {
+      await setApprovalStatus(trx, approval.id, status, now);
+      await sendRunEvent(
+        trx,
+        deps,
+        approval.run_id,
+        {
+          type: 'approval_decided',
+          key: approval.key,
+          decision: status === 'approved' ? 'approved' : 'rejected',
+          by: input.approver.name,
+          comment: input.comment,
+        },
+        now,
+      );
+    }
+    await appendAudit(
+      trx,
+      deps,
+      {
+        actor: actorOf(input.approver),
+        action: check.breakGlass ? BREAK_GLASS_AUDIT_ACTION : 'approval.decided',
+        target: { type: 'approval', id: approval.id },
+        details: {
+          run: approval.run_id,
+          step: approval.step_id,
+          decision: input.decision,
+          status,
+          comment: input.comment ?? null,
+          reason: input.breakGlass?.reason ?? null,
+        },
+      },
+      now,
+    );
+    return { status, approvals, quorum: approval.quorum };
+  });
+  await ctx.store.notifier.notify('queue:runs').catch(() => undefined);
+  return result;
+}
+
+export interface ApprovalLinkClaims {
+  approvalId: string;
+  decision: 'approved' | 'rejected';
+  approver: { id: string; name: string; roles: Role[] };
+}
+
+/**
+ * A signed one-click link for chat or e-mail: HS256, bound to one approval, one decision and one person,
+ * expiring, and usable once.
+ */
+export async function createApprovalLinkToken(
+  key: Uint8Array,
+  claims: ApprovalLinkClaims,
+  now: number,
+  ttlMs: number,
+): Promise<string> {
+  return new SignJWT({
+    aid: claims.approvalId,
+    dec: claims.decision,
+    name: claims.approver.name,
+    roles: claims.approver.roles,
+  })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.approver.id)
+    .setJti(randomUUID())
+    .setIssuedAt(Math.floor(now / 1_000))
+    .setExpirationTime(Math.floor((now + ttlMs) / 1_000))
+    .setAudience('riposte:approval')
+    .sign(key);
+}
+
+/** Verifies a link, spends it, and records its decision. */
+export async function redeemApprovalLink(
+  ctx: AppContext,
+  key: Uint8Array,
+  token: string,
+): Promise<DecideApprovalResult> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key, {
+      algorithms: ['HS256'],
+      audience: 'riposte:approval',
+      currentDate: new Date(ctx.clock.now()),
+    }));
+  } catch (err) {
+    throw new RiposteError(
+      'RIPOSTE_FORBIDDEN',
+      `approval link refused: ${err instanceof Error ? err.message : 'invalid'}`,
+    );
+  }
+  const approvalId = String(payload.aid ?? '');
+  const decision = payload.dec === 'rejected' ? 'rejected' : 'approved';
+  const jti = String(payload.jti ?? '');
+  const fresh = await ctx.store.db
+    .transaction()
+    .execute((trx) => useApprovalLink(trx, jti, approvalId, ctx.clock.now()));
+  if (!fresh) throw new RiposteError('RIPOSTE_CONFLICT', 'this approval link was already used');
+  const roles = (Array.isArray(payload.roles) ? payload.roles : []).map(String).filter(isRole) as Role[];
+  return decideApproval(ctx, {
+    approvalId,
+    decision,
+    approver: {
+      kind: 'user',
+      id: String(payload.sub ?? ''),
+      name: String(payload.name ?? payload.sub ?? ''),
+      roles,
+    },
+    comment: 'via one-click link',
+  });
+}

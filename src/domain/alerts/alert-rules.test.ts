@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { NormalizedAlertSchema, type NormalizedAlert } from './alert.js';
+import { computeFingerprint } from './fingerprint.js';
+import { mapSeverity, SeverityScales } from './severity-mapping.js';
+
+const alert = (over: Partial<NormalizedAlert> = {}): NormalizedAlert => ({
+  classUid: 2004,
+  time: 1_700_000_000_000,
+  title: 'Brute force',
+  description: null,
+  severity: 'high',
+  severityOriginal: '10',
+  category: null,
+  origin: { product: 'Wazuh', vendor: 'Wazuh', ruleId: '5712', ruleName: 'Brute force' },
+  sourceEventId: 'a',
+  techniques: [],
+  observables: [
+    { type: 'ipv4', value: '1.2.3.4', role: 'source', scope: 'public' },
+    { type: 'hostname', value: 'web1', role: 'affected' },
+  ],
+  raw: {},
+  ...over,
+});
+
+describe('mapSeverity', () => {
+  it('maps words and numbers on each tool scale', () => {
+    expect(mapSeverity('Informational')).toBe('info');
+    expect(mapSeverity('Very-High', SeverityScales.cef)).toBe('critical');
+    expect(mapSeverity(3, SeverityScales.ocsf)).toBe('medium');
+    expect(mapSeverity('9', SeverityScales.cef)).toBe('critical');
+    expect(mapSeverity(12, SeverityScales.wazuh)).toBe('high');
+    expect(mapSeverity(8.5, SeverityScales.guardduty)).toBe('high');
+    expect(mapSeverity(-1, SeverityScales.suricata)).toBe('critical');
+    expect(mapSeverity(-3, SeverityScales.suricata)).toBe('medium');
+    expect(mapSeverity('whatever', undefined, 'low')).toBe('low');
+    expect(mapSeverity(null)).toBe('medium');
+  });
+});
+
+describe('computeFingerprint', () => {
+  it('is equal for repeats and ignores what is not a key (time, event id, raw, observable order)', () => {
+    const a = alert();
+    const b = alert({
+      time: 1,
+      sourceEventId: 'b',
+      raw: { x: 1 },
+      observables: [...a.observables].reverse(),
+    });
+    expect(computeFingerprint('s', a)).toBe(computeFingerprint('s', b));
+  });
+
+  it('differs by source, by rule and by the parties', () => {
+    const a = alert();
+    expect(computeFingerprint('s', a)).not.toBe(computeFingerprint('t', a));
+    expect(computeFingerprint('s', a)).not.toBe(
+      computeFingerprint('s', alert({ origin: { ...a.origin, ruleId: '5713' } })),
+    );
+    expect(computeFingerprint('s', a)).not.toBe(
+      computeFingerprint(
+        's',
+        alert({ observables: [{ type: 'ipv4', value: '5.6.7.8', role: 'source', scope: 'public' }] }),
+      ),
+    );
+  });
+
+  it('follows configured keys', () => {
+    const keys = ['origin.ruleId'];
+    expect(computeFingerprint('s', alert(), keys)).toBe(
+      computeFingerprint('s', alert({ title: 'other', observables: [] }), keys),
+    );
+  });
+});
+
+describe('NormalizedAlertSchema', () => {
+  it('accepts a well-formed alert and names the bad field of a broken one', () => {
+    expect(NormalizedAlertSchema.safeParse(alert()).success).toBe(true);
+    const bad = NormalizedAlertSchema.safeParse({ ...alert(), severity: 'severe' });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.path).toEqual(['severity']);
+  });
+});

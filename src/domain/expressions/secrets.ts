@@ -1,0 +1,51 @@
+/**
+ * Secrets never enter a run's state: expressions see `secrets.NAME` as an opaque marker, which only the
+ * worker swaps for the real value at the moment it calls a connector. Recorded inputs keep the marker and
+ * print as `***`.
+ */
+
+const MARK = '\u00absecret:';
+const END = '\u00bb';
+const MARKER = /\u00absecret:([A-Za-z0-9_.-]+)\u00bb/g;
+
+export const secretMarker = (name: string): string => `${MARK}${name}${END}`;
+
+/** The `secrets` object expressions see: each declared name maps to its marker. */
+export function secretMarkers(names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, secretMarker(n)]));
+}
+
+const mapStrings = (value: unknown, f: (s: string) => string): unknown => {
+  if (typeof value === 'string') return f(value);
+  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, f);
+    return out;
+  }
+  return value;
+};
+
+/** Replaces markers with `***` for printing and storing. */
+export const redactSecrets = (value: unknown): unknown =>
+  mapStrings(value, (s) => (s.includes(MARK) ? s.replace(MARKER, '***') : s));
+
+/** Replaces markers with real values, just before a connector call. Unknown names are an error. */
+export function revealSecrets(value: unknown, lookup: (name: string) => string | undefined): unknown {
+  return mapStrings(value, (s) =>
+    s.includes(MARK)
+      ? s.replace(MARKER, (_m, name: string) => {
+          const v = lookup(name);
+          if (v === undefined) throw new Error(`secret ${name} is not configured`);
+          return v;
+        })
+      : s,
+  );
+}
+
+/** Strips every occurrence of the real values from text (connector errors may echo a request). */
+export function scrubSecretValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const v of values) if (v.length >= 4) out = out.split(v).join('***');
+  return out;
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { extractObservables } from './extract-observables.js';
+import { normalizeObservable } from './normalize-observable.js';
+import { refang } from './refang.js';
+
+const values = (text: string, type?: string): string[] =>
+  extractObservables(text)
+    .filter((o) => !type || o.type === type)
+    .map((o) => o.value);
+
+describe('refang', () => {
+  it('undoes the common defanging styles', () => {
+    expect(refang('hxxps://evil[.]example(dot)com[/]x')).toBe('https://evil.example.com[/]x');
+    expect(refang('hxxp[:]//1.2.3[.]4')).toBe('http://1.2.3.4');
+    expect(refang('bob[at]corp[.]com and 10(.)0(.)0(.)1')).toBe('bob@corp.com and 10.0.0.1');
+  });
+});
+
+describe('extractObservables', () => {
+  it('types IPv4 by scope', () => {
+    const found = extractObservables('from 10.1.2.3 to 8.8.8.8 via 127.0.0.1 and 192.0.2.10');
+    expect(found.map((o) => [o.value, o.scope])).toEqual([
+      ['10.1.2.3', 'private'],
+      ['8.8.8.8', 'public'],
+      ['127.0.0.1', 'reserved'],
+      ['192.0.2.10', 'reserved'],
+    ]);
+  });
+
+  it('does not take version strings, OIDs, timestamps or MAC addresses for addresses', () => {
+    const text =
+      'agent version 1.2.3.4 build 10.0.19041 v2.1.0 v1.2.3.4 OID 1.3.6.1.4.1.311.21.8 at 2022-05-11 12:29:18.905 ' +
+      'MAC 00:1a:2b:3c:4d:5e release: 4.4.0.1 and 999.1.1.1';
+    expect(extractObservables(text).filter((o) => o.type === 'ipv4' || o.type === 'ipv6')).toEqual([]);
+  });
+
+  it('finds refanged URLs and their hosts, e-mails and domains, but not file names', () => {
+    const text =
+      'payload from hxxps://bad[.]example[.]com/dl?x=1. Mail bob@Corp.example.org; see setup.exe, sshd.service, report.pdf';
+    expect(values(text, 'url')).toEqual(['https://bad.example.com/dl?x=1']);
+    expect(values(text, 'domain')).toEqual(['bad.example.com']);
+    expect(values(text, 'email')).toEqual(['bob@corp.example.org']);
+  });
+
+  it('types hashes by length and ignores runs of one digit and longer hex', () => {
+    const md5 = 'D41D8CD98F00B204E9800998ECF8427E';
+    const sha1 = 'da39a3ee5e6b4b0d3255bfef95601890afd80709';
+    const sha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    const text = `${md5} ${sha1} ${sha256} ${'0'.repeat(32)} ${sha256}ff`;
+    expect(extractObservables(text).map((o) => [o.type, o.value])).toEqual([
+      ['md5', md5.toLowerCase()],
+      ['sha1', sha1],
+      ['sha256', sha256],
+    ]);
+  });
+
+  it('finds IPv6 addresses and canonicalises them', () => {
+    expect(
+      extractObservables('src 2001:DB8:0:0:0:0:0:1 dst 2606:4700::1111 ula fd00::5').map((o) => [
+        o.value,
+        o.scope,
+      ]),
+    ).toEqual([
+      ['2001:db8::1', 'reserved'],
+      ['2606:4700::1111', 'public'],
+      ['fd00::5', 'private'],
+    ]);
+  });
+
+  it('finds file paths and user names', () => {
+    const text =
+      'wrote C:\\Users\\bob\\AppData\\evil.exe and /tmp/.x/payload.sh; Invalid user paco from 1.1.1.1; user=alice';
+    expect(values(text, 'file_path')).toEqual(['C:\\Users\\bob\\AppData\\evil.exe', '/tmp/.x/payload.sh']);
+    expect(values(text, 'user')).toEqual(['paco', 'alice']);
+  });
+
+  it('never throws and stays bounded on arbitrary input', () => {
+    let seed = 42;
+    const rand = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const alphabet = 'ab1.:/\\@[]()x09fF -_hxp=\n';
+    for (let i = 0; i < 500; i += 1) {
+      const s = Array.from(
+        { length: Math.floor(rand() * 200) },
+        () => alphabet[Math.floor(rand() * alphabet.length)],
+      ).join('');
+      expect(() => extractObservables(s)).not.toThrow();
+    }
+  });
+});
+
+describe('normalizeObservable', () => {
+  it('refuses values that are not of the labelled type', () => {
+    expect(normalizeObservable('ipv4', '-')).toBeUndefined();
+    expect(normalizeObservable('ipv4', '300.1.1.1')).toBeUndefined();
+    expect(normalizeObservable('sha256', 'abc')).toBeUndefined();
+    expect(normalizeObservable('email', 'not-an-email')).toBeUndefined();
+    expect(normalizeObservable('ipv4', '::ffff:10.0.0.1')).toMatchObject({ type: 'ipv6', scope: 'private' });
+    expect(normalizeObservable('domain', 'Evil.COM.')).toMatchObject({ value: 'evil.com' });
+  });
+});

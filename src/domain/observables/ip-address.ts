@@ -1,0 +1,116 @@
+import type { IpScope } from './observable.js';
+
+/** The four octets of a dotted-quad IPv4 address, or undefined when it is not one (no leading zeros). */
+export function parseIpv4(text: string): [number, number, number, number] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    out.push(n);
+  }
+  return out as [number, number, number, number];
+}
+
+/** The eight 16-bit groups of an IPv6 address (with `::` expanded), or undefined. */
+export function parseIpv6(input: string): number[] | undefined {
+  let text = input;
+  // An IPv4 tail (::ffff:10.0.0.1) is two groups written in dotted form.
+  const v4 = /:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+  if (v4) {
+    const o = parseIpv4(v4[1] ?? '');
+    if (!o) return undefined;
+    text = `${text.slice(0, -(v4[1] ?? '').length)}${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
+  }
+  if (text.length < 2 || text.length > 39 || !/^[0-9a-fA-F:]+$/.test(text)) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const groups = s.split(':');
+    if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+    return groups.map((g) => parseInt(g, 16));
+  };
+  const head = parse(halves[0] ?? '');
+  const tail = halves.length === 2 ? parse(halves[1] ?? '') : [];
+  if (!head || !tail) return undefined;
+  if (halves.length === 1) return head.length === 8 ? head : undefined;
+  const missing = 8 - head.length - tail.length;
+  if (missing < 1) return undefined;
+  return [...head, ...new Array<number>(missing).fill(0), ...tail];
+}
+
+const inV4 = (ip: readonly number[], base: readonly number[], bits: number): boolean => {
+  const toInt = (o: readonly number[]): number =>
+    (((o[0] ?? 0) << 24) | ((o[1] ?? 0) << 16) | ((o[2] ?? 0) << 8) | (o[3] ?? 0)) >>> 0;
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
+};
+
+const V4_PRIVATE: Array<[number[], number]> = [
+  [[10, 0, 0, 0], 8],
+  [[172, 16, 0, 0], 12],
+  [[192, 168, 0, 0], 16],
+];
+// IANA special-purpose blocks that never identify an internet host (RFC 6890).
+const V4_RESERVED: Array<[number[], number]> = [
+  [[0, 0, 0, 0], 8],
+  [[100, 64, 0, 0], 10],
+  [[127, 0, 0, 0], 8],
+  [[169, 254, 0, 0], 16],
+  [[192, 0, 0, 0], 24],
+  [[192, 0, 2, 0], 24],
+  [[198, 18, 0, 0], 15],
+  [[198, 51, 100, 0], 24],
+  [[203, 0, 113, 0], 24],
+  [[224, 0, 0, 0], 4],
+  [[240, 0, 0, 0], 4],
+];
+
+/** Private (RFC 1918), reserved (special purpose) or public. */
+export function ipv4Scope(octets: readonly number[]): IpScope {
+  if (V4_PRIVATE.some(([b, n]) => inV4(octets, b, n))) return 'private';
+  if (V4_RESERVED.some(([b, n]) => inV4(octets, b, n))) return 'reserved';
+  return 'public';
+}
+
+/** Private (ULA fc00::/7), reserved (loopback, unspecified, link-local, multicast, documentation) or public. */
+export function ipv6Scope(groups: readonly number[]): IpScope {
+  const g0 = groups[0] ?? 0;
+  if ((g0 & 0xfe00) === 0xfc00) return 'private';
+  const allZeroHead = groups.slice(0, 7).every((g) => g === 0);
+  if (allZeroHead && (groups[7] ?? 0) <= 1) return 'reserved';
+  if ((g0 & 0xffc0) === 0xfe80 || (g0 & 0xff00) === 0xff00) return 'reserved';
+  if (g0 === 0x2001 && groups[1] === 0x0db8) return 'reserved';
+  // IPv4-mapped (::ffff:0:0/96) takes the scope of the IPv4 address inside.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const a = groups[6] ?? 0;
+    const b = groups[7] ?? 0;
+    return ipv4Scope([a >> 8, a & 0xff, b >> 8, b & 0xff]);
+  }
+  return 'public';
+}
+
+/** The canonical text form (RFC 5952): lower case, longest zero run compressed. */
+export function formatIpv6(groups: readonly number[]): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i += 1;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j += 1;
+    if (j - i > bestLen && j - i > 1) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}

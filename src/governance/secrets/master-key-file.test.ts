@@ -1,0 +1,41 @@
+import { mkdtempSync, statSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { beginFileRotation, finishFileRotation, loadKeyring, masterKeyPath } from './master-key-file.js';
+import { generateMasterKey } from './secret-box.js';
+
+describe('master key file', () => {
+  it('creates the key file with mode 0600 on first use and reads the same key after', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-key-'));
+    const first = loadKeyring({ dataDir: dir });
+    expect(statSync(masterKeyPath(dir)).mode & 0o777).toBe(0o600);
+    expect(loadKeyring({ dataDir: dir }).primary.id).toBe(first.primary.id);
+  });
+
+  it('prefers a configured key and never writes a file then', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-key-'));
+    const key = generateMasterKey();
+    expect(loadKeyring({ dataDir: dir, masterKey: key.key.toString('hex') }).primary.id).toBe(key.id);
+    expect(existsSync(masterKeyPath(dir))).toBe(false);
+  });
+
+  it('refuses a key file other users can read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-key-'));
+    writeFileSync(masterKeyPath(dir), generateMasterKey().key.toString('base64'));
+    chmodSync(masterKeyPath(dir), 0o644);
+    expect(() => loadKeyring({ dataDir: dir })).toThrow(/chmod 600/);
+  });
+
+  it('rotation keeps the previous key loadable until it finishes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-key-'));
+    const before = loadKeyring({ dataDir: dir });
+    const during = beginFileRotation(dir);
+    expect(during.previous.map((k) => k.id)).toEqual([before.primary.id]);
+    expect(loadKeyring({ dataDir: dir }).previous.map((k) => k.id)).toEqual([before.primary.id]);
+    finishFileRotation(dir);
+    const after = loadKeyring({ dataDir: dir });
+    expect(after.primary.id).toBe(during.primary.id);
+    expect(after.previous).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { parseCef } from './cef.js';
+import { FormatError } from './format-error.js';
+import { parseLeef } from './leef.js';
+import { parseSyslog } from './syslog.js';
+import { SyslogFrameDecoder } from './syslog-framing.js';
+
+/** A seeded generator, so a failure reproduces: the seed is in the test name. */
+const rng = (seed: number) => () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+const SEEDS = [1, 7, 42, 1337];
+const PIECES = [
+  '<',
+  '>',
+  '1',
+  ' ',
+  '-',
+  '[',
+  ']',
+  '"',
+  '=',
+  '\\',
+  '|',
+  'CEF:0',
+  'LEEF:2.0',
+  'x5E',
+  '^',
+  '\t',
+  'é',
+  '\n',
+  'Jan',
+  '12:00:00',
+  'a',
+  '13',
+  '\ufeff',
+  '\u0000',
+];
+
+const mutate = (base: string, r: () => number): string => {
+  let s = base;
+  const n = Math.floor(r() * 6);
+  for (let i = 0; i < n; i += 1) {
+    const at = Math.floor(r() * (s.length + 1));
+    const op = r();
+    if (op < 0.4) s = s.slice(0, at) + (PIECES[Math.floor(r() * PIECES.length)] ?? '') + s.slice(at);
+    else if (op < 0.8) s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 5));
+    else s = s.slice(0, at);
+  }
+  return s;
+};
+
+const SEEDS_LINES = [
+  '<165>1 2003-10-11T22:14:15.003Z host app 12 ID47 [a@1 k="v \\" x"][b@2 z="1"] msg',
+  '<13>Feb  5 17:32:18 10.0.0.99 sshd[42]: Accepted password for bob',
+  'CEF:0|Vend\\|or|Prod|1|100|Name|5|src=10.0.0.1 msg=a\\=b c request=http://x/?a=b',
+  'LEEF:2.0|V|P|1|id|^|src=1.2.3.4^msg=x\\^y',
+  'LEEF:1.0|V|P|1|id|src=1.2.3.4\tdst=5.6.7.8',
+];
+
+describe.each(SEEDS)('parsers under random mutation (seed %i)', (seed) => {
+  it('either parse or throw a FormatError with a column, and never anything else', () => {
+    const r = rng(seed);
+    for (let i = 0; i < 2000; i += 1) {
+      const input = mutate(SEEDS_LINES[i % SEEDS_LINES.length] ?? '', r);
+      for (const parse of [(s: string) => parseSyslog(s, 0), parseCef, parseLeef]) {
+        try {
+          parse(input);
+        } catch (err) {
+          if (!(err instanceof FormatError))
+            throw new Error(`non-FormatError on ${JSON.stringify(input)}: ${String(err)}`);
+          expect(err.column).toBeGreaterThanOrEqual(1);
+        }
+      }
+    }
+  });
+
+  it('the frame decoder never throws and never emits more bytes than it was given', () => {
+    const r = rng(seed);
+    for (let i = 0; i < 300; i += 1) {
+      const input = Array.from({ length: 5 }, () =>
+        mutate(SEEDS_LINES[Math.floor(r() * SEEDS_LINES.length)] ?? '', r),
+      )
+        .map((s) => (r() < 0.5 ? `${Buffer.byteLength(s)} ${s}` : `${s}\n`))
+        .join('');
+      let emitted = 0;
+      const d = new SyslogFrameDecoder(
+        (f) => (emitted += Buffer.byteLength(f)),
+        () => undefined,
+        256,
+      );
+      const buf = Buffer.from(input);
+      for (let at = 0; at < buf.length;) {
+        const n = 1 + Math.floor(r() * 40);
+        d.push(buf.subarray(at, at + n));
+        at += n;
+      }
+      d.end();
+      expect(emitted).toBeLessThanOrEqual(buf.length);
+    }
+  });
+});

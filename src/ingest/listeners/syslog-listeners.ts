@@ -1,0 +1,160 @@
+import dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { SyslogFrameDecoder } from '../formats/syslog-framing.js';
+
+/** Where syslog messages go: a batch at a time, resolved once the batch is stored. */
+export type SyslogSink = (messages: string[]) => Promise<void>;
+
+export interface SyslogListenerOptions {
+  host?: string;
+  udpPort?: number;
+  tcpPort?: number;
+  tlsPort?: number;
+  /** PEM text, or a path to a PEM file. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Messages per sink call. */
+  batchSize?: number;
+  /** How long a partial batch waits for company before it is flushed. */
+  flushMs?: number;
+  maxFrameBytes?: number;
+  /** Above this many queued messages TCP peers are paused and UDP datagrams dropped (and counted). */
+  maxQueued?: number;
+  onFrameError?: (reason: string, transport: 'udp' | 'tcp' | 'tls') => void;
+  onSinkError?: (err: unknown) => void;
+}
+
+export interface SyslogListeners {
+  ports: { udp?: number; tcp?: number; tls?: number };
+  stats: { received: number; frameErrors: number; dropped: number };
+  /** Stops listening, flushes what is queued, and resolves when it is stored. */
+  close(): Promise<void>;
+}
+
+const pem = (value: string): string => (value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8'));
+
+/**
+ * Listens for syslog on UDP (one message per datagram, RFC 5426), TCP and TLS (RFC 6587 octet counting or
+ * LF framing), batching messages into the sink. Bad frames are counted and reported, never thrown.
+ */
+export async function listenSyslog(
+  sink: SyslogSink,
+  options: SyslogListenerOptions,
+): Promise<SyslogListeners> {
+  const host = options.host ?? '0.0.0.0';
+  const batchSize = options.batchSize ?? 500;
+  const maxQueued = options.maxQueued ?? 20_000;
+  const stats = { received: 0, frameErrors: 0, dropped: 0 };
+  const queue: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  const sockets = new Set<net.Socket>();
+  const paused = new Set<net.Socket>();
+
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (queue.length === 0) return;
+    const batch = queue.splice(0, batchSize);
+    flushing = flushing
+      .then(() => sink(batch))
+      .catch((err: unknown) => options.onSinkError?.(err))
+      .then(() => {
+        if (queue.length < maxQueued / 2) for (const s of paused) s.resume();
+        paused.clear();
+        if (queue.length >= batchSize) flush();
+        else if (queue.length > 0) schedule();
+      });
+  };
+  const schedule = (): void => {
+    timer ??= setTimeout(flush, options.flushMs ?? 20);
+  };
+  const accept = (message: string): boolean => {
+    stats.received += 1;
+    queue.push(message);
+    if (queue.length >= batchSize) flush();
+    else schedule();
+    return queue.length < maxQueued;
+  };
+
+  const ports: SyslogListeners['ports'] = {};
+  let udp: dgram.Socket | undefined;
+  if (options.udpPort !== undefined) {
+    udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    udp.on('message', (msg) => {
+      if (queue.length >= maxQueued) {
+        stats.dropped += 1;
+        return;
+      }
+      const text = msg.toString('utf8').replace(/\r?\n$/, '');
+      if (text.trim() !== '') accept(text);
+    });
+    const socket = udp;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.udpPort, host, () => resolve());
+    });
+    ports.udp = udp.address().port;
+  }
+
+  const onConnection = (transport: 'tcp' | 'tls') => (socket: net.Socket) => {
+    sockets.add(socket);
+    const decoder = new SyslogFrameDecoder(
+      (frame) => {
+        if (!accept(frame) && !paused.has(socket)) {
+          paused.add(socket);
+          socket.pause();
+        }
+      },
+      (reason) => {
+        stats.frameErrors += 1;
+        options.onFrameError?.(reason, transport);
+      },
+      options.maxFrameBytes,
+    );
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    socket.on('end', () => decoder.end());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      sockets.delete(socket);
+      paused.delete(socket);
+    });
+  };
+  const servers: net.Server[] = [];
+  const listen = async (server: net.Server, port: number): Promise<number> => {
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return (server.address() as net.AddressInfo).port;
+  };
+  if (options.tcpPort !== undefined)
+    ports.tcp = await listen(net.createServer(onConnection('tcp')), options.tcpPort);
+  if (options.tlsPort !== undefined) {
+    if (!options.tlsCert || !options.tlsKey) throw new Error('syslog over TLS needs tlsCert and tlsKey');
+    const server = tls.createServer(
+      { cert: pem(options.tlsCert), key: pem(options.tlsKey) },
+      onConnection('tls'),
+    );
+    ports.tls = await listen(server, options.tlsPort);
+  }
+
+  return {
+    ports,
+    stats,
+    async close() {
+      udp?.close();
+      for (const s of sockets) s.end();
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const s of sockets) s.destroy();
+      while (queue.length > 0) {
+        flush();
+        await flushing;
+      }
+      await flushing;
+    },
+  };
+}

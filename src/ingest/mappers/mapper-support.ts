@@ -1,0 +1,153 @@
+import type { NormalizedAlert } from '../../domain/alerts/alert.js';
+import { extractObservables } from '../../domain/observables/extract-observables.js';
+import { dedupeObservables, normalizeObservable } from '../../domain/observables/normalize-observable.js';
+import type { Observable, ObservableRole, ObservableType } from '../../domain/observables/observable.js';
+import { MappingError } from './mapper.js';
+
+export type Json = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Reads a dotted path from nested objects or from flattened keys (`kibana.alert.rule.name` may be one key,
+ * three levels, or a mix: ECS documents arrive in every form). Array indexes are path segments (`a.0.b`).
+ */
+export function get(obj: unknown, path: string): unknown {
+  if (path === '') return obj;
+  if (Array.isArray(obj)) {
+    const dot = path.indexOf('.');
+    const head = dot < 0 ? path : path.slice(0, dot);
+    if (!/^\d+$/.test(head)) return undefined;
+    return get(obj[Number(head)], dot < 0 ? '' : path.slice(dot + 1));
+  }
+  if (!isObject(obj)) return undefined;
+  if (Object.hasOwn(obj, path)) return obj[path];
+  // Longest flattened key first, so `a.b` as one key wins over `a` → `b`.
+  let dot = path.lastIndexOf('.');
+  while (dot > 0) {
+    const head = path.slice(0, dot);
+    if (Object.hasOwn(obj, head)) {
+      const found = get(obj[head], path.slice(dot + 1));
+      if (found !== undefined) return found;
+    }
+    dot = path.lastIndexOf('.', dot - 1);
+  }
+  return undefined;
+}
+
+/** The first path with a non-empty value. */
+export const first = (obj: unknown, ...paths: string[]): unknown => {
+  for (const p of paths) {
+    const v = get(obj, p);
+    if (v !== undefined && v !== null && v !== '') return v;
+  }
+  return undefined;
+};
+
+export const str = (v: unknown): string | null =>
+  typeof v === 'string'
+    ? v === ''
+      ? null
+      : v
+    : typeof v === 'number' || typeof v === 'boolean'
+      ? String(v)
+      : null;
+
+export const strings = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v])
+    .map(str)
+    .filter((s): s is string => s !== null);
+
+export const arr = (v: unknown): unknown[] =>
+  Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+
+/**
+ * A time in ms: ISO 8601 / RFC 3339 text, or epoch seconds / ms / µs / ns as a number or numeric text
+ * (told apart by magnitude). `fallback` when absent or unparseable.
+ */
+export function parseTime(v: unknown, fallback: number): number {
+  const t = rawTime(v);
+  // Only instants between 1970 and 9999 are believed; anything else is a bad field, not a time.
+  return t !== undefined && Number.isSafeInteger(t) && t >= 0 && t <= MAX_TIME ? t : fallback;
+}
+
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function rawTime(v: unknown): number | undefined {
+  if (typeof v === 'string' && v.trim() !== '' && !/^\d+(\.\d+)?$/.test(v.trim())) {
+    const t = Date.parse(v.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+    return Number.isNaN(t) ? undefined : t;
+  }
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  if (n < 1e11) return Math.round(n * 1000);
+  if (n < 1e14) return Math.round(n);
+  if (n < 1e17) return Math.round(n / 1000);
+  return Math.round(n / 1e6);
+}
+
+/** Collects typed observables; values that are not of their type are dropped, not stored. */
+export class ObservableBag {
+  private readonly list: Observable[] = [];
+
+  add(type: ObservableType, value: unknown, role: ObservableRole = 'related'): this {
+    for (const v of arr(value)) {
+      const o = normalizeObservable(type, v, role);
+      if (o) this.list.push(o);
+    }
+    return this;
+  }
+
+  /** An IP or a host name, whichever the value is. */
+  addHost(value: unknown, role: ObservableRole): this {
+    for (const v of arr(value)) {
+      const ip = normalizeObservable('ipv4', v, role);
+      if (ip) this.list.push(ip);
+      else this.add('hostname', v, role);
+    }
+    return this;
+  }
+
+  /** A hash whose algorithm is told by its length. */
+  addHash(value: unknown, role: ObservableRole = 'related'): this {
+    for (const v of arr(value)) {
+      const s = str(v)?.toLowerCase() ?? '';
+      const type = ({ 32: 'md5', 40: 'sha1', 64: 'sha256' } as const)[s.length as 32 | 40 | 64];
+      if (type) this.add(type, s, role);
+    }
+    return this;
+  }
+
+  addFromText(text: unknown, role: ObservableRole = 'related'): this {
+    const s = str(text);
+    if (s) this.list.push(...extractObservables(s, role));
+    return this;
+  }
+
+  /** Deduplicated; where free text found what a typed field already gave, the typed role wins. */
+  toArray(): Observable[] {
+    const typed = new Set(this.list.filter((o) => o.role !== 'related').map((o) => `${o.type}:${o.value}`));
+    return dedupeObservables(
+      this.list.filter((o) => o.role !== 'related' || !typed.has(`${o.type}:${o.value}`)),
+    );
+  }
+}
+
+/** Throws a MappingError when the value is missing; the message names the path. */
+export function required(payload: Json, path: string, what: string): string {
+  const v = str(get(payload, path));
+  if (v === null) throw new MappingError(path, `${what} is missing (expected at ${path})`);
+  return v;
+}
+
+/** Fills the fields every mapper shares and clips overlong text, so the schema's limits always hold. */
+export function buildAlert(fields: Omit<NormalizedAlert, 'classUid'>): NormalizedAlert {
+  return {
+    classUid: 2004,
+    ...fields,
+    title: fields.title.slice(0, 1000) || 'untitled alert',
+    description: fields.description === null ? null : fields.description.slice(0, 20_000),
+    sourceEventId: fields.sourceEventId === null ? null : fields.sourceEventId.slice(0, 512),
+    techniques: [...new Set(fields.techniques)].filter((t) => /^T\d{4}(\.\d{3})?$/.test(t)),
+  };
+}

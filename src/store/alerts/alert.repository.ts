@@ -1,0 +1,278 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Alert, Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
+import type { Severity } from '../../domain/shared/severity.js';
+import type { Database } from '../schema.js';
+import type { AlertRow } from './alert.table.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export const alertRowToAlert = (row: AlertRow): Alert => {
+  const normalized = JSON.parse(row.normalized) as Omit<NormalizedAlert, 'raw'>;
+  return {
+    ...normalized,
+    raw: JSON.parse(row.raw) as unknown,
+    id: row.id,
+    source: row.source,
+    fingerprint: row.fingerprint,
+    severity: row.severity as Severity,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+    count: row.count,
+    caseId: row.case_id,
+    correlation: row.correlation ? (JSON.parse(row.correlation) as Correlation) : null,
+    createdAt: Number(row.created_at),
+  };
+};
+
+export interface NewAlertRow {
+  id: string;
+  source: string;
+  mapper: string;
+  fingerprint: string;
+  alert: NormalizedAlert;
+  caseId: string | null;
+  correlation: Correlation | null;
+  now: number;
+}
+
+const chunks = <T>(list: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
+
+/** Stores a new alert; `raw` is written exactly as received, beside the normalised fields. */
+export async function insertAlert(db: Db, input: NewAlertRow): Promise<void> {
+  await insertAlerts(db, [input]);
+}
+
+/** Stores new alerts, many rows to a statement (23 columns × 200 rows stays under SQLite's bound-value limit). */
+export async function insertAlerts(db: Db, inputs: readonly NewAlertRow[]): Promise<void> {
+  for (const chunk of chunks(inputs, 200)) {
+    await db.insertInto('alerts').values(chunk.map(alertValues)).execute();
+  }
+}
+
+function alertValues(input: NewAlertRow) {
+  const { raw, ...normalized } = input.alert;
+  return {
+    id: input.id,
+    source: input.source,
+    source_event_id: input.alert.sourceEventId,
+    fingerprint: input.fingerprint,
+    title: input.alert.title,
+    severity: input.alert.severity,
+    severity_original: input.alert.severityOriginal,
+    category: input.alert.category,
+    product: input.alert.origin.product,
+    vendor: input.alert.origin.vendor,
+    rule_id: input.alert.origin.ruleId,
+    rule_name: input.alert.origin.ruleName,
+    mapper: input.mapper,
+    time: input.alert.time,
+    first_seen: input.now,
+    last_seen: input.now,
+    count: 1,
+    case_id: input.caseId,
+    correlation: input.correlation ? JSON.stringify(input.correlation) : null,
+    normalized: JSON.stringify(normalized),
+    raw: JSON.stringify(raw ?? null),
+    created_at: input.now,
+  };
+}
+
+/** Alerts a source already sent under these event ids, by event id. */
+export async function findAlertsBySourceEventIds(
+  db: Db,
+  source: string,
+  eventIds: readonly string[],
+): Promise<Map<string, { id: string; caseId: string | null }>> {
+  const out = new Map<string, { id: string; caseId: string | null }>();
+  for (const chunk of chunks([...new Set(eventIds)], 500)) {
+    const rows = await db
+      .selectFrom('alerts')
+      .select(['id', 'case_id', 'source_event_id'])
+      .where('source', '=', source)
+      .where('source_event_id', 'in', chunk)
+      .execute();
+    for (const r of rows) if (r.source_event_id) out.set(r.source_event_id, { id: r.id, caseId: r.case_id });
+  }
+  return out;
+}
+
+/** The latest alert of each fingerprint seen since `since`. */
+export async function findRecentByFingerprints(
+  db: Db,
+  fingerprints: readonly string[],
+  since: number,
+): Promise<Map<string, { id: string; caseId: string | null }>> {
+  const out = new Map<string, { id: string; caseId: string | null; lastSeen: number }>();
+  for (const chunk of chunks([...new Set(fingerprints)], 500)) {
+    const rows = await db
+      .selectFrom('alerts')
+      .select(['id', 'case_id', 'fingerprint', 'last_seen'])
+      .where('fingerprint', 'in', chunk)
+      .where('last_seen', '>=', since)
+      .execute();
+    for (const r of rows) {
+      const seen = out.get(r.fingerprint);
+      if (!seen || Number(r.last_seen) > seen.lastSeen) {
+        out.set(r.fingerprint, { id: r.id, caseId: r.case_id, lastSeen: Number(r.last_seen) });
+      }
+    }
+  }
+  return out;
+}
+
+/** Counts repeats of stored alerts (alert id → how many more times it was seen). */
+export async function recordRepeats(
+  db: Db,
+  repeats: ReadonlyMap<string, number>,
+  now: number,
+): Promise<void> {
+  for (const [id, n] of repeats) {
+    await db
+      .updateTable('alerts')
+      .set((eb) => ({ count: eb('count', '+', n), last_seen: now }))
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+/** For each rule id: the open cases holding an alert of it seen since `since`, with when last seen. */
+export async function findOpenCasesByRules(
+  db: Db,
+  ruleIds: readonly string[],
+  since: number,
+): Promise<Array<{ product: string | null; ruleId: string; caseId: string; lastSeen: number }>> {
+  const out: Array<{ product: string | null; ruleId: string; caseId: string; lastSeen: number }> = [];
+  for (const chunk of chunks([...new Set(ruleIds)], 500)) {
+    const rows = await db
+      .selectFrom('alerts')
+      .innerJoin('cases', 'cases.id', 'alerts.case_id')
+      .select((eb) => [
+        'alerts.product',
+        'alerts.rule_id',
+        'alerts.case_id',
+        eb.fn.max('alerts.last_seen').as('last'),
+      ])
+      .where('alerts.rule_id', 'in', chunk)
+      .where('alerts.last_seen', '>=', since)
+      .where('cases.status', '!=', 'closed')
+      .where('cases.merged_into', 'is', null)
+      .groupBy(['alerts.product', 'alerts.rule_id', 'alerts.case_id'])
+      .execute();
+    for (const r of rows) {
+      if (r.rule_id && r.case_id)
+        out.push({ product: r.product, ruleId: r.rule_id, caseId: r.case_id, lastSeen: Number(r.last) });
+    }
+  }
+  return out;
+}
+
+/** For each observable: the open cases holding an alert with it seen since `since`. */
+export async function findOpenCasesByObservables(
+  db: Db,
+  observableIds: readonly string[],
+  since: number,
+): Promise<Array<{ observableId: string; caseId: string; lastSeen: number }>> {
+  const out: Array<{ observableId: string; caseId: string; lastSeen: number }> = [];
+  for (const chunk of chunks([...new Set(observableIds)], 500)) {
+    const rows = await db
+      .selectFrom('alert_observables')
+      .innerJoin('alerts', 'alerts.id', 'alert_observables.alert_id')
+      .innerJoin('cases', 'cases.id', 'alerts.case_id')
+      .select((eb) => [
+        'alert_observables.observable_id',
+        'alerts.case_id',
+        eb.fn.max('alerts.last_seen').as('last'),
+      ])
+      .where('alert_observables.observable_id', 'in', chunk)
+      .where('alerts.last_seen', '>=', since)
+      .where('cases.status', '!=', 'closed')
+      .where('cases.merged_into', 'is', null)
+      .groupBy(['alert_observables.observable_id', 'alerts.case_id'])
+      .execute();
+    for (const r of rows)
+      if (r.case_id) out.push({ observableId: r.observable_id, caseId: r.case_id, lastSeen: Number(r.last) });
+  }
+  return out;
+}
+
+/** Links one alert to its observables (ones already linked are left as they are). */
+export async function linkAlertObservables(
+  db: Db,
+  alertId: string,
+  links: ReadonlyArray<{ observableId: string; role: string }>,
+): Promise<void> {
+  await insertAlertObservables(
+    db,
+    links.map((l) => ({ alertId, observableId: l.observableId, role: l.role })),
+  );
+}
+
+/** Links alerts to their observables, many rows to a statement. */
+export async function insertAlertObservables(
+  db: Db,
+  links: ReadonlyArray<{ alertId: string; observableId: string; role: string }>,
+): Promise<void> {
+  const unique = new Map(links.map((l) => [`${l.alertId}|${l.observableId}|${l.role}`, l]));
+  for (const chunk of chunks([...unique.values()], 1000)) {
+    await db
+      .insertInto('alert_observables')
+      .values(chunk.map((l) => ({ alert_id: l.alertId, observable_id: l.observableId, role: l.role })))
+      .onConflict((oc) => oc.columns(['alert_id', 'observable_id', 'role']).doNothing())
+      .execute();
+  }
+}
+
+export async function findAlertById(db: Db, id: string): Promise<Alert | undefined> {
+  const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? alertRowToAlert(row) : undefined;
+}
+
+export interface AlertFilter {
+  from?: number;
+  to?: number;
+  source?: string;
+  severity?: Severity[];
+  caseId?: string;
+  /** An observable's value (any type). */
+  observable?: string;
+  /** Page after this alert id (ids sort by creation; newest first). */
+  cursor?: string;
+  limit: number;
+}
+
+/** Alerts newest first, filtered; returns one page and the cursor of the next (null at the end). */
+export async function listAlerts(
+  db: Db,
+  filter: AlertFilter,
+): Promise<{ alerts: Alert[]; nextCursor: string | null }> {
+  let q = db.selectFrom('alerts').selectAll('alerts');
+  if (filter.from !== undefined) q = q.where('alerts.time', '>=', filter.from);
+  if (filter.to !== undefined) q = q.where('alerts.time', '<', filter.to);
+  if (filter.source) q = q.where('alerts.source', '=', filter.source);
+  if (filter.severity?.length) q = q.where('alerts.severity', 'in', filter.severity);
+  if (filter.caseId) q = q.where('alerts.case_id', '=', filter.caseId);
+  if (filter.observable) {
+    const value = filter.observable;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('alert_observables')
+          .innerJoin('observables', 'observables.id', 'alert_observables.observable_id')
+          .select('alert_observables.alert_id')
+          .whereRef('alert_observables.alert_id', '=', 'alerts.id')
+          .where('observables.value', '=', value),
+      ),
+    );
+  }
+  if (filter.cursor) q = q.where('alerts.id', '<', filter.cursor);
+  const rows = await q
+    .orderBy('alerts.id', 'desc')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  return {
+    alerts: page.map(alertRowToAlert),
+    nextCursor: rows.length > filter.limit ? (page[page.length - 1]?.id ?? null) : null,
+  };
+}

@@ -1,0 +1,80 @@
+import type { Selectable } from 'kysely';
+
+export interface AlertTable {
+  id: string;
+  /** The ingest source's name. */
+  source: string;
+  source_event_id: string | null;
+  fingerprint: string;
+  title: string;
+  severity: string;
+  severity_original: string | null;
+  category: string | null;
+  product: string | null;
+  vendor: string | null;
+  rule_id: string | null;
+  rule_name: string | null;
+  /** Which mapper produced the normalised form. */
+  mapper: string;
+  time: number;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+  case_id: string | null;
+  /** JSON: why the alert went to its case (`Correlation`). */
+  correlation: string | null;
+  /** JSON: the normalised alert without `raw`. */
+  normalized: string;
+  /** JSON: the event exactly as received (a JSON value, or the text line as a JSON string). */
+  raw: string;
+  created_at: number;
+}
+
+export interface ObservableTable {
+  id: string;
+  type: string;
+  value: string;
+  /** IPs: private, public or reserved. */
+  scope: string | null;
+  verdict: string | null;
+  verdict_source: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface AlertObservableTable {
+  alert_id: string;
+  observable_id: string;
+  role: string;
+}
+
+export interface IngestSourceTable {
+  name: string;
+  description: string;
+  mapper: string;
+  /** JSON: the generic mapper's field paths. */
+  mapper_config: string | null;
+  /** SHA-256 (hex) of the source's ingest token; the token itself is shown once and never stored. */
+  token_hash: string | null;
+  /**
+   * The HMAC key for signed webhooks. It must be readable to verify signatures, so it is stored as given;
+   * encrypting it at rest belongs to the secrets capability (connectors), which will wrap this column.
+   */
+  hmac_secret: string | null;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type AlertRow = Selectable<AlertTable>;
+export type ObservableRow = Selectable<ObservableTable>;
+export type IngestSourceRow = Selectable<IngestSourceTable>;
+
+export interface AlertTables {
+  alerts: AlertTable;
+  observables: ObservableTable;
+  alert_observables: AlertObservableTable;
+  ingest_sources: IngestSourceTable;
+}

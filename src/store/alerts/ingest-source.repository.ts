@@ -1,0 +1,94 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../schema.js';
+import type { IngestSourceRow } from './alert.table.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** An ingest source as the rest of the system sees it: never the token hash or the HMAC secret. */
+export interface IngestSource {
+  name: string;
+  description: string;
+  mapper: string;
+  mapperConfig: unknown;
+  enabled: boolean;
+  hasToken: boolean;
+  hasHmacSecret: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const sourceRowToSource = (row: IngestSourceRow): IngestSource => ({
+  name: row.name,
+  description: row.description,
+  mapper: row.mapper,
+  mapperConfig: row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : null,
+  enabled: row.enabled === 1,
+  hasToken: row.token_hash !== null,
+  hasHmacSecret: row.hmac_secret !== null,
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+/** The full row, credentials included: only the webhook check reads it. */
+export async function findIngestSourceRow(db: Db, name: string): Promise<IngestSourceRow | undefined> {
+  return db.selectFrom('ingest_sources').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+export async function listIngestSources(db: Db): Promise<IngestSource[]> {
+  const rows = await db.selectFrom('ingest_sources').selectAll().orderBy('name').execute();
+  return rows.map(sourceRowToSource);
+}
+
+export interface IngestSourceInput {
+  name: string;
+  description: string;
+  mapper: string;
+  mapperConfig: unknown;
+  enabled: boolean;
+  tokenHash: string | null;
+  hmacSecret: string | null;
+}
+
+export async function insertIngestSource(db: Db, input: IngestSourceInput, now: number): Promise<void> {
+  await db
+    .insertInto('ingest_sources')
+    .values({
+      name: input.name,
+      description: input.description,
+      mapper: input.mapper,
+      mapper_config:
+        input.mapperConfig === null || input.mapperConfig === undefined
+          ? null
+          : JSON.stringify(input.mapperConfig),
+      token_hash: input.tokenHash,
+      hmac_secret: input.hmacSecret,
+      enabled: input.enabled ? 1 : 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
+
+/** Updates the given fields; returns false when no such source exists. */
+export async function updateIngestSource(
+  db: Db,
+  name: string,
+  patch: Partial<Omit<IngestSourceInput, 'name'>>,
+  now: number,
+): Promise<boolean> {
+  const set: Partial<IngestSourceRow> = { updated_at: now };
+  if (patch.description !== undefined) set.description = patch.description;
+  if (patch.mapper !== undefined) set.mapper = patch.mapper;
+  if (patch.mapperConfig !== undefined)
+    set.mapper_config = patch.mapperConfig === null ? null : JSON.stringify(patch.mapperConfig);
+  if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
+  if (patch.tokenHash !== undefined) set.token_hash = patch.tokenHash;
+  if (patch.hmacSecret !== undefined) set.hmac_secret = patch.hmacSecret;
+  const result = await db.updateTable('ingest_sources').set(set).where('name', '=', name).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function deleteIngestSource(db: Db, name: string): Promise<boolean> {
+  const result = await db.deleteFrom('ingest_sources').where('name', '=', name).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -1,0 +1,45 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Observable } from '../../domain/observables/observable.js';
+import type { Database } from '../schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Records sightings: one row per (type, value), created on first sight and touched after. Returns each
+ * observable's id keyed by `type:value`.
+ */
+export async function upsertObservables(
+  db: Db,
+  deps: { newId: () => string },
+  observables: readonly Pick<Observable, 'type' | 'value' | 'scope'>[],
+  now: number,
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const unique = new Map(observables.map((o) => [`${o.type}:${o.value}`, o]));
+  if (unique.size === 0) return ids;
+  // A few statements for the batch; ON CONFLICT … RETURNING gives the id of new and existing rows alike.
+  // A fixed order, so concurrent writers on PostgreSQL lock rows in the same order and cannot deadlock.
+  const all = [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
+  for (let i = 0; i < all.length; i += 500) {
+    const rows = await db
+      .insertInto('observables')
+      .values(
+        all.slice(i, i + 500).map((o) => ({
+          id: deps.newId(),
+          type: o.type,
+          value: o.value,
+          scope: o.scope ?? null,
+          verdict: null,
+          verdict_source: null,
+          tags: '[]',
+          first_seen: now,
+          last_seen: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['type', 'value']).doUpdateSet({ last_seen: now }))
+      .returning(['id', 'type', 'value'])
+      .execute();
+    for (const r of rows) ids.set(`${r.type}:${r.value}`, r.id);
+  }
+  return ids;
+}

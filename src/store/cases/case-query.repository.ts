@@ -1,0 +1,172 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Case, CaseEvent } from '../../domain/cases/case.js';
+import type { Database } from '../schema.js';
+import { caseEventRowToEvent, caseRowToCase } from './case.repository.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface CaseFilters {
+  status?: readonly string[];
+  severity?: readonly string[];
+  assignee?: string;
+  tag?: string;
+  /** An observable's value (any type), e.g. an IP or a hash. */
+  observable?: string;
+  /** Words in the title or description. */
+  text?: string;
+}
+
+export interface CasePage {
+  items: Case[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
+const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
+
+/** Escapes LIKE wildcards so a search for `100%` means what it says. */
+const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Cases newest first, filtered, a page at a time. Keyset pagination on the time-ordered id: every page costs
+ * the same however deep, and the (filter, id) indexes serve the order.
+ */
+export async function listCases(
+  db: Db,
+  filters: CaseFilters,
+  page: { cursor?: string; limit: number },
+): Promise<CasePage> {
+  let q = db.selectFrom('cases').selectAll('cases');
+  if (filters.status?.length) q = q.where('cases.status', 'in', [...filters.status]);
+  if (filters.severity?.length) q = q.where('cases.severity', 'in', [...filters.severity]);
+  if (filters.assignee) q = q.where('cases.assignee', '=', filters.assignee);
+  if (filters.tag) {
+    const tag = filters.tag;
+    q = q.where('cases.id', 'in', (eb) =>
+      eb.selectFrom('case_tags').select('case_id').where('tag', '=', tag),
+    );
+  }
+  if (filters.observable) {
+    const value = filters.observable;
+    q = q.where('cases.id', 'in', (eb) =>
+      eb
+        .selectFrom('case_observables')
+        .innerJoin('observables', 'observables.id', 'case_observables.observable_id')
+        .select('case_observables.case_id')
+        .where('observables.value', '=', value),
+    );
+  }
+  if (filters.text) {
+    const pattern = `%${likeEscape(filters.text.toLowerCase())}%`;
+    // ESCAPE is explicit: SQLite has no default escape character, PostgreSQL's is the backslash.
+    q = q.where(
+      sql<boolean>`(lower(cases.title) like ${pattern} escape '\\' or lower(cases.description) like ${pattern} escape '\\')`,
+    );
+  }
+  if (page.cursor) q = q.where('cases.id', '<', decodeCursor(page.cursor));
+  const rows = await q
+    .orderBy('cases.id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+  const items = rows.slice(0, page.limit).map(caseRowToCase);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last.id) : null };
+}
+
+/** The case and the cases merged into it, whose timelines it shows. */
+export async function timelineCaseIds(db: Db, caseId: string): Promise<string[]> {
+  const merged = await db.selectFrom('cases').select('id').where('merged_into', '=', caseId).execute();
+  return [caseId, ...merged.map((r) => r.id)];
+}
+
+/** A case's timeline in order (its own events and those of cases merged into it), after `afterId`. */
+export async function listTimeline(
+  db: Db,
+  caseId: string,
+  options: { afterId?: string; limit: number },
+): Promise<CaseEvent[]> {
+  const ids = await timelineCaseIds(db, caseId);
+  let q = db.selectFrom('case_events').selectAll().where('case_id', 'in', ids);
+  if (options.afterId) q = q.where('id', '>', options.afterId);
+  const rows = await q.orderBy('id').limit(options.limit).execute();
+  return rows.map(caseEventRowToEvent);
+}
+
+export interface CaseObservable {
+  id: string;
+  type: string;
+  value: string;
+  verdict: string | null;
+  verdictSource: string | null;
+  origin: string;
+  addedAt: number;
+  /** Other cases that hold this observable. */
+  otherCases: number;
+  /** Alerts (any case) that carry it. */
+  alerts: number;
+}
+
+/** A case's observables with their sightings across cases and alerts ("seen in 3 other cases"). */
+export async function listCaseObservables(db: Db, caseId: string): Promise<CaseObservable[]> {
+  const rows = await db
+    .selectFrom('case_observables')
+    .innerJoin('observables', 'observables.id', 'case_observables.observable_id')
+    .select([
+      'observables.id',
+      'observables.type',
+      'observables.value',
+      'observables.verdict',
+      'observables.verdict_source',
+      'case_observables.origin',
+      'case_observables.added_at',
+    ])
+    .where('case_observables.case_id', '=', caseId)
+    .orderBy('observables.type')
+    .orderBy('observables.value')
+    .execute();
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const cases = await db
+    .selectFrom('case_observables')
+    .select(['observable_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('observable_id', 'in', ids)
+    .where('case_id', '!=', caseId)
+    .groupBy('observable_id')
+    .execute();
+  const alerts = await db
+    .selectFrom('alert_observables')
+    .select(['observable_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('observable_id', 'in', ids)
+    .groupBy('observable_id')
+    .execute();
+  const caseCount = new Map(cases.map((r) => [r.observable_id, Number(r.n)]));
+  const alertCount = new Map(alerts.map((r) => [r.observable_id, Number(r.n)]));
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    value: r.value,
+    verdict: r.verdict,
+    verdictSource: r.verdict_source,
+    origin: r.origin,
+    addedAt: Number(r.added_at),
+    otherCases: caseCount.get(r.id) ?? 0,
+    alerts: alertCount.get(r.id) ?? 0,
+  }));
+}
+
+/** Alerts linked to a case, newest first. */
+export async function listCaseAlerts(
+  db: Db,
+  caseId: string,
+  limit: number,
+): Promise<Array<{ id: string; title: string; source: string; severity: string; time: number }>> {
+  const rows = await db
+    .selectFrom('alerts')
+    .select(['id', 'title', 'source', 'severity', 'time'])
+    .where('case_id', '=', caseId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, time: Number(r.time) }));
+}

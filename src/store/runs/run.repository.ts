@@ -1,0 +1,267 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../schema.js';
+import type { RunEventRow, RunRow, RunStepRow } from './run.table.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewRun {
+  id: string;
+  playbookId: string;
+  version: number;
+  state: unknown;
+  status: string;
+  triggerType: string;
+  caseId?: string | null;
+  alertId?: string | null;
+  parentRunId?: string | null;
+  startKey?: string | null;
+  dryRun: boolean;
+  requestedBy: string;
+}
+
+export async function insertRun(trx: Db, run: NewRun, now: number): Promise<void> {
+  await trx
+    .insertInto('runs')
+    .values({
+      id: run.id,
+      playbook_id: run.playbookId,
+      version: run.version,
+      status: run.status,
+      seq: 0,
+      state: JSON.stringify(run.state),
+      trigger_type: run.triggerType,
+      case_id: run.caseId ?? null,
+      alert_id: run.alertId ?? null,
+      parent_run_id: run.parentRunId ?? null,
+      start_key: run.startKey ?? null,
+      dry_run: run.dryRun ? 1 : 0,
+      requested_by: run.requestedBy,
+      lease_token: null,
+      lease_until: null,
+      error_code: null,
+      started_at: now,
+      updated_at: now,
+      finished_at: null,
+    })
+    .execute();
+}
+
+export const findRunById = (db: Db, id: string): Promise<RunRow | undefined> =>
+  db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const findRunByStartKey = (db: Db, key: string): Promise<RunRow | undefined> =>
+  db.selectFrom('runs').selectAll().where('start_key', '=', key).executeTakeFirst();
+
+/** Reads a run inside a write transaction, locking its row on PostgreSQL. */
+export async function lockRun(
+  trx: Transaction<Database>,
+  deps: { dialect: { supportsRowLocks: boolean } },
+  id: string,
+): Promise<RunRow | undefined> {
+  let q = trx.selectFrom('runs').selectAll().where('id', '=', id);
+  if (deps.dialect.supportsRowLocks) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/**
+ * Writes the next state when the stored one is still `expectedSeq`, and drops the run's lease. False when
+ * another writer got there first.
+ */
+export async function saveRunState(
+  trx: Db,
+  input: {
+    id: string;
+    expectedSeq: number;
+    seq: number;
+    status: string;
+    state: unknown;
+    errorCode?: string | null;
+    finishedAt?: number | null;
+  },
+  now: number,
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('runs')
+    .set({
+      seq: input.seq,
+      status: input.status,
+      state: JSON.stringify(input.state),
+      error_code: input.errorCode ?? null,
+      finished_at: input.finishedAt ?? null,
+      lease_token: null,
+      lease_until: null,
+      updated_at: now,
+    })
+    .where('id', '=', input.id)
+    .where('seq', '=', input.expectedSeq)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Takes the run's execution lease: one worker at a time executes its next step. */
+export async function leaseRun(
+  db: Db,
+  id: string,
+  token: string,
+  until: number,
+  now: number,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('runs')
+    .set({ lease_token: token, lease_until: until })
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now), eb('lease_token', '=', token)]),
+    )
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function releaseRunLease(db: Db, id: string, token: string): Promise<void> {
+  await db
+    .updateTable('runs')
+    .set({ lease_token: null, lease_until: null })
+    .where('id', '=', id)
+    .where('lease_token', '=', token)
+    .execute();
+}
+
+export async function addInboxEvent(
+  trx: Db,
+  input: { id: string; runId: string; event: unknown },
+  now: number,
+): Promise<void> {
+  await trx
+    .insertInto('run_inbox')
+    .values({ id: input.id, run_id: input.runId, event: JSON.stringify(input.event), created_at: now })
+    .execute();
+}
+
+export async function readInbox(trx: Db, runId: string): Promise<Array<{ id: string; event: unknown }>> {
+  const rows = await trx
+    .selectFrom('run_inbox')
+    .select(['id', 'event'])
+    .where('run_id', '=', runId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, event: JSON.parse(r.event) as unknown }));
+}
+
+export async function deleteInbox(trx: Db, ids: string[]): Promise<void> {
+  if (ids.length) await trx.deleteFrom('run_inbox').where('id', 'in', ids).execute();
+}
+
+export interface StepAttemptInput {
+  id: string;
+  runId: string;
+  stepId: string;
+  stepPath: string;
+  attempt: number;
+  kind: string;
+  name: string;
+  idempotencyKey: string;
+  status: 'succeeded' | 'failed';
+  input: unknown;
+  output?: unknown;
+  error?: { code: string; message: string };
+  startedAt: number;
+}
+
+/** Outputs larger than this are stored once in run_blobs and referenced. */
+export const INLINE_OUTPUT_LIMIT = 16_384;
+
+export async function insertStepAttempt(
+  trx: Db,
+  a: StepAttemptInput,
+  newId: () => string,
+  now: number,
+): Promise<void> {
+  const text = a.output === undefined ? null : JSON.stringify(a.output);
+  let outputRef: string | null = null;
+  if (text !== null && text.length > INLINE_OUTPUT_LIMIT) {
+    outputRef = newId();
+    await trx
+      .insertInto('run_blobs')
+      .values({ id: outputRef, run_id: a.runId, content: text, size: text.length })
+      .execute();
+  }
+  await trx
+    .insertInto('run_steps')
+    .values({
+      id: a.id,
+      run_id: a.runId,
+      step_id: a.stepId,
+      step_path: a.stepPath,
+      attempt: a.attempt,
+      kind: a.kind,
+      name: a.name,
+      idempotency_key: a.idempotencyKey,
+      status: a.status,
+      input: JSON.stringify(a.input),
+      output: outputRef ? null : text,
+      output_ref: outputRef,
+      error_code: a.error?.code ?? null,
+      error_message: a.error?.message ?? null,
+      started_at: a.startedAt,
+      finished_at: now,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .execute();
+}
+
+export async function readBlob(db: Db, id: string): Promise<unknown> {
+  const row = await db.selectFrom('run_blobs').select('content').where('id', '=', id).executeTakeFirst();
+  return row ? (JSON.parse(row.content) as unknown) : undefined;
+}
+
+export async function insertRunEvents(
+  trx: Db,
+  events: Array<{
+    id: string;
+    runId: string;
+    type: string;
+    stepId?: string;
+    stepPath?: string;
+    data: unknown;
+  }>,
+  now: number,
+): Promise<void> {
+  if (events.length === 0) return;
+  await trx
+    .insertInto('run_events')
+    .values(
+      events.map((e) => ({
+        id: e.id,
+        run_id: e.runId,
+        at: now,
+        type: e.type,
+        step_id: e.stepId ?? null,
+        step_path: e.stepPath ?? null,
+        data: JSON.stringify(e.data),
+      })),
+    )
+    .execute();
+}
+
+export interface RunFilter {
+  playbookId?: string;
+  status?: string;
+  caseId?: string;
+  limit: number;
+  before?: string;
+}
+
+export async function listRuns(db: Db, f: RunFilter): Promise<RunRow[]> {
+  let q = db.selectFrom('runs').selectAll().orderBy('id', 'desc').limit(f.limit);
+  if (f.playbookId) q = q.where('playbook_id', '=', f.playbookId);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.caseId) q = q.where('case_id', '=', f.caseId);
+  if (f.before) q = q.where('id', '<', f.before);
+  return q.execute();
+}
+
+export const listRunSteps = (db: Db, runId: string): Promise<RunStepRow[]> =>
+  db.selectFrom('run_steps').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+
+export const listRunEvents = (db: Db, runId: string): Promise<RunEventRow[]> =>
+  db.selectFrom('run_events').selectAll().where('run_id', '=', runId).orderBy('id').execute();

@@ -1,0 +1,173 @@
+// Shapes of the API's answers, mirroring the zod response schemas of the routes under src/api/.
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const CASE_STATUSES = ['new', 'triage', 'containment', 'eradication', 'recovery', 'closed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+/** Which resolutions each phase may close with (src/domain/cases/case-lifecycle.ts). */
+export const CLOSE_RESOLUTIONS: Partial<Record<CaseStatus, readonly string[]>> = {
+  triage: ['false_positive', 'benign', 'duplicate'],
+  recovery: ['resolved'],
+};
+
+export const TASK_STATES = ['open', 'in_progress', 'done', 'cancelled'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export const VERDICTS = ['malicious', 'suspicious', 'benign', 'unknown'] as const;
+
+export interface Me {
+  kind: string;
+  id: string;
+  name: string;
+  roles: string[];
+  csrfToken?: string;
+}
+
+export interface SignedIn {
+  user: { id: string; username: string; displayName: string; roles: string[]; mustChangePassword: boolean };
+  csrfToken: string;
+  expiresAt: number;
+}
+
+export interface Case {
+  id: string;
+  number: number;
+  title: string;
+  description: string;
+  severity: Severity;
+  priority: number;
+  status: CaseStatus;
+  resolution: string | null;
+  assignee: string | null;
+  tags: string[];
+  caseType: string | null;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  mergedInto: string | null;
+}
+
+export interface SlaClock {
+  name: 'acknowledge' | 'contain' | 'resolve';
+  startedAt: number;
+  dueAt: number;
+  stoppedAt: number | null;
+  breached: boolean;
+  remainingMs: number | null;
+}
+
+export interface CaseDetail extends Case {
+  sla: SlaClock[];
+  allowedTransitions: CaseStatus[];
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Actor {
+  type: 'user' | 'token' | 'system';
+  id: string;
+  name: string;
+}
+
+export interface CaseEvent {
+  id: string;
+  caseId: string;
+  at: number;
+  type: string;
+  actor: Actor;
+  data: Record<string, unknown>;
+}
+
+export interface Task {
+  id: string;
+  caseId: string;
+  title: string;
+  description: string;
+  assignee: string | null;
+  dueAt: number | null;
+  state: TaskState;
+  createdAt: number;
+  completedAt: number | null;
+}
+
+export interface CaseObservable {
+  id: string;
+  type: string;
+  value: string;
+  verdict: string | null;
+  verdictSource: string | null;
+  origin: string;
+  addedAt: number;
+  otherCases: number;
+  alerts: number;
+}
+
+export interface Evidence {
+  id: string;
+  caseId: string;
+  sha256: string;
+  size: number;
+  contentType: string;
+  filename: string;
+  description: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+export interface CaseAlert {
+  id: string;
+  title: string;
+  source: string;
+  severity: string;
+  time: number;
+}
+
+export interface Observable {
+  type: string;
+  value: string;
+  role: string;
+}
+
+export interface Alert {
+  id: string;
+  time: number;
+  title: string;
+  severity: Severity;
+  category: string | null;
+  origin: { product: string | null; vendor: string | null; ruleId: string | null; ruleName: string | null };
+  observables: Observable[];
+  source: string;
+  count: number;
+  caseId: string | null;
+  createdAt: number;
+}
+
+export interface AlertPage {
+  alerts: Alert[];
+  nextCursor: string | null;
+}
+
+export interface ResponseMetrics {
+  cases: number;
+  acknowledged: number;
+  contained: number;
+  closed: number;
+  falsePositives: number;
+  falsePositiveRate: number | null;
+  mttaMs: number | null;
+  mttcMs: number | null;
+  mttrMs: number | null;
+}
+
+export interface ResponseReport {
+  from: number;
+  to: number;
+  total: ResponseMetrics;
+  openCases: Array<{ severity: string; ageBucket: string; count: number }>;
+  alertsPerSource: Array<{ source: string; count: number }>;
+}

@@ -1,0 +1,135 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { followCaseEvents, type FeedState } from '../api-client/case-events.js';
+import { casesApi } from '../api-client/client.js';
+import type { CaseEvent } from '../api-client/types.js';
+import { Markdown } from '../components/markdown.js';
+import { Problem } from '../components/problem.js';
+import { Link } from '../router.js';
+import { useAsync } from '../use-async.js';
+import { CaseAlerts, CaseEvidence } from './case/case-evidence.js';
+import { CaseHeader } from './case/case-header.js';
+import { CaseObservables } from './case/case-observables.js';
+import { CaseTasks } from './case/case-tasks.js';
+import { CaseTimeline } from './case/case-timeline.js';
+
+/** The whole timeline so far, page by page. */
+async function loadTimeline(id: string): Promise<CaseEvent[]> {
+  const all: CaseEvent[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await casesApi.timeline(id, after);
+    all.push(...page.items);
+    if (!page.nextAfter) return all;
+    after = page.nextAfter;
+  }
+}
+
+/** Which panel a timeline event makes stale, so a change by anyone refreshes what it touched. */
+const STALE: Array<[RegExp, 'case' | 'tasks' | 'observables' | 'evidence' | 'alerts']> = [
+  [/^(status_changed|case_updated|case_merged|sla_breached)$/, 'case'],
+  [/^task_/, 'tasks'],
+  [/^observable/, 'observables'],
+  [/^evidence_added$/, 'evidence'],
+  [/^alert_/, 'alerts'],
+];
+
+export function CaseDetailPage({ id }: { id: string }) {
+  const kase = useAsync(() => casesApi.get(id), [id]);
+  const tasks = useAsync(() => casesApi.tasks(id), [id]);
+  const observables = useAsync(() => casesApi.observables(id), [id]);
+  const evidence = useAsync(() => casesApi.evidence(id), [id]);
+  const alerts = useAsync(() => casesApi.alerts(id), [id]);
+  const [events, setEvents] = useState<CaseEvent[]>([]);
+  const [feed, setFeed] = useState<FeedState>();
+  const [timelineError, setTimelineError] = useState<unknown>();
+
+  const reloaders = {
+    case: kase.reload,
+    tasks: tasks.reload,
+    observables: observables.reload,
+    evidence: evidence.reload,
+    alerts: alerts.reload,
+  };
+  const addEvent = useCallback((event: CaseEvent) => {
+    setEvents((list) => (list.some((e) => e.id === event.id) ? list : [...list, event]));
+  }, []);
+
+  const reloadersRef = useRef(reloaders);
+  reloadersRef.current = reloaders;
+
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    setEvents([]);
+    setFeed(undefined);
+    // History first, then follow from its last event: everything the feed brings after that is new, and makes
+    // the panels it touched stale.
+    void loadTimeline(id).then(
+      (history) => {
+        if (cancelled) return;
+        setEvents(history);
+        stop = followCaseEvents(
+          id,
+          history.at(-1)?.id,
+          (event) => {
+            addEvent(event);
+            for (const [pattern, panel] of STALE) if (pattern.test(event.type)) reloadersRef.current[panel]();
+          },
+          setFeed,
+        );
+      },
+      (err: unknown) => !cancelled && setTimelineError(err),
+    );
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [id, addEvent]);
+
+  if (kase.error && !kase.data) {
+    return (
+      <section>
+        <p>
+          <Link to="/cases">← Cases</Link>
+        </p>
+        <Problem error={kase.error} />
+      </section>
+    );
+  }
+  if (!kase.data) return <p aria-busy="true">Loading case…</p>;
+  const c = kase.data;
+  return (
+    <article className="case-detail">
+      <p className="crumbs">
+        <Link to="/cases">← Cases</Link>
+      </p>
+      <CaseHeader key={`${c.id}:${c.updatedAt}`} kase={c} onChanged={kase.reload} />
+      <div className="case-columns">
+        <div className="case-main">
+          {c.description && (
+            <section className="panel" aria-labelledby="description-title">
+              <h2 id="description-title">Description</h2>
+              <Markdown text={c.description} />
+            </section>
+          )}
+          <Problem error={timelineError} />
+          <CaseTimeline caseId={c.id} events={events} feed={feed} onPosted={addEvent} />
+        </div>
+        <div className="case-side">
+          <CaseTasks caseId={c.id} tasks={tasks.data ?? []} onChanged={tasks.reload} />
+          <Problem error={tasks.error} />
+          <CaseObservables
+            caseId={c.id}
+            observables={observables.data ?? []}
+            onChanged={observables.reload}
+          />
+          <Problem error={observables.error} />
+          <CaseAlerts alerts={alerts.data ?? []} />
+          <Problem error={alerts.error} />
+          <CaseEvidence caseId={c.id} evidence={evidence.data ?? []} onChanged={evidence.reload} />
+          <Problem error={evidence.error} />
+        </div>
+      </div>
+    </article>
+  );
+}

@@ -1,0 +1,188 @@
+import type { Transaction } from 'kysely';
+import { redactSecrets } from '../../domain/expressions/secrets.js';
+import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
+import type { RunCommand, RunState } from '../../engine/run-state.js';
+import {
+  enqueueAdvance,
+  RUN_QUEUE,
+  sendRunEvent,
+  startRunInTrx,
+  type RunDeps,
+} from '../../app/playbooks/run-start.js';
+import { appendAudit } from '../../store/audit/audit.repository.js';
+import { enqueueJob } from '../../store/queue/queue.repository.js';
+import { findRunByStartKey, insertRunEvents, saveRunState } from '../../store/runs/run.repository.js';
+import { upsertApprovalRequest, closeApprovalsOfRun } from '../../store/runs/approval.repository.js';
+import type { RunRow } from '../../store/runs/run.table.js';
+import type { Database } from '../../store/schema.js';
+
+/** Thrown when the run changed under us: the transaction rolls back and the job runs again. */
+export class RunConflictError extends Error {
+  constructor(runId: string) {
+    super(`run ${runId} changed while a step was being committed`);
+    this.name = 'RunConflictError';
+  }
+}
+
+/**
+ * Commits a decision: the run's new state (only if nobody else wrote since `row.seq`), the commands' rows
+ * (timers, approvals, sub-runs, step events), audit entries, and the job that continues the run.
+ */
+export async function commitDecision(
+  trx: Transaction<Database>,
+  deps: RunDeps,
+  row: RunRow,
+  state: RunState,
+  commands: RunCommand[],
+  now: number,
+  options: { enqueueContinuation?: boolean } = {},
+): Promise<void> {
+  const saved = await saveRunState(
+    trx,
+    {
+      id: row.id,
+      expectedSeq: row.seq,
+      seq: state.seq,
+      status: state.status,
+      state,
+      errorCode: state.error?.code ?? null,
+      finishedAt: state.finishedAt ?? null,
+    },
+    now,
+  );
+  if (!saved) throw new RunConflictError(row.id);
+  const events: Parameters<typeof insertRunEvents>[1] = [];
+  for (const c of commands) {
+    switch (c.type) {
+      case 'record':
+        events.push({
+          id: deps.newId(),
+          runId: row.id,
+          type: c.event.type,
+          stepId: c.event.stepId,
+          stepPath: c.event.stepPath,
+          data: redactSecrets({ ...c.event }),
+        });
+        break;
+      case 'schedule_timer':
+        await enqueueJob(
+          trx,
+          deps,
+          {
+            queue: RUN_QUEUE,
+            kind: 'run.timer',
+            payload: { runId: row.id, timerId: c.timerId },
+            runAt: c.at,
+            dedupeKey: `timer:${row.id}:${c.timerId}`,
+            maxAttempts: 1_000,
+          },
+          now,
+        );
+        break;
+      case 'request_approval':
+        await upsertApprovalRequest(
+          trx,
+          { id: deps.newId(), runId: row.id, requestedBy: row.requested_by, command: c },
+          now,
+        );
+        await appendAudit(
+          trx,
+          { dialect: deps.dialect },
+          {
+            actor: SYSTEM_ACTOR,
+            action: 'approval.requested',
+            target: { type: 'run', id: row.id },
+            details: {
+              key: c.key,
+              step: c.stepId,
+              approvers: c.approvers,
+              quorum: c.quorum,
+              escalation: c.escalation,
+            },
+          },
+          now,
+        );
+        break;
+      case 'start_subrun':
+        try {
+          await startRunInTrx(
+            trx,
+            deps,
+            {
+              playbookId: c.playbook,
+              triggerType: 'subrun',
+              trigger: { alert: state.trigger.alert, case: state.trigger.case, inputs: c.inputs },
+              caseId: row.case_id,
+              alertId: row.alert_id,
+              parentRunId: row.id,
+              startKey: c.key,
+              dryRun: row.dry_run === 1,
+              requestedBy: SYSTEM_ACTOR,
+            },
+            now,
+          );
+        } catch (err) {
+          // A sub-run that cannot start fails its step in the parent, not the worker.
+          const message = err instanceof Error ? err.message : String(err);
+          await sendRunEvent(
+            trx,
+            deps,
+            row.id,
+            {
+              type: 'subrun_finished',
+              key: c.key,
+              status: 'failed',
+              error: { code: 'SUBRUN_NOT_STARTED', message },
+            },
+            now,
+          );
+        }
+        break;
+      case 'cancel_subrun': {
+        const child = await findRunByStartKey(trx, c.key);
+        if (child)
+          await sendRunEvent(trx, deps, child.id, { type: 'cancel', reason: 'parent step ended' }, now);
+        break;
+      }
+      case 'complete_run':
+        await closeApprovalsOfRun(trx, row.id, now);
+        await appendAudit(
+          trx,
+          { dialect: deps.dialect },
+          {
+            actor: SYSTEM_ACTOR,
+            action: 'run.finished',
+            target: { type: 'run', id: row.id },
+            outcome: c.status === 'succeeded' ? 'success' : 'failure',
+            details: {
+              status: c.status,
+              error: c.error ?? null,
+              playbook: row.playbook_id,
+              version: row.version,
+            },
+          },
+          now,
+        );
+        if (row.parent_run_id && row.start_key)
+          await sendRunEvent(
+            trx,
+            deps,
+            row.parent_run_id,
+            {
+              type: 'subrun_finished',
+              key: row.start_key,
+              status: c.status === 'succeeded' ? 'succeeded' : 'failed',
+              output: c.output,
+              error: c.error,
+            },
+            now,
+          );
+        break;
+      default:
+        break;
+    }
+  }
+  await insertRunEvents(trx, events, now);
+  if (state.pending.length > 0 && state.status === 'running')
+    await enqueueAdvance(trx, deps, row.id, `advance:${row.id}:${state.seq}`, now);
+}

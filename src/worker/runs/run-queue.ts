@@ -1,0 +1,88 @@
+import type { AppContext } from '../../app/context.js';
+import { PlaybookCache } from '../../app/playbooks/playbook-catalog.js';
+import { RUN_QUEUE } from '../../app/playbooks/run-start.js';
+import type { ActionExecutor } from '../../connectors/action-executor.js';
+import type { JobHandler, QueueBinding } from '../job-handlers.js';
+import type { CaseOperations } from './case-operations.js';
+import { RunConflictError } from './run-commands.js';
+import { advanceRun, applyRunEvents, type RuntimeDeps } from './run-runtime.js';
+import { createTriggerHandlers, TRIGGER_QUEUE } from './run-triggers.js';
+
+export interface RunQueueOptions {
+  runLeaseMs?: number;
+  actionTimeoutMs?: number;
+  secrets?: (name: string) => string | undefined;
+}
+
+const payloadOf = (payload: unknown): { runId: string; timerId?: string } => {
+  const p = payload as { runId?: unknown; timerId?: unknown };
+  if (typeof p?.runId !== 'string') throw new Error('run job without a runId');
+  return { runId: p.runId, timerId: typeof p.timerId === 'string' ? p.timerId : undefined };
+};
+
+/** Builds the runtime's dependencies from the app context; exported for tests and the bench. */
+export function createRuntimeDeps(
+  ctx: AppContext,
+  deps: { actions: ActionExecutor; cases: CaseOperations },
+  options: RunQueueOptions = {},
+): RuntimeDeps {
+  return {
+    store: ctx.store,
+    dialect: ctx.store.dialect,
+    newId: ctx.newId,
+    now: () => ctx.clock.now(),
+    playbooks: new PlaybookCache(),
+    actions: deps.actions,
+    cases: deps.cases,
+    secrets: options.secrets ?? (() => undefined),
+    runLeaseMs: options.runLeaseMs ?? 60_000,
+    actionTimeoutMs: options.actionTimeoutMs ?? 30_000,
+  };
+}
+
+/**
+ * The run queue's handlers (advance a run; fire a run's timer) and the trigger queue's (alert created,
+ * case event, schedule tick, webhook), for the composition root to hand to queue workers.
+ */
+export function createRunQueueBindings(
+  ctx: AppContext,
+  deps: { actions: ActionExecutor; cases: CaseOperations },
+  options: RunQueueOptions = {},
+): QueueBinding[] {
+  const runtime = createRuntimeDeps(ctx, deps, options);
+  const wrap =
+    (
+      body: (
+        runId: string,
+        timerId: string | undefined,
+        signal: AbortSignal,
+      ) => Promise<{ busyUntil?: number }>,
+    ): JobHandler =>
+    async (job, jctx) => {
+      const { runId, timerId } = payloadOf(job.payload);
+      try {
+        const { busyUntil } = await body(runId, timerId, jctx.signal);
+        if (busyUntil !== undefined)
+          return { type: 'retry', at: busyUntil, error: 'run held by another worker' };
+      } catch (err) {
+        if (err instanceof RunConflictError)
+          return { type: 'retry', at: ctx.clock.now() + 50, error: err.message };
+        throw err;
+      }
+      await ctx.store.notifier.notify(`queue:${RUN_QUEUE}`).catch(() => undefined);
+      return { type: 'done' };
+    };
+  return [
+    {
+      queue: RUN_QUEUE,
+      handlers: {
+        'run.advance': wrap((runId, _t, signal) => advanceRun(runtime, runId, signal)),
+        'run.timer': wrap(async (runId, timerId, signal) => {
+          if (timerId) await applyRunEvents(runtime, runId, [{ type: 'timer_fired', timerId }], true);
+          return advanceRun(runtime, runId, signal);
+        }),
+      },
+    },
+    { queue: TRIGGER_QUEUE, handlers: createTriggerHandlers(ctx, runtime) },
+  ];
+}

@@ -1,0 +1,253 @@
+import type { Transaction } from 'kysely';
+import { redactSecrets, revealSecrets, scrubSecretValues } from '../../domain/expressions/secrets.js';
+import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
+import { decide } from '../../engine/decide.js';
+import {
+  TERMINAL_STATUSES,
+  type EffectFailure,
+  type PendingEffect,
+  type RunEvent,
+  type RunState,
+} from '../../engine/run-state.js';
+import type { RunDeps } from '../../app/playbooks/run-start.js';
+import { ConnectorError, type ActionExecutor } from '../../connectors/action-executor.js';
+import { appendAudit } from '../../store/audit/audit.repository.js';
+import {
+  deleteInbox,
+  findRunById,
+  insertStepAttempt,
+  leaseRun,
+  lockRun,
+  readInbox,
+  releaseRunLease,
+} from '../../store/runs/run.repository.js';
+import type { RunRow } from '../../store/runs/run.table.js';
+import type { Database } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
+import { CASE_OPERATION_BY_STEP_OP, type CaseOperations } from './case-operations.js';
+import { commitDecision } from './run-commands.js';
+
+export interface RuntimeDeps extends RunDeps {
+  store: Store;
+  now: () => number;
+  actions: ActionExecutor;
+  cases: CaseOperations;
+  /** Real secret values by name; only ever read here, right before a connector call. */
+  secrets: (name: string) => string | undefined;
+  /** How long a worker holds a run while executing one step; outlasts the longest action timeout. */
+  runLeaseMs: number;
+  /** Default action timeout when a step declares none. */
+  actionTimeoutMs: number;
+}
+
+const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
+
+/**
+ * Applies events to a run in one transaction (with its inbox, which is emptied in the same commit). With
+ * `executingNext` the caller goes on to execute the next step itself, so no continuation job is enqueued.
+ */
+export async function applyRunEvents(
+  deps: RuntimeDeps,
+  runId: string,
+  extra: RunEvent[],
+  executingNext = false,
+): Promise<void> {
+  // Most claims find the inbox empty: a read saves taking the write lock. An event added after this read
+  // enqueues its own job.
+  if (extra.length === 0 && (await readInbox(deps.store.db, runId)).length === 0) return;
+  await deps.store.db.transaction().execute(async (trx) => {
+    const row = await lockRun(trx, deps, runId);
+    if (!row) return;
+    const inbox = await readInbox(trx, runId);
+    const events = [...inbox.map((i) => i.event as RunEvent), ...extra];
+    if (events.length === 0) return;
+    const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
+    let state = parseState(row);
+    const commands = [];
+    const now = deps.now();
+    for (const e of events) {
+      const d = decide(pb.compiled, state, e, now);
+      state = d.state;
+      commands.push(...d.commands);
+    }
+    await deleteInbox(
+      trx,
+      inbox.map((i) => i.id),
+    );
+    await commitDecision(trx, deps, row, state, commands, now);
+  });
+}
+
+function toFailure(err: unknown, secretValues: string[]): EffectFailure {
+  const message = scrubSecretValues(err instanceof Error ? err.message : String(err), secretValues);
+  if (err instanceof ConnectorError)
+    return { code: err.code, message, retryable: err.retryable, retryAfterMs: err.retryAfterMs };
+  if (err instanceof Error && err.name === 'AbortError') return { code: 'TIMEOUT', message, retryable: true };
+  return { code: 'ACTION_ERROR', message, retryable: false };
+}
+
+/** Thrown by a case operation: its transaction rolls back, and the step is then failed in a new one. */
+class CaseOperationFailed extends Error {
+  constructor(readonly failure: EffectFailure) {
+    super(failure.message);
+  }
+}
+
+async function commitEffect(
+  deps: RuntimeDeps,
+  runId: string,
+  effect: PendingEffect,
+  startedAt: number,
+  outcome: { output: unknown } | { error: EffectFailure } | { caseOp: true },
+): Promise<void> {
+  await deps.store.db.transaction().execute(async (trx: Transaction<Database>) => {
+    const row = await lockRun(trx, deps, runId);
+    if (!row) return;
+    const now = deps.now();
+    let result: { output: unknown } | { error: EffectFailure };
+    if ('caseOp' in outcome) {
+      const method = CASE_OPERATION_BY_STEP_OP[effect.name as keyof typeof CASE_OPERATION_BY_STEP_OP];
+      try {
+        const output = await deps.cases[method](
+          trx,
+          {
+            caseId: row.case_id ?? undefined,
+            input: effect.input,
+            actor: { type: 'system', id: `run:${runId}`, name: `playbook ${row.playbook_id}` },
+          },
+          now,
+        );
+        result = { output: output ?? null };
+      } catch (err) {
+        const code =
+          typeof (err as { code?: unknown }).code === 'string'
+            ? String((err as { code: string }).code)
+            : 'CASE_OPERATION_FAILED';
+        throw new CaseOperationFailed({
+          code,
+          message: err instanceof Error ? err.message : String(err),
+          retryable: false,
+        });
+      }
+    } else result = outcome;
+    await insertStepAttempt(
+      trx,
+      {
+        id: deps.newId(),
+        runId,
+        stepId: effect.stepId,
+        stepPath: effect.stepPath,
+        attempt: effect.attempt,
+        kind: effect.kind,
+        name: effect.name,
+        idempotencyKey: effect.idempotencyKey,
+        status: 'output' in result ? 'succeeded' : 'failed',
+        input: redactSecrets(effect.input),
+        output: 'output' in result ? result.output : undefined,
+        error: 'error' in result ? result.error : undefined,
+        startedAt,
+      },
+      deps.newId,
+      now,
+    );
+    if (effect.kind === 'action')
+      await appendAudit(
+        trx,
+        { dialect: deps.dialect },
+        {
+          actor: SYSTEM_ACTOR,
+          action: 'run.action',
+          target: { type: 'run', id: runId },
+          outcome: 'output' in result ? 'success' : 'failure',
+          details: {
+            action: effect.name,
+            step: effect.stepPath,
+            attempt: effect.attempt,
+            idempotencyKey: effect.idempotencyKey,
+            input: redactSecrets(effect.input),
+            error: 'error' in result ? result.error : null,
+          },
+        },
+        now,
+      );
+    const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
+    const event: RunEvent =
+      'output' in result
+        ? { type: 'effect_succeeded', effectId: effect.id, output: result.output }
+        : { type: 'effect_failed', effectId: effect.id, error: result.error };
+    const d = decide(pb.compiled, parseState(row), event, now);
+    await commitDecision(trx, deps, row, d.state, d.commands, now);
+  });
+}
+
+/**
+ * One claim of a run: apply its inbox, then execute at most ONE pending effect and commit its result with
+ * the run's next state. A crash anywhere leaves the effect pending with the same idempotency key, so the
+ * next worker repeats the call and a key-honouring target sees one side effect.
+ */
+export async function advanceRun(
+  deps: RuntimeDeps,
+  runId: string,
+  signal: AbortSignal,
+): Promise<{ busyUntil?: number }> {
+  await applyRunEvents(deps, runId, [], true);
+  const row = await findRunById(deps.store.db, runId);
+  if (!row) return {};
+  const state = parseState(row);
+  const effect = state.pending[0];
+  if (TERMINAL_STATUSES.includes(state.status) || state.status === 'paused' || !effect) return {};
+  const token = deps.newId();
+  const startedAt = deps.now();
+  // Another worker holds the run, alive or dead: look again when its lease ends, or nobody may ever resume it.
+  if (!(await leaseRun(deps.store.db, runId, token, startedAt + deps.runLeaseMs, startedAt)))
+    return { busyUntil: Math.max(row.lease_until ?? startedAt, startedAt) + 10 };
+  try {
+    if (effect.kind === 'case') {
+      try {
+        await commitEffect(deps, runId, effect, startedAt, { caseOp: true });
+      } catch (err) {
+        if (!(err instanceof CaseOperationFailed)) throw err;
+        await commitEffect(deps, runId, effect, startedAt, { error: err.failure });
+      }
+      return {};
+    }
+    const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);
+    let outcome: { output: unknown } | { error: EffectFailure };
+    const timeout = AbortSignal.timeout(effect.timeoutMs ?? deps.actionTimeoutMs);
+    const callSignal = AbortSignal.any([signal, timeout]);
+    try {
+      const input = revealSecrets(effect.input, deps.secrets) as Record<string, unknown>;
+      const result = await deps.actions.execute(
+        {
+          action: effect.name,
+          instance: effect.instance,
+          input,
+          idempotencyKey: effect.idempotencyKey,
+          dryRun: row.dry_run === 1,
+          context: {
+            runId,
+            stepId: effect.stepId,
+            playbookId: row.playbook_id,
+            caseId: row.case_id ?? undefined,
+            alertId: row.alert_id ?? undefined,
+          },
+        },
+        callSignal,
+      );
+      outcome = { output: result.output ?? null };
+    } catch (err) {
+      // Shutting down or lease lost: leave the effect pending; the next claim repeats it with the same key.
+      if (signal.aborted) throw err;
+      outcome = {
+        error: toFailure(
+          timeout.aborted ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
+          secretValues,
+        ),
+      };
+    }
+    await commitEffect(deps, runId, effect, startedAt, outcome);
+    return {};
+  } finally {
+    await releaseRunLease(deps.store.db, runId, token).catch(() => undefined);
+  }
+}

@@ -1,0 +1,169 @@
+import type { AppContext } from '../../app/context.js';
+import { sendRunEvent, startRunInTrx, type RunDeps } from '../../app/playbooks/run-start.js';
+import { compileExpression } from '../../domain/expressions/expression.js';
+import { PlaybookSchema, type Playbook, type Trigger } from '../../domain/playbooks/playbook.schema.js';
+import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
+import { findAlertById } from '../../store/alerts/alert.repository.js';
+import { findCaseById } from '../../store/cases/case.repository.js';
+import { listActivePlaybookVersions } from '../../store/playbooks/playbook.repository.js';
+import { scheduleNextTick, TRIGGER_QUEUE } from '../../app/playbooks/playbook-schedule.js';
+import type { JobHandler } from '../job-handlers.js';
+
+export { TRIGGER_QUEUE };
+
+const matches = (condition: string | undefined, context: Record<string, unknown>): boolean => {
+  if (!condition) return true;
+  try {
+    return compileExpression(condition).evaluate(context) === true;
+  } catch {
+    // A condition that cannot be evaluated against this alert does not match it.
+    return false;
+  }
+};
+
+/** Active playbooks with a trigger of this type, parsed. */
+async function activeWith(
+  ctx: AppContext,
+  type: Trigger['type'],
+): Promise<Array<{ pb: Playbook; triggers: Trigger[] }>> {
+  const rows = await listActivePlaybookVersions(ctx.store.db);
+  const out: Array<{ pb: Playbook; triggers: Trigger[] }> = [];
+  for (const row of rows) {
+    const pb = PlaybookSchema.parse(JSON.parse(row.definition));
+    const triggers = pb.triggers.filter((t) => t.type === type);
+    if (triggers.length) out.push({ pb, triggers });
+  }
+  return out;
+}
+
+export interface TriggerSources {
+  loadAlert?: (ctx: AppContext, id: string) => Promise<unknown>;
+  loadCase?: (ctx: AppContext, id: string) => Promise<unknown>;
+}
+
+/**
+ * Starts runs of the active playbooks whose triggers match. Each start has a key (trigger, subject,
+ * playbook), so a trigger job that runs twice starts each run once.
+ */
+export function createTriggerHandlers(
+  ctx: AppContext,
+  deps: RunDeps,
+  sources: TriggerSources = {},
+): Record<string, JobHandler> {
+  const loadAlert = sources.loadAlert ?? ((c, id) => findAlertById(c.store.db, id));
+  const loadCase = sources.loadCase ?? ((c, id) => findCaseById(c.store.db, id));
+  const start = async (
+    starts: Array<{
+      pb: Playbook;
+      key: string;
+      triggerType: 'alert' | 'case_event' | 'schedule';
+      trigger: Record<string, unknown>;
+      caseId?: string;
+      alertId?: string;
+    }>,
+  ): Promise<void> => {
+    if (starts.length === 0) return;
+    const now = ctx.clock.now();
+    await ctx.store.db.transaction().execute(async (trx) => {
+      for (const s of starts)
+        await startRunInTrx(
+          trx,
+          deps,
+          {
+            playbookId: s.pb.id,
+            triggerType: s.triggerType,
+            trigger: { ...s.trigger, inputs: {} },
+            caseId: s.caseId ?? null,
+            alertId: s.alertId ?? null,
+            startKey: s.key,
+            requestedBy: SYSTEM_ACTOR,
+          },
+          now,
+        );
+    });
+  };
+  return {
+    'alert.created': async (job) => {
+      const p = job.payload as { alertId: string; caseId?: string };
+      const alert = await loadAlert(ctx, p.alertId);
+      if (!alert) return { type: 'failed', error: `alert ${p.alertId} not found` };
+      const kase = p.caseId ? await loadCase(ctx, p.caseId) : undefined;
+      const context = { alert, case: kase ?? null };
+      const starts = (await activeWith(ctx, 'alert'))
+        .filter(({ triggers }) => triggers.some((t) => 'condition' in t && matches(t.condition, context)))
+        .map(({ pb }) => ({
+          pb,
+          key: `alert:${p.alertId}:${pb.id}`,
+          triggerType: 'alert' as const,
+          trigger: { alert, case: kase },
+          caseId: p.caseId,
+          alertId: p.alertId,
+        }));
+      await start(starts);
+      return { type: 'done' };
+    },
+    'case.event': async (job) => {
+      const p = job.payload as { caseId: string; eventId: string; type: string; data?: unknown };
+      const kase = await loadCase(ctx, p.caseId);
+      const event = { id: p.eventId, type: p.type, data: p.data ?? null };
+      const context = { case: kase ?? null, event };
+      const starts = (await activeWith(ctx, 'case_event'))
+        .filter(({ triggers }) =>
+          triggers.some(
+            (t) =>
+              t.type === 'case_event' &&
+              (!t.events || t.events.includes(p.type)) &&
+              matches(t.condition, context),
+          ),
+        )
+        .map(({ pb }) => ({
+          pb,
+          key: `case:${p.eventId}:${pb.id}`,
+          triggerType: 'case_event' as const,
+          trigger: { case: kase, event },
+          caseId: p.caseId,
+        }));
+      await start(starts);
+      // Runs of this case waiting for a case event hear about it.
+      const waiting = await ctx.store.db
+        .selectFrom('runs')
+        .select('id')
+        .where('case_id', '=', p.caseId)
+        .where('status', '=', 'waiting')
+        .execute();
+      if (waiting.length)
+        await ctx.store.db.transaction().execute(async (trx) => {
+          for (const r of waiting)
+            await sendRunEvent(
+              trx,
+              deps,
+              r.id,
+              { type: 'external', eventType: `case.${p.type}`, data: { ...event, case: kase ?? null } },
+              ctx.clock.now(),
+            );
+        });
+      return { type: 'done' };
+    },
+    'schedule.tick': async (job) => {
+      const p = job.payload as { playbookId: string; cron: string; at: number };
+      const active = (await activeWith(ctx, 'schedule')).find(({ pb }) => pb.id === p.playbookId);
+      // A playbook unpublished or rescheduled since stops this chain of ticks.
+      if (!active?.triggers.some((t) => t.type === 'schedule' && t.cron === p.cron)) return { type: 'done' };
+      await start([
+        {
+          pb: active.pb,
+          key: `schedule:${p.playbookId}:${p.at}`,
+          triggerType: 'schedule',
+          trigger: { event: { scheduledAt: p.at } },
+        },
+      ]);
+      await scheduleNextTick(
+        ctx.store.db,
+        deps,
+        { playbookId: p.playbookId, cron: p.cron, after: p.at },
+        ctx.clock.now(),
+      );
+      return { type: 'done' };
+    },
+  };
+}

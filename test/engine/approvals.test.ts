@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApprovalLinkToken } from '../../src/app/playbooks/approval-decisions.js';
+import { approvalLinkKey, approvalRoutes } from '../../src/api/approvals/approvals.routes.js';
+import { playbookRoutes } from '../../src/api/playbooks/playbooks.routes.js';
+import { runRoutes } from '../../src/api/runs/runs.routes.js';
+import type { ActionExecutor, ActionRequest } from '../../src/connectors/action-executor.js';
+import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
+import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
+import { asRole, buildTestApi, ManualClock, type TestApi } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { drainQueues } from './run-driver.js';
+
+const PLAYBOOK = `
+id: isolate
+name: Isolate host
+inputs:
+  host: { type: string, required: true }
+steps:
+  - { id: ask, kind: approval, message: "Isolate {{ inputs.host }}?", approvers: [approver], quorum: 2, deadline: 1h }
+  - { id: isolate, kind: action, action: edr.isolate, input: { host: "{{ inputs.host }}" } }
+`;
+
+describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  let api: TestApi;
+  const clock = new ManualClock(1_750_000_000_000);
+  const requests: ActionRequest[] = [];
+  const actions: ActionExecutor = {
+    describe: () => undefined,
+    async execute(r) {
+      requests.push(r);
+      return { output: { isolated: true } };
+    },
+  };
+  const drain = () =>
+    drainQueues(
+      api.ctx,
+      createRunQueueBindings(api.ctx, { actions, cases: createRecordingCaseOperations() }),
+    );
+  const startRun = async (host: string): Promise<{ runId: string; approvalId: string }> => {
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/isolate/runs',
+      headers: asRole('analyst'),
+      payload: { inputs: { host } },
+    });
+    expect(res.statusCode).toBe(201);
+    const { runId } = res.json<{ runId: string }>();
+    await drain();
+    const list = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/approvals?run=${runId}`,
+      headers: asRole('viewer'),
+    });
+    const approvalId = list.json<{ items: Array<{ id: string; status: string; message: string }> }>().items[0]
+      ?.id as string;
+    return { runId, approvalId };
+  };
+  const decide = (
+    approvalId: string,
+    role: 'approver' | 'admin' | 'analyst',
+    who: string,
+    decision = 'approved',
+  ) =>
+    api.app.inject({
+      method: 'POST',
+      url: `/api/v1/approvals/${approvalId}/decision`,
+      headers: { authorization: `Bearer test:${role}` },
+      payload: { decision, comment: who },
+    });
+
+  beforeAll(async () => {
+    handle = await openTestStore(dialect);
+    // Distinct approvers: the test authenticator names users after their roles, so vary the role lists.
+    api = await buildTestApi(
+      handle.store,
+      [
+        { name: 'playbooks', plugin: playbookRoutes },
+        { name: 'runs', plugin: runRoutes },
+        { name: 'approvals', plugin: approvalRoutes },
+      ],
+      { clock, config: { masterKey: 'k'.repeat(44) } },
+    );
+    const saved = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      headers: asRole('admin'),
+      payload: { source: PLAYBOOK, activate: true },
+    });
+    expect(saved.statusCode).toBe(201);
+  });
+  afterAll(async () => {
+    await api.app.close();
+    await handle.cleanup();
+  });
+
+  it('parks the run until a quorum of eligible approvers approves; the requester cannot approve', async () => {
+    const { runId, approvalId } = await startRun('web-01');
+    expect(approvalId).toBeDefined();
+    expect(requests).toHaveLength(0);
+    // The analyst started the run; an analyst cannot decide approvals at all.
+    expect((await decide(approvalId, 'analyst', 'self')).statusCode).toBe(403);
+    const first = await decide(approvalId, 'approver', 'one');
+    expect(first.json()).toMatchObject({ status: 'pending', approvals: 1, quorum: 2 });
+    expect((await decide(approvalId, 'approver', 'again')).statusCode).toBe(409);
+    const second = await api.app.inject({
+      method: 'POST',
+      url: `/api/v1/approvals/${approvalId}/decision`,
+      headers: asRole('approver', 'viewer'),
+      payload: { decision: 'approved' },
+    });
+    expect(second.json()).toMatchObject({ status: 'approved', approvals: 2 });
+    await drain();
+    expect(requests.map((r) => r.input)).toEqual([{ host: 'web-01' }]);
+    const run = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/runs/${runId}`,
+      headers: asRole('viewer'),
+    });
+    expect(run.json()).toMatchObject({
+      status: 'succeeded',
+      steps: [{ stepId: 'isolate', status: 'succeeded' }],
+    });
+  });
+
+  it('fails the run when an approver rejects', async () => {
+    const { runId, approvalId } = await startRun('db-01');
+    expect((await decide(approvalId, 'approver', 'no', 'rejected')).json()).toMatchObject({
+      status: 'rejected',
+    });
+    await drain();
+    const run = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/runs/${runId}`,
+      headers: asRole('viewer'),
+    });
+    expect(run.json()).toMatchObject({ status: 'failed', errorCode: 'APPROVAL_REJECTED' });
+  });
+
+  it('rejects at the deadline when nobody decides', async () => {
+    const { runId } = await startRun('mail-01');
+    clock.advance(60 * 60_000);
+    await drain();
+    const run = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/runs/${runId}`,
+      headers: asRole('viewer'),
+    });
+    expect(run.json()).toMatchObject({ status: 'failed', errorCode: 'APPROVAL_EXPIRED' });
+  });
+
+  it('accepts a signed one-click link once, and refuses an expired one', async () => {
+    const { approvalId } = await startRun('app-01');
+    const key = approvalLinkKey('k'.repeat(44));
+    const link = (who: string, ttl: number) =>
+      createApprovalLinkToken(
+        key,
+        { approvalId, decision: 'approved', approver: { id: who, name: who, roles: ['approver'] } },
+        clock.now(),
+        ttl,
+      );
+    const redeem = async (token: string) =>
+      api.app.inject({ method: 'POST', url: '/api/v1/approvals/link', payload: { token } });
+    const expired = await link('late', 1_000);
+    const good = await link('carol', 600_000);
+    clock.advance(5_000);
+    expect((await redeem(expired)).statusCode).toBe(403);
+    expect((await redeem(good)).json()).toMatchObject({ approvals: 1 });
+    expect((await redeem(good)).statusCode).toBe(409);
+    const forged = `${good.slice(0, -4)}AAAA`;
+    expect((await redeem(forged)).statusCode).toBe(403);
+  });
+
+  it('cancels a parked run through the API', async () => {
+    const { runId } = await startRun('x-01');
+    const res = await api.app.inject({
+      method: 'POST',
+      url: `/api/v1/runs/${runId}/cancel`,
+      headers: asRole('responder'),
+      payload: { reason: 'false positive' },
+    });
+    expect(res.statusCode).toBe(202);
+    await drain();
+    const run = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/runs/${runId}`,
+      headers: asRole('viewer'),
+    });
+    expect(run.json()).toMatchObject({ status: 'cancelled' });
+    const again = await api.app.inject({
+      method: 'POST',
+      url: `/api/v1/runs/${runId}/cancel`,
+      headers: asRole('responder'),
+    });
+    expect(again.statusCode).toBe(409);
+  });
+});

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppContext } from '../../src/app/context.js';
+import { publishPlaybook } from '../../src/app/playbooks/playbook-catalog.js';
+import { createRunServices } from '../../src/app/playbooks/run-control.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
+import { createCase, findCaseById, listCaseEvents } from '../../src/store/cases/case.repository.js';
+import { findRunById } from '../../src/store/runs/run.repository.js';
+import { createCaseOperations } from '../../src/worker/runs/case-operations-adapter.js';
+import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
+import { createTestContext } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { drainQueues } from './run-driver.js';
+
+const PLAYBOOK = `
+id: case-work
+name: Case work
+steps:
+  - { id: note, kind: case, op: add_note, input: { body: "Automated triage started" } }
+  - { id: task, kind: case, op: add_task, input: { title: "Call the user" } }
+  - { id: verdict, kind: case, op: set_verdict, input: { type: ipv4, value: 203.0.113.5, verdict: malicious } }
+  - { id: triage, kind: case, op: set_status, input: { status: triage } }
+  - { id: illegal, kind: case, op: set_status, input: { status: recovery }, on_error: [ { id: noted, kind: case, op: add_note, input: { body: "could not move: {{ steps.illegal.error.code }}" } } ] }
+`;
+
+describe.each(DIALECTS)('case steps through the cases capability on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  let ctx: AppContext;
+
+  beforeAll(async () => {
+    handle = await openTestStore(dialect);
+    ctx = createTestContext(handle.store);
+    await publishPlaybook(ctx, { source: PLAYBOOK, actor: SYSTEM_ACTOR });
+  });
+  afterAll(() => handle.cleanup());
+
+  it('adds notes and tasks, sets verdicts and moves the case, each in the step commit; an illegal move goes to on_error', async () => {
+    const kase = await ctx.store.db.transaction().execute((trx) =>
+      createCase(trx, { newId: ctx.newId }, { title: 'Phish', severity: 'high', actor: SYSTEM_ACTOR }, ctx.clock.now()),
+    );
+    const { runId } = await createRunServices(ctx).startManualRun({ playbookId: 'case-work', inputs: {}, caseId: kase.id, actor: SYSTEM_ACTOR });
+    const cases = createCaseOperations({ newId: ctx.newId, dialect: ctx.store.dialect });
+    await drainQueues(ctx, createRunQueueBindings(ctx, { actions: { describe: () => undefined, execute: async () => ({ output: {} }) }, cases }));
+    expect(await findRunById(ctx.store.db, runId)).toMatchObject({ status: 'succeeded' });
+    expect((await findCaseById(ctx.store.db, kase.id))?.status).toBe('triage');
+    const events = await listCaseEvents(ctx.store.db, kase.id, { limit: 100 });
+    const types = JSON.stringify(events);
+    expect(types).toContain('Automated triage started');
+    expect(types).toContain('Call the user');
+    expect(types).toContain('could not move: RIPOSTE_ILLEGAL_TRANSITION');
+  });
+});

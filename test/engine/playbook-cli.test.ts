@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runTsProcess } from '../support/processes.js';
+
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runTsProcess('src/cli/main.ts', args, env);
+
+describe('riposte playbook', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'riposte-pb-cli-'));
+
+  it('prints the JSON Schema', async () => {
+    const { code, stdout } = await cli(['playbook', 'schema']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      type: 'object',
+      required: expect.arrayContaining(['id', 'name', 'steps']),
+    });
+  });
+
+  it('validates files, listing every problem with file, line and column, and fails on any', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'id: bad\nname: Bad\nsteps:\n  - { id: a, kind: set, vars: { x: "{{ vars.nope }}" } }\n  - { id: b, kind: teleport }\n',
+    );
+    const { code, stdout } = await cli(['playbook', 'validate', bad, 'playbooks/phishing-triage.yaml']);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${bad}:5:`);
+    expect(stdout).toContain('hint: a step kind is one of');
+    expect(stdout).toContain('playbooks/phishing-triage.yaml: ok');
+  });
+
+  it('dry-runs a playbook against an alert and prints the actions it would take, with inputs', async () => {
+    const alert = join(dir, 'alert.json');
+    writeFileSync(
+      alert,
+      JSON.stringify({ observables: [{ type: 'ipv4', value: '203.0.113.77', role: 'source' }] }),
+    );
+    const fixtures = join(dir, 'fixtures.yaml');
+    writeFileSync(fixtures, 'abuseipdb.check_ip: { output: { score: 99 } }\n');
+    const { code, stdout } = await cli([
+      'playbook',
+      'run',
+      '--dry-run',
+      'playbooks/malicious-ip-containment.yaml',
+      '--alert',
+      alert,
+      '--fixtures',
+      fixtures,
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('step.branch     triage → case0');
+    expect(stdout).toContain('cloudflare.block_ip {"ip":"203.0.113.77"');
+    expect(stdout).toContain('run succeeded');
+  });
+
+  it('runs the library tests with coverage', async () => {
+    const { code, stdout } = await cli(['playbook', 'test', 'playbooks']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('coverage: steps 12/12 (100%), branches 2/2 (100%)');
+    expect(stdout).toContain('all playbook tests passed');
+  });
+
+  it(
+    'publishes versions, lists them and diffs a change against the active one',
+    { timeout: 120_000 },
+    async () => {
+      const env = { RIPOSTE_DATA_DIR: dir, DATABASE_URL: '' };
+      const file = join(dir, 'mini.yaml');
+      writeFileSync(file, 'id: mini\nname: Mini\nsteps:\n  - { id: a, kind: set, vars: { x: 1 } }\n');
+      expect((await cli(['--data-dir', dir, 'playbook', 'publish', file], env)).stdout).toContain(
+        'mini version 1 saved, active',
+      );
+      expect((await cli(['--data-dir', dir, 'playbook', 'publish', file], env)).stdout).toContain(
+        'mini version 1 unchanged',
+      );
+      writeFileSync(file, 'id: mini\nname: Mini\nsteps:\n  - { id: a, kind: set, vars: { x: 2 } }\n');
+      const diff = await cli(['--data-dir', dir, 'playbook', 'diff', file], env);
+      expect(diff.stdout).toContain('-4:   - { id: a, kind: set, vars: { x: 1 } }');
+      expect(diff.stdout).toContain('+4:   - { id: a, kind: set, vars: { x: 2 } }');
+      expect((await cli(['--data-dir', dir, 'playbook', 'publish', file], env)).stdout).toContain(
+        'mini version 2 saved, active',
+      );
+      expect((await cli(['--data-dir', dir, 'playbook', 'list'], env)).stdout).toContain(
+        'mini\tactive 2\tlatest 2\tMini',
+      );
+    },
+  );
+});

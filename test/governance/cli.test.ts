@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/store.js';
+import { runTsProcess } from '../support/processes.js';
+
+// Each command is a fresh Node process (tsx compiles on start): give the tests room.
+describe('governance CLI (riposte user, token, audit)', { timeout: 180_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'riposte-cli-'));
+  const cli = (...args: string[]) => runTsProcess('src/cli/main.ts', ['--data-dir', dir, ...args]);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('adds, lists and disables users as the local admin, recorded in the audit log', async () => {
+    const add = await cli('user', 'add', 'alice', '--role', 'responder,approver');
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/one-time password .*: [A-Za-z0-9_-]{24}\n/);
+    expect((await cli('user', 'add', 'alice', '--role', 'viewer')).stderr).toContain('already exists');
+    expect((await cli('user', 'list')).stdout).toMatch(/alice\s+active\s+responder,approver/);
+    expect((await cli('user', 'disable', 'alice')).code).toBe(0);
+    expect((await cli('user', 'list')).stdout).toMatch(/alice\s+disabled/);
+    const exported = await cli('audit', 'export', '--action', 'user.');
+    const actions = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; actor: { name: string } });
+    expect(actions.map((a) => a.action)).toEqual(['user.created', 'user.disabled']);
+    expect(actions[0]?.actor.name).toMatch(/^cli:/);
+  });
+
+  it('creates a token shown once and revokes it', async () => {
+    const created = await cli(
+      'token',
+      'create',
+      'hec',
+      '--role',
+      'ingest',
+      '--source',
+      'splunk',
+      '--expires-in-days',
+      '30',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^rpt_[A-Za-z0-9_-]{43}\n$/);
+    const id = /created token (\S+)/.exec(created.stderr)?.[1] ?? '';
+    expect((await cli('token', 'revoke', id)).stdout).toBe(`revoked ${id}\n`);
+    expect((await cli('token', 'revoke', id)).code).toBe(1);
+  });
+
+  it('verifies the log, and names the entry that was edited', async () => {
+    expect((await cli('audit', 'checkpoint')).stdout).toMatch(/checkpoint at entry \d+ signed/);
+    const ok = await cli('audit', 'verify');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^audit log intact: \d+ entries/);
+    const store = await openStore({ sqlitePath: join(dir, 'riposte.db') });
+    await store.db
+      .updateTable('audit_log')
+      .set({ actor_name: 'someone else' })
+      .where('seq', '=', 2)
+      .execute();
+    await store.close();
+    const broken = await cli('audit', 'verify');
+    expect(broken.code).toBe(3);
+    expect(broken.stdout).toContain('BROKEN at entry 2 (hash_mismatch)');
+  });
+});

@@ -1,0 +1,264 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestAlerts } from '../../src/app/ingest/ingest-alerts.js';
+import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
+import { findAlertById, listAlerts } from '../../src/store/alerts/alert.repository.js';
+import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
+import { findCaseById, listCaseEvents } from '../../src/store/cases/case.repository.js';
+import { createTestContext, ManualClock } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+const SAMPLES = '/work/shared/samples';
+const suricata = readFileSync(`${SAMPLES}/suricata/oisf_suricata_pr13999_logs_eve_alert_lines.ndjson`, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as Record<string, unknown>);
+const wazuh = JSON.parse(
+  readFileSync(`${SAMPLES}/wazuh/wazuh_alerts_extracted_from_wazuh-qa.ndjson`, 'utf8').split('\n')[0] ?? '{}',
+) as Record<string, unknown>;
+
+const T0 = Date.UTC(2026, 0, 1);
+
+describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  let clock: ManualClock;
+  let ctx: ReturnType<typeof createTestContext>;
+  beforeEach(async () => {
+    handle = await openTestStore(dialect);
+    clock = new ManualClock(T0);
+    ctx = createTestContext(handle.store, { clock });
+  });
+  afterEach(async () => handle.cleanup());
+
+  it('stores a new alert with its raw event, opens a case, and enqueues the trigger in the same commit', async () => {
+    const res = await ingestAlerts(
+      ctx,
+      { source: 'wazuh', items: [{ kind: 'json', value: wazuh }] },
+      SYSTEM_ACTOR,
+    );
+    expect(res).toMatchObject({ accepted: 1, duplicates: 0, rejected: 0, casesCreated: 1 });
+    const item = res.items[0];
+    if (item?.status !== 'accepted') throw new Error('expected accepted');
+    const alert = await findAlertById(handle.store.db, item.alertId);
+    expect(alert?.raw).toEqual(wazuh);
+    expect(alert).toMatchObject({
+      source: 'wazuh',
+      severity: 'high',
+      severityOriginal: '10',
+      count: 1,
+      caseId: item.caseId,
+    });
+    expect(alert?.correlation).toMatchObject({ decision: 'new_case' });
+    expect(alert?.observables).toContainEqual(
+      expect.objectContaining({ type: 'ipv4', value: '172.17.1.1', role: 'source', scope: 'private' }),
+    );
+    const kase = await findCaseById(handle.store.db, item.caseId);
+    expect(kase?.title).toBe(alert?.title);
+    const events = await listCaseEvents(handle.store.db, item.caseId, { limit: 10 });
+    expect(events.map((e) => e.type)).toEqual(['case_created', 'alert_added']);
+    const jobs = await handle.store.db
+      .selectFrom('queue_jobs')
+      .selectAll()
+      .where('queue', '=', 'triggers')
+      .execute();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({
+      queue: 'triggers',
+      kind: 'alert.created',
+      dedupe_key: `alert.created:${item.alertId}`,
+    });
+    expect(JSON.parse(jobs[0]?.payload ?? '{}')).toEqual({
+      alertId: item.alertId,
+      caseId: item.caseId,
+      caseCreated: true,
+    });
+    const audit = await readAuditEntries(handle.store.db, 0, 10);
+    expect(audit.map((a) => a.action)).toEqual(['alerts.ingested']);
+  });
+
+  it('treats a retry with the same source event id as a duplicate that changes nothing', async () => {
+    const first = await ingestAlerts(
+      ctx,
+      { source: 'wazuh', items: [{ kind: 'json', value: wazuh }] },
+      SYSTEM_ACTOR,
+    );
+    const again = await ingestAlerts(
+      ctx,
+      { source: 'wazuh', items: [{ kind: 'json', value: wazuh }] },
+      SYSTEM_ACTOR,
+    );
+    expect(again).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(again.items[0]).toMatchObject({ status: 'duplicate', reason: 'source_event_id' });
+    const id = first.items[0]?.status === 'accepted' ? first.items[0].alertId : '';
+    expect((await findAlertById(handle.store.db, id))?.count).toBe(1);
+  });
+
+  it('counts a repeat of the same fingerprint within the window, and stores it anew after the window', async () => {
+    const a = { ...wazuh, id: 'evt-1' };
+    const b = { ...wazuh, id: 'evt-2' };
+    const c = { ...wazuh, id: 'evt-3' };
+    const r1 = await ingestAlerts(
+      ctx,
+      { source: 'wazuh', items: [{ kind: 'json', value: a }] },
+      SYSTEM_ACTOR,
+    );
+    clock.advance(60_000);
+    const r2 = await ingestAlerts(
+      ctx,
+      { source: 'wazuh', items: [{ kind: 'json', value: b }] },
+      SYSTEM_ACTOR,
+    );
+    expect(r2.items[0]).toMatchObject({ status: 'duplicate', reason: 'fingerprint' });
+    const id = r1.items[0]?.status === 'accepted' ? r1.items[0].alertId : '';
+    expect(await findAlertById(handle.store.db, id)).toMatchObject({
+      count: 2,
+      lastSeen: T0 + 60_000,
+      firstSeen: T0,
+    });
+    clock.advance(25 * 3_600_000);
+    const r3 = await ingestAlerts(
+      ctx,
+      { source: 'wazuh', items: [{ kind: 'json', value: c }] },
+      SYSTEM_ACTOR,
+    );
+    expect(r3.items[0]).toMatchObject({ status: 'accepted', caseCreated: true });
+  });
+
+  it('groups alerts of one rule into one open case, and explains why', async () => {
+    const res = await ingestAlerts(
+      ctx,
+      { source: 'suricata', items: suricata.map((value) => ({ kind: 'json' as const, value })) },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ dedup: { enabled: false } }),
+    );
+    expect(res.accepted).toBe(suricata.length);
+    const rules = new Set(suricata.map((s) => (s.alert as { signature_id: number }).signature_id));
+    expect(res.casesCreated).toBeLessThanOrEqual(rules.size);
+    const joined = res.items.find((i) => i.status === 'accepted' && !i.caseCreated);
+    if (joined?.status !== 'accepted') throw new Error('expected a joined alert');
+    const alert = await findAlertById(handle.store.db, joined.alertId);
+    expect(alert?.correlation?.decision).toBe('joined_case');
+    expect(alert?.correlation?.reason).toMatch(/same rule|shares/);
+  });
+
+  it('joins on a shared significant observable, and opens a new case once the case is closed', async () => {
+    const one = { title: 'Beacon to C2', rule_id: 'r1', src_ip: '203.0.114.9', id: 'x1' };
+    const two = { title: 'Outbound scan', rule_id: 'r2', src_ip: '203.0.114.9', id: 'x2' };
+    const r1 = await ingestAlerts(
+      ctx,
+      { source: 'custom', items: [{ kind: 'json', value: one }] },
+      SYSTEM_ACTOR,
+    );
+    const r2 = await ingestAlerts(
+      ctx,
+      { source: 'custom', items: [{ kind: 'json', value: two }] },
+      SYSTEM_ACTOR,
+    );
+    const c1 = r1.items[0]?.status === 'accepted' ? r1.items[0].caseId : 'none';
+    expect(r2.items[0]).toMatchObject({ status: 'accepted', caseId: c1, caseCreated: false });
+    const a2 =
+      r2.items[0]?.status === 'accepted'
+        ? await findAlertById(handle.store.db, r2.items[0].alertId)
+        : undefined;
+    expect(a2?.correlation).toMatchObject({
+      rule: 'shared_observable',
+      matched: [{ type: 'ipv4', value: '203.0.114.9' }],
+    });
+    await handle.store.db.updateTable('cases').set({ status: 'closed' }).where('id', '=', c1).execute();
+    const three = { title: 'Third', rule_id: 'r3', src_ip: '203.0.114.9', id: 'x3' };
+    const r3 = await ingestAlerts(
+      ctx,
+      { source: 'custom', items: [{ kind: 'json', value: three }] },
+      SYSTEM_ACTOR,
+    );
+    expect(r3.items[0]).toMatchObject({ status: 'accepted', caseCreated: true });
+  });
+
+  it('rejects bad items with a reason and keeps the good ones of the same batch', async () => {
+    const res = await ingestAlerts(
+      ctx,
+      {
+        source: 'mixed',
+        items: [
+          { kind: 'json', value: wazuh, line: 1 },
+          { kind: 'json', value: [1, 2], line: 2 },
+          { kind: 'invalid', reason: 'malformed JSON', line: 3 },
+          { kind: 'json', value: { nothing: 'here' }, line: 4 },
+          { kind: 'text', value: 'no grammar here', line: 5 },
+        ],
+      },
+      SYSTEM_ACTOR,
+    );
+    expect(res).toMatchObject({ accepted: 1, rejected: 4 });
+    expect(res.items.map((i) => [i.line, i.status])).toEqual([
+      [1, 'accepted'],
+      [2, 'rejected'],
+      [3, 'rejected'],
+      [4, 'rejected'],
+      [5, 'rejected'],
+    ]);
+    expect(res.items[4]).toMatchObject({
+      reason: expect.stringMatching(/column 1: matches neither RFC 5424/),
+    });
+  });
+
+  it('commits large batches in bounded transactions and lists them newest first with a cursor', async () => {
+    const items = Array.from({ length: 23 }, (_, i) => ({
+      kind: 'json' as const,
+      value: { title: `alert ${i}`, id: `e${i}`, severity: i % 2 ? 'high' : 'low', src_ip: `198.51.99.${i}` },
+    }));
+    const res = await ingestAlerts(
+      ctx,
+      { source: 'bulk', items },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ batchSize: 5 }),
+    );
+    expect(res.accepted).toBe(23);
+    expect((await readAuditEntries(handle.store.db, 0, 100)).length).toBe(5);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await listAlerts(handle.store.db, {
+        source: 'bulk',
+        severity: ['high'],
+        limit: 4,
+        cursor,
+      });
+      seen.push(...page.alerts.map((a) => a.title));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(seen).toHaveLength(11);
+    expect(seen[0]).toBe('alert 21');
+    const byIp = await listAlerts(handle.store.db, { observable: '198.51.99.7', limit: 10 });
+    expect(byIp.alerts.map((a) => a.title)).toEqual(['alert 7']);
+  });
+});
+
+describe.each(DIALECTS)('concurrent ingest on %s', (dialect) => {
+  it('stores one alert when two writers send the same source event at once', async () => {
+    const handle = await openTestStore(dialect);
+    try {
+      const ctx = createTestContext(handle.store);
+      const items = Array.from({ length: 20 }, (_, i) => ({
+        kind: 'json' as const,
+        value: { title: `same ${i}`, id: `dup-${i}`, src_ip: `45.33.1.${i}` },
+      }));
+      const [a, b] = await Promise.all([
+        ingestAlerts(ctx, { source: 'race', items }, SYSTEM_ACTOR),
+        ingestAlerts(ctx, { source: 'race', items }, SYSTEM_ACTOR),
+      ]);
+      expect((a?.accepted ?? 0) + (b?.accepted ?? 0)).toBe(20);
+      expect((a?.duplicates ?? 0) + (b?.duplicates ?? 0)).toBe(20);
+      const rows = await handle.store.db
+        .selectFrom('alerts')
+        .select('id')
+        .where('source', '=', 'race')
+        .execute();
+      expect(rows).toHaveLength(20);
+    } finally {
+      await handle.cleanup();
+    }
+  });
+});

@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
+import { createTestContext } from '../support/api.js';
+import { openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+const until = async (check: () => boolean): Promise<void> => {
+  for (let i = 0; i < 500 && !check(); i += 1) await new Promise((r) => setTimeout(r, 10));
+};
+
+const CEF =
+  '<134>1 2026-01-01T00:00:00Z fw1 asa - - - CEF:0|Cisco|ASA|9|106023|Deny tcp|7|src=45.33.32.156 dst=10.0.0.5';
+const BSD = '<38>Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; rhost=218.188.2.4';
+
+describe('syslog listeners', () => {
+  let handle: TestStoreHandle;
+  beforeEach(async () => {
+    handle = await openTestStore('sqlite');
+  });
+  afterEach(async () => handle.cleanup());
+
+  const titles = async (): Promise<string[]> =>
+    (await handle.store.db.selectFrom('alerts').select('title').orderBy('title').execute()).map(
+      (r) => r.title,
+    );
+
+  it('takes UDP datagrams and TCP frames (octet counting and LF), and counts what matches no grammar', async () => {
+    const ctx = createTestContext(handle.store);
+    const l = await startSyslogListeners(ctx, { host: '127.0.0.1', udpPort: 0, tcpPort: 0 });
+    const udp = dgram.createSocket('udp4');
+    await new Promise<void>((r) => udp.send(BSD, l.ports.udp, '127.0.0.1', () => r()));
+    udp.close();
+    const tcp = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
+    await new Promise<void>((r) => tcp.once('connect', () => r()));
+    const octet = '<13>1 2026-01-01T00:00:01Z web1 nginx - - - bad request from 45.33.32.157';
+    tcp.write(`${Buffer.byteLength(octet)} ${octet}${Buffer.byteLength(CEF)} ${CEF}`);
+    tcp.write('garbage that is not syslog\n<13>Jan  1 00:00:00 h su: one\n');
+    tcp.end();
+    await until(() => l.stats.received >= 5);
+    await l.close();
+    expect(l.stats.received).toBe(5);
+    expect(l.stats.rejected).toBe(1);
+    expect(await titles()).toEqual([
+      'Deny tcp',
+      'nginx: bad request from 45.33.32.157',
+      'sshd(pam_unix): authentication failure; rhost=218.188.2.4',
+      'su: one',
+    ]);
+    expect(ctx.logs.join('')).toMatch(/syslog frames rejected/);
+  });
+
+  it('takes syslog over TLS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-tls-'));
+    try {
+      const key = join(dir, 'key.pem');
+      const cert = join(dir, 'cert.pem');
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+        ],
+        { stdio: 'ignore' },
+      );
+      const l = await startSyslogListeners(createTestContext(handle.store), {
+        host: '127.0.0.1',
+        tlsPort: 0,
+        tlsCert: cert,
+        tlsKey: key,
+      });
+      const socket = tls.connect({
+        port: l.ports.tls ?? 0,
+        host: '127.0.0.1',
+        ca: readFileSync(cert),
+        servername: 'localhost',
+      });
+      await new Promise<void>((r) => socket.once('secureConnect', () => r()));
+      socket.end(`${CEF}\n`);
+      await until(() => l.stats.received >= 1);
+      await l.close();
+      expect(await titles()).toEqual(['Deny tcp']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
