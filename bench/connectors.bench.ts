@@ -9,12 +9,17 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { createActionExecutor } from '../src/connectors/framework/create-action-executor.js';
-import { connectorConfig, defineAction, defineConnector, type ActionContext } from '../src/connectors/framework/define-connector.js';
+import {
+  connectorConfig,
+  defineAction,
+  defineConnector,
+  type ActionContext,
+} from '../src/connectors/framework/define-connector.js';
 import { sealInstanceConfig } from '../src/connectors/framework/instance-config.js';
 import { writeCachedVerdict } from '../src/store/connectors/verdict-cache.repository.js';
 import { createBuiltinRegistry } from '../src/connectors/index.js';
 import { systemClock } from '../src/domain/shared/clock.js';
-import { masterKeyFrom } from '../src/governance/secrets/secret-box.js';
+import { masterKeyFrom, type Keyring } from '../src/governance/secrets/secret-box.js';
 import { createLogger } from '../src/observability/logger.js';
 import { saveConnectorInstance } from '../src/store/connectors/connector-instance.repository.js';
 import { openStore } from '../src/store/store.js';
@@ -35,7 +40,8 @@ const ping = defineConnector({
       output: z.object({ pong: z.boolean() }),
       example: { pong: true },
       idempotency: 'natural',
-      run: async (ctx: ActionContext<unknown>) => (await ctx.http.json({ path: '/ping' }, ctx.signal)) as { pong: boolean },
+      run: async (ctx: ActionContext<unknown>) =>
+        (await ctx.http.json({ path: '/ping' }, ctx.signal)) as { pong: boolean },
     }),
   ],
   test: async () => ({ ok: true, message: 'ok' }),
@@ -63,7 +69,7 @@ export async function benchConnectors(options: { quick?: boolean } = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), 'riposte-bench-connectors-'));
   const store = await openStore({ sqlitePath: join(dir, 'riposte.db') });
   await store.migrate();
-  const keyring = { primary: masterKeyFrom(randomBytes(32)), previous: [] };
+  const keyring: Keyring = { primary: masterKeyFrom(randomBytes(32)), previous: [] };
   const registry = createBuiltinRegistry([ping]);
   const executor = createActionExecutor({
     store,
@@ -79,7 +85,15 @@ export async function benchConnectors(options: { quick?: boolean } = {}): Promis
     if (!def) throw new Error('bench connector missing');
     const { plain, sealed } = sealInstanceConfig(keyring, def, 'ping', { baseUrl: base });
     await store.db.transaction().execute((trx) =>
-      saveConnectorInstance(trx, { name: 'ping', connector: 'benchping', config: plain, sealedSecrets: sealed, isDefault: true, createdAt: 0, updatedAt: 0 }),
+      saveConnectorInstance(trx, {
+        name: 'ping',
+        connector: 'benchping',
+        config: plain,
+        sealedSecrets: sealed,
+        isDefault: true,
+        createdAt: 0,
+        updatedAt: 0,
+      }),
     );
     const signal = new AbortController().signal;
     const context = { runId: 'r', stepId: 's', playbookId: 'p' };
@@ -87,7 +101,11 @@ export async function benchConnectors(options: { quick?: boolean } = {}): Promis
       const res = await request(`${base}/ping`, { dispatcher: agent });
       return res.body.json();
     };
-    const framed = () => executor.execute({ action: 'benchping.ping', input: {}, idempotencyKey: 'k', dryRun: false, context }, signal);
+    const framed = () =>
+      executor.execute(
+        { action: 'benchping.ping', input: {}, idempotencyKey: 'k', dryRun: false, context },
+        signal,
+      );
     // Warm both paths (connections, JIT) before measuring.
     await latencies(200, bare);
     await latencies(200, framed);
@@ -99,12 +117,33 @@ export async function benchConnectors(options: { quick?: boolean } = {}): Promis
 
     await writeCachedVerdict(
       store.db,
-      { action: 'virustotal.lookup_ip', key: '203.0.113.7', output: { indicator: '203.0.113.7', verdict: 'malicious', score: 10, source: 'virustotal', summary: {}, reference: null }, ttlMs: 3_600_000 },
+      {
+        action: 'virustotal.lookup_ip',
+        key: '203.0.113.7',
+        output: {
+          indicator: '203.0.113.7',
+          verdict: 'malicious',
+          score: 10,
+          source: 'virustotal',
+          summary: {},
+          reference: null,
+        },
+        ttlMs: 3_600_000,
+      },
       Date.now(),
     );
     await saveVt(store, keyring, registry);
     const cached = () =>
-      executor.execute({ action: 'virustotal.lookup_ip', input: { value: '203.0.113.7' }, idempotencyKey: 'k', dryRun: false, context }, signal);
+      executor.execute(
+        {
+          action: 'virustotal.lookup_ip',
+          input: { value: '203.0.113.7' },
+          idempotencyKey: 'k',
+          dryRun: false,
+          context,
+        },
+        signal,
+      );
     await latencies(200, cached);
     const { ms: cacheMs, result: cacheSamples } = await timed(() => latencies(n, cached));
     return {
@@ -125,11 +164,23 @@ export async function benchConnectors(options: { quick?: boolean } = {}): Promis
   }
 }
 
-async function saveVt(store: Awaited<ReturnType<typeof openStore>>, keyring: { primary: ReturnType<typeof masterKeyFrom>; previous: [] }, registry: ReturnType<typeof createBuiltinRegistry>): Promise<void> {
+async function saveVt(
+  store: Awaited<ReturnType<typeof openStore>>,
+  keyring: Keyring,
+  registry: ReturnType<typeof createBuiltinRegistry>,
+): Promise<void> {
   const def = registry.connector('virustotal');
   if (!def) throw new Error('virustotal missing');
   const { plain, sealed } = sealInstanceConfig(keyring, def, 'vt', { apiKey: 'bench-key-0000000' });
   await store.db.transaction().execute((trx) =>
-    saveConnectorInstance(trx, { name: 'vt', connector: 'virustotal', config: plain, sealedSecrets: sealed, isDefault: true, createdAt: 0, updatedAt: 0 }),
+    saveConnectorInstance(trx, {
+      name: 'vt',
+      connector: 'virustotal',
+      config: plain,
+      sealedSecrets: sealed,
+      isDefault: true,
+      createdAt: 0,
+      updatedAt: 0,
+    }),
   );
 }

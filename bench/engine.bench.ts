@@ -38,12 +38,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Runs/s for the five-step playbook at 1, 16 and 64 concurrent runs against in-process fake connectors,
  * step overhead (one claimed job = one step) p50, and alert-to-first-action latency p50/p99.
  */
-export async function benchEngine(store: Store, options: { quick?: boolean } = {}): Promise<Record<string, number>> {
+export async function benchEngine(
+  store: Store,
+  options: { quick?: boolean } = {},
+): Promise<Record<string, number>> {
   const ctx: AppContext = {
     config: loadConfig({ env: {} }),
     store,
     clock: systemClock,
-    newId: createUuidV7Generator(() => systemClock.now(), (n) => randomBytes(n)),
+    newId: createUuidV7Generator(
+      () => systemClock.now(),
+      (n) => randomBytes(n),
+    ),
     log: createLogger({ level: 'silent' }),
   };
   await publishPlaybook(ctx, { source: FIVE_STEPS, actor: SYSTEM_ACTOR });
@@ -76,14 +82,33 @@ export async function benchEngine(store: Store, options: { quick?: boolean } = {
   const services = createRunServices(ctx);
   const results: Record<string, number> = {};
   const unfinished = async () =>
-    Number((await store.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['running', 'waiting']).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await store.db
+          .selectFrom('runs')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', 'in', ['running', 'waiting'])
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   for (const concurrency of [1, 16, 64]) {
     const count = options.quick ? 50 : concurrency === 1 ? 200 : 1_000;
-    const worker = createQueueWorker(ctx, { binding, owner: `bench:${concurrency}`, concurrency, leaseMs: 30_000, pollMs: 5 });
+    const worker = createQueueWorker(ctx, {
+      binding,
+      owner: `bench:${concurrency}`,
+      concurrency,
+      leaseMs: 30_000,
+      pollMs: 5,
+    });
     stepMs.length = 0;
     const started = performance.now();
-    for (let i = 0; i < count; i += 1) await services.startManualRun({ playbookId: 'bench-five', inputs: { ip: `10.0.${i >> 8}.${i & 255}` }, actor: SYSTEM_ACTOR });
+    for (let i = 0; i < count; i += 1)
+      await services.startManualRun({
+        playbookId: 'bench-five',
+        inputs: { ip: `10.0.${i >> 8}.${i & 255}` },
+        actor: SYSTEM_ACTOR,
+      });
     await worker.start();
     while ((await unfinished()) > 0) await sleep(5);
     const ms = performance.now() - started;
@@ -93,18 +118,26 @@ export async function benchEngine(store: Store, options: { quick?: boolean } = {
   }
 
   // Alert to first action: a run is started (as a trigger would) while a worker waits for work.
-  const worker = createQueueWorker(ctx, { binding, owner: 'bench:latency', concurrency: 16, leaseMs: 30_000, pollMs: 5 });
+  const worker = createQueueWorker(ctx, {
+    binding,
+    owner: 'bench:latency',
+    concurrency: 16,
+    leaseMs: 30_000,
+    pollMs: 5,
+  });
   await worker.start();
   const latencies: number[] = [];
   for (let i = 0; i < (options.quick ? 20 : 100); i += 1) {
     const t0 = performance.now();
     let runId = '';
     const seen = new Promise<void>((resolve) => {
-      void services.startManualRun({ playbookId: 'bench-five', inputs: { ip: '192.0.2.1' }, actor: SYSTEM_ACTOR }).then((r) => {
-        runId = r.runId;
-        if (firstAction.has(runId)) resolve();
-        else waiters.set(runId, resolve);
-      });
+      void services
+        .startManualRun({ playbookId: 'bench-five', inputs: { ip: '192.0.2.1' }, actor: SYSTEM_ACTOR })
+        .then((r) => {
+          runId = r.runId;
+          if (firstAction.has(runId)) resolve();
+          else waiters.set(runId, resolve);
+        });
     });
     await seen;
     latencies.push((firstAction.get(runId) ?? performance.now()) - t0);
@@ -122,6 +155,10 @@ export const engineBenchmark: Benchmark = {
   description: 'five-step playbook runs on the durable runtime',
   async run(store, options) {
     const r = await benchEngine(store, options);
-    return Object.entries(r).map(([name, value]) => ({ name, value, unit: name.endsWith('_ms') ? 'ms' : 'runs/s' }));
+    return Object.entries(r).map(([name, value]) => ({
+      name,
+      value,
+      unit: name.endsWith('_ms') ? 'ms' : 'runs/s',
+    }));
   },
 };

@@ -78,6 +78,34 @@ function apply(m: Machine, event: RunEvent): void {
       retryOrFail(m, t, effect.stepId, event.error);
       return;
     }
+    case 'effect_needs_approval': {
+      // The approval policy holds this action back: the step parks on an approval, then runs it as is.
+      const effect = s.pending.find((e) => e.id === event.effectId);
+      const t = effect && m.thread(effect.threadId);
+      if (!effect || !t) return;
+      s.pending = s.pending.filter((e) => e.id !== effect.id);
+      const key = `${effect.idempotencyKey}:approval`;
+      const deadlineAt = m.now + event.timeoutMs;
+      t.blocked = {
+        kind: 'approval',
+        key,
+        escalated: true,
+        effect: { ...effect, approved: true },
+        timerId: m.schedule(t, deadlineAt, 'deadline'),
+      };
+      m.commands.push({
+        type: 'request_approval',
+        key,
+        stepId: effect.stepId,
+        stepPath: effect.stepPath,
+        message: `Approve ${effect.name} ${JSON.stringify(effect.input)}: ${event.reason}`,
+        approvers: event.approvers,
+        quorum: event.quorum,
+        deadlineAt,
+        escalation: false,
+      });
+      return;
+    }
     case 'timer_fired': {
       const timer = s.timers[event.timerId];
       const t = timer && m.thread(timer.threadId);
@@ -104,8 +132,16 @@ function apply(m: Machine, event: RunEvent): void {
         (x) => x.blocked?.kind === 'approval' && x.blocked.key === event.key,
       );
       const step = t && m.current(t);
-      if (!t || !step) return;
+      if (!t || !step || t.blocked?.kind !== 'approval') return;
+      const held = t.blocked.effect;
       m.clearBlock(t);
+      if (held && event.decision === 'approved') {
+        s.pending.push(held);
+        t.status = 'blocked';
+        t.blocked = { kind: 'effect', effectId: held.id };
+        m.commands.push({ type: held.kind === 'action' ? 'execute_action' : 'case_operation', effect: held });
+        return;
+      }
       if (event.decision === 'approved')
         m.complete(t, step, { decision: 'approved', by: event.by, comment: event.comment ?? null });
       else
@@ -163,7 +199,11 @@ function retryOrFail(m: Machine, t: Thread, stepId: string, error: EffectFailure
 
 function deadline(m: Machine, t: Thread): void {
   const step = m.current(t);
-  if (!step || step.kind !== 'approval' || t.blocked?.kind !== 'approval') return;
+  if (!step || t.blocked?.kind !== 'approval') return;
+  if (t.blocked.effect || step.kind !== 'approval') {
+    m.fail(t, step, { code: 'APPROVAL_EXPIRED', message: `no decision on ${step.id} before its deadline` });
+    return;
+  }
   const outcome = step.on_deadline ?? 'reject';
   const block = t.blocked;
   if (outcome === 'approve') {

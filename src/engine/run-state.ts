@@ -49,7 +49,7 @@ export type Block =
   | { kind: 'retry'; timerId: string }
   | { kind: 'wait'; timerId: string }
   | { kind: 'event'; type: string; condition?: string; timerId?: string }
-  | { kind: 'approval'; key: string; timerId?: string; escalated: boolean }
+  | { kind: 'approval'; key: string; timerId?: string; escalated: boolean; effect?: PendingEffect }
   | { kind: 'subrun'; key: string; timerId?: string }
   | { kind: 'join'; join: Join };
 
@@ -80,6 +80,8 @@ export interface PendingEffect {
   input: Record<string, unknown>;
   idempotencyKey: string;
   timeoutMs?: number;
+  /** Set once the approval policy's approval for this effect was granted. */
+  approved?: boolean;
 }
 
 export interface TimerRecord {
@@ -129,6 +131,14 @@ export type RunEvent =
   | { type: 'start' }
   | { type: 'effect_succeeded'; effectId: string; output: unknown }
   | { type: 'effect_failed'; effectId: string; error: EffectFailure }
+  | {
+      type: 'effect_needs_approval';
+      effectId: string;
+      approvers: string[];
+      quorum: number;
+      reason: string;
+      timeoutMs: number;
+    }
   | { type: 'timer_fired'; timerId: string }
   | { type: 'approval_decided'; key: string; decision: 'approved' | 'rejected'; by: string; comment?: string }
   | {

@@ -99,16 +99,38 @@ describe.each(DIALECTS)('SLA timers and response metrics on %s', (dialect) => {
         from + 1_000 + 60 * MIN,
       );
     });
+    // Closed and then reopened: it counts as acknowledged, but not as resolved.
+    const c = await openCase(store, { severity: 'low' }, from + 2_000);
+    await inTransaction(store, async (trx) => {
+      await changeCaseStatus(
+        trx,
+        deps,
+        { caseId: c.id, to: 'triage', actor: ANALYST },
+        from + 2_000 + 10 * MIN,
+      );
+      await changeCaseStatus(
+        trx,
+        deps,
+        { caseId: c.id, to: 'closed', resolution: 'benign', actor: ANALYST },
+        from + 2_000 + 11 * MIN,
+      );
+      await changeCaseStatus(
+        trx,
+        deps,
+        { caseId: c.id, to: 'triage', actor: ANALYST },
+        from + 2_000 + 12 * MIN,
+      );
+    });
     await insertAlert(store, { caseId: b.id, time: from, source: 'wazuh', ruleId: '5710' });
     await insertAlert(store, { caseId: a.id, time: from, source: 'suricata' });
     clock.set(from + 2 * 3_600_000);
     const report = await buildResponseReport(ctx, { from, to: from + 86_400_000, groupBy: 'severity' });
     expect(report.total).toMatchObject({
-      cases: 2,
-      acknowledged: 2,
+      cases: 3,
+      acknowledged: 3,
       contained: 1,
       closed: 1,
-      mttaMs: 15 * MIN,
+      mttaMs: (10 * MIN + 20 * MIN + 10 * MIN) / 3,
       mttcMs: 30 * MIN,
       mttrMs: 60 * MIN,
       falsePositiveRate: 1,

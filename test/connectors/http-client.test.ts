@@ -56,6 +56,14 @@ describe('connector HTTP client', () => {
     await c.close();
   });
 
+  it('posts to the base URL itself for an empty path', async () => {
+    server.setHandler(() => ({ body: {} }));
+    const c = client();
+    await c.request({ method: 'POST', path: '', body: '{}', idempotent: true }, signal);
+    expect(server.requests.at(-1)?.path).toBe('/api/v3');
+    await c.close();
+  });
+
   it('refuses hosts outside the allow-list before sending anything', async () => {
     const c = client();
     const err = await failure(c.request({ path: 'https://evil.example/steal' }, signal));

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:https';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +96,40 @@ describe.each(DIALECTS)('webhook and local lists on %s', (dialect) => {
     const err = await rejection(h.run('locallist.lookup', { value: '1.2.3.4' }, { instance: 'gone' }));
     expect(err.code).toBe('CONNECTOR_INTERNAL');
     expect(err.message).toContain('missing.csv');
+  });
+});
+
+describe('proxy', () => {
+  it('tunnels requests through the configured proxy (CONNECT) to the allowed host', async () => {
+    const target = await startFakeServer(() => ({ body: { via: 'proxy' } }));
+    const tunnels: string[] = [];
+    const proxy = createHttpServer();
+    proxy.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const client = createHttpClient({ label: 'proxied', baseUrl: target.url, proxyUrl });
+    try {
+      await expect(client.json({ path: '/x' }, new AbortController().signal)).resolves.toEqual({
+        via: 'proxy',
+      });
+      expect(tunnels).toEqual([new URL(target.url).host]);
+    } finally {
+      await client.close();
+      proxy.closeAllConnections();
+      proxy.close();
+      await target.close();
+    }
   });
 });
 

@@ -99,6 +99,15 @@ describe.each(DIALECTS)('threat-intelligence connectors on %s', (dialect) => {
       expect(vt.requests.length).toBe(before);
     });
 
+    it('asks again once the verdict has outlived its TTL (24 h for malicious)', async () => {
+      const before = vt.requests.length;
+      h.clock.advance(23 * 3_600_000);
+      expect((await h.run('virustotal.lookup_ip', { value: '203.0.113.7' })).cached).toBe(true);
+      h.clock.advance(2 * 3_600_000);
+      expect((await h.run('virustotal.lookup_ip', { value: '203.0.113.7' })).cached).toBeUndefined();
+      expect(vt.requests.length).toBe(before + 1);
+    });
+
     it('looks up domains, base64url URL ids and treats NotFoundError as unknown', async () => {
       expect((await h.run('virustotal.lookup_domain', { value: 'example.com' })).output).toMatchObject({
         verdict: 'clean',

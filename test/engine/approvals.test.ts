@@ -26,7 +26,11 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
   const clock = new ManualClock(1_750_000_000_000);
   const requests: ActionRequest[] = [];
   const actions: ActionExecutor = {
-    describe: () => undefined,
+    // edr.wipe is destructive: the governance policy requires an approval before it runs.
+    describe: (a) =>
+      a === 'edr.wipe'
+        ? { name: a, risk: 'destructive', inputSchema: {}, outputSchema: {}, exampleOutput: {} }
+        : undefined,
     async execute(r) {
       requests.push(r);
       return { output: { isolated: true } };
@@ -169,6 +173,47 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
     expect((await redeem(good)).statusCode).toBe(409);
     const forged = `${good.slice(0, -4)}AAAA`;
     expect((await redeem(forged)).statusCode).toBe(403);
+  });
+
+  it('holds a destructive action for the approval the policy requires, then runs it with its planned key', async () => {
+    await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      headers: asRole('admin'),
+      payload: {
+        source:
+          'id: wipe\nname: Wipe\nsteps:\n  - { id: wipe, kind: action, action: edr.wipe, input: { host: h9 } }\n',
+        activate: true,
+      },
+    });
+    const started = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/wipe/runs',
+      headers: asRole('analyst'),
+      payload: {},
+    });
+    const { runId } = started.json<{ runId: string }>();
+    await drain();
+    expect(requests.filter((r) => r.action === 'edr.wipe')).toHaveLength(0);
+    const list = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/approvals?run=${runId}`,
+      headers: asRole('viewer'),
+    });
+    const pending = list.json<{
+      items: Array<{ id: string; message: string; quorum: number; status: string }>;
+    }>().items[0];
+    expect(pending).toMatchObject({
+      quorum: 1,
+      status: 'pending',
+      message: expect.stringContaining('destructive'),
+    });
+    expect((await decide(pending?.id as string, 'approver', 'ok')).json()).toMatchObject({
+      status: 'approved',
+    });
+    await drain();
+    const wiped = requests.filter((r) => r.action === 'edr.wipe');
+    expect(wiped.map((r) => r.idempotencyKey)).toEqual([`${runId}:wipe:1`]);
   });
 
   it('cancels a parked run through the API', async () => {

@@ -34,12 +34,30 @@ describe.each(DIALECTS)('case steps through the cases capability on %s', (dialec
   afterAll(() => handle.cleanup());
 
   it('adds notes and tasks, sets verdicts and moves the case, each in the step commit; an illegal move goes to on_error', async () => {
-    const kase = await ctx.store.db.transaction().execute((trx) =>
-      createCase(trx, { newId: ctx.newId }, { title: 'Phish', severity: 'high', actor: SYSTEM_ACTOR }, ctx.clock.now()),
-    );
-    const { runId } = await createRunServices(ctx).startManualRun({ playbookId: 'case-work', inputs: {}, caseId: kase.id, actor: SYSTEM_ACTOR });
+    const kase = await ctx.store.db
+      .transaction()
+      .execute((trx) =>
+        createCase(
+          trx,
+          { newId: ctx.newId },
+          { title: 'Phish', severity: 'high', actor: SYSTEM_ACTOR },
+          ctx.clock.now(),
+        ),
+      );
+    const { runId } = await createRunServices(ctx).startManualRun({
+      playbookId: 'case-work',
+      inputs: {},
+      caseId: kase.id,
+      actor: SYSTEM_ACTOR,
+    });
     const cases = createCaseOperations({ newId: ctx.newId, dialect: ctx.store.dialect });
-    await drainQueues(ctx, createRunQueueBindings(ctx, { actions: { describe: () => undefined, execute: async () => ({ output: {} }) }, cases }));
+    await drainQueues(
+      ctx,
+      createRunQueueBindings(ctx, {
+        actions: { describe: () => undefined, execute: async () => ({ output: {} }) },
+        cases,
+      }),
+    );
     expect(await findRunById(ctx.store.db, runId)).toMatchObject({ status: 'succeeded' });
     expect((await findCaseById(ctx.store.db, kase.id))?.status).toBe('triage');
     const events = await listCaseEvents(ctx.store.db, kase.id, { limit: 100 });

@@ -233,10 +233,21 @@ describe.each(DIALECTS)('durable runs on %s', (dialect) => {
   it('reports playbook health: outcomes per version and the step that fails most', async () => {
     const health = await getPlaybookHealth(ctx, 'noted');
     expect(health.versions).toEqual([
-      expect.objectContaining({ version: 1, runs: 1, succeeded: 0, failed: 1, failureRate: 1, mostFailingStep: { stepId: 'n', failures: 1 } }),
+      expect.objectContaining({
+        version: 1,
+        runs: 1,
+        succeeded: 0,
+        failed: 1,
+        failureRate: 1,
+        mostFailingStep: { stepId: 'n', failures: 1 },
+      }),
     ]);
     const contain = await getPlaybookHealth(ctx, 'contain');
-    expect(contain.versions[0]).toMatchObject({ succeeded: 1, successRate: expect.any(Number), meanDurationMs: expect.any(Number) });
+    expect(contain.versions[0]).toMatchObject({
+      succeeded: 1,
+      successRate: expect.any(Number),
+      meanDurationMs: expect.any(Number),
+    });
     expect(contain.reviewDue).toBe(false);
   });
 

@@ -50,6 +50,12 @@ describe.each(DIALECTS)('identities and sessions on %s', (dialect) => {
     expect((await signIn('admin', otp ?? '')).statusCode).toBe(200);
     // Set a known password for the rest of the suite, through the API.
     const login = await signIn('admin', otp ?? '');
+    const blocked = await app.inject({
+      url: '/api/v1/users',
+      headers: { cookie: cookieOf(login.headers['set-cookie']) },
+    });
+    expect(blocked.statusCode).toBe(403);
+    expect(blocked.json().message).toContain('one-time password');
     const res = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/password',

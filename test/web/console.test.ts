@@ -134,6 +134,21 @@ describe('web console in a real browser', () => {
     await page.getByRole('img', { name: /high: 1|critical: 1|medium: 1|low: 1|info: 1/ }).waitFor();
   });
 
+  it('closes the case with a resolution, and can reopen it', async () => {
+    await page.goto(`${baseUrl}/cases/${caseId}`);
+    const close = page.getByRole('button', { name: 'Close case' });
+    // Closing from triage needs a resolution first.
+    expect(await close.isDisabled()).toBe(true);
+    await page.getByLabel('Resolution').selectOption('false_positive');
+    await close.click();
+    await expect.poll(() => page.getByTestId('case-status').textContent()).toBe('closed');
+    await page
+      .getByTestId('timeline')
+      .getByText('moved the case from triage to closed (false positive)')
+      .waitFor();
+    await page.getByRole('button', { name: 'triage', exact: true }).waitFor();
+  });
+
   it('signs out and needs a sign-in again', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login/);

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { ingestAlerts } from '../../app/ingest/ingest-alerts.js';
+import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import { actorOf } from '../../governance/principal.js';
@@ -25,6 +25,8 @@ const MAX_LINE_BYTES = 1024 * 1024;
 /** POST /alerts (one alert or an array) and POST /alerts/ndjson (a streamed batch of any size). */
 export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
   useStrictJsonParser(app);
+  // Concurrent requests for one source share a transaction (group commit); each gets its own answer.
+  const batcher = createIngestBatcher(ctx);
   // The NDJSON route reads the request stream itself, a line at a time; nothing buffers the whole body.
   app.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
 
@@ -42,8 +44,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
     },
     async (request) => {
       const source = await resolveSource(ctx, request, request.query.source);
-      const result = await ingestAlerts(
-        ctx,
+      const result = await batcher.submit(
         {
           source: request.query.source,
           mapper: request.query.mapper ?? source.mapper,

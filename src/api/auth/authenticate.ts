@@ -47,7 +47,7 @@ async function resolveCaller(ctx: AppContext, request: FastifyRequest) {
   }
   const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
   if (!cookie) return null;
-  const { principal, csrfToken } = await resolveSession(ctx, cookie);
+  const { principal, csrfToken, user } = await resolveSession(ctx, cookie);
   if (!SAFE_METHODS.has(request.method)) {
     const sent = request.headers[CSRF_HEADER];
     if (typeof sent !== 'string' || !secretsEqual(sent, csrfToken)) {
@@ -57,6 +57,15 @@ async function resolveCaller(ctx: AppContext, request: FastifyRequest) {
         `this request needs the session's CSRF token in the ${CSRF_HEADER} header`,
       );
     }
+  }
+  // A one-time password only opens the door to changing it.
+  const access = request.routeOptions.config?.access;
+  if (user.mustChangePassword && access !== 'profile:read' && access !== 'profile:write') {
+    request.principal = principal;
+    throw new RiposteError(
+      'RIPOSTE_FORBIDDEN',
+      'change your one-time password first (POST /api/v1/auth/password)',
+    );
   }
   return principal;
 }

@@ -5,6 +5,7 @@ import { createRunServices } from '../../app/playbooks/run-control.js';
 import { loadPlaybook } from '../../domain/playbooks/playbook-loader.js';
 import { playbookJsonSchema } from '../../domain/playbooks/playbook.schema.js';
 import { notFound, RiposteError } from '../../domain/shared/errors.js';
+import { rolesAllow } from '../../governance/permissions.js';
 import { actorOf } from '../../governance/principal.js';
 import {
   activatePlaybookVersion,
@@ -107,7 +108,7 @@ export const playbookRoutes: RoutePlugin = async (app, ctx) => {
     async (request, reply) => {
       const principal = principalOf(request);
       // Saving a version is writing; making it the one that runs is publishing.
-      if (request.body.activate && !principal.roles.some((r) => r === 'admin' || r === 'approver'))
+      if (request.body.activate && !rolesAllow(principal.roles, 'playbooks:publish'))
         throw new RiposteError(
           'RIPOSTE_FORBIDDEN',
           'activating a version needs the playbooks:publish permission',

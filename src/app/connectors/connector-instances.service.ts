@@ -264,7 +264,17 @@ export async function resealAllSecrets(ctx: AppContext, keyring: Keyring, actor:
     for (const instance of instances) {
       if (!instance.sealedSecrets || isSealedWithPrimary(keyring, instance.sealedSecrets)) continue;
       const aad = secretsAad(instance.name);
-      const opened = openSecret(keyring, instance.sealedSecrets, aad);
+      let opened: unknown;
+      try {
+        opened = openSecret(keyring, instance.sealedSecrets, aad);
+      } catch (err) {
+        // Nothing is re-sealed unless everything can be: the transaction rolls back.
+        throw new RiposteError(
+          'RIPOSTE_UNPROCESSABLE',
+          `cannot open the secrets of instance ${instance.name}: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
       await updateSealedSecrets(trx, instance.name, sealSecret(keyring, opened, aad), now);
       count++;
     }

@@ -193,8 +193,8 @@ export async function bootstrapAdmin(
     });
     return oneTimePassword ? { created: true, oneTimePassword } : { created: true };
   } catch (err) {
-    // Another process starting at the same moment created it first.
-    if (err instanceof RiposteError && err.code === 'RIPOSTE_CONFLICT') return { created: false };
+    // Another process starting at the same moment created it first (a conflict, or the unique index).
+    if ((await countUsers(ctx.store.db)) > 0) return { created: false };
     throw err;
   }
 }

@@ -17,10 +17,16 @@ export async function getPlaybookHealth(ctx: AppContext, playbookId: string): Pr
   const pb = await findPlaybook(ctx.store.db, playbookId);
   if (!pb) throw notFound('playbook', playbookId);
   const active = await findActivePlaybookVersion(ctx.store.db, playbookId);
-  const def = active ? (JSON.parse(active.definition) as { time_saved_minutes?: number; review_by?: string }) : {};
+  const def = active
+    ? (JSON.parse(active.definition) as { time_saved_minutes?: number; review_by?: string })
+    : {};
   const versions = (await playbookHealthByVersion(ctx.store.db, playbookId)).map((v) => {
     const finished = v.succeeded + v.failed;
-    return { ...v, successRate: finished ? v.succeeded / finished : null, failureRate: finished ? v.failed / finished : null };
+    return {
+      ...v,
+      successRate: finished ? v.succeeded / finished : null,
+      failureRate: finished ? v.failed / finished : null,
+    };
   });
   const succeeded = versions.reduce((a, v) => a + v.succeeded, 0);
   const reviewAt = def.review_by ? Date.parse(def.review_by) : Number.NaN;

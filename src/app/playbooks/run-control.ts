@@ -25,23 +25,21 @@ export const createRunServices = (ctx: AppContext) => {
       caseId?: string;
       actor: Actor;
     }): Promise<{ runId: string; version: number }> {
-      const r = await ctx.store.db
-        .transaction()
-        .execute((trx) =>
-          startRunInTrx(
-            trx,
-            deps,
-            {
-              playbookId: input.playbookId,
-              version: input.version,
-              triggerType: 'manual',
-              trigger: { inputs: input.inputs },
-              caseId: input.caseId ?? null,
-              requestedBy: input.actor,
-            },
-            ctx.clock.now(),
-          ),
-        );
+      const r = await ctx.store.db.transaction().execute((trx) =>
+        startRunInTrx(
+          trx,
+          deps,
+          {
+            playbookId: input.playbookId,
+            version: input.version,
+            triggerType: 'manual',
+            trigger: { inputs: input.inputs },
+            caseId: input.caseId ?? null,
+            requestedBy: input.actor,
+          },
+          ctx.clock.now(),
+        ),
+      );
       await wake();
       return { runId: r.runId, version: r.version };
     },
@@ -68,21 +66,19 @@ export const createRunServices = (ctx: AppContext) => {
         }
       });
       if (!matched) return undefined;
-      const r = await ctx.store.db
-        .transaction()
-        .execute((trx) =>
-          startRunInTrx(
-            trx,
-            deps,
-            {
-              playbookId: input.playbookId,
-              triggerType: 'webhook',
-              trigger: { event: input.body, inputs: {} },
-              requestedBy: input.actor,
-            },
-            ctx.clock.now(),
-          ),
-        );
+      const r = await ctx.store.db.transaction().execute((trx) =>
+        startRunInTrx(
+          trx,
+          deps,
+          {
+            playbookId: input.playbookId,
+            triggerType: 'webhook',
+            trigger: { event: input.body, inputs: {} },
+            requestedBy: input.actor,
+          },
+          ctx.clock.now(),
+        ),
+      );
       await wake();
       return { runId: r.runId };
     },

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { deriveMilestones } from '../../domain/cases/case-milestones.js';
 import { computeResponseMetrics, type ResponseMetrics } from '../../domain/cases/response-metrics.js';
@@ -71,7 +72,8 @@ export async function buildComplianceReport(
     ]);
   }
   const db = ctx.store.db;
-  const tables = new Set((await db.introspection.getTables()).map((t) => t.name));
+  const tables = new Set<string>();
+  for (const name of ['cases', 'case_events']) if (await tableExists(ctx, name)) tables.add(name);
   const facts = new Map<string, number>();
   const bump = (fact: string) => facts.set(fact, (facts.get(fact) ?? 0) + 1);
   const approvals = { approved: 0, rejected: 0, breakGlass: 0, items: [] as RecordedAction[] };
@@ -159,6 +161,19 @@ export async function buildComplianceReport(
       problems: integrity.problems,
     },
   };
+}
+
+/**
+ * Whether a table of another capability exists on this installation. A probe query rather than introspection,
+ * because introspection on PostgreSQL lists every schema's tables, not only the one this store uses.
+ */
+async function tableExists(ctx: Pick<AppContext, 'store'>, name: string): Promise<boolean> {
+  try {
+    await sql`select 1 from ${sql.table(name)} where 1 = 0`.execute(ctx.store.db);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Cases with any timeline event in the period, and their phase times read off the whole timeline. */

@@ -34,6 +34,11 @@ export interface ActionExecutorDeps {
   keyring: Keyring;
   registry: ConnectorRegistry;
   safety?: SafetyPolicy;
+  /**
+   * How long an opened instance is reused without reading its row again (default 1 s): the hot path then
+   * touches no table. An edit reaches every worker within this time.
+   */
+  instanceTtlMs?: number;
   /** Test and bench hooks for the HTTP clients (a mock dispatcher, a fake sleep). */
   http?: HttpOverrides;
 }
@@ -72,6 +77,20 @@ export function createActionExecutor(deps: ActionExecutorDeps): ConnectorRuntime
   const clients = createInstanceClients({ store: deps.store, log: deps.log, now, http: deps.http });
   const indicators = createIndicatorPort(deps.store.db, now);
   const instances: InstanceCache = new Map();
+  const instanceTtlMs = deps.instanceTtlMs ?? 1_000;
+  const recent = new Map<string, { at: number; instance: ResolvedInstance }>();
+
+  async function instanceFor(
+    connector: RegisteredAction['connector'],
+    name: string | undefined,
+  ): Promise<ResolvedInstance> {
+    const key = `${connector.name}\u0000${name ?? ''}`;
+    const held = recent.get(key);
+    if (held && now() - held.at < instanceTtlMs) return held.instance;
+    const instance = await resolveInstance(deps.store.db, deps.keyring, connector, name, instances);
+    if (instanceTtlMs > 0) recent.set(key, { at: now(), instance });
+    return instance;
+  }
 
   function contextFor(
     instance: ResolvedInstance,
@@ -110,7 +129,7 @@ export function createActionExecutor(deps: ActionExecutorDeps): ConnectorRuntime
       action.undo ? { action: action.undo.action, input: action.undo.input(input, output) } : undefined;
     if (request.dryRun) return { output: action.example, undo: undoOf(action.example) };
 
-    const instance = await resolveInstance(deps.store.db, deps.keyring, connector, request.instance, instances);
+    const instance = await instanceFor(connector, request.instance);
     const containing = action.risk !== 'read' && !action.reverses;
     const targets = action.targets?.(input) ?? [];
     if (containing) {

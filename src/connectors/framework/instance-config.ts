@@ -106,7 +106,12 @@ export async function resolveInstance(
     );
   }
   const memo = cache?.get(stored.name);
-  if (memo && memo.version === stored.updatedAt && memo.sealed === stored.sealedSecrets && memo.instance.connector === connector) {
+  if (
+    memo &&
+    memo.version === stored.updatedAt &&
+    memo.sealed === stored.sealedSecrets &&
+    memo.instance.connector === connector
+  ) {
     return memo.instance;
   }
   const secrets = openInstanceSecrets(keyring, stored);
@@ -120,4 +125,7 @@ export async function resolveInstance(
  * Opened instances by name, reused while the stored row is unchanged (same `updated_at`, same envelope), so
  * the hot path reads one row and skips decryption and config validation.
  */
-export type InstanceCache = Map<string, { version: number; sealed: string | null; instance: ResolvedInstance }>;
+export type InstanceCache = Map<
+  string,
+  { version: number; sealed: string | null; instance: ResolvedInstance }
+>;

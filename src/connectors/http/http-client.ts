@@ -118,7 +118,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     try {
       // Base paths like https://misp.example/api/ keep their prefix for relative paths.
       const baseHref = base.href.endsWith('/') ? base.href : `${base.href}/`;
-      url = new URL(req.path.startsWith('/') ? `.${req.path}` : req.path, baseHref);
+      // An empty path is the base URL itself (a webhook endpoint), without a trailing slash added.
+      url =
+        req.path === ''
+          ? new URL(base.href)
+          : new URL(req.path.startsWith('/') ? `.${req.path}` : req.path, baseHref);
     } catch {
       throw permanentError(
         ConnectorErrorCode.rejected,

@@ -48,7 +48,8 @@ export async function loadMilestones(
       ),
       sql<number | null>`max(case when e.type = 'status_changed' then e.at end)`.as('last_change_at'),
     ])
-    .where('e.type', 'in', ['case_created', 'status_changed'])
+    // Literals, not parameters: SQLite uses a partial index only when it can see the query implies its WHERE.
+    .where(sql<boolean>`e.type in ('case_created', 'status_changed')`)
     .where('e.at', '>=', range.from)
     .groupBy('e.case_id')
     .having(created, '>=', range.from)

@@ -11,7 +11,7 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
   await db.schema
     .createIndex('case_events_lifecycle')
     .on('case_events')
-    .columns(['at', 'type', 'case_id', 'data'])
+    .columns(['type', 'at', 'case_id', 'data'])
     .where(sql.ref('type'), 'in', [sql.lit('case_created'), sql.lit('status_changed')])
     .execute();
   // Tags as rows, so a tag filter is an index lookup rather than a scan of JSON text.

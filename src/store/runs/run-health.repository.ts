@@ -22,7 +22,16 @@ export async function playbookHealthByVersion(db: Db, playbookId: string): Promi
       eb.fn.countAll<number>().as('runs'),
       eb.fn.sum<number>(eb.case().when('status', '=', 'succeeded').then(1).else(0).end()).as('succeeded'),
       eb.fn.sum<number>(eb.case().when('status', '=', 'failed').then(1).else(0).end()).as('failed'),
-      eb.fn.avg<number>(eb.case().when('finished_at', 'is not', null).then(eb('finished_at', '-', eb.ref('started_at'))).else(null).end()).as('mean'),
+      eb.fn
+        .avg<number>(
+          eb
+            .case()
+            .when('finished_at', 'is not', null)
+            .then(eb('finished_at', '-', eb.ref('started_at')))
+            .else(null)
+            .end(),
+        )
+        .as('mean'),
     ])
     .where('playbook_id', '=', playbookId)
     .groupBy('version')
@@ -39,7 +48,10 @@ export async function playbookHealthByVersion(db: Db, playbookId: string): Promi
   return rows.map((r) => {
     const worst = failing
       .filter((f) => Number(f.version) === Number(r.version))
-      .sort((a, b) => Number(b.failures) - Number(a.failures) || String(a.step_id).localeCompare(String(b.step_id)))[0];
+      .sort(
+        (a, b) =>
+          Number(b.failures) - Number(a.failures) || String(a.step_id).localeCompare(String(b.step_id)),
+      )[0];
     return {
       version: Number(r.version),
       runs: Number(r.runs),

@@ -11,6 +11,7 @@ import {
 } from '../../engine/run-state.js';
 import type { RunDeps } from '../../app/playbooks/run-start.js';
 import { ConnectorError, type ActionExecutor } from '../../connectors/action-executor.js';
+import { decideApprovalRequirement } from '../../governance/approvals/approval-policy.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import {
   deleteInbox,
@@ -38,6 +39,8 @@ export interface RuntimeDeps extends RunDeps {
   runLeaseMs: number;
   /** Default action timeout when a step declares none. */
   actionTimeoutMs: number;
+  /** Actions an admin trusted this playbook to run without approval. */
+  trustedActions?: (playbookId: string) => readonly string[];
 }
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
@@ -84,6 +87,35 @@ function toFailure(err: unknown, secretValues: string[]): EffectFailure {
     return { code: err.code, message, retryable: err.retryable, retryAfterMs: err.retryAfterMs };
   if (err instanceof Error && err.name === 'AbortError') return { code: 'TIMEOUT', message, retryable: true };
   return { code: 'ACTION_ERROR', message, retryable: false };
+}
+
+const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+/** The governance policy's word on an action about to run: an approval request, or nothing. */
+function policyHold(deps: RuntimeDeps, state: RunState, effect: PendingEffect): RunEvent | undefined {
+  const descriptor = deps.actions.describe(effect.name);
+  if (!descriptor) return undefined;
+  const alert = (state.trigger.alert ?? {}) as {
+    asset?: { criticality?: unknown };
+    asset_criticality?: unknown;
+  };
+  const declared = alert.asset?.criticality ?? alert.asset_criticality;
+  const assetCriticality = CRITICALITIES.find((c) => c === declared);
+  const req = decideApprovalRequirement({
+    risk: descriptor.risk,
+    assetCriticality,
+    actionName: effect.name,
+    playbookTrustedFor: deps.trustedActions?.(state.playbookId),
+  });
+  if (!req.required) return undefined;
+  return {
+    type: 'effect_needs_approval',
+    effectId: effect.id,
+    approvers: req.approverRoles,
+    quorum: req.quorum,
+    reason: req.reason,
+    timeoutMs: req.timeoutMs,
+  };
 }
 
 /** Thrown by a case operation: its transaction rolls back, and the step is then failed in a new one. */
@@ -209,6 +241,11 @@ export async function advanceRun(
         if (!(err instanceof CaseOperationFailed)) throw err;
         await commitEffect(deps, runId, effect, startedAt, { error: err.failure });
       }
+      return {};
+    }
+    const hold = effect.approved ? undefined : policyHold(deps, state, effect);
+    if (hold) {
+      await applyRunEvents(deps, runId, [hold], true);
       return {};
     }
     const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);

@@ -31,7 +31,12 @@ const API = '/admin/directory/v1';
 
 export function googleWorkspaceFake(state: GoogleState): FakeVendor {
   const find = (key: string) => state.users.find((u) => u.id === key || u.primaryEmail === key);
-  const body = (u: GoogleUser) => ({ kind: 'admin#directory#user', id: u.id, primaryEmail: u.primaryEmail, suspended: u.suspended });
+  const body = (u: GoogleUser) => ({
+    kind: 'admin#directory#user',
+    id: u.id,
+    primaryEmail: u.primaryEmail,
+    suspended: u.suspended,
+  });
   const notFound = () => googleError(404, 'NOT_FOUND', 'notFound', 'Resource Not Found: userKey');
   return {
     authorize(req) {
@@ -48,7 +53,10 @@ export function googleWorkspaceFake(state: GoogleState): FakeVendor {
         path: '/token',
         async handle(req) {
           if (req.form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
-            return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' } };
+            return {
+              status: 400,
+              body: { error: 'unsupported_grant_type', error_description: 'Invalid grant_type' },
+            };
           }
           try {
             const { payload } = await jwtVerify(req.form.get('assertion') ?? '', state.publicKey, {
@@ -59,10 +67,20 @@ export function googleWorkspaceFake(state: GoogleState): FakeVendor {
               currentDate: new Date(state.now),
             });
             if (payload.scope !== 'https://www.googleapis.com/auth/admin.directory.user') {
-              return { status: 401, body: { error: 'unauthorized_client', error_description: 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.' } };
+              return {
+                status: 401,
+                body: {
+                  error: 'unauthorized_client',
+                  error_description:
+                    'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+                },
+              };
             }
           } catch {
-            return { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } };
+            return {
+              status: 400,
+              body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' },
+            };
           }
           const token = `ya29.${randomUUID()}`;
           state.tokens.add(token);
@@ -84,7 +102,8 @@ export function googleWorkspaceFake(state: GoogleState): FakeVendor {
           const u = find(key);
           if (!u) return notFound();
           const suspended = (req.json as { suspended?: unknown } | undefined)?.suspended;
-          if (typeof suspended !== 'boolean') return googleError(400, 'INVALID_ARGUMENT', 'invalid', 'Invalid Input');
+          if (typeof suspended !== 'boolean')
+            return googleError(400, 'INVALID_ARGUMENT', 'invalid', 'Invalid Input');
           u.suspended = suspended;
           return { status: 200, body: body(u) };
         },

@@ -67,6 +67,8 @@ export function createHarness(
     keyring,
     registry,
     safety: { ...DEFAULT_SAFETY_POLICY, ...options.safety },
+    // Tests edit instances between calls on a clock that stands still: always read the row.
+    instanceTtlMs: 0,
     // Waiting moves the manual clock: retries and rate limits run without wall-clock time.
     http: {
       sleep: async (ms) => {

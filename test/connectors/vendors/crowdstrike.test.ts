@@ -95,6 +95,16 @@ describe('crowdstrike connector against a fake Falcon API', () => {
     expect(err.message).not.toContain(SECRET);
   });
 
+  it('fetches a new token when the cached one is about to expire (30-minute Falcon tokens)', async () => {
+    await bench.run('crowdstrike.hunt_indicator', { type: 'sha256', value: SHA });
+    bench.clock.advance(28 * 60_000);
+    await bench.run('crowdstrike.hunt_indicator', { type: 'sha256', value: SHA });
+    expect(server.requests.filter((r) => r.path === '/oauth2/token')).toHaveLength(1);
+    bench.clock.advance(60_000);
+    await bench.run('crowdstrike.hunt_indicator', { type: 'sha256', value: SHA });
+    expect(server.requests.filter((r) => r.path === '/oauth2/token')).toHaveLength(2);
+  });
+
   it('gets a new token once when Falcon refuses a cached one', async () => {
     await bench.run('crowdstrike.hunt_indicator', { type: 'sha256', value: SHA });
     state.tokens.clear();

@@ -51,7 +51,11 @@ describe('google-workspace connector against a fake Google token endpoint and Di
 
   it('suspends a user with a token from a signed JWT assertion, and does not update a suspended user again', async () => {
     const result = await bench.run('google-workspace.suspend_user', { user: 'liz@example.com' });
-    expect(result.output).toEqual({ id: '107234567890123456789', primaryEmail: 'liz@example.com', suspended: true });
+    expect(result.output).toEqual({
+      id: '107234567890123456789',
+      primaryEmail: 'liz@example.com',
+      suspended: true,
+    });
     expect(server.requests[0]?.form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
     const put = server.mutations().find((r) => r.method === 'PUT');
     expect(put?.path).toBe('/admin/directory/v1/users/107234567890123456789');
@@ -63,7 +67,11 @@ describe('google-workspace connector against a fake Google token endpoint and Di
   });
 
   it('undoes the suspension', async () => {
-    const suspended = await bench.run('openc2.disable.user_account', { account_name: 'liz@example.com' }, { instance: 'google-workspace-test' });
+    const suspended = await bench.run(
+      'openc2.disable.user_account',
+      { account_name: 'liz@example.com' },
+      { instance: 'google-workspace-test' },
+    );
     await bench.run(suspended.undo!.action, suspended.undo!.input);
     expect(state.users[0]?.suspended).toBe(false);
   });
@@ -75,7 +83,9 @@ describe('google-workspace connector against a fake Google token endpoint and Di
 
   it('refuses a protected user', async () => {
     await bench.protect('user', 'admin@example.com');
-    expect(await failureOf(bench.run('google-workspace.suspend_user', { user: 'admin@example.com' }))).toMatchObject({
+    expect(
+      await failureOf(bench.run('google-workspace.suspend_user', { user: 'admin@example.com' })),
+    ).toMatchObject({
       code: 'CONNECTOR_PROTECTED_ASSET',
     });
   });

@@ -90,6 +90,27 @@ describe('splunk connector', () => {
     });
   });
 
+  it('hunts an indicator across CIM fields as a search job', async () => {
+    const result = await bed.run(
+      'splunk.hunt_indicator',
+      { type: 'sha256', value: 'A'.repeat(64), index: 'edr' },
+      { idempotencyKey: 'hunt-3' },
+    );
+    expect(result.output).toEqual({ sid: splunkSearchId('hunt-3'), created: true });
+    const form = new URLSearchParams(fake.requests.filter((r) => r.method === 'POST').at(-1)?.body);
+    const hash = 'a'.repeat(64);
+    expect(form.get('search')).toBe(
+      `search index=edr (file_hash="${hash}" OR process_hash="${hash}" OR sha256="${hash}") | sort 0 - _time`,
+    );
+    expect(form.get('earliest_time')).toBe('-7d');
+  });
+
+  it('refuses a hunt value that could carry SPL', async () => {
+    await expect(
+      bed.run('splunk.hunt_indicator', { type: 'domain', value: 'x" OR 1=1 | delete' }),
+    ).rejects.toMatchObject({ code: 'CONNECTOR_INVALID_INPUT', message: expect.stringContaining('value') });
+  });
+
   it('an unknown sid is a clear not-found', async () => {
     await expect(bed.run('splunk.get_search_job', { sid: 'nope' })).rejects.toMatchObject({
       code: 'CONNECTOR_NOT_FOUND',

@@ -97,6 +97,12 @@ async function setContainment(
   return { ...out, status: actionName === 'contain' ? 'containment_pending' : 'lift_containment_pending' };
 }
 
+/** An OpenC2 `device` target as this connector's host reference. */
+const deviceOf = (t: Record<string, unknown>): HostInput => ({
+  deviceId: typeof t.device_id === 'string' ? t.device_id : undefined,
+  hostname: typeof t.hostname === 'string' ? t.hostname : undefined,
+});
+
 export const containHost = defineAction({
   name: 'crowdstrike.contain_host',
   description: 'Network-contain a host: it talks only to the Falcon cloud until containment is lifted',
@@ -117,10 +123,7 @@ export const containHost = defineAction({
   openc2: {
     action: 'contain',
     target: 'device',
-    input: (target) => ({
-      deviceId: target.device_id as string | undefined,
-      hostname: target.hostname as string | undefined,
-    }),
+    input: deviceOf,
   },
   run: (ctx: CrowdStrikeContext, input) => setContainment(ctx, input, 'contain'),
 });
@@ -141,10 +144,7 @@ export const liftContainment = defineAction({
   openc2: {
     action: 'allow',
     target: 'device',
-    input: (target) => ({
-      deviceId: target.device_id as string | undefined,
-      hostname: target.hostname as string | undefined,
-    }),
+    input: deviceOf,
   },
   run: (ctx: CrowdStrikeContext, input) => setContainment(ctx, input, 'lift_containment'),
 });

@@ -4,29 +4,37 @@ import { assetRef, type AssetRef } from '../../safety/asset-ref.js';
 import { Envelope, falcon, fql, type CrowdStrikeContext } from './crowdstrike-api.js';
 
 /** Custom IOC types and their value shapes (IOC Management API). */
-const IocValue = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ipv4'), value: z.ipv4() }),
-  z.object({ type: z.literal('ipv6'), value: z.ipv6() }),
-  z.object({
-    type: z.literal('domain'),
-    value: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/),
-  }),
-  z.object({ type: z.literal('sha256'), value: z.string().regex(/^[0-9a-fA-F]{64}$/) }),
-  z.object({ type: z.literal('md5'), value: z.string().regex(/^[0-9a-fA-F]{32}$/) }),
-]);
+const IOC_VALUES = {
+  ipv4: z.ipv4(),
+  ipv6: z.ipv6(),
+  domain: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/),
+  md5: z.string().regex(/^[0-9a-fA-F]{32}$/),
+} as const;
+const IocFields = {
+  type: z.enum(['ipv4', 'ipv6', 'domain', 'sha256', 'md5']),
+  value: z.string().min(1).max(2048),
+};
+// A flat object (not a union) keeps the input's JSON Schema a plain form for the UI; the value is checked here.
+const checkValue = (i: { type: keyof typeof IOC_VALUES; value: string }, ctx: z.RefinementCtx) => {
+  if (!IOC_VALUES[i.type].safeParse(i.value).success) {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: `not a valid ${i.type} value` });
+  }
+};
+const IocValue = z.object(IocFields).superRefine(checkValue);
 
 const IocAction = z.enum(['prevent', 'detect']);
-const AddIocInput = z.intersection(
-  IocValue,
-  z.object({
+const AddIocInput = z
+  .object({
+    ...IocFields,
     /** `prevent` blocks hashes; Falcon accepts only `detect` for network indicators, so that is their default. */
     action: IocAction.optional(),
     severity: z.enum(['informational', 'low', 'medium', 'high', 'critical']).default('high'),
     description: z.string().max(4096).default('Added by Riposte'),
     /** ISO 8601 time after which Falcon drops the indicator. */
     expiration: z.iso.datetime().optional(),
-  }),
-);
+  })
+  .superRefine(checkValue);
 type AddIocInput = z.infer<typeof AddIocInput>;
 
 const Ioc = z.looseObject({ id: z.string(), type: z.string(), value: z.string(), action: z.string() });
@@ -58,7 +66,12 @@ export const addIoc = defineAction({
   openc2: {
     action: 'deny',
     target: 'ipv4_net',
-    input: (target) => ({ type: 'ipv4', value: String(target.ipv4_net).replace(/\/32$/, '') }) as AddIocInput,
+    input: (target): AddIocInput => ({
+      type: 'ipv4',
+      value: String(target.ipv4_net).replace(/\/32$/, ''),
+      severity: 'high',
+      description: 'OpenC2 deny ipv4_net',
+    }),
   },
   async run(ctx: CrowdStrikeContext, input) {
     const action = input.action ?? (isNetwork(input.type) ? 'detect' : 'prevent');

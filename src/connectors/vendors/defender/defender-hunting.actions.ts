@@ -39,18 +39,27 @@ export const advancedHunting = defineAction({
   run: (ctx: DefenderContext, input) => runQuery(ctx, input.query),
 });
 
-/** KQL per indicator type; values are validated by the input schema, so they hold no quote. */
-const HuntInput = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('sha256'), value: z.string().regex(/^[0-9a-fA-F]{64}$/) }),
-  z.object({ type: z.literal('ipv4'), value: z.ipv4() }),
-  z.object({
-    type: z.literal('domain'),
-    value: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/),
-  }),
-]);
+const HUNT_VALUES = {
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/),
+  ipv4: z.ipv4(),
+  domain: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/),
+} as const;
+
+/** Values go into KQL string literals: the check below guarantees they hold no quote. */
+const HuntInput = z
+  .object({
+    type: z.enum(['sha256', 'ipv4', 'domain']),
+    value: z.string().min(1).max(253),
+    days: z.number().int().min(1).max(30).default(7),
+  })
+  .superRefine((i, ctx) => {
+    if (!HUNT_VALUES[i.type].safeParse(i.value).success) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `not a valid ${i.type} value` });
+    }
+  });
 type HuntInput = z.infer<typeof HuntInput>;
 
-export function huntingQuery(input: HuntInput, days: number): string {
+export function huntingQuery(input: Pick<HuntInput, 'type' | 'value'>, days: number): string {
   const summary = `| summarize Hits = count(), LastSeen = max(Timestamp) by DeviceId, DeviceName`;
   const since = `| where Timestamp > ago(${days}d)`;
   switch (input.type) {
@@ -67,7 +76,7 @@ export const huntIndicator = defineAction({
   name: 'defender.hunt_indicator',
   description: 'Devices that saw an indicator (file hash, IP, domain) in the last days, by advanced hunting',
   risk: 'read',
-  input: z.intersection(HuntInput, z.object({ days: z.number().int().min(1).max(30).default(7) })),
+  input: HuntInput,
   output: HuntingOutput,
   example: {
     rows: [

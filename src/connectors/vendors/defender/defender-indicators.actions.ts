@@ -8,18 +8,20 @@ const Hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${n}}$`));
 const Domain = z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a domain name');
 
 /** Indicator types of the Defender Indicator API, with the value each takes. */
-const IndicatorValue = z.discriminatedUnion('indicatorType', [
-  z.object({ indicatorType: z.literal('IpAddress'), indicatorValue: z.union([z.ipv4(), z.ipv6()]) }),
-  z.object({ indicatorType: z.literal('DomainName'), indicatorValue: Domain }),
-  z.object({ indicatorType: z.literal('Url'), indicatorValue: z.url() }),
-  z.object({ indicatorType: z.literal('FileSha256'), indicatorValue: Hex(64) }),
-  z.object({ indicatorType: z.literal('FileSha1'), indicatorValue: Hex(40) }),
-  z.object({ indicatorType: z.literal('FileMd5'), indicatorValue: Hex(32) }),
-]);
+const INDICATOR_VALUES = {
+  IpAddress: z.union([z.ipv4(), z.ipv6()]),
+  DomainName: Domain,
+  Url: z.url(),
+  FileSha256: Hex(64),
+  FileSha1: Hex(40),
+  FileMd5: Hex(32),
+} as const;
 
-const AddInput = z.intersection(
-  IndicatorValue,
-  z.object({
+// A flat object (not a union) keeps the input's JSON Schema a plain form for the UI; the value is checked here.
+const AddInput = z
+  .object({
+    indicatorType: z.enum(['IpAddress', 'DomainName', 'Url', 'FileSha256', 'FileSha1', 'FileMd5']),
+    indicatorValue: z.string().min(1).max(2048),
     /** Block for network indicators; BlockAndRemediate also quarantines files already present. */
     action: z.enum(['Block', 'BlockAndRemediate', 'AlertAndBlock', 'Alert', 'Audit', 'Warn']).optional(),
     title: z.string().min(1).max(256).default('Blocked by Riposte'),
@@ -27,8 +29,16 @@ const AddInput = z.intersection(
     severity: z.enum(['Informational', 'Low', 'Medium', 'High']).default('High'),
     expirationTime: z.iso.datetime().optional(),
     generateAlert: z.boolean().default(true),
-  }),
-);
+  })
+  .superRefine((i, ctx) => {
+    if (!INDICATOR_VALUES[i.indicatorType].safeParse(i.indicatorValue).success) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['indicatorValue'],
+        message: `not a valid ${i.indicatorType} value`,
+      });
+    }
+  });
 type AddInput = z.infer<typeof AddInput>;
 
 const Indicator = z.looseObject({

@@ -41,7 +41,10 @@ async function assertion(ctx: GoogleContext): Promise<Record<string, string>> {
   try {
     key = await importPKCS8(privateKey, 'RS256');
   } catch {
-    throw permanentError(ConnectorErrorCode.notConfigured, `instance ${ctx.instance}: privateKey is not a PKCS#8 RSA key in PEM form`);
+    throw permanentError(
+      ConnectorErrorCode.notConfigured,
+      `instance ${ctx.instance}: privateKey is not a PKCS#8 RSA key in PEM form`,
+    );
   }
   const now = Math.floor(ctx.now() / 1000);
   const jwt = await new SignJWT({ scope: SCOPE })
@@ -55,7 +58,11 @@ async function assertion(ctx: GoogleContext): Promise<Record<string, string>> {
   return { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: jwt };
 }
 
-async function directory<T extends z.ZodType>(ctx: GoogleContext, req: HttpRequest, schema: T): Promise<z.infer<T>> {
+async function directory<T extends z.ZodType>(
+  ctx: GoogleContext,
+  req: HttpRequest,
+  schema: T,
+): Promise<z.infer<T>> {
   const { tokenUrl, serviceAccountEmail, adminEmail } = ctx.config;
   const res = await tokens.send(
     ctx as ActionContext<unknown>,
@@ -64,14 +71,26 @@ async function directory<T extends z.ZodType>(ctx: GoogleContext, req: HttpReque
   );
   const parsed = schema.safeParse(res.body);
   if (!parsed.success) {
-    throw new ConnectorError(ConnectorErrorCode.badResponse, `Google ${req.path} answered an unexpected shape`, { retryable: false });
+    throw new ConnectorError(
+      ConnectorErrorCode.badResponse,
+      `Google ${req.path} answered an unexpected shape`,
+      { retryable: false },
+    );
   }
   return parsed.data as z.infer<T>;
 }
 
-const User = z.looseObject({ id: z.string(), primaryEmail: z.string(), suspended: z.boolean().default(false) });
+const User = z.looseObject({
+  id: z.string(),
+  primaryEmail: z.string(),
+  suspended: z.boolean().default(false),
+});
 /** A user's primary e-mail, alias or immutable id, as the Directory API's `userKey`. */
-const UserKey = z.string().min(1).max(256).regex(/^[^/\\?#\s]+$/, 'a user e-mail or id');
+const UserKey = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^/\\?#\s]+$/, 'a user e-mail or id');
 const UserInput = z.object({ user: UserKey });
 const UserOutput = z.object({ id: z.string(), primaryEmail: z.string(), suspended: z.boolean() });
 type UserOutput = z.infer<typeof UserOutput>;
@@ -80,7 +99,11 @@ const userPath = (user: string) => `/users/${encodeURIComponent(user)}`;
 
 /** Query-first: reads `suspended` and updates it only when it differs. */
 async function setSuspended(ctx: GoogleContext, key: string, suspended: boolean): Promise<UserOutput> {
-  const user = await directory(ctx, { path: userPath(key), query: { fields: 'id,primaryEmail,suspended' } }, User);
+  const user = await directory(
+    ctx,
+    { path: userPath(key), query: { fields: 'id,primaryEmail,suspended' } },
+    User,
+  );
   const out = { id: user.id, primaryEmail: user.primaryEmail, suspended };
   if (user.suspended === suspended) {
     ctx.markAlreadyApplied();
@@ -91,7 +114,11 @@ async function setSuspended(ctx: GoogleContext, key: string, suspended: boolean)
 }
 
 const accountOf = (t: Record<string, unknown>) => ({ user: String(t.account_name ?? t.user_id ?? '') });
-const example = (suspended: boolean): UserOutput => ({ id: '107234567890123456789', primaryEmail: 'liz@example.com', suspended });
+const example = (suspended: boolean): UserOutput => ({
+  id: '107234567890123456789',
+  primaryEmail: 'liz@example.com',
+  suspended,
+});
 
 /** Google Workspace: suspend users and sign them out everywhere. */
 export const googleWorkspaceConnector = defineConnector({
@@ -136,14 +163,22 @@ export const googleWorkspaceConnector = defineConnector({
       idempotency: 'natural',
       targets: (input) => [assetRef('user', input.user)],
       async run(ctx: GoogleContext, input) {
-        await directory(ctx, { method: 'POST', path: `${userPath(input.user)}/signOut`, idempotent: true }, z.unknown());
+        await directory(
+          ctx,
+          { method: 'POST', path: `${userPath(input.user)}/signOut`, idempotent: true },
+          z.unknown(),
+        );
         return { user: input.user, signedOut: true };
       },
     }),
   ],
   async test(ctx) {
     const config = ctx.config as GoogleWorkspaceConfig;
-    const admin = await directory(ctx as GoogleContext, { path: userPath(config.adminEmail), query: { fields: 'id,primaryEmail' } }, User);
+    const admin = await directory(
+      ctx as GoogleContext,
+      { path: userPath(config.adminEmail), query: { fields: 'id,primaryEmail' } },
+      User,
+    );
     return { ok: true, message: `Google issued a token acting as ${admin.primaryEmail}` };
   },
 });

@@ -1,82 +1,23 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConnectorError } from '../../action-executor.js';
 import { ConnectorErrorCode } from '../../framework/connector-errors.js';
+import { huntIndicatorAction } from './splunk-hunt.action.js';
 import { updateNotableAction } from './splunk-notable.action.js';
+import { createSearchJob, jobStatus, JobStatus, normaliseSpl } from './splunk-search.js';
 import { splunkAuthHeader as authHeader } from './splunk-auth.js';
 import { SplunkConfig } from './splunk.config.js';
 import { defineAction, defineConnector, type ActionContext } from '../../framework/define-connector.js';
 
 export { SplunkConfig };
+export { splunkSearchId } from './splunk-search.js';
 
 type Ctx = ActionContext<SplunkConfig>;
-
-/** Search job ids Riposte chooses from the step key, so a retried step finds its job instead of starting another. */
-export const splunkSearchId = (idempotencyKey: string): string =>
-  `riposte_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24)}`;
-
-/** SPL must start with a generating command; a bare query gets the implicit `search`. */
-const normaliseSpl = (spl: string): string => {
-  const trimmed = spl.trim();
-  return trimmed.startsWith('|') || /^search\s/i.test(trimmed) ? trimmed : `search ${trimmed}`;
-};
-
-const JobEntry = z.object({
-  entry: z
-    .array(
-      z.object({
-        name: z.string().optional(),
-        content: z.looseObject({
-          sid: z.string().optional(),
-          dispatchState: z.string(),
-          isDone: z.union([z.boolean(), z.number()]).transform(Boolean),
-          isFailed: z.union([z.boolean(), z.number()]).transform(Boolean).default(false),
-          resultCount: z.number().default(0),
-          doneProgress: z.number().default(0),
-          messages: z.unknown().optional(),
-        }),
-      }),
-    )
-    .min(1),
-});
-const JobStatus = z.object({
-  sid: z.string(),
-  state: z.string(),
-  done: z.boolean(),
-  failed: z.boolean(),
-  resultCount: z.number(),
-  progress: z.number(),
-});
-type JobStatus = z.infer<typeof JobStatus>;
-
-async function jobStatus(ctx: Ctx, sid: string, okStatuses: number[] = []): Promise<JobStatus | undefined> {
-  const res = await ctx.http.request(
-    {
-      path: `/services/search/jobs/${encodeURIComponent(sid)}`,
-      query: { output_mode: 'json' },
-      headers: authHeader(ctx),
-      okStatuses,
-    },
-    ctx.signal,
-  );
-  if (res.status === 404) return undefined;
-  const c = JobEntry.parse(res.json()).entry[0]?.content;
-  if (!c) return undefined;
-  return {
-    sid,
-    state: c.dispatchState,
-    done: c.isDone,
-    failed: c.isFailed,
-    resultCount: c.resultCount,
-    progress: c.doneProgress,
-  };
-}
 
 export const splunkConnector = defineConnector({
   name: 'splunk',
   title: 'Splunk',
   description:
-    'Run SPL search jobs (create, poll, read results) and update Enterprise Security notable events.',
+    'Run SPL search jobs (create, poll, read results), hunt an indicator across CIM fields, and update Enterprise Security notable events.',
   config: SplunkConfig,
   actions: [
     defineAction({
@@ -93,33 +34,13 @@ export const splunkConnector = defineConnector({
       output: z.object({ sid: z.string(), created: z.boolean() }),
       example: { sid: 'riposte_3f1c9a2b7d4e5f60718293a4', created: true },
       idempotency: 'query-first',
-      async run(ctx: Ctx, input) {
-        const sid = splunkSearchId(ctx.idempotencyKey);
-        if (await jobStatus(ctx, sid, [404])) {
-          ctx.markAlreadyApplied();
-          return { sid, created: false };
-        }
-        const answer = z.object({ sid: z.string() }).parse(
-          await ctx.http.json(
-            {
-              method: 'POST',
-              path: '/services/search/jobs',
-              headers: authHeader(ctx),
-              form: {
-                id: sid,
-                search: normaliseSpl(input.search),
-                earliest_time: input.earliestTime ?? ctx.config.defaultEarliest,
-                ...(input.latestTime ? { latest_time: input.latestTime } : {}),
-                max_count: String(input.maxCount),
-                exec_mode: 'normal',
-                output_mode: 'json',
-              },
-            },
-            ctx.signal,
-          ),
-        );
-        return { sid: answer.sid, created: true };
-      },
+      run: (ctx: Ctx, input) =>
+        createSearchJob(ctx, {
+          spl: normaliseSpl(input.search),
+          earliest: input.earliestTime ?? ctx.config.defaultEarliest,
+          latest: input.latestTime,
+          maxCount: input.maxCount,
+        }),
     }),
     defineAction({
       name: 'splunk.get_search_job',
@@ -190,6 +111,7 @@ export const splunkConnector = defineConnector({
         };
       },
     }),
+    huntIndicatorAction,
     updateNotableAction,
   ],
   async test(ctx) {

@@ -12,7 +12,8 @@ import { signWebhook } from './webhook-signature.js';
 export const WebhookConfig = connectorConfig({
   hmacSecret: secret(z.string().min(16)),
   signatureHeader: z.string().default('X-Riposte-Signature'),
-  path: z.string().default('/'),
+  /** Appended to the base URL; empty posts to the base URL exactly. */
+  path: z.string().default(''),
 });
 export type WebhookConfig = z.infer<typeof WebhookConfig>;
 

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { playbookRoutes } from '../../src/api/playbooks/playbooks.routes.js';
+import { asRole, buildTestApi, type TestApi } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+const HOOK = `
+id: hook
+name: Webhook
+triggers:
+  - { type: webhook, condition: 'event.kind == "page"' }
+steps:
+  - { id: s, kind: set, vars: { kind: "{{ event.kind }}" } }
+`;
+
+describe.each(DIALECTS)('playbook API on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  let api: TestApi;
+  beforeAll(async () => {
+    handle = await openTestStore(dialect);
+    api = await buildTestApi(handle.store, [{ name: 'playbooks', plugin: playbookRoutes }]);
+  });
+  afterAll(async () => {
+    await api.app.close();
+    await handle.cleanup();
+  });
+
+  it('validates with positions, publishes versions, activates with the publish permission only', async () => {
+    const bad = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/validate',
+      headers: asRole('viewer'),
+      payload: { source: 'id: x\nname: y\nsteps:\n  - {id: a, kind: nope}\n' },
+    });
+    expect(bad.json()).toMatchObject({ valid: false, problems: [{ line: 4, path: 'steps[0].kind' }] });
+    const invalid = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      headers: asRole('playbook_author'),
+      payload: { source: 'id: x\n' },
+    });
+    expect(invalid.statusCode).toBe(400);
+    const saved = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      headers: asRole('playbook_author'),
+      payload: { source: HOOK },
+    });
+    expect(saved.json()).toMatchObject({ id: 'hook', version: 1, active: false });
+    const denied = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/hook/versions/1/activate',
+      headers: asRole('playbook_author'),
+    });
+    expect(denied.statusCode).toBe(403);
+    const active = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/hook/versions/1/activate',
+      headers: asRole('approver'),
+    });
+    expect(active.json()).toMatchObject({ activeVersion: 1 });
+    const detail = await api.app.inject({
+      method: 'GET',
+      url: '/api/v1/playbooks/hook/versions/1',
+      headers: asRole('viewer'),
+    });
+    expect(detail.json()).toMatchObject({ source: HOOK, definition: { id: 'hook' } });
+  });
+
+  it('starts a run from a matching webhook only', async () => {
+    const miss = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/hook/webhook',
+      headers: asRole('responder'),
+      payload: { kind: 'other' },
+    });
+    expect(miss.json()).toEqual({ runId: null });
+    const hit = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/hook/webhook',
+      headers: asRole('responder'),
+      payload: { kind: 'page' },
+    });
+    expect(hit.statusCode).toBe(202);
+    expect(hit.json<{ runId: string }>().runId).toMatch(/-/);
+    const health = await api.app.inject({
+      method: 'GET',
+      url: '/api/v1/playbooks/hook/health',
+      headers: asRole('viewer'),
+    });
+    expect(health.json()).toMatchObject({ playbookId: 'hook', versions: [{ version: 1, runs: 1 }] });
+  });
+
+  it('publishes the JSON Schema', async () => {
+    const res = await api.app.inject({
+      method: 'GET',
+      url: '/api/v1/playbooks/schema',
+      headers: asRole('viewer'),
+    });
+    expect(res.json()).toMatchObject({ type: 'object' });
+  });
+});

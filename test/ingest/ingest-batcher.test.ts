@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createIngestBatcher } from '../../src/app/ingest/ingest-batcher.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
+import { findAlertById } from '../../src/store/alerts/alert.repository.js';
+import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
+import { createTestContext } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+describe.each(DIALECTS)('createIngestBatcher on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  beforeEach(async () => {
+    handle = await openTestStore(dialect);
+  });
+  afterEach(async () => handle.cleanup());
+
+  it('shares transactions between concurrent callers and answers each with its own items', async () => {
+    const ctx = createTestContext(handle.store);
+    const batcher = createIngestBatcher(ctx);
+    const calls = Array.from({ length: 30 }, (_, i) =>
+      batcher.submit(
+        {
+          source: 'api',
+          items:
+            i === 7
+              ? [{ kind: 'json', value: { nothing: 'usable' } }]
+              : [{ kind: 'json', value: { title: `alert ${i}`, id: `b${i}`, src_ip: `45.33.2.${i}` } }],
+        },
+        SYSTEM_ACTOR,
+      ),
+    );
+    const results = await Promise.all(calls);
+    for (const [i, r] of results.entries()) {
+      if (i === 7) {
+        expect(r).toMatchObject({ accepted: 0, rejected: 1, items: [{ index: 0, status: 'rejected' }] });
+        continue;
+      }
+      expect(r).toMatchObject({ accepted: 1, rejected: 0, items: [{ index: 0, status: 'accepted' }] });
+      const item = r.items[0];
+      const alert =
+        item?.status === 'accepted' ? await findAlertById(handle.store.db, item.alertId) : undefined;
+      expect(alert?.title).toBe(`alert ${i}`);
+    }
+    // Fewer transactions (one audit entry each) than requests: the first runs alone, the rest are grouped.
+    const audits = await readAuditEntries(handle.store.db, 0, 100);
+    expect(audits.length).toBeLessThan(30);
+    expect(audits.reduce((n, a) => n + Number(a.details.accepted ?? 0), 0)).toBe(29);
+  });
+
+  it('fails every caller of a transaction that fails, and keeps serving afterwards', async () => {
+    const ctx = createTestContext(handle.store);
+    const batcher = createIngestBatcher(ctx);
+    await handle.store.db.schema.alterTable('alerts').renameTo('alerts_away').execute();
+    const failing = await Promise.allSettled([
+      batcher.submit(
+        { source: 'api', items: [{ kind: 'json', value: { title: 'a', id: 'f1' } }] },
+        SYSTEM_ACTOR,
+      ),
+      batcher.submit(
+        { source: 'api', items: [{ kind: 'json', value: { title: 'b', id: 'f2' } }] },
+        SYSTEM_ACTOR,
+      ),
+    ]);
+    expect(failing.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await handle.store.db.schema.alterTable('alerts_away').renameTo('alerts').execute();
+    const ok = await batcher.submit(
+      { source: 'api', items: [{ kind: 'json', value: { title: 'c', id: 'f3' } }] },
+      SYSTEM_ACTOR,
+    );
+    expect(ok.accepted).toBe(1);
+  });
+});
