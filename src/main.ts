@@ -4,7 +4,13 @@ import { createAuthenticator, createRefusalRecorder } from './api/auth/authentic
 import type { ApiInstance } from './api/route-plugin.js';
 import { buildServer } from './api/server.js';
 import type { AppContext } from './app/context.js';
+import { slaCheckHandler, SLA_JOB_KIND, SLA_QUEUE } from './app/cases/sla-timers.js';
+import { containmentExpiryHandler } from './app/connectors/containment-expiry.handler.js';
+import { createConnectorRuntime } from './app/connectors/connector-runtime.js';
 import { startGovernance } from './app/identity/governance-start.js';
+import { startSyslogListeners } from './app/ingest/start-syslog-listeners.js';
+import type { ActionExecutor } from './connectors/action-executor.js';
+import { CONTAINMENT_EXPIRY_KIND, CONTAINMENT_EXPIRY_QUEUE } from './connectors/index.js';
 import { ConfigError, sqlitePathOf, type Config } from './config/config.js';
 import { systemClock } from './domain/shared/clock.js';
 import { createUuidV7Generator } from './domain/shared/ids.js';
@@ -12,6 +18,8 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { openStore } from './store/store.js';
 import type { QueueBinding } from './worker/job-handlers.js';
 import { createQueueWorker, type QueueWorker } from './worker/queue-worker.js';
+import { createCaseOperations } from './worker/runs/case-operations-adapter.js';
+import { createRunQueueBindings } from './worker/runs/run-queue.js';
 
 /** A running Riposte: its context, the HTTP server (api role) and workers (worker role). */
 export interface Runtime {
@@ -23,9 +31,44 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+/**
+ * Playbook secrets (`secrets.NAME` in expressions) come from the environment as RIPOSTE_SECRET_NAME, read
+ * only at the moment a connector is called, so they never enter a run's state, its events or the log.
+ */
+export const secretFromEnvironment =
+  (env: NodeJS.ProcessEnv) =>
+  (name: string): string | undefined =>
+    env[`RIPOSTE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
+
 /** Queues this process works on, and the handlers for each job kind. */
-export function createQueueBindings(_ctx: AppContext): QueueBinding[] {
-  return [];
+export function createQueueBindings(
+  ctx: AppContext,
+  deps: { actions: ActionExecutor; secrets?: (name: string) => string | undefined },
+): QueueBinding[] {
+  return mergeBindings([
+    ...createRunQueueBindings(
+      ctx,
+      {
+        actions: deps.actions,
+        cases: createCaseOperations({ newId: ctx.newId, dialect: ctx.store.dialect }),
+      },
+      { secrets: deps.secrets },
+    ),
+    { queue: SLA_QUEUE, handlers: { [SLA_JOB_KIND]: slaCheckHandler } },
+    { queue: CONTAINMENT_EXPIRY_QUEUE, handlers: { [CONTAINMENT_EXPIRY_KIND]: containmentExpiryHandler } },
+  ]);
+}
+
+/** One worker per queue: bindings that name the same queue (SLA and containment timers) become one. */
+function mergeBindings(bindings: QueueBinding[]): QueueBinding[] {
+  const byQueue = new Map<string, QueueBinding>();
+  for (const b of bindings) {
+    const existing = byQueue.get(b.queue);
+    for (const kind of Object.keys(b.handlers))
+      if (existing?.handlers[kind]) throw new Error(`two handlers for ${b.queue}/${kind}`);
+    byQueue.set(b.queue, { queue: b.queue, handlers: { ...existing?.handlers, ...b.handlers } });
+  }
+  return [...byQueue.values()];
 }
 
 /** Builds the application context: the one place real time, real randomness and the store are created. */
@@ -41,6 +84,11 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   );
   return { config, store, clock: systemClock, newId, log };
 }
+
+const hasSyslogPort = (config: Config): boolean =>
+  config.syslogUdpPort !== undefined ||
+  config.syslogTcpPort !== undefined ||
+  config.syslogTlsPort !== undefined;
 
 async function listen(app: ApiInstance, config: Config): Promise<string> {
   try {
@@ -72,6 +120,8 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
   const lifecycle = { draining: false };
   let app: ApiInstance | undefined;
   const workers: QueueWorker[] = [];
+  const connectors = createConnectorRuntime(ctx);
+  let syslog: Awaited<ReturnType<typeof startSyslogListeners>> | undefined;
   try {
     await ctx.store.migrate();
     await startGovernance(ctx, { adminPassword: process.env.RIPOSTE_ADMIN_PASSWORD });
@@ -83,9 +133,23 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
     }
     let url: string | undefined;
     if (app) url = await listen(app, config);
+    if (app && hasSyslogPort(config)) {
+      syslog = await startSyslogListeners(ctx, {
+        host: config.host,
+        udpPort: config.syslogUdpPort,
+        tcpPort: config.syslogTcpPort,
+        tlsPort: config.syslogTlsPort,
+        tlsCert: config.syslogTlsCert,
+        tlsKey: config.syslogTlsKey,
+      });
+    }
     if (config.role === 'worker' || config.role === 'all') {
       const owner = `${hostname()}:${process.pid}`;
-      for (const binding of createQueueBindings(ctx)) {
+      const bindings = createQueueBindings(ctx, {
+        actions: connectors,
+        secrets: secretFromEnvironment(process.env),
+      });
+      for (const binding of bindings) {
         const worker = createQueueWorker(ctx, {
           binding,
           owner,
@@ -98,7 +162,13 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
       }
     }
     log.info(
-      { role: config.role, url, store: ctx.store.dialect.name, queues: workers.length },
+      {
+        role: config.role,
+        url,
+        store: ctx.store.dialect.name,
+        queues: workers.length,
+        syslog: syslog?.ports,
+      },
       'riposte started',
     );
     let stopping: Promise<void> | undefined;
@@ -111,8 +181,10 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
         stopping ??= (async () => {
           lifecycle.draining = true;
           log.info('riposte stopping: draining requests and handing back leases');
+          await syslog?.close();
           await Promise.all(workers.map((w) => w.stop(config.shutdownGraceMs)));
           await app?.close();
+          await connectors.close();
           await ctx.store.close();
           log.info('riposte stopped');
         })();
@@ -120,8 +192,10 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
       },
     };
   } catch (err) {
+    await syslog?.close().catch(() => undefined);
     await Promise.all(workers.map((w) => w.stop(0)));
     await app?.close().catch(() => undefined);
+    await connectors.close().catch(() => undefined);
     await ctx.store.close();
     throw err;
   }

@@ -39,7 +39,14 @@ export function createConnectorRegistry(definitions: readonly ConnectorDefinitio
   for (const connector of definitions) {
     if (byConnector.has(connector.name)) throw new Error(`connector ${connector.name} is registered twice`);
     byConnector.set(connector.name, connector);
-    for (const action of connector.actions) byAction.set(action.name, { connector, action });
+    for (const action of connector.actions) {
+      const taken = byAction.get(action.name);
+      if (taken)
+        throw new Error(
+          `action ${action.name} of ${connector.name} is already defined by ${taken.connector.name}`,
+        );
+      byAction.set(action.name, { connector, action });
+    }
   }
   // Descriptors are asked for on every playbook validation: build each once.
   const descriptors = new Map<string, ActionDescriptor>();

@@ -35,7 +35,6 @@ export async function commitDecision(
   state: RunState,
   commands: RunCommand[],
   now: number,
-  options: { enqueueContinuation?: boolean } = {},
 ): Promise<void> {
   const saved = await saveRunState(
     trx,

@@ -78,7 +78,7 @@ export function createRunQueueBindings(
       handlers: {
         'run.advance': wrap((runId, _t, signal) => advanceRun(runtime, runId, signal)),
         'run.timer': wrap(async (runId, timerId, signal) => {
-          if (timerId) await applyRunEvents(runtime, runId, [{ type: 'timer_fired', timerId }], true);
+          if (timerId) await applyRunEvents(runtime, runId, [{ type: 'timer_fired', timerId }]);
           return advanceRun(runtime, runId, signal);
         }),
       },

@@ -45,16 +45,8 @@ export interface RuntimeDeps extends RunDeps {
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
 
-/**
- * Applies events to a run in one transaction (with its inbox, which is emptied in the same commit). With
- * `executingNext` the caller goes on to execute the next step itself, so no continuation job is enqueued.
- */
-export async function applyRunEvents(
-  deps: RuntimeDeps,
-  runId: string,
-  extra: RunEvent[],
-  executingNext = false,
-): Promise<void> {
+/** Applies events to a run in one transaction (with its inbox, which is emptied in the same commit). */
+export async function applyRunEvents(deps: RuntimeDeps, runId: string, extra: RunEvent[]): Promise<void> {
   // Most claims find the inbox empty: a read saves taking the write lock. An event added after this read
   // enqueues its own job.
   if (extra.length === 0 && (await readInbox(deps.store.db, runId)).length === 0) return;
@@ -222,7 +214,7 @@ export async function advanceRun(
   runId: string,
   signal: AbortSignal,
 ): Promise<{ busyUntil?: number }> {
-  await applyRunEvents(deps, runId, [], true);
+  await applyRunEvents(deps, runId, []);
   const row = await findRunById(deps.store.db, runId);
   if (!row) return {};
   const state = parseState(row);
@@ -245,7 +237,7 @@ export async function advanceRun(
     }
     const hold = effect.approved ? undefined : policyHold(deps, state, effect);
     if (hold) {
-      await applyRunEvents(deps, runId, [hold], true);
+      await applyRunEvents(deps, runId, [hold]);
       return {};
     }
     const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);
