@@ -1,11 +1,8 @@
 // Connector framework overhead: actions/s through the executor vs a bare undici call against a local fake
-// server, the p50 overhead per call, and the verdict cache's hit path. Runs on an embedded store of its own.
+// server, the p50 overhead per call, and the verdict cache's hit path, on each store.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { createActionExecutor } from '../src/connectors/framework/create-action-executor.js';
@@ -22,8 +19,8 @@ import { systemClock } from '../src/domain/shared/clock.js';
 import { masterKeyFrom, type Keyring } from '../src/governance/secrets/secret-box.js';
 import { createLogger } from '../src/observability/logger.js';
 import { saveConnectorInstance } from '../src/store/connectors/connector-instance.repository.js';
-import { openStore } from '../src/store/store.js';
-import { percentiles, perSecond, timed } from './harness.js';
+import type { Store } from '../src/store/store.js';
+import { percentiles, perSecond, timed, type Benchmark } from './harness.js';
 
 const PingConfig = connectorConfig({});
 const ping = defineConnector({
@@ -58,7 +55,10 @@ async function latencies(n: number, call: () => Promise<unknown>): Promise<numbe
 }
 
 /** Figures keyed by name: actions/s, calls/s, p50 milliseconds. */
-export async function benchConnectors(options: { quick?: boolean } = {}): Promise<Record<string, number>> {
+export async function benchConnectors(
+  store: Store,
+  options: { quick?: boolean } = {},
+): Promise<Record<string, number>> {
   const n = options.quick ? 500 : 3000;
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -66,9 +66,6 @@ export async function benchConnectors(options: { quick?: boolean } = {}): Promis
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const dir = mkdtempSync(join(tmpdir(), 'riposte-bench-connectors-'));
-  const store = await openStore({ sqlitePath: join(dir, 'riposte.db') });
-  await store.migrate();
   const keyring: Keyring = { primary: masterKeyFrom(randomBytes(32)), previous: [] };
   const registry = createBuiltinRegistry([ping]);
   const executor = createActionExecutor({
@@ -158,14 +155,12 @@ export async function benchConnectors(options: { quick?: boolean } = {}): Promis
   } finally {
     await executor.close();
     await agent.close();
-    await store.close();
     server.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function saveVt(
-  store: Awaited<ReturnType<typeof openStore>>,
+  store: Store,
   keyring: Keyring,
   registry: ReturnType<typeof createBuiltinRegistry>,
 ): Promise<void> {
@@ -184,3 +179,16 @@ async function saveVt(
     }),
   );
 }
+
+export const connectorsBenchmark: Benchmark = {
+  name: 'connectors',
+  description: 'actions/s through the connector framework vs a bare undici call; verdict cache hits',
+  async run(store, { quick }) {
+    const r = await benchConnectors(store, { quick });
+    return Object.entries(r).map(([name, value]) => ({
+      name,
+      value,
+      unit: name.endsWith('_ms') ? 'ms' : name.endsWith('_per_s') ? '/s' : '',
+    }));
+  },
+};

@@ -4,9 +4,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, openTestStore } from '../test/support/stores.js';
 import type { Benchmark, Figure } from './harness.js';
+import { auditBenchmark } from './audit.bench.js';
+import { casesBenchmark } from './cases.bench.js';
+import { connectorsBenchmark } from './connectors.bench.js';
+import { engineBenchmark } from './engine.bench.js';
+import { ingestBenchmark } from './ingest.bench.js';
 import { storeBenchmark } from './store.bench.js';
 
-const BENCHMARKS: Benchmark[] = [storeBenchmark];
+const BENCHMARKS: Benchmark[] = [
+  storeBenchmark,
+  ingestBenchmark,
+  casesBenchmark,
+  engineBenchmark,
+  connectorsBenchmark,
+  auditBenchmark,
+];
 
 interface ResultRow extends Figure {
   benchmark: string;
