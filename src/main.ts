@@ -7,6 +7,8 @@ import type { AppContext } from './app/context.js';
 import { slaCheckHandler, SLA_JOB_KIND, SLA_QUEUE } from './app/cases/sla-timers.js';
 import { containmentExpiryHandler } from './app/connectors/containment-expiry.handler.js';
 import { createConnectorRuntime } from './app/connectors/connector-runtime.js';
+import { createDemoExecutor } from './app/demo/demo-executor.js';
+import { seedDemo } from './app/demo/seed-demo.js';
 import { startGovernance } from './app/identity/governance-start.js';
 import { startSyslogListeners } from './app/ingest/start-syslog-listeners.js';
 import type { ActionExecutor } from './connectors/action-executor.js';
@@ -125,7 +127,9 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
   try {
     await ctx.store.migrate();
     await startGovernance(ctx, { adminPassword: process.env.RIPOSTE_ADMIN_PASSWORD });
-    if (config.role === 'api' || config.role === 'all') {
+    const servesApi = config.role === 'api' || config.role === 'all';
+    if (config.demo && servesApi) await seedDemo(ctx);
+    if (servesApi) {
       app = await buildServer(
         { ...ctx, lifecycle },
         { authenticate: createAuthenticator(ctx), onRefused: createRefusalRecorder(ctx) },
@@ -146,7 +150,7 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
     if (config.role === 'worker' || config.role === 'all') {
       const owner = `${hostname()}:${process.pid}`;
       const bindings = createQueueBindings(ctx, {
-        actions: connectors,
+        actions: config.demo ? createDemoExecutor(connectors, log) : connectors,
         secrets: secretFromEnvironment(process.env),
       });
       for (const binding of bindings) {
