@@ -19,6 +19,7 @@ steps:
   - { id: task, kind: case, op: add_task, input: { title: "Call the user" } }
   - { id: verdict, kind: case, op: set_verdict, input: { type: ipv4, value: 203.0.113.5, verdict: malicious } }
   - { id: triage, kind: case, op: set_status, input: { status: triage } }
+  - { id: triage_again, kind: case, op: set_status, input: { status: triage } }
   - { id: illegal, kind: case, op: set_status, input: { status: recovery }, on_error: [ { id: noted, kind: case, op: add_note, input: { body: "could not move: {{ steps.illegal.error.code }}" } } ] }
 `;
 
@@ -65,5 +66,9 @@ describe.each(DIALECTS)('case steps through the cases capability on %s', (dialec
     expect(types).toContain('Automated triage started');
     expect(types).toContain('Call the user');
     expect(types).toContain('could not move: RIPOSTE_ILLEGAL_TRANSITION');
+    // Asking again for the status the case already has (another run of the same case) is done, not a conflict.
+    const run = await findRunById(ctx.store.db, runId);
+    expect(JSON.parse(run?.state ?? '{}').steps?.triage_again?.output ?? null).toMatchObject({ changed: false });
+    expect(events.filter((e) => e.type === 'status_changed')).toHaveLength(1);
   });
 });

@@ -10,6 +10,7 @@ import { CaseResolution } from '../../domain/cases/case-lifecycle.js';
 import { CaseStatus } from '../../domain/cases/case.js';
 import { ObservableType } from '../../domain/observables/observable.js';
 import { invalid, RiposteError } from '../../domain/shared/errors.js';
+import { findCaseById } from '../../store/cases/case.repository.js';
 import type { StoreDialect } from '../../store/dialects/store-dialect.js';
 import type { CaseOperationInput, CaseOperations } from './case-operations.js';
 
@@ -96,11 +97,16 @@ export function createCaseOperations(deps: { newId: () => string; dialect: Store
     },
     async changeStatus(trx, op, now) {
       const i = parse(StatusInput, op, 'set_status');
+      const caseId = caseIdOf(op, 'set_status');
+      // Several runs work one case (one per alert that joined it): asking for the status it already has is
+      // done, not a conflict, so the second run does not fail where the first succeeded.
+      const current = await findCaseById(trx, caseId);
+      if (current && current.status === i.status) return { status: current.status, changed: false };
       const r = await changeCaseStatus(
         trx,
         deps,
         {
-          caseId: caseIdOf(op, 'set_status'),
+          caseId,
           to: i.status as CaseStatus,
           resolution: i.resolution,
           reason: i.reason,
@@ -108,7 +114,7 @@ export function createCaseOperations(deps: { newId: () => string; dialect: Store
         },
         now,
       );
-      return { status: r.case.status };
+      return { status: r.case.status, changed: true };
     },
   };
 }
