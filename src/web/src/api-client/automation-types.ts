@@ -84,6 +84,12 @@ export interface Approval {
   deadlineAt: number | null;
   createdAt: number;
   decidedAt: number | null;
+  /** The action the approval lets run (null for an approval step that guards no single action). */
+  action: string | null;
+  /** Its rendered input, secrets shown as ***. */
+  input: Record<string, unknown> | null;
+  /** Who started the run; they cannot approve it. */
+  requestedBy: string;
 }
 
 export interface ApprovalDecided {

@@ -57,6 +57,21 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
             </dd>
           </div>
         )}
+        {approval.action && (
+          <div>
+            <dt>Action</dt>
+            <dd>
+              <code>{approval.action}</code>
+              {approval.input && (
+                <pre className="action-input">{JSON.stringify(approval.input, null, 2)}</pre>
+              )}
+            </dd>
+          </div>
+        )}
+        <div>
+          <dt>Requested by</dt>
+          <dd>{approval.requestedBy}</dd>
+        </div>
         <div>
           <dt>Approvers</dt>
           <dd>
