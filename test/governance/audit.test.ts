@@ -161,26 +161,32 @@ describe.each(DIALECTS)('audit chain verification on %s', (dialect) => {
     );
   });
 
-  it('keeps one consistent chain under concurrent writers (connections and processes)', async () => {
-    const before = (await verify()).lastSeq;
-    // Extra connections in this process only on PostgreSQL: better-sqlite3 waits for a lock synchronously, so
-    // two SQLite connections in one process would block each other; on SQLite the writers are processes.
-    const connections = dialect === 'postgres' ? [1, 2] : [];
-    const others = await Promise.all(connections.map(() => openStore(handle.options)));
-    const inProcess = others.flatMap((store, w) =>
-      Array.from({ length: 25 }, (_, i) => append(store, 1000 * (w + 1) + i, clock.now())),
-    );
-    const processes = [1, 2, 3].map((p) =>
-      runTsProcess('test/governance/audit-appender-process.ts', [
-        '40',
-        JSON.stringify(handle.options),
-        String(p),
-      ]),
-    );
-    const [results] = await Promise.all([Promise.all(processes), Promise.all(inProcess)]);
-    await Promise.all(others.map((s) => s.close()));
-    for (const r of results) expect(r.stderr).toBe('');
-    const report = await verify();
-    expect(report).toMatchObject({ ok: true, lastSeq: before + 25 * connections.length + 120 });
-  });
+  // Three extra Node processes start through tsx: on a loaded machine that alone can take tens of seconds,
+  // which the default 30 s per test does not allow for (it is a correctness test, not a speed one).
+  it(
+    'keeps one consistent chain under concurrent writers (connections and processes)',
+    { timeout: 180_000 },
+    async () => {
+      const before = (await verify()).lastSeq;
+      // Extra connections in this process only on PostgreSQL: better-sqlite3 waits for a lock synchronously, so
+      // two SQLite connections in one process would block each other; on SQLite the writers are processes.
+      const connections = dialect === 'postgres' ? [1, 2] : [];
+      const others = await Promise.all(connections.map(() => openStore(handle.options)));
+      const inProcess = others.flatMap((store, w) =>
+        Array.from({ length: 25 }, (_, i) => append(store, 1000 * (w + 1) + i, clock.now())),
+      );
+      const processes = [1, 2, 3].map((p) =>
+        runTsProcess('test/governance/audit-appender-process.ts', [
+          '40',
+          JSON.stringify(handle.options),
+          String(p),
+        ]),
+      );
+      const [results] = await Promise.all([Promise.all(processes), Promise.all(inProcess)]);
+      await Promise.all(others.map((s) => s.close()));
+      for (const r of results) expect(r.stderr).toBe('');
+      const report = await verify();
+      expect(report).toMatchObject({ ok: true, lastSeq: before + 25 * connections.length + 120 });
+    },
+  );
 });
