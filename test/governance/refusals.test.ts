@@ -87,6 +87,12 @@ describe.each(DIALECTS)('refused requests on %s', (dialect) => {
       details: { status: 403 },
     });
     expect(await count('alerts')).toBe(0);
+    // Refused by the authorisation hook instead (no permission): also recorded exactly once.
+    const users = await withAudit(() => app.inject({ url: '/api/v1/users', headers }));
+    expect(users.res.statusCode).toBe(403);
+    expect(users.added.map((e) => [e.action, e.target.id])).toEqual([
+      ['auth.forbidden', 'GET /api/v1/users'],
+    ]);
     // The same token for its own source goes through.
     const own = await app.inject({
       method: 'POST',
