@@ -7,6 +7,7 @@ import { auditSignerOf, writeAuditCheckpoint } from '../../src/app/audit/audit-c
 import { verifyAuditLog } from '../../src/app/audit/audit-verify.service.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import { hashAuditEntry } from '../../src/governance/audit/audit-chain.js';
+import { SYSTEM_PRINCIPAL } from '../../src/governance/principal.js';
 import { readAuditEntries, recordAudit } from '../../src/store/audit/audit.repository.js';
 import type { Store } from '../../src/store/store.js';
 import { openStore } from '../../src/store/store.js';
@@ -135,14 +136,28 @@ describe.each(DIALECTS)('audit chain verification on %s', (dialect) => {
 
   it('archives old entries with a checkpoint, and the chain stays verifiable', async () => {
     const archiveDir = join(dataDir, 'archive');
-    const segment = await archiveAuditLog(ctx(), { before: clock.now() + 11, archiveDir });
+    // Entries 1-20 were written at base + 1..20; archiving happens later.
+    const base = clock.now();
+    clock.advance(60_000);
+    const viewer = { kind: 'user' as const, id: 'v1', name: 'victor', roles: ['viewer' as const] };
+    await expect(archiveAuditLog(ctx(), viewer, { before: base + 11, archiveDir })).rejects.toMatchObject({
+      code: 'RIPOSTE_FORBIDDEN',
+    });
+    expect(await readAuditEntries(handle.store.db, 0, 1)).toMatchObject([{ seq: 1 }]);
+    const segment = await archiveAuditLog(ctx(), SYSTEM_PRINCIPAL, { before: base + 11, archiveDir });
     expect(segment).toMatchObject({ from_seq: 1, to_seq: 10 });
     expect(await readAuditEntries(handle.store.db, 0, 1)).toMatchObject([{ seq: 11 }]);
-    expect(await verify()).toMatchObject({ ok: true, entriesChecked: 10 });
+    // The live table: entries 11-20, then the record of the archiving itself.
+    expect((await readAuditEntries(handle.store.db, 20, 1))[0]).toMatchObject({
+      seq: 21,
+      action: 'audit.archived',
+      details: { fromSeq: 1, toSeq: 10 },
+    });
+    expect(await verify()).toMatchObject({ ok: true, entriesChecked: 11 });
     const withArchive = await verifyAuditLog(handle.store.db, { signer: auditSignerOf(ctx()), archiveDir });
-    expect(withArchive).toMatchObject({ ok: true, entriesChecked: 10, archivedEntriesChecked: 10 });
+    expect(withArchive).toMatchObject({ ok: true, entriesChecked: 11, archivedEntriesChecked: 10 });
     // A second archive continues where the first ended.
-    expect(await archiveAuditLog(ctx(), { before: clock.now() + 16, archiveDir })).toMatchObject({
+    expect(await archiveAuditLog(ctx(), SYSTEM_PRINCIPAL, { before: base + 16, archiveDir })).toMatchObject({
       from_seq: 11,
       to_seq: 15,
     });
@@ -161,26 +176,32 @@ describe.each(DIALECTS)('audit chain verification on %s', (dialect) => {
     );
   });
 
-  it('keeps one consistent chain under concurrent writers (connections and processes)', async () => {
-    const before = (await verify()).lastSeq;
-    // Extra connections in this process only on PostgreSQL: better-sqlite3 waits for a lock synchronously, so
-    // two SQLite connections in one process would block each other; on SQLite the writers are processes.
-    const connections = dialect === 'postgres' ? [1, 2] : [];
-    const others = await Promise.all(connections.map(() => openStore(handle.options)));
-    const inProcess = others.flatMap((store, w) =>
-      Array.from({ length: 25 }, (_, i) => append(store, 1000 * (w + 1) + i, clock.now())),
-    );
-    const processes = [1, 2, 3].map((p) =>
-      runTsProcess('test/governance/audit-appender-process.ts', [
-        '40',
-        JSON.stringify(handle.options),
-        String(p),
-      ]),
-    );
-    const [results] = await Promise.all([Promise.all(processes), Promise.all(inProcess)]);
-    await Promise.all(others.map((s) => s.close()));
-    for (const r of results) expect(r.stderr).toBe('');
-    const report = await verify();
-    expect(report).toMatchObject({ ok: true, lastSeq: before + 25 * connections.length + 120 });
-  });
+  // Three extra Node processes start through tsx: on a loaded machine that alone can take tens of seconds,
+  // which the default 30 s per test does not allow for (it is a correctness test, not a speed one).
+  it(
+    'keeps one consistent chain under concurrent writers (connections and processes)',
+    { timeout: 180_000 },
+    async () => {
+      const before = (await verify()).lastSeq;
+      // Extra connections in this process only on PostgreSQL: better-sqlite3 waits for a lock synchronously, so
+      // two SQLite connections in one process would block each other; on SQLite the writers are processes.
+      const connections = dialect === 'postgres' ? [1, 2] : [];
+      const others = await Promise.all(connections.map(() => openStore(handle.options)));
+      const inProcess = others.flatMap((store, w) =>
+        Array.from({ length: 25 }, (_, i) => append(store, 1000 * (w + 1) + i, clock.now())),
+      );
+      const processes = [1, 2, 3].map((p) =>
+        runTsProcess('test/governance/audit-appender-process.ts', [
+          '40',
+          JSON.stringify(handle.options),
+          String(p),
+        ]),
+      );
+      const [results] = await Promise.all([Promise.all(processes), Promise.all(inProcess)]);
+      await Promise.all(others.map((s) => s.close()));
+      for (const r of results) expect(r.stderr).toBe('');
+      const report = await verify();
+      expect(report).toMatchObject({ ok: true, lastSeq: before + 25 * connections.length + 120 });
+    },
+  );
 });

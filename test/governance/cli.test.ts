@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { openStore } from '../../src/store/store.js';
 import { runTsProcess } from '../support/processes.js';
 
 // Each command is a fresh Node process (tsx compiles on start): give the tests room.
-describe('governance CLI (riposte user, token, audit)', { timeout: 180_000 }, () => {
+describe('governance CLI (riposte user, token, audit, report)', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'riposte-cli-'));
   const cli = (...args: string[]) => runTsProcess('src/cli/main.ts', ['--data-dir', dir, ...args]);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,4 +63,40 @@ describe('governance CLI (riposte user, token, audit)', { timeout: 180_000 }, ()
     expect(broken.code).toBe(3);
     expect(broken.stdout).toContain('BROKEN at entry 2 (hash_mismatch)');
   });
+
+  it(
+    'writes the compliance report as JSON and HTML, and archives the log so it still verifies',
+    { timeout: 400_000 },
+    async () => {
+      const fresh = mkdtempSync(join(tmpdir(), 'riposte-cli-'));
+      const run = (...args: string[]) => runTsProcess('src/cli/main.ts', ['--data-dir', fresh, ...args]);
+      try {
+        expect((await run('user', 'add', 'bob', '--role', 'viewer')).code).toBe(0);
+        const json = await run('report', 'compliance', '--from', '1d', '--format', 'json');
+        expect(json.code).toBe(0);
+        const report = JSON.parse(json.stdout) as {
+          soc2: Array<{ id: string }>;
+          auditIntegrity: { ok: boolean };
+        };
+        expect(report.soc2.map((c) => c.id)).toEqual(['CC7.3', 'CC7.4', 'CC7.5']);
+        expect(report.auditIntegrity.ok).toBe(true);
+        const htmlFile = join(fresh, 'report.html');
+        expect((await run('report', 'compliance', '--from', '1d', '-o', htmlFile)).code).toBe(0);
+        expect(readFileSync(htmlFile, 'utf8')).toContain('CC7.4');
+
+        const archived = await run('audit', 'archive', '--before', '2100-01-01');
+        expect(archived.stdout).toMatch(/^archived entries 1-\d+ to audit-/);
+        const verified = await run('audit', 'verify', '--archives', '--json');
+        expect(verified.code).toBe(0);
+        expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, entriesChecked: 1 });
+        const exported = await run('audit', 'export', '--action', 'audit.archived');
+        expect(JSON.parse(exported.stdout.trim())).toMatchObject({
+          action: 'audit.archived',
+          actor: { name: expect.stringMatching(/^cli:/) },
+        });
+      } finally {
+        rmSync(fresh, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -64,6 +64,8 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
       'root',
     );
     await audit('auth.forbidden', T0 + 8);
+    await audit('auth.login_failed', T0 + 9);
+    await audit('request.conflict', T0 + 10);
     await audit('case.created', T0 - 10 * 24 * 60 * MIN);
   });
   afterAll(async () => {
@@ -73,7 +75,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
 
   it('maps the period to SOC 2 and NIST phases with incident times, approvals, changes and tests', async () => {
     const r = await buildComplianceReport(ctx(), { from: T0, to: T0 + 24 * 60 * MIN });
-    expect(r.sources).toEqual({ auditEntries: 8, caseTimeline: true });
+    expect(r.sources).toEqual({ auditEntries: 10, caseTimeline: true });
     expect(r.incidents.handled).toBe(2);
     expect(r.incidents.metrics).toMatchObject({
       cases: 2,
@@ -95,7 +97,7 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(r.approvals).toMatchObject({ approved: 2, rejected: 1, breakGlass: 1 });
     expect(r.playbookChanges).toMatchObject([{ action: 'playbook.published', by: 'bob (user)' }]);
     expect(r.playbookTests).toMatchObject([{ action: 'run.started' }]);
-    expect(r.accessRefusals).toBe(1);
+    expect(r.accessRefusals).toBe(3);
     expect(r.auditIntegrity.ok).toBe(true);
     const html = renderComplianceHtml(r);
     expect(html).toContain('CC7.4');

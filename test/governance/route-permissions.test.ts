@@ -1,16 +1,49 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteAccess } from '../../src/api/auth/authorize.js';
 import type { ApiInstance, RoutePlugin } from '../../src/api/route-plugin.js';
 import { API_ROUTES } from '../../src/api/routes.js';
+import { buildServer } from '../../src/api/server.js';
 import { Roles, rolesAllow } from '../../src/governance/permissions.js';
 import { renderPermissionsDoc, type RouteAccessRow } from '../../src/governance/permissions-doc.js';
-import { asRole, buildTestApi } from '../support/api.js';
+import { asRole, buildTestApi, createTestContext, testAuthenticator } from '../support/api.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 const DOC = fileURLToPath(new URL('../../docs/permissions.md', import.meta.url));
+
+/** A path with its parameters and wildcards made concrete, so two spellings of one route compare equal. */
+const concrete = (url: string): string => url.replace(/:[^/]+/g, 'x').replace(/\*/g, 'x');
+
+/**
+ * Every `METHOD path` a server answers, read from Fastify's own route tree (`printRoutes`), so nothing
+ * registered anywhere (capabilities, health, docs, the web UI) can be missed. HEAD mirrors GET and is left out.
+ */
+function servedRoutes(app: ApiInstance): Set<string> {
+  const served = new Set<string>();
+  const segments: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = (match[1] ?? '').length / 4;
+    segments.length = depth;
+    segments.push(match[2] ?? '');
+    for (const method of (match[3] ?? '').split(',').map((m) => m.trim())) {
+      if (method && method !== 'HEAD') served.add(`${method} ${concrete(segments.join(''))}`);
+    }
+  }
+  return served;
+}
+
+/**
+ * Routes the server itself registers outside the capabilities, each public by design: liveness and readiness,
+ * the OpenAPI document and its viewer, and the web UI's static files (they hold no data; the API they call
+ * checks roles).
+ */
+const PUBLIC_SERVER_ROUTE = /^GET \/(healthz|readyz|openapi\.json|docs.*|index\.html|x)?$/;
 
 /**
  * Builds the server with every capability in API_ROUTES, each wrapped so that its routes are collected as they
@@ -73,6 +106,35 @@ describe('every route, every role', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+
+  it('enumerates every route of the real server: the rest are its own public routes, open to anyone', async () => {
+    const webRoot = mkdtempSync(join(tmpdir(), 'riposte-web-'));
+    writeFileSync(join(webRoot, 'index.html'), '<!doctype html><title>Riposte</title>');
+    const real = await buildServer(createTestContext(handle.store), {
+      authenticate: testAuthenticator,
+      webRoot: `${webRoot}/`,
+    });
+    try {
+      await real.ready();
+      const served = servedRoutes(real);
+      const enumerated = new Set(routes.map((r) => `${r.method} ${concrete(r.url)}`));
+      expect(served.size).toBeGreaterThan(routes.length);
+      expect([...enumerated].filter((r) => !served.has(r))).toEqual([]);
+      const others = [...served].filter((r) => !enumerated.has(r));
+      expect(others).toEqual(expect.arrayContaining(['GET /healthz', 'GET /openapi.json', 'GET /']));
+      expect(others.filter((r) => !PUBLIC_SERVER_ROUTE.test(r))).toEqual([]);
+      for (const route of others) {
+        const url = route.slice('GET '.length);
+        const res = await real.inject({ method: 'GET', url });
+        expect([401, 403], `${route} answered ${res.statusCode} without credentials`).not.toContain(
+          res.statusCode,
+        );
+      }
+    } finally {
+      await real.close();
+      rmSync(webRoot, { recursive: true, force: true });
+    }
   });
 
   it('keeps docs/permissions.md generated from the same source', async () => {

@@ -23,7 +23,7 @@ export const authRoutes: RoutePlugin = async (app, ctx) => {
   app.post(
     '/auth/login',
     {
-      config: { access: 'public' },
+      config: { access: 'public', recordsOwnRefusals: true },
       schema: {
         tags: ['identity'],
         summary: 'Sign in with a username and password; sets the session cookie and returns the CSRF token',

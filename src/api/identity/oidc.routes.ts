@@ -31,7 +31,7 @@ export const oidcRoutes: RoutePlugin = async (app, ctx) => {
   app.get(
     '/auth/oidc/callback',
     {
-      config: { access: 'public' },
+      config: { access: 'public', recordsOwnRefusals: true },
       schema: {
         tags: ['identity'],
         summary: 'Where the identity provider sends the browser back; sets the session cookie',

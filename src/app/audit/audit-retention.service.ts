@@ -3,7 +3,9 @@ import { mkdirSync, openSync, closeSync, fsyncSync, writeSync, writeFileSync } f
 import { join, resolve } from 'node:path';
 import type { AppContext } from '../context.js';
 import { RiposteError } from '../../domain/shared/errors.js';
-import { readAuditEntries } from '../../store/audit/audit.repository.js';
+import { assertAllowed } from '../../governance/authorize-principal.js';
+import { actorOf, type Principal } from '../../governance/principal.js';
+import { appendAudit, readAuditEntries } from '../../store/audit/audit.repository.js';
 import {
   deleteAuditRange,
   firstLiveSeq,
@@ -22,11 +24,15 @@ export const auditArchiveDirOf = (ctx: Pick<AppContext, 'config'>): string =>
  * Moves entries older than `before` out of the table into an NDJSON file, with a signed checkpoint at its last
  * entry and a manifest beside it. The segment row keeps the chain's link (first prev hash, last hash), so
  * `audit verify` still checks the live table from where the archive ends, and re-checks the archive on request.
+ * Retention is an administrator's setting; the archiving itself is recorded in the log it shortens, in the same
+ * transaction that removes the rows.
  */
 export async function archiveAuditLog(
   ctx: Pick<AppContext, 'config' | 'store' | 'clock'>,
+  by: Principal,
   options: { before: number; archiveDir?: string },
 ): Promise<AuditSegmentRow | undefined> {
+  assertAllowed(by, 'settings:admin');
   const db = ctx.store.db;
   const toSeq = await lastSeqBefore(db, options.before);
   if (toSeq === undefined) return undefined;
@@ -83,6 +89,17 @@ export async function archiveAuditLog(
   await db.transaction().execute(async (trx) => {
     await insertSegment(trx, segment);
     await deleteAuditRange(trx, fromSeq, toSeq);
+    await appendAudit(
+      trx,
+      ctx.store,
+      {
+        actor: actorOf(by),
+        action: 'audit.archived',
+        target: { type: 'audit_segment', id: file },
+        details: { fromSeq, toSeq, fileSha256: segment.file_sha256, checkpointSeq: checkpoint?.seq ?? null },
+      },
+      ctx.clock.now(),
+    );
   });
   return segment;
 }

@@ -49,6 +49,13 @@ export interface VerifyOptions {
   batchSize?: number;
 }
 
+/** Waits for a read that is no longer needed, so it neither dangles nor rejects unhandled. */
+const settled = (pending: Promise<unknown>): Promise<void> =>
+  pending.then(
+    () => undefined,
+    () => undefined,
+  );
+
 /**
  * Walks the whole chain in constant memory and reports the first place it breaks: an edited entry (its hash no
  * longer matches), a deleted one (a gap, or a head past the last entry), a reordered one (a broken link), or a
@@ -143,13 +150,23 @@ export async function verifyAuditLog(
   }
 
   const batchSize = options.batchSize ?? 5_000;
+  let next = readAuditEntries(db, state.expectedSeq - 1, batchSize);
   for (;;) {
-    const entries = await readAuditEntries(db, state.expectedSeq - 1, batchSize);
-    if (entries.length === 0) break;
+    const entries = await next;
+    const last = entries[entries.length - 1];
+    if (!last) break;
+    // The next page is read while this one is hashed: on PostgreSQL the query overlaps the CPU work.
+    next = readAuditEntries(db, last.seq, batchSize);
     const result = verifyAuditEntries(entries, state);
-    if (!result.ok) return fail(result.break);
+    if (!result.ok) {
+      await settled(next);
+      return fail(result.break);
+    }
     const problem = checkAgainstCheckpoints(entries);
-    if (problem) return fail(problem);
+    if (problem) {
+      await settled(next);
+      return fail(problem);
+    }
     report.entriesChecked += entries.length;
     state = { prevHash: result.prevHash, expectedSeq: result.expectedSeq };
   }

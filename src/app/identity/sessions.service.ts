@@ -181,7 +181,18 @@ export async function resolveSession(
   return { principal: userPrincipal(user), csrfToken: session.csrf_token, user };
 }
 
-/** Records a refusal that changed nothing else (a bad token, a missing CSRF token, a missing permission). */
+/** The audit action of a refused request, by its status. */
+const REFUSAL_ACTIONS: Record<number, string> = {
+  401: 'auth.unauthenticated',
+  403: 'auth.forbidden',
+  // A request refused because of the state it met: a spent approval link, a second vote, a revoked token.
+  409: 'request.conflict',
+};
+
+/**
+ * Records a refusal that changed nothing else (a bad token, a missing CSRF token, a missing permission, a
+ * token outside its sources, a tampered or spent approval link).
+ */
 export async function recordRefusal(
   ctx: AppContext,
   input: {
@@ -201,7 +212,7 @@ export async function recordRefusal(
     ctx.store,
     {
       actor,
-      action: input.status === 401 ? 'auth.unauthenticated' : 'auth.forbidden',
+      action: REFUSAL_ACTIONS[input.status] ?? 'auth.forbidden',
       target: { type: 'route', id: `${input.method} ${input.path}` },
       outcome: 'denied',
       details: { status: input.status, reason: input.reason, ip: input.ip },

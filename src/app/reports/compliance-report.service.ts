@@ -8,6 +8,14 @@ import { verifyAuditLog, type AuditVerifyReport } from '../audit/audit-verify.se
 import { auditSignerOf } from '../audit/audit-checkpoint.service.js';
 import { NIST_PHASES, SOC2_CRITERIA, factMatches, type EvidenceRule } from './compliance-mapping.js';
 
+/** What the log records a refused request under: no or bad credentials, no permission, a refused state change. */
+const REFUSAL_ACTIONS: ReadonlySet<string> = new Set([
+  'auth.unauthenticated',
+  'auth.forbidden',
+  'auth.login_failed',
+  'request.conflict',
+]);
+
 export interface ControlEvidence {
   id: string;
   title: string;
@@ -100,7 +108,7 @@ export async function buildComplianceReport(
         target: `${e.target.type}:${e.target.id}`,
         details: e.details,
       };
-      if (e.action === 'auth.forbidden' || e.action === 'auth.unauthenticated') accessRefusals += 1;
+      if (REFUSAL_ACTIONS.has(e.action)) accessRefusals += 1;
       if (e.action === 'approval.decided' || e.action === 'approval.break_glass') {
         if (e.action === 'approval.break_glass') approvals.breakGlass += 1;
         if (e.details.decision === 'rejected') approvals.rejected += 1;

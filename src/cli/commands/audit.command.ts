@@ -96,7 +96,7 @@ export function registerAuditCommand(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ riposte audit archive --before 365d')
     .action(async (opts: { before: string; archiveDir?: string }, command: Command) => {
       await withAppContext(command, async (ctx) => {
-        const segment = await archiveAuditLog(ctx, {
+        const segment = await archiveAuditLog(ctx, localAdminPrincipal(), {
           before: parseWhen(opts.before, ctx.clock.now(), '--before'),
           ...(opts.archiveDir ? { archiveDir: opts.archiveDir } : {}),
         });
