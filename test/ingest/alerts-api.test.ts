@@ -107,6 +107,7 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
         '/api/v1/alerts/{id}',
         '/api/v1/sources',
         '/api/v1/sources/{source}/webhook',
+        '/api/v1/ingest/settings',
       ]),
     );
   });
@@ -320,5 +321,63 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
       headers: asRole('analyst'),
     });
     expect(forbidden.statusCode).toBe(403);
+  });
+
+  it('answers bad webhook bodies with 4xx problems naming where, after the credential is checked', async () => {
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources',
+      headers: { ...json, ...asRole('admin') },
+      payload: JSON.stringify({ name: 'edr' }),
+    });
+    const token = created.json().token as string;
+    const hook = (payload: string | Buffer, headers: Record<string, string>) =>
+      api.app.inject({ method: 'POST', url: '/api/v1/sources/edr/webhook', payload, headers });
+    const problem = (res: { statusCode: number; headers: Record<string, unknown> }, status: number) => {
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    };
+
+    // Nothing about the body is revealed to a caller without the source's credential.
+    problem(await hook('{broken', { ...json, 'x-riposte-token': 'rpi_wrong' }), 401);
+    const authed = { 'x-riposte-token': token };
+    const malformed = await hook('{"title": "x",\n "a": }', { ...json, ...authed });
+    problem(malformed, 400);
+    expect(malformed.json().details[0]).toMatchObject({
+      path: 'body',
+      message: expect.stringMatching(/line 2, column 7/),
+    });
+    const utf8 = await hook(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), { ...json, ...authed });
+    problem(utf8, 400);
+    expect(utf8.json().details[0].message).toBe('not valid UTF-8');
+    problem(await hook('title=x', { 'content-type': 'application/x-www-form-urlencoded', ...authed }), 415);
+    problem(
+      await hook(JSON.stringify({ title: 'x'.repeat(api.ctx.config.bodyLimitBytes) }), {
+        ...json,
+        ...authed,
+      }),
+      413,
+    );
+    let deep: unknown = { title: 'deep' };
+    for (let i = 0; i < 100; i += 1) deep = { title: 'deep', child: deep };
+    const nested = await hook(JSON.stringify(deep), { ...json, ...authed });
+    problem(nested, 422);
+    expect(nested.json().details[0]).toMatchObject({ path: 'body', message: /nested deeper than 64/ });
+    const noLine = await hook('{broken\n[1\n', { 'content-type': 'application/x-ndjson', ...authed });
+    problem(noLine, 422);
+    expect(noLine.json().details).toMatchObject([
+      { line: 1, message: expect.stringMatching(/malformed JSON/) },
+      { line: 2, message: expect.stringMatching(/malformed JSON/) },
+    ]);
+    const some = await hook(`{broken\n${JSON.stringify(wazuh)}\n`, {
+      'content-type': 'application/x-ndjson',
+      ...authed,
+    });
+    expect(some.statusCode).toBe(200);
+    expect(some.json()).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      items: [{ line: 1, status: 'rejected', reason: expect.stringMatching(/malformed JSON/) }],
+    });
   });
 });
