@@ -52,6 +52,34 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
     expect(got.json()).toMatchObject({ source: 'wazuh', severity: 'high', raw: wazuh });
   });
 
+  it('commits concurrent single POSTs together (group commit), answering each with its own alert', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        post(
+          '/api/v1/alerts?source=edr',
+          JSON.stringify({ title: `burst ${i}`, id: `g${i}`, src_ip: `45.33.9.${i}` }),
+        ),
+      ),
+    );
+    for (const [i, res] of answers.entries()) {
+      expect(res.statusCode).toBe(200);
+      const alertId = res.json().items[0].alertId as string;
+      const alert = await api.app.inject({
+        method: 'GET',
+        url: `/api/v1/alerts/${alertId}`,
+        headers: asRole('analyst'),
+      });
+      expect(alert.json().title).toBe(`burst ${i}`);
+    }
+    // One audit entry per transaction: fewer transactions than requests.
+    const transactions = await handle.store.db
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('action', '=', 'alerts.ingested')
+      .execute();
+    expect(transactions.length).toBeLessThan(16);
+  });
+
   it('keeps the good alerts of an array and names the rejected ones; all bad is a 422 problem', async () => {
     const res = await post('/api/v1/alerts', JSON.stringify([wazuh, { nothing: 1 }, 'x']));
     expect(res.statusCode).toBe(200);

@@ -53,6 +53,10 @@ export function createIngestBatcher(
 
   const drain = async (key: string, queue: Pending[]): Promise<void> => {
     while (queue.length > 0) {
+      // Yield once to the event loop so requests already read off their sockets can join this transaction.
+      // On SQLite the driver is synchronous: without this, a transaction completes in microtasks before any
+      // other request reaches the queue, and every request pays for its own commit.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const take: Pending[] = [];
       let count = 0;
       while (
