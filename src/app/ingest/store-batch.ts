@@ -128,8 +128,11 @@ export async function storeBatch(
     if (!cur || lastSeen >= cur.lastSeen) map.set(key, { caseId, lastSeen });
   };
   if (rules.enabled && rules.byRule) {
-    const ids = fresh.flatMap((f) => batch[f.i]?.alert.origin.ruleId ?? []);
-    for (const r of await findOpenCasesByRules(trx, ids, since))
+    const ruleRefs = fresh.flatMap((f) => {
+      const origin = batch[f.i]?.alert.origin;
+      return origin?.ruleId ? [{ product: origin.product, ruleId: origin.ruleId }] : [];
+    });
+    for (const r of await findOpenCasesByRules(trx, ruleRefs, since))
       keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
   }
   const significant = new Map(
