@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseCef } from './cef.js';
 import { FormatError } from './format-error.js';
@@ -115,7 +116,7 @@ const BYTE_PIECES: Buffer[] = [
 
 const collect = async (chunks: Buffer[], maxLineBytes: number): Promise<LineRecord[]> => {
   const out: LineRecord[] = [];
-  for await (const rec of readLines(chunks, { maxLineBytes })) out.push(rec);
+  for await (const rec of readLines(Readable.from(chunks), { maxLineBytes })) out.push(rec);
   return out;
 };
 
