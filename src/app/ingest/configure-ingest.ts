@@ -19,7 +19,7 @@ export interface IngestSettingsView {
 /**
  * The de-duplication and correlation rules in force, read from the store on every ingest call so that every
  * process applies a change at once. Stored rules that no longer validate (written by another version) fall
- * back to the defaults field by field, with a warning, rather than stopping ingestion.
+ * back to the defaults, with a warning, rather than stopping ingestion.
  */
 export async function loadIngestSettings(
   ctx: Pick<AppContext, 'store' | 'log'>,
@@ -27,7 +27,13 @@ export async function loadIngestSettings(
   const stored = await findIngestSettingsJson(ctx.store.db);
   if (!stored)
     return { settings: DEFAULT_INGEST_SETTINGS, configured: false, updatedBy: null, updatedAt: null };
-  const parsed = IngestSettings.safeParse(JSON.parse(stored.settings));
+  let value: unknown;
+  try {
+    value = JSON.parse(stored.settings);
+  } catch {
+    value = undefined;
+  }
+  const parsed = IngestSettings.safeParse(value);
   if (!parsed.success) {
     ctx.log.warn(
       { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
