@@ -52,6 +52,34 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
     expect(got.json()).toMatchObject({ source: 'wazuh', severity: 'high', raw: wazuh });
   });
 
+  it('commits concurrent single POSTs together (group commit), answering each with its own alert', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        post(
+          '/api/v1/alerts?source=edr',
+          JSON.stringify({ title: `burst ${i}`, id: `g${i}`, src_ip: `45.33.9.${i}` }),
+        ),
+      ),
+    );
+    for (const [i, res] of answers.entries()) {
+      expect(res.statusCode).toBe(200);
+      const alertId = res.json().items[0].alertId as string;
+      const alert = await api.app.inject({
+        method: 'GET',
+        url: `/api/v1/alerts/${alertId}`,
+        headers: asRole('analyst'),
+      });
+      expect(alert.json().title).toBe(`burst ${i}`);
+    }
+    // One audit entry per transaction: fewer transactions than requests.
+    const transactions = await handle.store.db
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('action', '=', 'alerts.ingested')
+      .execute();
+    expect(transactions.length).toBeLessThan(16);
+  });
+
   it('keeps the good alerts of an array and names the rejected ones; all bad is a 422 problem', async () => {
     const res = await post('/api/v1/alerts', JSON.stringify([wazuh, { nothing: 1 }, 'x']));
     expect(res.statusCode).toBe(200);
@@ -107,6 +135,7 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
         '/api/v1/alerts/{id}',
         '/api/v1/sources',
         '/api/v1/sources/{source}/webhook',
+        '/api/v1/ingest/settings',
       ]),
     );
   });
@@ -320,5 +349,63 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
       headers: asRole('analyst'),
     });
     expect(forbidden.statusCode).toBe(403);
+  });
+
+  it('answers bad webhook bodies with 4xx problems naming where, after the credential is checked', async () => {
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources',
+      headers: { ...json, ...asRole('admin') },
+      payload: JSON.stringify({ name: 'edr' }),
+    });
+    const token = created.json().token as string;
+    const hook = (payload: string | Buffer, headers: Record<string, string>) =>
+      api.app.inject({ method: 'POST', url: '/api/v1/sources/edr/webhook', payload, headers });
+    const problem = (res: { statusCode: number; headers: Record<string, unknown> }, status: number) => {
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    };
+
+    // Nothing about the body is revealed to a caller without the source's credential.
+    problem(await hook('{broken', { ...json, 'x-riposte-token': 'rpi_wrong' }), 401);
+    const authed = { 'x-riposte-token': token };
+    const malformed = await hook('{"title": "x",\n "a": }', { ...json, ...authed });
+    problem(malformed, 400);
+    expect(malformed.json().details[0]).toMatchObject({
+      path: 'body',
+      message: expect.stringMatching(/line 2, column 7/),
+    });
+    const utf8 = await hook(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), { ...json, ...authed });
+    problem(utf8, 400);
+    expect(utf8.json().details[0].message).toBe('not valid UTF-8');
+    problem(await hook('title=x', { 'content-type': 'application/x-www-form-urlencoded', ...authed }), 415);
+    problem(
+      await hook(JSON.stringify({ title: 'x'.repeat(api.ctx.config.bodyLimitBytes) }), {
+        ...json,
+        ...authed,
+      }),
+      413,
+    );
+    let deep: unknown = { title: 'deep' };
+    for (let i = 0; i < 100; i += 1) deep = { title: 'deep', child: deep };
+    const nested = await hook(JSON.stringify(deep), { ...json, ...authed });
+    problem(nested, 422);
+    expect(nested.json().details[0]).toMatchObject({ path: 'body', message: /nested deeper than 64/ });
+    const noLine = await hook('{broken\n[1\n', { 'content-type': 'application/x-ndjson', ...authed });
+    problem(noLine, 422);
+    expect(noLine.json().details).toMatchObject([
+      { line: 1, message: expect.stringMatching(/malformed JSON/) },
+      { line: 2, message: expect.stringMatching(/malformed JSON/) },
+    ]);
+    const some = await hook(`{broken\n${JSON.stringify(wazuh)}\n`, {
+      'content-type': 'application/x-ndjson',
+      ...authed,
+    });
+    expect(some.statusCode).toBe(200);
+    expect(some.json()).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      items: [{ line: 1, status: 'rejected', reason: expect.stringMatching(/malformed JSON/) }],
+    });
   });
 });

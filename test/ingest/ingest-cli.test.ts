@@ -18,6 +18,11 @@ describe('riposte ingest', () => {
   it('ingests NDJSON, a pretty-printed JSON document and a syslog file, then prints the summary with rejected lines', async () => {
     const bad = join(dir, 'mixed.ndjson');
     writeFileSync(bad, '{"title":"custom one","severity":"high","id":"m1"}\n{not json\n');
+    const badBytes = join(dir, 'latin1.json');
+    writeFileSync(
+      badBytes,
+      Buffer.concat([Buffer.from('[{"title":"caf'), Buffer.from([0xe9]), Buffer.from('"}]')]),
+    );
     const { code, stdout, stderr } = await runTsProcess('src/cli/main.ts', [
       '--data-dir',
       dir,
@@ -28,6 +33,7 @@ describe('riposte ingest', () => {
       `${SAMPLES}/splunk/splunk_webhook_alert_payload_docs_example.json`,
       `${SAMPLES}/syslog/loghub_Linux_2k_bsd-syslog.log`,
       bad,
+      badBytes,
     ]);
     expect(stderr).not.toMatch(/Error/);
     const summary =
@@ -36,8 +42,9 @@ describe('riposte ingest', () => {
     const [, accepted, duplicates, , , rejected] = (summary ?? []).map(Number);
     // 7 EVE lines + 1 Splunk payload + 2,000 syslog lines + 1 good NDJSON line, each either stored or counted.
     expect((accepted ?? 0) + (duplicates ?? 0)).toBe(7 + 1 + 2000 + 1);
-    expect(rejected).toBe(1);
+    expect(rejected).toBe(2);
     expect(stdout).toMatch(/rejected .*mixed\.ndjson line 2: malformed JSON at line 1, column 2/);
+    expect(stdout).toMatch(/rejected .*latin1\.json line 1: not valid UTF-8/);
     expect(code).toBe(1);
     const store = await openStore({ sqlitePath: join(dir, 'riposte.db') });
     try {

@@ -9,7 +9,13 @@ import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import { IngestAnswer, NdjsonAnswer } from './alert.schemas.js';
-import { answerOrProblem, jsonItems, resolveSource, useStrictJsonParser } from './ingest-request.js';
+import {
+  answerOrProblem,
+  jsonItems,
+  resolveSource,
+  streamAnswerOrProblem,
+  useStrictJsonParser,
+} from './ingest-request.js';
 
 const IngestQuery = z.object({
   source: z
@@ -87,23 +93,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
         },
         actorOf(principalOf(request)),
       );
-      if (summary.accepted + summary.duplicates + summary.rejected === 0) {
-        throw new RiposteError('RIPOSTE_VALIDATION', 'the body holds no alerts', {
-          details: [{ path: 'body', message: 'empty' }],
-        });
-      }
-      if (summary.accepted + summary.duplicates === 0) {
-        throw new RiposteError(
-          'RIPOSTE_UNPROCESSABLE',
-          `no line could be used: line ${summary.rejections[0]?.line}: ${summary.rejections[0]?.reason}`,
-          {
-            details: summary.rejections
-              .slice(0, 100)
-              .map((r) => ({ path: r.path ? `body.${r.path}` : 'body', line: r.line, message: r.reason })),
-          },
-        );
-      }
-      return summary;
+      return streamAnswerOrProblem(summary);
     },
   );
 };

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { IngestItem, IngestResult } from '../../app/ingest/ingest-alerts.js';
+import type { StreamSummary } from '../../app/ingest/ingest-stream.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js';
 import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
@@ -91,4 +92,28 @@ export function answerOrProblem(result: IngestResult, pathOf: (index: number) =>
     cases: result.caseIds.length,
     items: result.items,
   };
+}
+
+/**
+ * The answer to a streamed (line by line) ingest: the summary, or a 400 when the body held no line at all,
+ * or a 422 problem naming each rejected line when none could be used.
+ */
+export function streamAnswerOrProblem(summary: StreamSummary): StreamSummary {
+  if (summary.accepted + summary.duplicates + summary.rejected === 0) {
+    throw new RiposteError('RIPOSTE_VALIDATION', 'the body holds no alerts', {
+      details: [{ path: 'body', message: 'empty' }],
+    });
+  }
+  if (summary.accepted + summary.duplicates === 0) {
+    throw new RiposteError(
+      'RIPOSTE_UNPROCESSABLE',
+      `no line could be used: line ${summary.rejections[0]?.line}: ${summary.rejections[0]?.reason}`,
+      {
+        details: summary.rejections
+          .slice(0, 100)
+          .map((r) => ({ path: r.path ? `body.${r.path}` : 'body', line: r.line, message: r.reason })),
+      },
+    );
+  }
+  return summary;
 }

@@ -8,7 +8,7 @@ import { readLines } from '../../ingest/formats/ndjson-lines.js';
 import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import { IngestAnswer } from './alert.schemas.js';
-import { answerOrProblem, jsonItems, parseBody } from './ingest-request.js';
+import { answerOrProblem, jsonItems, parseBody, streamAnswerOrProblem } from './ingest-request.js';
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
@@ -70,6 +70,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
           },
           actor,
         );
+        streamAnswerOrProblem(summary);
         return {
           ...summary,
           items: summary.rejections.map((r) => ({

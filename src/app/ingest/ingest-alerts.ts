@@ -1,7 +1,8 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import type { AppContext } from '../context.js';
-import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from './ingest-settings.js';
+import { loadIngestSettings } from './configure-ingest.js';
+import type { IngestSettings } from './ingest-settings.js';
 import { mapItem, type IngestItem } from './map-item.js';
 import { storeBatch, type Mapped } from './store-batch.js';
 
@@ -53,14 +54,15 @@ export interface IngestResult {
  * The ingest pipeline: map → de-duplicate → correlate → store, in transactions of `batchSize` items. An
  * alert counts as accepted only once its transaction committed, together with its case, its timeline
  * event, its trigger job and the batch's audit entry. Bad items are rejected with a reason; they never
- * stop the good ones.
+ * stop the good ones. Without `settings`, the operator's stored rules apply (see `loadIngestSettings`).
  */
 export async function ingestAlerts(
   ctx: AppContext,
   input: IngestInput,
   actor: Actor,
-  settings: IngestSettings = DEFAULT_INGEST_SETTINGS,
+  given?: IngestSettings,
 ): Promise<IngestResult> {
+  const settings = given ?? (await loadIngestSettings(ctx)).settings;
   const result: IngestResult = {
     accepted: 0,
     duplicates: 0,

@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import type { AppContext } from '../context.js';
 import { ingestAlerts, type IngestInput, type IngestResult, type ItemOutcome } from './ingest-alerts.js';
-import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from './ingest-settings.js';
+import type { IngestSettings } from './ingest-settings.js';
 
 /** Stores many small ingest calls in shared transactions; each caller still gets only its own answer. */
 export interface IngestBatcher {
@@ -45,13 +45,18 @@ function summarize(items: ItemOutcome[]): IngestResult {
  */
 export function createIngestBatcher(
   ctx: AppContext,
-  settings: IngestSettings = DEFAULT_INGEST_SETTINGS,
+  /** Fixed rules; without them, each transaction applies the operator's stored rules. */
+  settings?: IngestSettings,
   maxItems = 500,
 ): IngestBatcher {
   const lanes = new Map<string, Pending[]>();
 
   const drain = async (key: string, queue: Pending[]): Promise<void> => {
     while (queue.length > 0) {
+      // Yield once to the event loop so requests already read off their sockets can join this transaction.
+      // On SQLite the driver is synchronous: without this, a transaction completes in microtasks before any
+      // other request reaches the queue, and every request pays for its own commit.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const take: Pending[] = [];
       let count = 0;
       while (

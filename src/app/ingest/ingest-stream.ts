@@ -2,7 +2,8 @@ import type { Actor } from '../../domain/shared/actor.js';
 import { parseJsonText, type LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import type { AppContext } from '../context.js';
 import { ingestAlerts } from './ingest-alerts.js';
-import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from './ingest-settings.js';
+import { loadIngestSettings } from './configure-ingest.js';
+import type { IngestSettings } from './ingest-settings.js';
 import type { IngestItem } from './map-item.js';
 
 /** How lines are read: JSON per line, text (syslog/CEF/LEEF) per line, or decided per line by its first character. */
@@ -45,9 +46,11 @@ export async function ingestLineStream(
     format: LineFormat;
   },
   actor: Actor,
-  settings: IngestSettings = DEFAULT_INGEST_SETTINGS,
+  given?: IngestSettings,
   onProgress?: (summary: StreamSummary, linesRead: number) => void,
 ): Promise<StreamSummary> {
+  // Read once: one stream applies one set of rules from its first line to its last.
+  const settings = given ?? (await loadIngestSettings(ctx)).settings;
   const summary: StreamSummary = {
     accepted: 0,
     duplicates: 0,

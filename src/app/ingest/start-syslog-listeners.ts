@@ -2,7 +2,7 @@ import type { Actor } from '../../domain/shared/actor.js';
 import { listenSyslog, type SyslogListeners } from '../../ingest/listeners/syslog-listeners.js';
 import type { AppContext } from '../context.js';
 import { ingestAlerts } from './ingest-alerts.js';
-import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from './ingest-settings.js';
+import type { IngestSettings } from './ingest-settings.js';
 
 export interface SyslogStartOptions {
   host?: string;
@@ -39,7 +39,7 @@ export async function startSyslogListeners(
         ctx,
         { source, mapper: 'syslog', items: messages.map((value) => ({ kind: 'text' as const, value })) },
         SYSLOG_ACTOR,
-        options.settings ?? DEFAULT_INGEST_SETTINGS,
+        options.settings,
       );
       if (result.rejected > 0) {
         rejected += result.rejected;

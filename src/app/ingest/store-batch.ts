@@ -13,7 +13,11 @@ import {
   type NewAlertRow,
 } from '../../store/alerts/alert.repository.js';
 import { upsertObservables } from '../../store/alerts/observable.repository.js';
-import { addCaseObservables, appendCaseEvent, createCase } from '../../store/cases/case.repository.js';
+import {
+  addObservablesToCases,
+  appendAlertAddedEvents,
+} from '../../store/alerts/alert-case-batch.repository.js';
+import { createCase } from '../../store/cases/case.repository.js';
 import { enqueueJobs } from '../../store/queue/queue.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
@@ -124,8 +128,11 @@ export async function storeBatch(
     if (!cur || lastSeen >= cur.lastSeen) map.set(key, { caseId, lastSeen });
   };
   if (rules.enabled && rules.byRule) {
-    const ids = fresh.flatMap((f) => batch[f.i]?.alert.origin.ruleId ?? []);
-    for (const r of await findOpenCasesByRules(trx, ids, since))
+    const ruleRefs = fresh.flatMap((f) => {
+      const origin = batch[f.i]?.alert.origin;
+      return origin?.ruleId ? [{ product: origin.product, ruleId: origin.ruleId }] : [];
+    });
+    for (const r of await findOpenCasesByRules(trx, ruleRefs, since))
       keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
   }
   const significant = new Map(
@@ -214,7 +221,9 @@ export async function storeBatch(
       links.push({ alertId: f.id, observableId: oid, role: o.role });
       ids.push(oid);
     }
-    caseObservables.set(caseId, [...(caseObservables.get(caseId) ?? []), ...ids]);
+    const held = caseObservables.get(caseId);
+    if (held) held.push(...ids);
+    else caseObservables.set(caseId, ids);
     outcomes[f.i] = {
       index: m.index,
       ...(m.line !== undefined ? { line: m.line } : {}),
@@ -227,20 +236,17 @@ export async function storeBatch(
 
   await insertAlerts(trx, rows);
   await insertAlertObservables(trx, links);
-  for (const [caseId, ids] of caseObservables) await addCaseObservables(trx, caseId, ids, 'alert', now);
-  for (const r of rows) {
-    await appendCaseEvent(
-      trx,
-      { newId: ctx.newId },
-      {
-        caseId: r.caseId as string,
-        type: 'alert_added',
-        actor,
-        data: { alertId: r.id, reason: r.correlation?.reason },
-      },
-      now,
-    );
-  }
+  await addObservablesToCases(trx, caseObservables, 'alert', now);
+  await appendAlertAddedEvents(
+    trx,
+    { newId: ctx.newId },
+    rows.map((r) => ({
+      caseId: r.caseId as string,
+      actor,
+      data: { alertId: r.id, reason: r.correlation?.reason },
+    })),
+    now,
+  );
   await enqueueJobs(
     trx,
     { dialect: ctx.store.dialect, newId: ctx.newId },

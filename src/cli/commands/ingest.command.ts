@@ -7,7 +7,7 @@ import { ingestAlerts } from '../../app/ingest/ingest-alerts.js';
 import { ingestLineStream, type StreamSummary } from '../../app/ingest/ingest-stream.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { RiposteError } from '../../domain/shared/errors.js';
-import { parseJsonText, readLines } from '../../ingest/formats/ndjson-lines.js';
+import { decodeUtf8, parseJsonText, readLines } from '../../ingest/formats/ndjson-lines.js';
 import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
 import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
 import { withAppContext } from '../cli-context.js';
@@ -109,7 +109,10 @@ export function registerIngestCommand(program: Command): void {
           });
           let summary: StreamSummary;
           if ((await peekKind(file)) === 'document') {
-            const parsed = parseJsonText((await readAll(input)).toString('utf8'));
+            // Strict UTF-8, as on the HTTP routes: a bad byte is a rejection, never a silent U+FFFD.
+            const text = decodeUtf8(await readAll(input));
+            const parsed =
+              text === undefined ? { ok: false as const, error: 'not valid UTF-8' } : parseJsonText(text);
             if (!parsed.ok) {
               summary = {
                 accepted: 0,

@@ -30,7 +30,8 @@ describe('extractObservables', () => {
   it('does not take version strings, OIDs, timestamps or MAC addresses for addresses', () => {
     const text =
       'agent version 1.2.3.4 build 10.0.19041 v2.1.0 v1.2.3.4 OID 1.3.6.1.4.1.311.21.8 at 2022-05-11 12:29:18.905 ' +
-      'MAC 00:1a:2b:3c:4d:5e release: 4.4.0.1 and 999.1.1.1';
+      'MAC 00:1a:2b:3c:4d:5e release: 4.4.0.1 and 999.1.1.1 attribute oid=2.5.4.3 OID: 1.2.840.113549 ' +
+      'Chrome/120.0.6099.109 kernel 5.15.0-91-generic';
     expect(extractObservables(text).filter((o) => o.type === 'ipv4' || o.type === 'ipv6')).toEqual([]);
   });
 

@@ -18,8 +18,9 @@ const UNIX_PATH_RE =
   /(?<=^|[\s"'=(,])\/(?:etc|tmp|var|usr|home|bin|sbin|opt|root|dev|proc|lib|lib64|srv|mnt|run|boot|Users|Library|Applications|private|System)(?:\/[\w.@+~-]+)+/g;
 const USER_RE =
   /\b(?:user(?:name)?|usr|account|login|acct)[=:]\s*"?([\w.\\@$-]{1,64})|\b(?:invalid|illegal) user ([\w.\\@$-]{1,64})/gi;
-// A number right after one of these words is a version, not an address ("version 1.2.3.4", "build 10.0.0.1").
-const VERSION_CONTEXT = /\b(?:version|ver|release|build|firmware|fw|rev|revision|v)[\s:=#]*$/i;
+// A number right after one of these words is a version or an object identifier, not an address
+// ("version 1.2.3.4", "build 10.0.0.1", "OID 2.5.4.3": a four-arc OID looks exactly like a dotted quad).
+const NOT_ADDRESS_CONTEXT = /\b(?:version|ver|release|build|firmware|fw|rev|revision|v|oid)[\s:=#]*$/i;
 const NOT_USERS = new Set(['unknown', 'root@localhost', 'none', 'null', '-', 'n/a']);
 const HASH_BY_LENGTH: Record<number, ObservableType> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
 
@@ -55,7 +56,7 @@ export function extractObservables(input: string, role: ObservableRole = 'relate
   }
   for (const m of matches(EMAIL_RE, text)) push('email', m[0]);
   for (const m of matches(IPV4_RE, text)) {
-    if (VERSION_CONTEXT.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
+    if (NOT_ADDRESS_CONTEXT.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
     push('ipv4', m[0]);
   }
   for (const m of matches(IPV6_RE, text)) {

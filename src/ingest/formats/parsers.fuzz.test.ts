@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseCef } from './cef.js';
 import { FormatError } from './format-error.js';
 import { parseLeef } from './leef.js';
+import { readLines, type LineRecord } from './ndjson-lines.js';
 import { parseSyslog } from './syslog.js';
 import { SyslogFrameDecoder } from './syslog-framing.js';
 
@@ -95,6 +97,59 @@ describe.each(SEEDS)('parsers under random mutation (seed %i)', (seed) => {
       }
       d.end();
       expect(emitted).toBeLessThanOrEqual(buf.length);
+    }
+  });
+});
+
+const BYTE_PIECES: Buffer[] = [
+  Buffer.from('{"a":1}'),
+  Buffer.from('\n'),
+  Buffer.from('\r\n'),
+  Buffer.from('é'),
+  Buffer.from([0xef, 0xbb, 0xbf]),
+  Buffer.from([0xff]),
+  Buffer.from([0xc3]),
+  Buffer.from([0xe2, 0x82]),
+  Buffer.from(' '),
+  Buffer.from('x'.repeat(40)),
+];
+
+const collect = async (chunks: Buffer[], maxLineBytes: number): Promise<LineRecord[]> => {
+  const out: LineRecord[] = [];
+  for await (const rec of readLines(Readable.from(chunks), { maxLineBytes })) out.push(rec);
+  return out;
+};
+
+describe.each(SEEDS)('NDJSON line reader under random bytes and chunking (seed %i)', (seed) => {
+  it('gives the same lines however the bytes are split, and every record is text or a named error', async () => {
+    const r = rng(seed);
+    for (let i = 0; i < 200; i += 1) {
+      const body = Buffer.concat(
+        Array.from(
+          { length: Math.floor(r() * 30) },
+          () => BYTE_PIECES[Math.floor(r() * BYTE_PIECES.length)] ?? Buffer.alloc(0),
+        ),
+      );
+      const maxLineBytes = 16 + Math.floor(r() * 100);
+      const whole = await collect([body], maxLineBytes);
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < body.length;) {
+        const n = 1 + Math.floor(r() * 7);
+        chunks.push(body.subarray(at, at + n));
+        at += n;
+      }
+      expect(await collect(chunks, maxLineBytes)).toEqual(whole);
+      let last = 0;
+      for (const rec of whole) {
+        expect(rec.line).toBeGreaterThan(last);
+        last = rec.line;
+        if ('error' in rec) expect(rec.error).toMatch(/^(not valid UTF-8|line is longer than \d+ bytes)$/);
+        else {
+          expect(rec.text).not.toMatch(/[\n]/);
+          expect(Buffer.byteLength(rec.text)).toBeLessThanOrEqual(maxLineBytes);
+        }
+      }
+      expect(last).toBeLessThanOrEqual(body.filter((b) => b === 0x0a).length + 1);
     }
   });
 });

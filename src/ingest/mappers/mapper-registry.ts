@@ -74,6 +74,14 @@ export function mapPayload(
   } else if (options.mapper && options.mapper !== 'auto') {
     mapper = findMapper(options.mapper);
     if (!mapper) throw new MappingError('', `no mapper named "${options.mapper}"`);
+    // A named mapper still checks the shape it reads, so another tool's payload is refused with a reason
+    // instead of half-mapped (or failing inside the mapper on a field that is not there).
+    if (!mapper.detect(payload)) {
+      throw new MappingError(
+        '',
+        `not a ${mapper.description} payload (the source's mapper is ${mapper.name})`,
+      );
+    }
   } else {
     mapper = detectMapper(payload);
     if (!mapper) {

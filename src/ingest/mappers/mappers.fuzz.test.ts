@@ -4,7 +4,7 @@ import { NormalizedAlertSchema } from '../../domain/alerts/alert.js';
 import { FormatError } from '../formats/format-error.js';
 import { parseJsonText } from '../formats/ndjson-lines.js';
 import { MappingError } from './mapper.js';
-import { mapPayload } from './mapper-registry.js';
+import { MAPPER_NAMES, mapPayload } from './mapper-registry.js';
 import { mapTextRecord } from './text.mapper.js';
 
 const SAMPLES = '/work/shared/samples';
@@ -19,6 +19,83 @@ const BASES: unknown[] = [
   readFileSync(`${SAMPLES}/ocsf/okta_detection_finding_2004.ocsf.json`, 'utf8'),
   readFileSync(`${SAMPLES}/ocsf/falco_security_finding_2001.ocsf.json`, 'utf8'),
 ].map((t) => JSON.parse(t) as unknown);
+
+// Documented shapes for the tools the samples folder lacks (see vendor-mappers.test.ts for their sources).
+const GUARDDUTY = {
+  id: '16afba5c5c43e07c9e3e5e2e544e95df',
+  type: 'UnauthorizedAccess:EC2/SSHBruteForce',
+  severity: 5,
+  title: 'SSH brute force',
+  resource: {
+    resourceType: 'Instance',
+    instanceDetails: { instanceId: 'i-9', networkInterfaces: [{ privateIpAddress: '10.0.0.1' }] },
+  },
+  service: {
+    action: { networkConnectionAction: { remoteIpDetails: { ipAddressV4: '45.33.32.156' } } },
+    eventFirstSeen: '2024-05-01T09:00:00Z',
+  },
+  createdAt: '2024-05-01T09:05:00.000Z',
+};
+BASES.push(
+  GUARDDUTY,
+  {
+    version: '0',
+    id: 'e1',
+    'detail-type': 'GuardDuty Finding',
+    source: 'aws.guardduty',
+    time: '2024-05-01T09:10:00Z',
+    detail: GUARDDUTY,
+  },
+  {
+    '@timestamp': '2024-05-01T10:00:00.000Z',
+    'kibana.alert.uuid': 'f3a1',
+    'kibana.alert.rule.name': 'Potential SSH Brute Force',
+    'kibana.alert.severity': 'high',
+    'kibana.alert.risk_score': 73,
+    'kibana.alert.rule.threat': [{ technique: [{ id: 'T1110' }] }],
+    source: { ip: '45.33.32.156' },
+    host: { name: 'web-01', ip: ['10.0.0.5'] },
+  },
+  {
+    _time: '1714557600',
+    event_id: 'n1',
+    rule_name: 'Excessive Failed Logins',
+    search_name: 'Access - Rule',
+    urgency: 'critical',
+    src: '45.33.32.156',
+    dest: 'dc01',
+    user: 'alice',
+  },
+  {
+    detection_id: 'ldt:abc:123',
+    created_timestamp: '2024-05-01T10:00:00Z',
+    max_severity: 70,
+    device: { device_id: 'abc', hostname: 'LAPTOP-1', local_ip: '10.2.2.2' },
+    behaviors: [
+      {
+        behavior_id: '1',
+        display_name: 'CredentialDumping',
+        technique_id: 'T1003',
+        user_name: 'alice',
+        sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      },
+    ],
+  },
+  {
+    ev: { name: 'Custom detection', lvl: 12, at: 1714557600 },
+    net: { from: '45.33.32.156' },
+    text: 'see evil.example.com',
+  },
+);
+
+const GENERIC_CONFIG = {
+  title: 'ev.name',
+  severity: 'ev.lvl',
+  severityScale: 'wazuh',
+  time: 'ev.at',
+  observables: [{ path: 'net.from', type: 'ipv4', role: 'source' }],
+  extractFrom: ['text'],
+};
 
 const rng = (seed: number) => () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const ODD: unknown[] = [
@@ -51,20 +128,29 @@ function mutate(value: unknown, r: () => number): unknown {
   return value;
 }
 
+// Every mapper a source can name (forced, so each one meets every tool's shape), plus detection.
+const JSON_MAPPERS = MAPPER_NAMES.filter((m) => m !== 'syslog');
+
 describe.each([3, 11, 99])('mappers under random mutation (seed %i)', (seed) => {
   it('return a schema-valid alert or throw a MappingError naming the field, nothing else', () => {
     const r = rng(seed);
-    for (let i = 0; i < 600; i += 1) {
+    for (let i = 0; i < 400; i += 1) {
       const input = mutate(BASES[i % BASES.length], r);
-      try {
-        const { alert } = mapPayload(input, { now: 0 });
-        const parsed = NormalizedAlertSchema.safeParse(alert);
-        if (!parsed.success)
-          throw new Error(
-            `invalid alert from ${JSON.stringify(input).slice(0, 300)}: ${JSON.stringify(parsed.error.issues.map((x) => [x.path.join('.'), x.message]))}`,
-          );
-      } catch (err) {
-        if (!(err instanceof MappingError)) throw err;
+      for (const mapper of JSON_MAPPERS) {
+        try {
+          const { alert } = mapPayload(input, {
+            now: 0,
+            mapper,
+            mapperConfig: mapper === 'generic' ? GENERIC_CONFIG : undefined,
+          });
+          const parsed = NormalizedAlertSchema.safeParse(alert);
+          if (!parsed.success)
+            throw new Error(
+              `invalid alert from ${mapper} on ${JSON.stringify(input).slice(0, 300)}: ${JSON.stringify(parsed.error.issues.map((x) => [x.path.join('.'), x.message]))}`,
+            );
+        } catch (err) {
+          if (!(err instanceof MappingError)) throw err;
+        }
       }
     }
   });

@@ -378,6 +378,10 @@ describe('generic and fallback mappers', () => {
     expect(() => mapPayload({ x: 1 }, { now: NOW })).toThrow(/no mapper recognises/);
     expect(() => mapPayload('text', { now: NOW })).toThrow(/JSON object/);
     expect(() => mapPayload({ title: 'x' }, { now: NOW, mapper: 'nope' })).toThrow(/no mapper named "nope"/);
+    // A source named for one tool refuses another tool's payload instead of failing inside the mapper.
+    expect(() => mapPayload({ sid: 'scheduler_1', title: 'x' }, { now: NOW, mapper: 'splunk' })).toThrow(
+      /not a Splunk webhook alert action payload/,
+    );
   });
 
   it('falls back to common field names for home-grown JSON', () => {

@@ -136,32 +136,45 @@ export async function recordRepeats(
   }
 }
 
-/** For each rule id: the open cases holding an alert of it seen since `since`, with when last seen. */
+/**
+ * For each rule (product and rule id): the open cases holding an alert of it seen since `since`, with when
+ * last seen. Both columns are constrained, so the lookup walks the `(product, rule_id, last_seen)` index
+ * instead of scanning every alert (rule ids alone are not its leading column).
+ */
 export async function findOpenCasesByRules(
   db: Db,
-  ruleIds: readonly string[],
+  rules: ReadonlyArray<{ product: string | null; ruleId: string }>,
   since: number,
 ): Promise<Array<{ product: string | null; ruleId: string; caseId: string; lastSeen: number }>> {
   const out: Array<{ product: string | null; ruleId: string; caseId: string; lastSeen: number }> = [];
-  for (const chunk of chunks([...new Set(ruleIds)], 500)) {
-    const rows = await db
-      .selectFrom('alerts')
-      .innerJoin('cases', 'cases.id', 'alerts.case_id')
-      .select((eb) => [
-        'alerts.product',
-        'alerts.rule_id',
-        'alerts.case_id',
-        eb.fn.max('alerts.last_seen').as('last'),
-      ])
-      .where('alerts.rule_id', 'in', chunk)
-      .where('alerts.last_seen', '>=', since)
-      .where('cases.status', '!=', 'closed')
-      .where('cases.merged_into', 'is', null)
-      .groupBy(['alerts.product', 'alerts.rule_id', 'alerts.case_id'])
-      .execute();
-    for (const r of rows) {
-      if (r.rule_id && r.case_id)
-        out.push({ product: r.product, ruleId: r.rule_id, caseId: r.case_id, lastSeen: Number(r.last) });
+  const byProduct = new Map<string | null, Set<string>>();
+  for (const r of rules) {
+    const ids = byProduct.get(r.product) ?? new Set<string>();
+    ids.add(r.ruleId);
+    byProduct.set(r.product, ids);
+  }
+  for (const [product, ids] of byProduct) {
+    for (const chunk of chunks([...ids], 500)) {
+      const rows = await db
+        .selectFrom('alerts')
+        .innerJoin('cases', 'cases.id', 'alerts.case_id')
+        .select((eb) => [
+          'alerts.product',
+          'alerts.rule_id',
+          'alerts.case_id',
+          eb.fn.max('alerts.last_seen').as('last'),
+        ])
+        .where('alerts.product', product === null ? 'is' : '=', product)
+        .where('alerts.rule_id', 'in', chunk)
+        .where('alerts.last_seen', '>=', since)
+        .where('cases.status', '!=', 'closed')
+        .where('cases.merged_into', 'is', null)
+        .groupBy(['alerts.product', 'alerts.rule_id', 'alerts.case_id'])
+        .execute();
+      for (const r of rows) {
+        if (r.rule_id && r.case_id)
+          out.push({ product: r.product, ruleId: r.rule_id, caseId: r.case_id, lastSeen: Number(r.last) });
+      }
     }
   }
   return out;

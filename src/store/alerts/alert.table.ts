@@ -68,6 +68,15 @@ export interface IngestSourceTable {
   updated_at: number;
 }
 
+/** One row (`id = 'default'`): the de-duplication and correlation rules as JSON (`IngestSettings`). */
+export interface IngestSettingsTable {
+  id: string;
+  settings: string;
+  /** The actor id of whoever last changed them. */
+  updated_by: string;
+  updated_at: number;
+}
+
 export type AlertRow = Selectable<AlertTable>;
 export type ObservableRow = Selectable<ObservableTable>;
 export type IngestSourceRow = Selectable<IngestSourceTable>;
@@ -77,4 +86,5 @@ export interface AlertTables {
   observables: ObservableTable;
   alert_observables: AlertObservableTable;
   ingest_sources: IngestSourceTable;
+  ingest_settings: IngestSettingsTable;
 }

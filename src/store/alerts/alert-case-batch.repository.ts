@@ -1,0 +1,64 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Actor } from '../../domain/shared/actor.js';
+import type { Database } from '../schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const chunks = <T>(list: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
+
+/**
+ * The case side of storing a batch of alerts, set-wise: the same rows `appendCaseEvent` and
+ * `addCaseObservables` (store/cases/case.repository.ts) write one statement at a time, here written a few
+ * statements per batch. Ingest writes one timeline event per alert, and statement count dominated its cost.
+ */
+export async function appendAlertAddedEvents(
+  db: Db,
+  deps: { newId: () => string },
+  events: ReadonlyArray<{ caseId: string; actor: Actor; data: Record<string, unknown> }>,
+  now: number,
+): Promise<void> {
+  if (events.length === 0) return;
+  // 8 columns × 100 rows stays far under SQLite's bound-value limit.
+  for (const chunk of chunks(events, 100)) {
+    await db
+      .insertInto('case_events')
+      .values(
+        chunk.map((e) => ({
+          id: deps.newId(),
+          case_id: e.caseId,
+          at: now,
+          type: 'alert_added',
+          actor_type: e.actor.type,
+          actor_id: e.actor.id,
+          actor_name: e.actor.name,
+          data: JSON.stringify(e.data),
+        })),
+      )
+      .execute();
+  }
+  // Sorted, so concurrent writers on PostgreSQL touch case rows in one order and cannot deadlock.
+  const caseIds = [...new Set(events.map((e) => e.caseId))].sort();
+  for (const chunk of chunks(caseIds, 500)) {
+    await db.updateTable('cases').set({ updated_at: now }).where('id', 'in', chunk).execute();
+  }
+}
+
+/** Attaches observables to cases (case → observable ids); pairs already attached are left as they are. */
+export async function addObservablesToCases(
+  db: Db,
+  byCase: ReadonlyMap<string, readonly string[]>,
+  origin: string,
+  now: number,
+): Promise<void> {
+  const pairs = new Map<string, { case_id: string; observable_id: string }>();
+  for (const [caseId, ids] of byCase)
+    for (const id of ids) pairs.set(`${caseId}|${id}`, { case_id: caseId, observable_id: id });
+  for (const chunk of chunks([...pairs.values()], 200)) {
+    await db
+      .insertInto('case_observables')
+      .values(chunk.map((p) => ({ ...p, origin, added_at: now })))
+      .onConflict((oc) => oc.columns(['case_id', 'observable_id']).doNothing())
+      .execute();
+  }
+}
