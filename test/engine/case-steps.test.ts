@@ -68,7 +68,9 @@ describe.each(DIALECTS)('case steps through the cases capability on %s', (dialec
     expect(types).toContain('could not move: RIPOSTE_ILLEGAL_TRANSITION');
     // Asking again for the status the case already has (another run of the same case) is done, not a conflict.
     const run = await findRunById(ctx.store.db, runId);
-    expect(JSON.parse(run?.state ?? '{}').steps?.triage_again?.output ?? null).toMatchObject({ changed: false });
+    expect(JSON.parse(run?.state ?? '{}').steps?.triage_again?.output ?? null).toMatchObject({
+      changed: false,
+    });
     expect(events.filter((e) => e.type === 'status_changed')).toHaveLength(1);
   });
 });
