@@ -158,6 +158,41 @@ describe.each(DIALECTS)('cases HTTP API on %s', (dialect) => {
     ]);
   });
 
+  it('tags observables, shows the tags in every case that holds them, and names bad input', async () => {
+    const kase = await newCase({ title: 'Tor exit traffic' });
+    const other = await newCase({ title: 'Same IP elsewhere' });
+    await attachObservable(handle.store, other.id, { type: 'ipv4', value: '203.0.113.50' }, Date.now());
+    const tag = (body: Record<string, unknown>) =>
+      api.app.inject({
+        method: 'PUT',
+        url: `/api/v1/cases/${kase.id}/observables/tags`,
+        headers: analyst,
+        payload: body,
+      });
+    const res = await tag({ type: 'ipv4', value: '203.0.113.50', tags: ['tor-exit', 'c2', 'tor-exit'] });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ tags: ['c2', 'tor-exit'], event: { type: 'observable_tagged' } });
+    expect(res.json().event.data.tags).toEqual({ from: [], to: ['c2', 'tor-exit'] });
+    // Same tags again: nothing changes, nothing is written to the timeline.
+    expect((await tag({ type: 'ipv4', value: '203.0.113.50', tags: ['tor-exit', 'c2'] })).json().event).toBe(
+      null,
+    );
+    for (const id of [kase.id, other.id]) {
+      const observables = (await get(`/cases/${id}/observables`)).json();
+      expect(observables).toEqual([
+        expect.objectContaining({ value: '203.0.113.50', tags: ['c2', 'tor-exit'], otherCases: 1 }),
+      ]);
+    }
+    const wrongType = await tag({ type: 'ipv4', value: 'not-an-ip', tags: ['x'] });
+    expect(wrongType.statusCode).toBe(422);
+    expect(wrongType.json().details[0].path).toBe('observable.value');
+    const unknownField = await tag({ type: 'ipv4', value: '203.0.113.51', tags: [], colour: 'red' });
+    expect(unknownField.statusCode).toBe(400);
+    expect(JSON.stringify(unknownField.json())).toContain('colour');
+    const timeline = (await get(`/cases/${kase.id}/timeline`)).json();
+    expect(timeline.items.filter((e: { type: string }) => e.type === 'observable_tagged')).toHaveLength(1);
+  });
+
   it('merges cases and moves alerts over HTTP', async () => {
     const survivor = await newCase({ title: 'Survivor' });
     const merged = await newCase({ title: 'Merged' });

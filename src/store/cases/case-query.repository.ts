@@ -99,6 +99,8 @@ export interface CaseObservable {
   value: string;
   verdict: string | null;
   verdictSource: string | null;
+  /** The observable's own tags (every case that holds it shows the same). */
+  tags: string[];
   origin: string;
   addedAt: number;
   /** Other cases that hold this observable. */
@@ -118,6 +120,7 @@ export async function listCaseObservables(db: Db, caseId: string): Promise<CaseO
       'observables.value',
       'observables.verdict',
       'observables.verdict_source',
+      'observables.tags',
       'case_observables.origin',
       'case_observables.added_at',
     ])
@@ -148,6 +151,7 @@ export async function listCaseObservables(db: Db, caseId: string): Promise<CaseO
     value: r.value,
     verdict: r.verdict,
     verdictSource: r.verdict_source,
+    tags: JSON.parse(r.tags) as string[],
     origin: r.origin,
     addedAt: Number(r.added_at),
     otherCases: caseCount.get(r.id) ?? 0,
