@@ -158,6 +158,41 @@ describe.each(DIALECTS)('cases HTTP API on %s', (dialect) => {
     ]);
   });
 
+  it('tags observables, shows the tags in every case that holds them, and names bad input', async () => {
+    const kase = await newCase({ title: 'Tor exit traffic' });
+    const other = await newCase({ title: 'Same IP elsewhere' });
+    await attachObservable(handle.store, other.id, { type: 'ipv4', value: '203.0.113.50' }, Date.now());
+    const tag = (body: Record<string, unknown>) =>
+      api.app.inject({
+        method: 'PUT',
+        url: `/api/v1/cases/${kase.id}/observables/tags`,
+        headers: analyst,
+        payload: body,
+      });
+    const res = await tag({ type: 'ipv4', value: '203.0.113.50', tags: ['tor-exit', 'c2', 'tor-exit'] });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ tags: ['c2', 'tor-exit'], event: { type: 'observable_tagged' } });
+    expect(res.json().event.data.tags).toEqual({ from: [], to: ['c2', 'tor-exit'] });
+    // Same tags again: nothing changes, nothing is written to the timeline.
+    expect((await tag({ type: 'ipv4', value: '203.0.113.50', tags: ['tor-exit', 'c2'] })).json().event).toBe(
+      null,
+    );
+    for (const id of [kase.id, other.id]) {
+      const observables = (await get(`/cases/${id}/observables`)).json();
+      expect(observables).toEqual([
+        expect.objectContaining({ value: '203.0.113.50', tags: ['c2', 'tor-exit'], otherCases: 1 }),
+      ]);
+    }
+    const wrongType = await tag({ type: 'ipv4', value: 'not-an-ip', tags: ['x'] });
+    expect(wrongType.statusCode).toBe(422);
+    expect(wrongType.json().details[0].path).toBe('observable.value');
+    const unknownField = await tag({ type: 'ipv4', value: '203.0.113.51', tags: [], colour: 'red' });
+    expect(unknownField.statusCode).toBe(400);
+    expect(JSON.stringify(unknownField.json())).toContain('colour');
+    const timeline = (await get(`/cases/${kase.id}/timeline`)).json();
+    expect(timeline.items.filter((e: { type: string }) => e.type === 'observable_tagged')).toHaveLength(1);
+  });
+
   it('merges cases and moves alerts over HTTP', async () => {
     const survivor = await newCase({ title: 'Survivor' });
     const merged = await newCase({ title: 'Merged' });
@@ -228,6 +263,51 @@ describe.each(DIALECTS)('cases HTTP API on %s', (dialect) => {
       target: { type: 'case', id: kase.id },
     });
     expect((await get(`/cases/${kase.id}/evidence`)).json()).toHaveLength(2);
+  });
+
+  it('stores JSON, text and untyped evidence byte for byte with the content type as sent', async () => {
+    const kase = await newCase({ title: 'Evidence of every type' });
+    const bodies: Array<[string | undefined, Buffer]> = [
+      // Whitespace and key order that a parse-and-serialise round trip would lose.
+      ['application/json', Buffer.from('{ "b": 1,\n  "a": [1, 2] }\n')],
+      ['application/json; charset=utf-8', Buffer.from('[]')],
+      ['text/plain; charset=utf-8', Buffer.from('Failed password for root from 203.0.113.9\n')],
+      ['text/csv', Buffer.from('ip,count\n203.0.113.9,42\n')],
+      ['application/x-www-form-urlencoded', Buffer.from('user=alice&pass=hunter2')],
+      [undefined, Buffer.from([0x4d, 0x5a, 0x90, 0x00])],
+    ];
+    for (const [contentType, bytes] of bodies) {
+      const res = await api.app.inject({
+        method: 'POST',
+        url: `/api/v1/cases/${kase.id}/evidence?filename=sample.bin`,
+        headers: {
+          ...analyst,
+          ...(contentType ? { 'content-type': contentType } : {}),
+          'x-checksum-sha256': sha256(bytes),
+        },
+        payload: bytes,
+      });
+      expect(res.statusCode, `${contentType}: ${res.body}`).toBe(201);
+      expect(res.json()).toMatchObject({
+        sha256: sha256(bytes),
+        size: bytes.length,
+        contentType: contentType ?? 'application/octet-stream',
+      });
+      const back = await get(`/cases/${kase.id}/evidence/${res.json().id}/content`);
+      expect(back.rawPayload.equals(bytes)).toBe(true);
+      expect(back.headers['x-evidence-content-type']).toBe(contentType ?? 'application/octet-stream');
+    }
+    // A JSON body over the limit is refused like any other, before anything is stored.
+    const tooBig = await api.app.inject({
+      method: 'POST',
+      url: `/api/v1/cases/${kase.id}/evidence?filename=big.json`,
+      headers: { ...analyst, 'content-type': 'application/json' },
+      payload: `[${'1,'.repeat(3000)}1]`,
+    });
+    expect(tooBig.statusCode).toBe(413);
+    expect((await get(`/cases/${kase.id}/evidence`)).json()).toHaveLength(bodies.length);
+    // The other case routes in the same plugin still parse JSON bodies.
+    expect((await post(`/cases/${kase.id}/comments`, { body: 'still JSON' })).statusCode).toBe(201);
   });
 
   it('reports response metrics as JSON and Prometheus text', async () => {

@@ -45,13 +45,26 @@ export function expectedChecksum(headers: Record<string, string | string[] | und
 const contentDisposition = (filename: string): string =>
   `attachment; filename="${filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 
-/** Evidence files: upload (raw body, any content type), list, and download with chain of custody. */
+/**
+ * Evidence files: upload (raw body, any content type), list, and download with chain of custody. The routes
+ * live in their own scope whose only body parser hands over the raw bytes: with Fastify's JSON and text
+ * parsers inherited, a JSON or text upload would arrive parsed (its exact bytes and checksum lost) while the
+ * other case routes still need them.
+ */
 export async function registerEvidenceRoutes(
   app: ApiInstance,
   ctx: ApiContext,
   limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS,
 ): Promise<void> {
-  // Any content type that is not JSON arrives as raw bytes; this scope is the cases capability's alone.
+  await app.register(async (scope) => registerEvidenceScope(scope as ApiInstance, ctx, limits));
+}
+
+async function registerEvidenceScope(
+  app: ApiInstance,
+  ctx: ApiContext,
+  limits: EvidenceLimits,
+): Promise<void> {
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBytes }, (_request, body, done) =>
     done(null, body),
   );
@@ -71,19 +84,14 @@ export async function registerEvidenceRoutes(
       },
     },
     async (request, reply) => {
+      // Every content type arrives as bytes in this scope; no body at all is an empty file.
       const body: unknown = request.body;
-      if (!Buffer.isBuffer(body)) {
-        throw new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send the file as the raw body (not JSON)', {
-          details: [
-            { path: 'body', message: 'expected raw bytes, e.g. Content-Type: application/octet-stream' },
-          ],
-        });
-      }
+      const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
       const evidence = await uploadEvidence(
         ctx,
         {
           caseId: request.params.id,
-          bytes: body,
+          bytes,
           contentType: (request.headers['content-type'] ?? 'application/octet-stream').slice(0, 200),
           filename: request.query.filename,
           description: request.query.description,

@@ -3,6 +3,7 @@ import {
   addCaseComment,
   addCaseTask,
   applyTaskTemplate,
+  setObservableTags,
   setObservableVerdict,
   updateCaseTask,
 } from '../../app/cases/case-commands.js';
@@ -22,6 +23,7 @@ import {
   CaseTaskParams,
   CommentBody,
   NewTaskBody,
+  ObservableTagsBody,
   ReviewBody,
   ReviewInputBody,
   TaskBody,
@@ -149,6 +151,34 @@ export const caseWorkRoutes: RoutePlugin = async (app, ctx) => {
           { caseId: id, observable: { type, value }, verdict, source, actor },
           now,
         ),
+      );
+    },
+  );
+
+  app.put(
+    '/cases/:id/observables/tags',
+    {
+      config: { access: 'cases:write' },
+      schema: {
+        tags: ['cases'],
+        description: "Replaces an observable's tags; the observable is attached to this case.",
+        params: CaseParams,
+        body: ObservableTagsBody,
+        response: {
+          200: z.object({
+            observableId: z.string(),
+            tags: z.array(z.string()),
+            event: CaseEventBody.nullable(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { type, value, tags } = request.body;
+      const actor = actorOf(principalOf(request));
+      return runCaseCommand(ctx, [id], (trx, deps, now) =>
+        setObservableTags(trx, deps, { caseId: id, observable: { type, value }, tags, actor }, now),
       );
     },
   );

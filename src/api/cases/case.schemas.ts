@@ -167,12 +167,21 @@ export const VerdictBody = z
   })
   .strict();
 
+export const ObservableTagsBody = z
+  .object({
+    type: z.enum(ObservableType),
+    value: z.string().min(1).max(2048),
+    tags: z.array(Tag).max(50),
+  })
+  .strict();
+
 export const CaseObservableBody = z.object({
   id: z.string(),
   type: z.string(),
   value: z.string(),
   verdict: z.string().nullable(),
   verdictSource: z.string().nullable(),
+  tags: z.array(z.string()),
   origin: z.string(),
   addedAt: z.number(),
   otherCases: z.number().int(),

@@ -4,14 +4,7 @@ import { planTransition, type CaseResolution } from '../../domain/cases/case-lif
 import type { Actor } from '../../domain/shared/actor.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { Severity } from '../../domain/shared/severity.js';
-import { normalizeObservable } from '../../domain/observables/normalize-observable.js';
-import {
-  ObservableType as ObservableTypes,
-  type ObservableType,
-} from '../../domain/observables/observable.js';
-import { upsertObservables } from '../../store/alerts/observable.repository.js';
-import { appendAudit } from '../../store/audit/audit.repository.js';
-import { addCaseObservables, findCaseById } from '../../store/cases/case.repository.js';
+import { findCaseById } from '../../store/cases/case.repository.js';
 import { replaceCaseTags } from '../../store/cases/case-tags.repository.js';
 import { scheduleSlaChecks } from '../../store/cases/sla-schedule.repository.js';
 import type { Database } from '../../store/schema.js';
@@ -25,6 +18,7 @@ import {
 export type { CaseCommandDeps } from './case-command-support.js';
 export { addCaseTask, applyTaskTemplate, updateCaseTask } from './case-task-commands.js';
 export { mergeCases, moveAlert } from './case-merge-commands.js';
+export { setObservableTags, setObservableVerdict, Verdict } from './case-observable-commands.js';
 
 /** What a command changed: the case as it is now and the timeline event it wrote (none for a no-op). */
 export interface CaseCommandResult {
@@ -170,110 +164,4 @@ export async function addCaseComment(
     now,
   );
   return { case: kase, event };
-}
-
-const isObservableType = (value: string): value is ObservableType =>
-  (ObservableTypes as readonly string[]).includes(value);
-
-export const Verdict = ['malicious', 'suspicious', 'benign', 'unknown'] as const;
-export type Verdict = (typeof Verdict)[number];
-
-/**
- * Gives an observable a verdict and says who gave it (a person, a TI feed, a playbook). The value is checked
- * against its type; the observable (created when new) gets the verdict, every verdict goes to the history, and
- * with a case the verdict goes on that case's timeline and the observable is attached to it.
- */
-export async function setObservableVerdict(
-  trx: Transaction<Database>,
-  deps: CaseCommandDeps,
-  input: {
-    caseId?: string;
-    /** `type` is checked here too, so callers with untyped input (playbooks) get the same clear 422. */
-    observable: { type: ObservableType | string; value: string };
-    verdict: Verdict;
-    source: string;
-    actor: Actor;
-  },
-  now: number,
-): Promise<{ observableId: string; event: CaseEvent | null }> {
-  const { type } = input.observable;
-  if (!isObservableType(type)) {
-    throw new RiposteError('RIPOSTE_UNPROCESSABLE', `${JSON.stringify(type)} is not an observable type`, {
-      details: [{ path: 'observable.type', message: `one of ${ObservableTypes.join(', ')}` }],
-    });
-  }
-  if (!(Verdict as readonly string[]).includes(input.verdict)) {
-    throw new RiposteError('RIPOSTE_UNPROCESSABLE', `${JSON.stringify(input.verdict)} is not a verdict`, {
-      details: [{ path: 'verdict', message: `one of ${Verdict.join(', ')}` }],
-    });
-  }
-  const normal = normalizeObservable(type, input.observable.value);
-  if (!normal || normal.type !== type) {
-    throw new RiposteError(
-      'RIPOSTE_UNPROCESSABLE',
-      `${JSON.stringify(input.observable.value)} is not a valid ${input.observable.type}`,
-      { details: [{ path: 'observable.value', message: `not a ${input.observable.type}` }] },
-    );
-  }
-  if (input.caseId) await loadCaseForChange(trx, deps, input.caseId);
-  // Upserting gives a hand-flagged observable a row too, so it can be attached to the case and sighted later.
-  const ids = await upsertObservables(trx, deps, [normal], now);
-  const observableId = ids.get(`${normal.type}:${normal.value}`) as string;
-  await trx
-    .updateTable('observables')
-    .set({ verdict: input.verdict, verdict_source: input.source })
-    .where('id', '=', observableId)
-    .execute();
-  await trx
-    .insertInto('observable_verdicts')
-    .values({
-      id: deps.newId(),
-      observable_type: normal.type,
-      observable_value: normal.value,
-      verdict: input.verdict,
-      source: input.source,
-      case_id: input.caseId ?? null,
-      actor_id: input.actor.id,
-      at: now,
-    })
-    .execute();
-  const data = { type: normal.type, value: normal.value, verdict: input.verdict, source: input.source };
-  if (!input.caseId) {
-    await appendAuditOnly(trx, deps, input.actor, data, now);
-    return { observableId, event: null };
-  }
-  await addCaseObservables(trx, input.caseId, [observableId], 'manual', now);
-  const event = await recordCaseChange(
-    trx,
-    deps,
-    {
-      caseId: input.caseId,
-      type: 'observable_verdict_set',
-      actor: input.actor,
-      data,
-      action: 'observable.verdict_set',
-    },
-    now,
-  );
-  return { observableId, event };
-}
-
-async function appendAuditOnly(
-  trx: Transaction<Database>,
-  deps: CaseCommandDeps,
-  actor: Actor,
-  data: { type: string; value: string; verdict: string; source: string },
-  now: number,
-): Promise<void> {
-  await appendAudit(
-    trx,
-    deps,
-    {
-      actor,
-      action: 'observable.verdict_set',
-      target: { type: 'observable', id: `${data.type}:${data.value}` },
-      details: data,
-    },
-    now,
-  );
 }

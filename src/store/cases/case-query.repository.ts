@@ -74,20 +74,25 @@ export async function listCases(
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last.id) : null };
 }
 
-/** The case and the cases merged into it, whose timelines it shows. */
-export async function timelineCaseIds(db: Db, caseId: string): Promise<string[]> {
-  const merged = await db.selectFrom('cases').select('id').where('merged_into', '=', caseId).execute();
-  return [caseId, ...merged.map((r) => r.id)];
-}
-
-/** A case's timeline in order (its own events and those of cases merged into it), after `afterId`. */
+/**
+ * A case's timeline in order (its own events and those of cases merged into it), after `afterId`. One
+ * statement: the merged cases are a subquery, so a timeline read is one round trip to the database.
+ */
 export async function listTimeline(
   db: Db,
   caseId: string,
   options: { afterId?: string; limit: number },
 ): Promise<CaseEvent[]> {
-  const ids = await timelineCaseIds(db, caseId);
-  let q = db.selectFrom('case_events').selectAll().where('case_id', 'in', ids);
+  let q = db
+    .selectFrom('case_events')
+    .selectAll()
+    // An IN over a small set (this case and those merged into it) lets both stores walk the (case_id, id)
+    // index per case; an OR with a subquery would make PostgreSQL filter the whole event table instead.
+    .where(
+      'case_id',
+      'in',
+      sql<string>`(select cast(${caseId} as text) union all select id from cases where merged_into = ${caseId})`,
+    );
   if (options.afterId) q = q.where('id', '>', options.afterId);
   const rows = await q.orderBy('id').limit(options.limit).execute();
   return rows.map(caseEventRowToEvent);
@@ -99,6 +104,8 @@ export interface CaseObservable {
   value: string;
   verdict: string | null;
   verdictSource: string | null;
+  /** The observable's own tags (every case that holds it shows the same). */
+  tags: string[];
   origin: string;
   addedAt: number;
   /** Other cases that hold this observable. */
@@ -118,6 +125,7 @@ export async function listCaseObservables(db: Db, caseId: string): Promise<CaseO
       'observables.value',
       'observables.verdict',
       'observables.verdict_source',
+      'observables.tags',
       'case_observables.origin',
       'case_observables.added_at',
     ])
@@ -148,6 +156,7 @@ export async function listCaseObservables(db: Db, caseId: string): Promise<CaseO
     value: r.value,
     verdict: r.verdict,
     verdictSource: r.verdict_source,
+    tags: JSON.parse(r.tags) as string[],
     origin: r.origin,
     addedAt: Number(r.added_at),
     otherCases: caseCount.get(r.id) ?? 0,
