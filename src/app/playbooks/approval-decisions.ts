@@ -21,6 +21,7 @@ import {
 import { findRunById } from '../../store/runs/run.repository.js';
 import type { AppContext } from '../context.js';
 import { sendRunEvent } from './run-start.js';
+import { appendRunCaseEvent, RunCaseEventType } from './run-timeline.js';
 
 export interface DecideApprovalInput {
   approvalId: string;
@@ -115,6 +116,27 @@ export async function decideApproval(
           status,
           comment: input.comment ?? null,
           reason: input.breakGlass?.reason ?? null,
+        },
+      },
+      now,
+    );
+    await appendRunCaseEvent(
+      trx,
+      deps,
+      {
+        caseId: run?.case_id,
+        type: RunCaseEventType.approvalDecided,
+        actor: actorOf(input.approver),
+        data: {
+          runId: approval.run_id,
+          approvalId: approval.id,
+          step: approval.step_id,
+          decision: input.decision,
+          status,
+          approvals,
+          quorum: approval.quorum,
+          comment: input.comment ?? null,
+          breakGlass: check.breakGlass,
         },
       },
       now,

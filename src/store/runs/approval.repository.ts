@@ -27,12 +27,15 @@ export interface ApprovalRequestInput {
   };
 }
 
-/** Records an approval request; an escalation updates the same request (same key) with its new approvers. */
+/**
+ * Records an approval request; an escalation updates the same request (same key) with its new approvers.
+ * Returns the request's id.
+ */
 export async function upsertApprovalRequest(
   trx: Db,
   input: ApprovalRequestInput,
   now: number,
-): Promise<void> {
+): Promise<string> {
   const c = input.command;
   const existing = await trx.selectFrom('approvals').select('id').where('key', '=', c.key).executeTakeFirst();
   if (existing) {
@@ -45,7 +48,7 @@ export async function upsertApprovalRequest(
       })
       .where('id', '=', existing.id)
       .execute();
-    return;
+    return existing.id;
   }
   await trx
     .insertInto('approvals')
@@ -65,6 +68,7 @@ export async function upsertApprovalRequest(
       decided_at: null,
     })
     .execute();
+  return input.id;
 }
 
 export async function findApprovalById(

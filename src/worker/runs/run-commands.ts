@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { redactSecrets } from '../../domain/expressions/secrets.js';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import type { RunCommand, RunState } from '../../engine/run-state.js';
+import { appendRunCaseEvent, runActor, RunCaseEventType } from '../../app/playbooks/run-timeline.js';
 import {
   enqueueAdvance,
   RUN_QUEUE,
@@ -78,10 +79,30 @@ export async function commitDecision(
           now,
         );
         break;
-      case 'request_approval':
-        await upsertApprovalRequest(
+      case 'request_approval': {
+        const approvalId = await upsertApprovalRequest(
           trx,
           { id: deps.newId(), runId: row.id, requestedBy: row.requested_by, command: c },
+          now,
+        );
+        await appendRunCaseEvent(
+          trx,
+          deps,
+          {
+            caseId: row.case_id,
+            type: RunCaseEventType.approvalRequested,
+            actor: runActor(row.id, row.playbook_id),
+            data: {
+              runId: row.id,
+              approvalId,
+              step: c.stepPath,
+              message: c.message,
+              approvers: c.approvers,
+              quorum: c.quorum,
+              deadlineAt: c.deadlineAt ?? null,
+              escalation: c.escalation,
+            },
+          },
           now,
         );
         await appendAudit(
@@ -102,6 +123,7 @@ export async function commitDecision(
           now,
         );
         break;
+      }
       case 'start_subrun':
         try {
           await startRunInTrx(
@@ -145,6 +167,24 @@ export async function commitDecision(
       }
       case 'complete_run':
         await closeApprovalsOfRun(trx, row.id, now);
+        await appendRunCaseEvent(
+          trx,
+          deps,
+          {
+            caseId: row.case_id,
+            type: RunCaseEventType.runFinished,
+            actor: runActor(row.id, row.playbook_id),
+            data: {
+              runId: row.id,
+              playbook: row.playbook_id,
+              version: row.version,
+              status: c.status,
+              error: c.error ?? null,
+              durationMs: now - row.started_at,
+            },
+          },
+          now,
+        );
         await appendAudit(
           trx,
           { dialect: deps.dialect },

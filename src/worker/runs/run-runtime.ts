@@ -10,6 +10,7 @@ import {
   type RunState,
 } from '../../engine/run-state.js';
 import type { RunDeps } from '../../app/playbooks/run-start.js';
+import { appendRunCaseEvent, runActor, RunCaseEventType } from '../../app/playbooks/run-timeline.js';
 import { ConnectorError, type ActionExecutor } from '../../connectors/action-executor.js';
 import { decideApprovalRequirement } from '../../governance/approvals/approval-policy.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
@@ -174,7 +175,27 @@ async function commitEffect(
       deps.newId,
       now,
     );
-    if (effect.kind === 'action')
+    if (effect.kind === 'action') {
+      await appendRunCaseEvent(
+        trx,
+        deps,
+        {
+          caseId: row.case_id,
+          type: RunCaseEventType.actionTaken,
+          actor: runActor(runId, row.playbook_id),
+          data: {
+            runId,
+            action: effect.name,
+            step: effect.stepPath,
+            attempt: effect.attempt,
+            status: 'output' in result ? 'succeeded' : 'failed',
+            input: effect.input,
+            error: 'error' in result ? result.error : null,
+            dryRun: row.dry_run === 1,
+          },
+        },
+        now,
+      );
       await appendAudit(
         trx,
         { dialect: deps.dialect },
@@ -194,6 +215,7 @@ async function commitEffect(
         },
         now,
       );
+    }
     const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
     const event: RunEvent =
       'output' in result
@@ -217,6 +239,8 @@ export async function advanceRun(
   await applyRunEvents(deps, runId, []);
   const row = await findRunById(deps.store.db, runId);
   if (!row) return {};
+  // The case's live timeline listens for this; the timeline itself was written in the commits.
+  if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
   const state = parseState(row);
   const effect = state.pending[0];
   if (TERMINAL_STATUSES.includes(state.status) || state.status === 'paused' || !effect) return {};
@@ -275,6 +299,7 @@ export async function advanceRun(
       };
     }
     await commitEffect(deps, runId, effect, startedAt, outcome);
+    if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
     return {};
   } finally {
     await releaseRunLease(deps.store.db, runId, token).catch(() => undefined);
