@@ -102,6 +102,17 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
     const { runId, approvalId } = await startRun('web-01');
     expect(approvalId).toBeDefined();
     expect(requests).toHaveLength(0);
+    // Approvers see the exact call they would let happen, and who asked for it.
+    const listed = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/approvals?run=${runId}`,
+      headers: asRole('viewer'),
+    });
+    expect(listed.json<{ items: unknown[] }>().items[0]).toMatchObject({
+      action: 'edr.isolate',
+      input: { host: 'web-01' },
+      requestedBy: 'test-analyst',
+    });
     // The analyst started the run; an analyst cannot decide approvals at all.
     expect((await decide(approvalId, 'analyst', 'self')).statusCode).toBe(403);
     const first = await decide(approvalId, 'approver', 'one');
@@ -207,6 +218,8 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
       quorum: 1,
       status: 'pending',
       message: expect.stringContaining('destructive'),
+      action: 'edr.wipe',
+      input: { host: 'h9' },
     });
     expect((await decide(pending?.id as string, 'approver', 'ok')).json()).toMatchObject({
       status: 'approved',

@@ -24,7 +24,7 @@ secrets: [edr_token]
 steps:
   - { id: lookup, kind: action, action: edr.lookup, input: { host: web-1, token: "{{ secrets.edr_token }}" } }
   - { id: ask, kind: approval, message: "Isolate web-1?", approvers: [approver] }
-  - { id: isolate, kind: action, action: edr.isolate, input: { host: web-1 } }
+  - { id: isolate, kind: action, action: edr.isolate, input: { host: web-1, token: "{{ secrets.edr_token }}" } }
 `;
 
 describe.each(DIALECTS)('a run on the case timeline on %s', (dialect) => {
@@ -93,6 +93,9 @@ describe.each(DIALECTS)('a run on the case timeline on %s', (dialect) => {
     });
     const [approval] = await listApprovals(ctx.store.db, { runId, limit: 10 });
     expect(parked[3]?.data).toMatchObject({ runId, approvalId: approval?.id, message: 'Isolate web-1?' });
+    // The request names the call it guards, its secrets redacted.
+    expect(approval).toMatchObject({ action: 'edr.isolate', requested_by: 'u-ann' });
+    expect(JSON.parse(approval?.action_input ?? 'null')).toEqual({ host: 'web-1', token: '***' });
 
     await decideApproval(ctx, {
       approvalId: approval?.id ?? '',

@@ -17,6 +17,12 @@ const Approval = z.object({
   deadlineAt: z.number().nullable(),
   createdAt: z.number(),
   decidedAt: z.number().nullable(),
+  action: z.string().nullable().describe('the action the approval lets run, when known'),
+  input: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('the action’s rendered input, secrets redacted'),
+  requestedBy: z.string().describe('who started the run; they cannot approve it'),
 });
 const Decided = z.object({ status: z.string(), approvals: z.number(), quorum: z.number() });
 
@@ -67,6 +73,9 @@ export const approvalRoutes: RoutePlugin = async (app, ctx) => {
           deadlineAt: a.deadline_at,
           createdAt: a.created_at,
           decidedAt: a.decided_at,
+          action: a.action,
+          input: a.action_input === null ? null : (JSON.parse(a.action_input) as Record<string, unknown>),
+          requestedBy: a.requested_by,
         })),
       };
     },

@@ -6,6 +6,7 @@ import * as caseManagement from './0005_case_management.js';
 import * as playbooks from './0006_playbooks.js';
 import * as connectors from './0007_connectors.js';
 import * as identity from './0008_identity.js';
+import * as engineApprovalAction from './0010_engine_approval_action.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -21,4 +22,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0006_playbooks': playbooks,
   '0007_connectors': connectors,
   '0008_identity': identity,
+  '0010_engine_approval_action': engineApprovalAction,
 };

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { redactSecrets } from '../../domain/expressions/secrets.js';
 import type { Database } from '../schema.js';
 import type { ApprovalRow } from './run.table.js';
 
@@ -24,6 +25,7 @@ export interface ApprovalRequestInput {
     quorum: number;
     deadlineAt?: number;
     escalation: boolean;
+    action?: { name: string; input?: Record<string, unknown> };
   };
 }
 
@@ -66,6 +68,8 @@ export async function upsertApprovalRequest(
       deadline_at: c.deadlineAt ?? null,
       created_at: now,
       decided_at: null,
+      action: c.action?.name ?? null,
+      action_input: c.action?.input ? JSON.stringify(redactSecrets(c.action.input)) : null,
     })
     .execute();
   return input.id;
