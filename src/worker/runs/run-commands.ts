@@ -36,6 +36,7 @@ export async function commitDecision(
   state: RunState,
   commands: RunCommand[],
   now: number,
+  options: { executingInline?: boolean } = {},
 ): Promise<void> {
   const saved = await saveRunState(
     trx,
@@ -222,6 +223,8 @@ export async function commitDecision(
     }
   }
   await insertRunEvents(trx, events, now);
-  if (state.pending.length > 0 && state.status === 'running')
+  // A worker about to execute the pending effect itself needs no second job for it (that job would only
+  // find the run leased, or nothing left to do); its own job is settled only after it returns.
+  if (state.pending.length > 0 && state.status === 'running' && !options.executingInline)
     await enqueueAdvance(trx, deps, row.id, `advance:${row.id}:${state.seq}`, now);
 }

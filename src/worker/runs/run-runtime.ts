@@ -46,8 +46,16 @@ export interface RuntimeDeps extends RunDeps {
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
 
-/** Applies events to a run in one transaction (with its inbox, which is emptied in the same commit). */
-export async function applyRunEvents(deps: RuntimeDeps, runId: string, extra: RunEvent[]): Promise<void> {
+/**
+ * Applies events to a run in one transaction (with its inbox, which is emptied in the same commit).
+ * `executingInline`: the caller goes on to execute the run's next effect in the same job.
+ */
+export async function applyRunEvents(
+  deps: RuntimeDeps,
+  runId: string,
+  extra: RunEvent[],
+  options: { executingInline?: boolean } = {},
+): Promise<void> {
   // Most claims find the inbox empty: a read saves taking the write lock. An event added after this read
   // enqueues its own job.
   if (extra.length === 0 && (await readInbox(deps.store.db, runId)).length === 0) return;
@@ -70,7 +78,7 @@ export async function applyRunEvents(deps: RuntimeDeps, runId: string, extra: Ru
       trx,
       inbox.map((i) => i.id),
     );
-    await commitDecision(trx, deps, row, state, commands, now);
+    await commitDecision(trx, deps, row, state, commands, now, options);
   });
 }
 
@@ -236,7 +244,7 @@ export async function advanceRun(
   runId: string,
   signal: AbortSignal,
 ): Promise<{ busyUntil?: number }> {
-  await applyRunEvents(deps, runId, []);
+  await applyRunEvents(deps, runId, [], { executingInline: true });
   const row = await findRunById(deps.store.db, runId);
   if (!row) return {};
   // The case's live timeline listens for this; the timeline itself was written in the commits.
