@@ -103,6 +103,7 @@ function apply(m: Machine, event: RunEvent): void {
         quorum: event.quorum,
         deadlineAt,
         escalation: false,
+        action: { name: effect.name, input: effect.input },
       });
       return;
     }

@@ -179,6 +179,8 @@ export type RunCommand =
       quorum: number;
       deadlineAt?: number;
       escalation: boolean;
+      /** The action the approval lets run, with its input as planned (secret markers, never values). */
+      action?: { name: string; input?: Record<string, unknown> };
     }
   | { type: 'start_subrun'; key: string; stepId: string; playbook: string; inputs: Record<string, unknown> }
   | { type: 'cancel_subrun'; key: string }

@@ -19,6 +19,21 @@ function toTime(value: unknown): number {
   });
 }
 
+/**
+ * The action an approval step guards: the action step right after it, with its input rendered as it
+ * stands now (left out when it depends on what is not known yet), so approvers see the exact call.
+ */
+function guardedAction(m: Machine, t: Thread): { name: string; input?: Record<string, unknown> } | undefined {
+  const frame = t.stack.at(-1);
+  const next = frame ? m.pb.lists.get(frame.list)?.[frame.index + 1] : undefined;
+  if (next?.kind !== 'action') return undefined;
+  try {
+    return { name: next.action, input: asRecord(m.render(t, next.input ?? {})) };
+  } catch {
+    return { name: next.action };
+  }
+}
+
 /** Starts the step the thread is at. Pure steps finish here; effectful ones block the thread. */
 export function startStep(m: Machine, t: Thread, step: Step): void {
   const path = m.stepPath(t, step);
@@ -137,6 +152,7 @@ export function startStep(m: Machine, t: Thread, step: Step): void {
         quorum: step.quorum ?? 1,
         deadlineAt,
         escalation: false,
+        action: guardedAction(m, t),
       });
       return;
     }

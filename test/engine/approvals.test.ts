@@ -4,6 +4,7 @@ import { approvalLinkKey, approvalRoutes } from '../../src/api/approvals/approva
 import { playbookRoutes } from '../../src/api/playbooks/playbooks.routes.js';
 import { runRoutes } from '../../src/api/runs/runs.routes.js';
 import type { ActionExecutor, ActionRequest } from '../../src/connectors/action-executor.js';
+import { insertUser } from '../../src/store/identity/user.repository.js';
 import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
 import { asRole, buildTestApi, ManualClock, type TestApi } from '../support/api.js';
@@ -102,6 +103,17 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
     const { runId, approvalId } = await startRun('web-01');
     expect(approvalId).toBeDefined();
     expect(requests).toHaveLength(0);
+    // Approvers see the exact call they would let happen, and who asked for it.
+    const listed = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/approvals?run=${runId}`,
+      headers: asRole('viewer'),
+    });
+    expect(listed.json<{ items: unknown[] }>().items[0]).toMatchObject({
+      action: 'edr.isolate',
+      input: { host: 'web-01' },
+      requestedBy: 'test-analyst',
+    });
     // The analyst started the run; an analyst cannot decide approvals at all.
     expect((await decide(approvalId, 'analyst', 'self')).statusCode).toBe(403);
     const first = await decide(approvalId, 'approver', 'one');
@@ -175,6 +187,76 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
     expect((await redeem(forged)).statusCode).toBe(403);
   });
 
+  it('signs one-click links for an approver: the GET only shows, the form POST decides, tampering is refused', async () => {
+    const { runId, approvalId } = await startRun('mail-01');
+    const now = clock.now();
+    await insertUser(
+      handle.store.db,
+      { id: 'u-dana', username: 'dana', displayName: 'Dana', passwordHash: null, roles: ['approver'] },
+      now,
+    );
+    await insertUser(
+      handle.store.db,
+      { id: 'u-vic', username: 'vic', displayName: 'Vic', passwordHash: null, roles: ['viewer'] },
+      now,
+    );
+    const issue = (username: string, role: 'admin' | 'approver' = 'admin') =>
+      api.app.inject({
+        method: 'POST',
+        url: `/api/v1/approvals/${approvalId}/links`,
+        headers: asRole(role),
+        payload: { username, ttl: '1h' },
+      });
+    expect((await issue('dana', 'approver')).statusCode).toBe(403);
+    expect((await issue('vic')).statusCode).toBe(422);
+    expect((await issue('nobody')).statusCode).toBe(404);
+    const issued = await issue('dana');
+    expect(issued.statusCode).toBe(201);
+    const links = issued.json<{ approve: string; reject: string; expiresAt: number }>();
+    expect(links.expiresAt).toBeGreaterThan(now);
+    const path = (url: string) => url.slice(url.indexOf('/api/v1/'));
+    const token = new URL(links.approve, 'http://x').searchParams.get('token') ?? '';
+
+    const shown = await api.app.inject({ method: 'GET', url: path(links.approve) });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.headers['content-type']).toContain('text/html');
+    expect(shown.body).toContain('Isolate mail-01?');
+    expect(shown.body).toContain('edr.isolate');
+    expect(shown.body).toContain('<form method="post"');
+    // Showing the page decided nothing.
+    const pending = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/approvals?run=${runId}`,
+      headers: asRole('viewer'),
+    });
+    expect(pending.json<{ items: Array<{ status: string }> }>().items[0]?.status).toBe('pending');
+
+    const forged = `${token.slice(0, -4)}AAAA`;
+    const bad = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/approvals/link?token=${encodeURIComponent(forged)}`,
+    });
+    expect(bad.statusCode).toBe(403);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+
+    const posted = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/approvals/link',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token }).toString(),
+    });
+    expect(posted.statusCode).toBe(200);
+    expect(posted.body).toContain('Your decision is recorded');
+    expect(posted.body).toContain('1 of 2 approvals');
+    const again = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/approvals/link',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token }).toString(),
+    });
+    expect(again.statusCode).toBe(409);
+  });
+
   it('holds a destructive action for the approval the policy requires, then runs it with its planned key', async () => {
     await api.app.inject({
       method: 'POST',
@@ -207,6 +289,8 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
       quorum: 1,
       status: 'pending',
       message: expect.stringContaining('destructive'),
+      action: 'edr.wipe',
+      input: { host: 'h9' },
     });
     expect((await decide(pending?.id as string, 'approver', 'ok')).json()).toMatchObject({
       status: 'approved',

@@ -64,7 +64,8 @@ describe('riposte playbook', () => {
 
   it(
     'publishes versions, lists them and diffs a change against the active one',
-    { timeout: 120_000 },
+    // Five CLI processes one after another; on a loaded shared machine each start alone can take 20 s.
+    { timeout: 300_000 },
     async () => {
       const env = { RIPOSTE_DATA_DIR: dir, DATABASE_URL: '' };
       const file = join(dir, 'mini.yaml');

@@ -33,6 +33,9 @@ function prng(seed: number): () => number {
   };
 }
 
+/** Workers that stopped without being killed by the test, with the end of what they wrote to stderr. */
+const crashes: string[] = [];
+
 function startWorker(options: object, targetUrl: string): ChildProcess {
   const child = spawn(
     process.execPath,
@@ -42,8 +45,14 @@ function startWorker(options: object, targetUrl: string): ChildProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  child.stderr?.on('data', () => undefined);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2_000);
+  });
   child.stdout?.on('data', () => undefined);
+  child.on('exit', (code, signal) => {
+    if (signal !== 'SIGKILL') crashes.push(`worker ${child.pid} exited (${code ?? signal}): ${stderr}`);
+  });
   return child;
 }
 
@@ -67,7 +76,8 @@ describe.each(DIALECTS)('runs survive kill -9 of their workers on %s', (dialect)
     await handle.cleanup();
   });
 
-  it(`completes ${RUNS} runs with every action applied once per key`, { timeout: 120_000 }, async () => {
+  // Generous limits: on a shared two-core machine a fresh worker process alone can take 20 s to start.
+  it(`completes ${RUNS} runs with every action applied once per key`, { timeout: 240_000 }, async () => {
     await publishPlaybook(ctx, { source: PLAYBOOK, actor: SYSTEM_ACTOR });
     const deps = { newId: ctx.newId, dialect: ctx.store.dialect, playbooks: new PlaybookCache() };
     const runIds = await ctx.store.db.transaction().execute(async (trx) => {
@@ -93,7 +103,7 @@ describe.each(DIALECTS)('runs survive kill -9 of their workers on %s', (dialect)
     const random = prng(dialect === 'sqlite' ? 11 : 13);
     for (let i = 0; i < 3; i += 1) workers.add(startWorker(handle.options, target.url));
     let kills = 0;
-    const deadline = ctx.clock.now() + 90_000;
+    const deadline = ctx.clock.now() + 180_000;
     const unfinished = async () =>
       (
         await ctx.store.db
@@ -138,6 +148,7 @@ describe.each(DIALECTS)('runs survive kill -9 of their workers on %s', (dialect)
         ),
       );
     }
+    expect(crashes).toEqual([]);
     expect(runs.filter((r) => r.status !== 'succeeded')).toEqual([]);
     expect(kills).toBeGreaterThan(0);
     // One effect per key, and exactly the keys the runs should have produced.

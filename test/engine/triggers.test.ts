@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { PlaybookCache, publishPlaybook } from '../../src/app/playbooks/playbook-catalog.js';
+import { getPlaybookHealth } from '../../src/app/playbooks/playbook-health.js';
+import { createRunServices } from '../../src/app/playbooks/run-control.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import { enqueueJob } from '../../src/store/queue/queue.repository.js';
@@ -95,6 +97,35 @@ describe.each(DIALECTS)('triggers on %s', (dialect) => {
     await drainQueues(ctx, bindings);
     const runs = await listRuns(ctx.store.db, { playbookId: 'on-high', limit: 10 });
     expect(runs[0]?.status).toBe('succeeded');
+  });
+
+  it('reminds of a review when its date passes, as a timer row, and counts the time saved', async () => {
+    await publishPlaybook(ctx, {
+      source: `id: reviewed\nname: Reviewed\ntime_saved_minutes: 12\nreview_by: "2026-01-01T01:00:00Z"\nsteps:\n  - { id: s, kind: set, vars: { x: 1 } }\n`,
+      actor: SYSTEM_ACTOR,
+    });
+    const reminders = async () =>
+      (
+        await ctx.store.db
+          .selectFrom('audit_log')
+          .select(['action', 'target_id'])
+          .where('action', '=', 'playbook.review_due')
+          .execute()
+      ).filter((r) => r.target_id === 'reviewed');
+    await createRunServices(ctx).startManualRun({ playbookId: 'reviewed', inputs: {}, actor: SYSTEM_ACTOR });
+    await drainQueues(ctx, bindings);
+    expect(await reminders()).toHaveLength(0);
+    expect(await getPlaybookHealth(ctx, 'reviewed')).toMatchObject({
+      reviewDue: false,
+      timeSavedMinutes: 12,
+    });
+    const saved = clock.now();
+    // Before the nightly playbook's first tick (02:00), so the schedule test below sees none run.
+    clock.set(Date.UTC(2026, 0, 1, 1, 30));
+    await drainQueues(ctx, bindings);
+    expect(await reminders()).toHaveLength(1);
+    expect(await getPlaybookHealth(ctx, 'reviewed')).toMatchObject({ reviewDue: true });
+    clock.set(saved);
   });
 
   it('runs scheduled playbooks at their cron times, as timer rows', async () => {

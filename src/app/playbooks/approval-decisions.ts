@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { RiposteError, notFound } from '../../domain/shared/errors.js';
 import {
   BREAK_GLASS_AUDIT_ACTION,
   checkApprover,
   isQuorumMet,
 } from '../../governance/approvals/approval-policy.js';
-import { isRole, type Role } from '../../governance/permissions.js';
+import { isRole, rolesAllow, type Role } from '../../governance/permissions.js';
 import { actorOf, type Principal } from '../../governance/principal.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
+import { findUserRowByUsername, userRowToUser } from '../../store/identity/user.repository.js';
 import { findPlaybookVersion } from '../../store/playbooks/playbook.repository.js';
 import {
   ApprovalStatus,
@@ -21,6 +22,7 @@ import {
 import { findRunById } from '../../store/runs/run.repository.js';
 import type { AppContext } from '../context.js';
 import { sendRunEvent } from './run-start.js';
+import { appendRunCaseEvent, RunCaseEventType } from './run-timeline.js';
 
 export interface DecideApprovalInput {
   approvalId: string;
@@ -119,6 +121,27 @@ export async function decideApproval(
       },
       now,
     );
+    await appendRunCaseEvent(
+      trx,
+      deps,
+      {
+        caseId: run?.case_id,
+        type: RunCaseEventType.approvalDecided,
+        actor: actorOf(input.approver),
+        data: {
+          runId: approval.run_id,
+          approvalId: approval.id,
+          step: approval.step_id,
+          decision: input.decision,
+          status,
+          approvals,
+          quorum: approval.quorum,
+          comment: input.comment ?? null,
+          breakGlass: check.breakGlass,
+        },
+      },
+      now,
+    );
     return { status, approvals, quorum: approval.quorum };
   });
   await ctx.store.notifier.notify('queue:runs').catch(() => undefined);
@@ -156,25 +179,30 @@ export async function createApprovalLinkToken(
     .sign(key);
 }
 
-/** Verifies a link, spends it, and records its decision. */
-export async function redeemApprovalLink(
-  ctx: AppContext,
-  key: Uint8Array,
-  token: string,
-): Promise<DecideApprovalResult> {
-  let payload;
+/** A link's claims when its signature, audience and expiry hold; a 403 otherwise. */
+async function verifyLink(ctx: AppContext, key: Uint8Array, token: string): Promise<JWTPayload> {
   try {
-    ({ payload } = await jwtVerify(token, key, {
+    const { payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
       audience: 'riposte:approval',
       currentDate: new Date(ctx.clock.now()),
-    }));
+    });
+    return payload;
   } catch (err) {
     throw new RiposteError(
       'RIPOSTE_FORBIDDEN',
       `approval link refused: ${err instanceof Error ? err.message : 'invalid'}`,
     );
   }
+}
+
+/** Verifies a link, spends it, and records its decision. */
+export async function redeemApprovalLink(
+  ctx: AppContext,
+  key: Uint8Array,
+  token: string,
+): Promise<DecideApprovalResult> {
+  const payload = await verifyLink(ctx, key, token);
   const approvalId = String(payload.aid ?? '');
   const decision = payload.dec === 'rejected' ? 'rejected' : 'approved';
   const jti = String(payload.jti ?? '');
@@ -194,4 +222,82 @@ export async function redeemApprovalLink(
     },
     comment: 'via one-click link',
   });
+}
+
+/**
+ * The key one-click approval links are signed with: derived from the master key, so every process of one
+ * installation agrees. Without a configured master key it is random per process (links die with it).
+ */
+export function approvalLinkKey(masterKey: string | undefined): Uint8Array {
+  return createHmac('sha256', masterKey ?? randomBytes(32))
+    .update('riposte approval links v1')
+    .digest();
+}
+
+/** Where a one-click link points: a page that shows the request and asks for one confirming click. */
+export const APPROVAL_LINK_PATH = '/api/v1/approvals/link';
+
+export interface ApprovalLinks {
+  approve: string;
+  reject: string;
+  expiresAt: number;
+}
+
+/**
+ * Signs an approve link and a reject link of one pending approval for one person, for a chat message or an
+ * e-mail. Links are only issued to enabled users who may decide approvals; whether this person may decide
+ * this request (requester, author, role, quorum) is checked again when the link is used.
+ */
+export async function issueApprovalLinks(
+  ctx: AppContext,
+  key: Uint8Array,
+  input: { approvalId: string; username: string; ttlMs: number },
+): Promise<ApprovalLinks> {
+  const approval = await findApprovalById(ctx.store.db, input.approvalId);
+  if (!approval) throw notFound('approval', input.approvalId);
+  if (approval.status !== ApprovalStatus.pending)
+    throw new RiposteError('RIPOSTE_CONFLICT', `approval ${approval.id} is already ${approval.status}`);
+  const row = await findUserRowByUsername(ctx.store.db, input.username);
+  const user = row && userRowToUser(row);
+  if (!user || user.disabled) throw notFound('user', input.username);
+  if (!rolesAllow(user.roles, 'approvals:decide'))
+    throw new RiposteError(
+      'RIPOSTE_UNPROCESSABLE',
+      `${user.username} may not decide approvals (roles: ${user.roles.join(', ') || 'none'})`,
+    );
+  const now = ctx.clock.now();
+  const approver = { id: user.id, name: user.username, roles: user.roles };
+  const base = `${(ctx.config.publicUrl ?? '').replace(/\/$/, '')}${APPROVAL_LINK_PATH}?token=`;
+  const sign = (decision: 'approved' | 'rejected') =>
+    createApprovalLinkToken(key, { approvalId: approval.id, decision, approver }, now, input.ttlMs);
+  return {
+    approve: `${base}${await sign('approved')}`,
+    reject: `${base}${await sign('rejected')}`,
+    expiresAt: Math.floor((now + input.ttlMs) / 1_000) * 1_000,
+  };
+}
+
+/** What a link's confirmation page shows, read from a verified token without spending it. */
+export async function previewApprovalLink(
+  ctx: AppContext,
+  key: Uint8Array,
+  token: string,
+): Promise<{
+  decision: 'approved' | 'rejected';
+  approver: string;
+  approval: { id: string; message: string; action: string | null; status: string };
+}> {
+  const payload = await verifyLink(ctx, key, token);
+  const approval = await findApprovalById(ctx.store.db, String(payload.aid ?? ''));
+  if (!approval) throw notFound('approval', String(payload.aid ?? ''));
+  return {
+    decision: payload.dec === 'rejected' ? 'rejected' : 'approved',
+    approver: String(payload.name ?? payload.sub ?? ''),
+    approval: {
+      id: approval.id,
+      message: approval.message,
+      action: approval.action,
+      status: approval.status,
+    },
+  };
 }

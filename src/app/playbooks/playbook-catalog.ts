@@ -16,7 +16,7 @@ import {
 } from '../../store/playbooks/playbook.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
-import { scheduleNextTick } from './playbook-schedule.js';
+import { scheduleNextTick, scheduleReviewReminder } from './playbook-schedule.js';
 
 export interface PublishInput {
   source: string;
@@ -68,6 +68,13 @@ export async function publishPlaybook(ctx: AppContext, input: PublishInput): Pro
             { playbookId: playbook.id, cron: t.cron, after: now },
             now,
           );
+      if (playbook.review_by)
+        await scheduleReviewReminder(
+          trx,
+          { dialect: ctx.store.dialect, newId: ctx.newId },
+          { playbookId: playbook.id, version: saved.version, reviewBy: playbook.review_by },
+          now,
+        );
     }
     if (saved.created || activate)
       await appendAudit(
@@ -99,6 +106,9 @@ export class PlaybookCache {
   private readonly entries = new Map<string, CompiledPlaybook>();
 
   async load(db: Db, id: string, version?: number): Promise<LoadedVersion> {
+    // A numbered version never changes: once compiled, it needs no query (this is on every step's commit).
+    const known = version === undefined ? undefined : this.entries.get(`${id}@${version}`);
+    if (known && version !== undefined) return { id, version, compiled: known };
     const row =
       version === undefined
         ? await findActivePlaybookVersion(db, id)

@@ -33,3 +33,29 @@ export async function scheduleNextTick(
   );
   return at;
 }
+
+/**
+ * Enqueues the reminder that a playbook version's review date has come (`review_by`): a row due then, one
+ * per version. Dates that do not parse schedule nothing (validation reports them).
+ */
+export async function scheduleReviewReminder(
+  db: Kysely<Database> | Transaction<Database>,
+  deps: { dialect: Pick<StoreDialect, 'supportsRowLocks'>; newId: () => string },
+  input: { playbookId: string; version: number; reviewBy: string },
+  now: number,
+): Promise<void> {
+  const at = Date.parse(input.reviewBy);
+  if (Number.isNaN(at)) return;
+  await enqueueJob(
+    db,
+    deps,
+    {
+      queue: TRIGGER_QUEUE,
+      kind: 'playbook.review_due',
+      payload: { playbookId: input.playbookId, version: input.version, reviewBy: input.reviewBy },
+      runAt: Math.max(at, now),
+      dedupeKey: `review:${input.playbookId}:${input.version}`,
+    },
+    now,
+  );
+}

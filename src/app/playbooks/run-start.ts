@@ -9,6 +9,7 @@ import { enqueueJob } from '../../store/queue/queue.repository.js';
 import { addInboxEvent, findRunByStartKey, insertRun } from '../../store/runs/run.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { PlaybookCache } from './playbook-catalog.js';
+import { appendRunCaseEvent, RunCaseEventType } from './run-timeline.js';
 
 /** The queue every run job (advance, timer) goes through. */
 export const RUN_QUEUE = 'runs';
@@ -127,6 +128,25 @@ export async function startRunInTrx(
     now,
   );
   await sendRunEvent(trx, deps, runId, { type: 'start' }, now);
+  await appendRunCaseEvent(
+    trx,
+    deps,
+    {
+      caseId: input.caseId,
+      type: RunCaseEventType.runStarted,
+      actor: input.requestedBy,
+      data: {
+        runId,
+        playbook: pb.id,
+        playbookName: pb.name,
+        version: loaded.version,
+        trigger: input.triggerType,
+        dryRun: input.dryRun ?? false,
+        parentRunId: input.parentRunId ?? null,
+      },
+    },
+    now,
+  );
   await appendAudit(
     trx,
     { dialect: deps.dialect },

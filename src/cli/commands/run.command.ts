@@ -1,6 +1,12 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { decideApproval } from '../../app/playbooks/approval-decisions.js';
+import {
+  approvalLinkKey,
+  decideApproval,
+  issueApprovalLinks,
+} from '../../app/playbooks/approval-decisions.js';
+import { durationMs } from '../../domain/playbooks/playbook.schema.js';
+import { invalid } from '../../domain/shared/errors.js';
 import { createRunServices, getRunDetail } from '../../app/playbooks/run-control.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import type { Principal } from '../../governance/principal.js';
@@ -93,7 +99,7 @@ export function registerRunCommand(program: Command): void {
       });
 }
 
-/** `riposte approval list|approve|reject`. */
+/** `riposte approval list|approve|reject|link`. */
 export function registerApprovalCommand(program: Command): void {
   const approval = program.command('approval').description('decide approval steps of parked runs');
   approval
@@ -121,4 +127,28 @@ export function registerApprovalCommand(program: Command): void {
           out(`approval ${approvalId}: ${r.status} (${r.approvals}/${r.quorum})`);
         });
       });
+  approval
+    .command('link')
+    .description('sign one-click approve and reject links for one approver, to send by chat or e-mail')
+    .argument('<approval>')
+    .requiredOption('--user <username>', 'the approver the links are for')
+    .option('--ttl <duration>', 'how long the links work (30m, 4h, 1d; at most 7d)', '4h')
+    .action(async (approvalId: string, opts: { user: string; ttl: string }, command: Command) => {
+      if (!/^\d+(ms|s|m|h|d)$/.test(opts.ttl))
+        throw invalid('--ttl is not a duration', [{ path: '--ttl', message: 'use 30m, 4h or 1d' }]);
+      await withAppContext(command, async (ctx) => {
+        if (!ctx.config.masterKey)
+          throw invalid('one-click links need a master key', [
+            { path: 'RIPOSTE_MASTER_KEY', message: 'set it, or the server could not verify the links' },
+          ]);
+        const links = await issueApprovalLinks(ctx, approvalLinkKey(ctx.config.masterKey), {
+          approvalId,
+          username: opts.user,
+          ttlMs: Math.min(durationMs(opts.ttl), 7 * 86_400_000),
+        });
+        out(`approve\t${links.approve}`);
+        out(`reject\t${links.reject}`);
+        out(`expires\t${new Date(links.expiresAt).toISOString()}`);
+      });
+    });
 }

@@ -7,6 +7,7 @@ import * as playbooks from './0006_playbooks.js';
 import * as connectors from './0007_connectors.js';
 import * as identity from './0008_identity.js';
 import * as ingestSettings from './0009_ingest_settings.js';
+import * as engineApprovalAction from './0010_engine_approval_action.js';
 import * as casesMetricsIndexes from './0011_cases_metrics_indexes.js';
 import type { RiposteMigration } from './migration.js';
 
@@ -24,5 +25,6 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0007_connectors': connectors,
   '0008_identity': identity,
   '0009_ingest_settings': ingestSettings,
+  '0010_engine_approval_action': engineApprovalAction,
   '0011_cases_metrics_indexes': casesMetricsIndexes,
 };

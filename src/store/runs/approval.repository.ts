@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { redactSecrets } from '../../domain/expressions/secrets.js';
 import type { Database } from '../schema.js';
 import type { ApprovalRow } from './run.table.js';
 
@@ -24,15 +25,19 @@ export interface ApprovalRequestInput {
     quorum: number;
     deadlineAt?: number;
     escalation: boolean;
+    action?: { name: string; input?: Record<string, unknown> };
   };
 }
 
-/** Records an approval request; an escalation updates the same request (same key) with its new approvers. */
+/**
+ * Records an approval request; an escalation updates the same request (same key) with its new approvers.
+ * Returns the request's id.
+ */
 export async function upsertApprovalRequest(
   trx: Db,
   input: ApprovalRequestInput,
   now: number,
-): Promise<void> {
+): Promise<string> {
   const c = input.command;
   const existing = await trx.selectFrom('approvals').select('id').where('key', '=', c.key).executeTakeFirst();
   if (existing) {
@@ -45,7 +50,7 @@ export async function upsertApprovalRequest(
       })
       .where('id', '=', existing.id)
       .execute();
-    return;
+    return existing.id;
   }
   await trx
     .insertInto('approvals')
@@ -63,8 +68,11 @@ export async function upsertApprovalRequest(
       deadline_at: c.deadlineAt ?? null,
       created_at: now,
       decided_at: null,
+      action: c.action?.name ?? null,
+      action_input: c.action?.input ? JSON.stringify(redactSecrets(c.action.input)) : null,
     })
     .execute();
+  return input.id;
 }
 
 export async function findApprovalById(

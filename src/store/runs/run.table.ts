@@ -84,6 +84,9 @@ export interface ApprovalTable {
   deadline_at: number | null;
   created_at: number;
   decided_at: number | null;
+  /** The action the approval lets run, and its rendered input (secrets redacted); null when unknown. */
+  action: string | null;
+  action_input: string | null;
 }
 
 export interface ApprovalDecisionTable {

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { redactSecrets } from '../../domain/expressions/secrets.js';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import type { RunCommand, RunState } from '../../engine/run-state.js';
+import { appendRunCaseEvent, runActor, RunCaseEventType } from '../../app/playbooks/run-timeline.js';
 import {
   enqueueAdvance,
   RUN_QUEUE,
@@ -35,6 +36,7 @@ export async function commitDecision(
   state: RunState,
   commands: RunCommand[],
   now: number,
+  options: { executingInline?: boolean } = {},
 ): Promise<void> {
   const saved = await saveRunState(
     trx,
@@ -78,10 +80,30 @@ export async function commitDecision(
           now,
         );
         break;
-      case 'request_approval':
-        await upsertApprovalRequest(
+      case 'request_approval': {
+        const approvalId = await upsertApprovalRequest(
           trx,
           { id: deps.newId(), runId: row.id, requestedBy: row.requested_by, command: c },
+          now,
+        );
+        await appendRunCaseEvent(
+          trx,
+          deps,
+          {
+            caseId: row.case_id,
+            type: RunCaseEventType.approvalRequested,
+            actor: runActor(row.id, row.playbook_id),
+            data: {
+              runId: row.id,
+              approvalId,
+              step: c.stepPath,
+              message: c.message,
+              approvers: c.approvers,
+              quorum: c.quorum,
+              deadlineAt: c.deadlineAt ?? null,
+              escalation: c.escalation,
+            },
+          },
           now,
         );
         await appendAudit(
@@ -102,6 +124,7 @@ export async function commitDecision(
           now,
         );
         break;
+      }
       case 'start_subrun':
         try {
           await startRunInTrx(
@@ -145,6 +168,24 @@ export async function commitDecision(
       }
       case 'complete_run':
         await closeApprovalsOfRun(trx, row.id, now);
+        await appendRunCaseEvent(
+          trx,
+          deps,
+          {
+            caseId: row.case_id,
+            type: RunCaseEventType.runFinished,
+            actor: runActor(row.id, row.playbook_id),
+            data: {
+              runId: row.id,
+              playbook: row.playbook_id,
+              version: row.version,
+              status: c.status,
+              error: c.error ?? null,
+              durationMs: now - row.started_at,
+            },
+          },
+          now,
+        );
         await appendAudit(
           trx,
           { dialect: deps.dialect },
@@ -182,6 +223,8 @@ export async function commitDecision(
     }
   }
   await insertRunEvents(trx, events, now);
-  if (state.pending.length > 0 && state.status === 'running')
+  // A worker about to execute the pending effect itself needs no second job for it (that job would only
+  // find the run leased, or nothing left to do); its own job is settled only after it returns.
+  if (state.pending.length > 0 && state.status === 'running' && !options.executingInline)
     await enqueueAdvance(trx, deps, row.id, `advance:${row.id}:${state.seq}`, now);
 }

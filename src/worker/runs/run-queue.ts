@@ -78,7 +78,10 @@ export function createRunQueueBindings(
       handlers: {
         'run.advance': wrap((runId, _t, signal) => advanceRun(runtime, runId, signal)),
         'run.timer': wrap(async (runId, timerId, signal) => {
-          if (timerId) await applyRunEvents(runtime, runId, [{ type: 'timer_fired', timerId }]);
+          if (timerId)
+            await applyRunEvents(runtime, runId, [{ type: 'timer_fired', timerId }], {
+              executingInline: true,
+            });
           return advanceRun(runtime, runId, signal);
         }),
       },

@@ -10,6 +10,7 @@ import {
   type RunState,
 } from '../../engine/run-state.js';
 import type { RunDeps } from '../../app/playbooks/run-start.js';
+import { appendRunCaseEvent, runActor, RunCaseEventType } from '../../app/playbooks/run-timeline.js';
 import { ConnectorError, type ActionExecutor } from '../../connectors/action-executor.js';
 import { decideApprovalRequirement } from '../../governance/approvals/approval-policy.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
@@ -45,8 +46,16 @@ export interface RuntimeDeps extends RunDeps {
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
 
-/** Applies events to a run in one transaction (with its inbox, which is emptied in the same commit). */
-export async function applyRunEvents(deps: RuntimeDeps, runId: string, extra: RunEvent[]): Promise<void> {
+/**
+ * Applies events to a run in one transaction (with its inbox, which is emptied in the same commit).
+ * `executingInline`: the caller goes on to execute the run's next effect in the same job.
+ */
+export async function applyRunEvents(
+  deps: RuntimeDeps,
+  runId: string,
+  extra: RunEvent[],
+  options: { executingInline?: boolean } = {},
+): Promise<void> {
   // Most claims find the inbox empty: a read saves taking the write lock. An event added after this read
   // enqueues its own job.
   if (extra.length === 0 && (await readInbox(deps.store.db, runId)).length === 0) return;
@@ -69,7 +78,7 @@ export async function applyRunEvents(deps: RuntimeDeps, runId: string, extra: Ru
       trx,
       inbox.map((i) => i.id),
     );
-    await commitDecision(trx, deps, row, state, commands, now);
+    await commitDecision(trx, deps, row, state, commands, now, options);
   });
 }
 
@@ -174,7 +183,27 @@ async function commitEffect(
       deps.newId,
       now,
     );
-    if (effect.kind === 'action')
+    if (effect.kind === 'action') {
+      await appendRunCaseEvent(
+        trx,
+        deps,
+        {
+          caseId: row.case_id,
+          type: RunCaseEventType.actionTaken,
+          actor: runActor(runId, row.playbook_id),
+          data: {
+            runId,
+            action: effect.name,
+            step: effect.stepPath,
+            attempt: effect.attempt,
+            status: 'output' in result ? 'succeeded' : 'failed',
+            input: effect.input,
+            error: 'error' in result ? result.error : null,
+            dryRun: row.dry_run === 1,
+          },
+        },
+        now,
+      );
       await appendAudit(
         trx,
         { dialect: deps.dialect },
@@ -194,6 +223,7 @@ async function commitEffect(
         },
         now,
       );
+    }
     const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
     const event: RunEvent =
       'output' in result
@@ -214,9 +244,11 @@ export async function advanceRun(
   runId: string,
   signal: AbortSignal,
 ): Promise<{ busyUntil?: number }> {
-  await applyRunEvents(deps, runId, []);
+  await applyRunEvents(deps, runId, [], { executingInline: true });
   const row = await findRunById(deps.store.db, runId);
   if (!row) return {};
+  // The case's live timeline listens for this; the timeline itself was written in the commits.
+  if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
   const state = parseState(row);
   const effect = state.pending[0];
   if (TERMINAL_STATUSES.includes(state.status) || state.status === 'paused' || !effect) return {};
@@ -275,6 +307,7 @@ export async function advanceRun(
       };
     }
     await commitEffect(deps, runId, effect, startedAt, outcome);
+    if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
     return {};
   } finally {
     await releaseRunLease(deps.store.db, runId, token).catch(() => undefined);

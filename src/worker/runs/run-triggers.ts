@@ -5,7 +5,8 @@ import { PlaybookSchema, type Playbook, type Trigger } from '../../domain/playbo
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import { findAlertById } from '../../store/alerts/alert.repository.js';
 import { findCaseById } from '../../store/cases/case.repository.js';
-import { listActivePlaybookVersions } from '../../store/playbooks/playbook.repository.js';
+import { appendAudit } from '../../store/audit/audit.repository.js';
+import { findPlaybook, listActivePlaybookVersions } from '../../store/playbooks/playbook.repository.js';
 import { scheduleNextTick, TRIGGER_QUEUE } from '../../app/playbooks/playbook-schedule.js';
 import type { JobHandler } from '../job-handlers.js';
 
@@ -162,6 +163,27 @@ export function createTriggerHandlers(
         deps,
         { playbookId: p.playbookId, cron: p.cron, after: p.at },
         ctx.clock.now(),
+      );
+      return { type: 'done' };
+    },
+    // The review reminder: recorded in the audit log (and shown as due in the playbook's health) once the
+    // active version's review date passes. A version replaced since carries its own reminder, or none.
+    'playbook.review_due': async (job) => {
+      const p = job.payload as { playbookId: string; version: number; reviewBy: string };
+      const pb = await findPlaybook(ctx.store.db, p.playbookId);
+      if (pb?.active_version !== p.version) return { type: 'done' };
+      await ctx.store.db.transaction().execute((trx) =>
+        appendAudit(
+          trx,
+          { dialect: ctx.store.dialect },
+          {
+            actor: SYSTEM_ACTOR,
+            action: 'playbook.review_due',
+            target: { type: 'playbook', id: p.playbookId },
+            details: { version: p.version, reviewBy: p.reviewBy },
+          },
+          ctx.clock.now(),
+        ),
       );
       return { type: 'done' };
     },
