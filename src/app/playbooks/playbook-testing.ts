@@ -1,5 +1,10 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  checkActionInput,
+  checkFixtureOutput,
+  type ActionContracts,
+} from '../../connectors/framework/action-contract.js';
 import { childLists } from '../../domain/playbooks/playbook-walk.js';
 import type { Playbook, Step } from '../../domain/playbooks/playbook.schema.js';
 import { canonicalJson } from '../../domain/shared/canonical-json.js';
@@ -61,17 +66,37 @@ export interface SimulatedCase {
 
 export interface DryRunResult extends SimulationResult {
   case: SimulatedCase;
+  /** Fixtures the action could never return (checked against the connector's output schema): test bugs. */
+  fixtureProblems: string[];
 }
 
-const answer = (
-  fixtures: FixtureMap,
-  counts: Map<string, number>,
-  name: string,
-  example: (n: string) => unknown,
-) => {
-  const n = counts.get(name) ?? 0;
-  counts.set(name, n + 1);
-  const f = fixtures[name];
+const refused = (err: { code: string; message: string }) => ({
+  error: { code: err.code, message: err.message, retryable: false },
+});
+
+/**
+ * One simulated action answer. An action the registry knows is held to its real declaration: an input that
+ * does not fit fails the step as the connector would (CONNECTOR_INVALID_INPUT), a fixture that does not
+ * fit the output schema fails it too and is reported as a test bug; without a fixture it answers with the
+ * connector's declared example. Actions the registry does not know answer as told, unchecked.
+ */
+function answer(
+  effect: PendingEffect,
+  world: {
+    fixtures: FixtureMap;
+    counts: Map<string, number>;
+    contracts?: ActionContracts;
+    example: (n: string) => unknown;
+    fixtureProblems: string[];
+  },
+) {
+  const name = effect.name;
+  const n = world.counts.get(name) ?? 0;
+  world.counts.set(name, n + 1);
+  const contract = world.contracts?.action(name);
+  const invalidInput = contract && checkActionInput(contract, effect.input);
+  if (invalidInput) return refused(invalidInput);
+  const f = world.fixtures[name];
   const fixture = Array.isArray(f) ? f[Math.min(n, f.length - 1)] : f;
   if (fixture && 'error' in fixture)
     return {
@@ -81,12 +106,22 @@ const answer = (
         retryable: fixture.error.retryable ?? false,
       },
     };
-  return { output: fixture ? fixture.output : (example(name) ?? {}) };
-};
+  if (fixture && contract) {
+    const fits = checkFixtureOutput(contract, fixture.output);
+    if (!fits.ok) {
+      world.fixtureProblems.push(fits.error.message);
+      return refused(fits.error);
+    }
+    return { output: fits.output };
+  }
+  if (fixture) return { output: fixture.output };
+  return { output: contract ? contract.action.example : (world.example(name) ?? {}) };
+}
 
 /**
  * Runs a playbook in simulation: actions answer with fixtures (else the connector's declared example
- * output), case steps change an in-memory case, approvals are decided as told, timers fire at once.
+ * output), case steps change an in-memory case, approvals are decided as told, timers fire at once. Pass
+ * the connector registry as `actions` so inputs and fixtures are checked against the real connectors.
  */
 export function dryRunPlaybook(
   playbook: Playbook,
@@ -97,8 +132,10 @@ export function dryRunPlaybook(
     fixtures?: FixtureMap;
     approvals?: 'approve' | 'reject' | 'none';
     exampleOutput?: (action: string) => unknown;
+    actions?: ActionContracts;
   },
 ): DryRunResult {
+  const fixtureProblems: string[] = [];
   const kase: SimulatedCase = {
     status: String(input.case?.status ?? 'new'),
     notes: [],
@@ -112,7 +149,13 @@ export function dryRunPlaybook(
     {
       effect: (e: PendingEffect) => {
         if (e.kind === 'action')
-          return answer(input.fixtures ?? {}, counts, e.name, input.exampleOutput ?? (() => ({})));
+          return answer(e, {
+            fixtures: input.fixtures ?? {},
+            counts,
+            contracts: input.actions,
+            example: input.exampleOutput ?? (() => ({})),
+            fixtureProblems,
+          });
         if (e.name === 'set_status') kase.status = String(e.input.status ?? kase.status);
         if (e.name === 'add_note') kase.notes.push(String(e.input.body ?? ''));
         if (e.name === 'add_task') kase.tasks.push(String(e.input.title ?? ''));
@@ -125,7 +168,7 @@ export function dryRunPlaybook(
           : { decision: input.approvals === 'reject' ? 'rejected' : 'approved', by: 'dry-run' },
     },
   );
-  return { ...result, case: kase };
+  return { ...result, case: kase, fixtureProblems };
 }
 
 export interface Coverage {
@@ -206,7 +249,7 @@ export function parsePlaybookTests(text: string, file = 'tests'): PlaybookTestFi
 export function runPlaybookTests(
   playbook: Playbook,
   file: PlaybookTestFile,
-  exampleOutput?: (action: string) => unknown,
+  options: { exampleOutput?: (action: string) => unknown; actions?: ActionContracts } = {},
 ): { outcomes: PlaybookTestOutcome[]; coverage: Coverage } {
   const outcomes = file.tests.map((t) => {
     const result = dryRunPlaybook(playbook, {
@@ -215,9 +258,10 @@ export function runPlaybookTests(
       inputs: t.inputs,
       fixtures: t.fixtures,
       approvals: t.approvals,
-      exampleOutput,
+      exampleOutput: options.exampleOutput,
+      actions: options.actions,
     });
-    const failures: string[] = [];
+    const failures: string[] = [...new Set(result.fixtureProblems)];
     const x = t.expect;
     if (x.status && result.state.status !== x.status)
       failures.push(
