@@ -29,8 +29,8 @@ function droppedKeys(raw: unknown, parsed: unknown, path: string[] = []): string
   return [];
 }
 
-/** The input keys an action declares, when its input is an object schema. */
-function declaredInputKeys(schema: z.ZodType): string[] | undefined {
+/** The keys an object schema declares (undefined for any other schema). */
+function declaredKeys(schema: z.ZodType): string[] | undefined {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
 }
 
@@ -47,7 +47,7 @@ export function checkActionInput(
   const parsed = action.input.safeParse(input);
   const problems: string[] = [];
   if (!parsed.success) problems.push(describeIssues(parsed.error.issues));
-  const declared = declaredInputKeys(action.input);
+  const declared = declaredKeys(action.input);
   if (declared) {
     const unknown = Object.keys(input).filter((k) => !declared.includes(k));
     if (unknown.length > 0)
@@ -74,10 +74,17 @@ export function checkFixtureOutput(
 ): { ok: true; output: unknown } | { ok: false; error: ConnectorError } {
   const parsed = action.output.safeParse(output);
   const problems: string[] = [];
+  // When parsing failed there is no parsed value to compare with: name the unknown top-level fields.
+  const unknownFields = parsed.success
+    ? droppedKeys(output, parsed.data)
+    : (() => {
+        const declared = declaredKeys(action.output);
+        return declared && isPlainObject(output)
+          ? Object.keys(output).filter((k) => !declared.includes(k))
+          : [];
+      })();
+  for (const key of unknownFields) problems.push(`${key}: ${action.name} never returns this field`);
   if (!parsed.success) problems.push(describeIssues(parsed.error.issues));
-  else
-    for (const key of droppedKeys(output, parsed.data))
-      problems.push(`${key}: ${action.name} never returns this field`);
   if (problems.length === 0 && parsed.success) return { ok: true, output: parsed.data };
   return {
     ok: false,
