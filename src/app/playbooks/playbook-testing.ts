@@ -12,6 +12,7 @@ import { invalid } from '../../domain/shared/errors.js';
 import { compilePlaybook } from '../../engine/compiled-playbook.js';
 import type { PendingEffect, StepEvent } from '../../engine/run-state.js';
 import { simulateRun, type SimulationResult } from '../../engine/simulate.js';
+import { resolveInputs } from './run-start.js';
 
 const Fixture = z.union([
   z.object({ output: z.unknown() }),
@@ -145,7 +146,12 @@ export function dryRunPlaybook(
   const counts = new Map<string, number>();
   const result = simulateRun(
     compilePlaybook(playbook),
-    { alert: input.alert, case: input.case ?? { status: kase.status }, inputs: input.inputs ?? {} },
+    {
+      alert: input.alert,
+      case: input.case ?? { status: kase.status },
+      // As a real start does: declared types checked, defaults filled.
+      inputs: resolveInputs(playbook, input.inputs ?? {}),
+    },
     {
       effect: (e: PendingEffect) => {
         if (e.kind === 'action')
