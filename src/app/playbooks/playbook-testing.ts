@@ -7,6 +7,7 @@ import {
 } from '../../connectors/framework/action-contract.js';
 import { childLists } from '../../domain/playbooks/playbook-walk.js';
 import type { Playbook, Step } from '../../domain/playbooks/playbook.schema.js';
+import { isCaseStatus, planTransition, type CaseResolution } from '../../domain/cases/case-lifecycle.js';
 import { canonicalJson } from '../../domain/shared/canonical-json.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { compilePlaybook } from '../../engine/compiled-playbook.js';
@@ -162,7 +163,21 @@ export function dryRunPlaybook(
             example: input.exampleOutput ?? (() => ({})),
             fixtureProblems,
           });
-        if (e.name === 'set_status') kase.status = String(e.input.status ?? kase.status);
+        if (e.name === 'set_status') {
+          // The lifecycle a real case enforces (new → triage → containment …): a playbook that skips a
+          // phase fails here as it would against the store, not only in production.
+          const to = String(e.input.status ?? '');
+          const from = kase.status;
+          if (!isCaseStatus(to) || !isCaseStatus(from))
+            return refused({ code: 'RIPOSTE_VALIDATION', message: `${to} is not a case status` });
+          try {
+            planTransition(from, to, (e.input.resolution as CaseResolution | undefined) ?? null);
+          } catch (err) {
+            const failure = err as { code?: string; message: string };
+            return refused({ code: failure.code ?? 'RIPOSTE_ILLEGAL_TRANSITION', message: failure.message });
+          }
+          kase.status = to;
+        }
         if (e.name === 'add_note') kase.notes.push(String(e.input.body ?? ''));
         if (e.name === 'add_task') kase.tasks.push(String(e.input.title ?? ''));
         if (e.name === 'set_verdict') kase.verdicts.push({ value: e.input.value, verdict: e.input.verdict });
