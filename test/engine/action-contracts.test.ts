@@ -116,6 +116,34 @@ describe('simulated actions held to the real connector declarations', () => {
   });
 });
 
+describe('simulated case steps held to the case lifecycle', () => {
+  const statuses = (steps: string) => loadPlaybookOrThrow(`id: life\nname: Life\nsteps:\n${steps}`);
+
+  it('refuse a status change the lifecycle does not allow, as the store would', () => {
+    const r = dryRunPlaybook(
+      statuses('  - { id: contain, kind: case, op: set_status, input: { status: containment } }\n'),
+      {},
+    );
+    expect(r.state.error).toMatchObject({
+      code: 'RIPOSTE_ILLEGAL_TRANSITION',
+      message: 'cannot move a case from new to containment: not a step of the incident lifecycle',
+    });
+    expect(r.case.status).toBe('new');
+  });
+
+  it('follow the phases in order', () => {
+    const r = dryRunPlaybook(
+      statuses(
+        '  - { id: triage, kind: case, op: set_status, input: { status: triage } }\n' +
+          '  - { id: contain, kind: case, op: set_status, input: { status: containment } }\n',
+      ),
+      {},
+    );
+    expect(r.state.status).toBe('succeeded');
+    expect(r.case.status).toBe('containment');
+  });
+});
+
 describe('the simulated executor', () => {
   const request = (action: string, input: Record<string, unknown>): ActionRequest => ({
     action,

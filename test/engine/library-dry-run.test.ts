@@ -98,13 +98,15 @@ function startsByTrigger(pb: Playbook): Start[][] {
 const hasActionStep = (steps: Step[]): boolean =>
   steps.some((s) => s.kind === 'action' || childLists(s).some((c) => hasActionStep(c.steps)));
 
-/** The step failures that mean the playbook does not fit the connectors it calls. */
+/** The step failures that mean the playbook does not fit the connectors it calls or the case lifecycle. */
 const misfits = (r: DryRunResult): string[] =>
   r.steps
     .filter(
       (e) =>
         e.type === 'step.failed' &&
-        ['CONNECTOR_INVALID_INPUT', 'EXPRESSION_ERROR'].includes(e.error?.code ?? ''),
+        ['CONNECTOR_INVALID_INPUT', 'EXPRESSION_ERROR', 'RIPOSTE_ILLEGAL_TRANSITION'].includes(
+          e.error?.code ?? '',
+        ),
     )
     .map((e) => `${e.stepPath}: ${e.error?.code} ${e.error?.message}`);
 
