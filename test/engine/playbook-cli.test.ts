@@ -109,7 +109,7 @@ describe('riposte playbook', () => {
     const { code, stdout } = await cli(['playbook', 'test', 'playbooks']);
     expect(code).toBe(0);
     expect(stdout).toContain('playbooks/phishing-triage.yaml');
-    expect(stdout).toContain('coverage: steps 15/15 (100%), branches 2/2 (100%)');
+    expect(stdout).toContain('coverage: steps 16/16 (100%), branches 2/2 (100%)');
     expect(stdout).toContain('all playbook tests passed');
   });
 
