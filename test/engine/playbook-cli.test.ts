@@ -38,7 +38,10 @@ describe('riposte playbook', () => {
       JSON.stringify({ observables: [{ type: 'ipv4', value: '203.0.113.77', role: 'source' }] }),
     );
     const fixtures = join(dir, 'fixtures.yaml');
-    writeFileSync(fixtures, 'abuseipdb.check_ip: { output: { score: 99 } }\n');
+    writeFileSync(
+      fixtures,
+      'abuseipdb.check_ip:\n  output: { indicator: 203.0.113.77, verdict: malicious, score: 99, source: abuseipdb, summary: {}, reference: null }\n',
+    );
     const { code, stdout } = await cli([
       'playbook',
       'run',
@@ -55,10 +58,58 @@ describe('riposte playbook', () => {
     expect(stdout).toContain('run succeeded');
   });
 
+  it('checks action inputs against the real connectors: keys at validation, values in a dry run', async () => {
+    const file = join(dir, 'misfit.yaml');
+    writeFileSync(
+      file,
+      'id: misfit\nname: Misfit\nsteps:\n  - id: look\n    kind: action\n    action: urlhaus.lookup_url\n    input: { url: "http://evil.example/" }\n',
+    );
+    const validated = await cli(['playbook', 'validate', file]);
+    expect(validated.code).toBe(1);
+    expect(validated.stdout).toContain(`${file}:7:`);
+    expect(validated.stdout).toContain('action urlhaus.lookup_url has no input url');
+    expect(validated.stdout).toContain('hint: urlhaus.lookup_url accepts: value (required)');
+
+    // Keys right, value wrong: only running it can tell, and the dry run fails as the connector would.
+    writeFileSync(
+      file,
+      'id: misfit\nname: Misfit\nsteps:\n  - id: look\n    kind: action\n    action: urlhaus.lookup_url\n    input: { value: "not a url" }\n',
+    );
+    const ran = await cli(['playbook', 'run', '--dry-run', file]);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain(
+      'step.failed     look (CONNECTOR_INVALID_INPUT: input of urlhaus.lookup_url is invalid: value:',
+    );
+  });
+
+  it('refuses a fixture the vendor could never return', async () => {
+    const fixtures = join(dir, 'wrong-fixtures.yaml');
+    writeFileSync(fixtures, 'urlhaus.lookup_url: { output: { verdict: malicious, hosts: [a] } }\n');
+    const alert = join(dir, 'phish.json');
+    writeFileSync(
+      alert,
+      JSON.stringify({ category: 'phishing', observables: [{ type: 'url', value: 'http://evil.example/' }] }),
+    );
+    const { code, stdout } = await cli([
+      'playbook',
+      'run',
+      '--dry-run',
+      'playbooks/phishing-triage.yaml',
+      '--alert',
+      alert,
+      '--fixtures',
+      fixtures,
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('fixture problem: fixture for urlhaus.lookup_url does not fit its output');
+    expect(stdout).toContain('hosts: urlhaus.lookup_url never returns this field');
+  });
+
   it('runs the library tests with coverage', async () => {
     const { code, stdout } = await cli(['playbook', 'test', 'playbooks']);
     expect(code).toBe(0);
-    expect(stdout).toContain('coverage: steps 12/12 (100%), branches 2/2 (100%)');
+    expect(stdout).toContain('playbooks/phishing-triage.yaml');
+    expect(stdout).toContain('coverage: steps 16/16 (100%), branches 2/2 (100%)');
     expect(stdout).toContain('all playbook tests passed');
   });
 

@@ -1,12 +1,19 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  checkActionInput,
+  checkFixtureOutput,
+  type ActionContracts,
+} from '../../connectors/framework/action-contract.js';
 import { childLists } from '../../domain/playbooks/playbook-walk.js';
 import type { Playbook, Step } from '../../domain/playbooks/playbook.schema.js';
+import { isCaseStatus, planTransition, type CaseResolution } from '../../domain/cases/case-lifecycle.js';
 import { canonicalJson } from '../../domain/shared/canonical-json.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { compilePlaybook } from '../../engine/compiled-playbook.js';
 import type { PendingEffect, StepEvent } from '../../engine/run-state.js';
 import { simulateRun, type SimulationResult } from '../../engine/simulate.js';
+import { resolveInputs } from './run-start.js';
 
 const Fixture = z.union([
   z.object({ output: z.unknown() }),
@@ -61,17 +68,37 @@ export interface SimulatedCase {
 
 export interface DryRunResult extends SimulationResult {
   case: SimulatedCase;
+  /** Fixtures the action could never return (checked against the connector's output schema): test bugs. */
+  fixtureProblems: string[];
 }
 
-const answer = (
-  fixtures: FixtureMap,
-  counts: Map<string, number>,
-  name: string,
-  example: (n: string) => unknown,
-) => {
-  const n = counts.get(name) ?? 0;
-  counts.set(name, n + 1);
-  const f = fixtures[name];
+const refused = (err: { code: string; message: string }) => ({
+  error: { code: err.code, message: err.message, retryable: false },
+});
+
+/**
+ * One simulated action answer. An action the registry knows is held to its real declaration: an input that
+ * does not fit fails the step as the connector would (CONNECTOR_INVALID_INPUT), a fixture that does not
+ * fit the output schema fails it too and is reported as a test bug; without a fixture it answers with the
+ * connector's declared example. Actions the registry does not know answer as told, unchecked.
+ */
+function answer(
+  effect: PendingEffect,
+  world: {
+    fixtures: FixtureMap;
+    counts: Map<string, number>;
+    contracts?: ActionContracts;
+    example: (n: string) => unknown;
+    fixtureProblems: string[];
+  },
+) {
+  const name = effect.name;
+  const n = world.counts.get(name) ?? 0;
+  world.counts.set(name, n + 1);
+  const contract = world.contracts?.action(name);
+  const invalidInput = contract && checkActionInput(contract, effect.input);
+  if (invalidInput) return refused(invalidInput);
+  const f = world.fixtures[name];
   const fixture = Array.isArray(f) ? f[Math.min(n, f.length - 1)] : f;
   if (fixture && 'error' in fixture)
     return {
@@ -81,12 +108,22 @@ const answer = (
         retryable: fixture.error.retryable ?? false,
       },
     };
-  return { output: fixture ? fixture.output : (example(name) ?? {}) };
-};
+  if (fixture && contract) {
+    const fits = checkFixtureOutput(contract, fixture.output);
+    if (!fits.ok) {
+      world.fixtureProblems.push(fits.error.message);
+      return refused(fits.error);
+    }
+    return { output: fits.output };
+  }
+  if (fixture) return { output: fixture.output };
+  return { output: contract ? contract.action.example : (world.example(name) ?? {}) };
+}
 
 /**
  * Runs a playbook in simulation: actions answer with fixtures (else the connector's declared example
- * output), case steps change an in-memory case, approvals are decided as told, timers fire at once.
+ * output), case steps change an in-memory case, approvals are decided as told, timers fire at once. Pass
+ * the connector registry as `actions` so inputs and fixtures are checked against the real connectors.
  */
 export function dryRunPlaybook(
   playbook: Playbook,
@@ -97,8 +134,10 @@ export function dryRunPlaybook(
     fixtures?: FixtureMap;
     approvals?: 'approve' | 'reject' | 'none';
     exampleOutput?: (action: string) => unknown;
+    actions?: ActionContracts;
   },
 ): DryRunResult {
+  const fixtureProblems: string[] = [];
   const kase: SimulatedCase = {
     status: String(input.case?.status ?? 'new'),
     notes: [],
@@ -108,12 +147,37 @@ export function dryRunPlaybook(
   const counts = new Map<string, number>();
   const result = simulateRun(
     compilePlaybook(playbook),
-    { alert: input.alert, case: input.case ?? { status: kase.status }, inputs: input.inputs ?? {} },
+    {
+      alert: input.alert,
+      case: input.case ?? { status: kase.status },
+      // As a real start does: declared types checked, defaults filled.
+      inputs: resolveInputs(playbook, input.inputs ?? {}),
+    },
     {
       effect: (e: PendingEffect) => {
         if (e.kind === 'action')
-          return answer(input.fixtures ?? {}, counts, e.name, input.exampleOutput ?? (() => ({})));
-        if (e.name === 'set_status') kase.status = String(e.input.status ?? kase.status);
+          return answer(e, {
+            fixtures: input.fixtures ?? {},
+            counts,
+            contracts: input.actions,
+            example: input.exampleOutput ?? (() => ({})),
+            fixtureProblems,
+          });
+        if (e.name === 'set_status') {
+          // The lifecycle a real case enforces (new → triage → containment …): a playbook that skips a
+          // phase fails here as it would against the store, not only in production.
+          const to = String(e.input.status ?? '');
+          const from = kase.status;
+          if (!isCaseStatus(to) || !isCaseStatus(from))
+            return refused({ code: 'RIPOSTE_VALIDATION', message: `${to} is not a case status` });
+          try {
+            planTransition(from, to, (e.input.resolution as CaseResolution | undefined) ?? null);
+          } catch (err) {
+            const failure = err as { code?: string; message: string };
+            return refused({ code: failure.code ?? 'RIPOSTE_ILLEGAL_TRANSITION', message: failure.message });
+          }
+          kase.status = to;
+        }
         if (e.name === 'add_note') kase.notes.push(String(e.input.body ?? ''));
         if (e.name === 'add_task') kase.tasks.push(String(e.input.title ?? ''));
         if (e.name === 'set_verdict') kase.verdicts.push({ value: e.input.value, verdict: e.input.verdict });
@@ -125,7 +189,7 @@ export function dryRunPlaybook(
           : { decision: input.approvals === 'reject' ? 'rejected' : 'approved', by: 'dry-run' },
     },
   );
-  return { ...result, case: kase };
+  return { ...result, case: kase, fixtureProblems };
 }
 
 export interface Coverage {
@@ -206,7 +270,7 @@ export function parsePlaybookTests(text: string, file = 'tests'): PlaybookTestFi
 export function runPlaybookTests(
   playbook: Playbook,
   file: PlaybookTestFile,
-  exampleOutput?: (action: string) => unknown,
+  options: { exampleOutput?: (action: string) => unknown; actions?: ActionContracts } = {},
 ): { outcomes: PlaybookTestOutcome[]; coverage: Coverage } {
   const outcomes = file.tests.map((t) => {
     const result = dryRunPlaybook(playbook, {
@@ -215,9 +279,10 @@ export function runPlaybookTests(
       inputs: t.inputs,
       fixtures: t.fixtures,
       approvals: t.approvals,
-      exampleOutput,
+      exampleOutput: options.exampleOutput,
+      actions: options.actions,
     });
-    const failures: string[] = [];
+    const failures: string[] = [...new Set(result.fixtureProblems)];
     const x = t.expect;
     if (x.status && result.state.status !== x.status)
       failures.push(

@@ -6,6 +6,7 @@ import {
   parsePlaybookTests,
   runPlaybookTests,
 } from '../../app/playbooks/playbook-testing.js';
+import { createBuiltinRegistry } from '../../connectors/index.js';
 import { redactSecrets } from '../../domain/expressions/secrets.js';
 import { loadPlaybook, loadPlaybookOrThrow } from '../../domain/playbooks/playbook-loader.js';
 import { playbookJsonSchema } from '../../domain/playbooks/playbook.schema.js';
@@ -27,6 +28,14 @@ const out = (text: string): void => {
 };
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/**
+ * The built-in connectors, so files are checked against the actions' real inputs and outputs: validation
+ * reports input keys an action does not declare, dry runs and tests fail a step whose input would not fit.
+ */
+let builtins: ReturnType<typeof createBuiltinRegistry> | undefined;
+const connectorActions = () => (builtins ??= createBuiltinRegistry());
+const againstConnectors = () => ({ describeAction: (a: string) => connectorActions().describe(a) });
+
 /** `riposte playbook schema|validate|diff|publish|list|run --dry-run|test`. */
 export function registerPlaybookCommand(program: Command): void {
   const pb = program.command('playbook').description('write, check, test and publish playbooks');
@@ -42,7 +51,7 @@ export function registerPlaybookCommand(program: Command): void {
     .action((files: string[]) => {
       let bad = 0;
       for (const file of files) {
-        const { problems } = loadPlaybook(readText(file), { file });
+        const { problems } = loadPlaybook(readText(file), { file, ...againstConnectors() });
         for (const p of problems) out(formatProblem(p));
         if (problems.length) bad += 1;
         else out(`${file}: ok`);
@@ -113,7 +122,7 @@ export function registerPlaybookCommand(program: Command): void {
         file: string,
         opts: { alert?: string; fixtures?: string; input: string[]; rejectApprovals?: boolean },
       ) => {
-        const playbook = loadPlaybookOrThrow(readText(file), { file });
+        const playbook = loadPlaybookOrThrow(readText(file), { file, ...againstConnectors() });
         const inputs = Object.fromEntries(
           opts.input.map((kv) => {
             const i = kv.indexOf('=');
@@ -134,6 +143,7 @@ export function registerPlaybookCommand(program: Command): void {
           inputs,
           fixtures,
           approvals: opts.rejectApprovals ? 'reject' : 'approve',
+          actions: connectorActions(),
         });
         for (const e of r.steps) {
           if (e.type === 'step.started') continue;
@@ -149,7 +159,8 @@ export function registerPlaybookCommand(program: Command): void {
         out(
           `\nrun ${r.state.status}${r.state.error ? `: ${r.state.error.code} ${r.state.error.message}` : ''}; case status ${r.case.status}`,
         );
-        if (r.state.status === 'failed') process.exitCode = 1;
+        for (const problem of new Set(r.fixtureProblems)) out(`fixture problem: ${problem}`);
+        if (r.state.status === 'failed' || r.fixtureProblems.length > 0) process.exitCode = 1;
       },
     );
 
@@ -165,8 +176,8 @@ export function registerPlaybookCommand(program: Command): void {
       for (const testFile of files) {
         const tests = parsePlaybookTests(readText(testFile), testFile);
         const pbFile = playbookFileFor(testFile, tests.playbook);
-        const playbook = loadPlaybookOrThrow(readText(pbFile), { file: pbFile });
-        const { outcomes, coverage } = runPlaybookTests(playbook, tests);
+        const playbook = loadPlaybookOrThrow(readText(pbFile), { file: pbFile, ...againstConnectors() });
+        const { outcomes, coverage } = runPlaybookTests(playbook, tests, { actions: connectorActions() });
         out(`${pbFile}`);
         for (const o of outcomes) {
           out(`  ${o.passed ? 'ok  ' : 'FAIL'} ${o.name}`);

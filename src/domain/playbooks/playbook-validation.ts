@@ -16,6 +16,11 @@ export interface SemanticProblem {
 export interface ValidationOptions {
   /** True when some connector declares the action. */
   actionExists?: (action: string) => boolean;
+  /**
+   * The action's declaration (its input JSON Schema, as the connector registry's `describe` gives it), or
+   * undefined when no connector declares it: static input keys are checked against it.
+   */
+  describeAction?: (action: string) => { inputSchema: unknown } | undefined;
   /** True when the secret is configured. */
   secretExists?: (name: string) => boolean;
   /** True when a playbook with this id exists (for `playbook` steps). */
@@ -131,6 +136,11 @@ export function validatePlaybook(pb: Playbook, options: ValidationOptions = {}):
           message: `no connector provides action ${step.action}`,
           hint: 'check the name with `riposte connector list`',
         });
+      if (step.kind === 'action' && options.describeAction) {
+        const declared = options.describeAction(step.action);
+        if (declared)
+          problems.push(...checkActionInputKeys(step.action, step.input, declared.inputSchema, p));
+      }
       if (step.kind === 'playbook' && options.playbookExists && !options.playbookExists(step.playbook))
         problems.push({
           path: [...p, 'playbook'],
@@ -209,5 +219,44 @@ export function validatePlaybook(pb: Playbook, options: ValidationOptions = {}):
     }
   });
   for (const src of templateExpressions(pb.outputs ?? {})) checkExpr(src, ['outputs'], [], false);
+  return problems;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * An action step's input keys against the action's input JSON Schema: a key the action does not declare
+ * (the connector would drop it without a word) and a required key that is missing. Only the keys written in
+ * the playbook are checked; their values may be expressions, which only a run can check.
+ */
+function checkActionInputKeys(
+  action: string,
+  input: Record<string, unknown> | undefined,
+  schema: unknown,
+  stepPath: Path,
+): SemanticProblem[] {
+  if (!isRecord(schema) || !isRecord(schema.properties)) return [];
+  const accepted = Object.keys(schema.properties);
+  const required = Array.isArray(schema.required)
+    ? schema.required.filter((k): k is string => typeof k === 'string')
+    : [];
+  const given = Object.keys(input ?? {});
+  const hint = `${action} accepts: ${accepted.map((k) => (required.includes(k) ? `${k} (required)` : k)).join(', ')}`;
+  const problems: SemanticProblem[] = [];
+  for (const key of given)
+    if (!accepted.includes(key))
+      problems.push({
+        path: [...stepPath, 'input', key],
+        message: `action ${action} has no input ${key}`,
+        hint,
+      });
+  const missing = required.filter((k) => !given.includes(k));
+  if (missing.length > 0)
+    problems.push({
+      path: input ? [...stepPath, 'input'] : stepPath,
+      message: `action ${action} needs input ${missing.join(', ')}`,
+      hint,
+    });
   return problems;
 }
