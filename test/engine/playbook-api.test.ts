@@ -66,6 +66,35 @@ describe.each(DIALECTS)('playbook API on %s', (dialect) => {
     expect(detail.json()).toMatchObject({ source: HOOK, definition: { id: 'hook' } });
   });
 
+  it('refuses, on validate and on publish, an action no connector declares and input keys an action does not take', async () => {
+    const source = [
+      'id: wrong-actions',
+      'name: Wrong actions',
+      'steps:',
+      '  - { id: a, kind: action, action: edr.isolate, input: { host: h1 } }',
+      '  - { id: b, kind: action, action: cloudflare.block_ip, input: { ip: 203.0.113.7, note: x } }',
+      '',
+    ].join('\n');
+    const checked = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/validate',
+      headers: asRole('viewer'),
+      payload: { source },
+    });
+    const problems = JSON.stringify(checked.json());
+    expect(checked.json()).toMatchObject({ valid: false });
+    expect(problems).toContain('edr.isolate');
+    expect(problems).toContain('note');
+    const published = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      headers: asRole('playbook_author'),
+      payload: { source },
+    });
+    expect(published.statusCode).toBe(400);
+    expect(published.body).toContain('edr.isolate');
+  });
+
   it('starts a run from a matching webhook only', async () => {
     const miss = await api.app.inject({
       method: 'POST',

@@ -21,7 +21,7 @@ id: isolate
 name: Isolate host
 steps:
   - { id: ask, kind: approval, message: "Isolate?", approvers: [approver], quorum: 2, deadline: 1h }
-  - { id: isolate, kind: action, action: edr.isolate, input: { host: h1 } }
+  - { id: isolate, kind: action, action: crowdstrike.contain_host, input: { hostname: h1 } }
 `;
 
 /**

@@ -16,7 +16,7 @@ inputs:
   host: { type: string, required: true }
 steps:
   - { id: ask, kind: approval, message: "Isolate {{ inputs.host }}?", approvers: [approver], deadline: 1h }
-  - { id: isolate, kind: action, action: edr.isolate, input: { host: "{{ inputs.host }}" } }
+  - { id: isolate, kind: action, action: crowdstrike.contain_host, input: { hostname: "{{ inputs.host }}" } }
 `;
 
 const APPROVER = { username: 'ana', password: 'approver-Passw0rd!' };
@@ -72,7 +72,7 @@ describe('playbooks, runs and approvals in a real browser', () => {
     await page.getByRole('listitem').filter({ hasText: 'Isolate web-01?' }).waitFor();
 
     await drain();
-    expect(executed.map((r) => r.action)).toEqual(['edr.isolate']);
+    expect(executed.map((r) => r.action)).toEqual(['crowdstrike.contain_host']);
   });
 
   it('shows the finished run with its steps', async () => {

@@ -15,6 +15,7 @@ import {
   listPlaybookVersions,
 } from '../../store/playbooks/playbook.repository.js';
 import type { PlaybookRow } from '../../store/playbooks/playbook.table.js';
+import { connectorValidation } from '../../app/playbooks/connector-validation.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
 
@@ -88,7 +89,7 @@ export const playbookRoutes: RoutePlugin = async (app, ctx) => {
       },
     },
     async (request) => {
-      const { problems } = loadPlaybook(request.body.source);
+      const { problems } = loadPlaybook(request.body.source, connectorValidation());
       return { valid: problems.length === 0, problems };
     },
   );
@@ -117,6 +118,7 @@ export const playbookRoutes: RoutePlugin = async (app, ctx) => {
         source: request.body.source,
         actor: actorOf(principal),
         activate: request.body.activate ?? false,
+        validation: connectorValidation(),
       });
       return reply.status(201).send(result);
     },

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { connectorValidation } from '../../app/playbooks/connector-validation.js';
 import { publishPlaybook } from '../../app/playbooks/playbook-catalog.js';
 import {
   dryRunPlaybook,
@@ -34,7 +35,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
  */
 let builtins: ReturnType<typeof createBuiltinRegistry> | undefined;
 const connectorActions = () => (builtins ??= createBuiltinRegistry());
-const againstConnectors = () => ({ describeAction: (a: string) => connectorActions().describe(a) });
+const againstConnectors = () => connectorValidation(connectorActions());
 
 /** `riposte playbook schema|validate|diff|publish|list|run --dry-run|test`. */
 export function registerPlaybookCommand(program: Command): void {
@@ -89,6 +90,7 @@ export function registerPlaybookCommand(program: Command): void {
           file,
           actor: { ...SYSTEM_ACTOR, name: 'cli' },
           activate: opts.activate,
+          validation: againstConnectors(),
         });
         out(
           `${r.id} version ${r.version}${r.created ? ' saved' : ' unchanged'}${r.active ? ', active' : ''}`,

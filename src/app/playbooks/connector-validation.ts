@@ -1,0 +1,19 @@
+import { createBuiltinRegistry } from '../../connectors/index.js';
+import type { ConnectorRegistry } from '../../connectors/framework/connector-registry.js';
+import type { ValidationOptions } from '../../domain/playbooks/playbook-validation.js';
+
+// The built-in registry is immutable data; one per process is enough for every validation.
+let builtins: ConnectorRegistry | undefined;
+const builtinRegistry = (): ConnectorRegistry => (builtins ??= createBuiltinRegistry());
+
+/**
+ * Validation against the connectors this build has: an action no connector declares is a problem, and static
+ * input keys are checked against the action's input schema. OpenC2 intents (`openc2.deny.ipv4_net`) are
+ * resolved at run time by the configured actuators, so they are not checked here.
+ */
+export function connectorValidation(registry: ConnectorRegistry = builtinRegistry()): ValidationOptions {
+  return {
+    actionExists: (action) => action.startsWith('openc2.') || registry.describe(action) !== undefined,
+    describeAction: (action) => registry.describe(action),
+  };
+}
