@@ -11,6 +11,7 @@ import { RiposteError } from '../domain/shared/errors.js';
 import { registerAuthorization, type Authenticator, type RefusalRecorder } from './auth/authorize.js';
 import { sendProblem } from './errors.js';
 import { healthRoutes } from './health/health.routes.js';
+import { prometheusRootRoutes } from './metrics/metrics.routes.js';
 import type { ApiContext, ApiInstance, RoutePlugin } from './route-plugin.js';
 import { API_ROUTES } from './routes.js';
 import { findWebRoot, registerWebUi } from './web/web-ui.js';
@@ -91,6 +92,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
 
   registerAuthorization(app, options.authenticate, options.onRefused);
   await app.register(async (scope) => healthRoutes(scope as ApiInstance, ctx));
+  // Prometheus scrapes /metrics by convention; it needs metrics:read like the API copy under /api/v1.
+  await app.register(async (scope) => prometheusRootRoutes(scope as ApiInstance, ctx));
   const webRoot = options.webRoot === undefined ? findWebRoot() : options.webRoot;
   if (webRoot) await registerWebUi(app, webRoot);
   for (const { plugin } of options.routes ?? API_ROUTES) {
