@@ -25,6 +25,7 @@ import type { ActionContext, ConnectorTestResult } from './define-connector.js';
 import { createInstanceClients, type HttpOverrides } from './instance-clients.js';
 import { resolveInstance, type InstanceCache, type ResolvedInstance } from './instance-config.js';
 import { describeOpenC2, resolveOpenC2 } from './openc2-dispatch.js';
+import { sleep } from '../http/retry-policy.js';
 
 export interface ActionExecutorDeps {
   store: Store;
@@ -74,6 +75,7 @@ function scrubOutput(output: unknown, secrets: readonly string[]): unknown {
 export function createActionExecutor(deps: ActionExecutorDeps): ConnectorRuntime {
   const now = () => deps.clock.now();
   const safety = deps.safety ?? DEFAULT_SAFETY_POLICY;
+  const pause = deps.http?.sleep ?? sleep;
   const clients = createInstanceClients({ store: deps.store, log: deps.log, now, http: deps.http });
   const indicators = createIndicatorPort(deps.store.db, now);
   const instances: InstanceCache = new Map();
@@ -112,6 +114,10 @@ export function createActionExecutor(deps: ActionExecutorDeps): ConnectorRuntime
       idempotencyKey,
       indicators,
       now,
+      sleep: (ms) => pause(ms, signal),
+      get tokens() {
+        return clients.tokens(instance);
+      },
       markAlreadyApplied: () => {
         flags.alreadyApplied = true;
       },

@@ -53,6 +53,11 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   maxRetries?: number;
   maxResponseBytes?: number;
+  /**
+   * Statuses this vendor uses for "try again" besides the standard ones (408, 429, 5xx), e.g. a 409 while a
+   * resource is locked: retried like a 503 and reported retryable so the engine may reschedule the step.
+   */
+  retryableStatuses?: readonly number[];
   /** Longest Retry-After we sleep through; a longer one fails retryable so the engine reschedules durably. */
   maxRetryAfterMs?: number;
   proxyUrl?: string;
@@ -106,6 +111,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const maxRetries = options.maxRetries ?? 3;
   const maxBytes = options.maxResponseBytes ?? 5 * 1024 * 1024;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  const vendorRetryable = new Set(options.retryableStatuses ?? []);
   const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
@@ -212,12 +218,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     const status = res.statusCode;
     if (status >= 300 && !req.okStatuses?.includes(status)) {
-      throw statusError(
-        where,
-        status,
-        bodyExcerpt(text, secrets),
-        parseRetryAfter(responseHeaders['retry-after'], now()),
-      );
+      const retryAfterMs = parseRetryAfter(responseHeaders['retry-after'], now());
+      const failure = statusError(where, status, bodyExcerpt(text, secrets), retryAfterMs);
+      if (failure.retryable || !vendorRetryable.has(status)) throw failure;
+      // The vendor documents this status as transient: same message and code, but worth another try.
+      throw new ConnectorError(failure.code, failure.message, { retryable: true, retryAfterMs, status });
     }
     return {
       status,
@@ -259,7 +264,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       } catch (err) {
         if (!(err instanceof ConnectorError) || !err.retryable || err.code === ConnectorErrorCode.aborted)
           throw err;
-        if (err.status !== undefined && !RETRYABLE_STATUSES.has(err.status)) throw err;
+        if (
+          err.status !== undefined &&
+          !RETRYABLE_STATUSES.has(err.status) &&
+          !vendorRetryable.has(err.status)
+        )
+          throw err;
         if (n > retriesAllowed) throw err;
         // A wait longer than we hold a worker for goes back to the engine, which reschedules durably.
         if (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfterMs) throw err;
