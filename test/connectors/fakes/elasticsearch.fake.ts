@@ -3,7 +3,7 @@ import {
   type FakeReply,
   type FakeServer,
   type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+} from './fake-server.js';
 
 /** Elasticsearch's documented error body: `{ error: { root_cause, type, reason }, status }`. */
 const esError = (

@@ -3,7 +3,7 @@ import {
   type FakeReply,
   type FakeServer,
   type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+} from './fake-server.js';
 
 /** splunkd's documented error body. */
 const splunkError = (status: number, type: 'ERROR' | 'WARN', text: string): FakeReply => ({

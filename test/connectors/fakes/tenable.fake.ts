@@ -3,7 +3,7 @@ import {
   type FakeReply,
   type FakeServer,
   type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+} from './fake-server.js';
 
 const tenableError = (status: number, error: string, message: string): FakeReply => ({
   status,

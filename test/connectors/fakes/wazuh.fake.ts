@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FakeReply, FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor } from './fake-server.js';
 
 /** Wazuh server API v4: JWT authentication and PUT /active-response. */
 export interface WazuhState {
