@@ -85,6 +85,8 @@ function createDispatcher(options: HttpClientOptions): Dispatcher {
   return new Agent({ connect: tls, keepAliveTimeout: 10_000 });
 }
 
+const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
 function buildBody(req: HttpRequest): { body?: string; contentType?: string } {
   if (req.json !== undefined) return { body: JSON.stringify(req.json), contentType: 'application/json' };
   if (req.form)
@@ -187,34 +189,49 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (contentType) headers['content-type'] = contentType;
     for (const [k, v] of Object.entries({ ...options.defaultHeaders, ...req.headers }))
       headers[k.toLowerCase()] = v;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = AbortSignal.any([signal, timeout]);
+    // One deadline for the whole exchange (connect, headers, body), cancelled with the step. A plain
+    // controller and timer: AbortSignal.timeout + AbortSignal.any cost ~0.2 ms a call on Node 20, as much
+    // as the rest of the framework together.
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onCancel = () => deadline.abort(signal.reason);
+    if (signal.aborted) onCancel();
+    else signal.addEventListener('abort', onCancel, { once: true });
     let res: Dispatcher.ResponseData;
+    let text: string;
     try {
-      res = await request(url, {
-        method: req.method ?? 'GET',
-        headers,
-        body,
-        dispatcher,
-        signal: combined,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-    } catch (err) {
-      if (signal.aborted) throw abortedError(err);
-      throw transportError(where, err, secrets, timeout.aborted);
+      try {
+        res = await request(url, {
+          method: req.method ?? 'GET',
+          headers,
+          body,
+          dispatcher,
+          signal: deadline.signal,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+      } catch (err) {
+        if (signal.aborted) throw abortedError(err);
+        throw transportError(where, err, secrets, timedOut);
+      }
+      try {
+        text = await readCapped(res.body, headerValue(res.headers['content-length']));
+      } catch (err) {
+        if (err instanceof ConnectorError) throw err;
+        if (signal.aborted) throw abortedError(err);
+        throw transportError(where, err, secrets, timedOut);
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onCancel);
     }
     const responseHeaders: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) {
       if (v !== undefined) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-    }
-    let text: string;
-    try {
-      text = await readCapped(res.body, responseHeaders['content-length']);
-    } catch (err) {
-      if (err instanceof ConnectorError) throw err;
-      if (signal.aborted) throw abortedError(err);
-      throw transportError(where, err, secrets, timeout.aborted);
     }
     const status = res.statusCode;
     if (status >= 300 && !req.okStatuses?.includes(status)) {
