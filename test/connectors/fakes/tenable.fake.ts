@@ -1,9 +1,4 @@
-import {
-  startFakeServer,
-  type FakeReply,
-  type FakeServer,
-  type RecordedRequest,
-} from './fake-server.js';
+import { startFakeServer, type FakeReply, type FakeServer, type RecordedRequest } from './fake-server.js';
 
 const tenableError = (status: number, error: string, message: string): FakeReply => ({
   status,
