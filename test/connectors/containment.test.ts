@@ -10,6 +10,7 @@ import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores
 import { createTestContext } from '../support/api.js';
 import { blocklistFake } from './fakes/blocklist.fake.js';
 import { startFakeServer, type FakeServer } from './fakes/fake-server.js';
+import { listCaseEvents } from '../../src/store/cases/case.repository.js';
 import { createHarness, rejection, type Harness } from './support/connector-harness.js';
 
 const TOKEN = 'bl-token-abcdef123456';
@@ -86,6 +87,27 @@ describe.each(DIALECTS)('safe containment on %s', (dialect) => {
     expect(wide.code).toBe('CONNECTOR_PROTECTED_ASSET');
     expect(wide.message).toContain('DNS resolver');
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('puts a refused and an applied containment on the case timeline, with the reason and the undo', async () => {
+    const context = { runId: 'run-9', stepId: 'block', playbookId: 'pb-case', caseId: 'case-42' };
+    const refused = await rejection(h.run('blocklist.block_ip', { entry: '10.1.2.3' }, { context }));
+    expect(refused.code).toBe('CONNECTOR_PROTECTED_ASSET');
+    const applied = await h.run('blocklist.block_ip', { entry: '203.0.113.42' }, { context });
+    const events = await listCaseEvents(handle.store.db, 'case-42', { limit: 10 });
+    const byType = new Map(events.map((e) => [e.type, e]));
+    expect(byType.get('containment.refused')?.data).toMatchObject({
+      action: 'blocklist.block_ip',
+      code: 'CONNECTOR_PROTECTED_ASSET',
+      stepId: 'block',
+      targets: [{ kind: 'ip', value: '10.1.2.3' }],
+    });
+    expect(String(byType.get('containment.refused')?.data.reason)).toContain('protected asset');
+    expect(byType.get('containment.applied')?.data).toMatchObject({
+      containmentId: applied.containmentId,
+      undo: 'blocklist.unblock_ip',
+    });
+    await h.run('blocklist.unblock_ip', { entry: '203.0.113.42' });
   });
 
   it('carries out an OpenC2 deny ipv4_net through the configured actuator', async () => {

@@ -25,6 +25,7 @@ import {
   UpdateInstanceBody,
 } from './connector.schemas.js';
 import { registerContainmentRoutes } from './containment.routes.js';
+import { registerSlackInteractionRoutes } from './slack-interactions.routes.js';
 
 /**
  * Connector catalogue and instances (credentials go in, never out), the connection test, and the
@@ -137,6 +138,7 @@ export function createConnectorRoutes(
     );
 
     await registerContainmentRoutes(app, ctx, runtime);
+    await registerSlackInteractionRoutes(app, ctx, deps);
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
+import { appendCaseEvent } from '../../store/cases/case.repository.js';
 import {
   insertContainment,
   type Containment,
@@ -52,6 +53,29 @@ export async function recordContainment(
       },
       now,
     );
+    if (saved.caseId) {
+      // The case shows what automation contained, how to undo it and until when.
+      await appendCaseEvent(
+        trx,
+        { newId: deps.newId },
+        {
+          caseId: saved.caseId,
+          type: 'containment.applied',
+          actor: SYSTEM_ACTOR,
+          data: {
+            containmentId: saved.id,
+            action: saved.action,
+            instance: saved.instance,
+            targets: saved.targets,
+            undo: saved.undo?.action ?? null,
+            expiresAt: saved.expiresAt,
+            runId: saved.runId,
+            stepId: saved.stepId,
+          },
+        },
+        now,
+      );
+    }
     if (saved.expiresAt !== null && saved.undo) {
       const payload: ContainmentExpiryPayload = { containmentId: saved.id };
       await enqueueJob(

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Clock } from '../../domain/shared/clock.js';
+import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import type { Keyring } from '../../governance/secrets/secret-box.js';
+import { appendCaseEvent } from '../../store/cases/case.repository.js';
 import { findConnectorInstance } from '../../store/connectors/connector-instance.repository.js';
 import { createIndicatorPort } from '../../store/connectors/indicator.repository.js';
 import { readCachedVerdict, writeCachedVerdict } from '../../store/connectors/verdict-cache.repository.js';
@@ -21,10 +23,12 @@ import {
 import { ConnectorErrorCode, permanentError, redactSecrets } from './connector-errors.js';
 import type { RegisteredAction, ConnectorRegistry } from './connector-registry.js';
 import { recordContainment } from './containment-recorder.js';
+import type { AssetRef } from '../safety/asset-ref.js';
 import type { ActionContext, ConnectorTestResult } from './define-connector.js';
 import { createInstanceClients, type HttpOverrides } from './instance-clients.js';
 import { resolveInstance, type InstanceCache, type ResolvedInstance } from './instance-config.js';
 import { describeOpenC2, resolveOpenC2 } from './openc2-dispatch.js';
+import { sleep } from '../http/retry-policy.js';
 
 export interface ActionExecutorDeps {
   store: Store;
@@ -74,6 +78,7 @@ function scrubOutput(output: unknown, secrets: readonly string[]): unknown {
 export function createActionExecutor(deps: ActionExecutorDeps): ConnectorRuntime {
   const now = () => deps.clock.now();
   const safety = deps.safety ?? DEFAULT_SAFETY_POLICY;
+  const pause = deps.http?.sleep ?? sleep;
   const clients = createInstanceClients({ store: deps.store, log: deps.log, now, http: deps.http });
   const indicators = createIndicatorPort(deps.store.db, now);
   const instances: InstanceCache = new Map();
@@ -112,10 +117,50 @@ export function createActionExecutor(deps: ActionExecutorDeps): ConnectorRuntime
       idempotencyKey,
       indicators,
       now,
+      sleep: (ms) => pause(ms, signal),
+      get tokens() {
+        return clients.tokens(instance);
+      },
       markAlreadyApplied: () => {
         flags.alreadyApplied = true;
       },
     };
+  }
+
+  /** A refused containment goes on the case's timeline, so the analyst sees why nothing was contained. */
+  async function noteRefusalOnCase(
+    request: ActionRequest,
+    action: string,
+    refusal: ConnectorError,
+    targets: readonly AssetRef[],
+  ): Promise<void> {
+    try {
+      await appendCaseEvent(
+        deps.store.db,
+        { newId: deps.newId },
+        {
+          caseId: request.context.caseId as string,
+          type: 'containment.refused',
+          actor: SYSTEM_ACTOR,
+          data: {
+            action,
+            code: refusal.code,
+            reason: refusal.message,
+            targets,
+            runId: request.context.runId,
+            stepId: request.context.stepId,
+            playbookId: request.context.playbookId,
+          },
+        },
+        now(),
+      );
+    } catch (err) {
+      // The step still fails with the refusal; a timeline write that failed must not hide it.
+      deps.log.warn(
+        { err, caseId: request.context.caseId, action },
+        'could not note a containment refusal on the case',
+      );
+    }
   }
 
   async function runAction(
@@ -133,12 +178,19 @@ export function createActionExecutor(deps: ActionExecutorDeps): ConnectorRuntime
     const containing = action.risk !== 'read' && !action.reverses;
     const targets = action.targets?.(input) ?? [];
     if (containing) {
-      await checkContainmentAllowed(
-        deps.store.db,
-        safety,
-        { action: action.name, connector: connector.name, playbookId: request.context.playbookId, targets },
-        now(),
-      );
+      try {
+        await checkContainmentAllowed(
+          deps.store.db,
+          safety,
+          { action: action.name, connector: connector.name, playbookId: request.context.playbookId, targets },
+          now(),
+        );
+      } catch (err) {
+        if (err instanceof ConnectorError && request.context.caseId) {
+          await noteRefusalOnCase(request, action.name, err, targets);
+        }
+        throw err;
+      }
     }
     const cacheKey = action.cache?.key(input);
     if (cacheKey !== undefined) {

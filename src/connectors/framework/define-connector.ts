@@ -4,6 +4,7 @@ import type { RiskClass } from '../action-executor.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { AssetRef } from '../safety/asset-ref.js';
 import type { IndicatorPort } from './indicator-port.js';
+import type { InstanceTokenCache } from './instance-tokens.js';
 
 /** How an action avoids doing its side effect twice when a step is retried after a crash. */
 export const Idempotency = {
@@ -33,6 +34,13 @@ export interface ActionContext<C = Record<string, unknown>> {
   /** The local indicator store (STIX/TAXII feeds, local lists). */
   indicators: IndicatorPort;
   now(): number;
+  /**
+   * Waits between polls of a vendor job (a search, an export, a scan); rejects when the step is cancelled.
+   * Use it rather than a timer so tests and the step timeout govern the wait.
+   */
+  sleep(ms: number): Promise<void>;
+  /** The instance's short-lived tokens (OAuth, session JWTs): shared by its actions, dropped on edit. */
+  tokens: InstanceTokenCache;
   /** Query-first actions call this when the target already had the effect and nothing was sent. */
   markAlreadyApplied(): void;
 }
@@ -93,6 +101,11 @@ export interface ConnectorDefinition {
   /** Config keys holding credentials (marked with `secret()`): encrypted at rest, never returned. */
   secretKeys: readonly string[];
   actions: ReadonlyArray<ActionDefinition<unknown, unknown, unknown>>;
+  /**
+   * Statuses this vendor documents as transient besides 408, 429 and 5xx (e.g. a 409 "resource locked"):
+   * the HTTP client retries them like a 503.
+   */
+  retryableStatuses?: readonly number[];
   /** Works without a configured instance (its config schema accepts `{}`): local stores, pure functions. */
   instanceless?: boolean;
   /** Checks the instance against its endpoint with a harmless call (`riposte connector test`). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FakeReply, FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor } from './fake-server.js';
 
 /** Cloudflare API v4 IP Access Rules (account scope) and token verification, in the v4 envelope. */
 export interface CloudflareRule {

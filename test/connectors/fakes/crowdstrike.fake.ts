@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FakeReply, FakeVendor, SeenRequest } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor, SeenRequest } from './fake-server.js';
 
 /**
  * CrowdStrike Falcon as documented (OAuth2 token, Hosts, IOC Management, Alerts): every answer uses the

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { audienceOf, isTokenRequest, microsoftTokenRoute, type MicrosoftTenant } from './entra.fake.js';
-import type { FakeReply, FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor } from './fake-server.js';
 
 /** Defender for Endpoint as documented: machines, machine actions, indicators, advanced hunting. */
 export interface DefenderMachine {

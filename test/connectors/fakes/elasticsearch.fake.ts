@@ -1,9 +1,4 @@
-import {
-  startFakeServer,
-  type FakeReply,
-  type FakeServer,
-  type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+import { startFakeServer, type FakeReply, type FakeServer, type RecordedRequest } from './fake-server.js';
 
 /** Elasticsearch's documented error body: `{ error: { root_cause, type, reason }, status }`. */
 const esError = (

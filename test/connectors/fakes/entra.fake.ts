@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FakeReply, FakeRoute, FakeVendor, SeenRequest } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeRoute, FakeVendor, SeenRequest } from './fake-server.js';
 
 /** What the fake Microsoft identity platform accepts, and the tokens it issued by audience. */
 export interface MicrosoftTenant {

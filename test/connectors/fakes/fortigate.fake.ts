@@ -1,4 +1,4 @@
-import type { FakeReply, FakeVendor, SeenRequest } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor, SeenRequest } from './fake-server.js';
 
 /** FortiOS REST API v2: cmdb firewall address / addrgrp (with its member sub-table) and banned users. */
 export interface FortiState {

@@ -1,9 +1,4 @@
-import {
-  startFakeServer,
-  type FakeReply,
-  type FakeServer,
-  type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+import { startFakeServer, type FakeReply, type FakeServer, type RecordedRequest } from './fake-server.js';
 
 const ghError = (
   status: number,

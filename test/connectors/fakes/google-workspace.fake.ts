@@ -1,6 +1,6 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import type { FakeReply, FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor } from './fake-server.js';
 
 /** Google OAuth2 JWT-bearer token endpoint and the Admin SDK Directory API users resource. */
 export interface GoogleUser {

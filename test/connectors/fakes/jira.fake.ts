@@ -4,7 +4,7 @@ import {
   type FakeReply,
   type FakeServer,
   type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+} from './fake-server.js';
 
 /** Jira Cloud's documented error body: `{ errorMessages: [], errors: { field: message } }`. */
 const jiraError = (

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FakeReply, FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor } from './fake-server.js';
 
 /** Okta Management API users and lifecycle operations, with Okta's error object. */
 export interface OktaUser {

@@ -1,4 +1,4 @@
-import type { FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeVendor } from './fake-server.js';
 
 /** OPNsense firewall/alias_util on External aliases, with Basic key:secret auth. */
 export interface OpnsenseState {

@@ -1,4 +1,4 @@
-import { startFakeServer, type FakeReply, type FakeServer } from './siem-vuln-ticketing-harness.js';
+import { startFakeServer, type FakeReply, type FakeServer } from './fake-server.js';
 
 export interface PagerDutyAlert {
   dedupKey: string;

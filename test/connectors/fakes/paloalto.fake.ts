@@ -1,4 +1,4 @@
-import type { FakeReply, FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor } from './fake-server.js';
 
 /** PAN-OS XML API: `type=op` registered-ip and system info, `type=user-id` tag register/unregister. */
 export interface PanState {

@@ -4,7 +4,7 @@ import {
   type FakeReply,
   type FakeServer,
   type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+} from './fake-server.js';
 
 /** Qualys's `<SIMPLE_RETURN>` error document. */
 const simpleReturn = (

@@ -1,4 +1,4 @@
-import type { FakeReply, FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor } from './fake-server.js';
 
 /** SentinelOne Management API v2.1 agents and their network actions. */
 export interface S1Agent {

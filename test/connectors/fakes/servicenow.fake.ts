@@ -4,7 +4,7 @@ import {
   type FakeReply,
   type FakeServer,
   type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+} from './fake-server.js';
 
 /** The Table API's documented error body. */
 const snError = (status: number, message: string, detail: string): FakeReply => ({

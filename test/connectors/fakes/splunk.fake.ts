@@ -1,9 +1,4 @@
-import {
-  startFakeServer,
-  type FakeReply,
-  type FakeServer,
-  type RecordedRequest,
-} from './siem-vuln-ticketing-harness.js';
+import { startFakeServer, type FakeReply, type FakeServer, type RecordedRequest } from './fake-server.js';
 
 /** splunkd's documented error body. */
 const splunkError = (status: number, type: 'ERROR' | 'WARN', text: string): FakeReply => ({

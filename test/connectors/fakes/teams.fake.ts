@@ -1,4 +1,4 @@
-import { startFakeServer, type FakeServer } from './siem-vuln-ticketing-harness.js';
+import { startFakeServer, type FakeServer } from './fake-server.js';
 
 export interface TeamsFake extends FakeServer {
   webhookPath: string;

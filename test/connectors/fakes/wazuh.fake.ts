@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FakeReply, FakeVendor } from './network-edr-identity-harness.js';
+import type { FakeReply, FakeVendor } from './fake-server.js';
 
 /** Wazuh server API v4: JWT authentication and PUT /active-response. */
 export interface WazuhState {
@@ -8,6 +8,10 @@ export interface WazuhState {
   tokens: Set<string>;
   /** Agent id → active (connected) or not. */
   agents: Record<string, 'active' | 'disconnected'>;
+  /** Agent id → inventory entry (GET /agents); agents absent here are listed with their id only. */
+  inventory?: Record<string, { name: string; ip: string; platform: string }>;
+  /** Agent id → files in its file-integrity (syscheck) database. */
+  files?: Record<string, Array<{ file: string; md5: string; sha1: string; sha256: string; mtime: string }>>;
   /** Commands that reached agents, in order. */
   sent: Array<{ agent: string; command: string; arguments: string[]; alert: unknown }>;
 }
@@ -15,6 +19,21 @@ export interface WazuhState {
 export const wazuhError = (status: number, title: string, detail: string): FakeReply => ({
   status,
   body: { title, detail, remediation: 'See the Wazuh API reference', error: status === 401 ? 6000 : 1000 },
+});
+
+/** A Wazuh list answer: `{ data: { affected_items, total_affected_items, … }, message, error: 0 }`. */
+const listAnswer = (items: unknown[], message: string): FakeReply => ({
+  status: 200,
+  body: {
+    data: {
+      affected_items: items,
+      total_affected_items: items.length,
+      total_failed_items: 0,
+      failed_items: [],
+    },
+    message,
+    error: 0,
+  },
 });
 
 export function wazuhFake(state: WazuhState): FakeVendor {
@@ -53,6 +72,41 @@ export function wazuhFake(state: WazuhState): FakeVendor {
             error: 0,
           },
         }),
+      },
+      {
+        method: 'GET',
+        path: '/agents',
+        handle(req) {
+          const q = req.query;
+          const items = Object.entries(state.agents)
+            .map(([id, status]) => {
+              const inv = state.inventory?.[id];
+              return {
+                id,
+                status,
+                name: inv?.name,
+                ip: inv?.ip,
+                os: inv ? { platform: inv.platform } : undefined,
+              };
+            })
+            .filter((a) => !q.get('status') || a.status === q.get('status'))
+            .filter((a) => !q.get('ip') || a.ip === q.get('ip'))
+            .filter((a) => !q.get('name') || a.name === q.get('name'))
+            .slice(0, Number(q.get('limit') ?? 500));
+          return listAnswer(items, 'All selected agents information was returned');
+        },
+      },
+      {
+        method: 'GET',
+        path: /^\/syscheck\/(\d{3,})$/,
+        handle(req, [agent]) {
+          if (!state.agents[agent ?? '']) return wazuhError(400, 'Bad Request', 'Agent does not exist');
+          const hash = req.query.get('hash')?.toLowerCase();
+          const items = (state.files?.[agent ?? ''] ?? []).filter(
+            (f) => !hash || f.md5 === hash || f.sha1 === hash || f.sha256 === hash,
+          );
+          return listAnswer(items, 'FIM findings of the agent were returned');
+        },
       },
       {
         method: 'PUT',

@@ -8,7 +8,7 @@ import {
   startFakeVendor,
   type Bench,
   type FakeServer,
-} from '../fakes/network-edr-identity-harness.js';
+} from '../support/connector-harness.js';
 
 const TOKEN = 'cf-api-token-0123456789abcdef';
 const ACCOUNT = '023e105f4ecef8ad9ca31a8372d0c353';

@@ -8,7 +8,7 @@ import {
   startFakeVendor,
   type Bench,
   type FakeServer,
-} from '../fakes/network-edr-identity-harness.js';
+} from '../support/connector-harness.js';
 
 const AID = '0d5a6c6f1d2e4b5c8a9b0c1d2e3f4a5b';
 const SHA = '8a86c4eecf12446ff273afc03e1b3a09a911d0b7981db1af58cb45c439161295';

@@ -8,7 +8,7 @@ import {
   startFakeVendor,
   type Bench,
   type FakeServer,
-} from '../fakes/network-edr-identity-harness.js';
+} from '../support/connector-harness.js';
 
 const MACHINE = '1e5bc9d7e413ddd7902c2932e418702b84d0cc07';
 const SECRET = 'defender-app-secret-value';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { elasticsearchConnector } from '../../../src/connectors/vendors/elasticsearch/elasticsearch.connector.js';
 import { startElasticsearchFake, type ElasticsearchFake } from '../fakes/elasticsearch.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const API_KEY = Buffer.from('VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw').toString('base64');
 

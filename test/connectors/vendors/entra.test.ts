@@ -9,7 +9,7 @@ import {
   startFakeVendor,
   type Bench,
   type FakeServer,
-} from '../fakes/network-edr-identity-harness.js';
+} from '../support/connector-harness.js';
 
 const ADELE = '87d349ed-44d7-43e1-9a83-5f2406dee5bd';
 const SECRET = 'graph-app-secret-value';

@@ -9,7 +9,7 @@ import {
   startFakeVendor,
   type Bench,
   type FakeServer,
-} from '../fakes/network-edr-identity-harness.js';
+} from '../support/connector-harness.js';
 
 const KEY = 'fortios-rest-api-key-0123';
 

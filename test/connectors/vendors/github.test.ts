@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { gitHubConnector, githubMarker } from '../../../src/connectors/vendors/github/github.connector.js';
 import { startGitHubFake, type GitHubFake } from '../fakes/github.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const TOKEN = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnop';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { jiraConnector, jiraIdempotencyLabel } from '../../../src/connectors/vendors/jira/jira.connector.js';
 import { startJiraFake, type JiraFake } from '../fakes/jira.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const EMAIL = 'soc-bot@example.com';
 const TOKEN = 'ATATT3xFfGF0-jira-token-1234';

@@ -8,7 +8,7 @@ import {
   startFakeVendor,
   type Bench,
   type FakeServer,
-} from '../fakes/network-edr-identity-harness.js';
+} from '../support/connector-harness.js';
 
 const TOKEN = '00QCjAl4MlV-WPXM-ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 

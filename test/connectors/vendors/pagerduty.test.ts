@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { pagerDutyConnector } from '../../../src/connectors/vendors/pagerduty/pagerduty.connector.js';
 import { startPagerDutyFake, type PagerDutyFake } from '../fakes/pagerduty.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const KEY = 'R0ut1ngK3yR0ut1ngK3yR0ut1ngK3y12';
 

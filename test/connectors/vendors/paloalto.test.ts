@@ -9,7 +9,7 @@ import {
   startFakeVendor,
   type Bench,
   type FakeServer,
-} from '../fakes/network-edr-identity-harness.js';
+} from '../support/connector-harness.js';
 
 const KEY = 'LUFRPT1TWFhUNWUk5N1Fjd3ZnMzh3MXlTOVJyb0kxSG5IWk5QTkdPNw==';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { qualysConnector } from '../../../src/connectors/vendors/qualys/qualys.connector.js';
 import { startQualysFake, type QualysFake } from '../fakes/qualys.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 describe('qualys connector', () => {
   let fake: QualysFake;

@@ -5,7 +5,7 @@ import {
   serviceNowCorrelationId,
 } from '../../../src/connectors/vendors/servicenow/servicenow.connector.js';
 import { startServiceNowFake, type ServiceNowFake } from '../fakes/servicenow.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const CREDS = {
   username: 'riposte.integration',

@@ -6,7 +6,7 @@ import {
 } from '../../../src/connectors/vendors/slack/slack-approval.js';
 import { slackConnector } from '../../../src/connectors/vendors/slack/slack.connector.js';
 import { startSlackFake, type SlackFake } from '../fakes/slack.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const TOKEN = 'xoxb-1111-2222-abcdefghijkl';
 

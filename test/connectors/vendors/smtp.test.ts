@@ -3,7 +3,7 @@ import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { messageIdFor } from '../../../src/connectors/vendors/smtp/smtp-message.js';
 import { smtpConnector } from '../../../src/connectors/vendors/smtp/smtp.connector.js';
 import { makeTestCertificate, startSmtpFake, type SmtpFake } from '../fakes/smtp.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const USER = 'riposte@example.com';
 const PASS = 'smtp-Pa55word-value';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { splunkConnector, splunkSearchId } from '../../../src/connectors/vendors/splunk/splunk.connector.js';
 import { startSplunkFake, type SplunkFake } from '../fakes/splunk.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const TOKEN = 'eyJraWQiOiJzcGx1bmsuc2VjcmV0Iiwi-splunk-token';
 const NOTABLE = 'B4D1C2E3-0000-4000-8000-000000000001@@notable@@5f0e7c';

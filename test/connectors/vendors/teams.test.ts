@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { teamsConnector } from '../../../src/connectors/vendors/teams/teams.connector.js';
 import { startTeamsFake, type TeamsFake } from '../fakes/teams.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 describe('teams connector', () => {
   let fake: TeamsFake;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { tenableConnector } from '../../../src/connectors/vendors/tenable/tenable.connector.js';
 import { startTenableFake, type TenableFake } from '../fakes/tenable.fake.js';
-import { createTestbed, type Testbed } from '../fakes/siem-vuln-ticketing-harness.js';
+import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const ACCESS = 'a1b2c3d4e5f60718293a4b5c6d7e8f90access';
 const SECRET = 'f0e1d2c3b4a5968778695a4b3c2d1e0fsecret';

@@ -8,7 +8,7 @@ import {
   startFakeVendor,
   type Bench,
   type FakeServer,
-} from '../fakes/network-edr-identity-harness.js';
+} from '../support/connector-harness.js';
 
 const PASSWORD = 'wazuh-api-password-1';
 
@@ -108,5 +108,71 @@ describe('wazuh connector against a fake Wazuh server API', () => {
   it('tests the instance with the API root', async () => {
     const outcome = await bench.runtime.testInstance('wazuh-test', AbortSignal.timeout(5_000));
     expect(outcome).toMatchObject({ ok: true, message: 'Wazuh API 4.9.2 accepted the credentials' });
+  });
+
+  describe('as a place to hunt', () => {
+    const SHA256 = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f';
+    beforeEach(() => {
+      state.agents['003'] = 'active';
+      state.inventory = {
+        '001': { name: 'web-01', ip: '10.0.0.21', platform: 'ubuntu' },
+        '002': { name: 'db-01', ip: '10.0.0.31', platform: 'rhel' },
+        '003': { name: 'build-01', ip: '10.0.0.41', platform: 'ubuntu' },
+      };
+      const file = (path: string, sha256: string) => ({
+        file: path,
+        md5: 'a'.repeat(32),
+        sha1: 'b'.repeat(40),
+        sha256,
+        mtime: '2026-11-30T09:12:44Z',
+      });
+      state.files = {
+        '001': [file('/usr/bin/ls', 'c'.repeat(64))],
+        '003': [file('/tmp/.x/kworker', SHA256), file('/usr/bin/ls', 'c'.repeat(64))],
+      };
+    });
+
+    it('finds agents by address with the documented query parameters', async () => {
+      const result = await bench.run('wazuh.list_agents', { ip: '10.0.0.41' });
+      expect(result.output).toEqual({
+        agents: [{ id: '003', name: 'build-01', ip: '10.0.0.41', status: 'active', platform: 'ubuntu' }],
+        total: 1,
+      });
+      const get = server.requests.find((r) => r.path === '/agents');
+      expect(get?.query.get('ip')).toBe('10.0.0.41');
+      expect(get?.query.get('select')).toContain('os.platform');
+      expect(get?.headers.authorization).toMatch(/^Bearer /);
+    });
+
+    it('hunts a hash across every active agent, case-insensitively, reading only', async () => {
+      const result = await bench.run('wazuh.hunt_file_hash', { hash: SHA256.toUpperCase() });
+      expect(result.output).toEqual({
+        hash: SHA256,
+        agentsSearched: 2,
+        hits: [{ agent: '003', file: '/tmp/.x/kworker', mtime: '2026-11-30T09:12:44Z' }],
+      });
+      const fim = server.requests.filter((r) => r.path.startsWith('/syscheck/'));
+      expect(fim.map((r) => r.path)).toEqual(['/syscheck/001', '/syscheck/003']);
+      expect(fim[0]?.query.get('hash')).toBe(SHA256);
+      expect(server.mutations().filter((r) => r.path !== '/security/user/authenticate')).toHaveLength(0);
+    });
+
+    it('fails clearly for an agent Wazuh does not know, and refuses a value that is not a hash', async () => {
+      const err = await failureOf(bench.run('wazuh.hunt_file_hash', { hash: SHA256, agents: ['009'] }));
+      expect(err).toMatchObject({ code: 'CONNECTOR_REQUEST_REJECTED', retryable: false });
+      expect(err.message).toContain('Agent does not exist');
+      expect(await failureOf(bench.run('wazuh.hunt_file_hash', { hash: 'not-a-hash' }))).toMatchObject({
+        code: 'CONNECTOR_INVALID_INPUT',
+      });
+    });
+
+    it('waits out a 429 from the API before hunting', async () => {
+      server.failNext(
+        { status: 429, headers: { 'retry-after': '1' }, body: { title: 'Too Many Requests', error: 6001 } },
+        (r) => r.path === '/agents',
+      );
+      await bench.run('wazuh.list_agents', {});
+      expect(bench.sleeps).toContain(1_000);
+    });
   });
 });

@@ -3,7 +3,7 @@ import { ConnectorError } from '../../action-executor.js';
 import { ConnectorErrorCode } from '../../framework/connector-errors.js';
 import { connectorConfig, secret, type ActionContext } from '../../framework/define-connector.js';
 import type { HttpRequest } from '../../http/http-client.js';
-import { createTokenCache } from '../entra/client-credentials-token.js';
+import { createTokenCache } from '../../framework/oauth-tokens.js';
 
 /**
  * CrowdStrike Falcon API (https://falcon.crowdstrike.com/documentation, "OAuth2-Based APIs"): a bearer token

@@ -3,7 +3,7 @@ import { ConnectorError } from '../../action-executor.js';
 import { ConnectorErrorCode } from '../../framework/connector-errors.js';
 import { secret, type ActionContext } from '../../framework/define-connector.js';
 import type { HttpRequest } from '../../http/http-client.js';
-import { createTokenCache } from './client-credentials-token.js';
+import { createTokenCache } from '../../framework/oauth-tokens.js';
 
 /**
  * App-only access to Microsoft APIs (Graph, Defender for Endpoint) through the Microsoft identity platform:

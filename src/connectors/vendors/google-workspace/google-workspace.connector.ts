@@ -11,7 +11,7 @@ import {
 } from '../../framework/define-connector.js';
 import type { HttpRequest } from '../../http/http-client.js';
 import { assetRef } from '../../safety/asset-ref.js';
-import { createTokenCache } from '../entra/client-credentials-token.js';
+import { createTokenCache } from '../../framework/oauth-tokens.js';
 
 /**
  * Google Workspace Admin SDK Directory API (https://developers.google.com/admin-sdk/directory): a service

@@ -20,6 +20,13 @@ export const SlackConfig = connectorConfig({
   /** Verifies interactivity callbacks (approval buttons); used by the API layer, not by actions. */
   signingSecret: secret(z.string().min(16)).optional(),
   defaultChannel: z.string().min(1).optional(),
+  /**
+   * Who may click the approval buttons: Slack user id (U…) → Riposte username. The click is decided as that
+   * Riposte user, with their roles, so the approval policy (roles, quorum, separation of duties) still holds.
+   */
+  approvers: z
+    .record(z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id (U…)'), z.string().min(1))
+    .default({}),
 });
 export type SlackConfig = z.infer<typeof SlackConfig>;
 

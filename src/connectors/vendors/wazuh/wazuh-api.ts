@@ -22,35 +22,34 @@ export type WazuhContext = ActionContext<WazuhConfig>;
 
 const AuthAnswer = z.looseObject({ data: z.looseObject({ token: z.string().min(1) }) });
 
-// Per-instance JWTs; the framework keeps no per-instance state for actions.
-const held = new Map<string, { token: string; expiresAt: number }>();
-const keyOf = (ctx: WazuhContext) => `${ctx.instance}\n${ctx.config.baseUrl}\n${ctx.config.username}`;
+// The JWT lives in the instance's token cache, under the user it was issued to.
+const keyOf = (ctx: WazuhContext) => `wazuh-jwt\n${ctx.config.username}`;
 
-async function token(ctx: WazuhContext): Promise<string> {
-  const cached = held.get(keyOf(ctx));
-  if (cached && cached.expiresAt > ctx.now()) return cached.token;
-  const basic = Buffer.from(`${ctx.config.username}:${ctx.config.password}`).toString('base64');
-  const res = await ctx.http.request(
-    {
-      method: 'POST',
-      path: '/security/user/authenticate',
-      headers: { Authorization: `Basic ${basic}` },
-      idempotent: true,
-    },
-    ctx.signal,
-  );
-  const parsed = AuthAnswer.safeParse(res.json());
-  if (!parsed.success) {
-    throw new ConnectorError(ConnectorErrorCode.badResponse, 'Wazuh authenticate answered without a token', {
-      retryable: false,
-    });
-  }
-  // Renew a minute early so a token never expires mid-call.
-  held.set(keyOf(ctx), {
-    token: parsed.data.data.token,
-    expiresAt: ctx.now() + (ctx.config.tokenTtlSeconds - 60) * 1000,
+function token(ctx: WazuhContext): Promise<string> {
+  return ctx.tokens.get(keyOf(ctx), async () => {
+    const basic = Buffer.from(`${ctx.config.username}:${ctx.config.password}`).toString('base64');
+    const res = await ctx.http.request(
+      {
+        method: 'POST',
+        path: '/security/user/authenticate',
+        headers: { Authorization: `Basic ${basic}` },
+        idempotent: true,
+      },
+      ctx.signal,
+    );
+    const parsed = AuthAnswer.safeParse(res.json());
+    if (!parsed.success) {
+      throw new ConnectorError(
+        ConnectorErrorCode.badResponse,
+        'Wazuh authenticate answered without a token',
+        {
+          retryable: false,
+        },
+      );
+    }
+    // Renew a minute early so a token never expires mid-call.
+    return { token: parsed.data.data.token, expiresAt: ctx.now() + (ctx.config.tokenTtlSeconds - 60) * 1000 };
   });
-  return parsed.data.data.token;
 }
 
 /** Sends an authorised request; a refused cached token is dropped and the request sent once more. */
@@ -70,7 +69,7 @@ export async function wazuh<T extends z.ZodType>(
       return data.parse(body.data) as z.infer<T>;
     } catch (err) {
       if (!(err instanceof ConnectorError && err.status === 401) || attempt > 1) throw err;
-      held.delete(keyOf(ctx));
+      ctx.tokens.drop(keyOf(ctx));
     }
   }
 }

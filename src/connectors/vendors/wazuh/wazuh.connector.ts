@@ -4,6 +4,7 @@ import { ConnectorErrorCode } from '../../framework/connector-errors.js';
 import { defineAction, defineConnector } from '../../framework/define-connector.js';
 import { assetRef } from '../../safety/asset-ref.js';
 import { AffectedItems, wazuh, WazuhConfig, type WazuhContext } from './wazuh-api.js';
+import { wazuhHuntFileHash, wazuhListAgents } from './wazuh-hunt.actions.js';
 
 export { WazuhConfig } from './wazuh-api.js';
 
@@ -42,14 +43,17 @@ async function runActiveResponse(
   return { command: body.command, affectedAgents: result.affected_items, failedAgents };
 }
 
-/** Wazuh: active responses on agents (firewall drops, custom scripts). */
+/** Wazuh: active responses on agents (firewall drops, custom scripts), and hunting across them. */
 export const wazuhConnector = defineConnector({
   name: 'wazuh',
-  title: 'Wazuh active response',
+  title: 'Wazuh',
   description:
-    'Run active-response commands on Wazuh agents, such as dropping an attacker address in their firewall.',
+    'Run active-response commands on Wazuh agents (drop an attacker address in their firewall), find agents, ' +
+    'and hunt a file hash in their file-integrity databases.',
   config: WazuhConfig,
   actions: [
+    wazuhListAgents,
+    wazuhHuntFileHash,
     defineAction({
       name: 'wazuh.block_ip',
       description:

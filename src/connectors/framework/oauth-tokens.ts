@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { ConnectorError } from '../../action-executor.js';
-import { ConnectorErrorCode } from '../../framework/connector-errors.js';
-import type { ActionContext } from '../../framework/define-connector.js';
-import type { HttpRequest } from '../../http/http-client.js';
+import { ConnectorError } from '../action-executor.js';
+import type { HttpRequest } from '../http/http-client.js';
+import { ConnectorErrorCode } from './connector-errors.js';
+import type { ActionContext } from './define-connector.js';
+import type { HeldToken } from './instance-tokens.js';
 
 /**
  * OAuth2 access tokens from a token endpoint: client credentials (RFC 6749 §4.4: Microsoft identity platform,
@@ -56,14 +57,7 @@ function tokenRefused(err: ConnectorError, label: string): ConnectorError {
 }
 
 export function createTokenCache(label: string): TokenCache {
-  const held = new Map<string, { token: string; expiresAt: number }>();
-  const pending = new Map<string, Promise<string>>();
-
-  async function fetchToken(
-    ctx: ActionContext<unknown>,
-    grant: TokenGrant,
-    cacheKey: string,
-  ): Promise<string> {
+  async function fetchToken(ctx: ActionContext<unknown>, grant: TokenGrant): Promise<HeldToken> {
     let body: unknown;
     try {
       body = await ctx.http.json(
@@ -86,30 +80,17 @@ export function createTokenCache(label: string): TokenCache {
       throw new ConnectorError(
         ConnectorErrorCode.badResponse,
         `${label} token endpoint answered without a token`,
-        {
-          retryable: false,
-        },
+        { retryable: false },
       );
     }
-    const expiresAt = ctx.now() + parsed.data.expires_in * 1000 - EXPIRY_MARGIN_MS;
-    held.set(cacheKey, { token: parsed.data.access_token, expiresAt });
-    return parsed.data.access_token;
+    return {
+      token: parsed.data.access_token,
+      expiresAt: ctx.now() + parsed.data.expires_in * 1000 - EXPIRY_MARGIN_MS,
+    };
   }
 
-  const cacheKeyOf = (ctx: ActionContext<unknown>, grant: TokenGrant) => `${ctx.instance}\n${grant.key}`;
-
   const cache: TokenCache = {
-    async token(ctx, grant) {
-      const cacheKey = cacheKeyOf(ctx, grant);
-      const cached = held.get(cacheKey);
-      if (cached && cached.expiresAt > ctx.now()) return cached.token;
-      // Concurrent actions of one instance share one token request.
-      const inFlight = pending.get(cacheKey);
-      if (inFlight) return inFlight;
-      const fetching = fetchToken(ctx, grant, cacheKey).finally(() => pending.delete(cacheKey));
-      pending.set(cacheKey, fetching);
-      return fetching;
-    },
+    token: (ctx, grant) => ctx.tokens.get(grant.key, () => fetchToken(ctx, grant)),
 
     async send(ctx, grant, req) {
       for (let attempt = 1; ; attempt++) {
@@ -123,7 +104,7 @@ export function createTokenCache(label: string): TokenCache {
         } catch (err) {
           const refused = err instanceof ConnectorError && err.status === 401;
           if (!refused || attempt > 1) throw err;
-          held.delete(cacheKeyOf(ctx, grant));
+          ctx.tokens.drop(grant.key);
         }
       }
     },
