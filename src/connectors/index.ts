@@ -22,6 +22,7 @@ import { oktaConnector } from './vendors/okta/okta.connector.js';
 import { opnsenseConnector } from './vendors/opnsense/opnsense.connector.js';
 import { pagerDutyConnector } from './vendors/pagerduty/pagerduty.connector.js';
 import { paloaltoConnector } from './vendors/paloalto/paloalto.connector.js';
+import { pfsenseConnector } from './vendors/pfsense/pfsense.connector.js';
 import { qualysConnector } from './vendors/qualys/qualys.connector.js';
 import { sentineloneConnector } from './vendors/sentinelone/sentinelone.connector.js';
 import { serviceNowConnector } from './vendors/servicenow/servicenow.connector.js';
@@ -56,6 +57,7 @@ export const BUILTIN_CONNECTORS: readonly ConnectorDefinition[] = [
   jiraConnector,
   oktaConnector,
   opnsenseConnector,
+  pfsenseConnector,
   pagerDutyConnector,
   paloaltoConnector,
   qualysConnector,
