@@ -27,7 +27,7 @@ inputs:
   ip: { type: string, required: true }
 steps:
   - { id: ask, kind: approval, message: "Block {{ inputs.ip }}?", approvers: [approver], quorum: 1, deadline: 1h }
-  - { id: block, kind: action, action: fw.block, input: { ip: "{{ inputs.ip }}" } }
+  - { id: block, kind: action, action: cloudflare.block_ip, input: { ip: "{{ inputs.ip }}" } }
 `;
 
 /** The form body Slack posts for a click on one of the buttons `slack.request_approval` sends. */

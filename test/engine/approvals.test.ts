@@ -18,7 +18,7 @@ inputs:
   host: { type: string, required: true }
 steps:
   - { id: ask, kind: approval, message: "Isolate {{ inputs.host }}?", approvers: [approver], quorum: 2, deadline: 1h }
-  - { id: isolate, kind: action, action: edr.isolate, input: { host: "{{ inputs.host }}" } }
+  - { id: isolate, kind: action, action: crowdstrike.contain_host, input: { hostname: "{{ inputs.host }}" } }
 `;
 
 describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
@@ -27,9 +27,9 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
   const clock = new ManualClock(1_750_000_000_000);
   const requests: ActionRequest[] = [];
   const actions: ActionExecutor = {
-    // edr.wipe is destructive: the governance policy requires an approval before it runs.
+    // entra.reset_password is destructive: the governance policy requires an approval before it runs.
     describe: (a) =>
-      a === 'edr.wipe'
+      a === 'entra.reset_password'
         ? { name: a, risk: 'destructive', inputSchema: {}, outputSchema: {}, exampleOutput: {} }
         : undefined,
     async execute(r) {
@@ -110,8 +110,8 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
       headers: asRole('viewer'),
     });
     expect(listed.json<{ items: unknown[] }>().items[0]).toMatchObject({
-      action: 'edr.isolate',
-      input: { host: 'web-01' },
+      action: 'crowdstrike.contain_host',
+      input: { hostname: 'web-01' },
       requestedBy: 'test-analyst',
     });
     // The analyst started the run; an analyst cannot decide approvals at all.
@@ -127,7 +127,7 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
     });
     expect(second.json()).toMatchObject({ status: 'approved', approvals: 2 });
     await drain();
-    expect(requests.map((r) => r.input)).toEqual([{ host: 'web-01' }]);
+    expect(requests.map((r) => r.input)).toEqual([{ hostname: 'web-01' }]);
     const run = await api.app.inject({
       method: 'GET',
       url: `/api/v1/runs/${runId}`,
@@ -221,7 +221,7 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
     expect(shown.statusCode).toBe(200);
     expect(shown.headers['content-type']).toContain('text/html');
     expect(shown.body).toContain('Isolate mail-01?');
-    expect(shown.body).toContain('edr.isolate');
+    expect(shown.body).toContain('crowdstrike.contain_host');
     expect(shown.body).toContain('<form method="post"');
     // Showing the page decided nothing.
     const pending = await api.app.inject({
@@ -264,7 +264,7 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
       headers: asRole('admin'),
       payload: {
         source:
-          'id: wipe\nname: Wipe\nsteps:\n  - { id: wipe, kind: action, action: edr.wipe, input: { host: h9 } }\n',
+          'id: wipe\nname: Wipe\nsteps:\n  - { id: wipe, kind: action, action: entra.reset_password, input: { user: h9 } }\n',
         activate: true,
       },
     });
@@ -276,7 +276,7 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
     });
     const { runId } = started.json<{ runId: string }>();
     await drain();
-    expect(requests.filter((r) => r.action === 'edr.wipe')).toHaveLength(0);
+    expect(requests.filter((r) => r.action === 'entra.reset_password')).toHaveLength(0);
     const list = await api.app.inject({
       method: 'GET',
       url: `/api/v1/approvals?run=${runId}`,
@@ -289,14 +289,14 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
       quorum: 1,
       status: 'pending',
       message: expect.stringContaining('destructive'),
-      action: 'edr.wipe',
-      input: { host: 'h9' },
+      action: 'entra.reset_password',
+      input: { user: 'h9' },
     });
     expect((await decide(pending?.id as string, 'approver', 'ok')).json()).toMatchObject({
       status: 'approved',
     });
     await drain();
-    const wiped = requests.filter((r) => r.action === 'edr.wipe');
+    const wiped = requests.filter((r) => r.action === 'entra.reset_password');
     expect(wiped.map((r) => r.idempotencyKey)).toEqual([`${runId}:wipe:1`]);
   });
 

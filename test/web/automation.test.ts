@@ -34,7 +34,7 @@ describe('playbooks, runs and approvals in a real browser', () => {
       return { output: { isolated: true } };
     },
   };
-  // The served process runs no run workers of its own yet, so the test works the run queue in-process.
+  // The served process runs no workers (role api), so the test works the run queue in-process.
   const drain = () =>
     drainQueues(
       fx.runtime.ctx,
@@ -80,7 +80,7 @@ describe('playbooks, runs and approvals in a real browser', () => {
     await page.getByRole('link', { name: runId.slice(-12) }).click();
     await page.waitForURL(`${fx.baseUrl}/runs/${runId}`);
     // Action steps keep their attempts; the approval shows in the run's events.
-    await page.getByRole('row', { name: /edr\.isolate.*action.*succeeded/ }).waitFor();
+    await page.getByRole('row', { name: /crowdstrike\.contain_host.*action.*succeeded/ }).waitFor();
     await page
       .getByRole('listitem')
       .filter({ hasText: /step\.succeeded\s*ask/ })

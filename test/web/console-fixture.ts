@@ -20,8 +20,9 @@ export interface ConsoleFixture {
 }
 
 /**
- * A real Riposte (all roles, temporary SQLite, the built UI) on 127.0.0.1:<free port>, and Debian's Chromium
- * driven by playwright-core. The first start creates `admin` with ADMIN_PASSWORD (RIPOSTE_ADMIN_PASSWORD).
+ * A real Riposte API (temporary SQLite, the built UI) on 127.0.0.1:<free port>, and Debian's Chromium driven
+ * by playwright-core. It runs no workers: a test that needs runs to move works the queues in-process with the
+ * executor it chooses (see automation.test.ts), so what the browser shows never races a worker. The first start creates `admin` with ADMIN_PASSWORD (RIPOSTE_ADMIN_PASSWORD).
  */
 export async function startConsole(): Promise<ConsoleFixture> {
   ensureWebBuilt();
@@ -33,7 +34,7 @@ export async function startConsole(): Promise<ConsoleFixture> {
     runtime = await startRiposte(
       loadConfig({
         env: {},
-        overrides: { host: '127.0.0.1', port: 0, dataDir, role: 'all', logLevel: 'silent' },
+        overrides: { host: '127.0.0.1', port: 0, dataDir, role: 'api', logLevel: 'silent' },
       }),
     );
   } finally {
