@@ -16,6 +16,8 @@ import {
 } from '../../store/playbooks/playbook.repository.js';
 import type { PlaybookRow } from '../../store/playbooks/playbook.table.js';
 import { connectorValidation } from '../../app/playbooks/connector-validation.js';
+import { setPlaybookTrust } from '../../app/playbooks/playbook-trust.service.js';
+import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
 
@@ -218,6 +220,44 @@ export const playbookRoutes: RoutePlugin = async (app, ctx) => {
       if (!ok) throw notFound(`version ${version} of playbook`, id);
       return summary((await findPlaybook(ctx.store.db, id)) as PlaybookRow);
     },
+  );
+
+  const TrustGrant = z.object({ action: z.string(), grantedBy: z.string(), grantedAt: z.number() });
+  app.get(
+    '/playbooks/:id/trust',
+    {
+      config: { access: 'playbooks:read' },
+      schema: {
+        tags,
+        summary: 'Actions this playbook may run without the approval their risk class asks for',
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(TrustGrant) }) },
+      },
+    },
+    async (request) => {
+      if (!(await findPlaybook(ctx.store.db, request.params.id)))
+        throw notFound('playbook', request.params.id);
+      return { items: await listPlaybookTrust(ctx.store.db, request.params.id) };
+    },
+  );
+  app.put(
+    '/playbooks/:id/trust',
+    {
+      config: { access: 'settings:admin' },
+      schema: {
+        tags,
+        summary: 'Replace the actions this playbook is trusted to run without approval (admins; audited)',
+        params: IdParams,
+        body: z.object({ actions: z.array(z.string().min(1).max(200)).max(200) }).strict(),
+        response: { 200: z.object({ items: z.array(TrustGrant) }) },
+      },
+    },
+    async (request) => ({
+      items: await setPlaybookTrust(ctx, principalOf(request), {
+        playbookId: request.params.id,
+        actions: [...new Set(request.body.actions)],
+      }),
+    }),
   );
 
   app.post(

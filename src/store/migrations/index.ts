@@ -9,6 +9,7 @@ import * as identity from './0008_identity.js';
 import * as ingestSettings from './0009_ingest_settings.js';
 import * as engineApprovalAction from './0010_engine_approval_action.js';
 import * as casesMetricsIndexes from './0011_cases_metrics_indexes.js';
+import * as playbookTrust from './0012_playbook_trust.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -27,4 +28,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0009_ingest_settings': ingestSettings,
   '0010_engine_approval_action': engineApprovalAction,
   '0011_cases_metrics_indexes': casesMetricsIndexes,
+  '0012_playbook_trust': playbookTrust,
 };

@@ -22,10 +22,19 @@ export interface PlaybookVersionTable {
   created_by: string;
 }
 
+/** An action a playbook may run without the approval its risk class asks for, and who allowed it. */
+export interface PlaybookTrustTable {
+  playbook_id: string;
+  action: string;
+  granted_by: string;
+  granted_at: number;
+}
+
 export type PlaybookRow = Selectable<PlaybookTable>;
 export type PlaybookVersionRow = Selectable<PlaybookVersionTable>;
 
 export interface PlaybookTables {
   playbooks: PlaybookTable;
   playbook_versions: PlaybookVersionTable;
+  playbook_trust: PlaybookTrustTable;
 }

@@ -2,6 +2,7 @@ import type { AppContext } from '../../app/context.js';
 import { PlaybookCache } from '../../app/playbooks/playbook-catalog.js';
 import { RUN_QUEUE } from '../../app/playbooks/run-start.js';
 import type { ActionExecutor } from '../../connectors/action-executor.js';
+import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
 import type { JobHandler, QueueBinding } from '../job-handlers.js';
 import type { CaseOperations } from './case-operations.js';
 import { RunConflictError } from './run-commands.js';
@@ -37,6 +38,8 @@ export function createRuntimeDeps(
     secrets: options.secrets ?? (() => undefined),
     runLeaseMs: options.runLeaseMs ?? 60_000,
     actionTimeoutMs: options.actionTimeoutMs ?? 30_000,
+    trustedActions: async (playbookId) =>
+      (await listPlaybookTrust(ctx.store.db, playbookId)).map((grant) => grant.action),
   };
 }
 

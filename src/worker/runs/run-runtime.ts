@@ -41,7 +41,7 @@ export interface RuntimeDeps extends RunDeps {
   /** Default action timeout when a step declares none. */
   actionTimeoutMs: number;
   /** Actions an admin trusted this playbook to run without approval. */
-  trustedActions?: (playbookId: string) => readonly string[];
+  trustedActions?: (playbookId: string) => Promise<readonly string[]>;
 }
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
@@ -93,9 +93,14 @@ function toFailure(err: unknown, secretValues: string[]): EffectFailure {
 const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
 
 /** The governance policy's word on an action about to run: an approval request, or nothing. */
-function policyHold(deps: RuntimeDeps, state: RunState, effect: PendingEffect): RunEvent | undefined {
+async function policyHold(
+  deps: RuntimeDeps,
+  state: RunState,
+  effect: PendingEffect,
+): Promise<RunEvent | undefined> {
   const descriptor = deps.actions.describe(effect.name);
-  if (!descriptor) return undefined;
+  // Read-only actions never need approval: skip the trust lookup on the hot path.
+  if (!descriptor || descriptor.risk === 'read') return undefined;
   const alert = (state.trigger.alert ?? {}) as {
     asset?: { criticality?: unknown };
     asset_criticality?: unknown;
@@ -106,7 +111,7 @@ function policyHold(deps: RuntimeDeps, state: RunState, effect: PendingEffect): 
     risk: descriptor.risk,
     assetCriticality,
     actionName: effect.name,
-    playbookTrustedFor: deps.trustedActions?.(state.playbookId),
+    playbookTrustedFor: await deps.trustedActions?.(state.playbookId),
   });
   if (!req.required) return undefined;
   return {
@@ -267,7 +272,7 @@ export async function advanceRun(
       }
       return {};
     }
-    const hold = effect.approved ? undefined : policyHold(deps, state, effect);
+    const hold = effect.approved ? undefined : await policyHold(deps, state, effect);
     if (hold) {
       await applyRunEvents(deps, runId, [hold]);
       return {};
