@@ -185,6 +185,11 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
     expect((await redeem(good)).statusCode).toBe(409);
     const forged = `${good.slice(0, -4)}AAAA`;
     expect((await redeem(forged)).statusCode).toBe(403);
+    // A link whose decision is refused (its holder started the run) is not spent by the refusal.
+    const own = await link('test-analyst', 600_000);
+    const refused = await redeem(own);
+    expect(refused.statusCode).toBe(403);
+    expect((await redeem(own)).statusCode).toBe(403);
   });
 
   it('signs one-click links for an approver: the GET only shows, the form POST decides, tampering is refused', async () => {

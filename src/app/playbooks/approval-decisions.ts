@@ -30,6 +30,8 @@ export interface DecideApprovalInput {
   decision: 'approved' | 'rejected';
   comment?: string;
   breakGlass?: { reason: string };
+  /** A one-click link's id: spent in the decision's transaction, so a refused decision leaves it usable. */
+  spendLink?: string;
 }
 
 export interface DecideApprovalResult {
@@ -50,6 +52,11 @@ export async function decideApproval(
   const now = ctx.clock.now();
   const deps = { dialect: ctx.store.dialect, newId: ctx.newId };
   const result = await ctx.store.db.transaction().execute(async (trx) => {
+    if (
+      input.spendLink !== undefined &&
+      !(await useApprovalLink(trx, input.spendLink, input.approvalId, now))
+    )
+      throw new RiposteError('RIPOSTE_CONFLICT', 'this approval link was already used');
     const approval = await findApprovalById(trx, input.approvalId, ctx.store.dialect);
     if (!approval) throw notFound('approval', input.approvalId);
     if (approval.status !== ApprovalStatus.pending)
@@ -206,10 +213,6 @@ export async function redeemApprovalLink(
   const approvalId = String(payload.aid ?? '');
   const decision = payload.dec === 'rejected' ? 'rejected' : 'approved';
   const jti = String(payload.jti ?? '');
-  const fresh = await ctx.store.db
-    .transaction()
-    .execute((trx) => useApprovalLink(trx, jti, approvalId, ctx.clock.now()));
-  if (!fresh) throw new RiposteError('RIPOSTE_CONFLICT', 'this approval link was already used');
   const roles = (Array.isArray(payload.roles) ? payload.roles : []).map(String).filter(isRole) as Role[];
   return decideApproval(ctx, {
     approvalId,
@@ -221,6 +224,7 @@ export async function redeemApprovalLink(
       roles,
     },
     comment: 'via one-click link',
+    spendLink: jti,
   });
 }
 
