@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import type { AppContext } from '../app/context.js';
+import { localAdminPrincipal } from '../app/identity/local-admin.js';
 import { ConfigError, loadConfig, type Config, type ConfigInput } from '../config/config.js';
 import { RiposteError } from '../domain/shared/errors.js';
+import { assertAllowed } from '../governance/authorize-principal.js';
+import type { Permission } from '../governance/permissions.js';
 import { createAppContext } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -29,13 +32,15 @@ export function configFromCommand(command: Command, overrides: Partial<ConfigInp
 
 /**
  * Runs a command body with an open, migrated store, and closes it afterwards. CLI commands log at `warn`
- * unless told otherwise, so their own output stays readable.
+ * unless told otherwise, so their own output stays readable. A command that writes names its permission:
+ * it is checked for the CLI's principal (the local admin) by the same rule the HTTP API applies.
  */
 export async function withAppContext<T>(
   command: Command,
   body: (ctx: AppContext) => Promise<T>,
-  options: { migrate?: boolean } = {},
+  options: { migrate?: boolean; permission?: Permission } = {},
 ): Promise<T> {
+  if (options.permission) assertAllowed(localAdminPrincipal(), options.permission);
   const config = configFromCommand(command);
   const ctx = await createAppContext(
     config,

@@ -184,29 +184,33 @@ export function registerCasesCommand(program: Command): void {
           ...(opts.assignee !== undefined ? { assignee: opts.assignee === '' ? null : opts.assignee } : {}),
           ...(opts.tag ? { tags: opts.tag } : {}),
         };
-        await withAppContext(command, async (ctx) => {
-          const id = await resolveCase(ctx, ref);
-          const actor = actorOf(localAdminPrincipal());
-          let kase = (
-            await runCaseCommand(ctx, [id], (trx, deps, now) =>
-              updateCase(trx, deps, { caseId: id, patch, actor }, now),
-            )
-          ).case;
-          if (opts.status) {
-            const to = opts.status as CaseStatus;
-            kase = (
+        await withAppContext(
+          command,
+          async (ctx) => {
+            const id = await resolveCase(ctx, ref);
+            const actor = actorOf(localAdminPrincipal());
+            let kase = (
               await runCaseCommand(ctx, [id], (trx, deps, now) =>
-                changeCaseStatus(
-                  trx,
-                  deps,
-                  { caseId: id, to, actor, ...(opts.reason ? { reason: opts.reason } : {}) },
-                  now,
-                ),
+                updateCase(trx, deps, { caseId: id, patch, actor }, now),
               )
             ).case;
-          }
-          process.stdout.write(line(kase));
-        });
+            if (opts.status) {
+              const to = opts.status as CaseStatus;
+              kase = (
+                await runCaseCommand(ctx, [id], (trx, deps, now) =>
+                  changeCaseStatus(
+                    trx,
+                    deps,
+                    { caseId: id, to, actor, ...(opts.reason ? { reason: opts.reason } : {}) },
+                    now,
+                  ),
+                )
+              ).case;
+            }
+            process.stdout.write(line(kase));
+          },
+          { permission: 'cases:write' },
+        );
       },
     );
 
@@ -226,24 +230,28 @@ export function registerCasesCommand(program: Command): void {
       '\nExamples:\n  $ riposte cases close 42 --resolution false_positive --reason "scanner"',
     )
     .action(async (ref: string, opts: { resolution: CaseResolution; reason?: string }, command: Command) => {
-      await withAppContext(command, async (ctx) => {
-        const id = await resolveCase(ctx, ref);
-        const actor = actorOf(localAdminPrincipal());
-        const { case: kase } = await runCaseCommand(ctx, [id], (trx, deps, now) =>
-          changeCaseStatus(
-            trx,
-            deps,
-            {
-              caseId: id,
-              to: 'closed',
-              resolution: opts.resolution,
-              actor,
-              ...(opts.reason ? { reason: opts.reason } : {}),
-            },
-            now,
-          ),
-        );
-        process.stdout.write(line(kase));
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const id = await resolveCase(ctx, ref);
+          const actor = actorOf(localAdminPrincipal());
+          const { case: kase } = await runCaseCommand(ctx, [id], (trx, deps, now) =>
+            changeCaseStatus(
+              trx,
+              deps,
+              {
+                caseId: id,
+                to: 'closed',
+                resolution: opts.resolution,
+                actor,
+                ...(opts.reason ? { reason: opts.reason } : {}),
+              },
+              now,
+            ),
+          );
+          process.stdout.write(line(kase));
+        },
+        { permission: 'cases:close' },
+      );
     });
 }

@@ -108,20 +108,24 @@ export function registerConnectorCommand(program: Command): void {
         opts: { set: string[]; setEnv: string[]; configFile?: string; default?: boolean },
         command: Command,
       ) => {
-        await withAppContext(command, async (ctx) => {
-          const view = await createConnectorInstance(
-            ctx,
-            createConnectorDeps(ctx),
-            actorOf(localAdminPrincipal()),
-            {
-              name,
-              connector: type,
-              config: parseSettings(opts.set, opts.setEnv, opts.configFile),
-              isDefault: opts.default ?? false,
-            },
-          );
-          print(view);
-        });
+        await withAppContext(
+          command,
+          async (ctx) => {
+            const view = await createConnectorInstance(
+              ctx,
+              createConnectorDeps(ctx),
+              actorOf(localAdminPrincipal()),
+              {
+                name,
+                connector: type,
+                config: parseSettings(opts.set, opts.setEnv, opts.configFile),
+                isDefault: opts.default ?? false,
+              },
+            );
+            print(view);
+          },
+          { permission: 'connectors:write' },
+        );
       },
     );
 
@@ -145,17 +149,21 @@ export function registerConnectorCommand(program: Command): void {
       ) => {
         const config = parseSettings(opts.set, opts.setEnv);
         for (const key of opts.unset) config[key] = null;
-        await withAppContext(command, async (ctx) => {
-          print(
-            await updateConnectorInstance(
-              ctx,
-              createConnectorDeps(ctx),
-              actorOf(localAdminPrincipal()),
-              name,
-              { config, isDefault: opts.default },
-            ),
-          );
-        });
+        await withAppContext(
+          command,
+          async (ctx) => {
+            print(
+              await updateConnectorInstance(
+                ctx,
+                createConnectorDeps(ctx),
+                actorOf(localAdminPrincipal()),
+                name,
+                { config, isDefault: opts.default },
+              ),
+            );
+          },
+          { permission: 'connectors:write' },
+        );
       },
     );
 
@@ -163,28 +171,36 @@ export function registerConnectorCommand(program: Command): void {
     .command('remove <name>')
     .description('delete an instance')
     .action(async (name: string, _opts: unknown, command: Command) => {
-      await withAppContext(command, async (ctx) => {
-        await removeConnectorInstance(ctx, actorOf(localAdminPrincipal()), name);
-        process.stdout.write(`removed ${name}\n`);
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          await removeConnectorInstance(ctx, actorOf(localAdminPrincipal()), name);
+          process.stdout.write(`removed ${name}\n`);
+        },
+        { permission: 'connectors:write' },
+      );
     });
 
   connector
     .command('test <name>')
     .description('check an instance against its real endpoint (exit code 1 when it fails)')
     .action(async (name: string, _opts: unknown, command: Command) => {
-      await withAppContext(command, async (ctx) => {
-        const runtime = createConnectorRuntime(ctx);
-        try {
-          const result = await runtime.testInstance(name, AbortSignal.timeout(60_000));
-          process.stdout.write(
-            `${result.ok ? 'ok' : 'FAILED'}: ${name} (${result.connector}): ${result.message}\n`,
-          );
-          if (!result.ok) process.exitCode = 1;
-        } finally {
-          await runtime.close();
-        }
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const runtime = createConnectorRuntime(ctx);
+          try {
+            const result = await runtime.testInstance(name, AbortSignal.timeout(60_000));
+            process.stdout.write(
+              `${result.ok ? 'ok' : 'FAILED'}: ${name} (${result.connector}): ${result.message}\n`,
+            );
+            if (!result.ok) process.exitCode = 1;
+          } finally {
+            await runtime.close();
+          }
+        },
+        { permission: 'connectors:test' },
+      );
     });
 
   connector
@@ -195,13 +211,17 @@ export function registerConnectorCommand(program: Command): void {
       'the new key (32 bytes, base64 or hex) when the key is set in RIPOSTE_MASTER_KEY',
     )
     .action(async (opts: { newKey?: string }, command: Command) => {
-      await withAppContext(command, async (ctx) => {
-        const outcome = await rotateMasterKey(ctx, actorOf(localAdminPrincipal()), { newKey: opts.newKey });
-        process.stdout.write(
-          `re-sealed ${outcome.resealed} instance(s) under key ${outcome.keyId} (was ${outcome.previousKeyId})\n`,
-        );
-        if (outcome.source === 'config')
-          process.stdout.write('now set RIPOSTE_MASTER_KEY to the new key before the next start\n');
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const outcome = await rotateMasterKey(ctx, actorOf(localAdminPrincipal()), { newKey: opts.newKey });
+          process.stdout.write(
+            `re-sealed ${outcome.resealed} instance(s) under key ${outcome.keyId} (was ${outcome.previousKeyId})\n`,
+          );
+          if (outcome.source === 'config')
+            process.stdout.write('now set RIPOSTE_MASTER_KEY to the new key before the next start\n');
+        },
+        { permission: 'settings:admin' },
+      );
     });
 }

@@ -50,25 +50,29 @@ export function registerContainmentCommand(program: Command): void {
     .command('undo <id>')
     .description('run the recorded undo action of a containment now')
     .action(async (id: string, _opts: unknown, command: Command) => {
-      await withAppContext(command, async (ctx) => {
-        const runtime = createConnectorRuntime(ctx);
-        try {
-          const outcome = await undoContainment(
-            ctx,
-            runtime,
-            actorOf(localAdminPrincipal()),
-            id,
-            AbortSignal.timeout(60_000),
-          );
-          process.stdout.write(
-            outcome.status === 'already'
-              ? `${id} was already undone\n`
-              : `undone ${id} (${outcome.containment.undo?.action})\n`,
-          );
-        } finally {
-          await runtime.close();
-        }
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const runtime = createConnectorRuntime(ctx);
+          try {
+            const outcome = await undoContainment(
+              ctx,
+              runtime,
+              actorOf(localAdminPrincipal()),
+              id,
+              AbortSignal.timeout(60_000),
+            );
+            process.stdout.write(
+              outcome.status === 'already'
+                ? `${id} was already undone\n`
+                : `undone ${id} (${outcome.containment.undo?.action})\n`,
+            );
+          } finally {
+            await runtime.close();
+          }
+        },
+        { permission: 'containment:undo' },
+      );
     });
 
   containment
@@ -82,20 +86,28 @@ export function registerContainmentCommand(program: Command): void {
     .action(async (kind: string, value: string, opts: { reason: string }, command: Command) => {
       const input = ProtectedAssetInput.safeParse({ kind, value, reason: opts.reason });
       if (!input.success) throw invalid('kind must be ip, host, user or domain, with a value and a reason');
-      await withAppContext(command, async (ctx) => {
-        const asset = await protectAsset(ctx, actorOf(localAdminPrincipal()), input.data);
-        process.stdout.write(`protected ${asset.kind} ${asset.value} (${asset.id})\n`);
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const asset = await protectAsset(ctx, actorOf(localAdminPrincipal()), input.data);
+          process.stdout.write(`protected ${asset.kind} ${asset.value} (${asset.id})\n`);
+        },
+        { permission: 'connectors:write' },
+      );
     });
 
   containment
     .command('unprotect <id>')
     .description('remove a protected asset by its id')
     .action(async (id: string, _opts: unknown, command: Command) => {
-      await withAppContext(command, async (ctx) => {
-        await unprotectAsset(ctx, actorOf(localAdminPrincipal()), id);
-        process.stdout.write(`removed ${id}\n`);
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          await unprotectAsset(ctx, actorOf(localAdminPrincipal()), id);
+          process.stdout.write(`removed ${id}\n`);
+        },
+        { permission: 'connectors:write' },
+      );
     });
 
   containment
@@ -122,9 +134,13 @@ export function registerContainmentCommand(program: Command): void {
     .command('reset-breaker <scope>')
     .description('close a tripped breaker (e.g. playbook:<id> or connector:<name>) after review')
     .action(async (scope: string, _opts: unknown, command: Command) => {
-      await withAppContext(command, async (ctx) => {
-        await resetContainmentBreaker(ctx, actorOf(localAdminPrincipal()), scope);
-        process.stdout.write(`closed ${scope}\n`);
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          await resetContainmentBreaker(ctx, actorOf(localAdminPrincipal()), scope);
+          process.stdout.write(`closed ${scope}\n`);
+        },
+        { permission: 'containment:undo' },
+      );
     });
 }

@@ -82,94 +82,98 @@ export function registerIngestCommand(program: Command): void {
       const total = { accepted: 0, duplicates: 0, rejected: 0, casesCreated: 0, rejectionsTruncated: false };
       const rejections: Array<{ line: number; reason: string; file: string }> = [];
       const caseCount: number[] = [];
-      await withAppContext(command, async (ctx) => {
-        const row = await findIngestSourceRow(ctx.store.db, opts.source);
-        const mapper = opts.mapper ?? row?.mapper;
-        const mapperConfig = row?.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined;
-        const bytes = files.reduce((n, f) => n + (f === '-' ? 0 : statSync(f).size), 0);
-        // Only a person at a terminal wants a bar; logs and pipes get the summary alone.
-        const bar =
-          process.stderr.isTTY && bytes > 0
-            ? new SingleBar(
-                {
-                  stream: process.stderr,
-                  format: 'ingest [{bar}] {percentage}% | {accepted} accepted, {rejected} rejected',
-                },
-                Presets.shades_classic,
-              )
-            : undefined;
-        bar?.start(bytes, 0, { accepted: 0, rejected: 0 });
-        let read = 0;
-        for (const file of files) {
-          const stream = (file === '-' ? process.stdin : createReadStream(file)) as Readable &
-            AsyncIterable<Buffer>;
-          const input = counted(stream, (n) => {
-            read += n;
-            bar?.update(read, { accepted: total.accepted, rejected: total.rejected });
-          });
-          let summary: StreamSummary;
-          if ((await peekKind(file)) === 'document') {
-            // Strict UTF-8, as on the HTTP routes: a bad byte is a rejection, never a silent U+FFFD.
-            const text = decodeUtf8(await readAll(input));
-            const parsed =
-              text === undefined ? { ok: false as const, error: 'not valid UTF-8' } : parseJsonText(text);
-            if (!parsed.ok) {
-              summary = {
-                accepted: 0,
-                duplicates: 0,
-                rejected: 1,
-                casesCreated: 0,
-                cases: 0,
-                rejections: [{ line: 1, reason: parsed.error }],
-                rejectionsTruncated: false,
-              };
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const row = await findIngestSourceRow(ctx.store.db, opts.source);
+          const mapper = opts.mapper ?? row?.mapper;
+          const mapperConfig = row?.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined;
+          const bytes = files.reduce((n, f) => n + (f === '-' ? 0 : statSync(f).size), 0);
+          // Only a person at a terminal wants a bar; logs and pipes get the summary alone.
+          const bar =
+            process.stderr.isTTY && bytes > 0
+              ? new SingleBar(
+                  {
+                    stream: process.stderr,
+                    format: 'ingest [{bar}] {percentage}% | {accepted} accepted, {rejected} rejected',
+                  },
+                  Presets.shades_classic,
+                )
+              : undefined;
+          bar?.start(bytes, 0, { accepted: 0, rejected: 0 });
+          let read = 0;
+          for (const file of files) {
+            const stream = (file === '-' ? process.stdin : createReadStream(file)) as Readable &
+              AsyncIterable<Buffer>;
+            const input = counted(stream, (n) => {
+              read += n;
+              bar?.update(read, { accepted: total.accepted, rejected: total.rejected });
+            });
+            let summary: StreamSummary;
+            if ((await peekKind(file)) === 'document') {
+              // Strict UTF-8, as on the HTTP routes: a bad byte is a rejection, never a silent U+FFFD.
+              const text = decodeUtf8(await readAll(input));
+              const parsed =
+                text === undefined ? { ok: false as const, error: 'not valid UTF-8' } : parseJsonText(text);
+              if (!parsed.ok) {
+                summary = {
+                  accepted: 0,
+                  duplicates: 0,
+                  rejected: 1,
+                  casesCreated: 0,
+                  cases: 0,
+                  rejections: [{ line: 1, reason: parsed.error }],
+                  rejectionsTruncated: false,
+                };
+              } else {
+                const values = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+                const r = await ingestAlerts(
+                  ctx,
+                  {
+                    source: opts.source,
+                    mapper,
+                    mapperConfig,
+                    items: values.map((value) => ({ kind: 'json' as const, value })),
+                  },
+                  actor,
+                );
+                summary = {
+                  ...r,
+                  cases: r.caseIds.length,
+                  rejectionsTruncated: false,
+                  rejections: r.items.flatMap((i) =>
+                    i.status === 'rejected'
+                      ? [{ line: i.index + 1, reason: `item ${i.index}: ${i.reason}` }]
+                      : [],
+                  ),
+                };
+              }
             } else {
-              const values = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-              const r = await ingestAlerts(
+              summary = await ingestLineStream(
                 ctx,
                 {
                   source: opts.source,
                   mapper,
                   mapperConfig,
-                  items: values.map((value) => ({ kind: 'json' as const, value })),
+                  lines: readLines(input, { maxLineBytes: 1024 * 1024 }),
+                  format: 'auto',
                 },
                 actor,
               );
-              summary = {
-                ...r,
-                cases: r.caseIds.length,
-                rejectionsTruncated: false,
-                rejections: r.items.flatMap((i) =>
-                  i.status === 'rejected'
-                    ? [{ line: i.index + 1, reason: `item ${i.index}: ${i.reason}` }]
-                    : [],
-                ),
-              };
             }
-          } else {
-            summary = await ingestLineStream(
-              ctx,
-              {
-                source: opts.source,
-                mapper,
-                mapperConfig,
-                lines: readLines(input, { maxLineBytes: 1024 * 1024 }),
-                format: 'auto',
-              },
-              actor,
-            );
+            total.accepted += summary.accepted;
+            total.duplicates += summary.duplicates;
+            total.rejected += summary.rejected;
+            total.casesCreated += summary.casesCreated;
+            caseCount.push(summary.cases);
+            rejections.push(...summary.rejections.map((r) => ({ ...r, file })));
+            total.rejectionsTruncated ||= summary.rejectionsTruncated;
           }
-          total.accepted += summary.accepted;
-          total.duplicates += summary.duplicates;
-          total.rejected += summary.rejected;
-          total.casesCreated += summary.casesCreated;
-          caseCount.push(summary.cases);
-          rejections.push(...summary.rejections.map((r) => ({ ...r, file })));
-          total.rejectionsTruncated ||= summary.rejectionsTruncated;
-        }
-        bar?.update(bytes, { accepted: total.accepted, rejected: total.rejected });
-        bar?.stop();
-      });
+          bar?.update(bytes, { accepted: total.accepted, rejected: total.rejected });
+          bar?.stop();
+        },
+        { permission: 'alerts:ingest' },
+      );
       const out = process.stdout;
       out.write(
         `${total.accepted} accepted, ${total.duplicates} duplicates, grouped into ${caseCount.reduce((a, b) => a + b, 0)} cases (${total.casesCreated} new), ${total.rejected} rejected\n`,

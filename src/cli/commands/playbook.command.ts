@@ -84,18 +84,22 @@ export function registerPlaybookCommand(program: Command): void {
     .argument('<file>')
     .option('--no-activate', 'save the version without making it the one that runs')
     .action(async (file: string, opts: { activate: boolean }, command: Command) => {
-      await withAppContext(command, async (ctx) => {
-        const r = await publishPlaybook(ctx, {
-          source: readText(file),
-          file,
-          actor: { ...SYSTEM_ACTOR, name: 'cli' },
-          activate: opts.activate,
-          validation: againstConnectors(),
-        });
-        out(
-          `${r.id} version ${r.version}${r.created ? ' saved' : ' unchanged'}${r.active ? ', active' : ''}`,
-        );
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const r = await publishPlaybook(ctx, {
+            source: readText(file),
+            file,
+            actor: { ...SYSTEM_ACTOR, name: 'cli' },
+            activate: opts.activate,
+            validation: againstConnectors(),
+          });
+          out(
+            `${r.id} version ${r.version}${r.created ? ' saved' : ' unchanged'}${r.active ? ', active' : ''}`,
+          );
+        },
+        { permission: 'playbooks:publish' },
+      );
     });
 
   pb.command('list')

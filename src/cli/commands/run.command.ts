@@ -43,15 +43,19 @@ export function registerRunCommand(program: Command): void {
           JSON.parse(kv.slice(kv.indexOf('=') + 1)) as unknown,
         ]),
       );
-      await withAppContext(command, async (ctx) => {
-        const r = await createRunServices(ctx).startManualRun({
-          playbookId,
-          inputs,
-          caseId: opts.case,
-          actor: cliActor(),
-        });
-        out(`run ${r.runId} started (version ${r.version})`);
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          const r = await createRunServices(ctx).startManualRun({
+            playbookId,
+            inputs,
+            caseId: opts.case,
+            actor: cliActor(),
+          });
+          out(`run ${r.runId} started (version ${r.version})`);
+        },
+        { permission: 'runs:start' },
+      );
     });
   run
     .command('list')
@@ -92,10 +96,19 @@ export function registerRunCommand(program: Command): void {
       .argument('<run>')
       .option('--reason <text>')
       .action(async (runId: string, opts: { reason?: string }, command: Command) => {
-        await withAppContext(command, async (ctx) => {
-          await createRunServices(ctx).controlRun({ runId, action, actor: cliActor(), reason: opts.reason });
-          out(`${action} requested for run ${runId}`);
-        });
+        await withAppContext(
+          command,
+          async (ctx) => {
+            await createRunServices(ctx).controlRun({
+              runId,
+              action,
+              actor: cliActor(),
+              reason: opts.reason,
+            });
+            out(`${action} requested for run ${runId}`);
+          },
+          { permission: 'runs:control' },
+        );
       });
 }
 
@@ -117,15 +130,19 @@ export function registerApprovalCommand(program: Command): void {
       .argument('<approval>')
       .option('--comment <text>')
       .action(async (approvalId: string, opts: { comment?: string }, command: Command) => {
-        await withAppContext(command, async (ctx) => {
-          const r = await decideApproval(ctx, {
-            approvalId,
-            approver: cliPrincipal(),
-            decision: decision === 'approve' ? 'approved' : 'rejected',
-            comment: opts.comment,
-          });
-          out(`approval ${approvalId}: ${r.status} (${r.approvals}/${r.quorum})`);
-        });
+        await withAppContext(
+          command,
+          async (ctx) => {
+            const r = await decideApproval(ctx, {
+              approvalId,
+              approver: cliPrincipal(),
+              decision: decision === 'approve' ? 'approved' : 'rejected',
+              comment: opts.comment,
+            });
+            out(`approval ${approvalId}: ${r.status} (${r.approvals}/${r.quorum})`);
+          },
+          { permission: 'approvals:decide' },
+        );
       });
   approval
     .command('link')
@@ -136,19 +153,23 @@ export function registerApprovalCommand(program: Command): void {
     .action(async (approvalId: string, opts: { user: string; ttl: string }, command: Command) => {
       if (!/^\d+(ms|s|m|h|d)$/.test(opts.ttl))
         throw invalid('--ttl is not a duration', [{ path: '--ttl', message: 'use 30m, 4h or 1d' }]);
-      await withAppContext(command, async (ctx) => {
-        if (!ctx.config.masterKey)
-          throw invalid('one-click links need a master key', [
-            { path: 'RIPOSTE_MASTER_KEY', message: 'set it, or the server could not verify the links' },
-          ]);
-        const links = await issueApprovalLinks(ctx, approvalLinkKey(ctx.config.masterKey), {
-          approvalId,
-          username: opts.user,
-          ttlMs: Math.min(durationMs(opts.ttl), 7 * 86_400_000),
-        });
-        out(`approve\t${links.approve}`);
-        out(`reject\t${links.reject}`);
-        out(`expires\t${new Date(links.expiresAt).toISOString()}`);
-      });
+      await withAppContext(
+        command,
+        async (ctx) => {
+          if (!ctx.config.masterKey)
+            throw invalid('one-click links need a master key', [
+              { path: 'RIPOSTE_MASTER_KEY', message: 'set it, or the server could not verify the links' },
+            ]);
+          const links = await issueApprovalLinks(ctx, approvalLinkKey(ctx.config.masterKey), {
+            approvalId,
+            username: opts.user,
+            ttlMs: Math.min(durationMs(opts.ttl), 7 * 86_400_000),
+          });
+          out(`approve\t${links.approve}`);
+          out(`reject\t${links.reject}`);
+          out(`expires\t${new Date(links.expiresAt).toISOString()}`);
+        },
+        { permission: 'users:admin' },
+      );
     });
 }
