@@ -99,7 +99,7 @@ describe.each(DIALECTS)('work queue on %s', (dialect) => {
       for (let i = 0; i < total; i += 1)
         await enqueueJob(trx, deps, { queue: 'race', kind: 'k', payload: i }, 0);
     });
-    const claimers = await Promise.all([0, 1, 2, 3].map(() => runClaimerProcess('race', handle.options)));
+    const claimers = await Promise.all([0, 1, 2, 3].map(() => runClaimerProcess('race', handle.options, 4)));
     const all = claimers.flat();
     expect(new Set(all).size).toBe(all.length);
     expect(all).toHaveLength(total);

@@ -24,10 +24,11 @@ export function runTsProcess(
 }
 
 /** A worker process that claims jobs from `queue` until none is left; resolves with the ids it completed. */
-export async function runClaimerProcess(queue: string, options: object): Promise<string[]> {
+export async function runClaimerProcess(queue: string, options: object, peers = 1): Promise<string[]> {
   const { code, stdout, stderr } = await runTsProcess('test/support/claimer-process.ts', [
     queue,
     JSON.stringify(options),
+    String(peers),
   ]);
   if (code !== 0) throw new Error(`claimer process exited ${code}: ${stderr}`);
   return stdout.split('\n').filter(Boolean);
