@@ -9,7 +9,7 @@ import { systemClock } from '../src/domain/shared/clock.js';
 import { createUuidV7Generator } from '../src/domain/shared/ids.js';
 import { createLogger } from '../src/observability/logger.js';
 import type { Store } from '../src/store/store.js';
-import type { JobHandler, QueueBinding } from '../src/worker/job-handlers.js';
+import type { JobHandler, QueueBinding } from '../src/app/job-handlers.js';
 import { createQueueWorker } from '../src/worker/queue-worker.js';
 import { createRecordingCaseOperations } from '../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../src/worker/runs/run-queue.js';

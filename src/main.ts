@@ -18,7 +18,7 @@ import { systemClock } from './domain/shared/clock.js';
 import { createUuidV7Generator } from './domain/shared/ids.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openStore } from './store/store.js';
-import type { QueueBinding } from './worker/job-handlers.js';
+import type { QueueBinding } from './app/job-handlers.js';
 import { createQueueWorker, type QueueWorker } from './worker/queue-worker.js';
 import { createCaseOperations } from './worker/runs/case-operations-adapter.js';
 import { createRunQueueBindings } from './worker/runs/run-queue.js';

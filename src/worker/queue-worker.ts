@@ -7,7 +7,7 @@ import {
   releaseJob,
   type ClaimedJob,
 } from '../store/queue/queue.repository.js';
-import type { JobOutcome, QueueBinding } from './job-handlers.js';
+import type { JobOutcome, QueueBinding } from '../app/job-handlers.js';
 
 export interface QueueWorkerOptions {
   binding: QueueBinding;

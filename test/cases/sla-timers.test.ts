@@ -5,7 +5,7 @@ import { buildResponseReport } from '../../src/app/cases/response-report.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import { listCaseEvents } from '../../src/store/cases/case.repository.js';
 import { claimJobs, type ClaimedJob } from '../../src/store/queue/queue.repository.js';
-import type { JobHandlerContext } from '../../src/worker/job-handlers.js';
+import type { JobHandlerContext } from '../../src/app/job-handlers.js';
 import { createTestContext } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { ANALYST, depsOf, inTransaction, insertAlert, newTestId, openCase } from './case-fixtures.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../src/app/context.js';
 import { claimJobs, completeJob, failJob } from '../../src/store/queue/queue.repository.js';
-import type { QueueBinding } from '../../src/worker/job-handlers.js';
+import type { QueueBinding } from '../../src/app/job-handlers.js';
 
 /**
  * Runs due jobs of the given bindings in this process until none is due: the queue worker's loop without

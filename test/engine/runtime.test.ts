@@ -16,7 +16,7 @@ import { findRunById, listRunEvents, listRunSteps } from '../../src/store/runs/r
 import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
 import { createRunQueueBindings, createRuntimeDeps } from '../../src/worker/runs/run-queue.js';
 import { advanceRun } from '../../src/worker/runs/run-runtime.js';
-import type { QueueBinding } from '../../src/worker/job-handlers.js';
+import type { QueueBinding } from '../../src/app/job-handlers.js';
 import { createTestContext } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { drainQueues } from './run-driver.js';

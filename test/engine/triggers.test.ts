@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import { enqueueJob } from '../../src/store/queue/queue.repository.js';
 import { listRuns } from '../../src/store/runs/run.repository.js';
-import type { QueueBinding } from '../../src/worker/job-handlers.js';
+import type { QueueBinding } from '../../src/app/job-handlers.js';
 import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
 import { createTriggerHandlers, TRIGGER_QUEUE } from '../../src/worker/runs/run-triggers.js';

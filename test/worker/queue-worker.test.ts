@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueJob, queueStats } from '../../src/store/queue/queue.repository.js';
-import type { JobHandler } from '../../src/worker/job-handlers.js';
+import type { JobHandler } from '../../src/app/job-handlers.js';
 import { createQueueWorker } from '../../src/worker/queue-worker.js';
 import { createTestContext } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';

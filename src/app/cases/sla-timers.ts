@@ -3,7 +3,7 @@ import { computeSlaClocks, DEFAULT_SLA_POLICIES } from '../../domain/cases/case-
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import { findCaseById } from '../../store/cases/case.repository.js';
 import type { SlaCheckPayload } from '../../store/cases/sla-schedule.repository.js';
-import type { JobHandler } from '../../worker/job-handlers.js';
+import type { JobHandler } from '../job-handlers.js';
 import { loadLifecycleEvents, recordCaseChange } from './case-command-support.js';
 
 export { SLA_JOB_KIND, SLA_QUEUE } from '../../store/cases/sla-schedule.repository.js';

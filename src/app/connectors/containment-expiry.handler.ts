@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { ConnectorRuntime } from '../../connectors/framework/create-action-executor.js';
-import type { JobHandler } from '../../worker/job-handlers.js';
+import type { JobHandler } from '../job-handlers.js';
 import type { AppContext } from '../context.js';
 import { createConnectorRuntime } from './connector-runtime.js';
 import { undoContainment } from './containment.service.js';

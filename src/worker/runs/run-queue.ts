@@ -3,7 +3,7 @@ import { PlaybookCache } from '../../app/playbooks/playbook-catalog.js';
 import { RUN_QUEUE } from '../../app/playbooks/run-start.js';
 import type { ActionExecutor } from '../../connectors/action-executor.js';
 import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
-import type { JobHandler, QueueBinding } from '../job-handlers.js';
+import type { JobHandler, QueueBinding } from '../../app/job-handlers.js';
 import type { CaseOperations } from './case-operations.js';
 import { RunConflictError } from './run-commands.js';
 import { advanceRun, applyRunEvents, type RuntimeDeps } from './run-runtime.js';

@@ -8,7 +8,7 @@ import { findCaseById } from '../../store/cases/case.repository.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import { findPlaybook, listActivePlaybookVersions } from '../../store/playbooks/playbook.repository.js';
 import { scheduleNextTick, TRIGGER_QUEUE } from '../../app/playbooks/playbook-schedule.js';
-import type { JobHandler } from '../job-handlers.js';
+import type { JobHandler } from '../../app/job-handlers.js';
 
 export { TRIGGER_QUEUE };
 

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.js';
+import type { AppContext } from './context.js';
 import type { ClaimedJob } from '../store/queue/queue.repository.js';
 
 /** What a handler decides about a job it ran. */
