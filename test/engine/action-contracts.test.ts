@@ -239,4 +239,26 @@ describe('playbook validation against the action declarations', () => {
   it('checks no keys without a descriptor lookup', () => {
     expect(loadPlaybook(text).problems).toEqual([]);
   });
+
+  it('simulate case steps as a real case takes them: a template adds its checklist once, the same status is done', () => {
+    const pb = loadPlaybookOrThrow(
+      [
+        'id: checklist',
+        'name: Checklist',
+        'steps:',
+        '  - { id: t1, kind: case, op: apply_template, input: { case_type: malware } }',
+        '  - { id: t2, kind: case, op: apply_template, input: { case_type: malware } }',
+        '  - { id: s1, kind: case, op: set_status, input: { status: triage } }',
+        '  - { id: s2, kind: case, op: set_status, input: { status: triage } }',
+        '  - { id: bad, kind: case, op: apply_template, input: { case_type: unknown } }',
+        '',
+      ].join('\n'),
+    );
+    const r = dryRunPlaybook(pb, { actions: registry });
+    expect(r.case.tasks).toContain('Isolate affected hosts');
+    expect(r.case.tasks.filter((t) => t === 'Isolate affected hosts')).toHaveLength(1);
+    expect(r.case.status).toBe('triage');
+    expect(r.state.status).toBe('failed');
+    expect(r.state.error?.message).toContain('no task template for case type unknown');
+  });
 });

@@ -17,6 +17,8 @@ name: Case work
 steps:
   - { id: note, kind: case, op: add_note, input: { body: "Automated triage started" } }
   - { id: task, kind: case, op: add_task, input: { title: "Call the user" } }
+  - { id: checklist, kind: case, op: apply_template, input: { case_type: phishing } }
+  - { id: checklist_again, kind: case, op: apply_template, input: { case_type: phishing } }
   - { id: verdict, kind: case, op: set_verdict, input: { type: ipv4, value: 203.0.113.5, verdict: malicious } }
   - { id: triage, kind: case, op: set_status, input: { status: triage } }
   - { id: triage_again, kind: case, op: set_status, input: { status: triage } }
@@ -65,6 +67,15 @@ describe.each(DIALECTS)('case steps through the cases capability on %s', (dialec
     const types = JSON.stringify(events);
     expect(types).toContain('Automated triage started');
     expect(types).toContain('Call the user');
+    // The phishing checklist is added once, however often a playbook asks for it.
+    const tasks = await ctx.store.db
+      .selectFrom('case_tasks')
+      .select('title')
+      .where('case_id', '=', kase.id)
+      .execute();
+    const titles = tasks.map((t) => t.title);
+    expect(titles).toContain('Collect the reported message');
+    expect(titles.filter((t) => t === 'Collect the reported message')).toHaveLength(1);
     expect(types).toContain('could not move: RIPOSTE_ILLEGAL_TRANSITION');
     // Asking again for the status the case already has (another run of the same case) is done, not a conflict.
     const run = await findRunById(ctx.store.db, runId);

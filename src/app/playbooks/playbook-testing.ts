@@ -8,6 +8,7 @@ import {
 import { childLists } from '../../domain/playbooks/playbook-walk.js';
 import type { Playbook, Step } from '../../domain/playbooks/playbook.schema.js';
 import { isCaseStatus, planTransition, type CaseResolution } from '../../domain/cases/case-lifecycle.js';
+import { TASK_TEMPLATES, type CaseType } from '../../domain/cases/task-templates.js';
 import { canonicalJson } from '../../domain/shared/canonical-json.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { compilePlaybook } from '../../engine/compiled-playbook.js';
@@ -170,6 +171,8 @@ export function dryRunPlaybook(
           const from = kase.status;
           if (!isCaseStatus(to) || !isCaseStatus(from))
             return refused({ code: 'RIPOSTE_VALIDATION', message: `${to} is not a case status` });
+          // As on a real case: asking for the status it already has is done (another run got there first).
+          if (to === from) return { output: { status: to, changed: false } };
           try {
             planTransition(from, to, (e.input.resolution as CaseResolution | undefined) ?? null);
           } catch (err) {
@@ -180,6 +183,16 @@ export function dryRunPlaybook(
         }
         if (e.name === 'add_note') kase.notes.push(String(e.input.body ?? ''));
         if (e.name === 'add_task') kase.tasks.push(String(e.input.title ?? ''));
+        if (e.name === 'apply_template') {
+          const template = TASK_TEMPLATES[String(e.input.case_type) as CaseType] as
+            (typeof TASK_TEMPLATES)[CaseType] | undefined;
+          if (!template)
+            return refused({
+              code: 'RIPOSTE_VALIDATION',
+              message: `no task template for case type ${String(e.input.case_type)}`,
+            });
+          kase.tasks.push(...template.map((t) => t.title).filter((t) => !kase.tasks.includes(t)));
+        }
         if (e.name === 'set_verdict') kase.verdicts.push({ value: e.input.value, verdict: e.input.verdict });
         return { output: { ok: true } };
       },

@@ -132,7 +132,7 @@ export interface SetStep extends Common {
 }
 export interface CaseStep extends Common {
   kind: 'case';
-  op: 'add_task' | 'add_note' | 'set_verdict' | 'set_status';
+  op: 'add_task' | 'apply_template' | 'add_note' | 'set_verdict' | 'set_status';
   input: Record<string, unknown>;
 }
 export interface SucceedStep extends Common {
@@ -246,7 +246,7 @@ export const StepSchema: z.ZodType<Step> = z.lazy(() =>
       ...common,
       ...withErrorHandler,
       kind: z.literal('case'),
-      op: z.enum(['add_task', 'add_note', 'set_verdict', 'set_status']),
+      op: z.enum(['add_task', 'apply_template', 'add_note', 'set_verdict', 'set_status']),
       input: z.record(z.string(), Template),
     }),
     z.strictObject({

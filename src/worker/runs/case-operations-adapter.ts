@@ -2,11 +2,13 @@ import { z } from 'zod';
 import {
   addCaseComment,
   addCaseTask,
+  applyTaskTemplate,
   changeCaseStatus,
   setObservableVerdict,
   Verdict,
 } from '../../app/cases/case-commands.js';
 import { CaseResolution } from '../../domain/cases/case-lifecycle.js';
+import { CaseType } from '../../domain/cases/task-templates.js';
 import { CaseStatus } from '../../domain/cases/case.js';
 import { ObservableType } from '../../domain/observables/observable.js';
 import { invalid, RiposteError } from '../../domain/shared/errors.js';
@@ -14,6 +16,7 @@ import { findCaseById } from '../../store/cases/case.repository.js';
 import type { StoreDialect } from '../../store/dialects/store-dialect.js';
 import type { CaseOperationInput, CaseOperations } from './case-operations.js';
 
+const TemplateInput = z.object({ case_type: z.enum(CaseType) });
 const TaskInput = z.object({
   title: z.string().min(1),
   description: z.string().optional(),
@@ -68,6 +71,16 @@ export function createCaseOperations(deps: { newId: () => string; dialect: Store
         now,
       );
       return { taskId: r.id };
+    },
+    async applyTaskTemplate(trx, op, now) {
+      const i = parse(TemplateInput, op, 'apply_template');
+      const tasks = await applyTaskTemplate(
+        trx,
+        deps,
+        { caseId: caseIdOf(op, 'apply_template'), caseType: i.case_type, actor: op.actor },
+        now,
+      );
+      return { taskIds: tasks.map((t) => t.id) };
     },
     async addNote(trx, op, now) {
       const i = parse(NoteInput, op, 'add_note');

@@ -15,6 +15,8 @@ export interface CaseOperationInput {
  */
 export interface CaseOperations {
   addTask(trx: Transaction<Database>, op: CaseOperationInput, now: number): Promise<unknown>;
+  /** The checklist of a case type (phishing, malware, …), without adding a task the case already has. */
+  applyTaskTemplate(trx: Transaction<Database>, op: CaseOperationInput, now: number): Promise<unknown>;
   addNote(trx: Transaction<Database>, op: CaseOperationInput, now: number): Promise<unknown>;
   setObservableVerdict(trx: Transaction<Database>, op: CaseOperationInput, now: number): Promise<unknown>;
   changeStatus(trx: Transaction<Database>, op: CaseOperationInput, now: number): Promise<unknown>;
@@ -22,6 +24,7 @@ export interface CaseOperations {
 
 export const CASE_OPERATION_BY_STEP_OP = {
   add_task: 'addTask',
+  apply_template: 'applyTaskTemplate',
   add_note: 'addNote',
   set_verdict: 'setObservableVerdict',
   set_status: 'changeStatus',
@@ -46,6 +49,7 @@ export function createRecordingCaseOperations(initialStatus = 'new'): CaseOperat
     calls,
     status: initialStatus,
     addTask: async (_trx: unknown, op: CaseOperationInput) => record('addTask', op),
+    applyTaskTemplate: async (_trx: unknown, op: CaseOperationInput) => record('applyTaskTemplate', op),
     addNote: async (_trx: unknown, op: CaseOperationInput) => record('addNote', op),
     setObservableVerdict: async (_trx: unknown, op: CaseOperationInput) => record('setObservableVerdict', op),
     changeStatus: async (_trx: unknown, op: CaseOperationInput) => {
