@@ -6,8 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,8 @@ import { loadConfig } from '../../src/config/config.js';
 import { startRiposte, type Runtime } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { dropPostgresSchema } from '../../src/store/dialects/postgres.js';
+import { blocklistFake } from '../connectors/fakes/blocklist.fake.js';
+import { startFakeServer, type FakeServer } from '../connectors/fakes/fake-server.js';
 import { DIALECTS, TEST_PG_URL } from '../support/stores.js';
 
 const ADMIN_PASSWORD = 'Thin-path-passw0rd!';
@@ -47,51 +47,6 @@ steps:
     input: { body: "{{ vars.ip }} blocked: {{ steps.block.output.blocked }}" }
 `;
 
-/** A REST block list as the blocklist connector documents it: bearer auth, GET/PUT/DELETE per entry. */
-function startFakeBlocklist(): Promise<{
-  server: Server;
-  url: string;
-  entries: Set<string>;
-  requests: string[];
-}> {
-  const entries = new Set<string>();
-  const requests: string[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      requests.push(`${req.method} ${req.url}`);
-      const reply = (status: number, value: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(value));
-      };
-      if (req.headers.authorization !== `Bearer ${VENDOR_TOKEN}`)
-        return reply(401, { error: 'unauthorized' });
-      const match = /^\/blocklist\/([^/?]+)$/.exec(req.url ?? '');
-      if (!match?.[1]) return reply(404, { error: 'no such path' });
-      const entry = decodeURIComponent(match[1]);
-      if (req.method === 'GET')
-        return entries.has(entry) ? reply(200, { entry }) : reply(404, { error: 'absent' });
-      if (req.method === 'PUT') {
-        entries.add(entry);
-        return reply(200, { entry, comment: (JSON.parse(body || '{}') as { comment?: string }).comment });
-      }
-      if (req.method === 'DELETE') return entries.delete(entry) ? reply(204, {}) : reply(404, {});
-      return reply(405, { error: 'method' });
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        server,
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        entries,
-        requests,
-      }),
-    ),
-  );
-}
-
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -104,7 +59,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 describe.each(DIALECTS)('the thin path on %s', (dialect) => {
   let runtime: Runtime;
-  let vendor: Awaited<ReturnType<typeof startFakeBlocklist>>;
+  let vendor: FakeServer;
+  const blocked = new Set<string>();
+  const sent = () => vendor.requests.map((r) => `${r.method} ${r.path}`);
   let dataDir: string;
   const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
   let base: string;
@@ -126,7 +83,7 @@ describe.each(DIALECTS)('the thin path on %s', (dialect) => {
   };
 
   beforeAll(async () => {
-    vendor = await startFakeBlocklist();
+    vendor = await startFakeServer(blocklistFake({ token: VENDOR_TOKEN, entries: blocked }));
     dataDir = mkdtempSync(join(tmpdir(), 'riposte-e2e-'));
     process.env.RIPOSTE_ADMIN_PASSWORD = ADMIN_PASSWORD;
     const config = loadConfig({
@@ -147,7 +104,7 @@ describe.each(DIALECTS)('the thin path on %s', (dialect) => {
 
   afterAll(async () => {
     await runtime?.stop();
-    vendor?.server.close();
+    await vendor?.close();
     rmSync(dataDir, { recursive: true, force: true });
     delete process.env.RIPOSTE_ADMIN_PASSWORD;
     if (dialect === 'postgres') await dropPostgresSchema(TEST_PG_URL, schema);
@@ -199,7 +156,7 @@ describe.each(DIALECTS)('the thin path on %s', (dialect) => {
       const list = await call('GET', '/api/v1/approvals?status=pending');
       return (list.body.items as Array<{ id: string }> | undefined)?.[0];
     });
-    expect(vendor.requests).toEqual([]);
+    expect(sent()).toEqual([]);
 
     // The approver signs in and approves; the run goes on and blocks the address once.
     const signIn = await fetch(`${base}/api/v1/auth/login`, {
@@ -222,8 +179,8 @@ describe.each(DIALECTS)('the thin path on %s', (dialect) => {
       return r && ['succeeded', 'failed'].includes(r.status) ? r : undefined;
     });
     expect(run.status).toBe('succeeded');
-    expect(vendor.entries.has('203.0.113.99')).toBe(true);
-    expect(vendor.requests.filter((r) => r.startsWith('PUT'))).toEqual(['PUT /blocklist/203.0.113.99']);
+    expect(blocked.has('203.0.113.99')).toBe(true);
+    expect(sent().filter((r) => r.startsWith('PUT'))).toEqual(['PUT /blocklist/203.0.113.99']);
 
     // The case holds the alert and what the playbook did.
     const timeline = await call('GET', `/api/v1/cases/${caseId}/timeline?limit=200`);

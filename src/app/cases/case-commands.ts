@@ -36,10 +36,22 @@ const reload = async (trx: Transaction<Database>, id: string): Promise<Case> =>
 export async function changeCaseStatus(
   trx: Transaction<Database>,
   deps: CaseCommandDeps,
-  input: { caseId: string; to: CaseStatus; resolution?: CaseResolution; reason?: string; actor: Actor },
+  input: {
+    caseId: string;
+    to: CaseStatus;
+    resolution?: CaseResolution;
+    reason?: string;
+    actor: Actor;
+    /**
+     * Automation sets this: several runs work one case (one per alert that joined it), so asking for the
+     * status the case already has is done, not a 409. People still get the 409.
+     */
+    sameStatusIsDone?: boolean;
+  },
   now: number,
 ): Promise<CaseCommandResult> {
   const kase = await loadCaseForChange(trx, deps, input.caseId);
+  if (input.sameStatusIsDone && kase.status === input.to) return { case: kase, event: null };
   const plan = planTransition(kase.status, input.to, input.resolution ?? null);
   await trx
     .updateTable('cases')

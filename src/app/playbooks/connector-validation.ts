@@ -4,7 +4,7 @@ import type { ValidationOptions } from '../../domain/playbooks/playbook-validati
 
 // The built-in registry is immutable data; one per process is enough for every validation.
 let builtins: ConnectorRegistry | undefined;
-const builtinRegistry = (): ConnectorRegistry => (builtins ??= createBuiltinRegistry());
+export const builtinRegistry = (): ConnectorRegistry => (builtins ??= createBuiltinRegistry());
 
 /**
  * Validation against the connectors this build has: an action no connector declares is a problem, and static

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { connectorValidation } from '../../app/playbooks/connector-validation.js';
+import { builtinRegistry, connectorValidation } from '../../app/playbooks/connector-validation.js';
 import { publishPlaybook } from '../../app/playbooks/playbook-catalog.js';
 import {
   dryRunPlaybook,
@@ -7,7 +7,6 @@ import {
   parsePlaybookTests,
   runPlaybookTests,
 } from '../../app/playbooks/playbook-testing.js';
-import { createBuiltinRegistry } from '../../connectors/index.js';
 import { redactSecrets } from '../../domain/expressions/secrets.js';
 import { loadPlaybook, loadPlaybookOrThrow } from '../../domain/playbooks/playbook-loader.js';
 import { playbookJsonSchema } from '../../domain/playbooks/playbook.schema.js';
@@ -33,9 +32,8 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
  * The built-in connectors, so files are checked against the actions' real inputs and outputs: validation
  * reports input keys an action does not declare, dry runs and tests fail a step whose input would not fit.
  */
-let builtins: ReturnType<typeof createBuiltinRegistry> | undefined;
-const connectorActions = () => (builtins ??= createBuiltinRegistry());
-const againstConnectors = () => connectorValidation(connectorActions());
+const connectorActions = builtinRegistry;
+const againstConnectors = () => connectorValidation();
 
 /** `riposte playbook schema|validate|diff|publish|list|run --dry-run|test`. */
 export function registerPlaybookCommand(program: Command): void {

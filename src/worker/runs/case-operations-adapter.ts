@@ -12,7 +12,6 @@ import { CaseType } from '../../domain/cases/task-templates.js';
 import { CaseStatus } from '../../domain/cases/case.js';
 import { ObservableType } from '../../domain/observables/observable.js';
 import { invalid, RiposteError } from '../../domain/shared/errors.js';
-import { findCaseById } from '../../store/cases/case.repository.js';
 import type { StoreDialect } from '../../store/dialects/store-dialect.js';
 import type { CaseOperationInput, CaseOperations } from './case-operations.js';
 
@@ -110,24 +109,20 @@ export function createCaseOperations(deps: { newId: () => string; dialect: Store
     },
     async changeStatus(trx, op, now) {
       const i = parse(StatusInput, op, 'set_status');
-      const caseId = caseIdOf(op, 'set_status');
-      // Several runs work one case (one per alert that joined it): asking for the status it already has is
-      // done, not a conflict, so the second run does not fail where the first succeeded.
-      const current = await findCaseById(trx, caseId);
-      if (current && current.status === i.status) return { status: current.status, changed: false };
       const r = await changeCaseStatus(
         trx,
         deps,
         {
-          caseId,
+          caseId: caseIdOf(op, 'set_status'),
           to: i.status as CaseStatus,
           resolution: i.resolution,
           reason: i.reason,
           actor: op.actor,
+          sameStatusIsDone: true,
         },
         now,
       );
-      return { status: r.case.status, changed: true };
+      return { status: r.case.status, changed: r.event !== null };
     },
   };
 }
