@@ -96,6 +96,18 @@ describe.each(DIALECTS)('connector framework on %s', (dialect) => {
     expect(err.message).toContain('said');
   });
 
+  it('refuses an input key the action does not declare, naming the key and the action, and sends nothing', async () => {
+    const before = server.requests.length;
+    const err = await rejection(h.run('echo.call', { mode: 'ok', mood: 'ok' }));
+    expect(err.code).toBe('CONNECTOR_INVALID_INPUT');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toContain('mood: not an input of echo.call (it accepts mode)');
+    // A bad value and a stray key are both named in one message.
+    const both = await rejection(h.run('echo.call', { mode: 'loud', extra: 1 }));
+    expect(both.message).toMatch(/mode: .*; extra: not an input of echo\.call/);
+    expect(server.requests.length).toBe(before);
+  });
+
   it('names unknown actions and missing instances', async () => {
     expect((await rejection(h.run('nope.call', {}))).code).toBe('CONNECTOR_UNKNOWN_ACTION');
     const missing = await rejection(h.run('echo.call', { mode: 'ok' }, { instance: 'ghost' }));

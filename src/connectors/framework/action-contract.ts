@@ -29,38 +29,55 @@ function droppedKeys(raw: unknown, parsed: unknown, path: string[] = []): string
   return [];
 }
 
+// Declared keys per schema, computed once: the executor checks every call's input against them.
+const declaredKeyCache = new WeakMap<z.ZodType, string[] | undefined>();
+
 /** The keys an object schema declares (undefined for any other schema). */
 function declaredKeys(schema: z.ZodType): string[] | undefined {
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
+  if (declaredKeyCache.has(schema)) return declaredKeyCache.get(schema);
+  const keys = schema instanceof z.ZodObject ? Object.keys(schema.shape) : undefined;
+  declaredKeyCache.set(schema, keys);
+  return keys;
 }
 
 /**
- * Checks a rendered action input against the action's real input schema, as the connector framework would
- * before calling the vendor, and also refuses top-level keys the action does not declare (the real executor
- * drops them silently, which hides a misspelt `note` for `notes`). Returns the CONNECTOR_INVALID_INPUT
- * failure, or undefined when the input fits.
+ * Parses an action's input with its real input schema and refuses top-level keys the action does not declare
+ * (zod would drop them silently, which hides a misspelt `note` for `notes`). One check for the real executor,
+ * simulation and playbook tests, so a dry run fails exactly where the run would. The failure is
+ * CONNECTOR_INVALID_INPUT naming the action and each offending key.
  */
-export function checkActionInput(
+export function parseActionInput(
   { action }: RegisteredAction,
-  input: Record<string, unknown>,
-): ConnectorError | undefined {
+  input: unknown,
+): { ok: true; data: unknown } | { ok: false; error: ConnectorError } {
   const parsed = action.input.safeParse(input);
+  const declared = declaredKeys(action.input);
+  const unknown =
+    declared && isPlainObject(input) ? Object.keys(input).filter((k) => !declared.includes(k)) : [];
+  if (parsed.success && unknown.length === 0) return { ok: true, data: parsed.data };
   const problems: string[] = [];
   if (!parsed.success) problems.push(describeIssues(parsed.error.issues));
-  const declared = declaredKeys(action.input);
-  if (declared) {
-    const unknown = Object.keys(input).filter((k) => !declared.includes(k));
-    if (unknown.length > 0)
-      problems.push(
-        `${unknown.join(', ')}: not an input of ${action.name} (it accepts ${declared.join(', ')})`,
-      );
-  }
-  if (problems.length === 0) return undefined;
-  return new ConnectorError(
-    ConnectorErrorCode.invalidInput,
-    `input of ${action.name} is invalid: ${problems.join('; ')}`,
-    { retryable: false },
-  );
+  if (unknown.length > 0)
+    problems.push(
+      `${unknown.join(', ')}: not an input of ${action.name} (it accepts ${(declared ?? []).join(', ')})`,
+    );
+  return {
+    ok: false,
+    error: new ConnectorError(
+      ConnectorErrorCode.invalidInput,
+      `input of ${action.name} is invalid: ${problems.join('; ')}`,
+      { retryable: false },
+    ),
+  };
+}
+
+/** `parseActionInput` for callers that only need the failure: undefined when the input fits. */
+export function checkActionInput(
+  contract: RegisteredAction,
+  input: Record<string, unknown>,
+): ConnectorError | undefined {
+  const result = parseActionInput(contract, input);
+  return result.ok ? undefined : result.error;
 }
 
 /**

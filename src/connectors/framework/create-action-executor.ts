@@ -20,6 +20,7 @@ import {
   DEFAULT_SAFETY_POLICY,
   type SafetyPolicy,
 } from '../safety/containment-guard.js';
+import { parseActionInput } from './action-contract.js';
 import { ConnectorErrorCode, permanentError, redactSecrets } from './connector-errors.js';
 import type { RegisteredAction, ConnectorRegistry } from './connector-registry.js';
 import { recordContainment } from './containment-recorder.js';
@@ -282,14 +283,9 @@ export function createActionExecutor(deps: ActionExecutorDeps): ConnectorRuntime
       if (!found) {
         throw permanentError(ConnectorErrorCode.unknownAction, `no connector action named ${actionName}`);
       }
-      const input = found.action.input.safeParse(rawInput);
-      if (!input.success) {
-        throw validationError(
-          ConnectorErrorCode.invalidInput,
-          `input of ${actionName} is invalid`,
-          input.error,
-        );
-      }
+      // Strict: a key the action does not declare fails the step rather than being dropped unseen.
+      const input = parseActionInput(found, rawInput);
+      if (!input.ok) throw input.error;
       return runAction(found, { ...request, action: actionName, instance: instanceName }, input.data, signal);
     },
 
