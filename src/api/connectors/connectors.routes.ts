@@ -138,7 +138,7 @@ export function createConnectorRoutes(
     );
 
     await registerContainmentRoutes(app, ctx, runtime);
-    await registerSlackInteractionRoutes(app, ctx, deps);
+    await registerSlackInteractionRoutes(app, ctx, deps, runtime);
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorDeps } from '../../app/connectors/connector-runtime.js';
 import { decideFromSlack } from '../../app/connectors/slack-interactions.service.js';
+import type { ActionExecutor } from '../../connectors/action-executor.js';
 import type { ApiContext, ApiInstance } from '../route-plugin.js';
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -14,6 +15,7 @@ export async function registerSlackInteractionRoutes(
   app: ApiInstance,
   ctx: ApiContext,
   deps: ConnectorDeps,
+  actions: ActionExecutor,
 ): Promise<void> {
   await app.register(async (raw: ApiInstance) => {
     raw.removeAllContentTypeParsers();
@@ -34,12 +36,13 @@ export async function registerSlackInteractionRoutes(
               status: z.string(),
               approvals: z.number(),
               quorum: z.number(),
+              messageUpdated: z.boolean().describe('whether the Slack message now shows the decision'),
             }),
           },
         },
       },
       async (request) =>
-        decideFromSlack(ctx, deps, {
+        decideFromSlack(ctx, deps, actions, {
           instance: request.params.name,
           rawBody: typeof request.body === 'string' ? request.body : '',
           timestamp: header(request.headers['x-slack-request-timestamp']),

@@ -62,6 +62,11 @@ export async function startSlackFake(botToken: string): Promise<SlackFake> {
         };
       }
       case '/chat.update': {
+        // chat.update takes the channel's id, never its name, and the message's ts.
+        if (typeof args.channel !== 'string' || !/^[CDG][A-Z0-9]+$/.test(args.channel))
+          return fail('channel_not_found');
+        if (typeof args.ts !== 'string') return fail('message_not_found');
+        if (typeof args.text !== 'string' && !Array.isArray(args.blocks)) return fail('no_text');
         const message = messages.find((m) => m.channel === args.channel && m.ts === args.ts);
         if (!message) return fail('message_not_found');
         message.text = String(args.text);

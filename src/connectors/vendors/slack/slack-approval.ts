@@ -49,7 +49,13 @@ const BlockActionsPayload = z.object({
   user: z.object({ id: z.string(), username: z.string().optional(), name: z.string().optional() }),
   team: z.object({ id: z.string() }).nullable().optional(),
   channel: z.object({ id: z.string() }).optional(),
-  message: z.object({ ts: z.string() }).optional(),
+  message: z
+    .object({
+      ts: z.string(),
+      text: z.string().optional(),
+      blocks: z.array(z.looseObject({ type: z.string(), block_id: z.string().optional() })).optional(),
+    })
+    .optional(),
   response_url: z.string().optional(),
   actions: z
     .array(z.object({ action_id: z.string(), block_id: z.string().optional(), value: z.string().optional() }))
@@ -64,6 +70,9 @@ export interface SlackApprovalDecision {
   teamId: string | undefined;
   channelId: string | undefined;
   messageTs: string | undefined;
+  /** The clicked message as Slack sent it, so its update keeps what it said. */
+  messageText: string | undefined;
+  messageBlocks: Array<Record<string, unknown>> | undefined;
   /** Where to post the updated message (valid 30 minutes, 5 uses). */
   responseUrl: string | undefined;
 }
@@ -102,7 +111,45 @@ export function parseSlackApprovalCallback(rawBody: string): SlackCallbackResult
       teamId: p.team?.id,
       channelId: p.channel?.id,
       messageTs: p.message?.ts,
+      messageText: p.message?.text,
+      messageBlocks: p.message?.blocks,
       responseUrl: p.response_url,
     },
   };
+}
+
+/**
+ * The approval message once someone decided: what it said, with a line saying who decided what. A final
+ * decision removes the buttons (nobody can click a decided request); an approval still short of its quorum
+ * keeps them for the other approvers.
+ */
+export function decidedApprovalBlocks(input: {
+  original: ReadonlyArray<Record<string, unknown>> | undefined;
+  originalText: string | undefined;
+  decision: 'approved' | 'rejected';
+  slackUserId: string;
+  decidedBy: string;
+  status: string;
+  approvals: number;
+  quorum: number;
+}): { text: string; blocks: unknown[] } {
+  const final = input.status !== 'pending';
+  const kept = (input.original ?? []).filter((b) => final === false || b.block_id !== SLACK_APPROVAL_BLOCK);
+  const verb = input.decision === 'approved' ? 'Approved' : 'Rejected';
+  const mark = input.decision === 'approved' ? ':white_check_mark:' : ':no_entry:';
+  const progress = final
+    ? `the request is ${input.status}`
+    : `${input.approvals} of ${input.quorum} approvals, waiting for more`;
+  const line = `${mark} ${verb} by <@${input.slackUserId}> (Riposte user ${input.decidedBy}): ${progress}`;
+  const note = { type: 'context', elements: [{ type: 'mrkdwn', text: line }] };
+  // Without the original blocks (an old client) the text alone still says what was asked.
+  const head =
+    kept.length > 0 || !input.originalText
+      ? kept
+      : [{ type: 'section', text: { type: 'mrkdwn', text: input.originalText } }];
+  // The note goes above the buttons that stay, so it reads before the next click.
+  const buttons = head.findIndex((b) => b.block_id === SLACK_APPROVAL_BLOCK);
+  const blocks = buttons < 0 ? [...head, note] : [...head.slice(0, buttons), note, ...head.slice(buttons)];
+  const text = `${input.originalText ? `${input.originalText} ` : ''}(${verb.toLowerCase()} by ${input.decidedBy})`;
+  return { text, blocks };
 }
