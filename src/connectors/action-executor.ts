@@ -4,6 +4,10 @@
  * use a simulating implementation of the same interface.
  */
 
+import type { ApprovalPrompt } from '../domain/playbooks/approval-prompt.js';
+
+export { approvalPromptKeys, type ApprovalPrompt } from '../domain/playbooks/approval-prompt.js';
+
 /** Risk classes drive approvals and safety checks. */
 export const RiskClass = { read: 'read', contain: 'contain', destructive: 'destructive' } as const;
 export type RiskClass = (typeof RiskClass)[keyof typeof RiskClass];
@@ -65,6 +69,8 @@ export interface ActionDescriptor {
   inputSchema: unknown;
   outputSchema: unknown;
   exampleOutput: unknown;
+  /** Set when the action can announce a parked approval (see ApprovalPrompt). */
+  approvalPrompt?: ApprovalPrompt;
 }
 
 export interface ActionExecutor {

@@ -165,6 +165,15 @@ export interface StepEvent {
   error?: RunError;
 }
 
+/** One `notify` target of an approval step, rendered: the worker sends it once the approval exists. */
+export interface ApprovalNotice {
+  action: string;
+  instance?: string;
+  to?: string[];
+  linkTtlMs?: number;
+  input: Record<string, unknown>;
+}
+
 export type RunCommand =
   | { type: 'execute_action'; effect: PendingEffect }
   | { type: 'case_operation'; effect: PendingEffect }
@@ -181,6 +190,8 @@ export type RunCommand =
       escalation: boolean;
       /** The action the approval lets run, with its input as planned (secret markers, never values). */
       action?: { name: string; input?: Record<string, unknown> };
+      /** Messages announcing the approval, inputs rendered now (secret markers, never values). */
+      notify?: ApprovalNotice[];
     }
   | { type: 'start_subrun'; key: string; stepId: string; playbook: string; inputs: Record<string, unknown> }
   | { type: 'cancel_subrun'; key: string }

@@ -153,6 +153,17 @@ export function startStep(m: Machine, t: Thread, step: Step): void {
         deadlineAt,
         escalation: false,
         action: guardedAction(m, t),
+        ...(step.notify
+          ? {
+              notify: step.notify.map((n) => ({
+                action: n.action,
+                ...(n.instance ? { instance: n.instance } : {}),
+                ...(n.to ? { to: n.to } : {}),
+                ...(n.link_ttl ? { linkTtlMs: durationMs(n.link_ttl) } : {}),
+                input: asRecord(m.render(t, n.input ?? {})),
+              })),
+            }
+          : {}),
       });
       return;
     }

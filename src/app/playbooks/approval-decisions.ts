@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { Kysely, Transaction } from 'kysely';
 import { RiposteError, notFound } from '../../domain/shared/errors.js';
 import {
   BREAK_GLASS_AUDIT_ACTION,
@@ -20,6 +21,8 @@ import {
   useApprovalLink,
 } from '../../store/runs/approval.repository.js';
 import { findRunById } from '../../store/runs/run.repository.js';
+import type { ApprovalRow } from '../../store/runs/run.table.js';
+import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { sendRunEvent } from './run-start.js';
 import { appendRunCaseEvent, RunCaseEventType } from './run-timeline.js';
@@ -61,19 +64,9 @@ export async function decideApproval(
     if (!approval) throw notFound('approval', input.approvalId);
     if (approval.status !== ApprovalStatus.pending)
       throw new RiposteError('RIPOSTE_CONFLICT', `approval ${approval.id} is already ${approval.status}`);
-    const run = await findRunById(trx, approval.run_id);
-    const version = run && (await findPlaybookVersion(trx, run.playbook_id, run.version));
-    const decisions = await listApprovalDecisions(trx, approval.id);
+    const { run, decisions, ...who } = await approverContext(trx, approval);
     const approvedBy = decisions.filter((d) => d.decision === 'approved').map((d) => d.actor_id);
-    const roles = (JSON.parse(approval.approvers) as string[]).filter(isRole) as Role[];
-    const check = checkApprover({
-      approver: input.approver,
-      requesterId: approval.requested_by,
-      authorId: version?.created_by,
-      alreadyApprovedBy: decisions.map((d) => d.actor_id),
-      approverRoles: roles,
-      breakGlass: input.breakGlass,
-    });
+    const check = checkApprover({ ...who, approver: input.approver, breakGlass: input.breakGlass });
     if (!check.ok)
       throw new RiposteError(
         check.code === 'double_vote' ? 'RIPOSTE_CONFLICT' : 'RIPOSTE_FORBIDDEN',
@@ -155,6 +148,23 @@ export async function decideApproval(
   return result;
 }
 
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** What the approval policy weighs about a request: who asked, who wrote the playbook, who voted, which roles. */
+async function approverContext(db: Db, approval: ApprovalRow) {
+  const run = await findRunById(db, approval.run_id);
+  const version = run && (await findPlaybookVersion(db, run.playbook_id, run.version));
+  const decisions = await listApprovalDecisions(db, approval.id);
+  return {
+    run,
+    decisions,
+    requesterId: approval.requested_by,
+    authorId: version?.created_by,
+    alreadyApprovedBy: decisions.map((d) => d.actor_id),
+    approverRoles: (JSON.parse(approval.approvers) as string[]).filter(isRole) as Role[],
+  };
+}
+
 export interface ApprovalLinkClaims {
   approvalId: string;
   decision: 'approved' | 'rejected';
@@ -233,10 +243,12 @@ export async function redeemApprovalLink(
  * installation agrees. Without a configured master key it is random per process (links die with it).
  */
 export function approvalLinkKey(masterKey: string | undefined): Uint8Array {
-  return createHmac('sha256', masterKey ?? randomBytes(32))
+  // One random fallback per process, so the API that verifies a link and the worker that posted it agree.
+  return createHmac('sha256', masterKey ?? (processLinkSecret ??= randomBytes(32)))
     .update('riposte approval links v1')
     .digest();
 }
+let processLinkSecret: Buffer | undefined;
 
 /** Where a one-click link points: a page that shows the request and asks for one confirming click. */
 export const APPROVAL_LINK_PATH = '/api/v1/approvals/link';
@@ -269,8 +281,19 @@ export async function issueApprovalLinks(
       'RIPOSTE_UNPROCESSABLE',
       `${user.username} may not decide approvals (roles: ${user.roles.join(', ') || 'none'})`,
     );
-  const now = ctx.clock.now();
   const approver = { id: user.id, name: user.username, roles: user.roles };
+  // A link the policy would refuse on use (the requester, the author, a missing role) is refused now.
+  const context = await approverContext(ctx.store.db, approval);
+  const check = checkApprover({
+    approver: { kind: 'user', ...approver },
+    requesterId: context.requesterId,
+    authorId: context.authorId,
+    alreadyApprovedBy: context.alreadyApprovedBy,
+    approverRoles: context.approverRoles,
+  });
+  if (!check.ok)
+    throw new RiposteError('RIPOSTE_UNPROCESSABLE', `no links for ${user.username}: ${check.reason}`);
+  const now = ctx.clock.now();
   const base = `${(ctx.config.publicUrl ?? '').replace(/\/$/, '')}${APPROVAL_LINK_PATH}?token=`;
   const sign = (decision: 'approved' | 'rejected') =>
     createApprovalLinkToken(key, { approvalId: approval.id, decision, approver }, now, input.ttlMs);

@@ -30,6 +30,7 @@ export function describeAction({ action }: RegisteredAction): ActionDescriptor {
     inputSchema: toJsonSchema(action.input, 'input'),
     outputSchema: toJsonSchema(action.output, 'output'),
     exampleOutput: action.example,
+    ...(action.approvalPrompt ? { approvalPrompt: action.approvalPrompt } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { RiskClass } from '../action-executor.js';
+import { approvalPromptKeys, type ApprovalPrompt, type RiskClass } from '../action-executor.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { AssetRef } from '../safety/asset-ref.js';
 import type { IndicatorPort } from './indicator-port.js';
@@ -71,6 +71,8 @@ export interface ActionDefinition<I = unknown, O = unknown, C = Record<string, u
   /** The OpenC2 intent this action can carry out, with the mapping from the intent's target. */
   openc2?: { action: string; target: string; input(target: Record<string, unknown>): I };
   cache?: VerdictCachePolicy<I, O>;
+  /** The action can announce a parked approval: what the runtime fills in (see ApprovalPrompt). */
+  approvalPrompt?: ApprovalPrompt;
   run(ctx: ActionContext<C>, input: I): Promise<O>;
 }
 
@@ -172,6 +174,14 @@ export function defineConnector(definition: Omit<ConnectorDefinition, 'secretKey
     }
     if (action.undo && !names.has(action.undo.action)) {
       throw new Error(`undo action ${action.undo.action} of ${action.name} is not declared`);
+    }
+    if (action.approvalPrompt) {
+      const declared = action.input instanceof z.ZodObject ? Object.keys(action.input.shape) : [];
+      const missing = [...approvalPromptKeys(action.approvalPrompt), action.approvalPrompt.message].filter(
+        (k) => !declared.includes(k),
+      );
+      if (missing.length > 0)
+        throw new Error(`${action.name} carries approvals but its input lacks ${missing.join(', ')}`);
     }
     if (action.risk !== 'read' && !action.reverses && !action.targets) {
       throw new Error(`${action.name} is ${action.risk}: it must declare its targets for the safety check`);

@@ -1,5 +1,6 @@
 import { checkExpression } from '../expressions/expression.js';
 import { templateExpressions } from '../expressions/template.js';
+import { approvalPromptKeys, type ApprovalPrompt } from './approval-prompt.js';
 import { parseCron } from './cron.js';
 import type { Playbook, Step } from './playbook.schema.js';
 import { childLists, stepExpressions } from './playbook-walk.js';
@@ -20,7 +21,7 @@ export interface ValidationOptions {
    * The action's declaration (its input JSON Schema, as the connector registry's `describe` gives it), or
    * undefined when no connector declares it: static input keys are checked against it.
    */
-  describeAction?: (action: string) => { inputSchema: unknown } | undefined;
+  describeAction?: (action: string) => { inputSchema: unknown; approvalPrompt?: ApprovalPrompt } | undefined;
   /** True when the secret is configured. */
   secretExists?: (name: string) => boolean;
   /** True when a playbook with this id exists (for `playbook` steps). */
@@ -141,6 +142,10 @@ export function validatePlaybook(pb: Playbook, options: ValidationOptions = {}):
         if (declared)
           problems.push(...checkActionInputKeys(step.action, step.input, declared.inputSchema, p));
       }
+      if (step.kind === 'approval')
+        step.notify?.forEach((n, j) =>
+          problems.push(...checkApprovalNotify(n, [...p, 'notify', j], options)),
+        );
       if (step.kind === 'playbook' && options.playbookExists && !options.playbookExists(step.playbook))
         problems.push({
           path: [...p, 'playbook'],
@@ -258,5 +263,61 @@ function checkActionInputKeys(
       message: `action ${action} needs input ${missing.join(', ')}`,
       hint,
     });
+  return problems;
+}
+
+/**
+ * An approval step's `notify` target: an action that can carry an approval request, `to` exactly when its
+ * buttons are signed links, and input keys the action takes (those Riposte fills are not the playbook's).
+ */
+function checkApprovalNotify(
+  notify: NonNullable<Extract<Step, { kind: 'approval' }>['notify']>[number],
+  path: Path,
+  options: ValidationOptions,
+): SemanticProblem[] {
+  if (options.actionExists && !options.actionExists(notify.action))
+    return [
+      {
+        path: [...path, 'action'],
+        message: `no connector provides action ${notify.action}`,
+        hint: 'check the name with `riposte connector list`',
+      },
+    ];
+  const declared = options.describeAction?.(notify.action);
+  if (!declared) return [];
+  const prompt = declared.approvalPrompt;
+  if (!prompt)
+    return [
+      {
+        path: [...path, 'action'],
+        message: `action ${notify.action} cannot carry an approval request`,
+        hint: 'use an action made for it, such as teams.request_approval or slack.request_approval',
+      },
+    ];
+  const problems: SemanticProblem[] = [];
+  if (prompt.via === 'links' && !notify.to)
+    problems.push({
+      path,
+      message: `${notify.action} carries signed approval links: say whose, with to`,
+      hint: 'to: [alice, bob] (Riposte usernames of approvers); each gets their own approve / reject links',
+    });
+  if (prompt.via === 'callback' && notify.to)
+    problems.push({
+      path: [...path, 'to'],
+      message: `${notify.action}'s buttons call back into Riposte: to does not apply`,
+      hint: "who may click is the connector instance's approvers mapping",
+    });
+  const filled = approvalPromptKeys(prompt);
+  for (const key of Object.keys(notify.input ?? {}))
+    if (filled.includes(key))
+      problems.push({
+        path: [...path, 'input', key],
+        message: `${key} is filled in by Riposte for the approval`,
+        hint: 'leave it out',
+      });
+  const given = Object.fromEntries(
+    [...filled, prompt.message, ...Object.keys(notify.input ?? {})].map((k) => [k, true]),
+  );
+  problems.push(...checkActionInputKeys(notify.action, given, declared.inputSchema, path));
   return problems;
 }

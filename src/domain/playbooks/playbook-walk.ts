@@ -75,6 +75,7 @@ export function stepExpressions(step: Step): StepExpression[] {
       break;
     case 'approval':
       tpl(['message'], step.message);
+      step.notify?.forEach((n, i) => tpl(['notify', i, 'input'], n.input ?? {}));
       break;
     case 'wait':
       if (step.until) cel(['until'], step.until);

@@ -119,7 +119,26 @@ export interface ApprovalStep extends Common {
   deadline?: string;
   on_deadline?: 'reject' | 'approve' | 'escalate';
   escalate_to?: string[];
+  notify?: ApprovalNotify[];
 }
+
+/**
+ * Where a parked approval is announced: a connector action that can carry an approval request (Teams, Slack),
+ * called once the approval exists, with its id and, for link buttons, signed one-click links for each of `to`.
+ */
+export const ApprovalNotifySchema = z.strictObject({
+  action: z.string().describe('an action that carries approval requests, e.g. teams.request_approval'),
+  instance: z.string().optional(),
+  to: z
+    .array(z.string().min(1))
+    .min(1)
+    .max(5)
+    .optional()
+    .describe('Riposte usernames whose signed approve / reject links the message carries (link buttons)'),
+  link_ttl: Duration.optional().describe('how long the links work; until the deadline (or 4h) when absent'),
+  input: z.record(z.string(), Template).optional().describe('the action’s other input; may interpolate'),
+});
+export type ApprovalNotify = z.infer<typeof ApprovalNotifySchema>;
 export interface WaitStep extends Common {
   kind: 'wait';
   duration?: string;
@@ -227,6 +246,7 @@ export const StepSchema: z.ZodType<Step> = z.lazy(() =>
       deadline: Duration.optional(),
       on_deadline: z.enum(['reject', 'approve', 'escalate']).optional(),
       escalate_to: z.array(z.string()).optional(),
+      notify: z.array(ApprovalNotifySchema).min(1).max(5).optional(),
     }),
     z.strictObject({
       ...common,

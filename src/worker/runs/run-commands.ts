@@ -2,6 +2,11 @@ import type { Transaction } from 'kysely';
 import { redactSecrets } from '../../domain/expressions/secrets.js';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import type { RunCommand, RunState } from '../../engine/run-state.js';
+import {
+  APPROVAL_NOTIFY_JOB,
+  approvalNotifyJobs,
+  approvalNotifyKey,
+} from '../../app/playbooks/approval-notify.js';
 import { appendRunCaseEvent, runActor, RunCaseEventType } from '../../app/playbooks/run-timeline.js';
 import {
   enqueueAdvance,
@@ -86,6 +91,21 @@ export async function commitDecision(
           { id: deps.newId(), runId: row.id, requestedBy: row.requested_by, command: c },
           now,
         );
+        // Announced once, when first asked; an escalation goes to other roles than the step named people of.
+        if (c.notify && !c.escalation)
+          for (const job of approvalNotifyJobs({ runId: row.id, approvalId, stepPath: c.stepPath }, c.notify))
+            await enqueueJob(
+              trx,
+              deps,
+              {
+                queue: RUN_QUEUE,
+                kind: APPROVAL_NOTIFY_JOB,
+                payload: job,
+                dedupeKey: approvalNotifyKey(job),
+                maxAttempts: 5,
+              },
+              now,
+            );
         await appendRunCaseEvent(
           trx,
           deps,

@@ -1,5 +1,11 @@
 import type { AppContext } from '../../app/context.js';
 import { PlaybookCache } from '../../app/playbooks/playbook-catalog.js';
+import { approvalLinkKey } from '../../app/playbooks/approval-decisions.js';
+import {
+  APPROVAL_NOTIFY_JOB,
+  sendApprovalNotice,
+  type ApprovalNotifyJob,
+} from '../../app/playbooks/approval-notify.js';
 import { RUN_QUEUE } from '../../app/playbooks/run-start.js';
 import type { ActionExecutor } from '../../connectors/action-executor.js';
 import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
@@ -44,7 +50,7 @@ export function createRuntimeDeps(
 }
 
 /**
- * The run queue's handlers (advance a run; fire a run's timer) and the trigger queue's (alert created,
+ * The run queue's handlers (advance a run; fire a run's timer; announce a parked approval) and the trigger queue's (alert created,
  * case event, schedule tick, webhook), for the composition root to hand to queue workers.
  */
 export function createRunQueueBindings(
@@ -53,6 +59,12 @@ export function createRunQueueBindings(
   options: RunQueueOptions = {},
 ): QueueBinding[] {
   const runtime = createRuntimeDeps(ctx, deps, options);
+  const notify = {
+    actions: deps.actions,
+    secrets: runtime.secrets,
+    linkKey: approvalLinkKey(ctx.config.masterKey),
+    actionTimeoutMs: runtime.actionTimeoutMs,
+  };
   const wrap =
     (
       body: (
@@ -87,6 +99,8 @@ export function createRunQueueBindings(
             });
           return advanceRun(runtime, runId, signal);
         }),
+        [APPROVAL_NOTIFY_JOB]: (job, jctx) =>
+          sendApprovalNotice(ctx, notify, job.payload as ApprovalNotifyJob, job, jctx.signal),
       },
     },
     { queue: TRIGGER_QUEUE, handlers: createTriggerHandlers(ctx, runtime) },

@@ -144,6 +144,7 @@ export const slackConnector = defineConnector({
         approvalId: '0193f1c2-7d4e-7a10-8000-000000000001',
       },
       idempotency: 'none',
+      approvalPrompt: { via: 'callback', message: 'text' },
       async run(ctx: ActionContext<SlackConfig>, input) {
         const answer = PostAnswer.parse(
           await callSlack(ctx, 'chat.postMessage', {

@@ -85,23 +85,31 @@ export const teamsConnector = defineConnector({
         text: z.string().max(20_000).default(''),
         facts: z.array(Fact).max(20).default([]),
         approvalId: z.string().min(1),
-        /** Riposte's approval links (the API layer builds them; the approver authenticates there). */
+        /** Signed one-click links of one approver (an approval step's `notify` issues them per person). */
         approveUrl: z.url({ protocol: /^https?$/ }),
         rejectUrl: z.url({ protocol: /^https?$/ }),
+        /** Whose links these are: shown on the card, since whoever clicks decides as this person. */
+        approver: z.string().min(1).max(200).optional(),
       }),
       output: z.object({ delivered: z.literal(true), approvalId: z.string() }),
       example: { delivered: true, approvalId: '0193f1c2-7d4e-7a10-8000-000000000001' },
       idempotency: 'none',
+      approvalPrompt: { via: 'links', message: 'title' },
       async run(ctx: Ctx, input) {
+        const who = input.approver ? ` (${input.approver})` : '';
         await post(
           ctx,
           adaptiveCardMessage({
             title: input.title,
             text: input.text,
-            facts: [...input.facts, { title: 'Approval', value: input.approvalId }],
+            facts: [
+              ...input.facts,
+              { title: 'Approval', value: input.approvalId },
+              ...(input.approver ? [{ title: 'Links for', value: input.approver }] : []),
+            ],
             links: [
-              { title: 'Approve', url: input.approveUrl, style: 'positive' },
-              { title: 'Reject', url: input.rejectUrl, style: 'destructive' },
+              { title: `Approve${who}`, url: input.approveUrl, style: 'positive' },
+              { title: `Reject${who}`, url: input.rejectUrl, style: 'destructive' },
             ],
           }),
         );
