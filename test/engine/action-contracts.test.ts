@@ -240,6 +240,51 @@ describe('playbook validation against the action declarations', () => {
     expect(loadPlaybook(text).problems).toEqual([]);
   });
 
+  it('checks an approval step’s notify targets: an action made for it, to exactly for link buttons, its keys', () => {
+    const approval = (notify: string) =>
+      [
+        'id: ask',
+        'name: Ask',
+        'steps:',
+        '  - id: ask',
+        '    kind: approval',
+        '    message: Go?',
+        '    approvers: [approver]',
+        '    notify:',
+        ...notify.split('\n').map((l) => `      ${l}`),
+        '',
+      ].join('\n');
+    const problemsOf = (notify: string) =>
+      loadPlaybook(approval(notify), {
+        describeAction,
+        actionExists: (a) => registry.describe(a) !== undefined,
+      }).problems.map((p) => `${p.path}: ${p.message}`);
+    expect(problemsOf('- { action: teams.request_approval, to: [ana], input: { text: hi } }')).toEqual([]);
+    expect(problemsOf('- { action: slack.request_approval, input: { channel: "#soc" } }')).toEqual([]);
+    expect(problemsOf('- { action: teams.request_approval }')).toEqual([
+      'steps[0].notify[0]: teams.request_approval carries signed approval links: say whose, with to',
+    ]);
+    expect(problemsOf('- { action: slack.request_approval, to: [ana] }')).toEqual([
+      "steps[0].notify[0].to: slack.request_approval's buttons call back into Riposte: to does not apply",
+    ]);
+    expect(problemsOf('- { action: slack.post_message, input: { text: hi } }')).toEqual([
+      'steps[0].notify[0].action: action slack.post_message cannot carry an approval request',
+    ]);
+    expect(problemsOf('- { action: acme.ask }')).toEqual([
+      'steps[0].notify[0].action: no connector provides action acme.ask',
+    ]);
+    expect(
+      problemsOf('- { action: teams.request_approval, to: [ana], input: { approveUrl: x, colour: red } }'),
+    ).toEqual([
+      'steps[0].notify[0].input.approveUrl: approveUrl is filled in by Riposte for the approval',
+      'steps[0].notify[0].input.colour: action teams.request_approval has no input colour',
+    ]);
+    // The notify input is a template like any other: a broken expression is found before a run.
+    expect(
+      problemsOf('- { action: slack.request_approval, input: { text: "{{ inputs.nope }}" } }').join('\n'),
+    ).toContain('notify[0].input');
+  });
+
   it('simulate case steps as a real case takes them: a template adds its checklist once, the same status is done', () => {
     const pb = loadPlaybookOrThrow(
       [
