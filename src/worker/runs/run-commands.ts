@@ -91,7 +91,7 @@ export async function commitDecision(
           { id: deps.newId(), runId: row.id, requestedBy: row.requested_by, command: c },
           now,
         );
-        // Announced once, when first asked; an escalation goes to other roles than the step named people of.
+        // Announced once, when first asked: an escalation asks other roles, not the people the step named.
         if (c.notify && !c.escalation)
           for (const job of approvalNotifyJobs({ runId: row.id, approvalId, stepPath: c.stepPath }, c.notify))
             await enqueueJob(

@@ -50,8 +50,8 @@ export function createRuntimeDeps(
 }
 
 /**
- * The run queue's handlers (advance a run; fire a run's timer; announce a parked approval) and the trigger queue's (alert created,
- * case event, schedule tick, webhook), for the composition root to hand to queue workers.
+ * The run queue's handlers (advance a run; fire a run's timer; announce a parked approval) and the trigger
+ * queue's (alert created, case event, schedule tick, webhook), for the composition root to hand to workers.
  */
 export function createRunQueueBindings(
   ctx: AppContext,
