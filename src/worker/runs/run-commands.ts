@@ -36,7 +36,7 @@ export async function commitDecision(
   state: RunState,
   commands: RunCommand[],
   now: number,
-  options: { executingInline?: boolean } = {},
+  options: { executingInline?: boolean; lease?: { token: string; until: number } } = {},
 ): Promise<void> {
   const saved = await saveRunState(
     trx,
@@ -48,6 +48,7 @@ export async function commitDecision(
       state,
       errorCode: state.error?.code ?? null,
       finishedAt: state.finishedAt ?? null,
+      lease: options.lease,
     },
     now,
   );

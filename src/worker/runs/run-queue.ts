@@ -5,6 +5,7 @@ import type { ActionExecutor } from '../../connectors/action-executor.js';
 import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
 import type { JobHandler, QueueBinding } from '../../app/job-handlers.js';
 import type { CaseOperations } from './case-operations.js';
+import { BlobCache } from './run-blobs.js';
 import { RunConflictError } from './run-commands.js';
 import { advanceRun, applyRunEvents, type RuntimeDeps } from './run-runtime.js';
 import { createTriggerHandlers, TRIGGER_QUEUE } from './run-triggers.js';
@@ -40,6 +41,7 @@ export function createRuntimeDeps(
     actionTimeoutMs: options.actionTimeoutMs ?? 30_000,
     trustedActions: async (playbookId) =>
       (await listPlaybookTrust(ctx.store.db, playbookId)).map((grant) => grant.action),
+    blobs: new BlobCache(),
   };
 }
 

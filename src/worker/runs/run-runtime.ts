@@ -27,6 +27,7 @@ import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { CASE_OPERATION_BY_STEP_OP, type CaseOperations } from './case-operations.js';
+import type { BlobCache } from './run-blobs.js';
 import { commitDecision } from './run-commands.js';
 
 export interface RuntimeDeps extends RunDeps {
@@ -42,6 +43,8 @@ export interface RuntimeDeps extends RunDeps {
   actionTimeoutMs: number;
   /** Actions an admin trusted this playbook to run without approval. */
   trustedActions?: (playbookId: string) => Promise<readonly string[]>;
+  /** Large step outputs read back for expressions (immutable, so cached per process). */
+  blobs: BlobCache;
 }
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
@@ -69,8 +72,9 @@ export async function applyRunEvents(
     let state = parseState(row);
     const commands = [];
     const now = deps.now();
+    const blobs = await deps.blobs.resolverFor(trx, state);
     for (const e of events) {
-      const d = decide(pb.compiled, state, e, now);
+      const d = decide(pb.compiled, state, e, now, blobs);
       state = d.state;
       commands.push(...d.commands);
     }
@@ -131,16 +135,22 @@ class CaseOperationFailed extends Error {
   }
 }
 
+/** The holder's lease on a run: renewed with each commit it makes. */
+interface RunLease {
+  token: string;
+}
+
 async function commitEffect(
   deps: RuntimeDeps,
   runId: string,
   effect: PendingEffect,
   startedAt: number,
   outcome: { output: unknown } | { error: EffectFailure } | { caseOp: true },
-): Promise<void> {
-  await deps.store.db.transaction().execute(async (trx: Transaction<Database>) => {
+  lease: RunLease,
+): Promise<RunState | undefined> {
+  return deps.store.db.transaction().execute(async (trx: Transaction<Database>) => {
     const row = await lockRun(trx, deps, runId);
-    if (!row) return;
+    if (!row) return undefined;
     const now = deps.now();
     let result: { output: unknown } | { error: EffectFailure };
     if ('caseOp' in outcome) {
@@ -168,7 +178,7 @@ async function commitEffect(
         });
       }
     } else result = outcome;
-    await insertStepAttempt(
+    const { outputRef } = await insertStepAttempt(
       trx,
       {
         id: deps.newId(),
@@ -230,19 +240,149 @@ async function commitEffect(
       );
     }
     const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
-    const event: RunEvent =
-      'output' in result
-        ? { type: 'effect_succeeded', effectId: effect.id, output: result.output }
-        : { type: 'effect_failed', effectId: effect.id, error: result.error };
-    const d = decide(pb.compiled, parseState(row), event, now);
-    await commitDecision(trx, deps, row, d.state, d.commands, now);
+    let event: RunEvent;
+    if ('error' in result) event = { type: 'effect_failed', effectId: effect.id, error: result.error };
+    else if (outputRef) {
+      // The state keeps a reference; the value is in run_blobs (written above) and in this process's cache.
+      deps.blobs.put(outputRef.id, result.output, outputRef.size);
+      event = {
+        type: 'effect_succeeded',
+        effectId: effect.id,
+        output: { $blob: outputRef.id, size: outputRef.size },
+      };
+    } else event = { type: 'effect_succeeded', effectId: effect.id, output: result.output };
+    const state = parseState(row);
+    const blobs = await deps.blobs.resolverFor(trx, {
+      ...state,
+      blobs: [...(state.blobs ?? []), ...(outputRef ? [outputRef.id] : [])],
+    });
+    const d = decide(pb.compiled, state, event, now, blobs);
+    await commitDecision(trx, deps, row, d.state, d.commands, now, {
+      executingInline: true,
+      lease: { token: lease.token, until: now + deps.runLeaseMs },
+    });
+    return d.state;
   });
 }
 
+/** Runs one effect to its committed outcome. Throws only when the effect must be repeated later. */
+async function executeEffect(
+  deps: RuntimeDeps,
+  row: RunRow,
+  state: RunState,
+  effect: PendingEffect,
+  lease: RunLease,
+  signal: AbortSignal,
+): Promise<RunState | undefined> {
+  const runId = row.id;
+  const startedAt = deps.now();
+  if (effect.kind === 'case') {
+    try {
+      return await commitEffect(deps, runId, effect, startedAt, { caseOp: true }, lease);
+    } catch (err) {
+      if (!(err instanceof CaseOperationFailed)) throw err;
+      return commitEffect(deps, runId, effect, startedAt, { error: err.failure }, lease);
+    }
+  }
+  const hold = effect.approved ? undefined : await policyHold(deps, state, effect);
+  if (hold) {
+    await applyRunEvents(deps, runId, [hold], { executingInline: true });
+    return (await findRunById(deps.store.db, runId).then((r) => r && parseState(r))) ?? undefined;
+  }
+  const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);
+  let outcome: { output: unknown } | { error: EffectFailure };
+  const timeout = AbortSignal.timeout(effect.timeoutMs ?? deps.actionTimeoutMs);
+  const callSignal = AbortSignal.any([signal, timeout]);
+  try {
+    const input = revealSecrets(effect.input, deps.secrets) as Record<string, unknown>;
+    const result = await deps.actions.execute(
+      {
+        action: effect.name,
+        instance: effect.instance,
+        input,
+        idempotencyKey: effect.idempotencyKey,
+        dryRun: row.dry_run === 1,
+        context: {
+          runId,
+          stepId: effect.stepId,
+          playbookId: row.playbook_id,
+          caseId: row.case_id ?? undefined,
+          alertId: row.alert_id ?? undefined,
+        },
+      },
+      callSignal,
+    );
+    outcome = { output: result.output ?? null };
+  } catch (err) {
+    // Shutting down or lease lost: leave the effect pending; the next claim repeats it with the same key.
+    if (signal.aborted) throw err;
+    outcome = {
+      error: toFailure(
+        timeout.aborted ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
+        secretValues,
+      ),
+    };
+  }
+  const next = await commitEffect(deps, runId, effect, startedAt, outcome, lease);
+  if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
+  return next;
+}
+
 /**
- * One claim of a run: apply its inbox, then execute at most ONE pending effect and commit its result with
- * the run's next state. A crash anywhere leaves the effect pending with the same idempotency key, so the
- * next worker repeats the call and a key-honouring target sees one side effect.
+ * Executes a run's pending effects while holding its lease: all of them at once (parallel branches, foreach
+ * iterations up to their concurrency; the reducer never has more pending than that), each committed with
+ * the run's next state in its own transaction, and the effects those commits produce in turn, until the run
+ * waits or ends. Every effect's result is durable once committed; one not committed is repeated later with
+ * the same idempotency key. The first failure stops new starts; the ones in flight still commit.
+ */
+async function executeWhileHeld(
+  deps: RuntimeDeps,
+  row: RunRow,
+  first: RunState,
+  lease: RunLease,
+  signal: AbortSignal,
+): Promise<void> {
+  let latest = first;
+  const inFlight = new Map<string, Promise<void>>();
+  // Effect ids are never reused: one this hold has run is never run again by it, whatever state it sees.
+  const started = new Set<string>();
+  let failure: { err: unknown } | undefined;
+  const startReady = (): void => {
+    if (failure || signal.aborted || latest.status !== 'running') return;
+    for (const effect of latest.pending) {
+      if (started.has(effect.id)) continue;
+      started.add(effect.id);
+      const snapshot = latest;
+      const job = executeEffect(deps, row, snapshot, effect, lease, signal).then(
+        (next) => {
+          // Commits are serialised by the run's lock: a higher seq is the newer state.
+          if (next && next.seq > latest.seq) latest = next;
+        },
+        (err: unknown) => {
+          failure ??= { err };
+        },
+      );
+      inFlight.set(
+        effect.id,
+        job.finally(() => inFlight.delete(effect.id)),
+      );
+    }
+  };
+  startReady();
+  while (inFlight.size > 0) {
+    await Promise.race(inFlight.values());
+    startReady();
+  }
+  if (failure) throw failure.err;
+  // Shutting down or the job's lease was lost: what was not committed stays pending for the next claim.
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('run handed back');
+}
+
+/**
+ * One claim of a run: apply its inbox, then execute its pending effects and commit each result with the
+ * run's next state, continuing in this process while it holds the run's lease. A crash anywhere leaves an
+ * uncommitted effect pending with the same idempotency key, so the next worker repeats the call and a
+ * key-honouring target sees one side effect.
  */
 export async function advanceRun(
   deps: RuntimeDeps,
@@ -250,71 +390,26 @@ export async function advanceRun(
   signal: AbortSignal,
 ): Promise<{ busyUntil?: number }> {
   await applyRunEvents(deps, runId, [], { executingInline: true });
-  const row = await findRunById(deps.store.db, runId);
-  if (!row) return {};
-  // The case's live timeline listens for this; the timeline itself was written in the commits.
-  if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
-  const state = parseState(row);
-  const effect = state.pending[0];
-  if (TERMINAL_STATUSES.includes(state.status) || state.status === 'paused' || !effect) return {};
-  const token = deps.newId();
-  const startedAt = deps.now();
-  // Another worker holds the run, alive or dead: look again when its lease ends, or nobody may ever resume it.
-  if (!(await leaseRun(deps.store.db, runId, token, startedAt + deps.runLeaseMs, startedAt)))
-    return { busyUntil: Math.max(row.lease_until ?? startedAt, startedAt) + 10 };
-  try {
-    if (effect.kind === 'case') {
-      try {
-        await commitEffect(deps, runId, effect, startedAt, { caseOp: true });
-      } catch (err) {
-        if (!(err instanceof CaseOperationFailed)) throw err;
-        await commitEffect(deps, runId, effect, startedAt, { error: err.failure });
-      }
-      return {};
-    }
-    const hold = effect.approved ? undefined : await policyHold(deps, state, effect);
-    if (hold) {
-      await applyRunEvents(deps, runId, [hold]);
-      return {};
-    }
-    const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);
-    let outcome: { output: unknown } | { error: EffectFailure };
-    const timeout = AbortSignal.timeout(effect.timeoutMs ?? deps.actionTimeoutMs);
-    const callSignal = AbortSignal.any([signal, timeout]);
-    try {
-      const input = revealSecrets(effect.input, deps.secrets) as Record<string, unknown>;
-      const result = await deps.actions.execute(
-        {
-          action: effect.name,
-          instance: effect.instance,
-          input,
-          idempotencyKey: effect.idempotencyKey,
-          dryRun: row.dry_run === 1,
-          context: {
-            runId,
-            stepId: effect.stepId,
-            playbookId: row.playbook_id,
-            caseId: row.case_id ?? undefined,
-            alertId: row.alert_id ?? undefined,
-          },
-        },
-        callSignal,
-      );
-      outcome = { output: result.output ?? null };
-    } catch (err) {
-      // Shutting down or lease lost: leave the effect pending; the next claim repeats it with the same key.
-      if (signal.aborted) throw err;
-      outcome = {
-        error: toFailure(
-          timeout.aborted ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
-          secretValues,
-        ),
-      };
-    }
-    await commitEffect(deps, runId, effect, startedAt, outcome);
+  const lease: RunLease = { token: deps.newId() };
+  for (;;) {
+    const row = await findRunById(deps.store.db, runId);
+    if (!row) return {};
+    // The case's live timeline listens for this; the timeline itself was written in the commits.
     if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
-    return {};
-  } finally {
-    await releaseRunLease(deps.store.db, runId, token).catch(() => undefined);
+    const state = parseState(row);
+    if (TERMINAL_STATUSES.includes(state.status) || state.status === 'paused' || state.pending.length === 0)
+      return {};
+    const now = deps.now();
+    // Another worker holds the run. A live holder picks up what the event added at its next commit or when
+    // it lets go (below); a dead one's own job comes back when the lease ends, as does this one.
+    if (!(await leaseRun(deps.store.db, runId, lease.token, now + deps.runLeaseMs, now)))
+      return { busyUntil: Math.max(row.lease_until ?? now, now) + 10 };
+    try {
+      await executeWhileHeld(deps, row, state, lease, signal);
+    } finally {
+      await releaseRunLease(deps.store.db, runId, lease.token).catch(() => undefined);
+    }
+    // An event applied by someone else while this worker held the run found it busy and left its effects
+    // to the holder: look once more after letting go, or they would wait for that job's retry.
   }
 }
