@@ -78,25 +78,66 @@ export async function saveRunState(
     state: unknown;
     errorCode?: string | null;
     finishedAt?: number | null;
-    lease?: { token: string; until: number };
+    lease?: RunLeaseChange;
   },
   now: number,
 ): Promise<boolean> {
+  const lease = input.lease;
   const r = await trx
     .updateTable('runs')
-    .set({
-      seq: input.seq,
-      status: input.status,
-      state: JSON.stringify(input.state),
-      error_code: input.errorCode ?? null,
-      finished_at: input.finishedAt ?? null,
-      ...(input.lease ? { lease_token: input.lease.token, lease_until: input.lease.until } : {}),
-      updated_at: now,
+    .set((eb) => {
+      const ours = eb('lease_token', '=', lease?.token ?? '');
+      return {
+        seq: input.seq,
+        status: input.status,
+        state: JSON.stringify(input.state),
+        error_code: input.errorCode ?? null,
+        finished_at: input.finishedAt ?? null,
+        updated_at: now,
+        // Renewing or letting go touches the lease only while it is still this worker's.
+        ...(lease?.mode === 'take' ? { lease_token: lease.token, lease_until: lease.until } : {}),
+        ...(lease?.mode === 'renew'
+          ? { lease_until: eb.case().when(ours).then(lease.until).else(eb.ref('lease_until')).end() }
+          : {}),
+        ...(lease?.mode === 'release'
+          ? {
+              lease_token: eb.case().when(ours).then(null).else(eb.ref('lease_token')).end(),
+              lease_until: eb.case().when(ours).then(null).else(eb.ref('lease_until')).end(),
+            }
+          : {}),
+      };
     })
     .where('id', '=', input.id)
     .where('seq', '=', input.expectedSeq)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * What a state write does to the run's execution lease: `take` it (the writer checked under the run's lock
+ * that it is free), `renew` it or `release` it (only while it is still the writer's token).
+ */
+export type RunLeaseChange =
+  { mode: 'take' | 'renew'; token: string; until: number } | { mode: 'release'; token: string };
+
+/** Leases a run that has effects to execute (status running) when nobody holds it, and returns it. */
+export async function leaseRunningRun(
+  db: Db,
+  id: string,
+  token: string,
+  until: number,
+  now: number,
+): Promise<RunRow | undefined> {
+  return db
+    .updateTable('runs')
+    .set({ lease_token: token, lease_until: until })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .where((eb) =>
+      eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now), eb('lease_token', '=', token)]),
+    )
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Takes the run's execution lease: one worker at a time executes its next step. */

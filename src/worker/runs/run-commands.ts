@@ -12,7 +12,12 @@ import {
 } from '../../app/playbooks/run-start.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import { enqueueJob } from '../../store/queue/queue.repository.js';
-import { findRunByStartKey, insertRunEvents, saveRunState } from '../../store/runs/run.repository.js';
+import {
+  findRunByStartKey,
+  insertRunEvents,
+  saveRunState,
+  type RunLeaseChange,
+} from '../../store/runs/run.repository.js';
 import { upsertApprovalRequest, closeApprovalsOfRun } from '../../store/runs/approval.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
@@ -36,7 +41,7 @@ export async function commitDecision(
   state: RunState,
   commands: RunCommand[],
   now: number,
-  options: { executingInline?: boolean; lease?: { token: string; until: number } } = {},
+  options: { executingInline?: boolean; lease?: RunLeaseChange } = {},
 ): Promise<void> {
   const saved = await saveRunState(
     trx,

@@ -7,7 +7,7 @@ import type { JobHandler, QueueBinding } from '../../app/job-handlers.js';
 import type { CaseOperations } from './case-operations.js';
 import { BlobCache } from './run-blobs.js';
 import { RunConflictError } from './run-commands.js';
-import { advanceRun, applyRunEvents, type RuntimeDeps } from './run-runtime.js';
+import { advanceRun, type RuntimeDeps } from './run-runtime.js';
 import { createTriggerHandlers, TRIGGER_QUEUE } from './run-triggers.js';
 
 export interface RunQueueOptions {
@@ -82,13 +82,9 @@ export function createRunQueueBindings(
       queue: RUN_QUEUE,
       handlers: {
         'run.advance': wrap((runId, _t, signal) => advanceRun(runtime, runId, signal)),
-        'run.timer': wrap(async (runId, timerId, signal) => {
-          if (timerId)
-            await applyRunEvents(runtime, runId, [{ type: 'timer_fired', timerId }], {
-              executingInline: true,
-            });
-          return advanceRun(runtime, runId, signal);
-        }),
+        'run.timer': wrap((runId, timerId, signal) =>
+          advanceRun(runtime, runId, signal, timerId ? [{ type: 'timer_fired', timerId }] : []),
+        ),
       },
     },
     { queue: TRIGGER_QUEUE, handlers: createTriggerHandlers(ctx, runtime) },
