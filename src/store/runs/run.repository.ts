@@ -120,26 +120,6 @@ export async function saveRunState(
 export type RunLeaseChange =
   { mode: 'take' | 'renew'; token: string; until: number } | { mode: 'release'; token: string };
 
-/** Leases a run that has effects to execute (status running) when nobody holds it, and returns it. */
-export async function leaseRunningRun(
-  db: Db,
-  id: string,
-  token: string,
-  until: number,
-  now: number,
-): Promise<RunRow | undefined> {
-  return db
-    .updateTable('runs')
-    .set({ lease_token: token, lease_until: until })
-    .where('id', '=', id)
-    .where('status', '=', 'running')
-    .where((eb) =>
-      eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now), eb('lease_token', '=', token)]),
-    )
-    .returningAll()
-    .executeTakeFirst();
-}
-
 /** Takes the run's execution lease: one worker at a time executes its next step. */
 export async function leaseRun(
   db: Db,

@@ -7,13 +7,11 @@ import type { RunDeps } from '../../app/playbooks/run-start.js';
 import { appendRunCaseEvent, runActor, RunCaseEventType } from '../../app/playbooks/run-timeline.js';
 import { ConnectorError, type ActionExecutor } from '../../connectors/action-executor.js';
 import { decideApprovalRequirement } from '../../governance/approvals/approval-policy.js';
-import { appendAudit } from '../../store/audit/audit.repository.js';
+import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import {
   deleteInbox,
-  findRunById,
   insertStepAttempt,
   leaseRun,
-  leaseRunningRun,
   lockRun,
   readInbox,
   releaseRunLease,
@@ -88,7 +86,7 @@ const hasWork = (state: RunState): boolean => state.status === 'running' && stat
 
 /**
  * Applies the run's inbox (and `extra`) and takes its lease in the same commit when it has effects to execute
- * and nobody holds it; with nothing to apply, one conditional update takes the lease and reads the run.
+ * and nobody holds it. Claims nearly always find events (a start, a timer, an approval): no read first.
  */
 async function claimRun(
   deps: RuntimeDeps,
@@ -97,13 +95,6 @@ async function claimRun(
   token: string,
 ): Promise<Claimed> {
   const db = deps.store.db;
-  if (extra.length === 0 && (await readInbox(db, runId)).length === 0) {
-    const now = deps.now();
-    const leased = await leaseRunningRun(db, runId, token, now + deps.runLeaseMs, now);
-    if (leased) return { row: leased, state: parseState(leased), leased: true };
-    const row = await findRunById(db, runId);
-    return { row, state: row && parseState(row), leased: false };
-  }
   return db.transaction().execute(async (trx) => {
     const row = await lockRun(trx, deps, runId);
     if (!row) return { leased: false };
@@ -269,6 +260,8 @@ async function commitEffectOnce(
       deps.newId,
       now,
     );
+    // The action is audited in the step's commit, chained before what the decision itself records.
+    const audit: AuditEntryInput[] = [];
     if (effect.kind === 'action') {
       await appendRunCaseEvent(
         trx,
@@ -290,25 +283,20 @@ async function commitEffectOnce(
         },
         now,
       );
-      await appendAudit(
-        trx,
-        { dialect: deps.dialect },
-        {
-          actor: SYSTEM_ACTOR,
-          action: 'run.action',
-          target: { type: 'run', id: runId },
-          outcome: 'output' in result ? 'success' : 'failure',
-          details: {
-            action: effect.name,
-            step: effect.stepPath,
-            attempt: effect.attempt,
-            idempotencyKey: effect.idempotencyKey,
-            input: redactSecrets(effect.input),
-            error: 'error' in result ? result.error : null,
-          },
+      audit.push({
+        actor: SYSTEM_ACTOR,
+        action: 'run.action',
+        target: { type: 'run', id: runId },
+        outcome: 'output' in result ? 'success' : 'failure',
+        details: {
+          action: effect.name,
+          step: effect.stepPath,
+          attempt: effect.attempt,
+          idempotencyKey: effect.idempotencyKey,
+          input: redactSecrets(effect.input),
+          error: 'error' in result ? result.error : null,
         },
-        now,
-      );
+      });
     }
     const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
     let event: RunEvent;
@@ -331,6 +319,7 @@ async function commitEffectOnce(
     const released = !hasWork(d.state);
     await commitDecision(trx, deps, row, d.state, d.commands, now, {
       executingInline: true,
+      audit,
       lease: released
         ? { mode: 'release', token: lease.token }
         : { mode: 'renew', token: lease.token, until: now + deps.runLeaseMs },
