@@ -15,6 +15,7 @@ import type { ActionExecutor } from './connectors/action-executor.js';
 import { CONTAINMENT_EXPIRY_KIND, CONTAINMENT_EXPIRY_QUEUE } from './connectors/index.js';
 import { ConfigError, sqlitePathOf, type Config } from './config/config.js';
 import { systemClock } from './domain/shared/clock.js';
+import { secretFromEnvironment } from './governance/secrets/playbook-secrets.js';
 import { createUuidV7Generator } from './domain/shared/ids.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { openStore } from './store/store.js';
@@ -32,15 +33,6 @@ export interface Runtime {
   url: string | undefined;
   stop(): Promise<void>;
 }
-
-/**
- * Playbook secrets (`secrets.NAME` in expressions) come from the environment as RIPOSTE_SECRET_NAME, read
- * only at the moment a connector is called, so they never enter a run's state, its events or the log.
- */
-export const secretFromEnvironment =
-  (env: NodeJS.ProcessEnv) =>
-  (name: string): string | undefined =>
-    env[`RIPOSTE_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`];
 
 /** Queues this process works on, and the handlers for each job kind. */
 export function createQueueBindings(

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { secretEnvVar, secretFromEnvironment } from '../governance/secrets/playbook-secrets.js';
 import { ConfigError, describeDatabase, loadConfig } from './config.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'riposte-config-'));
@@ -51,5 +52,14 @@ describe('loadConfig', () => {
   it('hides the database password when describing the store', () => {
     const config = loadConfig({ env: { DATABASE_URL: 'postgres://u:secret@db.local:5432/x' } });
     expect(describeDatabase(config)).toBe('postgres://u:***@db.local:5432/x');
+  });
+
+  it('takes RIPOSTE_SECRET_* as playbook secrets, keeping their names and never their values', () => {
+    const config = loadConfig({ env: { RIPOSTE_SECRET_FW_TOKEN: 'v4lue' } });
+    expect(config.secretVars).toEqual(['RIPOSTE_SECRET_FW_TOKEN']);
+    expect(JSON.stringify(config)).not.toContain('v4lue');
+    expect(secretEnvVar('fw-token')).toBe('RIPOSTE_SECRET_FW_TOKEN');
+    expect(secretFromEnvironment({ RIPOSTE_SECRET_FW_TOKEN: 'v4lue' })('fw_token')).toBe('v4lue');
+    expect(() => loadConfig({ env: { RIPOSTE_SECRETS: 'x' } })).toThrow(/unknown setting RIPOSTE_SECRETS/);
   });
 });

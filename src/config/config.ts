@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { SECRET_ENV_PREFIX } from '../governance/secrets/playbook-secrets.js';
 
 /** Thrown when configuration is wrong; its message is one line that says what to fix. */
 export class ConfigError extends Error {
@@ -66,11 +67,14 @@ export const ConfigSchema = z
   })
   .strict();
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** Playbook secrets this process can resolve: the names of its `RIPOSTE_SECRET_*` variables (never values). */
+  secretVars: readonly string[];
+};
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** Environment variables and the config keys they set. */
-export const ENV_KEYS: Record<string, keyof Config> = {
+export const ENV_KEYS: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   RIPOSTE_HOST: 'host',
   RIPOSTE_PORT: 'port',
   RIPOSTE_ROLE: 'role',
@@ -144,6 +148,7 @@ export function loadConfig(
   const filePath = options.file ?? env.RIPOSTE_CONFIG;
   const merged: Record<string, unknown> = {};
   const origin = new Map<string, string>();
+  const secretVars: string[] = [];
 
   if (filePath) {
     const fromFile = readConfigFile(resolve(filePath));
@@ -158,9 +163,11 @@ export function loadConfig(
     if (key) {
       merged[key] = key === 'logPretty' || key === 'demo' ? booleanish(value) : value;
       origin.set(key, name);
+    } else if (name.startsWith(SECRET_ENV_PREFIX) && name.length > SECRET_ENV_PREFIX.length) {
+      secretVars.push(name);
     } else if (name.startsWith('RIPOSTE_') && !OTHER_RIPOSTE_VARS.has(name)) {
       throw new ConfigError(
-        `unknown setting ${name}: known variables are ${[...Object.keys(ENV_KEYS), ...OTHER_RIPOSTE_VARS].join(', ')}`,
+        `unknown setting ${name}: known variables are ${[...Object.keys(ENV_KEYS), ...OTHER_RIPOSTE_VARS, `${SECRET_ENV_PREFIX}<NAME>`].join(', ')}`,
       );
     }
   }
@@ -183,7 +190,7 @@ export function loadConfig(
     const key = String(issue.path[0] ?? '');
     throw new ConfigError(`${origin.get(key) ?? key} ${issue.message.replace(/^Invalid input: /, '')}`);
   }
-  return result.data;
+  return { ...result.data, secretVars };
 }
 
 /** Where the embedded store lives for this configuration. */

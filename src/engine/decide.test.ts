@@ -341,4 +341,31 @@ steps:
     expect(JSON.stringify(s)).not.toContain('real-secret');
     expect(s.pending[0]?.input.auth).toBe('Bearer \u00absecret:token\u00bb');
   });
+
+  it('keeps a referenced output as its reference and reads it through the resolver when an expression does', () => {
+    const pb = compile(`
+id: p
+name: P
+steps:
+  - { id: dump, kind: action, action: logs.dump }
+  - { id: pick, kind: set, vars: { second: "{{ steps.dump.output.rows[1] }}" } }
+  - { id: use, kind: action, action: logs.use, input: { n: "{{ size(steps.dump.output.rows) }}" } }
+`);
+    const s1 = start(pb);
+    const effectId = (s1.pending[0] as PendingEffect).id;
+    const ref = { $blob: 'b1', size: 99_999 };
+    const read: string[] = [];
+    const d = decide(pb, s1, { type: 'effect_succeeded', effectId, output: ref }, 1, (id) => {
+      read.push(id);
+      return { rows: ['a', 'b', 'c'] };
+    });
+    expect(d.state.threads.t0?.scope.dump?.output).toEqual(ref);
+    expect(d.state.blobs).toEqual(['b1']);
+    expect(d.state.vars.second).toBe('b');
+    expect(d.state.pending[0]?.input).toEqual({ n: 3 });
+    expect(read.length).toBeGreaterThan(0);
+    // Without the value at hand the reading step fails; it never sees the marker as data.
+    const blind = decide(pb, s1, { type: 'effect_succeeded', effectId, output: ref }, 1);
+    expect(blind.state).toMatchObject({ status: 'failed', error: { code: 'OUTPUT_UNAVAILABLE' } });
+  });
 });

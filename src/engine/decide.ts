@@ -3,6 +3,7 @@ import type { CompiledPlaybook } from './compiled-playbook.js';
 import { asStepFailure, Machine } from './machine.js';
 import {
   TERMINAL_STATUSES,
+  type BlobResolver,
   type Decision,
   type EffectFailure,
   type RunEvent,
@@ -18,14 +19,21 @@ const BACKOFF_DEFAULT_MS = 1_000;
 
 /**
  * The engine's reducer: given a playbook version, a run's state, one event and the time, computes the next
- * state and the commands for the worker. Pure and deterministic: no I/O, no clock, no randomness; a step
+ * state and the commands for the worker. Pure and deterministic: no I/O, no clock, no randomness (`blobs`
+ * reads stored outputs the worker loaded beforehand, immutable by id); a step
  * that throws fails itself (or goes to its on_error), never the caller.
  */
-export function decide(pb: CompiledPlaybook, state: RunState, event: RunEvent, now: number): Decision {
+export function decide(
+  pb: CompiledPlaybook,
+  state: RunState,
+  event: RunEvent,
+  now: number,
+  blobs?: BlobResolver,
+): Decision {
   if (TERMINAL_STATUSES.includes(state.status)) return { state, commands: [] };
   const s = structuredClone(state);
   s.seq += 1;
-  const m = new Machine(pb, s, now);
+  const m = new Machine(pb, s, now, blobs);
   if (s.status === 'paused' && event.type !== 'resume' && event.type !== 'cancel' && event.type !== 'pause') {
     s.deferred.push(event);
     return { state: s, commands: m.commands };

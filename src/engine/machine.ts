@@ -2,14 +2,16 @@ import { ExpressionError } from '../domain/expressions/expression.js';
 import { secretMarkers } from '../domain/expressions/secrets.js';
 import { durationMs, type Step } from '../domain/playbooks/playbook.schema.js';
 import type { CompiledPlaybook } from './compiled-playbook.js';
-import type {
-  RunCommand,
-  RunError,
-  RunState,
-  StepEvent,
-  StepRecord,
-  Thread,
-  TimerRecord,
+import {
+  isBlobRef,
+  type BlobResolver,
+  type RunCommand,
+  type RunError,
+  type RunState,
+  type StepEvent,
+  type StepRecord,
+  type Thread,
+  type TimerRecord,
 } from './run-state.js';
 
 /** Thrown inside the machine to fail the current step; never escapes `decide`. */
@@ -29,7 +31,36 @@ export class Machine {
     readonly pb: CompiledPlaybook,
     readonly s: RunState,
     readonly now: number,
+    private readonly blobs?: BlobResolver,
   ) {}
+
+  /** The value behind a blob reference (in a step's output or a foreach result), else the value itself. */
+  resolve(value: unknown): unknown {
+    if (isBlobRef(value)) {
+      if (!this.blobs)
+        throw new StepFailure({ code: 'OUTPUT_UNAVAILABLE', message: `output ${value.$blob} is not loaded` });
+      return this.blobs(value.$blob);
+    }
+    return value;
+  }
+
+  /** Step records with their referenced outputs read back: only when the state holds any reference. */
+  private resolveRecords(records: Record<string, StepRecord>): Record<string, StepRecord> {
+    if (!this.s.blobs?.length) return records;
+    const out: Record<string, StepRecord> = {};
+    for (const [id, r] of Object.entries(records)) {
+      let output = this.resolve(r.output);
+      // A foreach step's output lists each iteration's outputs by step id; an iteration's may be a reference.
+      if (Array.isArray(output))
+        output = output.map((item: unknown) =>
+          item !== null && typeof item === 'object' && !Array.isArray(item)
+            ? Object.fromEntries(Object.entries(item).map(([k, v]) => [k, this.resolve(v)]))
+            : this.resolve(item),
+        );
+      out[id] = output === r.output ? r : { ...r, output };
+    }
+    return out;
+  }
 
   record(event: StepEvent): void {
     this.commands.push({ type: 'record', event });
@@ -67,7 +98,7 @@ export class Machine {
     const chain: Thread[] = [];
     for (let c: Thread | undefined = t; c; c = c.parent ? this.s.threads[c.parent] : undefined)
       chain.unshift(c);
-    return Object.assign({}, ...chain.map((c) => c.scope)) as Record<string, StepRecord>;
+    return this.resolveRecords(Object.assign({}, ...chain.map((c) => c.scope)) as Record<string, StepRecord>);
   }
 
   context(t: Thread, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -128,6 +159,7 @@ export class Machine {
   }
 
   complete(t: Thread, step: Step, output: unknown): void {
+    if (isBlobRef(output)) (this.s.blobs ??= []).push(output.$blob);
     const record: StepRecord = { status: 'succeeded', output, attempts: t.attempt };
     t.scope[step.id] = record;
     if (step.outputs) {

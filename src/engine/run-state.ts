@@ -20,6 +20,25 @@ export interface RunError {
   message: string;
 }
 
+/**
+ * A large output kept outside the run state (the worker stores it once, by id), in the place of the value.
+ * The state carries this small marker, so a 10 MB output is not rewritten with every later step; an
+ * expression that reads it gets the value through the `blobs` resolver given to `decide`.
+ */
+export interface BlobRef {
+  $blob: string;
+  size: number;
+}
+
+export const isBlobRef = (v: unknown): v is BlobRef =>
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as { $blob?: unknown }).$blob === 'string' &&
+  Object.keys(v).length === 2;
+
+/** Reads a stored output by id; throws when it cannot (the step reading it fails). */
+export type BlobResolver = (id: string) => unknown;
+
 export interface StepRecord {
   status: 'succeeded' | 'failed' | 'skipped';
   output?: unknown;
@@ -112,6 +131,8 @@ export interface RunState {
   /** Events that arrived while paused, replayed on resume. */
   deferred: RunEvent[];
   secretNames: string[];
+  /** Ids of the blobs the state refers to (see BlobRef), so a worker can load them before deciding. */
+  blobs?: string[];
   /** The root thread's step records, kept when the run finishes. */
   steps?: Record<string, StepRecord>;
   output?: unknown;

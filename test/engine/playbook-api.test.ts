@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playbookRoutes } from '../../src/api/playbooks/playbooks.routes.js';
+import { loadConfig } from '../../src/config/config.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
@@ -17,7 +18,11 @@ describe.each(DIALECTS)('playbook API on %s', (dialect) => {
   let api: TestApi;
   beforeAll(async () => {
     handle = await openTestStore(dialect);
-    api = await buildTestApi(handle.store, [{ name: 'playbooks', plugin: playbookRoutes }]);
+    // This process is configured with one playbook secret, as `RIPOSTE_SECRET_FW_TOKEN=…` would.
+    const { secretVars } = loadConfig({ env: { RIPOSTE_SECRET_FW_TOKEN: 'configured' } });
+    api = await buildTestApi(handle.store, [{ name: 'playbooks', plugin: playbookRoutes }], {
+      config: { secretVars },
+    });
   });
   afterAll(async () => {
     await api.app.close();
@@ -93,6 +98,65 @@ describe.each(DIALECTS)('playbook API on %s', (dialect) => {
     });
     expect(published.statusCode).toBe(400);
     expect(published.body).toContain('edr.isolate');
+  });
+
+  it('refuses, on validate and on publish, secrets this deployment does not have, listing every problem', async () => {
+    const source = [
+      'id: secret-check',
+      'name: Secret check',
+      'secrets: [fw_token, edr_key]',
+      'steps:',
+      '  - { id: a, kind: set, vars: { t: "{{ secrets.fw_token }}", k: "{{ secrets.edr_key }}" } }',
+      '  - { id: b, kind: set, vars: { u: "{{ secrets.undeclared }}" } }',
+      '  - { id: c, kind: action, action: edr.isolate, input: { host: h1 } }',
+      '',
+    ].join('\n');
+    const checked = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks/validate',
+      headers: asRole('viewer'),
+      payload: { source },
+    });
+    const { problems } = checked.json<{
+      problems: Array<{ path: string; message: string; hint?: string }>;
+    }>();
+    expect(problems.map((p) => p.message).sort()).toEqual(
+      [
+        'secret edr_key is not configured',
+        '`secrets.undeclared` reads secret undeclared, which the playbook does not declare',
+        'no connector provides action edr.isolate',
+      ].sort(),
+    );
+    expect(problems.find((p) => p.message.includes('edr_key'))).toMatchObject({
+      path: 'secrets[1]',
+      hint: expect.stringContaining('RIPOSTE_SECRET_EDR_KEY') as unknown,
+    });
+    const refused = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      headers: asRole('playbook_author'),
+      payload: { source },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body).toContain('secret edr_key is not configured');
+    expect(refused.body).toContain('undeclared');
+    const configured = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/playbooks',
+      headers: asRole('playbook_author'),
+      payload: {
+        source: [
+          'id: secret-ok',
+          'name: Secret ok',
+          'secrets: [fw_token]',
+          'steps:',
+          '  - { id: a, kind: set, vars: { t: "{{ secrets.fw_token }}" } }',
+          '',
+        ].join('\n'),
+      },
+    });
+    expect(configured.statusCode).toBe(201);
   });
 
   it('starts a run from a matching webhook only', async () => {

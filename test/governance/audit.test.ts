@@ -8,7 +8,7 @@ import { verifyAuditLog } from '../../src/app/audit/audit-verify.service.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import { hashAuditEntry } from '../../src/governance/audit/audit-chain.js';
 import { SYSTEM_PRINCIPAL } from '../../src/governance/principal.js';
-import { readAuditEntries, recordAudit } from '../../src/store/audit/audit.repository.js';
+import { appendAudits, readAuditEntries, recordAudit } from '../../src/store/audit/audit.repository.js';
 import type { Store } from '../../src/store/store.js';
 import { openStore } from '../../src/store/store.js';
 import { runTsProcess } from '../support/processes.js';
@@ -204,4 +204,33 @@ describe.each(DIALECTS)('audit chain verification on %s', (dialect) => {
       expect(report).toMatchObject({ ok: true, lastSeq: before + 25 * connections.length + 120 });
     },
   );
+
+  it('chains a batch of entries appended in one commit exactly as single appends, and finds an edit inside it', async () => {
+    const before = (await verify()).lastSeq;
+    const entries = await handle.store.db.transaction().execute((trx) =>
+      appendAudits(
+        trx,
+        handle.store,
+        ['run.action', 'run.action', 'run.finished'].map((action, i) => ({
+          actor: { type: 'system' as const, id: 'riposte', name: 'Riposte' },
+          action,
+          target: { type: 'run', id: 'r1' },
+          details: { i },
+        })),
+        clock.now(),
+      ),
+    );
+    expect(entries.map((e) => e.seq)).toEqual([before + 1, before + 2, before + 3]);
+    expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
+    expect(entries[2]?.hash).toBe(hashAuditEntry({ ...(entries[2] as NonNullable<(typeof entries)[2]>) }));
+    expect(await verify()).toMatchObject({ ok: true, lastSeq: before + 3 });
+    const report = await tamper(() =>
+      handle.store.db
+        .updateTable('audit_log')
+        .set({ details: JSON.stringify({ i: 99 }) })
+        .where('seq', '=', before + 2)
+        .execute(),
+    );
+    expect(report).toMatchObject({ ok: false, problems: [{ seq: before + 2 }] });
+  });
 });

@@ -15,7 +15,7 @@ import {
   listPlaybookVersions,
 } from '../../store/playbooks/playbook.repository.js';
 import type { PlaybookRow } from '../../store/playbooks/playbook.table.js';
-import { connectorValidation } from '../../app/playbooks/connector-validation.js';
+import { deploymentValidation } from '../../app/playbooks/connector-validation.js';
 import { setPlaybookTrust } from '../../app/playbooks/playbook-trust.service.js';
 import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
 import { principalOf } from '../auth/authorize.js';
@@ -91,7 +91,7 @@ export const playbookRoutes: RoutePlugin = async (app, ctx) => {
       },
     },
     async (request) => {
-      const { problems } = loadPlaybook(request.body.source, connectorValidation());
+      const { problems } = loadPlaybook(request.body.source, deploymentValidation(ctx.config));
       return { valid: problems.length === 0, problems };
     },
   );
@@ -120,7 +120,7 @@ export const playbookRoutes: RoutePlugin = async (app, ctx) => {
         source: request.body.source,
         actor: actorOf(principal),
         activate: request.body.activate ?? false,
-        validation: connectorValidation(),
+        validation: deploymentValidation(ctx.config),
       });
       return reply.status(201).send(result);
     },

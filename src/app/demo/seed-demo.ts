@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Actor } from '../../domain/shared/actor.js';
 import type { AppContext } from '../context.js';
 import { ingestAlerts, type IngestResult } from '../ingest/ingest-alerts.js';
-import { connectorValidation } from '../playbooks/connector-validation.js';
+import { deploymentValidation } from '../playbooks/connector-validation.js';
 import { publishPlaybook } from '../playbooks/playbook-catalog.js';
 import { demoAlerts } from './demo-alerts.js';
 
@@ -49,7 +49,7 @@ export async function seedDemo(
         source: readFileSync(join(dir, file), 'utf8'),
         file,
         actor: DEMO_ACTOR,
-        validation: connectorValidation(),
+        validation: deploymentValidation(ctx.config),
       });
       playbooks.push(published.id);
     }

@@ -1,6 +1,8 @@
 import { createBuiltinRegistry } from '../../connectors/index.js';
 import type { ConnectorRegistry } from '../../connectors/framework/connector-registry.js';
+import type { Config } from '../../config/config.js';
 import type { ValidationOptions } from '../../domain/playbooks/playbook-validation.js';
+import { secretEnvVar } from '../../governance/secrets/playbook-secrets.js';
 
 // The built-in registry is immutable data; one per process is enough for every validation.
 let builtins: ConnectorRegistry | undefined;
@@ -15,5 +17,23 @@ export function connectorValidation(registry: ConnectorRegistry = builtinRegistr
   return {
     actionExists: (action) => action.startsWith('openc2.') || registry.describe(action) !== undefined,
     describeAction: (action) => registry.describe(action),
+  };
+}
+
+/**
+ * What validating and publishing check against this deployment: the connectors, and that every secret a
+ * playbook declares is set in this process's environment (see governance/secrets/playbook-secrets.ts for
+ * why that is what the workers will see). Dry runs and playbook tests do not ask: they never reveal secrets.
+ */
+export function deploymentValidation(
+  config: Pick<Config, 'secretVars'>,
+  registry: ConnectorRegistry = builtinRegistry(),
+): ValidationOptions {
+  const configured = new Set(config.secretVars);
+  return {
+    ...connectorValidation(registry),
+    secretExists: (name) => configured.has(secretEnvVar(name)),
+    secretHint: (name) =>
+      `set ${secretEnvVar(name)} in the environment of the API and worker processes, then publish again`,
   };
 }

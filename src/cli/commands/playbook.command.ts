@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { builtinRegistry, connectorValidation } from '../../app/playbooks/connector-validation.js';
+import {
+  builtinRegistry,
+  connectorValidation,
+  deploymentValidation,
+} from '../../app/playbooks/connector-validation.js';
 import { publishPlaybook } from '../../app/playbooks/playbook-catalog.js';
 import {
   dryRunPlaybook,
@@ -13,7 +17,7 @@ import { playbookJsonSchema } from '../../domain/playbooks/playbook.schema.js';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { findActivePlaybookVersion, listPlaybooks } from '../../store/playbooks/playbook.repository.js';
-import { withAppContext } from '../cli-context.js';
+import { configFromCommand, withAppContext } from '../cli-context.js';
 import {
   diffLines,
   findTestFiles,
@@ -31,9 +35,9 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /**
  * The built-in connectors, so files are checked against the actions' real inputs and outputs: validation
  * reports input keys an action does not declare, dry runs and tests fail a step whose input would not fit.
+ * Validation and publishing also check the declared secrets against this environment.
  */
 const connectorActions = builtinRegistry;
-const againstConnectors = () => connectorValidation();
 
 /** `riposte playbook schema|validate|diff|publish|list|run --dry-run|test`. */
 export function registerPlaybookCommand(program: Command): void {
@@ -46,11 +50,16 @@ export function registerPlaybookCommand(program: Command): void {
   pb.command('validate')
     .description('check playbook files; every problem is listed with file, line, column and a hint')
     .argument('<files...>')
-    .addHelpText('after', '\nExamples:\n  $ riposte playbook validate playbooks/*.yaml')
-    .action((files: string[]) => {
+    .addHelpText(
+      'after',
+      '\nEvery secret a playbook declares must be set here as RIPOSTE_SECRET_<NAME>, as on the workers.' +
+        '\n\nExamples:\n  $ riposte playbook validate playbooks/*.yaml',
+    )
+    .action((files: string[], _o: unknown, command: Command) => {
+      const validation = deploymentValidation(configFromCommand(command));
       let bad = 0;
       for (const file of files) {
-        const { problems } = loadPlaybook(readText(file), { file, ...againstConnectors() });
+        const { problems } = loadPlaybook(readText(file), { file, ...validation });
         for (const p of problems) out(formatProblem(p));
         if (problems.length) bad += 1;
         else out(`${file}: ok`);
@@ -90,7 +99,7 @@ export function registerPlaybookCommand(program: Command): void {
             file,
             actor: { ...SYSTEM_ACTOR, name: 'cli' },
             activate: opts.activate,
-            validation: againstConnectors(),
+            validation: deploymentValidation(ctx.config),
           });
           out(
             `${r.id} version ${r.version}${r.created ? ' saved' : ' unchanged'}${r.active ? ', active' : ''}`,
@@ -126,7 +135,7 @@ export function registerPlaybookCommand(program: Command): void {
         file: string,
         opts: { alert?: string; fixtures?: string; input: string[]; rejectApprovals?: boolean },
       ) => {
-        const playbook = loadPlaybookOrThrow(readText(file), { file, ...againstConnectors() });
+        const playbook = loadPlaybookOrThrow(readText(file), { file, ...connectorValidation() });
         const inputs = Object.fromEntries(
           opts.input.map((kv) => {
             const i = kv.indexOf('=');
@@ -180,7 +189,7 @@ export function registerPlaybookCommand(program: Command): void {
       for (const testFile of files) {
         const tests = parsePlaybookTests(readText(testFile), testFile);
         const pbFile = playbookFileFor(testFile, tests.playbook);
-        const playbook = loadPlaybookOrThrow(readText(pbFile), { file: pbFile, ...againstConnectors() });
+        const playbook = loadPlaybookOrThrow(readText(pbFile), { file: pbFile, ...connectorValidation() });
         const { outcomes, coverage } = runPlaybookTests(playbook, tests, { actions: connectorActions() });
         out(`${pbFile}`);
         for (const o of outcomes) {

@@ -22,8 +22,10 @@ export interface ValidationOptions {
    * undefined when no connector declares it: static input keys are checked against it.
    */
   describeAction?: (action: string) => { inputSchema: unknown; approvalPrompt?: ApprovalPrompt } | undefined;
-  /** True when the secret is configured. */
+  /** True when the secret is configured where the workers will resolve it. */
   secretExists?: (name: string) => boolean;
+  /** How to configure a missing secret, for the problem's hint. */
+  secretHint?: (name: string) => string;
   /** True when a playbook with this id exists (for `playbook` steps). */
   playbookExists?: (id: string) => boolean;
 }
@@ -63,7 +65,7 @@ export function validatePlaybook(pb: Playbook, options: ValidationOptions = {}):
       problems.push({
         path: ['secrets', i],
         message: `secret ${name} is not configured`,
-        hint: 'add it with `riposte secret set`',
+        hint: options.secretHint?.(name) ?? 'configure it where the workers read secrets',
       });
   }
 

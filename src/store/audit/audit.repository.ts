@@ -31,39 +31,63 @@ export async function appendAudit(
   input: AuditEntryInput,
   now: number,
 ): Promise<AuditEntry> {
+  const [entry] = await appendAudits(trx, deps, [input], now);
+  if (!entry) throw new Error('audit entry was not appended');
+  return entry;
+}
+
+/**
+ * Appends several entries in order, chained one to the next exactly as single appends would be, with one
+ * read of the head, one insert and one head update (a run step's action and the run's end, say).
+ */
+export async function appendAudits(
+  trx: Transaction<Database>,
+  deps: AuditDeps,
+  inputs: readonly AuditEntryInput[],
+  now: number,
+): Promise<AuditEntry[]> {
+  if (inputs.length === 0) return [];
   let headQuery = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
   if (deps.dialect.supportsRowLocks) headQuery = headQuery.forUpdate();
   const head = await headQuery.executeTakeFirstOrThrow();
-  const unhashed = {
-    seq: head.seq + 1,
-    at: now,
-    actor: input.actor,
-    action: input.action,
-    target: input.target,
-    outcome: input.outcome ?? 'success',
-    details: input.details ?? {},
-    prevHash: head.hash,
-  };
-  const entry: AuditEntry = { ...unhashed, hash: hashAuditEntry(unhashed) };
+  const entries: AuditEntry[] = [];
+  let prev = { seq: head.seq, hash: head.hash };
+  for (const input of inputs) {
+    const unhashed = {
+      seq: prev.seq + 1,
+      at: now,
+      actor: input.actor,
+      action: input.action,
+      target: input.target,
+      outcome: input.outcome ?? 'success',
+      details: input.details ?? {},
+      prevHash: prev.hash,
+    };
+    const entry: AuditEntry = { ...unhashed, hash: hashAuditEntry(unhashed) };
+    entries.push(entry);
+    prev = entry;
+  }
   await trx
     .insertInto('audit_log')
-    .values({
-      seq: entry.seq,
-      at: entry.at,
-      actor_type: entry.actor.type,
-      actor_id: entry.actor.id,
-      actor_name: entry.actor.name,
-      action: entry.action,
-      target_type: entry.target.type,
-      target_id: entry.target.id,
-      outcome: entry.outcome,
-      details: JSON.stringify(entry.details),
-      prev_hash: entry.prevHash,
-      hash: entry.hash,
-    })
+    .values(
+      entries.map((entry) => ({
+        seq: entry.seq,
+        at: entry.at,
+        actor_type: entry.actor.type,
+        actor_id: entry.actor.id,
+        actor_name: entry.actor.name,
+        action: entry.action,
+        target_type: entry.target.type,
+        target_id: entry.target.id,
+        outcome: entry.outcome,
+        details: JSON.stringify(entry.details),
+        prev_hash: entry.prevHash,
+        hash: entry.hash,
+      })),
+    )
     .execute();
-  await trx.updateTable('audit_head').set({ seq: entry.seq, hash: entry.hash }).where('id', '=', 1).execute();
-  return entry;
+  await trx.updateTable('audit_head').set({ seq: prev.seq, hash: prev.hash }).where('id', '=', 1).execute();
+  return entries;
 }
 
 /** Appends in a transaction of its own, for events with no other state change (a refused login). */

@@ -64,8 +64,9 @@ export async function lockRun(
 }
 
 /**
- * Writes the next state when the stored one is still `expectedSeq`, and drops the run's lease. False when
- * another writer got there first.
+ * Writes the next state when the stored one is still `expectedSeq`. False when another writer got there
+ * first. The run's lease is left alone unless `lease` is given: the worker holding it renews it with each
+ * commit; anyone else (an event applied while a step runs) must not take it from the holder.
  */
 export async function saveRunState(
   trx: Db,
@@ -77,26 +78,47 @@ export async function saveRunState(
     state: unknown;
     errorCode?: string | null;
     finishedAt?: number | null;
+    lease?: RunLeaseChange;
   },
   now: number,
 ): Promise<boolean> {
+  const lease = input.lease;
   const r = await trx
     .updateTable('runs')
-    .set({
-      seq: input.seq,
-      status: input.status,
-      state: JSON.stringify(input.state),
-      error_code: input.errorCode ?? null,
-      finished_at: input.finishedAt ?? null,
-      lease_token: null,
-      lease_until: null,
-      updated_at: now,
+    .set((eb) => {
+      const ours = eb('lease_token', '=', lease?.token ?? '');
+      return {
+        seq: input.seq,
+        status: input.status,
+        state: JSON.stringify(input.state),
+        error_code: input.errorCode ?? null,
+        finished_at: input.finishedAt ?? null,
+        updated_at: now,
+        // Renewing or letting go touches the lease only while it is still this worker's.
+        ...(lease?.mode === 'take' ? { lease_token: lease.token, lease_until: lease.until } : {}),
+        ...(lease?.mode === 'renew'
+          ? { lease_until: eb.case().when(ours).then(lease.until).else(eb.ref('lease_until')).end() }
+          : {}),
+        ...(lease?.mode === 'release'
+          ? {
+              lease_token: eb.case().when(ours).then(null).else(eb.ref('lease_token')).end(),
+              lease_until: eb.case().when(ours).then(null).else(eb.ref('lease_until')).end(),
+            }
+          : {}),
+      };
     })
     .where('id', '=', input.id)
     .where('seq', '=', input.expectedSeq)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/**
+ * What a state write does to the run's execution lease: `take` it (the writer checked under the run's lock
+ * that it is free), `renew` it or `release` it (only while it is still the writer's token).
+ */
+export type RunLeaseChange =
+  { mode: 'take' | 'renew'; token: string; until: number } | { mode: 'release'; token: string };
 
 /** Takes the run's execution lease: one worker at a time executes its next step. */
 export async function leaseRun(
@@ -170,12 +192,13 @@ export interface StepAttemptInput {
 /** Outputs larger than this are stored once in run_blobs and referenced. */
 export const INLINE_OUTPUT_LIMIT = 16_384;
 
+/** Records a step attempt; an output past the limit goes to run_blobs, and its id and size come back. */
 export async function insertStepAttempt(
   trx: Db,
   a: StepAttemptInput,
   newId: () => string,
   now: number,
-): Promise<void> {
+): Promise<{ outputRef?: { id: string; size: number } }> {
   const text = a.output === undefined ? null : JSON.stringify(a.output);
   let outputRef: string | null = null;
   if (text !== null && text.length > INLINE_OUTPUT_LIMIT) {
@@ -207,6 +230,20 @@ export async function insertStepAttempt(
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .execute();
+  return outputRef && text !== null ? { outputRef: { id: outputRef, size: text.length } } : {};
+}
+
+export async function readBlobs(
+  db: Db,
+  ids: readonly string[],
+): Promise<Array<{ id: string; value: unknown; size: number }>> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('run_blobs')
+    .select(['id', 'content', 'size'])
+    .where('id', 'in', ids)
+    .execute();
+  return rows.map((r) => ({ id: r.id, value: JSON.parse(r.content) as unknown, size: Number(r.size) }));
 }
 
 export async function readBlob(db: Db, id: string): Promise<unknown> {

@@ -15,9 +15,15 @@ import {
   startRunInTrx,
   type RunDeps,
 } from '../../app/playbooks/run-start.js';
-import { appendAudit } from '../../store/audit/audit.repository.js';
+import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
+import { appendAudits } from '../../store/audit/audit.repository.js';
 import { enqueueJob } from '../../store/queue/queue.repository.js';
-import { findRunByStartKey, insertRunEvents, saveRunState } from '../../store/runs/run.repository.js';
+import {
+  findRunByStartKey,
+  insertRunEvents,
+  saveRunState,
+  type RunLeaseChange,
+} from '../../store/runs/run.repository.js';
 import { upsertApprovalRequest, closeApprovalsOfRun } from '../../store/runs/approval.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
@@ -41,7 +47,12 @@ export async function commitDecision(
   state: RunState,
   commands: RunCommand[],
   now: number,
-  options: { executingInline?: boolean } = {},
+  options: {
+    executingInline?: boolean;
+    lease?: RunLeaseChange;
+    /** Entries the caller records with this commit (the action a step took), before the decision's own. */
+    audit?: AuditEntryInput[];
+  } = {},
 ): Promise<void> {
   const saved = await saveRunState(
     trx,
@@ -53,11 +64,13 @@ export async function commitDecision(
       state,
       errorCode: state.error?.code ?? null,
       finishedAt: state.finishedAt ?? null,
+      lease: options.lease,
     },
     now,
   );
   if (!saved) throw new RunConflictError(row.id);
   const events: Parameters<typeof insertRunEvents>[1] = [];
+  const audit: AuditEntryInput[] = [...(options.audit ?? [])];
   for (const c of commands) {
     switch (c.type) {
       case 'record':
@@ -126,23 +139,18 @@ export async function commitDecision(
           },
           now,
         );
-        await appendAudit(
-          trx,
-          { dialect: deps.dialect },
-          {
-            actor: SYSTEM_ACTOR,
-            action: 'approval.requested',
-            target: { type: 'run', id: row.id },
-            details: {
-              key: c.key,
-              step: c.stepId,
-              approvers: c.approvers,
-              quorum: c.quorum,
-              escalation: c.escalation,
-            },
+        audit.push({
+          actor: SYSTEM_ACTOR,
+          action: 'approval.requested',
+          target: { type: 'run', id: row.id },
+          details: {
+            key: c.key,
+            step: c.stepId,
+            approvers: c.approvers,
+            quorum: c.quorum,
+            escalation: c.escalation,
           },
-          now,
-        );
+        });
         break;
       }
       case 'start_subrun':
@@ -206,23 +214,18 @@ export async function commitDecision(
           },
           now,
         );
-        await appendAudit(
-          trx,
-          { dialect: deps.dialect },
-          {
-            actor: SYSTEM_ACTOR,
-            action: 'run.finished',
-            target: { type: 'run', id: row.id },
-            outcome: c.status === 'succeeded' ? 'success' : 'failure',
-            details: {
-              status: c.status,
-              error: c.error ?? null,
-              playbook: row.playbook_id,
-              version: row.version,
-            },
+        audit.push({
+          actor: SYSTEM_ACTOR,
+          action: 'run.finished',
+          target: { type: 'run', id: row.id },
+          outcome: c.status === 'succeeded' ? 'success' : 'failure',
+          details: {
+            status: c.status,
+            error: c.error ?? null,
+            playbook: row.playbook_id,
+            version: row.version,
           },
-          now,
-        );
+        });
         if (row.parent_run_id && row.start_key)
           await sendRunEvent(
             trx,
@@ -243,6 +246,7 @@ export async function commitDecision(
     }
   }
   await insertRunEvents(trx, events, now);
+  await appendAudits(trx, { dialect: deps.dialect }, audit, now);
   // A worker about to execute the pending effect itself needs no second job for it (that job would only
   // find the run leased, or nothing left to do); its own job is settled only after it returns.
   if (state.pending.length > 0 && state.status === 'running' && !options.executingInline)

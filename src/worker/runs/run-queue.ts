@@ -11,8 +11,9 @@ import type { ActionExecutor } from '../../connectors/action-executor.js';
 import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
 import type { JobHandler, QueueBinding } from '../../app/job-handlers.js';
 import type { CaseOperations } from './case-operations.js';
+import { BlobCache } from './run-blobs.js';
 import { RunConflictError } from './run-commands.js';
-import { advanceRun, applyRunEvents, type RuntimeDeps } from './run-runtime.js';
+import { advanceRun, type RuntimeDeps } from './run-runtime.js';
 import { createTriggerHandlers, TRIGGER_QUEUE } from './run-triggers.js';
 
 export interface RunQueueOptions {
@@ -46,6 +47,7 @@ export function createRuntimeDeps(
     actionTimeoutMs: options.actionTimeoutMs ?? 30_000,
     trustedActions: async (playbookId) =>
       (await listPlaybookTrust(ctx.store.db, playbookId)).map((grant) => grant.action),
+    blobs: new BlobCache(),
   };
 }
 
@@ -92,13 +94,9 @@ export function createRunQueueBindings(
       queue: RUN_QUEUE,
       handlers: {
         'run.advance': wrap((runId, _t, signal) => advanceRun(runtime, runId, signal)),
-        'run.timer': wrap(async (runId, timerId, signal) => {
-          if (timerId)
-            await applyRunEvents(runtime, runId, [{ type: 'timer_fired', timerId }], {
-              executingInline: true,
-            });
-          return advanceRun(runtime, runId, signal);
-        }),
+        'run.timer': wrap((runId, timerId, signal) =>
+          advanceRun(runtime, runId, signal, timerId ? [{ type: 'timer_fired', timerId }] : []),
+        ),
         [APPROVAL_NOTIFY_JOB]: (job, jctx) =>
           sendApprovalNotice(ctx, notify, job.payload as ApprovalNotifyJob, job, jctx.signal),
       },

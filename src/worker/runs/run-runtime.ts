@@ -2,32 +2,27 @@ import type { Transaction } from 'kysely';
 import { redactSecrets, revealSecrets, scrubSecretValues } from '../../domain/expressions/secrets.js';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import { decide } from '../../engine/decide.js';
-import {
-  TERMINAL_STATUSES,
-  type EffectFailure,
-  type PendingEffect,
-  type RunEvent,
-  type RunState,
-} from '../../engine/run-state.js';
+import type { EffectFailure, PendingEffect, RunEvent, RunState } from '../../engine/run-state.js';
 import type { RunDeps } from '../../app/playbooks/run-start.js';
 import { appendRunCaseEvent, runActor, RunCaseEventType } from '../../app/playbooks/run-timeline.js';
 import { ConnectorError, type ActionExecutor } from '../../connectors/action-executor.js';
 import { decideApprovalRequirement } from '../../governance/approvals/approval-policy.js';
-import { appendAudit } from '../../store/audit/audit.repository.js';
+import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import {
   deleteInbox,
-  findRunById,
   insertStepAttempt,
   leaseRun,
   lockRun,
   readInbox,
   releaseRunLease,
+  type RunLeaseChange,
 } from '../../store/runs/run.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { CASE_OPERATION_BY_STEP_OP, type CaseOperations } from './case-operations.js';
-import { commitDecision } from './run-commands.js';
+import type { BlobCache } from './run-blobs.js';
+import { commitDecision, RunConflictError } from './run-commands.js';
 
 export interface RuntimeDeps extends RunDeps {
   store: Store;
@@ -42,43 +37,83 @@ export interface RuntimeDeps extends RunDeps {
   actionTimeoutMs: number;
   /** Actions an admin trusted this playbook to run without approval. */
   trustedActions?: (playbookId: string) => Promise<readonly string[]>;
+  /** Large step outputs read back for expressions (immutable, so cached per process). */
+  blobs: BlobCache;
 }
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
 
+/** Decides the run's inbox and `extra` events and commits them; the new state, or the old when none. */
+async function decideInbox(
+  trx: Transaction<Database>,
+  deps: RuntimeDeps,
+  row: RunRow,
+  extra: RunEvent[],
+  options: { executingInline?: boolean; lease?: (next: RunState) => RunLeaseChange | undefined } = {},
+): Promise<RunState> {
+  const inbox = await readInbox(trx, row.id);
+  const events = [...inbox.map((i) => i.event as RunEvent), ...extra];
+  let state = parseState(row);
+  if (events.length === 0) return state;
+  const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
+  const commands = [];
+  const now = deps.now();
+  const blobs = await deps.blobs.resolverFor(trx, state);
+  for (const e of events) {
+    const d = decide(pb.compiled, state, e, now, blobs);
+    state = d.state;
+    commands.push(...d.commands);
+  }
+  await deleteInbox(
+    trx,
+    inbox.map((i) => i.id),
+  );
+  await commitDecision(trx, deps, row, state, commands, now, {
+    executingInline: options.executingInline,
+    lease: options.lease?.(state),
+  });
+  return state;
+}
+
+/** The run after applying its inbox, and whether this worker now holds its lease to execute its effects. */
+interface Claimed {
+  row?: RunRow;
+  state?: RunState;
+  leased: boolean;
+}
+
+const hasWork = (state: RunState): boolean => state.status === 'running' && state.pending.length > 0;
+
 /**
- * Applies events to a run in one transaction (with its inbox, which is emptied in the same commit).
- * `executingInline`: the caller goes on to execute the run's next effect in the same job.
+ * Applies the run's inbox (and `extra`) and takes its lease in the same commit when it has effects to execute
+ * and nobody holds it. Claims nearly always find events (a start, a timer, an approval): no read first.
  */
-export async function applyRunEvents(
+async function claimRun(
   deps: RuntimeDeps,
   runId: string,
   extra: RunEvent[],
-  options: { executingInline?: boolean } = {},
-): Promise<void> {
-  // Most claims find the inbox empty: a read saves taking the write lock. An event added after this read
-  // enqueues its own job.
-  if (extra.length === 0 && (await readInbox(deps.store.db, runId)).length === 0) return;
-  await deps.store.db.transaction().execute(async (trx) => {
+  token: string,
+): Promise<Claimed> {
+  const db = deps.store.db;
+  return db.transaction().execute(async (trx) => {
     const row = await lockRun(trx, deps, runId);
-    if (!row) return;
-    const inbox = await readInbox(trx, runId);
-    const events = [...inbox.map((i) => i.event as RunEvent), ...extra];
-    if (events.length === 0) return;
-    const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
-    let state = parseState(row);
-    const commands = [];
+    if (!row) return { leased: false };
     const now = deps.now();
-    for (const e of events) {
-      const d = decide(pb.compiled, state, e, now);
-      state = d.state;
-      commands.push(...d.commands);
+    const free = row.lease_until === null || row.lease_until <= now || row.lease_token === token;
+    const until = now + deps.runLeaseMs;
+    let leased = false;
+    const state = await decideInbox(trx, deps, row, extra, {
+      executingInline: true,
+      lease: (next) => {
+        leased = free && hasWork(next);
+        return leased ? { mode: 'take', token, until } : undefined;
+      },
+    });
+    if (state.seq === row.seq && free && hasWork(state)) {
+      // Someone else emptied the inbox first: take the lease on its own.
+      leased = await leaseRun(trx, runId, token, until, now);
     }
-    await deleteInbox(
-      trx,
-      inbox.map((i) => i.id),
-    );
-    await commitDecision(trx, deps, row, state, commands, now, options);
+    return { row: { ...row, seq: state.seq }, state, leased };
   });
 }
 
@@ -131,16 +166,53 @@ class CaseOperationFailed extends Error {
   }
 }
 
+/** The holder's lease on a run: renewed with each commit it makes. */
+interface RunLease {
+  token: string;
+}
+
+/** A committed effect: the run's state after it, and whether that commit let go of the lease. */
+interface Committed {
+  state: RunState;
+  released: boolean;
+}
+
+/**
+ * Commits an effect's outcome with the run's next state. The holder decides on the state it last committed
+ * (no read); if anyone wrote since (an event applied while the effect ran), the write finds another seq and
+ * the transaction is redone from the locked row. The lease is renewed while effects remain, else released
+ * in the same commit: whoever applies an event after it finds the run free.
+ */
 async function commitEffect(
   deps: RuntimeDeps,
-  runId: string,
+  held: RunRow,
+  known: () => RunState,
   effect: PendingEffect,
   startedAt: number,
   outcome: { output: unknown } | { error: EffectFailure } | { caseOp: true },
-): Promise<void> {
-  await deps.store.db.transaction().execute(async (trx: Transaction<Database>) => {
-    const row = await lockRun(trx, deps, runId);
-    if (!row) return;
+  lease: RunLease,
+): Promise<Committed | undefined> {
+  try {
+    return await commitEffectOnce(deps, held, known(), effect, startedAt, outcome, lease);
+  } catch (err) {
+    if (!(err instanceof RunConflictError)) throw err;
+    return commitEffectOnce(deps, held, undefined, effect, startedAt, outcome, lease);
+  }
+}
+
+async function commitEffectOnce(
+  deps: RuntimeDeps,
+  held: RunRow,
+  known: RunState | undefined,
+  effect: PendingEffect,
+  startedAt: number,
+  outcome: { output: unknown } | { error: EffectFailure } | { caseOp: true },
+  lease: RunLease,
+): Promise<Committed | undefined> {
+  const runId = held.id;
+  return deps.store.db.transaction().execute(async (trx: Transaction<Database>) => {
+    const row = known ? { ...held, seq: known.seq } : await lockRun(trx, deps, runId);
+    if (!row) return undefined;
     const now = deps.now();
     let result: { output: unknown } | { error: EffectFailure };
     if ('caseOp' in outcome) {
@@ -168,7 +240,7 @@ async function commitEffect(
         });
       }
     } else result = outcome;
-    await insertStepAttempt(
+    const { outputRef } = await insertStepAttempt(
       trx,
       {
         id: deps.newId(),
@@ -188,6 +260,8 @@ async function commitEffect(
       deps.newId,
       now,
     );
+    // The action is audited in the step's commit, chained before what the decision itself records.
+    const audit: AuditEntryInput[] = [];
     if (effect.kind === 'action') {
       await appendRunCaseEvent(
         trx,
@@ -209,112 +283,210 @@ async function commitEffect(
         },
         now,
       );
-      await appendAudit(
-        trx,
-        { dialect: deps.dialect },
-        {
-          actor: SYSTEM_ACTOR,
-          action: 'run.action',
-          target: { type: 'run', id: runId },
-          outcome: 'output' in result ? 'success' : 'failure',
-          details: {
-            action: effect.name,
-            step: effect.stepPath,
-            attempt: effect.attempt,
-            idempotencyKey: effect.idempotencyKey,
-            input: redactSecrets(effect.input),
-            error: 'error' in result ? result.error : null,
-          },
+      audit.push({
+        actor: SYSTEM_ACTOR,
+        action: 'run.action',
+        target: { type: 'run', id: runId },
+        outcome: 'output' in result ? 'success' : 'failure',
+        details: {
+          action: effect.name,
+          step: effect.stepPath,
+          attempt: effect.attempt,
+          idempotencyKey: effect.idempotencyKey,
+          input: redactSecrets(effect.input),
+          error: 'error' in result ? result.error : null,
         },
-        now,
-      );
+      });
     }
     const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
-    const event: RunEvent =
-      'output' in result
-        ? { type: 'effect_succeeded', effectId: effect.id, output: result.output }
-        : { type: 'effect_failed', effectId: effect.id, error: result.error };
-    const d = decide(pb.compiled, parseState(row), event, now);
-    await commitDecision(trx, deps, row, d.state, d.commands, now);
+    let event: RunEvent;
+    if ('error' in result) event = { type: 'effect_failed', effectId: effect.id, error: result.error };
+    else if (outputRef) {
+      // The state keeps a reference; the value is in run_blobs (written above) and in this process's cache.
+      deps.blobs.put(outputRef.id, result.output, outputRef.size);
+      event = {
+        type: 'effect_succeeded',
+        effectId: effect.id,
+        output: { $blob: outputRef.id, size: outputRef.size },
+      };
+    } else event = { type: 'effect_succeeded', effectId: effect.id, output: result.output };
+    const state = known ?? parseState(row);
+    const blobs = await deps.blobs.resolverFor(trx, {
+      ...state,
+      blobs: [...(state.blobs ?? []), ...(outputRef ? [outputRef.id] : [])],
+    });
+    const d = decide(pb.compiled, state, event, now, blobs);
+    const released = !hasWork(d.state);
+    await commitDecision(trx, deps, row, d.state, d.commands, now, {
+      executingInline: true,
+      audit,
+      lease: released
+        ? { mode: 'release', token: lease.token }
+        : { mode: 'renew', token: lease.token, until: now + deps.runLeaseMs },
+    });
+    return { state: d.state, released };
   });
 }
 
+/** Runs one effect to its committed outcome. Throws only when the effect must be repeated later. */
+async function executeEffect(
+  deps: RuntimeDeps,
+  row: RunRow,
+  known: () => RunState,
+  effect: PendingEffect,
+  lease: RunLease,
+  signal: AbortSignal,
+): Promise<Committed | undefined> {
+  const runId = row.id;
+  const startedAt = deps.now();
+  const state = known();
+  if (effect.kind === 'case') {
+    try {
+      return await commitEffect(deps, row, known, effect, startedAt, { caseOp: true }, lease);
+    } catch (err) {
+      if (!(err instanceof CaseOperationFailed)) throw err;
+      return commitEffect(deps, row, known, effect, startedAt, { error: err.failure }, lease);
+    }
+  }
+  const hold = effect.approved ? undefined : await policyHold(deps, state, effect);
+  if (hold) {
+    const next = await deps.store.db.transaction().execute(async (trx) => {
+      const locked = await lockRun(trx, deps, runId);
+      return locked && decideInbox(trx, deps, locked, [hold], { executingInline: true });
+    });
+    // The lease stays: the holder lets go of it when it is done (see advanceRun).
+    return next && { state: next, released: false };
+  }
+  const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);
+  let outcome: { output: unknown } | { error: EffectFailure };
+  const timeout = AbortSignal.timeout(effect.timeoutMs ?? deps.actionTimeoutMs);
+  const callSignal = AbortSignal.any([signal, timeout]);
+  try {
+    const input = revealSecrets(effect.input, deps.secrets) as Record<string, unknown>;
+    const result = await deps.actions.execute(
+      {
+        action: effect.name,
+        instance: effect.instance,
+        input,
+        idempotencyKey: effect.idempotencyKey,
+        dryRun: row.dry_run === 1,
+        context: {
+          runId,
+          stepId: effect.stepId,
+          playbookId: row.playbook_id,
+          caseId: row.case_id ?? undefined,
+          alertId: row.alert_id ?? undefined,
+        },
+      },
+      callSignal,
+    );
+    outcome = { output: result.output ?? null };
+  } catch (err) {
+    // Shutting down or lease lost: leave the effect pending; the next claim repeats it with the same key.
+    if (signal.aborted) throw err;
+    outcome = {
+      error: toFailure(
+        timeout.aborted ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
+        secretValues,
+      ),
+    };
+  }
+  const next = await commitEffect(deps, row, known, effect, startedAt, outcome, lease);
+  if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
+  return next;
+}
+
 /**
- * One claim of a run: apply its inbox, then execute at most ONE pending effect and commit its result with
- * the run's next state. A crash anywhere leaves the effect pending with the same idempotency key, so the
- * next worker repeats the call and a key-honouring target sees one side effect.
+ * Executes a run's pending effects while holding its lease: all of them at once (parallel branches, foreach
+ * iterations up to their concurrency; the reducer never has more pending than that), each committed with
+ * the run's next state in its own transaction, and the effects those commits produce in turn, until the run
+ * waits or ends. Every effect's result is durable once committed; one not committed is repeated later with
+ * the same idempotency key. The first failure stops new starts; the ones in flight still commit.
+ * `hold.held` says whether the lease is still this worker's to let go of when it returns or throws.
+ */
+async function executeWhileHeld(
+  deps: RuntimeDeps,
+  row: RunRow,
+  first: RunState,
+  lease: RunLease,
+  signal: AbortSignal,
+  hold: { held: boolean },
+): Promise<void> {
+  let latest = first;
+  const known = (): RunState => latest;
+  const inFlight = new Map<string, Promise<void>>();
+  // Effect ids are never reused: one this hold has run is never run again by it, whatever state it sees.
+  const started = new Set<string>();
+  let failure: { err: unknown } | undefined;
+  const startReady = (): void => {
+    if (failure || signal.aborted || latest.status !== 'running') return;
+    for (const effect of latest.pending) {
+      if (started.has(effect.id)) continue;
+      started.add(effect.id);
+      const job = executeEffect(deps, row, known, effect, lease, signal).then(
+        (next) => {
+          // Commits are serialised by the run's lock: a higher seq is the newer state.
+          if (next && next.state.seq > latest.seq) {
+            latest = next.state;
+            hold.held = !next.released;
+          }
+        },
+        (err: unknown) => {
+          failure ??= { err };
+        },
+      );
+      inFlight.set(
+        effect.id,
+        job.finally(() => inFlight.delete(effect.id)),
+      );
+    }
+  };
+  startReady();
+  while (inFlight.size > 0) {
+    await Promise.race(inFlight.values());
+    startReady();
+  }
+  if (failure) throw failure.err;
+  // Shutting down or the job's lease was lost: what was not committed stays pending for the next claim.
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('run handed back');
+}
+
+/**
+ * One claim of a run: apply its inbox (and `extra`, a timer that fired), take its lease in that commit,
+ * then execute its pending effects and commit each result with the run's next state, continuing in this
+ * process while it holds the lease. A crash anywhere leaves an uncommitted effect pending with the same
+ * idempotency key, so the next worker repeats the call and a key-honouring target sees one side effect.
  */
 export async function advanceRun(
   deps: RuntimeDeps,
   runId: string,
   signal: AbortSignal,
+  extra: RunEvent[] = [],
 ): Promise<{ busyUntil?: number }> {
-  await applyRunEvents(deps, runId, [], { executingInline: true });
-  const row = await findRunById(deps.store.db, runId);
-  if (!row) return {};
-  // The case's live timeline listens for this; the timeline itself was written in the commits.
-  if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
-  const state = parseState(row);
-  const effect = state.pending[0];
-  if (TERMINAL_STATUSES.includes(state.status) || state.status === 'paused' || !effect) return {};
-  const token = deps.newId();
-  const startedAt = deps.now();
-  // Another worker holds the run, alive or dead: look again when its lease ends, or nobody may ever resume it.
-  if (!(await leaseRun(deps.store.db, runId, token, startedAt + deps.runLeaseMs, startedAt)))
-    return { busyUntil: Math.max(row.lease_until ?? startedAt, startedAt) + 10 };
-  try {
-    if (effect.kind === 'case') {
-      try {
-        await commitEffect(deps, runId, effect, startedAt, { caseOp: true });
-      } catch (err) {
-        if (!(err instanceof CaseOperationFailed)) throw err;
-        await commitEffect(deps, runId, effect, startedAt, { error: err.failure });
-      }
-      return {};
-    }
-    const hold = effect.approved ? undefined : await policyHold(deps, state, effect);
-    if (hold) {
-      await applyRunEvents(deps, runId, [hold]);
-      return {};
-    }
-    const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);
-    let outcome: { output: unknown } | { error: EffectFailure };
-    const timeout = AbortSignal.timeout(effect.timeoutMs ?? deps.actionTimeoutMs);
-    const callSignal = AbortSignal.any([signal, timeout]);
-    try {
-      const input = revealSecrets(effect.input, deps.secrets) as Record<string, unknown>;
-      const result = await deps.actions.execute(
-        {
-          action: effect.name,
-          instance: effect.instance,
-          input,
-          idempotencyKey: effect.idempotencyKey,
-          dryRun: row.dry_run === 1,
-          context: {
-            runId,
-            stepId: effect.stepId,
-            playbookId: row.playbook_id,
-            caseId: row.case_id ?? undefined,
-            alertId: row.alert_id ?? undefined,
-          },
-        },
-        callSignal,
-      );
-      outcome = { output: result.output ?? null };
-    } catch (err) {
-      // Shutting down or lease lost: leave the effect pending; the next claim repeats it with the same key.
-      if (signal.aborted) throw err;
-      outcome = {
-        error: toFailure(
-          timeout.aborted ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
-          secretValues,
-        ),
-      };
-    }
-    await commitEffect(deps, runId, effect, startedAt, outcome);
+  const lease: RunLease = { token: deps.newId() };
+  let events = extra;
+  for (;;) {
+    const { row, state, leased } = await claimRun(deps, runId, events, lease.token);
+    events = [];
+    if (!row || !state) return {};
+    // The case's live timeline listens for this; the timeline itself was written in the commits.
     if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
-    return {};
-  } finally {
-    await releaseRunLease(deps.store.db, runId, token).catch(() => undefined);
+    if (!leased) {
+      if (!hasWork(state)) return {};
+      // A live holder picks up what this job's events added, at its next commit or when it lets go (below).
+      // A dead one's own job comes back when the lease ends; so does this one, in case.
+      const now = deps.now();
+      return { busyUntil: Math.max(row.lease_until ?? now, now) + 10 };
+    }
+    const hold = { held: true };
+    try {
+      await executeWhileHeld(deps, row, state, lease, signal, hold);
+    } finally {
+      if (hold.held) await releaseRunLease(deps.store.db, runId, lease.token).catch(() => undefined);
+    }
+    // The last commit let go of the lease with the state it read: nothing can be waiting for this worker.
+    if (!hold.held) return {};
+    // It let go outside a commit (the run parked on an approval): an event applied meanwhile found the run
+    // busy and left its effects to this worker, so look once more.
   }
 }
