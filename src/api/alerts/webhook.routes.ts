@@ -29,6 +29,8 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
     '/sources/:source/webhook',
     {
       config: { access: 'public' },
+      // Warnings and errors only, like the other ingest routes: a busy tool calls once per alert.
+      logLevel: 'warn',
       schema: {
         tags: ['alerts'],
         summary: "A source's webhook: X-Riposte-Token, or X-Riposte-Signature: sha256=<HMAC of the body>",
@@ -50,7 +52,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
         keyring,
       );
       if (!ok || !row) {
-        request.log.info({ source: name }, 'webhook refused: bad or missing credential');
+        request.log.warn({ source: name }, 'webhook refused: bad or missing credential');
         throw new RiposteError(
           'RIPOSTE_UNAUTHENTICATED',
           "send the source's X-Riposte-Token or a valid X-Riposte-Signature",
