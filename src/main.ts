@@ -10,6 +10,7 @@ import { createConnectorRuntime } from './app/connectors/connector-runtime.js';
 import { createDemoExecutor } from './app/demo/demo-executor.js';
 import { seedDemo } from './app/demo/seed-demo.js';
 import { startGovernance } from './app/identity/governance-start.js';
+import { keyringLoader } from './governance/secrets/master-key-file.js';
 import { startSyslogListeners } from './app/ingest/start-syslog-listeners.js';
 import type { ActionExecutor } from './connectors/action-executor.js';
 import { CONTAINMENT_EXPIRY_KIND, CONTAINMENT_EXPIRY_QUEUE } from './connectors/index.js';
@@ -117,7 +118,7 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
   const connectors = createConnectorRuntime(ctx);
   let syslog: Awaited<ReturnType<typeof startSyslogListeners>> | undefined;
   try {
-    await ctx.store.migrate();
+    await ctx.store.migrate({ keyring: keyringLoader(config) });
     await startGovernance(ctx, { adminPassword: process.env.RIPOSTE_ADMIN_PASSWORD });
     const servesApi = config.role === 'api' || config.role === 'all';
     if (config.demo && servesApi) await seedDemo(ctx);

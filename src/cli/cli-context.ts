@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config, type ConfigInput } from '../confi
 import { RiposteError } from '../domain/shared/errors.js';
 import { assertAllowed } from '../governance/authorize-principal.js';
 import type { Permission } from '../governance/permissions.js';
+import { keyringLoader } from '../governance/secrets/master-key-file.js';
 import { createAppContext } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -47,7 +48,7 @@ export async function withAppContext<T>(
     createLogger({ level: config.logLevel, destination: process.stderr }),
   );
   try {
-    if (options.migrate ?? true) await ctx.store.migrate();
+    if (options.migrate ?? true) await ctx.store.migrate({ keyring: keyringLoader(config) });
     return await body(ctx);
   } finally {
     await ctx.store.close();

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type MigrationResult } from 'kysely';
 import type { StoreDialect } from './dialects/store-dialect.js';
 import { MIGRATIONS } from './migrations/index.js';
+import type { MigrateOptions } from './migrations/migration.js';
 import type { Database } from './schema.js';
 
 export interface MigrateOutcome {
@@ -8,8 +9,13 @@ export interface MigrateOutcome {
   pending: string[];
 }
 
-function createMigrator(db: Kysely<Database>, dialect: StoreDialect, schema?: string): Migrator {
-  const ctx = { dialect };
+function createMigrator(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  schema?: string,
+  options: MigrateOptions = {},
+): Migrator {
+  const ctx = { dialect, keyring: options.keyring };
   return new Migrator({
     db,
     provider: {
@@ -33,8 +39,9 @@ export async function migrateToLatest(
   db: Kysely<Database>,
   dialect: StoreDialect,
   schema?: string,
+  options: MigrateOptions = {},
 ): Promise<MigrateOutcome> {
-  const { error, results } = await createMigrator(db, dialect, schema).migrateToLatest();
+  const { error, results } = await createMigrator(db, dialect, schema, options).migrateToLatest();
   const applied = (results ?? [])
     .filter((r: MigrationResult) => r.status === 'Success')
     .map((r) => r.migrationName);

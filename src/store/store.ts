@@ -3,6 +3,7 @@ import { createPostgresDialect, ensurePostgresSchema } from './dialects/postgres
 import { createSqliteDialect } from './dialects/sqlite.js';
 import type { Notifier, StoreDialect } from './dialects/store-dialect.js';
 import { migrateToLatest, type MigrateOutcome } from './migrate.js';
+import type { MigrateOptions } from './migrations/migration.js';
 import type { Database } from './schema.js';
 
 export interface StoreOptions {
@@ -19,7 +20,8 @@ export interface Store {
   readonly dialect: StoreDialect;
   readonly notifier: Notifier;
   readonly schema: string | undefined;
-  migrate(): Promise<MigrateOutcome>;
+  /** Brings the schema up to date; `keyring` lets a migration seal secrets it finds stored in the clear. */
+  migrate(options?: MigrateOptions): Promise<MigrateOutcome>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -101,7 +103,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect,
     notifier,
     schema: options.databaseSchema,
-    migrate: () => migrateToLatest(db, dialect, options.databaseSchema),
+    migrate: (migrateOptions) => migrateToLatest(db, dialect, options.databaseSchema, migrateOptions),
     async ping() {
       try {
         await sql`select 1`.execute(db);

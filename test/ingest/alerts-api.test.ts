@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { generateMasterKey } from '../../src/governance/secrets/secret-box.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
@@ -22,7 +23,10 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
   let api: TestApi;
   beforeEach(async () => {
     handle = await openTestStore(dialect);
-    api = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }]);
+    // HMAC secrets are sealed with the master key: a configured one keeps the test from writing a key file.
+    api = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+      config: { masterKey: generateMasterKey().key.toString('base64') },
+    });
   });
   afterEach(async () => {
     await api.app.close();

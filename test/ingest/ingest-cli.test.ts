@@ -58,6 +58,39 @@ describe('riposte ingest', () => {
     }
   }, 120_000);
 
+  it('counts a case that alerts of two files joined once', async () => {
+    const eve = (i: number): string =>
+      JSON.stringify({
+        timestamp: `2026-01-01T00:00:0${i}.000000+0000`,
+        event_type: 'alert',
+        src_ip: `45.33.0.${i}`,
+        dest_ip: `198.51.100.${i}`,
+        alert: {
+          gid: 1,
+          signature_id: 2_100_001,
+          signature: 'ET TEST same rule',
+          category: 'test',
+          severity: 2,
+        },
+      });
+    const first = join(dir, 'first.ndjson');
+    const second = join(dir, 'second.ndjson');
+    writeFileSync(first, `${eve(1)}\n${eve(2)}\n`);
+    writeFileSync(second, `${eve(3)}\n`);
+    const { code, stdout } = await runTsProcess('src/cli/main.ts', [
+      '--data-dir',
+      dir,
+      'ingest',
+      '--source',
+      'lab',
+      first,
+      second,
+    ]);
+    // The second file's alert joins the case the first file opened (same rule): one case, not one per file.
+    expect(stdout).toMatch(/^3 accepted, 0 duplicates, grouped into 1 cases \(1 new\), 0 rejected/);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it('reads "-" from standard input', async () => {
     const child = spawn(
       process.execPath,

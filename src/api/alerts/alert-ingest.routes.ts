@@ -25,6 +25,12 @@ const IngestQuery = z.object({
   mapper: z.enum(MAPPER_NAMES).optional(),
 });
 
+/**
+ * Ingest routes log warnings and errors only: two access-log lines a request cost as much as storing a
+ * small alert. What was accepted or rejected is in the answer and the audit log.
+ */
+const INGEST_LOG_LEVEL = 'warn';
+
 /** Longest NDJSON line accepted; a longer one is rejected alone. */
 const MAX_LINE_BYTES = 1024 * 1024;
 
@@ -40,6 +46,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
     '/alerts',
     {
       config: { access: 'alerts:ingest' },
+      logLevel: INGEST_LOG_LEVEL,
       schema: {
         tags: ['alerts'],
         summary: 'Ingest one alert or an array of alerts (any supported tool format)',
@@ -67,6 +74,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
     '/alerts/ndjson',
     {
       config: { access: 'alerts:ingest' },
+      logLevel: INGEST_LOG_LEVEL,
       schema: {
         tags: ['alerts'],
         summary: 'Ingest newline-delimited JSON alerts, streamed and committed in bounded batches',

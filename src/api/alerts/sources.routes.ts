@@ -8,6 +8,7 @@ import {
   updateIngestSourceSettings,
 } from '../../app/ingest/ingest-sources.js';
 import { actorOf } from '../../governance/principal.js';
+import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import { listIngestSources } from '../../store/alerts/ingest-source.repository.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -15,6 +16,8 @@ import { SourceView, SourceWithCredentials } from './alert.schemas.js';
 
 /** Ingest sources: who may send alerts, through which mapper. Tokens and HMAC secrets are shown once. */
 export const sourcesRoutes: RoutePlugin = async (app, ctx) => {
+  // HMAC secrets are sealed with the master key; it is loaded when the first one is made.
+  const keyring = keyringLoader(ctx.config);
   app.get(
     '/sources',
     {
@@ -43,6 +46,7 @@ export const sourcesRoutes: RoutePlugin = async (app, ctx) => {
         ctx,
         request.body,
         actorOf(principalOf(request)),
+        keyring,
       );
       return reply.status(201).send({ source, ...credentials });
     },
@@ -65,6 +69,7 @@ export const sourcesRoutes: RoutePlugin = async (app, ctx) => {
         request.params.name,
         request.body,
         actorOf(principalOf(request)),
+        keyring,
       );
       return { source, ...credentials };
     },

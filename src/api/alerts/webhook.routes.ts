@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { ingestAlerts } from '../../app/ingest/ingest-alerts.js';
+import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
 import { verifyWebhook } from '../../app/ingest/ingest-sources.js';
 import { RiposteError } from '../../domain/shared/errors.js';
+import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import { readLines } from '../../ingest/formats/ndjson-lines.js';
 import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -20,11 +21,16 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
   // The signature covers the exact bytes sent, so the body is kept raw and parsed only after the check.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // A tool's webhook sends one alert a call, often many at once: they share transactions (group commit).
+  const batcher = createIngestBatcher(ctx);
+  const keyring = keyringLoader(ctx.config);
 
   app.post(
     '/sources/:source/webhook',
     {
       config: { access: 'public' },
+      // Warnings and errors only, like the other ingest routes: a busy tool calls once per alert.
+      logLevel: 'warn',
       schema: {
         tags: ['alerts'],
         summary: "A source's webhook: X-Riposte-Token, or X-Riposte-Signature: sha256=<HMAC of the body>",
@@ -43,9 +49,10 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
           signature: header(request.headers['x-riposte-signature']),
         },
         raw,
+        keyring,
       );
       if (!ok || !row) {
-        request.log.info({ source: name }, 'webhook refused: bad or missing credential');
+        request.log.warn({ source: name }, 'webhook refused: bad or missing credential');
         throw new RiposteError(
           'RIPOSTE_UNAUTHENTICATED',
           "send the source's X-Riposte-Token or a valid X-Riposte-Signature",
@@ -88,8 +95,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
         );
       }
       const body = parseBody(raw);
-      const result = await ingestAlerts(
-        ctx,
+      const result = await batcher.submit(
         { source: name, mapper: row.mapper, mapperConfig, items: jsonItems(body) },
         actor,
       );

@@ -6,7 +6,7 @@ import {
 } from '../../connectors/framework/create-action-executor.js';
 import type { HttpOverrides } from '../../connectors/framework/instance-clients.js';
 import type { SafetyPolicy } from '../../connectors/safety/containment-guard.js';
-import { loadKeyring } from '../../governance/secrets/master-key-file.js';
+import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import type { Keyring } from '../../governance/secrets/secret-box.js';
 import type { AppContext } from '../context.js';
 
@@ -21,11 +21,7 @@ export function createConnectorDeps(
   ctx: AppContext,
   registry: ConnectorRegistry = createBuiltinRegistry(),
 ): ConnectorDeps {
-  let keyring: Keyring | undefined;
-  return {
-    registry,
-    keyring: () => (keyring ??= loadKeyring(ctx.config)),
-  };
+  return { registry, keyring: keyringLoader(ctx.config) };
 }
 
 /**

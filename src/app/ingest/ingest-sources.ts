@@ -2,12 +2,14 @@ import { createHash, randomBytes, timingSafeEqual, createHmac } from 'node:crypt
 import { z } from 'zod';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/shared/actor.js';
+import { openSecret, sealSecret, type Keyring } from '../../governance/secrets/secret-box.js';
 import { GenericMapperConfig } from '../../ingest/mappers/generic.mapper.js';
 import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
 import {
   deleteIngestSource,
   findIngestSourceRow,
+  hmacSecretAad,
   insertIngestSource,
   sourceRowToSource,
   updateIngestSource,
@@ -51,6 +53,12 @@ export interface SourceCredentials {
 }
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** Loads the secrets keyring on first use (see `keyringLoader`). */
+export type KeyringSource = () => Keyring;
+
+const sealHmacSecret = (keyring: KeyringSource, name: string, secret: string): string =>
+  sealSecret(keyring(), secret, hmacSecretAad(name));
 const newToken = (): string => `rpi_${randomBytes(24).toString('base64url')}`;
 
 function checkMapperConfig(mapper: string | undefined, config: unknown): void {
@@ -65,6 +73,7 @@ export async function createIngestSource(
   ctx: AppContext,
   input: CreateSourceInput,
   actor: Actor,
+  keyring: KeyringSource,
 ): Promise<{ source: IngestSource; credentials: SourceCredentials }> {
   checkMapperConfig(input.mapper, input.mapperConfig);
   const token = newToken();
@@ -83,7 +92,7 @@ export async function createIngestSource(
         mapperConfig: input.mapperConfig ?? null,
         enabled: input.enabled,
         tokenHash: hashToken(token),
-        hmacSecret: hmacSecret ?? null,
+        sealedHmacSecret: hmacSecret ? sealHmacSecret(keyring, input.name, hmacSecret) : null,
       },
       now,
     );
@@ -108,6 +117,7 @@ export async function updateIngestSourceSettings(
   name: string,
   input: UpdateSourceInput,
   actor: Actor,
+  keyring: KeyringSource,
 ): Promise<{ source: IngestSource; credentials: SourceCredentials }> {
   const now = ctx.clock.now();
   const credentials: SourceCredentials = {};
@@ -129,7 +139,9 @@ export async function updateIngestSourceSettings(
         mapperConfig: input.mapperConfig,
         enabled: input.enabled,
         tokenHash: credentials.token ? hashToken(credentials.token) : undefined,
-        hmacSecret: credentials.hmacSecret,
+        sealedHmacSecret: credentials.hmacSecret
+          ? sealHmacSecret(keyring, name, credentials.hmacSecret)
+          : undefined,
       },
       now,
     );
@@ -176,6 +188,7 @@ export function verifyWebhook(
   row: IngestSourceRow | undefined,
   headers: { token?: string; signature?: string },
   rawBody: Buffer,
+  keyring: KeyringSource,
 ): boolean {
   if (!row || row.enabled !== 1) return false;
   if (headers.token && row.token_hash) {
@@ -184,7 +197,9 @@ export function verifyWebhook(
   if (headers.signature && row.hmac_secret) {
     const m = /^sha256=([0-9a-fA-F]{64})$/.exec(headers.signature.trim());
     if (!m) return false;
-    const expected = createHmac('sha256', row.hmac_secret).update(rawBody).digest();
+    const secret = openSecret(keyring(), row.hmac_secret, hmacSecretAad(row.name));
+    if (typeof secret !== 'string') return false;
+    const expected = createHmac('sha256', secret).update(rawBody).digest();
     return sameBytes(Buffer.from(m[1] ?? '', 'hex'), expected);
   }
   return false;

@@ -44,6 +44,11 @@ export async function ingestLineStream(
     mapperConfig?: unknown;
     lines: AsyncIterable<LineRecord>;
     format: LineFormat;
+    /**
+     * Collects every case an accepted alert went to. A caller ingesting several streams passes one set to
+     * all of them, so a case two streams both joined is counted once.
+     */
+    caseIds?: Set<string>;
   },
   actor: Actor,
   given?: IngestSettings,
@@ -85,7 +90,10 @@ export async function ingestLineStream(
     summary.duplicates += result.duplicates;
     summary.rejected += result.rejected;
     summary.casesCreated += result.casesCreated;
-    for (const id of result.caseIds) cases.add(id);
+    for (const id of result.caseIds) {
+      cases.add(id);
+      input.caseIds?.add(id);
+    }
     summary.cases = cases.size;
     for (const item of result.items) {
       if (item.status !== 'rejected') continue;

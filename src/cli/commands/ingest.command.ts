@@ -81,7 +81,8 @@ export function registerIngestCommand(program: Command): void {
       const actor: Actor = { type: 'system', id: 'cli', name: `cli (${userInfo().username})` };
       const total = { accepted: 0, duplicates: 0, rejected: 0, casesCreated: 0, rejectionsTruncated: false };
       const rejections: Array<{ line: number; reason: string; file: string }> = [];
-      const caseCount: number[] = [];
+      // A case that alerts of two files joined is one case: the summary counts distinct ids.
+      const caseIds = new Set<string>();
       await withAppContext(
         command,
         async (ctx) => {
@@ -137,6 +138,7 @@ export function registerIngestCommand(program: Command): void {
                   },
                   actor,
                 );
+                for (const id of r.caseIds) caseIds.add(id);
                 summary = {
                   ...r,
                   cases: r.caseIds.length,
@@ -157,6 +159,7 @@ export function registerIngestCommand(program: Command): void {
                   mapperConfig,
                   lines: readLines(input, { maxLineBytes: 1024 * 1024 }),
                   format: 'auto',
+                  caseIds,
                 },
                 actor,
               );
@@ -165,7 +168,6 @@ export function registerIngestCommand(program: Command): void {
             total.duplicates += summary.duplicates;
             total.rejected += summary.rejected;
             total.casesCreated += summary.casesCreated;
-            caseCount.push(summary.cases);
             rejections.push(...summary.rejections.map((r) => ({ ...r, file })));
             total.rejectionsTruncated ||= summary.rejectionsTruncated;
           }
@@ -176,7 +178,7 @@ export function registerIngestCommand(program: Command): void {
       );
       const out = process.stdout;
       out.write(
-        `${total.accepted} accepted, ${total.duplicates} duplicates, grouped into ${caseCount.reduce((a, b) => a + b, 0)} cases (${total.casesCreated} new), ${total.rejected} rejected\n`,
+        `${total.accepted} accepted, ${total.duplicates} duplicates, grouped into ${caseIds.size} cases (${total.casesCreated} new), ${total.rejected} rejected\n`,
       );
       for (const r of rejections.slice(0, 50))
         out.write(`  rejected ${r.file === '-' ? 'stdin' : r.file} line ${r.line}: ${r.reason}\n`);

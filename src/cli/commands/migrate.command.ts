@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeDatabase } from '../../config/config.js';
+import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import { configFromCommand, withAppContext } from '../cli-context.js';
 
 export function registerMigrateCommand(program: Command): void {
@@ -15,7 +16,7 @@ export function registerMigrateCommand(program: Command): void {
       await withAppContext(
         command,
         async (ctx) => {
-          const { applied } = await ctx.store.migrate();
+          const { applied } = await ctx.store.migrate({ keyring: keyringLoader(ctx.config) });
           process.stdout.write(
             applied.length
               ? `applied ${applied.length} migration(s) to ${where}: ${applied.join(', ')}\n`

@@ -31,4 +31,29 @@ describe('createUuidV7Generator', () => {
     const b = next();
     expect(b > a).toBe(true);
   });
+
+  it('keeps order past 4,096 ids in one millisecond, and asks the random source rarely', () => {
+    let calls = 0;
+    const next = createUuidV7Generator(
+      () => 5_000,
+      (n) => {
+        calls += 1;
+        return Uint8Array.from({ length: n }, (_, i) => (i * 37 + calls) % 256);
+      },
+    );
+    const ids = Array.from({ length: 10_000 }, () => next());
+    for (const id of ids) expect(id).toMatch(UUID_PATTERN);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => id[14] === '7' && '89ab'.includes(id[19] ?? ''))).toBe(true);
+    expect(calls).toBeLessThan(ids.length / 100);
+  });
+
+  it('writes the milliseconds big-endian in the first 48 bits', () => {
+    const next = createUuidV7Generator(
+      () => 0x0123_4567_89ab,
+      (n) => new Uint8Array(n),
+    );
+    expect(next()).toBe('01234567-89ab-7000-8000-000000000000');
+  });
 });

@@ -6,37 +6,49 @@ export type IdGenerator = () => string;
 
 export type RandomBytes = (size: number) => Uint8Array;
 
-const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Random bytes each id takes: the 62 random bits of `rand_b` (rand_a carries the counter). */
+const RANDOM_PER_ID = 8;
+/** Ids served from one call to the random source: one call per id cost as much as the rest of the id. */
+const POOLED_IDS = 512;
 
 /** Builds a UUIDv7 generator from a clock and a source of random bytes (both injected). */
 export function createUuidV7Generator(now: () => number, randomBytes: RandomBytes): IdGenerator {
   let lastMs = -1;
   let counter = 0;
+  let timeHex = '';
+  let pool: Uint8Array = new Uint8Array(0);
+  let at = 0;
   return () => {
     let ms = now();
     // Keep ids monotonic within one process even when the clock stalls or steps back.
-    if (ms <= lastMs) {
-      ms = lastMs;
+    if (ms <= lastMs && counter < 0xfff) {
       counter += 1;
     } else {
+      // A 13th bit of counter would not fit: borrow the next millisecond, which keeps the order.
+      if (ms <= lastMs) ms = lastMs + 1;
       lastMs = ms;
       counter = 0;
+      // 48-bit big-endian milliseconds, formatted once per millisecond.
+      const high = Math.floor(ms / 2 ** 32);
+      timeHex =
+        HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + HEX[(ms >>> 24) & 0xff]! + HEX[(ms >>> 16) & 0xff]!;
+      timeHex += `-${HEX[(ms >>> 8) & 0xff]!}${HEX[ms & 0xff]!}`;
     }
-    const bytes = randomBytes(16);
-    const out = new Uint8Array(16);
-    out.set(bytes);
-    out[0] = Math.floor(ms / 2 ** 40) & 0xff;
-    out[1] = Math.floor(ms / 2 ** 32) & 0xff;
-    out[2] = (ms >>> 24) & 0xff;
-    out[3] = (ms >>> 16) & 0xff;
-    out[4] = (ms >>> 8) & 0xff;
-    out[5] = ms & 0xff;
+    if (at + RANDOM_PER_ID > pool.length) {
+      pool = randomBytes(RANDOM_PER_ID * POOLED_IDS);
+      at = 0;
+    }
+    const r = pool;
+    const i = at;
+    at += RANDOM_PER_ID;
     // 12 bits of rand_a carry a counter so ids made in the same millisecond still sort in order.
-    out[6] = 0x70 | ((counter >>> 8) & 0x0f);
-    out[7] = counter & 0xff;
-    out[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-    const h = hex(out);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    return (
+      `${timeHex}-${HEX[0x70 | ((counter >>> 8) & 0x0f)]!}${HEX[counter & 0xff]!}` +
+      `-${HEX[0x80 | (r[i]! & 0x3f)]!}${HEX[r[i + 1]!]!}` +
+      `-${HEX[r[i + 2]!]!}${HEX[r[i + 3]!]!}${HEX[r[i + 4]!]!}${HEX[r[i + 5]!]!}${HEX[r[i + 6]!]!}${HEX[r[i + 7]!]!}`
+    );
   };
 }
 

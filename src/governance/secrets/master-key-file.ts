@@ -54,6 +54,15 @@ export function loadKeyring(config: { masterKey?: string; dataDir: string }): Ke
 }
 
 /**
+ * The keyring, loaded on first use: a process (or a migration) that never touches a secret never creates a
+ * key file.
+ */
+export function keyringLoader(config: { masterKey?: string; dataDir: string }): () => Keyring {
+  let keyring: Keyring | undefined;
+  return () => (keyring ??= loadKeyring(config));
+}
+
+/**
  * Starts a file-based rotation: the current key becomes `master.key.previous`, a new key `master.key`. Both
  * are loaded until `finishFileRotation` removes the previous one, so a crash in between loses nothing.
  */

@@ -29,7 +29,16 @@ export const sourceRowToSource = (row: IngestSourceRow): IngestSource => ({
   updatedAt: Number(row.updated_at),
 });
 
-/** The full row, credentials included: only the webhook check reads it. */
+/**
+ * What a source's sealed HMAC secret is bound to: an envelope copied into another source's row does not
+ * open there.
+ */
+export const hmacSecretAad = (name: string): string => `ingest_source:${name}:hmac_secret`;
+
+/** Sealed envelopes read `v1.<key id>.<base64>`; the secrets made before sealing were bare base64url. */
+export const isSealedHmacSecret = (stored: string): boolean => stored.startsWith('v1.');
+
+/** The full row, credentials included (the HMAC secret sealed): only the webhook check reads it. */
 export async function findIngestSourceRow(db: Db, name: string): Promise<IngestSourceRow | undefined> {
   return db.selectFrom('ingest_sources').selectAll().where('name', '=', name).executeTakeFirst();
 }
@@ -46,7 +55,8 @@ export interface IngestSourceInput {
   mapperConfig: unknown;
   enabled: boolean;
   tokenHash: string | null;
-  hmacSecret: string | null;
+  /** Sealed with the master key (see `hmacSecretAad`), never the secret itself. */
+  sealedHmacSecret: string | null;
 }
 
 export async function insertIngestSource(db: Db, input: IngestSourceInput, now: number): Promise<void> {
@@ -61,7 +71,7 @@ export async function insertIngestSource(db: Db, input: IngestSourceInput, now: 
           ? null
           : JSON.stringify(input.mapperConfig),
       token_hash: input.tokenHash,
-      hmac_secret: input.hmacSecret,
+      hmac_secret: input.sealedHmacSecret,
       enabled: input.enabled ? 1 : 0,
       created_at: now,
       updated_at: now,
@@ -83,7 +93,7 @@ export async function updateIngestSource(
     set.mapper_config = patch.mapperConfig === null ? null : JSON.stringify(patch.mapperConfig);
   if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
   if (patch.tokenHash !== undefined) set.token_hash = patch.tokenHash;
-  if (patch.hmacSecret !== undefined) set.hmac_secret = patch.hmacSecret;
+  if (patch.sealedHmacSecret !== undefined) set.hmac_secret = patch.sealedHmacSecret;
   const result = await db.updateTable('ingest_sources').set(set).where('name', '=', name).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

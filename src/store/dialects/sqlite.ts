@@ -91,7 +91,13 @@ export function createSqliteDialect(path: string): StoreDialect {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const raw = new Sqlite(path);
   raw.pragma('journal_mode = WAL');
+  // Durable across a crash of the process (a commit is in the WAL before it returns); a power loss may take
+  // back the last commits before a checkpoint, which FULL would prevent at an fsync per commit.
   raw.pragma('synchronous = NORMAL');
+  // The commit that crosses this many WAL pages copies them back into the file, with two fsyncs. At the
+  // default 1,000 (4 MiB) bulk ingest did that every other batch, rewriting the same hot index pages each
+  // time; 10,000 (40 MiB of WAL at most) cut the time commits took in the ingest profile by a third to a half.
+  raw.pragma('wal_autocheckpoint = 10000');
   // Waiting for locks is done asynchronously (retryWhileBusy), never inside the synchronous driver.
   raw.pragma('busy_timeout = 0');
   raw.pragma('foreign_keys = ON');

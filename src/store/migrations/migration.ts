@@ -1,9 +1,17 @@
 import type { Kysely } from 'kysely';
+import type { Keyring } from '../../governance/secrets/secret-box.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
 
-/** What a migration may know of the store it runs on (column types that differ). */
+/** What a migration may know of the store it runs on (column types that differ), and the secrets keyring. */
 export interface MigrationContext {
   dialect: Pick<StoreDialect, 'name' | 'binaryType' | 'jsonType'>;
+  /** Loaded only by a migration that has secrets to seal; absent where none was configured. */
+  keyring?: () => Keyring;
+}
+
+/** What the caller of a migration run supplies beyond the store. */
+export interface MigrateOptions {
+  keyring?: () => Keyring;
 }
 
 export interface RiposteMigration {
