@@ -6,6 +6,8 @@ import { ManualClock } from '../src/domain/shared/clock.js';
 import { createUuidV7Generator } from '../src/domain/shared/ids.js';
 import { createLogger } from '../src/observability/logger.js';
 import { loadConfig } from '../src/config/config.js';
+import { rebuildAlertDailyCounts } from '../src/store/alerts/alert-daily-counts.repository.js';
+import { rebuildCaseMilestones } from '../src/store/cases/case-milestones.repository.js';
 import { listCases, listTimeline } from '../src/store/cases/case-query.repository.js';
 import type { Database } from '../src/store/schema.js';
 import type { Store } from '../src/store/store.js';
@@ -137,6 +139,10 @@ export async function fill(
       await insertBatches(alerts, (b) => trx.insertInto('alerts').values(b).execute());
     });
   }
+  // The fill writes tables directly, around the code that keeps the projections in step; rebuilding them
+  // from the log and the alerts gives what that code would have written.
+  await rebuildCaseMilestones(store.db);
+  await rebuildAlertDailyCounts(store.db);
   return caseIds;
 }
 

@@ -3,6 +3,7 @@ import type { Case, CaseEvent, CaseStatus } from '../../domain/cases/case.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { nextCounterValue } from '../counters.repository.js';
+import { projectCaseEvent } from './case-milestones.repository.js';
 import { replaceCaseTags } from './case-tags.repository.js';
 import { scheduleSlaChecks } from './sla-schedule.repository.js';
 import type { Database } from '../schema.js';
@@ -106,7 +107,10 @@ export interface NewCaseEvent {
   data?: Record<string, unknown>;
 }
 
-/** Adds an event to a case's timeline and touches the case's `updated_at`. */
+/**
+ * Adds an event to a case's timeline and touches the case's `updated_at`. Lifecycle events also move the
+ * case's milestone projection here, the one place events are appended, so both commit or neither does.
+ */
 export async function appendCaseEvent(
   db: Db,
   deps: CaseRepoDeps,
@@ -135,6 +139,7 @@ export async function appendCaseEvent(
     })
     .execute();
   await db.updateTable('cases').set({ updated_at: now }).where('id', '=', input.caseId).execute();
+  await projectCaseEvent(db, event.caseId, event);
   return event;
 }
 

@@ -10,6 +10,7 @@ import * as ingestSettings from './0009_ingest_settings.js';
 import * as engineApprovalAction from './0010_engine_approval_action.js';
 import * as casesMetricsIndexes from './0011_cases_metrics_indexes.js';
 import * as playbookTrust from './0012_playbook_trust.js';
+import * as caseProjections from './0014_a_case_projections.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -29,4 +30,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0010_engine_approval_action': engineApprovalAction,
   '0011_cases_metrics_indexes': casesMetricsIndexes,
   '0012_playbook_trust': playbookTrust,
+  '0014_a_case_projections': caseProjections,
 };
