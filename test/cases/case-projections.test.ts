@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeCaseStatus, mergeCases, moveAlert } from '../../src/app/cases/case-commands.js';
+import { changeCaseStatus, mergeCases, moveAlert, updateCase } from '../../src/app/cases/case-commands.js';
 import { loadLifecycleEvents } from '../../src/app/cases/case-command-support.js';
 import { buildResponseReport } from '../../src/app/cases/response-report.js';
 import { ingestAlerts } from '../../src/app/ingest/ingest-alerts.js';
@@ -98,10 +98,24 @@ describe.each(DIALECTS)('case projections on %s', (dialect) => {
       await move(b.id, 'triage', T0 + 60 * MIN);
       await move(b.id, 'closed', T0 + 70 * MIN, 'benign');
       await mergeCases(trx, deps, { survivorId: a.id, mergedId: c.id, actor: ANALYST }, T0 + 80 * MIN);
+      // Labels the metrics group by follow the case.
+      await updateCase(
+        trx,
+        deps,
+        { caseId: b.id, patch: { severity: 'medium', assignee: 'ana' }, actor: ANALYST },
+        T0 + 85 * MIN,
+      );
       await moveAlert(trx, deps, { alertId: moved, toCaseId: b.id, actor: ANALYST }, T0 + 90 * MIN);
     });
 
     const kept = await snapshot(store);
+    expect(kept.milestones.find((m) => m.case_id === b.id)).toMatchObject({
+      severity: 'medium',
+      assignee: 'ana',
+      status: 'closed',
+      resolution: 'benign',
+      resolved_at: T0 + 70 * MIN,
+    });
     expect(kept.milestones.length).toBeGreaterThanOrEqual(3);
     // The moved alert counts for the case it moved to, on its own day.
     expect(kept.rules.filter((r) => r.case_id === b.id && r.rule_id === '5710')).toHaveLength(2);

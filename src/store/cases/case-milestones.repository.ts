@@ -24,9 +24,20 @@ const rowToMilestones = (r: CaseMilestoneRow): CaseMilestones => ({
   status: r.status as CaseStatus,
 });
 
+interface CaseLabels {
+  severity: string;
+  assignee: string | null;
+}
+
 // Only called once the fold has seen the creation event: a case's first event.
-const milestonesToRow = (caseId: string, m: CaseMilestones & { createdAt: number }): CaseMilestoneRow => ({
+const milestonesToRow = (
+  caseId: string,
+  m: CaseMilestones & { createdAt: number },
+  labels: CaseLabels,
+): CaseMilestoneRow => ({
   case_id: caseId,
+  severity: labels.severity,
+  assignee: labels.assignee,
   created_at: m.createdAt,
   acknowledged_at: m.acknowledgedAt,
   contained_at: m.containedAt,
@@ -37,10 +48,19 @@ const milestonesToRow = (caseId: string, m: CaseMilestones & { createdAt: number
 
 /**
  * Folds one just-appended timeline event into the case's milestone row, in the caller's transaction (the one
- * that appends the event), so the projection never lags the log. Events that move no milestone cost nothing.
+ * that appends the event), so the projection never lags the log. Severity and assignee, which metrics group
+ * by, are copied from the case row (written before its event) on creation and on `case_updated`, the only
+ * event that changes them. Other events cost nothing.
  */
 export async function projectCaseEvent(db: Db, caseId: string, event: LifecycleEvent): Promise<void> {
-  if (!isLifecycleEventType(event.type)) return;
+  const relabel = event.type === 'case_updated';
+  if (!relabel && !isLifecycleEventType(event.type)) return;
+  const labels = await db
+    .selectFrom('cases')
+    .select(['severity', 'assignee'])
+    .where('id', '=', caseId)
+    .executeTakeFirst();
+  if (!labels) return;
   const row = await db
     .selectFrom('case_milestones')
     .selectAll()
@@ -48,7 +68,7 @@ export async function projectCaseEvent(db: Db, caseId: string, event: LifecycleE
     .executeTakeFirst();
   const m = applyLifecycleEvent(row ? rowToMilestones(row) : emptyMilestones(), event);
   if (!hasCreation(m)) return;
-  const next = milestonesToRow(caseId, m);
+  const next = milestonesToRow(caseId, m, labels);
   if (row) {
     const { case_id: _id, ...set } = next;
     await db.updateTable('case_milestones').set(set).where('case_id', '=', caseId).execute();
@@ -72,7 +92,7 @@ const hasCreation = (m: CaseMilestones): m is CaseMilestones & { createdAt: numb
 const PAGE = 500;
 
 /**
- * Recomputes every case's milestones from the event log alone and replaces the projection with them: the
+ * Recomputes every case's milestones from the event log alone (labels from the case rows) and replaces the projection with them: the
  * projection's definition, used after a bulk load, by the migration that introduced it, and by the test that
  * holds the incremental projection to it. Pages through cases so memory stays flat at any size. Writers
  * appending meanwhile would be missed: run it in a transaction or while nothing writes.
@@ -82,10 +102,16 @@ export async function rebuildCaseMilestones(db: Db): Promise<number> {
   let total = 0;
   await db.deleteFrom('case_milestones').execute();
   for (;;) {
-    const ids = (
-      await db.selectFrom('cases').select('id').where('id', '>', after).orderBy('id').limit(PAGE).execute()
-    ).map((r) => r.id);
-    if (ids.length === 0) return total;
+    const cases = await db
+      .selectFrom('cases')
+      .select(['id', 'severity', 'assignee'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(PAGE)
+      .execute();
+    if (cases.length === 0) return total;
+    const ids = cases.map((c) => c.id);
+    const labels = new Map(cases.map((c) => [c.id, c]));
     after = ids[ids.length - 1] as string;
     const events = await db
       .selectFrom('case_events')
@@ -103,7 +129,8 @@ export async function rebuildCaseMilestones(db: Db): Promise<number> {
     }
     const rows = [...byCase.entries()].flatMap(([caseId, list]) => {
       const m = deriveMilestones(list);
-      return hasCreation(m) ? [milestonesToRow(caseId, m)] : [];
+      const l = labels.get(caseId);
+      return hasCreation(m) && l ? [milestonesToRow(caseId, m, l)] : [];
     });
     if (rows.length > 0) await db.insertInto('case_milestones').values(rows).execute();
     total += rows.length;

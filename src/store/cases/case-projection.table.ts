@@ -14,6 +14,9 @@ export interface CaseMilestoneTable {
   resolved_at: number | null;
   resolution: string | null;
   status: string;
+  /** The case's labels, copied from its row with each event that may change them (metrics group by them). */
+  severity: string;
+  assignee: string | null;
 }
 
 /** Alerts per source per UTC day (by the alert's `time`), kept where alerts are stored. */

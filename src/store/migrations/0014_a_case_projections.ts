@@ -18,12 +18,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('resolved_at', 'bigint')
     .addColumn('resolution', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('severity', 'text', (c) => c.notNull())
+    .addColumn('assignee', 'text')
     .execute();
   // The metrics range is on creation time; the other columns ride along so the scan never visits the table.
   await db.schema
     .createIndex('case_milestones_created')
     .on('case_milestones')
-    .columns(['created_at', 'case_id', 'acknowledged_at', 'contained_at', 'resolved_at', 'resolution'])
+    .columns([
+      'created_at',
+      'severity',
+      'assignee',
+      'acknowledged_at',
+      'contained_at',
+      'resolved_at',
+      'resolution',
+    ])
     .execute();
   await db.schema
     .createTable('alert_source_days')

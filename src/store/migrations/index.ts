@@ -12,6 +12,7 @@ import * as casesMetricsIndexes from './0011_cases_metrics_indexes.js';
 import * as playbookTrust from './0012_playbook_trust.js';
 import * as caseProjections from './0014_a_case_projections.js';
 import * as slaPolicies from './0014_b_sla_policies.js';
+import * as caseMetricIndexes from './0014_c_case_metric_indexes.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -33,4 +34,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0012_playbook_trust': playbookTrust,
   '0014_a_case_projections': caseProjections,
   '0014_b_sla_policies': slaPolicies,
+  '0014_c_case_metric_indexes': caseMetricIndexes,
 };
