@@ -71,6 +71,7 @@ const registerCaseRoutes: RoutePlugin = async (app, ctx) => {
           text: q.q,
         },
         { cursor: q.cursor, limit: q.limit },
+        ctx.store.dialect,
       );
     },
   );

@@ -50,6 +50,16 @@ export interface SlaPolicyTable {
   updated_by: string;
 }
 
+/**
+ * The searchable words of each case (title, description, comments), kept in step with them; the store's
+ * full-text index over `body` (FTS5 table `case_search_fts`, or the tsvector column `document`) is
+ * maintained by the database itself.
+ */
+export interface CaseSearchTable {
+  case_id: string;
+  body: string;
+}
+
 export type CaseMilestoneRow = Selectable<CaseMilestoneTable>;
 
 export interface CaseProjectionTables {
@@ -57,4 +67,5 @@ export interface CaseProjectionTables {
   alert_source_days: AlertSourceDayTable;
   alert_case_rule_days: AlertCaseRuleDayTable;
   sla_policies: SlaPolicyTable;
+  case_search: CaseSearchTable;
 }

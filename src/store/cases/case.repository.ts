@@ -4,6 +4,7 @@ import type { Actor } from '../../domain/shared/actor.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { nextCounterValue } from '../counters.repository.js';
 import { projectCaseEvent } from './case-milestones.repository.js';
+import { refreshCaseSearch, SEARCH_EVENT_TYPES } from './case-search.repository.js';
 import { replaceCaseTags } from './case-tags.repository.js';
 import { scheduleSlaChecks } from './sla-schedule.repository.js';
 import type { Database } from '../schema.js';
@@ -109,7 +110,8 @@ export interface NewCaseEvent {
 
 /**
  * Adds an event to a case's timeline and touches the case's `updated_at`. Lifecycle events also move the
- * case's milestone projection here, the one place events are appended, so both commit or neither does.
+ * case's milestone projection, and creation, updates and comments its searchable text, here, the one place
+ * events are appended, so they commit with the event or not at all.
  */
 export async function appendCaseEvent(
   db: Db,
@@ -140,6 +142,8 @@ export async function appendCaseEvent(
     .execute();
   await db.updateTable('cases').set({ updated_at: now }).where('id', '=', input.caseId).execute();
   await projectCaseEvent(db, event.caseId, event);
+  if ((SEARCH_EVENT_TYPES as readonly string[]).includes(event.type))
+    await refreshCaseSearch(db, event.caseId);
   return event;
 }
 

@@ -13,6 +13,7 @@ import * as playbookTrust from './0012_playbook_trust.js';
 import * as caseProjections from './0014_a_case_projections.js';
 import * as slaPolicies from './0014_b_sla_policies.js';
 import * as caseMetricIndexes from './0014_c_case_metric_indexes.js';
+import * as caseSearch from './0014_d_case_search.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -35,4 +36,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0014_a_case_projections': caseProjections,
   '0014_b_sla_policies': slaPolicies,
   '0014_c_case_metric_indexes': caseMetricIndexes,
+  '0014_d_case_search': caseSearch,
 };

@@ -3,7 +3,7 @@ import type { StoreDialect } from '../dialects/store-dialect.js';
 
 /** What a migration may know of the store it runs on (column types that differ). */
 export interface MigrationContext {
-  dialect: Pick<StoreDialect, 'name' | 'binaryType' | 'jsonType'>;
+  dialect: Pick<StoreDialect, 'name' | 'binaryType' | 'jsonType' | 'textSearch'>;
 }
 
 export interface RiposteMigration {
