@@ -6,6 +6,9 @@ import { ManualClock } from '../src/domain/shared/clock.js';
 import { createUuidV7Generator } from '../src/domain/shared/ids.js';
 import { createLogger } from '../src/observability/logger.js';
 import { loadConfig } from '../src/config/config.js';
+import { rebuildAlertDailyCounts } from '../src/store/alerts/alert-daily-counts.repository.js';
+import { rebuildCaseMilestones } from '../src/store/cases/case-milestones.repository.js';
+import { rebuildCaseSearch } from '../src/store/cases/case-search.repository.js';
 import { listCases, listTimeline } from '../src/store/cases/case-query.repository.js';
 import type { Database } from '../src/store/schema.js';
 import type { Store } from '../src/store/store.js';
@@ -137,6 +140,11 @@ export async function fill(
       await insertBatches(alerts, (b) => trx.insertInto('alerts').values(b).execute());
     });
   }
+  // The fill writes tables directly, around the code that keeps the projections in step; rebuilding them
+  // from the log and the alerts gives what that code would have written.
+  await rebuildCaseMilestones(store.db);
+  await rebuildAlertDailyCounts(store.db);
+  await rebuildCaseSearch(store.db);
   return caseIds;
 }
 
@@ -166,15 +174,20 @@ export async function benchCases(
   };
   const cursorOf = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
   await measure('case list', (i) =>
-    listCases(store.db, {}, { limit: 50, cursor: i % 2 ? cursorOf(pick(i)) : undefined }),
+    listCases(store.db, {}, { limit: 50, cursor: i % 2 ? cursorOf(pick(i)) : undefined }, store.dialect),
   );
   await measure('case list by status', (i) =>
-    listCases(store.db, { status: ['triage'] }, { limit: 50, cursor: cursorOf(pick(i)) }),
+    listCases(store.db, { status: ['triage'] }, { limit: 50, cursor: cursorOf(pick(i)) }, store.dialect),
   );
   await measure('case list by severity+assignee', (i) =>
-    listCases(store.db, { severity: ['high'], assignee: `analyst-${i % 17}` }, { limit: 50 }),
+    listCases(store.db, { severity: ['high'], assignee: `analyst-${i % 17}` }, { limit: 50 }, store.dialect),
   );
-  await measure('case list by tag', (i) => listCases(store.db, { tag: `t${i % 50}` }, { limit: 50 }));
+  await measure('case list by tag', (i) =>
+    listCases(store.db, { tag: `t${i % 50}` }, { limit: 50 }, store.dialect),
+  );
+  await measure('case list by text', (i) =>
+    listCases(store.db, { text: `host-${i % 977}` }, { limit: 50 }, store.dialect),
+  );
   await measure('case timeline', (i) => listTimeline(store.db, pick(i), { limit: 200 }));
 
   const clock = new ManualClock(start + YEAR);

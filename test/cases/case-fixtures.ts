@@ -6,7 +6,12 @@ import type { Actor } from '../../src/domain/shared/actor.js';
 import { RiposteError } from '../../src/domain/shared/errors.js';
 import type { Severity } from '../../src/domain/shared/severity.js';
 import type { ObservableType } from '../../src/domain/observables/observable.js';
-import { insertAlert as storeAlert, linkAlertObservables } from '../../src/store/alerts/alert.repository.js';
+import { countStoredAlerts } from '../../src/store/alerts/alert-daily-counts.repository.js';
+import {
+  insertAlert as storeAlert,
+  linkAlertObservables,
+  type NewAlertRow,
+} from '../../src/store/alerts/alert.repository.js';
 import { upsertObservables } from '../../src/store/alerts/observable.repository.js';
 import type { Database } from '../../src/store/schema.js';
 import { addCaseObservables, createCase } from '../../src/store/cases/case.repository.js';
@@ -80,7 +85,7 @@ export async function insertAlert(
   input: { caseId: string | null; source?: string; ruleId?: string; time: number; observableIds?: string[] },
 ): Promise<string> {
   const id = newTestId();
-  await storeAlert(store.db, {
+  const row: NewAlertRow = {
     id,
     source: input.source ?? 'suricata',
     mapper: 'suricata',
@@ -102,7 +107,10 @@ export async function insertAlert(
       observables: [],
       raw: {},
     },
-  });
+  };
+  // As ingest stores it: the row and its daily counts.
+  await storeAlert(store.db, row);
+  await countStoredAlerts(store.db, [row]);
   await linkAlertObservables(
     store.db,
     id,

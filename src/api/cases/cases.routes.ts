@@ -12,6 +12,7 @@ import { registerEvidenceRoutes } from './case-evidence.routes.js';
 import { DEFAULT_STREAM_OPTIONS, registerStreamRoutes, type StreamOptions } from './case-stream.routes.js';
 import { DEFAULT_EVIDENCE_LIMITS, type EvidenceLimits } from '../../app/cases/case-evidence.service.js';
 import { caseWorkRoutes } from './case-work.routes.js';
+import { slaPolicyRoutes } from './sla-policies.routes.js';
 import {
   CaseBody,
   CaseDetailBody,
@@ -44,6 +45,7 @@ export function createCaseRoutes(options: CaseRoutesOptions = {}): RoutePlugin {
     await caseWorkRoutes(app, ctx);
     await registerEvidenceRoutes(app, ctx, options.evidence ?? DEFAULT_EVIDENCE_LIMITS);
     await registerStreamRoutes(app, ctx, options.stream ?? DEFAULT_STREAM_OPTIONS);
+    await slaPolicyRoutes(app, ctx);
   };
 }
 
@@ -69,6 +71,7 @@ const registerCaseRoutes: RoutePlugin = async (app, ctx) => {
           text: q.q,
         },
         { cursor: q.cursor, limit: q.limit },
+        ctx.store.dialect,
       );
     },
   );

@@ -1,3 +1,4 @@
+import { recountCaseRuleDays } from '../../store/alerts/alert-daily-counts.repository.js';
 import type { Transaction } from 'kysely';
 import type { Case } from '../../domain/cases/case.js';
 import { planMergeClosure } from '../../domain/cases/case-lifecycle.js';
@@ -43,6 +44,7 @@ export async function mergeCases(
     .set({ case_id: survivor.id })
     .where('case_id', '=', merged.id)
     .executeTakeFirst();
+  await recountCaseRuleDays(trx, [survivor.id, merged.id]);
 
   const links = await trx
     .selectFrom('case_observables')
@@ -164,6 +166,7 @@ export async function moveAlert(
   const target = await loadCaseForChange(trx, deps, input.toCaseId);
   const from = alert.case_id ? await findCaseById(trx, alert.case_id) : undefined;
   await trx.updateTable('alerts').set({ case_id: target.id }).where('id', '=', alert.id).execute();
+  await recountCaseRuleDays(trx, alert.case_id ? [alert.case_id, target.id] : [target.id]);
   const observableIds = (
     await trx
       .selectFrom('alert_observables')

@@ -2,13 +2,14 @@ import type { Transaction } from 'kysely';
 import type { Case } from '../../domain/cases/case.js';
 import { allowedTransitions } from '../../domain/cases/case-lifecycle.js';
 import { deriveMilestones } from '../../domain/cases/case-milestones.js';
-import { computeSlaClocks, DEFAULT_SLA_POLICIES, type SlaClock } from '../../domain/cases/case-sla.js';
+import { computeSlaClocks, type SlaClock } from '../../domain/cases/case-sla.js';
 import type { CaseType } from '../../domain/cases/task-templates.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { notFound } from '../../domain/shared/errors.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import { createCase, findCaseById } from '../../store/cases/case.repository.js';
+import { loadSlaPolicy } from '../../store/cases/sla-policy.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { loadLifecycleEvents, type CaseCommandDeps } from './case-command-support.js';
@@ -85,7 +86,7 @@ export async function getCaseDetail(ctx: AppContext, caseId: string): Promise<Ca
     const milestones = deriveMilestones(await loadLifecycleEvents(trx, caseId));
     return {
       ...kase,
-      sla: computeSlaClocks(milestones, DEFAULT_SLA_POLICIES[kase.severity], ctx.clock.now()),
+      sla: computeSlaClocks(milestones, await loadSlaPolicy(trx, kase.severity), ctx.clock.now()),
       allowedTransitions: kase.mergedInto ? [] : [...allowedTransitions(kase.status)],
     };
   });

@@ -1,10 +1,13 @@
-import { computeResponseMetrics, type ResponseMetrics } from '../../domain/cases/response-metrics.js';
+import {
+  responseMetricsFromTotals,
+  sumResponseTotals,
+  type ResponseMetrics,
+} from '../../domain/cases/response-metrics.js';
 import {
   countAlertsPerSource,
   countOpenCases,
   falsePositivesPerRule,
-  loadMilestones,
-  type CaseMilestoneRecord,
+  loadResponseTotals,
 } from '../../store/cases/case-metrics.repository.js';
 import type { AppContext } from '../context.js';
 
@@ -29,30 +32,14 @@ export interface ResponseReport {
   }>;
 }
 
-const DAY = 86_400_000;
-
-const keyOf = (m: CaseMilestoneRecord, groupBy: ResponseGroupBy): string => {
-  const created = m.createdAt ?? 0;
-  switch (groupBy) {
-    case 'severity':
-      return m.severity;
-    case 'assignee':
-      return m.assignee ?? '(unassigned)';
-    case 'day':
-      return new Date(Math.floor(created / DAY) * DAY).toISOString().slice(0, 10);
-    case 'week': {
-      // Weeks start on Monday (ISO 8601); 1970-01-01 was a Thursday.
-      const monday = Math.floor((created - 4 * DAY) / (7 * DAY)) * 7 * DAY + 4 * DAY;
-      return new Date(monday).toISOString().slice(0, 10);
-    }
-    case 'none':
-      return 'all';
-  }
-};
+// Day and week keys arrive as the epoch ms of their first day; reports show the date.
+const keyText = (key: string | number): string =>
+  typeof key === 'number' ? new Date(key).toISOString().slice(0, 10) : key;
 
 /**
- * Response metrics for cases created in [from, to), from the event log: MTTA, MTTC, MTTR per group, open
- * cases by severity and age, alerts per source and false-positive rates per rule.
+ * Response metrics for cases created in [from, to): MTTA, MTTC, MTTR per group, open cases by severity and
+ * age, alerts per source and false-positive rates per rule. They read projections kept in step with the
+ * event log (milestones) and with the stored alerts (daily counts), never hand-kept fields.
  */
 export async function buildResponseReport(
   ctx: AppContext,
@@ -60,25 +47,18 @@ export async function buildResponseReport(
 ): Promise<ResponseReport> {
   const db = ctx.store.db;
   const range = { from: input.from, to: input.to };
-  const [milestones, openCases, alertsPerSource, fps] = await Promise.all([
-    loadMilestones(db, range),
+  const [totals, openCases, alertsPerSource, fps] = await Promise.all([
+    loadResponseTotals(db, range, input.groupBy),
     countOpenCases(db, ctx.clock.now()),
     countAlertsPerSource(db, range),
     falsePositivesPerRule(db, range),
   ]);
-  const groups = new Map<string, CaseMilestoneRecord[]>();
-  for (const m of milestones) {
-    const key = keyOf(m, input.groupBy);
-    const list = groups.get(key);
-    if (list) list.push(m);
-    else groups.set(key, [m]);
-  }
   return {
     ...input,
-    total: computeResponseMetrics(milestones),
-    groups: [...groups.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, list]) => ({ key, ...computeResponseMetrics(list) })),
+    total: responseMetricsFromTotals(sumResponseTotals(totals.map((t) => t.totals))),
+    groups: totals
+      .map((t) => ({ key: keyText(t.key), ...responseMetricsFromTotals(t.totals) }))
+      .sort((a, b) => a.key.localeCompare(b.key)),
     openCases,
     alertsPerSource,
     falsePositivesPerRule: fps.map((f) => ({

@@ -1,7 +1,8 @@
 import { deriveMilestones } from '../../domain/cases/case-milestones.js';
-import { computeSlaClocks, DEFAULT_SLA_POLICIES } from '../../domain/cases/case-sla.js';
+import { computeSlaClocks } from '../../domain/cases/case-sla.js';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
 import { findCaseById } from '../../store/cases/case.repository.js';
+import { loadSlaPolicy } from '../../store/cases/sla-policy.repository.js';
 import type { SlaCheckPayload } from '../../store/cases/sla-schedule.repository.js';
 import type { JobHandler } from '../job-handlers.js';
 import { loadLifecycleEvents, recordCaseChange } from './case-command-support.js';
@@ -18,7 +19,7 @@ const isPayload = (p: unknown): p is SlaCheckPayload =>
 /**
  * Runs when an SLA clock falls due (queue `timers`, kind `case.sla_check`): if the clock is still running
  * from the case's timeline, `sla_breached` goes on the timeline and the audit log, once per clock and due
- * time. A clock stopped in time, a moved due time (severity changed) or a merged case ends the job quietly.
+ * time. A clock stopped in time, a moved due time (severity or SLA policy changed) or a merged case ends the job quietly.
  */
 export const slaCheckHandler: JobHandler = async (job, ctx) => {
   if (!isPayload(job.payload)) return { type: 'failed', error: 'payload is not {caseId, clock, dueAt}' };
@@ -31,7 +32,7 @@ export const slaCheckHandler: JobHandler = async (job, ctx) => {
     if (!kase || kase.mergedInto) return false;
     const clocks = computeSlaClocks(
       deriveMilestones(await loadLifecycleEvents(trx, caseId)),
-      DEFAULT_SLA_POLICIES[kase.severity],
+      await loadSlaPolicy(trx, kase.severity),
       now,
     );
     const clock = clocks.find((c) => c.name === clockName);

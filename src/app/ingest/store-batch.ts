@@ -12,6 +12,7 @@ import {
   recordRepeats,
   type NewAlertRow,
 } from '../../store/alerts/alert.repository.js';
+import { countStoredAlerts } from '../../store/alerts/alert-daily-counts.repository.js';
 import { upsertObservables } from '../../store/alerts/observable.repository.js';
 import {
   addObservablesToCases,
@@ -235,6 +236,7 @@ export async function storeBatch(
   }
 
   await insertAlerts(trx, rows);
+  await countStoredAlerts(trx, rows);
   await insertAlertObservables(trx, links);
   await addObservablesToCases(trx, caseObservables, 'alert', now);
   await appendAlertAddedEvents(

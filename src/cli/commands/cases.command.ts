@@ -96,6 +96,7 @@ export function registerCasesCommand(program: Command): void {
               text: opts.search,
             },
             { cursor: opts.cursor, limit: opts.limit },
+            ctx.store.dialect,
           );
           if (opts.json) {
             process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);

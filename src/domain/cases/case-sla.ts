@@ -59,3 +59,35 @@ export function computeSlaClocks(milestones: CaseMilestones, policy: SlaPolicy, 
 /** Clocks that are still running, with their due times: where a timer row belongs. */
 export const runningClocks = (clocks: readonly SlaClock[]): SlaClock[] =>
   clocks.filter((c) => c.stoppedAt === null);
+
+/** The SLA policy of every severity. */
+export type SlaPolicies = Record<Severity, SlaPolicy>;
+
+/** Longest target a policy may set: beyond a year a clock tells nobody anything. */
+export const MAX_SLA_MS = 365 * 24 * HOUR;
+
+/**
+ * Problems with a policy (paths relative to the severity): each target is a positive whole number of ms up
+ * to a year, and the clocks nest, acknowledge ≤ contain ≤ resolve, since each milestone implies the ones
+ * before it.
+ */
+export function slaPolicyProblems(policy: SlaPolicy): Array<{ path: SlaClockName; message: string }> {
+  const out: Array<{ path: SlaClockName; message: string }> = [];
+  for (const name of SlaClockName) {
+    const v = policy[name];
+    if (!Number.isInteger(v) || v <= 0 || v > MAX_SLA_MS) {
+      out.push({ path: name, message: `must be a whole number of ms between 1 and ${MAX_SLA_MS}` });
+    }
+  }
+  if (out.length > 0) return out;
+  if (policy.contain < policy.acknowledge) {
+    out.push({
+      path: 'contain',
+      message: `${policy.contain} is shorter than acknowledge (${policy.acknowledge})`,
+    });
+  }
+  if (policy.resolve < policy.contain) {
+    out.push({ path: 'resolve', message: `${policy.resolve} is shorter than contain (${policy.contain})` });
+  }
+  return out;
+}

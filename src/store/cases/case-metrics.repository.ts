@@ -1,99 +1,81 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { CaseStatus } from '../../domain/cases/case.js';
-import type { CaseResolution } from '../../domain/cases/case-lifecycle.js';
-import type { CaseMilestones } from '../../domain/cases/case-milestones.js';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { CaseStatus } from '../../domain/cases/case.js';
+import type { ResponseTotals } from '../../domain/cases/response-metrics.js';
+import { DAY_MS, dayOf } from '../alerts/alert-daily-counts.repository.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface CaseMilestoneRecord extends CaseMilestones {
-  caseId: string;
-  severity: string;
-  assignee: string | null;
-}
+const OPEN_STATUSES = Object.values(CaseStatus).filter((s) => s !== 'closed');
+
+/** How response totals are grouped: by a case field, or by the UTC day or ISO week (Monday) it was created. */
+export type MilestoneGrouping = 'none' | 'severity' | 'assignee' | 'day' | 'week';
+
+const DAY = sql.lit(DAY_MS);
+const WEEK = sql.lit(7 * DAY_MS);
+// 1970-01-01 was a Thursday: Mondays fall 4 days after multiples of a week.
+const MONDAY_OFFSET = sql.lit(4 * DAY_MS);
+
+const groupKey = (grouping: MilestoneGrouping): RawBuilder<string | number> => {
+  switch (grouping) {
+    case 'severity':
+      return sql`m.severity`;
+    case 'assignee':
+      return sql`coalesce(m.assignee, '(unassigned)')`;
+    case 'day':
+      return sql`m.created_at - (m.created_at % ${DAY})`;
+    case 'week':
+      return sql`m.created_at - ((m.created_at - ${MONDAY_OFFSET}) % ${WEEK})`;
+    case 'none':
+      return sql`'all'`;
+  }
+};
 
 /**
- * Milestones of the cases created in [from, to), aggregated by the database from the event log (creation and
- * status events only) so a year of cases is one grouped query, not hundreds of thousands of rows to the app.
- * Status events are matched on their JSON text, which this code writes (`{"from":…,"to":…}`).
+ * MTTA/MTTC/MTTR totals of the cases created in [from, to), per group, added up by the database from the
+ * milestone projection (one range scan of an index that holds every column read). Day and
+ * week keys come back as epoch ms of their first day.
  */
-export async function loadMilestones(
+export async function loadResponseTotals(
   db: Db,
   range: { from: number; to: number },
-): Promise<CaseMilestoneRecord[]> {
-  const to = (status: string) => `%"to":"${status}"%`;
-  const created = sql<number | null>`min(case when e.type = 'case_created' then e.at end)`;
-  // One pass over the lifecycle events since `from` (a covering partial index serves it), grouped per case;
-  // cases created before `from` have no creation event in that range and drop out in HAVING.
-  const perCase = db
-    .selectFrom('case_events as e')
+  grouping: MilestoneGrouping,
+): Promise<Array<{ key: string | number; totals: ResponseTotals }>> {
+  const key = groupKey(grouping);
+  let q = db
+    .selectFrom('case_milestones as m')
     .select([
-      'e.case_id',
-      created.as('created_at'),
-      sql<number | null>`min(case when e.type = 'status_changed' then e.at end)`.as('acknowledged_at'),
-      sql<
-        number | null
-      >`min(case when e.type = 'status_changed' and e.data like ${to('containment')} then e.at end)`.as(
-        'contained_at',
+      key.as('k'),
+      sql<number>`count(*)`.as('cases'),
+      sql<number>`count(m.acknowledged_at)`.as('acknowledged'),
+      sql<number>`coalesce(sum(m.acknowledged_at - m.created_at), 0)`.as('acknowledge_ms'),
+      sql<number>`count(m.contained_at)`.as('contained'),
+      sql<number>`coalesce(sum(m.contained_at - m.created_at), 0)`.as('contain_ms'),
+      sql<number>`count(m.resolved_at)`.as('closed'),
+      sql<number>`coalesce(sum(m.resolved_at - m.created_at), 0)`.as('resolve_ms'),
+      sql<number>`count(case when m.resolved_at is not null and m.resolution = 'false_positive' then 1 end)`.as(
+        'false_positives',
       ),
-      sql<
-        number | null
-      >`max(case when e.type = 'status_changed' and e.data like ${to('closed')} then e.at end)`.as(
-        'closed_at',
-      ),
-      sql<
-        number | null
-      >`max(case when e.type = 'status_changed' and e.data like ${'%"resolution":"false_positive"%'} then e.at end)`.as(
-        'false_positive_at',
-      ),
-      sql<number | null>`max(case when e.type = 'status_changed' then e.at end)`.as('last_change_at'),
     ])
-    // Literals, not parameters: SQLite uses a partial index only when it can see the query implies its WHERE.
-    .where(sql<boolean>`e.type in ('case_created', 'status_changed')`)
-    .where('e.at', '>=', range.from)
-    .groupBy('e.case_id')
-    .having(created, '>=', range.from)
-    .having(created, '<', range.to)
-    .as('m');
-  const rows = await db
-    .selectFrom(perCase)
-    .innerJoin('cases as c', 'c.id', 'm.case_id')
-    .select([
-      'm.case_id',
-      'm.created_at as at',
-      'm.acknowledged_at',
-      'm.contained_at',
-      'm.closed_at',
-      'm.false_positive_at',
-      'm.last_change_at',
-      'c.severity',
-      'c.assignee',
-      'c.status',
-      'c.resolution',
-    ])
-    .execute();
-  const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
-  return rows.map((r) => {
-    const closedAt = num(r.closed_at);
-    // Closed now only when the last status change was the close: a reopen restarts the resolve clock.
-    const closed = closedAt !== null && closedAt === num(r.last_change_at);
-    return {
-      caseId: r.case_id,
-      severity: r.severity,
-      assignee: r.assignee,
-      createdAt: Number(r.at),
-      acknowledgedAt: num(r.acknowledged_at),
-      containedAt: num(r.contained_at),
-      resolvedAt: closed ? closedAt : null,
-      // False positives are counted from the closing event itself; other resolutions are only labels.
-      resolution: closed
-        ? num(r.false_positive_at) === closedAt
-          ? 'false_positive'
-          : ((r.resolution ?? 'resolved') as CaseResolution)
-        : null,
-      status: r.status as CaseStatus,
-    };
-  });
+    .where('m.created_at', '>=', range.from)
+    .where('m.created_at', '<', range.to);
+  // A constant key (no grouping) is one group; PostgreSQL refuses a constant in GROUP BY.
+  if (grouping !== 'none') q = q.groupBy(key);
+  // Without grouping an empty range still yields one row, of zeros; a group exists only with cases in it.
+  const rows = (await q.execute()).filter((r) => Number(r.cases) > 0);
+  return rows.map((r) => ({
+    key: grouping === 'day' || grouping === 'week' ? Number(r.k) : String(r.k),
+    totals: {
+      cases: Number(r.cases),
+      acknowledged: Number(r.acknowledged),
+      acknowledgeMs: Number(r.acknowledge_ms),
+      contained: Number(r.contained),
+      containMs: Number(r.contain_ms),
+      closed: Number(r.closed),
+      resolveMs: Number(r.resolve_ms),
+      falsePositives: Number(r.false_positives),
+    },
+  }));
 }
 
 /** Open cases (not closed) with severity and creation time, for counts by severity and age. */
@@ -118,31 +100,72 @@ export async function countOpenCases(
         .as('age_bucket'),
       eb.fn.countAll<number>().as('n'),
     ])
-    .where('status', '!=', 'closed')
+    // The open statuses by name, so the (status, severity, created_at) index answers it alone.
+    .where('status', 'in', OPEN_STATUSES)
     .groupBy(['severity', 'age_bucket'])
     .execute();
   return rows.map((r) => ({ severity: r.severity, ageBucket: String(r.age_bucket), count: Number(r.n) }));
 }
 
-/** Alerts received per source in [from, to). */
+/**
+ * Splits [from, to) into whole UTC days (read from the daily counts) and the partial days at either end (read
+ * from the alerts themselves, by time), so counts are exact for any range yet a year costs a year of days.
+ */
+export function splitIntoDays(range: { from: number; to: number }): {
+  days: { from: number; to: number } | null;
+  edges: Array<{ from: number; to: number }>;
+} {
+  const firstWhole = dayOf(range.from) === range.from ? range.from : dayOf(range.from) + DAY_MS;
+  const lastWhole = dayOf(range.to);
+  if (firstWhole >= lastWhole) return { days: null, edges: range.from < range.to ? [range] : [] };
+  const edges = [
+    { from: range.from, to: firstWhole },
+    { from: lastWhole, to: range.to },
+  ].filter((e) => e.from < e.to);
+  return { days: { from: firstWhole, to: lastWhole }, edges };
+}
+
+/** Alerts received (by their time) per source in [from, to). */
 export async function countAlertsPerSource(
   db: Db,
   range: { from: number; to: number },
 ): Promise<Array<{ source: string; count: number }>> {
-  const rows = await db
-    .selectFrom('alerts')
-    .select(['source', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('time', '>=', range.from)
-    .where('time', '<', range.to)
-    .groupBy('source')
-    .orderBy('source')
-    .execute();
-  return rows.map((r) => ({ source: r.source, count: Number(r.n) }));
+  const { days, edges } = splitIntoDays(range);
+  const counts = new Map<string, number>();
+  const add = (rows: Array<{ source: string; n: number | string | bigint | null }>) => {
+    for (const r of rows) counts.set(r.source, (counts.get(r.source) ?? 0) + Number(r.n));
+  };
+  if (days) {
+    add(
+      await db
+        .selectFrom('alert_source_days')
+        .select(['source', (eb) => eb.fn.sum<number>('alerts').as('n')])
+        .where('day', '>=', days.from)
+        .where('day', '<', days.to)
+        .groupBy('source')
+        .execute(),
+    );
+  }
+  for (const edge of edges) {
+    add(
+      await db
+        .selectFrom('alerts')
+        .select(['source', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('time', '>=', edge.from)
+        .where('time', '<', edge.to)
+        .groupBy('source')
+        .execute(),
+    );
+  }
+  return [...counts.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([source, count]) => ({ source, count }));
 }
 
 /**
  * For each detection rule, how many of the closed cases its alerts (in [from, to)) ended in were false
- * positives: the noise of a rule.
+ * positives: the noise of a rule. Reads the per-rule daily counts and the milestone projection; only the
+ * partial days at the range's ends touch the alerts.
  */
 export async function falsePositivesPerRule(
   db: Db,
@@ -156,31 +179,34 @@ export async function falsePositivesPerRule(
     falsePositives: number;
   }>
 > {
-  const rows = await db
-    .selectFrom('alerts')
-    .innerJoin('cases', 'cases.id', 'alerts.case_id')
-    .select((eb) => [
-      'alerts.product',
-      'alerts.rule_id',
-      eb.fn.max('alerts.rule_name').as('rule_name'),
-      eb.fn.count<number>('cases.id').distinct().as('closed'),
-      eb.fn
-        .count<number>(
-          eb.case().when('cases.resolution', '=', 'false_positive').then(eb.ref('cases.id')).end(),
-        )
-        .distinct()
-        .as('fp'),
-    ])
-    .where('cases.status', '=', 'closed')
-    .where('alerts.time', '>=', range.from)
-    .where('alerts.time', '<', range.to)
-    .groupBy(['alerts.product', 'alerts.rule_id'])
-    .orderBy('alerts.product')
-    .orderBy('alerts.rule_id')
-    .execute();
+  const { days, edges } = splitIntoDays(range);
+  const parts: RawBuilder<unknown>[] = [];
+  if (days) {
+    parts.push(sql`select case_id, product, rule_id, rule_name from alert_case_rule_days
+      where day >= ${days.from} and day < ${days.to}`);
+  }
+  for (const edge of edges) {
+    parts.push(sql`select case_id, coalesce(product, '') as product, coalesce(rule_id, '') as rule_id, rule_name
+      from alerts where time >= ${edge.from} and time < ${edge.to} and case_id is not null`);
+  }
+  if (parts.length === 0) return [];
+  const hits = sql.join(parts, sql` union all `);
+  const { rows } = await sql<{
+    product: string;
+    rule_id: string;
+    rule_name: string | null;
+    closed: number | string;
+    fp: number | string;
+  }>`select h.product, h.rule_id, max(h.rule_name) as rule_name,
+      count(distinct h.case_id) as closed,
+      count(distinct case when m.resolution = 'false_positive' then h.case_id end) as fp
+    from (${hits}) h
+    join case_milestones m on m.case_id = h.case_id and m.resolved_at is not null
+    group by h.product, h.rule_id
+    order by h.product, h.rule_id`.execute(db);
   return rows.map((r) => ({
-    product: r.product,
-    ruleId: r.rule_id,
+    product: r.product === '' ? null : r.product,
+    ruleId: r.rule_id === '' ? null : r.rule_id,
     ruleName: r.rule_name,
     closed: Number(r.closed),
     falsePositives: Number(r.fp),

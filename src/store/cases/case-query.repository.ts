@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Case, CaseEvent } from '../../domain/cases/case.js';
+import type { StoreDialect } from '../dialects/store-dialect.js';
 import type { Database } from '../schema.js';
+import { caseTextMatch } from './case-search.repository.js';
 import { caseEventRowToEvent, caseRowToCase } from './case.repository.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -12,7 +14,7 @@ export interface CaseFilters {
   tag?: string;
   /** An observable's value (any type), e.g. an IP or a hash. */
   observable?: string;
-  /** Words in the title or description. */
+  /** Words (or word prefixes) in the title, description or comments, through the full-text index. */
   text?: string;
 }
 
@@ -25,9 +27,6 @@ export interface CasePage {
 const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
 const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
 
-/** Escapes LIKE wildcards so a search for `100%` means what it says. */
-const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /**
  * Cases newest first, filtered, a page at a time. Keyset pagination on the time-ordered id: every page costs
  * the same however deep, and the (filter, id) indexes serve the order.
@@ -36,6 +35,7 @@ export async function listCases(
   db: Db,
   filters: CaseFilters,
   page: { cursor?: string; limit: number },
+  search: Pick<StoreDialect, 'textSearch'>,
 ): Promise<CasePage> {
   let q = db.selectFrom('cases').selectAll('cases');
   if (filters.status?.length) q = q.where('cases.status', 'in', [...filters.status]);
@@ -58,11 +58,8 @@ export async function listCases(
     );
   }
   if (filters.text) {
-    const pattern = `%${likeEscape(filters.text.toLowerCase())}%`;
-    // ESCAPE is explicit: SQLite has no default escape character, PostgreSQL's is the backslash.
-    q = q.where(
-      sql<boolean>`(lower(cases.title) like ${pattern} escape '\\' or lower(cases.description) like ${pattern} escape '\\')`,
-    );
+    // A query with no searchable word (only punctuation) matches nothing rather than everything.
+    q = q.where(caseTextMatch(search, filters.text) ?? sql<boolean>`1 = 0`);
   }
   if (page.cursor) q = q.where('cases.id', '<', decodeCursor(page.cursor));
   const rows = await q

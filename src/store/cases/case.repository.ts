@@ -3,6 +3,8 @@ import type { Case, CaseEvent, CaseStatus } from '../../domain/cases/case.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { nextCounterValue } from '../counters.repository.js';
+import { projectCaseEvent } from './case-milestones.repository.js';
+import { refreshCaseSearch, SEARCH_EVENT_TYPES } from './case-search.repository.js';
 import { replaceCaseTags } from './case-tags.repository.js';
 import { scheduleSlaChecks } from './sla-schedule.repository.js';
 import type { Database } from '../schema.js';
@@ -106,7 +108,11 @@ export interface NewCaseEvent {
   data?: Record<string, unknown>;
 }
 
-/** Adds an event to a case's timeline and touches the case's `updated_at`. */
+/**
+ * Adds an event to a case's timeline and touches the case's `updated_at`. Lifecycle events also move the
+ * case's milestone projection, and creation, updates and comments its searchable text, here, the one place
+ * events are appended, so they commit with the event or not at all.
+ */
 export async function appendCaseEvent(
   db: Db,
   deps: CaseRepoDeps,
@@ -135,6 +141,9 @@ export async function appendCaseEvent(
     })
     .execute();
   await db.updateTable('cases').set({ updated_at: now }).where('id', '=', input.caseId).execute();
+  await projectCaseEvent(db, event.caseId, event);
+  if ((SEARCH_EVENT_TYPES as readonly string[]).includes(event.type))
+    await refreshCaseSearch(db, event.caseId);
   return event;
 }
 

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { CaseManagementTables } from './case-management.table.js';
+import type { CaseProjectionTables } from './case-projection.table.js';
 
 export interface CaseTable {
   id: string;
@@ -51,7 +52,7 @@ export interface CounterTable {
 export type CaseRow = Selectable<CaseTable>;
 export type CaseEventRow = Selectable<CaseEventTable>;
 
-export interface CaseTables extends CaseManagementTables {
+export interface CaseTables extends CaseManagementTables, CaseProjectionTables {
   cases: CaseTable;
   case_events: CaseEventTable;
   case_observables: CaseObservableTable;

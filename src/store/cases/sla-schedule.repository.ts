@@ -1,9 +1,10 @@
 import type { Transaction } from 'kysely';
 import { deriveMilestones, type LifecycleEvent } from '../../domain/cases/case-milestones.js';
-import { computeSlaClocks, DEFAULT_SLA_POLICIES, runningClocks } from '../../domain/cases/case-sla.js';
+import { computeSlaClocks, runningClocks } from '../../domain/cases/case-sla.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { enqueueJob } from '../queue/queue.repository.js';
 import type { Database } from '../schema.js';
+import { loadSlaPolicy } from './sla-policy.repository.js';
 
 export const SLA_QUEUE = 'timers';
 export const SLA_JOB_KIND = 'case.sla_check';
@@ -28,9 +29,8 @@ export async function scheduleSlaChecks(
   const events: LifecycleEvent[] = input.events.length
     ? [...input.events]
     : [{ type: 'case_created', at: input.createdAt ?? now, data: {} }];
-  const clocks = runningClocks(
-    computeSlaClocks(deriveMilestones(events), DEFAULT_SLA_POLICIES[input.severity], now),
-  );
+  const policy = await loadSlaPolicy(trx, input.severity);
+  const clocks = runningClocks(computeSlaClocks(deriveMilestones(events), policy, now));
   for (const clock of clocks) {
     const payload: SlaCheckPayload = { caseId: input.caseId, clock: clock.name, dueAt: clock.dueAt };
     await enqueueJob(

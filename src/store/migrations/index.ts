@@ -11,6 +11,10 @@ import * as engineApprovalAction from './0010_engine_approval_action.js';
 import * as casesMetricsIndexes from './0011_cases_metrics_indexes.js';
 import * as playbookTrust from './0012_playbook_trust.js';
 import * as sealSourceHmacSecrets from './0013_seal_source_hmac_secrets.js';
+import * as caseProjections from './0014_a_case_projections.js';
+import * as slaPolicies from './0014_b_sla_policies.js';
+import * as caseMetricIndexes from './0014_c_case_metric_indexes.js';
+import * as caseSearch from './0014_d_case_search.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -31,4 +35,8 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0011_cases_metrics_indexes': casesMetricsIndexes,
   '0012_playbook_trust': playbookTrust,
   '0013_seal_source_hmac_secrets': sealSourceHmacSecrets,
+  '0014_a_case_projections': caseProjections,
+  '0014_b_sla_policies': slaPolicies,
+  '0014_c_case_metric_indexes': caseMetricIndexes,
+  '0014_d_case_search': caseSearch,
 };

@@ -4,7 +4,7 @@ import type { StoreDialect } from '../dialects/store-dialect.js';
 
 /** What a migration may know of the store it runs on (column types that differ), and the secrets keyring. */
 export interface MigrationContext {
-  dialect: Pick<StoreDialect, 'name' | 'binaryType' | 'jsonType'>;
+  dialect: Pick<StoreDialect, 'name' | 'binaryType' | 'jsonType' | 'textSearch'>;
   /** Loaded only by a migration that has secrets to seal; absent where none was configured. */
   keyring?: () => Keyring;
 }

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slaCheckHandler } from '../../src/app/cases/sla-timers.js';
+import { createCaseRoutes } from '../../src/api/cases/cases.routes.js';
+import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
+import { listCaseEvents } from '../../src/store/cases/case.repository.js';
+import { claimJobs } from '../../src/store/queue/queue.repository.js';
+import { asRole, buildTestApi, createTestContext, ManualClock, type TestApi } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { depsOf, newTestId } from './case-fixtures.js';
+
+const T0 = Date.UTC(2026, 4, 4, 8);
+const MIN = 60_000;
+
+describe.each(DIALECTS)('SLA policies on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  let api: TestApi;
+  let clock: ManualClock;
+  const admin = asRole('admin');
+  beforeAll(async () => {
+    handle = await openTestStore(dialect);
+    clock = new ManualClock(T0);
+    api = await buildTestApi(handle.store, [{ name: 'cases', plugin: createCaseRoutes() }], { clock });
+  });
+  afterAll(async () => {
+    await api.app.close();
+    await handle.cleanup();
+  });
+  const put = (payload: unknown, headers = admin) =>
+    api.app.inject({ method: 'PUT', url: '/api/v1/sla-policies', headers, payload: payload as object });
+
+  it('shows the built-in policies until one is configured', async () => {
+    const res = await api.app.inject({ url: '/api/v1/sla-policies', headers: asRole('viewer') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      policies: { critical: { acknowledge: 15 * MIN, contain: 240 * MIN, resolve: 1440 * MIN } },
+      configured: [],
+    });
+  });
+
+  it('refuses bad policies with a 4xx naming the field, and non-admins with a 403', async () => {
+    const ok = { acknowledge: MIN, contain: 2 * MIN, resolve: 3 * MIN };
+    expect((await put({ high: ok }, asRole('analyst'))).statusCode).toBe(403);
+    const unknown = await put({ urgent: ok });
+    expect(unknown.statusCode).toBe(400);
+    expect(JSON.stringify(unknown.json())).toContain('urgent');
+    const negative = await put({ high: { ...ok, resolve: -1 } });
+    expect(negative.statusCode).toBe(400);
+    expect(negative.json().details.map((d: { path: string }) => d.path)).toContain('body.high.resolve');
+    const extra = await put({ high: { ...ok, breach: 1 } });
+    expect(extra.statusCode).toBe(400);
+    expect(JSON.stringify(extra.json())).toContain('breach');
+    const unordered = await put({ low: { acknowledge: 10 * MIN, contain: 5 * MIN, resolve: 60 * MIN } });
+    expect(unordered.statusCode).toBe(400);
+    expect(unordered.json()).toMatchObject({
+      code: 'RIPOSTE_VALIDATION',
+      details: [expect.objectContaining({ path: 'body.low.contain' })],
+    });
+    expect((await api.app.inject({ url: '/api/v1/sla-policies', headers: admin })).json().configured).toEqual(
+      [],
+    );
+  });
+
+  it('holds open cases to a changed policy from then on, audited, and raises the breach at the new due time', async () => {
+    const opened = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/cases',
+      headers: asRole('analyst'),
+      payload: { title: 'Beacon', severity: 'high' },
+    });
+    const caseId = opened.json().id as string;
+    clock.set(T0 + MIN);
+    const res = await put({ high: { acknowledge: 5 * MIN, contain: 60 * MIN, resolve: 600 * MIN } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      policies: { high: { acknowledge: 5 * MIN }, critical: { acknowledge: 15 * MIN } },
+      configured: [expect.objectContaining({ severity: 'high', updatedBy: expect.any(String) })],
+      rescheduled: 1,
+    });
+    const detail = (await api.app.inject({ url: `/api/v1/cases/${caseId}`, headers: admin })).json();
+    expect(detail.sla.find((c: { name: string }) => c.name === 'acknowledge').dueAt).toBe(T0 + 5 * MIN);
+    const audit = await readAuditEntries(handle.store.db, 0, 100_000);
+    expect(audit.find((e) => e.action === 'sla_policies.updated')?.details).toMatchObject({
+      before: { high: { acknowledge: 30 * MIN } },
+      after: { high: { acknowledge: 5 * MIN } },
+      rescheduled: 1,
+    });
+
+    // Both the new check (5 min) and the old one (30 min) fall due; only the new due time is a breach.
+    clock.set(T0 + 31 * MIN);
+    const ctx = { ...createTestContext(handle.store, { clock }), signal: new AbortController().signal };
+    const jobs = await claimJobs(handle.store.db, depsOf(handle.store), {
+      queue: 'timers',
+      owner: 'test',
+      leaseMs: 60_000,
+      limit: 100,
+      now: clock.now(),
+      newToken: newTestId,
+    });
+    const acks = jobs.filter((j) => (j.payload as { clock: string }).clock === 'acknowledge');
+    expect(acks.map((j) => (j.payload as { dueAt: number }).dueAt).sort()).toEqual([
+      T0 + 5 * MIN,
+      T0 + 30 * MIN,
+    ]);
+    for (const job of acks) await slaCheckHandler(job, ctx);
+    const breaches = (await listCaseEvents(handle.store.db, caseId, { limit: 50 })).filter(
+      (e) => e.type === 'sla_breached',
+    );
+    expect(breaches.map((e) => e.data.dueAt)).toEqual([T0 + 5 * MIN]);
+  });
+});
