@@ -1,11 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor } from '../../domain/shared/actor.js';
+import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-const chunks = <T>(list: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
 
 /**
  * The case side of storing a batch of alerts, set-wise: the same rows `appendCaseEvent` and

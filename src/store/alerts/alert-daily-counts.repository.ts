@@ -1,4 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { chunks } from '../chunks.js';
+import type { AlertCaseRuleDayTable, AlertSourceDayTable } from '../cases/case-projection.table.js';
 import type { Database } from '../schema.js';
 import type { NewAlertRow } from './alert.repository.js';
 
@@ -8,9 +10,6 @@ export const DAY_MS = 86_400_000;
 
 /** UTC midnight of the day `ms` falls in. */
 export const dayOf = (ms: number): number => ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
-
-const chunks = <T>(list: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
 
 /**
  * Adds a batch of newly stored alerts to the per-day counts, in the transaction that stores them: a few
@@ -26,18 +25,8 @@ export async function countStoredAlerts(db: Db, rows: readonly NewAlertRow[]): P
     ruleId: r.alert.origin.ruleId,
     ruleName: r.alert.origin.ruleName,
   }));
-  const perSource = new Map<string, { day: number; source: string; alerts: number }>();
-  const perRule = new Map<
-    string,
-    {
-      day: number;
-      case_id: string;
-      product: string;
-      rule_id: string;
-      rule_name: string | null;
-      alerts: number;
-    }
-  >();
+  const perSource = new Map<string, AlertSourceDayTable>();
+  const perRule = new Map<string, AlertCaseRuleDayTable>();
   for (const a of alerts) {
     const day = dayOf(a.time);
     const sk = `${day}\u0000${a.source}`;

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Alert, Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
 import type { Severity } from '../../domain/shared/severity.js';
+import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 import type { AlertRow } from './alert.table.js';
 
@@ -34,9 +35,6 @@ export interface NewAlertRow {
   correlation: Correlation | null;
   now: number;
 }
-
-const chunks = <T>(list: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
 
 /** Stores a new alert; `raw` is written exactly as received, beside the normalised fields. */
 export async function insertAlert(db: Db, input: NewAlertRow): Promise<void> {

@@ -1,15 +1,13 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { caseSearchDocument, searchTerms } from '../../domain/cases/case-search.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
+import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** Timeline events whose text is searchable, and the events that change a case's searchable fields. */
 export const SEARCH_EVENT_TYPES = ['case_created', 'case_updated', 'comment_added'] as const;
-
-const chunks = <T>(list: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
 
 async function documentsOf(
   db: Db,
