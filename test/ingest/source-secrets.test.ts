@@ -107,14 +107,12 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
     // Runs the migration's step again, as on a database last migrated before it existed (the migrator itself
     // refuses to re-run an early migration once later ones are applied, so its step is called directly).
     const migrateAgain = (keyring?: MigrationContext['keyring']) =>
-      handle.store.db
-        .transaction()
-        .execute((trx) =>
-          sealSourceHmacSecrets.up(trx as unknown as Kysely<unknown>, {
-            dialect: handle.store.dialect,
-            keyring,
-          }),
-        );
+      handle.store.db.transaction().execute((trx) =>
+        sealSourceHmacSecrets.up(trx as unknown as Kysely<unknown>, {
+          dialect: handle.store.dialect,
+          keyring,
+        }),
+      );
     await expect(migrateAgain()).rejects.toThrow(/legacy has an HMAC secret stored in the clear/);
     expect(await storedSecret('legacy')).toBe('plain-old-secret');
 
