@@ -3,7 +3,6 @@ import { approvalRoutes } from '../../src/api/approvals/approvals.routes.js';
 import { createConnectorRoutes } from '../../src/api/connectors/connectors.routes.js';
 import { playbookRoutes } from '../../src/api/playbooks/playbooks.routes.js';
 import { runRoutes } from '../../src/api/runs/runs.routes.js';
-import type { ActionExecutor, ActionRequest } from '../../src/connectors/action-executor.js';
 import { createConnectorRuntime } from '../../src/app/connectors/connector-runtime.js';
 import type { ConnectorRuntime } from '../../src/connectors/framework/create-action-executor.js';
 import { createBuiltinRegistry } from '../../src/connectors/index.js';
@@ -14,11 +13,9 @@ import {
 } from '../../src/connectors/vendors/slack/slack-approval.js';
 import { signSlackRequest } from '../../src/connectors/vendors/slack/slack-signature.js';
 import { insertUser } from '../../src/store/identity/user.repository.js';
-import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
-import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
 import { asRole, buildTestApi, ManualClock, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
-import { drainQueues } from '../engine/run-driver.js';
+import { drainRuns, recordingActions } from '../engine/run-driver.js';
 import { startSlackFake, type SlackFake } from './fakes/slack.fake.js';
 import { testKeyring } from './support/connector-harness.js';
 
@@ -72,19 +69,8 @@ describe.each(DIALECTS)('Slack approval buttons call back into Riposte on %s', (
   let slack: SlackFake;
   let connectors: ConnectorRuntime;
   const clock = new ManualClock(1_764_000_000_000);
-  const executed: ActionRequest[] = [];
-  const actions: ActionExecutor = {
-    describe: () => undefined,
-    async execute(r) {
-      executed.push(r);
-      return { output: { blocked: true } };
-    },
-  };
-  const drain = () =>
-    drainQueues(
-      api.ctx,
-      createRunQueueBindings(api.ctx, { actions, cases: createRecordingCaseOperations() }),
-    );
+  const { actions, requests: executed } = recordingActions({ blocked: true });
+  const drain = () => drainRuns(api.ctx, actions);
 
   const startRun = async (ip: string): Promise<string> => {
     const res = await api.app.inject({

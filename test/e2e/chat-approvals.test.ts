@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { startFakeServer, type FakeServer } from '../connectors/fakes/fake-serve
 import { startSlackFake, type SlackFake } from '../connectors/fakes/slack.fake.js';
 import { startTeamsFake, type TeamsFake } from '../connectors/fakes/teams.fake.js';
 import { DIALECTS, TEST_PG_URL } from '../support/stores.js';
+import { freePort, waitFor } from '../support/waiting.js';
 
 const ADMIN_PASSWORD = 'Chat-approvals-passw0rd!';
 const VENDOR_TOKEN = 'blocklist-token-5e1d77';
@@ -51,24 +51,6 @@ steps:
 interface Card {
   body: Array<{ type: string; text?: string; facts?: Array<{ title: string; value: string }> }>;
   actions: Array<{ type: string; title: string; url: string }>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe.each(DIALECTS)('approvals announced in Teams and Slack on %s', (dialect) => {

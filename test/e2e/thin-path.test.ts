@@ -16,6 +16,7 @@ import { dropPostgresSchema } from '../../src/store/dialects/postgres.js';
 import { blocklistFake } from '../connectors/fakes/blocklist.fake.js';
 import { startFakeServer, type FakeServer } from '../connectors/fakes/fake-server.js';
 import { DIALECTS, TEST_PG_URL } from '../support/stores.js';
+import { waitFor } from '../support/waiting.js';
 
 const ADMIN_PASSWORD = 'Thin-path-passw0rd!';
 const VENDOR_TOKEN = 'blocklist-token-7f3a9c';
@@ -46,16 +47,6 @@ steps:
     op: add_note
     input: { body: "{{ vars.ip }} blocked: {{ steps.block.output.blocked }}" }
 `;
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(DIALECTS)('the thin path on %s', (dialect) => {
   let runtime: Runtime;

@@ -3,13 +3,10 @@ import { createApprovalLinkToken } from '../../src/app/playbooks/approval-decisi
 import { approvalLinkKey, approvalRoutes } from '../../src/api/approvals/approvals.routes.js';
 import { playbookRoutes } from '../../src/api/playbooks/playbooks.routes.js';
 import { runRoutes } from '../../src/api/runs/runs.routes.js';
-import type { ActionExecutor, ActionRequest } from '../../src/connectors/action-executor.js';
 import { insertUser } from '../../src/store/identity/user.repository.js';
-import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
-import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
 import { asRole, buildTestApi, ManualClock, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
-import { drainQueues } from './run-driver.js';
+import { drainRuns, recordingActions } from './run-driver.js';
 
 const PLAYBOOK = `
 id: isolate
@@ -25,23 +22,9 @@ describe.each(DIALECTS)('approvals through the API on %s', (dialect) => {
   let handle: TestStoreHandle;
   let api: TestApi;
   const clock = new ManualClock(1_750_000_000_000);
-  const requests: ActionRequest[] = [];
-  const actions: ActionExecutor = {
-    // entra.reset_password is destructive: the governance policy requires an approval before it runs.
-    describe: (a) =>
-      a === 'entra.reset_password'
-        ? { name: a, risk: 'destructive', inputSchema: {}, outputSchema: {}, exampleOutput: {} }
-        : undefined,
-    async execute(r) {
-      requests.push(r);
-      return { output: { isolated: true } };
-    },
-  };
-  const drain = () =>
-    drainQueues(
-      api.ctx,
-      createRunQueueBindings(api.ctx, { actions, cases: createRecordingCaseOperations() }),
-    );
+  // entra.reset_password is destructive: the governance policy requires an approval before it runs.
+  const { actions, requests } = recordingActions({ isolated: true }, ['entra.reset_password']);
+  const drain = () => drainRuns(api.ctx, actions);
   const startRun = async (host: string): Promise<{ runId: string; approvalId: string }> => {
     const res = await api.app.inject({
       method: 'POST',

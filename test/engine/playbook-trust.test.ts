@@ -2,12 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalRoutes } from '../../src/api/approvals/approvals.routes.js';
 import { playbookRoutes } from '../../src/api/playbooks/playbooks.routes.js';
 import { runRoutes } from '../../src/api/runs/runs.routes.js';
-import type { ActionExecutor, ActionRequest } from '../../src/connectors/action-executor.js';
-import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
-import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
-import { drainQueues } from './run-driver.js';
+import { drainRuns, recordingActions } from './run-driver.js';
 
 const PLAYBOOK = `
 id: reset
@@ -19,22 +16,8 @@ steps:
 describe.each(DIALECTS)('playbook trust for destructive actions on %s', (dialect) => {
   let handle: TestStoreHandle;
   let api: TestApi;
-  const requests: ActionRequest[] = [];
-  const actions: ActionExecutor = {
-    describe: (a) =>
-      a === 'entra.reset_password'
-        ? { name: a, risk: 'destructive', inputSchema: {}, outputSchema: {}, exampleOutput: {} }
-        : undefined,
-    async execute(r) {
-      requests.push(r);
-      return { output: { reset: true } };
-    },
-  };
-  const drain = () =>
-    drainQueues(
-      api.ctx,
-      createRunQueueBindings(api.ctx, { actions, cases: createRecordingCaseOperations() }),
-    );
+  const { actions, requests } = recordingActions({ reset: true }, ['entra.reset_password']);
+  const drain = () => drainRuns(api.ctx, actions);
   const run = async (): Promise<string> => {
     const res = await api.app.inject({
       method: 'POST',

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../src/app/context.js';
 import { claimJobs, completeJob, failJob } from '../../src/store/queue/queue.repository.js';
 import type { QueueBinding } from '../../src/app/job-handlers.js';
+import type { ActionExecutor, ActionRequest } from '../../src/connectors/action-executor.js';
+import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
+import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
 
 /**
  * Runs due jobs of the given bindings in this process until none is due: the queue worker's loop without
@@ -50,3 +53,29 @@ export async function drainQueues(
     if (!any) return ran;
   }
 }
+
+/**
+ * An executor that records each request and answers `output`. Actions named in `destructive` are declared
+ * destructive, so the governance policy asks for an approval before they run; others are undeclared.
+ */
+export function recordingActions(
+  output: unknown,
+  destructive: readonly string[] = [],
+): { actions: ActionExecutor; requests: ActionRequest[] } {
+  const requests: ActionRequest[] = [];
+  const actions: ActionExecutor = {
+    describe: (a) =>
+      destructive.includes(a)
+        ? { name: a, risk: 'destructive', inputSchema: {}, outputSchema: {}, exampleOutput: {} }
+        : undefined,
+    async execute(r) {
+      requests.push(r);
+      return { output };
+    },
+  };
+  return { actions, requests };
+}
+
+/** Drains the run and trigger queues with these actions and case operations that only record. */
+export const drainRuns = (ctx: AppContext, actions: ActionExecutor): Promise<number> =>
+  drainQueues(ctx, createRunQueueBindings(ctx, { actions, cases: createRecordingCaseOperations() }));
