@@ -3,11 +3,12 @@ import type { AppContext } from '../../src/app/context.js';
 import { publishPlaybook } from '../../src/app/playbooks/playbook-catalog.js';
 import { createRunServices } from '../../src/app/playbooks/run-control.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { createCase, findCaseById, listCaseEvents } from '../../src/store/cases/case.repository.js';
+import { findCaseById, listCaseEvents } from '../../src/store/cases/case.repository.js';
 import { findRunById } from '../../src/store/runs/run.repository.js';
 import { createCaseOperations } from '../../src/worker/runs/case-operations-adapter.js';
 import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
 import { createTestContext } from '../support/api.js';
+import { openCase } from '../cases/case-fixtures.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { drainQueues } from './run-driver.js';
 
@@ -37,16 +38,7 @@ describe.each(DIALECTS)('case steps through the cases capability on %s', (dialec
   afterAll(() => handle.cleanup());
 
   it('adds notes and tasks, sets verdicts and moves the case, each in the step commit; an illegal move goes to on_error', async () => {
-    const kase = await ctx.store.db
-      .transaction()
-      .execute((trx) =>
-        createCase(
-          trx,
-          { newId: ctx.newId },
-          { title: 'Phish', severity: 'high', actor: SYSTEM_ACTOR },
-          ctx.clock.now(),
-        ),
-      );
+    const kase = await openCase(ctx.store, { title: 'Phish', severity: 'high' }, ctx.clock.now());
     const { runId } = await createRunServices(ctx).startManualRun({
       playbookId: 'case-work',
       inputs: {},

@@ -7,12 +7,13 @@ import { RunCaseEventType } from '../../src/app/playbooks/run-timeline.js';
 import type { ActionExecutor } from '../../src/connectors/action-executor.js';
 import type { CaseEvent } from '../../src/domain/cases/case.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { createCase, listCaseEvents } from '../../src/store/cases/case.repository.js';
+import { listCaseEvents } from '../../src/store/cases/case.repository.js';
 import { listApprovals } from '../../src/store/runs/approval.repository.js';
 import { findRunById } from '../../src/store/runs/run.repository.js';
 import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
 import { createTestContext } from '../support/api.js';
+import { openCase } from '../cases/case-fixtures.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { drainQueues } from './run-driver.js';
 
@@ -57,16 +58,7 @@ describe.each(DIALECTS)('a run on the case timeline on %s', (dialect) => {
   afterAll(() => handle.cleanup());
 
   it('shows the run starting and finishing, each action it took, and the approval asked and given', async () => {
-    const kase = await ctx.store.db
-      .transaction()
-      .execute((trx) =>
-        createCase(
-          trx,
-          { newId: ctx.newId },
-          { title: 'Beacon', severity: 'high', actor: SYSTEM_ACTOR },
-          ctx.clock.now(),
-        ),
-      );
+    const kase = await openCase(ctx.store, { title: 'Beacon', severity: 'high' }, ctx.clock.now());
     const { runId } = await createRunServices(ctx).startManualRun({
       playbookId: 'timeline',
       inputs: {},
