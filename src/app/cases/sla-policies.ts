@@ -4,6 +4,7 @@ import { RiposteError } from '../../domain/shared/errors.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import { scheduleSlaChecks } from '../../store/cases/sla-schedule.repository.js';
+import { listOpenCasesOfSeverities } from '../../store/cases/sla-policy.repository.js';
 import {
   loadSlaPolicies,
   saveSlaPolicy,
@@ -57,26 +58,13 @@ export async function updateSlaPolicies(
     }
     let rescheduled = 0;
     if (changed.length > 0) {
-      const open = await trx
-        .selectFrom('cases')
-        .select(['id', 'severity'])
-        .where('status', '!=', 'closed')
-        .where('merged_into', 'is', null)
-        .where(
-          'severity',
-          'in',
-          changed.map(([s]) => s),
-        )
-        .orderBy('id')
-        .execute();
+      const open = await listOpenCasesOfSeverities(
+        trx,
+        changed.map(([s]) => s),
+      );
       for (const kase of open) {
         const events = await loadLifecycleEvents(trx, kase.id);
-        await scheduleSlaChecks(
-          trx,
-          deps,
-          { caseId: kase.id, severity: kase.severity as Severity, events },
-          now,
-        );
+        await scheduleSlaChecks(trx, deps, { caseId: kase.id, severity: kase.severity, events }, now);
       }
       rescheduled = open.length;
     }
