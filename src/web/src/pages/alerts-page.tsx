@@ -1,12 +1,12 @@
-import { useEffect, useState, type FormEvent } from 'react';
 import { alertsApi } from '../api-client/client.js';
-import { SEVERITIES } from '../api-client/types.js';
 import { SeverityBadge } from '../components/badges.js';
 import { Pager } from '../components/pager.js';
 import { Problem } from '../components/problem.js';
+import { SeveritySelect } from '../components/severity-select.js';
 import { formatTime } from '../format.js';
-import { Link, navigate, queryOf } from '../router.js';
+import { Link } from '../router.js';
 import { useAsync } from '../use-async.js';
+import { useUrlFilters } from '../use-url-filters.js';
 
 const FILTERS = ['severity', 'source', 'from', 'to', 'observable'] as const;
 
@@ -15,41 +15,20 @@ const toIso = (local: string): string | undefined => (local ? new Date(local).to
 
 /** Incoming alerts, newest first, filtered in the URL. */
 export function AlertsPage({ location }: { location: string }) {
-  const query = queryOf(location);
-  const current = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? '']));
-  const cursor = query.get('cursor') ?? undefined;
-  const [draft, setDraft] = useState(current);
-  useEffect(() => setDraft(current), [location]);
+  const { current, cursor, field, submit, page } = useUrlFilters(location, '/alerts', FILTERS);
   const { data, error, loading } = useAsync(
     () =>
       alertsApi.list({
         severity: current.severity,
         source: current.source,
         observable: current.observable,
-        from: toIso(current.from ?? ''),
-        to: toIso(current.to ?? ''),
+        from: toIso(current.from),
+        to: toIso(current.to),
         cursor,
         limit: 50,
       }),
     [location],
   );
-
-  const go = (values: Record<string, string>, nextCursor?: string) => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(values)) if (v) params.set(k, v);
-    if (nextCursor) params.set('cursor', nextCursor);
-    const text = params.toString();
-    navigate(text ? `/alerts?${text}` : '/alerts');
-  };
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    go(draft);
-  };
-  const field = (name: string) => ({
-    name,
-    value: draft[name] ?? '',
-    onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value }),
-  });
 
   return (
     <section aria-labelledby="alerts-title">
@@ -57,15 +36,7 @@ export function AlertsPage({ location }: { location: string }) {
       <form className="filters" onSubmit={submit} role="search" aria-label="Filter alerts">
         <label>
           Severity
-          <select {...field('severity')}>
-            <option value="">Any</option>
-            <option value="high,critical">High and critical</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
+          <SeveritySelect {...field('severity')} />
         </label>
         <label>
           Source
@@ -135,12 +106,7 @@ export function AlertsPage({ location }: { location: string }) {
           )}
         </tbody>
       </table>
-      <Pager
-        cursor={cursor}
-        next={data?.nextCursor}
-        count={data?.alerts.length ?? 0}
-        onPage={(c) => go(current, c)}
-      />
+      <Pager cursor={cursor} next={data?.nextCursor} count={data?.alerts.length ?? 0} onPage={page} />
     </section>
   );
 }

@@ -1,44 +1,23 @@
-import { useEffect, useState, type FormEvent } from 'react';
 import { casesApi } from '../api-client/client.js';
-import { CASE_STATUSES, SEVERITIES } from '../api-client/types.js';
+import { CASE_STATUSES } from '../api-client/types.js';
 import { SeverityBadge, StatusBadge } from '../components/badges.js';
 import { Pager } from '../components/pager.js';
 import { Problem } from '../components/problem.js';
+import { SeveritySelect } from '../components/severity-select.js';
 import { formatTime, humanize } from '../format.js';
-import { Link, navigate, queryOf } from '../router.js';
+import { Link } from '../router.js';
 import { useAsync } from '../use-async.js';
+import { useUrlFilters } from '../use-url-filters.js';
 
 const FILTERS = ['status', 'severity', 'assignee', 'observable', 'q'] as const;
 
 /** The case queue: filters live in the URL, so a filtered view can be shared and survives reload. */
 export function CasesPage({ location }: { location: string }) {
-  const query = queryOf(location);
-  const current = Object.fromEntries(FILTERS.map((f) => [f, query.get(f) ?? '']));
-  const cursor = query.get('cursor') ?? undefined;
-  const [draft, setDraft] = useState(current);
-  // Following a link (or Back) to another filtered view shows that view's filters in the form.
-  useEffect(() => setDraft(current), [location]);
+  const { current, cursor, field, submit, page } = useUrlFilters(location, '/cases', FILTERS);
   const { data, error, loading } = useAsync(
     () => casesApi.list({ ...current, cursor, limit: 50 }),
     [location],
   );
-
-  const go = (values: Record<string, string>, nextCursor?: string) => {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(values)) if (v) params.set(k, v);
-    if (nextCursor) params.set('cursor', nextCursor);
-    const text = params.toString();
-    navigate(text ? `/cases?${text}` : '/cases');
-  };
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    go(draft);
-  };
-  const field = (name: string) => ({
-    name,
-    value: draft[name] ?? '',
-    onChange: (e: { target: { value: string } }) => setDraft({ ...draft, [name]: e.target.value }),
-  });
 
   return (
     <section aria-labelledby="cases-title">
@@ -58,15 +37,7 @@ export function CasesPage({ location }: { location: string }) {
         </label>
         <label>
           Severity
-          <select {...field('severity')}>
-            <option value="">Any</option>
-            <option value="high,critical">High and critical</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
+          <SeveritySelect {...field('severity')} />
         </label>
         <label>
           Assignee
@@ -128,12 +99,7 @@ export function CasesPage({ location }: { location: string }) {
           )}
         </tbody>
       </table>
-      <Pager
-        cursor={cursor}
-        next={data?.nextCursor}
-        count={data?.items.length ?? 0}
-        onPage={(c) => go(current, c)}
-      />
+      <Pager cursor={cursor} next={data?.nextCursor} count={data?.items.length ?? 0} onPage={page} />
     </section>
   );
 }
