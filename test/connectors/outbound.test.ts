@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer } from 'node:https';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/connectors/http/http-client.js';
 import { verifyWebhookSignature } from '../../src/connectors/vendors/webhook/webhook-signature.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { makeTestCertificate } from '../support/test-certificate.js';
 import { startFakeServer, type FakeServer } from './fakes/fake-server.js';
 import { createHarness, rejection, type Harness } from './support/connector-harness.js';
 
@@ -134,35 +134,14 @@ describe('proxy', () => {
 });
 
 describe('TLS verification', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'riposte-tls-'));
   let url = '';
   let close: () => void = () => undefined;
   let cert = '';
 
   beforeAll(async () => {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (_req, res) => {
+    const pair = makeTestCertificate();
+    cert = pair.cert;
+    const server = createServer({ key: pair.key, cert }, (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"tls":true}');
     });

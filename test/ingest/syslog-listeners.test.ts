@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
 import { createTestContext } from '../support/api.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { makeTestCertificate } from '../support/test-certificate.js';
 
 const until = async (check: () => boolean): Promise<void> => {
   for (let i = 0; i < 500 && !check(); i += 1) await new Promise((r) => setTimeout(r, 10));
@@ -60,25 +60,9 @@ describe('syslog listeners', () => {
     try {
       const key = join(dir, 'key.pem');
       const cert = join(dir, 'cert.pem');
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-        ],
-        { stdio: 'ignore' },
-      );
+      const pair = makeTestCertificate();
+      writeFileSync(key, pair.key);
+      writeFileSync(cert, pair.cert);
       const l = await startSyslogListeners(createTestContext(handle.store), {
         host: '127.0.0.1',
         tlsPort: 0,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../../src/connectors/action-executor.js';
 import { messageIdFor } from '../../../src/connectors/vendors/smtp/smtp-message.js';
 import { smtpConnector } from '../../../src/connectors/vendors/smtp/smtp.connector.js';
-import { makeTestCertificate, startSmtpFake, type SmtpFake } from '../fakes/smtp.fake.js';
+import { makeTestCertificate } from '../../support/test-certificate.js';
+import { startSmtpFake, type SmtpFake } from '../fakes/smtp.fake.js';
 import { createTestbed, type Testbed } from '../support/connector-harness.js';
 
 const USER = 'riposte@example.com';
