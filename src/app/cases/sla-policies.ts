@@ -30,10 +30,15 @@ export async function updateSlaPolicies(
   ctx: AppContext,
   input: Partial<SlaPolicies>,
   actor: Actor,
+  /** Where the input came from, for the paths of problems: the API's `body.`, nothing for a CLI file. */
+  pathPrefix = 'body.',
 ): Promise<SlaPoliciesView> {
   const changes = Object.entries(input) as Array<[Severity, SlaPolicy]>;
   const problems = changes.flatMap(([severity, policy]) =>
-    slaPolicyProblems(policy).map((p) => ({ path: `body.${severity}.${p.path}`, message: p.message })),
+    slaPolicyProblems(policy).map((p) => ({
+      path: `${pathPrefix}${severity}.${p.path}`,
+      message: p.message,
+    })),
   );
   if (problems.length > 0) {
     throw new RiposteError(
