@@ -12,6 +12,7 @@ import { rebuildCaseSearch } from '../src/store/cases/case-search.repository.js'
 import { listCases, listTimeline } from '../src/store/cases/case-query.repository.js';
 import type { Database } from '../src/store/schema.js';
 import type { Store } from '../src/store/store.js';
+import { chunks } from '../src/store/chunks.js';
 import { percentiles, timed, type Benchmark } from './harness.js';
 
 const DAY = 86_400_000;
@@ -19,6 +20,8 @@ const YEAR = 365 * DAY;
 const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 const STATUSES = ['new', 'triage', 'containment', 'eradication', 'recovery', 'closed'] as const;
 const BATCH = 500;
+const HOSTS = 977;
+const hostIp = (n: number): string => `10.0.${Math.floor(n / 256)}.${n % 256}`;
 
 /** Ids whose time part is the given ms, so rows sort by their (synthetic) creation time as in production. */
 function idsAt(): (ms: number) => string {
@@ -48,10 +51,27 @@ export async function fill(
 ): Promise<string[]> {
   const idAt = idsAt();
   const caseIds: string[] = [];
+  // A pool of observables (one per host), each held by about one case in HOSTS: the observable filter's data.
+  const observableIds = Array.from({ length: HOSTS }, () => idAt(start));
+  const observableRows = observableIds.map((id, n) => ({
+    id,
+    type: 'ipv4',
+    value: hostIp(n),
+    scope: 'private',
+    verdict: null,
+    verdict_source: null,
+    tags: '[]',
+    first_seen: start,
+    last_seen: start,
+  }));
+  for (const batch of chunks(observableRows, BATCH)) {
+    await store.db.insertInto('observables').values(batch).execute();
+  }
   for (let offset = 0; offset < scale.cases; offset += BATCH) {
     const cases: Insertable<Database['cases']>[] = [];
     const events: Insertable<Database['case_events']>[] = [];
     const tags: Insertable<Database['case_tags']>[] = [];
+    const observables: Insertable<Database['case_observables']>[] = [];
     const alerts: Insertable<Database['alerts']>[] = [];
     for (let i = offset; i < Math.min(scale.cases, offset + BATCH); i += 1) {
       const created = start + Math.floor((i / scale.cases) * YEAR);
@@ -62,7 +82,7 @@ export async function fill(
       cases.push({
         id,
         number: i + 1,
-        title: `Case ${i} on host-${i % 977}`,
+        title: `Case ${i} on host-${i % HOSTS}`,
         description: '',
         severity,
         priority: 3,
@@ -77,6 +97,12 @@ export async function fill(
         case_type: null,
       });
       tags.push({ case_id: id, tag: `t${i % 50}` });
+      observables.push({
+        case_id: id,
+        observable_id: observableIds[i % HOSTS] ?? '',
+        origin: 'alert',
+        added_at: created,
+      });
       const actor = { actor_type: 'system', actor_id: 'bench', actor_name: 'bench' };
       events.push({
         id: idAt(created),
@@ -136,6 +162,7 @@ export async function fill(
     await store.db.transaction().execute(async (trx) => {
       await trx.insertInto('cases').values(cases).execute();
       await trx.insertInto('case_tags').values(tags).execute();
+      await trx.insertInto('case_observables').values(observables).execute();
       await insertBatches(events, (b) => trx.insertInto('case_events').values(b).execute());
       await insertBatches(alerts, (b) => trx.insertInto('alerts').values(b).execute());
     });
@@ -162,6 +189,15 @@ export async function benchCases(
   // PostgreSQL's autovacuum would have analysed tables this size long before anyone queried them; a bulk fill
   // outruns it, and without statistics the planner picks plans no running system would.
   if (store.dialect.name === 'postgres') await sql`analyze`.execute(store.db);
+  return measureCases(store, ids, start);
+}
+
+/** The measured part of the benchmark, over a store `fill` loaded (`ids` in creation order, from `start`). */
+export async function measureCases(
+  store: Store,
+  ids: readonly string[],
+  start: number,
+): Promise<Record<string, number>> {
   const pick = (i: number): string => ids[(i * 7919) % ids.length] ?? '';
   const samples = Math.min(200, ids.length);
   const out: Record<string, number> = {};
@@ -182,11 +218,35 @@ export async function benchCases(
   await measure('case list by severity+assignee', (i) =>
     listCases(store.db, { severity: ['high'], assignee: `analyst-${i % 17}` }, { limit: 50 }, store.dialect),
   );
+  await measure('case list by status+assignee', (i) =>
+    listCases(
+      store.db,
+      { status: ['new', 'triage', 'containment'], assignee: `analyst-${i % 17}` },
+      { limit: 50, cursor: i % 2 ? cursorOf(pick(i)) : undefined },
+      store.dialect,
+    ),
+  );
   await measure('case list by tag', (i) =>
     listCases(store.db, { tag: `t${i % 50}` }, { limit: 50 }, store.dialect),
   );
+  // Tag and severity are correlated in the fill (both follow the case number): half of these match nothing,
+  // the case where a plan that walks the newest cases and filters reads them all.
+  await measure('case list by tag+severity', (i) =>
+    listCases(
+      store.db,
+      { tag: `t${i % 50}`, severity: [SEVERITIES[(i + (i % 2)) % 5] ?? 'low'] },
+      { limit: 50 },
+      store.dialect,
+    ),
+  );
+  await measure('case list by observable', (i) =>
+    listCases(store.db, { observable: hostIp(i % HOSTS) }, { limit: 50 }, store.dialect),
+  );
   await measure('case list by text', (i) =>
-    listCases(store.db, { text: `host-${i % 977}` }, { limit: 50 }, store.dialect),
+    listCases(store.db, { text: `host-${i % HOSTS}` }, { limit: 50 }, store.dialect),
+  );
+  await measure('case list by text+status', (i) =>
+    listCases(store.db, { text: `host-${i % HOSTS}`, status: ['triage'] }, { limit: 50 }, store.dialect),
   );
   await measure('case timeline', (i) => listTimeline(store.db, pick(i), { limit: 200 }));
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addCaseComment, updateCase } from '../../src/app/cases/case-commands.js';
-import { listCases } from '../../src/store/cases/case-query.repository.js';
+import { addCaseComment, changeCaseStatus, updateCase } from '../../src/app/cases/case-commands.js';
+import type { Severity } from '../../src/domain/shared/severity.js';
+import { listCases, type CaseFilters } from '../../src/store/cases/case-query.repository.js';
 import { rebuildCaseSearch } from '../../src/store/cases/case-search.repository.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { ANALYST, depsOf, inTransaction, openCase } from './case-fixtures.js';
@@ -63,5 +64,77 @@ describe.each(DIALECTS)('case text search on %s', (dialect) => {
     await rebuildCaseSearch(store.db);
     expect(await store.db.selectFrom('case_search').selectAll().orderBy('case_id').execute()).toEqual(before);
     expect(await search('evil')).toEqual(['Beaconing from host-12']);
+  });
+
+  it('pages a tag combined with every other filter exactly as the filters define it', async () => {
+    const { store } = handle;
+    const deps = depsOf(store);
+    const severities: Severity[] = ['low', 'high', 'critical'];
+    const all: Array<{
+      id: string;
+      tag: string;
+      severity: Severity;
+      triage: boolean;
+      assignee: string;
+      title: string;
+    }> = [];
+    for (let i = 0; i < 36; i += 1) {
+      const input = {
+        title: i % 4 === 0 ? `Beacon ${i}` : `Phish ${i}`,
+        severity: severities[i % 3] as Severity,
+        tags: [i % 2 === 0 ? 'even' : 'odd'],
+        assignee: i % 5 === 0 ? 'ana' : 'bo',
+      };
+      const kase = await openCase(store, input, T0 + 100 + i);
+      const triage = i % 3 !== 1;
+      if (triage) {
+        await inTransaction(store, (trx) =>
+          changeCaseStatus(trx, deps, { caseId: kase.id, to: 'triage', actor: ANALYST }, T0 + 200 + i),
+        );
+      }
+      all.push({
+        id: kase.id,
+        tag: input.tags[0] as string,
+        severity: input.severity,
+        triage,
+        assignee: input.assignee,
+        title: input.title,
+      });
+    }
+    const pageThrough = async (filters: CaseFilters): Promise<string[]> => {
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await listCases(store.db, filters, { limit: 2, cursor }, store.dialect);
+        ids.push(...page.items.map((c) => c.id));
+        if (!page.nextCursor) return ids;
+        cursor = page.nextCursor;
+      }
+    };
+    const newestFirst = (pick: (c: (typeof all)[number]) => boolean) =>
+      all
+        .filter(pick)
+        .map((c) => c.id)
+        .sort()
+        .reverse();
+    const combos: Array<[CaseFilters, (c: (typeof all)[number]) => boolean]> = [
+      [{ tag: 'even' }, (c) => c.tag === 'even'],
+      [{ tag: 'even', severity: ['high'] }, (c) => c.tag === 'even' && c.severity === 'high'],
+      [
+        { tag: 'odd', status: ['triage'], assignee: 'ana' },
+        (c) => c.tag === 'odd' && c.triage && c.assignee === 'ana',
+      ],
+      [
+        { tag: 'even', severity: ['low', 'critical'], status: ['new'] },
+        (c) => c.tag === 'even' && c.severity !== 'high' && !c.triage,
+      ],
+      [{ tag: 'even', text: 'beacon' }, (c) => c.tag === 'even' && c.title.startsWith('Beacon')],
+      [{ tag: 'odd', text: 'beacon' }, () => false],
+      [{ tag: 'none', severity: ['high'] }, () => false],
+    ];
+    for (const [filters, pick] of combos) {
+      expect(await pageThrough(filters), JSON.stringify(filters)).toEqual(newestFirst(pick));
+    }
+    expect(newestFirst((c) => c.tag === 'odd' && c.triage && c.assignee === 'ana').length).toBeGreaterThan(2);
   });
 });

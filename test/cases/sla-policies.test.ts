@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changeCaseStatus, mergeCases } from '../../src/app/cases/case-commands.js';
+import { updateSlaPolicies } from '../../src/app/cases/sla-policies.js';
 import { slaCheckHandler } from '../../src/app/cases/sla-timers.js';
+import { deriveMilestones } from '../../src/domain/cases/case-milestones.js';
+import { computeSlaClocks, runningClocks, type SlaPolicy } from '../../src/domain/cases/case-sla.js';
+import type { CaseStatus } from '../../src/domain/cases/case.js';
+import type { Severity } from '../../src/domain/shared/severity.js';
 import { createCaseRoutes } from '../../src/api/cases/cases.routes.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import { listCaseEvents } from '../../src/store/cases/case.repository.js';
 import { claimJobs } from '../../src/store/queue/queue.repository.js';
 import { asRole, buildTestApi, createTestContext, ManualClock, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
-import { depsOf, newTestId } from './case-fixtures.js';
+import { ANALYST, depsOf, inTransaction, newTestId, openCase } from './case-fixtures.js';
 
 const T0 = Date.UTC(2026, 4, 4, 8);
 const MIN = 60_000;
@@ -106,5 +112,100 @@ describe.each(DIALECTS)('SLA policies on %s', (dialect) => {
       (e) => e.type === 'sla_breached',
     );
     expect(breaches.map((e) => e.data.dueAt)).toEqual([T0 + 5 * MIN]);
+  });
+
+  it('reschedules every open case of a changed severity from its milestones, and no other case', async () => {
+    // Many cases in every state a clock can be in: new, acknowledged, contained, closed, reopened, merged.
+    const severities: Severity[] = ['critical', 'medium', 'low'];
+    const paths: CaseStatus[][] = [
+      [],
+      ['triage'],
+      ['triage', 'containment'],
+      ['triage', 'closed'],
+      ['triage', 'closed', 'triage'],
+    ];
+    const deps = depsOf(handle.store);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i += 1) {
+      const t = T0 + 1000 * MIN + i * MIN;
+      const kase = await openCase(handle.store, { severity: severities[i % 3] }, t);
+      ids.push(kase.id);
+      for (const [k, to] of (paths[i % paths.length] ?? []).entries()) {
+        await inTransaction(handle.store, (trx) =>
+          changeCaseStatus(
+            trx,
+            deps,
+            { caseId: kase.id, to, actor: ANALYST, ...(to === 'closed' ? { resolution: 'benign' } : {}) },
+            t + (k + 1) * 7 * MIN,
+          ),
+        );
+      }
+    }
+    const [survivor, merged] = [ids[0] as string, ids[6] as string];
+    await inTransaction(handle.store, (trx) =>
+      mergeCases(trx, deps, { survivorId: survivor, mergedId: merged, actor: ANALYST }, T0 + 1100 * MIN),
+    );
+
+    const now = T0 + 1200 * MIN;
+    clock.set(now);
+    const policies: Partial<Record<Severity, SlaPolicy>> = {
+      critical: { acknowledge: 2 * MIN, contain: 90 * MIN, resolve: 900 * MIN },
+      medium: { acknowledge: 300 * MIN, contain: 400 * MIN, resolve: 5000 * MIN },
+    };
+    const ctx = createTestContext(handle.store, { clock });
+    const result = await updateSlaPolicies(ctx, policies, ANALYST);
+
+    // What the timeline says each case's checks are, recomputed case by case from its events.
+    const expected: Array<{ key: string; runAt: number }> = [];
+    let open = 0;
+    for (const id of ids) {
+      const kase = await handle.store.db
+        .selectFrom('cases')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      const policy = policies[kase.severity as Severity];
+      if (!policy || kase.status === 'closed' || kase.merged_into) continue;
+      open += 1;
+      const events = (await listCaseEvents(handle.store.db, id, { limit: 1000 })).map((e) => ({
+        type: e.type,
+        at: e.at,
+        data: e.data as Record<string, unknown>,
+      }));
+      for (const c of runningClocks(computeSlaClocks(deriveMilestones(events), policy, now))) {
+        expected.push({ key: `case.sla_check:${id}:${c.name}:${c.dueAt}`, runAt: Math.max(c.dueAt, now) });
+      }
+    }
+    const jobs = await handle.store.db
+      .selectFrom('queue_jobs')
+      .select(['dedupe_key', 'run_at', 'payload'])
+      .where('queue', '=', 'timers')
+      .where('created_at', '=', now)
+      .execute();
+    const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1);
+    expect(result.rescheduled).toBe(open);
+    expect(open).toBeGreaterThan(20);
+    expect(expected.length).toBeGreaterThan(open);
+    expect(jobs.map((j) => ({ key: j.dedupe_key ?? '', runAt: Number(j.run_at) })).sort(byKey)).toEqual(
+      expected.sort(byKey),
+    );
+    expect(jobs.map((j) => JSON.parse(j.payload) as { dueAt: number })[0]?.dueAt).toEqual(expect.any(Number));
+
+    // The same change again schedules nothing new: each check is keyed by its due time.
+    clock.set(now + MIN);
+    await updateSlaPolicies(
+      ctx,
+      { critical: { ...policies.critical, acknowledge: 3 * MIN } as SlaPolicy },
+      ANALYST,
+    );
+    await updateSlaPolicies(ctx, { critical: policies.critical as SlaPolicy }, ANALYST);
+    const again = await handle.store.db
+      .selectFrom('queue_jobs')
+      .select('dedupe_key')
+      .where('queue', '=', 'timers')
+      .where('created_at', '>', now)
+      .where('dedupe_key', 'like', '%:contain:%')
+      .execute();
+    expect(again).toEqual([]);
   });
 });

@@ -3,15 +3,13 @@ import type { Actor } from '../../domain/shared/actor.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
-import { scheduleSlaChecks } from '../../store/cases/sla-schedule.repository.js';
-import { listOpenCasesOfSeverities } from '../../store/cases/sla-policy.repository.js';
+import { rescheduleOpenCaseSlaChecks } from '../../store/cases/sla-schedule.repository.js';
 import {
   loadSlaPolicies,
   saveSlaPolicy,
   type StoredSlaPolicies,
 } from '../../store/cases/sla-policy.repository.js';
 import type { AppContext } from '../context.js';
-import { loadLifecycleEvents } from './case-command-support.js';
 
 export interface SlaPoliciesView extends StoredSlaPolicies {
   /** Open cases whose breach checks were rescheduled by this change (absent on reads). */
@@ -32,10 +30,15 @@ export async function updateSlaPolicies(
   ctx: AppContext,
   input: Partial<SlaPolicies>,
   actor: Actor,
+  /** Where the input came from, for the paths of problems: the API's `body.`, nothing for a CLI file. */
+  pathPrefix = 'body.',
 ): Promise<SlaPoliciesView> {
   const changes = Object.entries(input) as Array<[Severity, SlaPolicy]>;
   const problems = changes.flatMap(([severity, policy]) =>
-    slaPolicyProblems(policy).map((p) => ({ path: `body.${severity}.${p.path}`, message: p.message })),
+    slaPolicyProblems(policy).map((p) => ({
+      path: `${pathPrefix}${severity}.${p.path}`,
+      message: p.message,
+    })),
   );
   if (problems.length > 0) {
     throw new RiposteError(
@@ -56,18 +59,12 @@ export async function updateSlaPolicies(
     for (const [severity, policy] of changes) {
       await saveSlaPolicy(trx, { severity, policy, actorId: actor.id }, now);
     }
-    let rescheduled = 0;
-    if (changed.length > 0) {
-      const open = await listOpenCasesOfSeverities(
-        trx,
-        changed.map(([s]) => s),
-      );
-      for (const kase of open) {
-        const events = await loadLifecycleEvents(trx, kase.id);
-        await scheduleSlaChecks(trx, deps, { caseId: kase.id, severity: kase.severity, events }, now);
-      }
-      rescheduled = open.length;
-    }
+    const rescheduled = await rescheduleOpenCaseSlaChecks(
+      trx,
+      deps,
+      changed.map(([s]) => s),
+      now,
+    );
     await appendAudit(
       trx,
       deps,

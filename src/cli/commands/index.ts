@@ -9,6 +9,7 @@ import { registerPlaybookCommand } from './playbook.command.js';
 import { registerApprovalCommand, registerRunCommand } from './run.command.js';
 import { registerReportCommand } from './report.command.js';
 import { registerServeCommand } from './serve.command.js';
+import { registerSlaPoliciesCommand } from './sla-policies.command.js';
 import { registerTokenCommand } from './token.command.js';
 import { registerUserCommand } from './user.command.js';
 
@@ -22,6 +23,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerAuditCommand,
   registerReportCommand,
   registerCasesCommand,
+  registerSlaPoliciesCommand,
   registerPlaybookCommand,
   registerRunCommand,
   registerApprovalCommand,

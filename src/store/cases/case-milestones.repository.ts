@@ -6,7 +6,6 @@ import {
   deriveMilestones,
   emptyMilestones,
   isLifecycleEventType,
-  LIFECYCLE_EVENT_TYPES,
   type CaseMilestones,
   type LifecycleEvent,
 } from '../../domain/cases/case-milestones.js';
@@ -113,16 +112,21 @@ export async function rebuildCaseMilestones(db: Db): Promise<number> {
     const ids = cases.map((c) => c.id);
     const labels = new Map(cases.map((c) => [c.id, c]));
     after = ids[ids.length - 1] as string;
+    // The page's cases are a contiguous id range, so their timelines are one range read of the (case_id, id)
+    // index, in fold order. Filtering by type here rather than in SQL keeps a planner without statistics
+    // (SQLite before ANALYZE) off the (type, …) indexes, which would read every lifecycle event of every
+    // case for each page: minutes instead of seconds at 100,000 cases.
     const events = await db
       .selectFrom('case_events')
       .select(['case_id', 'type', 'at', 'data'])
-      .where('case_id', 'in', ids)
-      .where('type', 'in', [...LIFECYCLE_EVENT_TYPES])
+      .where('case_id', '>=', ids[0] as string)
+      .where('case_id', '<=', after)
       .orderBy('case_id')
       .orderBy('id')
       .execute();
     const byCase = new Map<string, LifecycleEvent[]>();
     for (const e of events) {
+      if (!isLifecycleEventType(e.type)) continue;
       const list = byCase.get(e.case_id) ?? [];
       list.push({ type: e.type, at: Number(e.at), data: JSON.parse(e.data) as Record<string, unknown> });
       byCase.set(e.case_id, list);

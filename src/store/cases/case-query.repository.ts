@@ -1,4 +1,11 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import {
+  sql,
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+  type Transaction,
+} from 'kysely';
 import type { Case, CaseEvent } from '../../domain/cases/case.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
 import type { Database } from '../schema.js';
@@ -27,6 +34,40 @@ export interface CasePage {
 const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
 const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
 
+const hasCaseConditions = (f: CaseFilters): boolean =>
+  Boolean(f.status?.length || f.severity?.length || f.assignee || f.observable || f.text);
+
+/** The filters on the case row itself (all but the tag), as conditions on `cases`. */
+function caseConditions(
+  eb: ExpressionBuilder<Database, 'cases'>,
+  filters: CaseFilters,
+  search: Pick<StoreDialect, 'textSearch'>,
+): Expression<SqlBool>[] {
+  const out: Expression<SqlBool>[] = [];
+  if (filters.status?.length) out.push(eb('cases.status', 'in', [...filters.status]));
+  if (filters.severity?.length) out.push(eb('cases.severity', 'in', [...filters.severity]));
+  if (filters.assignee) out.push(eb('cases.assignee', '=', filters.assignee));
+  if (filters.observable) {
+    const value = filters.observable;
+    out.push(
+      eb(
+        'cases.id',
+        'in',
+        eb
+          .selectFrom('case_observables')
+          .innerJoin('observables', 'observables.id', 'case_observables.observable_id')
+          .select('case_observables.case_id')
+          .where('observables.value', '=', value),
+      ),
+    );
+  }
+  if (filters.text) {
+    // A query with no searchable word (only punctuation) matches nothing rather than everything.
+    out.push(caseTextMatch(search, filters.text) ?? sql<SqlBool>`1 = 0`);
+  }
+  return out;
+}
+
 /**
  * Cases newest first, filtered, a page at a time. Keyset pagination on the time-ordered id: every page costs
  * the same however deep, and the (filter, id) indexes serve the order.
@@ -37,31 +78,37 @@ export async function listCases(
   page: { cursor?: string; limit: number },
   search: Pick<StoreDialect, 'textSearch'>,
 ): Promise<CasePage> {
+  const below = page.cursor ? decodeCursor(page.cursor) : undefined;
   let q = db.selectFrom('cases').selectAll('cases');
-  if (filters.status?.length) q = q.where('cases.status', 'in', [...filters.status]);
-  if (filters.severity?.length) q = q.where('cases.severity', 'in', [...filters.severity]);
-  if (filters.assignee) q = q.where('cases.assignee', '=', filters.assignee);
   if (filters.tag) {
+    // The page is chosen from the tag's own rows, newest first through (tag, case_id), each checked against the
+    // other filters by its primary key: the work is bounded by the tag's size. As a plain semi-join, PostgreSQL
+    // (taking tag and severity as independent) walks every newer case and filters instead, which for a
+    // combination that matches little reads the whole table (12-26 ms at 100,000 cases, growing with it).
     const tag = filters.tag;
-    q = q.where('cases.id', 'in', (eb) =>
-      eb.selectFrom('case_tags').select('case_id').where('tag', '=', tag),
-    );
+    q = q.where('cases.id', 'in', (eb) => {
+      let ids = eb.selectFrom('case_tags as t').select('t.case_id').where('t.tag', '=', tag);
+      if (below) ids = ids.where('t.case_id', '<', below);
+      if (hasCaseConditions(filters)) {
+        // A scalar subquery, not EXISTS: EXISTS would be planned as the same semi-join again.
+        ids = ids.where(
+          (e) =>
+            e
+              .selectFrom('cases')
+              .select(sql.lit(1).as('one'))
+              .whereRef('cases.id', '=', 't.case_id')
+              .where((c) => c.and(caseConditions(c, filters, search)))
+              .limit(1),
+          'is not',
+          null,
+        );
+      }
+      return ids.orderBy('t.case_id', 'desc').limit(page.limit + 1);
+    });
+  } else {
+    if (hasCaseConditions(filters)) q = q.where((eb) => eb.and(caseConditions(eb, filters, search)));
+    if (below) q = q.where('cases.id', '<', below);
   }
-  if (filters.observable) {
-    const value = filters.observable;
-    q = q.where('cases.id', 'in', (eb) =>
-      eb
-        .selectFrom('case_observables')
-        .innerJoin('observables', 'observables.id', 'case_observables.observable_id')
-        .select('case_observables.case_id')
-        .where('observables.value', '=', value),
-    );
-  }
-  if (filters.text) {
-    // A query with no searchable word (only punctuation) matches nothing rather than everything.
-    q = q.where(caseTextMatch(search, filters.text) ?? sql<boolean>`1 = 0`);
-  }
-  if (page.cursor) q = q.where('cases.id', '<', decodeCursor(page.cursor));
   const rows = await q
     .orderBy('cases.id', 'desc')
     .limit(page.limit + 1)

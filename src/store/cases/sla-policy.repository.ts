@@ -60,20 +60,3 @@ export async function saveSlaPolicy(
     .onConflict((oc) => oc.column('severity').doUpdateSet(values))
     .execute();
 }
-
-/** Open (not closed, not merged) cases of these severities: the clocks a policy change moves. */
-export async function listOpenCasesOfSeverities(
-  db: Db,
-  severities: readonly Severity[],
-): Promise<Array<{ id: string; severity: Severity }>> {
-  if (severities.length === 0) return [];
-  const rows = await db
-    .selectFrom('cases')
-    .select(['id', 'severity'])
-    .where('status', '!=', 'closed')
-    .where('merged_into', 'is', null)
-    .where('severity', 'in', [...severities])
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({ id: r.id, severity: r.severity as Severity }));
-}
