@@ -6,6 +6,9 @@ import { migrateToLatest, type MigrateOutcome } from './migrate.js';
 import type { MigrateOptions } from './migrations/migration.js';
 import type { Database } from './schema.js';
 
+/** How often the planner's statistics are refreshed while the store is open (SQLite's advice: hourly to daily). */
+const STATISTICS_REFRESH_MS = 60 * 60 * 1000;
+
 export interface StoreOptions {
   /** PostgreSQL when set; the embedded SQLite file otherwise. */
   databaseUrl?: string;
@@ -97,6 +100,19 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         );
   }
   const notifier = dialect.createNotifier();
+  const refreshStatistics = async (): Promise<void> => {
+    try {
+      for (const statement of dialect.statisticsRefresh) await sql.raw(statement).execute(db);
+    } catch {
+      // Statistics only guide the planner: a refresh that finds the store busy waits for the next one.
+    }
+  };
+  await refreshStatistics();
+  const statisticsTimer =
+    dialect.statisticsRefresh.length > 0
+      ? setInterval(() => void refreshStatistics(), STATISTICS_REFRESH_MS)
+      : undefined;
+  statisticsTimer?.unref();
   let closed = false;
   return {
     db,
@@ -115,6 +131,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(statisticsTimer);
       await notifier.close();
       // Kysely's destroy closes the pool (PostgreSQL) or the file (SQLite).
       await db.destroy();

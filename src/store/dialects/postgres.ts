@@ -81,6 +81,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     textSearch: 'tsvector',
     binaryType: 'bytea',
     jsonType: 'text',
+    statisticsRefresh: [],
     createKyselyDialect: () => new PostgresDialect({ pool }),
     createNotifier: () => createPgNotifier(options, pool),
     async close() {

@@ -16,6 +16,11 @@ export interface StoreDialect {
   readonly binaryType: 'blob' | 'bytea';
   /** Column type for JSON documents (stored as text on both so reads are identical). */
   readonly jsonType: 'text';
+  /**
+   * Statements that refresh the planner's statistics, run when the store opens and then hourly. SQLite plans
+   * from guesses until ANALYZE has run; PostgreSQL's autovacuum keeps its own statistics, so it has none.
+   */
+  readonly statisticsRefresh: readonly string[];
   createKyselyDialect(): Dialect;
   /** Cross-process wake-ups; SQLite has none and is polled. */
   createNotifier(): Notifier;
