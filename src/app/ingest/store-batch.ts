@@ -4,7 +4,6 @@ import { computeFingerprint } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import {
   findAlertsBySourceEventIds,
-  findOpenCasesByObservables,
   findOpenCasesByRules,
   findRecentByFingerprints,
   insertAlertObservables,
@@ -19,6 +18,7 @@ import {
   appendAlertAddedEvents,
 } from '../../store/alerts/alert-case-batch.repository.js';
 import { createCase } from '../../store/cases/case.repository.js';
+import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
 import { enqueueJobs } from '../../store/queue/queue.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';

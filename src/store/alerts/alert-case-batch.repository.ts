@@ -42,7 +42,10 @@ export async function appendAlertAddedEvents(
   }
 }
 
-/** Attaches observables to cases (case → observable ids); pairs already attached are left as they are. */
+/**
+ * Attaches the observables of alerts just stored to their cases (case → observable ids), seen `now`: pairs
+ * already attached keep their origin and are marked seen.
+ */
 export async function addObservablesToCases(
   db: Db,
   byCase: ReadonlyMap<string, readonly string[]>,
@@ -55,8 +58,15 @@ export async function addObservablesToCases(
   for (const chunk of chunks([...pairs.values()], 200)) {
     await db
       .insertInto('case_observables')
-      .values(chunk.map((p) => ({ ...p, origin, added_at: now })))
-      .onConflict((oc) => oc.columns(['case_id', 'observable_id']).doNothing())
+      .values(chunk.map((p) => ({ ...p, origin, added_at: now, last_seen: now })))
+      .onConflict((oc) =>
+        oc
+          .columns(['case_id', 'observable_id'])
+          .doUpdateSet({ last_seen: now })
+          .where((eb) =>
+            eb.or([eb('case_observables.last_seen', 'is', null), eb('case_observables.last_seen', '<', now)]),
+          ),
+      )
       .execute();
   }
 }

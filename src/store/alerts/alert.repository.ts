@@ -119,7 +119,10 @@ export async function findRecentByFingerprints(
   return out;
 }
 
-/** Counts repeats of stored alerts (alert id → how many more times it was seen). */
+/**
+ * Counts repeats of stored alerts (alert id → how many more times it was seen). A repeat is a sighting of
+ * the alert's observables too: their links to its case are seen now, as observable correlation reads them.
+ */
 export async function recordRepeats(
   db: Db,
   repeats: ReadonlyMap<string, number>,
@@ -130,6 +133,24 @@ export async function recordRepeats(
       .updateTable('alerts')
       .set((eb) => ({ count: eb('count', '+', n), last_seen: now }))
       .where('id', '=', id)
+      .execute();
+  }
+  for (const chunk of chunks([...repeats.keys()].sort(), 500)) {
+    await db
+      .updateTable('case_observables')
+      .set({ last_seen: now })
+      .where('case_id', 'in', (eb) => eb.selectFrom('alerts').select('case_id').where('id', 'in', chunk))
+      .where((eb) => eb.or([eb('last_seen', 'is', null), eb('last_seen', '<', now)]))
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('alert_observables as ao')
+            .innerJoin('alerts as a', 'a.id', 'ao.alert_id')
+            .select(sql.lit(1).as('one'))
+            .where('a.id', 'in', chunk)
+            .whereRef('a.case_id', '=', 'case_observables.case_id')
+            .whereRef('ao.observable_id', '=', 'case_observables.observable_id'),
+        ),
+      )
       .execute();
   }
 }
@@ -171,35 +192,6 @@ export async function findOpenCasesByRules(
       if (r.rule_id && r.case_id)
         out.push({ product: r.product, ruleId: r.rule_id, caseId: r.case_id, lastSeen: Number(r.last_seen) });
     }
-  }
-  return out;
-}
-
-/** For each observable: the open cases holding an alert with it seen since `since`. */
-export async function findOpenCasesByObservables(
-  db: Db,
-  observableIds: readonly string[],
-  since: number,
-): Promise<Array<{ observableId: string; caseId: string; lastSeen: number }>> {
-  const out: Array<{ observableId: string; caseId: string; lastSeen: number }> = [];
-  for (const chunk of chunks([...new Set(observableIds)], 500)) {
-    const rows = await db
-      .selectFrom('alert_observables')
-      .innerJoin('alerts', 'alerts.id', 'alert_observables.alert_id')
-      .innerJoin('cases', 'cases.id', 'alerts.case_id')
-      .select((eb) => [
-        'alert_observables.observable_id',
-        'alerts.case_id',
-        eb.fn.max('alerts.last_seen').as('last'),
-      ])
-      .where('alert_observables.observable_id', 'in', chunk)
-      .where('alerts.last_seen', '>=', since)
-      .where('cases.status', '!=', 'closed')
-      .where('cases.merged_into', 'is', null)
-      .groupBy(['alert_observables.observable_id', 'alerts.case_id'])
-      .execute();
-    for (const r of rows)
-      if (r.case_id) out.push({ observableId: r.observable_id, caseId: r.case_id, lastSeen: Number(r.last) });
   }
   return out;
 }
