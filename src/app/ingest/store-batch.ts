@@ -17,7 +17,7 @@ import {
   addObservablesToCases,
   appendAlertAddedEvents,
 } from '../../store/alerts/alert-case-batch.repository.js';
-import { createCase } from '../../store/cases/case.repository.js';
+import { createCases, type NewCase } from '../../store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
 import { enqueueJobs } from '../../store/queue/queue.repository.js';
 import type { Database } from '../../store/schema.js';
@@ -153,6 +153,7 @@ export async function storeBatch(
   const rows: NewAlertRow[] = [];
   const links: Array<{ alertId: string; observableId: string; role: string }> = [];
   const caseObservables = new Map<string, string[]>();
+  const opening: Array<NewCase & { id: string }> = [];
   for (const f of fresh) {
     const m = batch[f.i] as Mapped;
     const { alert } = m;
@@ -195,18 +196,15 @@ export async function storeBatch(
           : 'correlation is off: every new alert opens a case',
         windowMs: rules.windowMs,
       };
-      const kase = await createCase(
-        trx,
-        { newId: ctx.newId },
-        {
-          title: alert.title,
-          severity: alert.severity,
-          actor,
-          origin: { alertId: f.id, source, reason: correlation.reason },
-        },
-        now,
-      );
-      caseId = kase.id;
+      // Opened with the batch's other new cases after the loop; later alerts of the batch can join it now.
+      caseId = ctx.newId();
+      opening.push({
+        id: caseId,
+        title: alert.title,
+        severity: alert.severity,
+        actor,
+        origin: { alertId: f.id, source, reason: correlation.reason },
+      });
     }
     // Later alerts of this batch see this one, as they would had it been stored alone.
     if (rk) keep(byRule, rk, caseId, now);
@@ -235,6 +233,7 @@ export async function storeBatch(
     };
   }
 
+  await createCases(trx, { newId: ctx.newId }, opening, now);
   await insertAlerts(trx, rows);
   await countStoredAlerts(trx, rows);
   await insertAlertObservables(trx, links);

@@ -3,7 +3,8 @@ import type { Alert, Correlation, NormalizedAlert } from '../../domain/alerts/al
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
-import type { AlertRow } from './alert.table.js';
+import { insertRows } from '../insert-rows.js';
+import type { AlertRow, AlertTable } from './alert.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -41,14 +42,37 @@ export async function insertAlert(db: Db, input: NewAlertRow): Promise<void> {
   await insertAlerts(db, [input]);
 }
 
-/** Stores new alerts, many rows to a statement (23 columns × 200 rows stays under SQLite's bound-value limit). */
+/** Stores new alerts, many rows to a statement. */
 export async function insertAlerts(db: Db, inputs: readonly NewAlertRow[]): Promise<void> {
-  for (const chunk of chunks(inputs, 200)) {
-    await db.insertInto('alerts').values(chunk.map(alertValues)).execute();
-  }
+  await insertRows(db, 'alerts', ALERT_COLUMNS, inputs.map(alertValues));
 }
 
-function alertValues(input: NewAlertRow) {
+const ALERT_COLUMNS = [
+  'id',
+  'source',
+  'source_event_id',
+  'fingerprint',
+  'title',
+  'severity',
+  'severity_original',
+  'category',
+  'product',
+  'vendor',
+  'rule_id',
+  'rule_name',
+  'mapper',
+  'time',
+  'first_seen',
+  'last_seen',
+  'count',
+  'case_id',
+  'correlation',
+  'normalized',
+  'raw',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof AlertTable>;
+
+function alertValues(input: NewAlertRow): AlertTable {
   const { raw, ...normalized } = input.alert;
   return {
     id: input.id,
@@ -171,12 +195,13 @@ export async function findOpenCasesByRules(
   // Written with `sql` rather than the builder: a union of a hundred built queries cost more to build and
   // compile than the database took to run it. SQLite allows LIMIT only on a compound's last part, so each
   // walk is wrapped as a derived table.
+  // The case is checked by a scalar subquery, which neither store turns into a join (see
+  // findOpenCasesByObservables): the walk stays on the index.
   const latest = (r: { product: string | null; ruleId: string }, i: number) => sql`select * from (
     select a.product, a.rule_id, a.case_id, a.last_seen from alerts a
-    inner join cases c on c.id = a.case_id
     where ${r.product === null ? sql`a.product is null` : sql`a.product = ${r.product}`}
       and a.rule_id = ${r.ruleId} and a.last_seen >= ${since}
-      and c.status != 'closed' and c.merged_into is null
+      and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = a.case_id)
     order by a.last_seen desc limit 1) ${sql.id(`r${i}`)}`;
   for (const chunk of chunks([...unique.values()], 100)) {
     const { rows } = await sql<{
@@ -214,13 +239,13 @@ export async function insertAlertObservables(
   links: ReadonlyArray<{ alertId: string; observableId: string; role: string }>,
 ): Promise<void> {
   const unique = new Map(links.map((l) => [`${l.alertId}|${l.observableId}|${l.role}`, l]));
-  for (const chunk of chunks([...unique.values()], 1000)) {
-    await db
-      .insertInto('alert_observables')
-      .values(chunk.map((l) => ({ alert_id: l.alertId, observable_id: l.observableId, role: l.role })))
-      .onConflict((oc) => oc.columns(['alert_id', 'observable_id', 'role']).doNothing())
-      .execute();
-  }
+  await insertRows(
+    db,
+    'alert_observables',
+    ['alert_id', 'observable_id', 'role'],
+    [...unique.values()].map((l) => ({ alert_id: l.alertId, observable_id: l.observableId, role: l.role })),
+    { tail: 'on conflict ("alert_id", "observable_id", "role") do nothing' },
+  );
 }
 
 export async function findAlertById(db: Db, id: string): Promise<Alert | undefined> {
