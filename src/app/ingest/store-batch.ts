@@ -248,19 +248,24 @@ export async function storeBatch(
     })),
     now,
   );
+  // One trigger job for the batch's alerts (the trigger worker reads and matches each).
   await enqueueJobs(
     trx,
     { dialect: ctx.store.dialect, newId: ctx.newId },
-    fresh.map((f) => {
-      const o = outcomes[f.i];
-      const accepted = o?.status === 'accepted' ? o : undefined;
-      return {
+    [
+      {
         queue: 'triggers',
-        kind: 'alert.created',
-        payload: { alertId: f.id, caseId: accepted?.caseId, caseCreated: accepted?.caseCreated ?? false },
-        dedupeKey: `alert.created:${f.id}`,
-      };
-    }),
+        kind: 'alerts.created',
+        payload: {
+          alerts: fresh.map((f) => {
+            const o = outcomes[f.i];
+            const accepted = o?.status === 'accepted' ? o : undefined;
+            return { alertId: f.id, caseId: accepted?.caseId, caseCreated: accepted?.caseCreated ?? false };
+          }),
+        },
+        dedupeKey: `alerts.created:${fresh[0]?.id}`,
+      },
+    ],
     now,
   );
   return outcomes as StoredOutcome[];
