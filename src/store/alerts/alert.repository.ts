@@ -4,6 +4,7 @@ import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 import { insertRows } from '../insert-rows.js';
+import { latestPerKey } from '../latest-per-key.js';
 import type { AlertRow, AlertTable } from './alert.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -191,31 +192,24 @@ export async function findOpenCasesByRules(
   since: number,
 ): Promise<Array<{ product: string | null; ruleId: string; caseId: string; lastSeen: number }>> {
   const out: Array<{ product: string | null; ruleId: string; caseId: string; lastSeen: number }> = [];
-  const unique = new Map(rules.map((r) => [`${r.product ?? ''}\u0000${r.ruleId}`, r]));
-  // Written with `sql` rather than the builder: a union of a hundred built queries cost more to build and
-  // compile than the database took to run it. SQLite allows LIMIT only on a compound's last part, so each
-  // walk is wrapped as a derived table.
-  // The case is checked by a scalar subquery, which neither store turns into a join (see
-  // findOpenCasesByObservables): the walk stays on the index.
-  const latest = (r: { product: string | null; ruleId: string }, i: number) => sql`select * from (
-    select a.product, a.rule_id, a.case_id, a.last_seen from alerts a
-    where ${r.product === null ? sql`a.product is null` : sql`a.product = ${r.product}`}
-      and a.rule_id = ${r.ruleId} and a.last_seen >= ${since}
-      and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = a.case_id)
-    order by a.last_seen desc limit 1) ${sql.id(`r${i}`)}`;
-  for (const chunk of chunks([...unique.values()], 100)) {
-    const { rows } = await sql<{
-      product: string | null;
-      rule_id: string | null;
-      case_id: string | null;
-      last_seen: number | string;
-    }>`${sql.join(
-      chunk.map((r, i) => latest(r, i)),
-      sql` union all `,
-    )}`.execute(db);
-    for (const r of rows) {
-      if (r.rule_id && r.case_id)
-        out.push({ product: r.product, ruleId: r.rule_id, caseId: r.case_id, lastSeen: Number(r.last_seen) });
+  const unique = [...new Map(rules.map((r) => [`${r.product ?? ''}\u0000${r.ruleId}`, r])).values()];
+  // Rules without a product walk `product is null`, the others `product = …`: both stay on the index.
+  for (const withProduct of [true, false]) {
+    const list = unique.filter((r) => (r.product !== null) === withProduct);
+    for (const chunk of chunks(list, 500)) {
+      const rows = await latestPerKey(
+        db,
+        chunk.map((r) => (withProduct ? [r.product ?? '', r.ruleId] : [r.ruleId])),
+        (key) => sql`select a.case_id || '|' || a.last_seen from alerts a
+          where ${withProduct ? sql`a.product = ${key(1)} and a.rule_id = ${key(2)}` : sql`a.product is null and a.rule_id = ${key(1)}`}
+            and a.last_seen >= ${since}
+            and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = a.case_id)
+          order by a.last_seen desc limit 1`,
+      );
+      rows.forEach((hit, i) => {
+        const r = chunk[i];
+        if (hit && r) out.push({ product: r.product, ruleId: r.ruleId, ...hit });
+      });
     }
   }
   return out;

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { chunks } from '../chunks.js';
+import { latestPerKey } from '../latest-per-key.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -41,39 +42,19 @@ export async function findOpenCasesByObservables(
   since: number,
 ): Promise<Array<{ observableId: string; caseId: string; lastSeen: number }>> {
   const out: Array<{ observableId: string; caseId: string; lastSeen: number }> = [];
-  // Built with `sql`: a union of a hundred built queries costs more to build than to run (see
-  // findOpenCasesByRules). SQLite allows LIMIT only on a compound's last part, hence the derived tables. The
-  // case is checked by a scalar subquery, which neither store turns into a join: as a join, PostgreSQL with
-  // young statistics drove it from the cases (one probe per case, 70 ms a walk) instead of walking the index.
-  const latest = (id: string, i: number) => sql`select * from (
-    select co.observable_id, co.case_id, co.last_seen from case_observables co
-    where co.observable_id = ${id} and co.last_seen >= ${since}
-      and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = co.case_id)
-    order by co.last_seen desc, co.case_id desc limit 1) ${sql.id(`o${i}`)}`;
-  // Most observables of a batch were never seen in a case within the window (a scanner's fresh source
-  // addresses): one index-only read finds those that were, and only they are walked.
-  const seen: string[] = [];
   for (const chunk of chunks([...new Set(observableIds)], 500)) {
-    const rows = await db
-      .selectFrom('case_observables')
-      .select('observable_id')
-      .distinct()
-      .where('observable_id', 'in', chunk)
-      .where('last_seen', '>=', since)
-      .execute();
-    for (const r of rows) seen.push(r.observable_id);
-  }
-  for (const chunk of chunks(seen, 100)) {
-    const { rows } = await sql<{
-      observable_id: string;
-      case_id: string;
-      last_seen: number | string;
-    }>`${sql.join(
-      chunk.map((id, i) => latest(id, i)),
-      sql` union all `,
-    )}`.execute(db);
-    for (const r of rows)
-      out.push({ observableId: r.observable_id, caseId: r.case_id, lastSeen: Number(r.last_seen) });
+    const hits = await latestPerKey(
+      db,
+      chunk.map((id) => [id]),
+      (key) => sql`select co.case_id || '|' || co.last_seen from case_observables co
+        where co.observable_id = ${key(1)} and co.last_seen >= ${since}
+          and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = co.case_id)
+        order by co.last_seen desc, co.case_id desc limit 1`,
+    );
+    hits.forEach((hit, i) => {
+      const observableId = chunk[i];
+      if (hit && observableId) out.push({ observableId, ...hit });
+    });
   }
   return out;
 }
