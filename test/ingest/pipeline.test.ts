@@ -65,13 +65,11 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({
       queue: 'triggers',
-      kind: 'alert.created',
-      dedupe_key: `alert.created:${item.alertId}`,
+      kind: 'alerts.created',
+      dedupe_key: `alerts.created:${item.alertId}`,
     });
     expect(JSON.parse(jobs[0]?.payload ?? '{}')).toEqual({
-      alertId: item.alertId,
-      caseId: item.caseId,
-      caseCreated: true,
+      alerts: [{ alertId: item.alertId, caseId: item.caseId, caseCreated: true }],
     });
     const audit = await readAuditEntries(handle.store.db, 0, 10);
     expect(audit.map((a) => a.action)).toEqual(['alerts.ingested']);

@@ -3,6 +3,7 @@ import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { findOpenCasesByRules, insertAlerts } from '../../src/store/alerts/alert.repository.js';
 import { createCase } from '../../src/store/cases/case.repository.js';
+import { findOpenCasesByObservables } from '../../src/store/cases/case-observable-seen.repository.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 const alert = (product: string | null, ruleId: string): NormalizedAlert => ({
@@ -103,5 +104,66 @@ describe.each(DIALECTS)('findOpenCasesByRules on %s', (dialect) => {
     const found = await findOpenCasesByRules(handle.store.db, rules, 0);
     expect(found).toHaveLength(230);
     expect(found.find((f) => f.ruleId === 'bulk-229')?.lastSeen).toBe(1_229);
+  });
+});
+
+describe.each(DIALECTS)('findOpenCasesByObservables on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  beforeEach(async () => {
+    handle = await openTestStore(dialect);
+  });
+  afterEach(async () => handle.cleanup());
+
+  const openCase = () =>
+    handle.store.db
+      .transaction()
+      .execute(async (trx) =>
+        createCase(trx, { newId: newTestId }, { title: 't', severity: 'low', actor: SYSTEM_ACTOR }, 0),
+      );
+  const seen = (caseId: string, observableId: string, at: number | null) =>
+    handle.store.db
+      .insertInto('case_observables')
+      .values({ case_id: caseId, observable_id: observableId, origin: 'alert', added_at: 0, last_seen: at })
+      .execute();
+
+  it('answers, per observable, the open case that saw it last within the window, ties to the greatest case id', async () => {
+    const [a, b, c, closed, merged] = [
+      await openCase(),
+      await openCase(),
+      await openCase(),
+      await openCase(),
+      await openCase(),
+    ];
+    if (!a || !b || !c || !closed || !merged) throw new Error('cases not opened');
+    await seen(a.id, 'o1', 1_000);
+    await seen(b.id, 'o1', 2_000);
+    await seen(c.id, 'o1', 2_000);
+    await seen(closed.id, 'o1', 3_000);
+    await seen(merged.id, 'o1', 3_000);
+    await handle.store.db
+      .updateTable('cases')
+      .set({ status: 'closed' })
+      .where('id', '=', closed.id)
+      .execute();
+    await handle.store.db
+      .updateTable('cases')
+      .set({ merged_into: a.id })
+      .where('id', '=', merged.id)
+      .execute();
+    // Added by hand (never seen with an alert), and seen before the window.
+    await seen(a.id, 'o2', null);
+    await seen(b.id, 'o3', 100);
+    await seen(a.id, 'o4', 900);
+
+    const found = await findOpenCasesByObservables(
+      handle.store.db,
+      ['o1', 'o2', 'o3', 'o4', 'o1', 'none'],
+      500,
+    );
+    const tie = [b.id, c.id].sort()[1];
+    expect(found.sort((x, y) => (x.observableId < y.observableId ? -1 : 1))).toEqual([
+      { observableId: 'o1', caseId: tie, lastSeen: 2_000 },
+      { observableId: 'o4', caseId: a.id, lastSeen: 900 },
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import { planMergeClosure } from '../../domain/cases/case-lifecycle.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { notFound, RiposteError } from '../../domain/shared/errors.js';
 import { addCaseObservables, findCaseById } from '../../store/cases/case.repository.js';
+import { refreshCaseObservableSeen } from '../../store/cases/case-observable-seen.repository.js';
 import { replaceCaseTags } from '../../store/cases/case-tags.repository.js';
 import type { Database } from '../../store/schema.js';
 import { loadCaseForChange, recordCaseChange, type CaseCommandDeps } from './case-command-support.js';
@@ -65,6 +66,8 @@ export async function mergeCases(
     const ids = newLinks.filter((l) => l.origin === origin).map((l) => l.observable_id);
     await addCaseObservables(trx, survivor.id, ids, origin, now);
   }
+  // The survivor now holds the merged case's alerts, and sees their observables as they were seen.
+  await refreshCaseObservableSeen(trx, [survivor.id, merged.id]);
 
   const survivorTasks = await trx
     .selectFrom('case_tasks')
@@ -175,6 +178,7 @@ export async function moveAlert(
       .execute()
   ).map((r) => r.observable_id);
   await addCaseObservables(trx, target.id, observableIds, 'alert', now);
+  await refreshCaseObservableSeen(trx, alert.case_id ? [alert.case_id, target.id] : [target.id]);
   if (from) {
     await recordCaseChange(
       trx,

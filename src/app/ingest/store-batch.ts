@@ -4,7 +4,6 @@ import { computeFingerprint } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import {
   findAlertsBySourceEventIds,
-  findOpenCasesByObservables,
   findOpenCasesByRules,
   findRecentByFingerprints,
   insertAlertObservables,
@@ -18,7 +17,8 @@ import {
   addObservablesToCases,
   appendAlertAddedEvents,
 } from '../../store/alerts/alert-case-batch.repository.js';
-import { createCase } from '../../store/cases/case.repository.js';
+import { createCases, type NewCase } from '../../store/cases/case.repository.js';
+import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
 import { enqueueJobs } from '../../store/queue/queue.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
@@ -153,6 +153,7 @@ export async function storeBatch(
   const rows: NewAlertRow[] = [];
   const links: Array<{ alertId: string; observableId: string; role: string }> = [];
   const caseObservables = new Map<string, string[]>();
+  const opening: Array<NewCase & { id: string }> = [];
   for (const f of fresh) {
     const m = batch[f.i] as Mapped;
     const { alert } = m;
@@ -195,18 +196,15 @@ export async function storeBatch(
           : 'correlation is off: every new alert opens a case',
         windowMs: rules.windowMs,
       };
-      const kase = await createCase(
-        trx,
-        { newId: ctx.newId },
-        {
-          title: alert.title,
-          severity: alert.severity,
-          actor,
-          origin: { alertId: f.id, source, reason: correlation.reason },
-        },
-        now,
-      );
-      caseId = kase.id;
+      // Opened with the batch's other new cases after the loop; later alerts of the batch can join it now.
+      caseId = ctx.newId();
+      opening.push({
+        id: caseId,
+        title: alert.title,
+        severity: alert.severity,
+        actor,
+        origin: { alertId: f.id, source, reason: correlation.reason },
+      });
     }
     // Later alerts of this batch see this one, as they would had it been stored alone.
     if (rk) keep(byRule, rk, caseId, now);
@@ -235,6 +233,7 @@ export async function storeBatch(
     };
   }
 
+  await createCases(trx, { newId: ctx.newId }, opening, now);
   await insertAlerts(trx, rows);
   await countStoredAlerts(trx, rows);
   await insertAlertObservables(trx, links);
@@ -249,19 +248,24 @@ export async function storeBatch(
     })),
     now,
   );
+  // One trigger job for the batch's alerts (the trigger worker reads and matches each).
   await enqueueJobs(
     trx,
     { dialect: ctx.store.dialect, newId: ctx.newId },
-    fresh.map((f) => {
-      const o = outcomes[f.i];
-      const accepted = o?.status === 'accepted' ? o : undefined;
-      return {
+    [
+      {
         queue: 'triggers',
-        kind: 'alert.created',
-        payload: { alertId: f.id, caseId: accepted?.caseId, caseCreated: accepted?.caseCreated ?? false },
-        dedupeKey: `alert.created:${f.id}`,
-      };
-    }),
+        kind: 'alerts.created',
+        payload: {
+          alerts: fresh.map((f) => {
+            const o = outcomes[f.i];
+            const accepted = o?.status === 'accepted' ? o : undefined;
+            return { alertId: f.id, caseId: accepted?.caseId, caseCreated: accepted?.caseCreated ?? false };
+          }),
+        },
+        dedupeKey: `alerts.created:${fresh[0]?.id}`,
+      },
+    ],
     now,
   );
   return outcomes as StoredOutcome[];

@@ -4,7 +4,7 @@ import type { StoreDialect } from '../../store/dialects/store-dialect.js';
 import { enqueueJob } from '../../store/queue/queue.repository.js';
 import type { Database } from '../../store/schema.js';
 
-/** Queue of trigger jobs: `alert.created` (ingest), `case.event` (cases), `schedule.tick` (cron). */
+/** Queue of trigger jobs: `alerts.created` (ingest), `case.event` (cases), `schedule.tick` (cron). */
 export const TRIGGER_QUEUE = 'triggers';
 
 /**

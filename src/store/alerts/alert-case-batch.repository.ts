@@ -1,6 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Actor } from '../../domain/shared/actor.js';
 import { chunks } from '../chunks.js';
+import { insertCaseEvents } from '../cases/case.repository.js';
+import { insertRows } from '../insert-rows.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -17,24 +19,12 @@ export async function appendAlertAddedEvents(
   now: number,
 ): Promise<void> {
   if (events.length === 0) return;
-  // 8 columns × 100 rows stays far under SQLite's bound-value limit.
-  for (const chunk of chunks(events, 100)) {
-    await db
-      .insertInto('case_events')
-      .values(
-        chunk.map((e) => ({
-          id: deps.newId(),
-          case_id: e.caseId,
-          at: now,
-          type: 'alert_added',
-          actor_type: e.actor.type,
-          actor_id: e.actor.id,
-          actor_name: e.actor.name,
-          data: JSON.stringify(e.data),
-        })),
-      )
-      .execute();
-  }
+  await insertCaseEvents(
+    db,
+    deps,
+    events.map((e) => ({ ...e, type: 'alert_added' })),
+    now,
+  );
   // Sorted, so concurrent writers on PostgreSQL touch case rows in one order and cannot deadlock.
   const caseIds = [...new Set(events.map((e) => e.caseId))].sort();
   for (const chunk of chunks(caseIds, 500)) {
@@ -42,7 +32,10 @@ export async function appendAlertAddedEvents(
   }
 }
 
-/** Attaches observables to cases (case → observable ids); pairs already attached are left as they are. */
+/**
+ * Attaches the observables of alerts just stored to their cases (case → observable ids), seen `now`: pairs
+ * already attached keep their origin and are marked seen.
+ */
 export async function addObservablesToCases(
   db: Db,
   byCase: ReadonlyMap<string, readonly string[]>,
@@ -52,11 +45,14 @@ export async function addObservablesToCases(
   const pairs = new Map<string, { case_id: string; observable_id: string }>();
   for (const [caseId, ids] of byCase)
     for (const id of ids) pairs.set(`${caseId}|${id}`, { case_id: caseId, observable_id: id });
-  for (const chunk of chunks([...pairs.values()], 200)) {
-    await db
-      .insertInto('case_observables')
-      .values(chunk.map((p) => ({ ...p, origin, added_at: now })))
-      .onConflict((oc) => oc.columns(['case_id', 'observable_id']).doNothing())
-      .execute();
-  }
+  await insertRows(
+    db,
+    'case_observables',
+    ['case_id', 'observable_id', 'origin', 'added_at', 'last_seen'],
+    [...pairs.values()].map((p) => ({ ...p, origin, added_at: now, last_seen: now })),
+    {
+      tail: `on conflict ("case_id", "observable_id") do update set "last_seen" = excluded."last_seen"
+        where "case_observables"."last_seen" is null or "case_observables"."last_seen" < excluded."last_seen"`,
+    },
+  );
 }

@@ -3,7 +3,9 @@ import type { Alert, Correlation, NormalizedAlert } from '../../domain/alerts/al
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
-import type { AlertRow } from './alert.table.js';
+import { insertRows } from '../insert-rows.js';
+import { latestPerKey } from '../latest-per-key.js';
+import type { AlertRow, AlertTable } from './alert.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -41,14 +43,37 @@ export async function insertAlert(db: Db, input: NewAlertRow): Promise<void> {
   await insertAlerts(db, [input]);
 }
 
-/** Stores new alerts, many rows to a statement (23 columns × 200 rows stays under SQLite's bound-value limit). */
+/** Stores new alerts, many rows to a statement. */
 export async function insertAlerts(db: Db, inputs: readonly NewAlertRow[]): Promise<void> {
-  for (const chunk of chunks(inputs, 200)) {
-    await db.insertInto('alerts').values(chunk.map(alertValues)).execute();
-  }
+  await insertRows(db, 'alerts', ALERT_COLUMNS, inputs.map(alertValues));
 }
 
-function alertValues(input: NewAlertRow) {
+const ALERT_COLUMNS = [
+  'id',
+  'source',
+  'source_event_id',
+  'fingerprint',
+  'title',
+  'severity',
+  'severity_original',
+  'category',
+  'product',
+  'vendor',
+  'rule_id',
+  'rule_name',
+  'mapper',
+  'time',
+  'first_seen',
+  'last_seen',
+  'count',
+  'case_id',
+  'correlation',
+  'normalized',
+  'raw',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof AlertTable>;
+
+function alertValues(input: NewAlertRow): AlertTable {
   const { raw, ...normalized } = input.alert;
   return {
     id: input.id,
@@ -119,7 +144,10 @@ export async function findRecentByFingerprints(
   return out;
 }
 
-/** Counts repeats of stored alerts (alert id → how many more times it was seen). */
+/**
+ * Counts repeats of stored alerts (alert id → how many more times it was seen). A repeat is a sighting of
+ * the alert's observables too: their links to its case are seen now, as observable correlation reads them.
+ */
 export async function recordRepeats(
   db: Db,
   repeats: ReadonlyMap<string, number>,
@@ -130,6 +158,24 @@ export async function recordRepeats(
       .updateTable('alerts')
       .set((eb) => ({ count: eb('count', '+', n), last_seen: now }))
       .where('id', '=', id)
+      .execute();
+  }
+  for (const chunk of chunks([...repeats.keys()].sort(), 500)) {
+    await db
+      .updateTable('case_observables')
+      .set({ last_seen: now })
+      .where('case_id', 'in', (eb) => eb.selectFrom('alerts').select('case_id').where('id', 'in', chunk))
+      .where((eb) => eb.or([eb('last_seen', 'is', null), eb('last_seen', '<', now)]))
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('alert_observables as ao')
+            .innerJoin('alerts as a', 'a.id', 'ao.alert_id')
+            .select(sql.lit(1).as('one'))
+            .where('a.id', 'in', chunk)
+            .whereRef('a.case_id', '=', 'case_observables.case_id')
+            .whereRef('ao.observable_id', '=', 'case_observables.observable_id'),
+        ),
+      )
       .execute();
   }
 }
@@ -146,60 +192,25 @@ export async function findOpenCasesByRules(
   since: number,
 ): Promise<Array<{ product: string | null; ruleId: string; caseId: string; lastSeen: number }>> {
   const out: Array<{ product: string | null; ruleId: string; caseId: string; lastSeen: number }> = [];
-  const unique = new Map(rules.map((r) => [`${r.product ?? ''}\u0000${r.ruleId}`, r]));
-  // Written with `sql` rather than the builder: a union of a hundred built queries cost more to build and
-  // compile than the database took to run it. SQLite allows LIMIT only on a compound's last part, so each
-  // walk is wrapped as a derived table.
-  const latest = (r: { product: string | null; ruleId: string }, i: number) => sql`select * from (
-    select a.product, a.rule_id, a.case_id, a.last_seen from alerts a
-    inner join cases c on c.id = a.case_id
-    where ${r.product === null ? sql`a.product is null` : sql`a.product = ${r.product}`}
-      and a.rule_id = ${r.ruleId} and a.last_seen >= ${since}
-      and c.status != 'closed' and c.merged_into is null
-    order by a.last_seen desc limit 1) ${sql.id(`r${i}`)}`;
-  for (const chunk of chunks([...unique.values()], 100)) {
-    const { rows } = await sql<{
-      product: string | null;
-      rule_id: string | null;
-      case_id: string | null;
-      last_seen: number | string;
-    }>`${sql.join(
-      chunk.map((r, i) => latest(r, i)),
-      sql` union all `,
-    )}`.execute(db);
-    for (const r of rows) {
-      if (r.rule_id && r.case_id)
-        out.push({ product: r.product, ruleId: r.rule_id, caseId: r.case_id, lastSeen: Number(r.last_seen) });
+  const unique = [...new Map(rules.map((r) => [`${r.product ?? ''}\u0000${r.ruleId}`, r])).values()];
+  // Rules without a product walk `product is null`, the others `product = …`: both stay on the index.
+  for (const withProduct of [true, false]) {
+    const list = unique.filter((r) => (r.product !== null) === withProduct);
+    for (const chunk of chunks(list, 500)) {
+      const rows = await latestPerKey(
+        db,
+        chunk.map((r) => (withProduct ? [r.product ?? '', r.ruleId] : [r.ruleId])),
+        (key) => sql`select a.case_id || '|' || a.last_seen from alerts a
+          where ${withProduct ? sql`a.product = ${key(1)} and a.rule_id = ${key(2)}` : sql`a.product is null and a.rule_id = ${key(1)}`}
+            and a.last_seen >= ${since}
+            and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = a.case_id)
+          order by a.last_seen desc limit 1`,
+      );
+      rows.forEach((hit, i) => {
+        const r = chunk[i];
+        if (hit && r) out.push({ product: r.product, ruleId: r.ruleId, ...hit });
+      });
     }
-  }
-  return out;
-}
-
-/** For each observable: the open cases holding an alert with it seen since `since`. */
-export async function findOpenCasesByObservables(
-  db: Db,
-  observableIds: readonly string[],
-  since: number,
-): Promise<Array<{ observableId: string; caseId: string; lastSeen: number }>> {
-  const out: Array<{ observableId: string; caseId: string; lastSeen: number }> = [];
-  for (const chunk of chunks([...new Set(observableIds)], 500)) {
-    const rows = await db
-      .selectFrom('alert_observables')
-      .innerJoin('alerts', 'alerts.id', 'alert_observables.alert_id')
-      .innerJoin('cases', 'cases.id', 'alerts.case_id')
-      .select((eb) => [
-        'alert_observables.observable_id',
-        'alerts.case_id',
-        eb.fn.max('alerts.last_seen').as('last'),
-      ])
-      .where('alert_observables.observable_id', 'in', chunk)
-      .where('alerts.last_seen', '>=', since)
-      .where('cases.status', '!=', 'closed')
-      .where('cases.merged_into', 'is', null)
-      .groupBy(['alert_observables.observable_id', 'alerts.case_id'])
-      .execute();
-    for (const r of rows)
-      if (r.case_id) out.push({ observableId: r.observable_id, caseId: r.case_id, lastSeen: Number(r.last) });
   }
   return out;
 }
@@ -222,13 +233,13 @@ export async function insertAlertObservables(
   links: ReadonlyArray<{ alertId: string; observableId: string; role: string }>,
 ): Promise<void> {
   const unique = new Map(links.map((l) => [`${l.alertId}|${l.observableId}|${l.role}`, l]));
-  for (const chunk of chunks([...unique.values()], 1000)) {
-    await db
-      .insertInto('alert_observables')
-      .values(chunk.map((l) => ({ alert_id: l.alertId, observable_id: l.observableId, role: l.role })))
-      .onConflict((oc) => oc.columns(['alert_id', 'observable_id', 'role']).doNothing())
-      .execute();
-  }
+  await insertRows(
+    db,
+    'alert_observables',
+    ['alert_id', 'observable_id', 'role'],
+    [...unique.values()].map((l) => ({ alert_id: l.alertId, observable_id: l.observableId, role: l.role })),
+    { tail: 'on conflict ("alert_id", "observable_id", "role") do nothing' },
+  );
 }
 
 export async function findAlertById(db: Db, id: string): Promise<Alert | undefined> {

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Observable } from '../../domain/observables/observable.js';
+import { insertRows } from '../insert-rows.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -20,26 +21,27 @@ export async function upsertObservables(
   // A few statements for the batch; ON CONFLICT … RETURNING gives the id of new and existing rows alike.
   // A fixed order, so concurrent writers on PostgreSQL lock rows in the same order and cannot deadlock.
   const all = [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, o]) => o);
-  for (let i = 0; i < all.length; i += 500) {
-    const rows = await db
-      .insertInto('observables')
-      .values(
-        all.slice(i, i + 500).map((o) => ({
-          id: deps.newId(),
-          type: o.type,
-          value: o.value,
-          scope: o.scope ?? null,
-          verdict: null,
-          verdict_source: null,
-          tags: '[]',
-          first_seen: now,
-          last_seen: now,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['type', 'value']).doUpdateSet({ last_seen: now }))
-      .returning(['id', 'type', 'value'])
-      .execute();
-    for (const r of rows) ids.set(`${r.type}:${r.value}`, r.id);
-  }
+  await insertRows<'observables', { id: string; type: string; value: string }>(
+    db,
+    'observables',
+    ['id', 'type', 'value', 'scope', 'verdict', 'verdict_source', 'tags', 'first_seen', 'last_seen'],
+    all.map((o) => ({
+      id: deps.newId(),
+      type: o.type,
+      value: o.value,
+      scope: o.scope ?? null,
+      verdict: null,
+      verdict_source: null,
+      tags: '[]',
+      first_seen: now,
+      last_seen: now,
+    })),
+    {
+      tail: 'on conflict ("type", "value") do update set "last_seen" = excluded."last_seen" returning "id", "type", "value"',
+      onRows: (rows) => {
+        for (const r of rows) ids.set(`${r.type}:${r.value}`, r.id);
+      },
+    },
+  );
   return ids;
 }

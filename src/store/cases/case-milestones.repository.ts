@@ -9,6 +9,7 @@ import {
   type CaseMilestones,
   type LifecycleEvent,
 } from '../../domain/cases/case-milestones.js';
+import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 import type { CaseMilestoneRow } from './case-projection.table.js';
 
@@ -74,6 +75,22 @@ export async function projectCaseEvent(db: Db, caseId: string, event: LifecycleE
   } else {
     await db.insertInto('case_milestones').values(next).execute();
   }
+}
+
+/**
+ * The milestone rows of cases just opened, from their creation events (what `projectCaseEvent` writes for
+ * each), many rows to a statement. Same transaction as the events.
+ */
+export async function projectOpenedCases(
+  db: Db,
+  opened: ReadonlyArray<{ caseId: string; severity: string; assignee: string | null; event: LifecycleEvent }>,
+): Promise<void> {
+  const rows = opened.flatMap((o) => {
+    const m = applyLifecycleEvent(emptyMilestones(), o.event);
+    return hasCreation(m) ? [milestonesToRow(o.caseId, m, o)] : [];
+  });
+  // 9 columns × 200 rows stays far under SQLite's bound-value limit.
+  for (const chunk of chunks(rows, 200)) await db.insertInto('case_milestones').values(chunk).execute();
 }
 
 /** A case's milestones as projected; undefined for an unknown case. */

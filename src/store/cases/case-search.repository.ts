@@ -55,11 +55,12 @@ async function upsertDocuments(
 }
 
 /**
- * Rewrites a case's searchable text from its row and its comments, in the caller's transaction: called
- * where those change (a case opened or updated, a comment added), so search never lags them.
+ * Rewrites a case's (or several cases') searchable text from its row and its comments, in the caller's
+ * transaction: called where those change (a case opened or updated, a comment added), so search never lags them.
  */
-export async function refreshCaseSearch(db: Db, caseId: string): Promise<void> {
-  await upsertDocuments(db, await documentsOf(db, [caseId]));
+export async function refreshCaseSearch(db: Db, caseIds: string | readonly string[]): Promise<void> {
+  for (const chunk of chunks(typeof caseIds === 'string' ? [caseIds] : [...caseIds], 500))
+    await upsertDocuments(db, await documentsOf(db, chunk));
 }
 
 /** Rebuilds every case's searchable text: after a bulk load, and in the migration that introduced it. */

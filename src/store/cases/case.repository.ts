@@ -2,8 +2,10 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Case, CaseEvent, CaseStatus } from '../../domain/cases/case.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import type { Severity } from '../../domain/shared/severity.js';
-import { nextCounterValue } from '../counters.repository.js';
-import { projectCaseEvent } from './case-milestones.repository.js';
+import { chunks } from '../chunks.js';
+import { nextCounterValues } from '../counters.repository.js';
+import { insertRows } from '../insert-rows.js';
+import { projectCaseEvent, projectOpenedCases } from './case-milestones.repository.js';
 import { refreshCaseSearch, SEARCH_EVENT_TYPES } from './case-search.repository.js';
 import { replaceCaseTags } from './case-tags.repository.js';
 import { scheduleSlaChecks } from './sla-schedule.repository.js';
@@ -62,10 +64,25 @@ export async function createCase(
   input: NewCase,
   now: number,
 ): Promise<Case> {
-  const number = await nextCounterValue(trx, 'case_number');
-  const row: CaseRow = {
-    id: deps.newId(),
-    number,
+  const [kase] = await createCases(trx, deps, [input], now);
+  return kase as Case;
+}
+
+/**
+ * Opens cases as `createCase` does each (numbers in input order, the same rows, events and projections), in
+ * a few statements for all of them: ingest opens many cases a batch. An input's `id` is used when given.
+ */
+export async function createCases(
+  trx: Transaction<Database>,
+  deps: CaseRepoDeps,
+  inputs: ReadonlyArray<NewCase & { id?: string }>,
+  now: number,
+): Promise<Case[]> {
+  if (inputs.length === 0) return [];
+  const numbers = await nextCounterValues(trx, 'case_number', inputs.length);
+  const rows: CaseRow[] = inputs.map((input, i) => ({
+    id: input.id ?? deps.newId(),
+    number: numbers[i] as number,
     title: input.title,
     description: input.description ?? '',
     severity: input.severity,
@@ -79,22 +96,44 @@ export async function createCase(
     closed_at: null,
     merged_into: null,
     case_type: null,
-  };
-  await trx.insertInto('cases').values(row).execute();
-  await replaceCaseTags(trx, row.id, input.tags ?? []);
-  await scheduleSlaChecks(trx, deps, { caseId: row.id, severity: input.severity, events: [] }, now);
-  await appendCaseEvent(
+  }));
+  // 15 columns × 100 rows stays far under SQLite's bound-value limit.
+  for (const chunk of chunks(rows, 100)) await trx.insertInto('cases').values(chunk).execute();
+  for (const [i, row] of rows.entries()) {
+    const tags = inputs[i]?.tags ?? [];
+    if (tags.length > 0) await replaceCaseTags(trx, row.id, tags);
+    await scheduleSlaChecks(
+      trx,
+      deps,
+      { caseId: row.id, severity: row.severity as Severity, events: [] },
+      now,
+    );
+  }
+  const events = await insertCaseEvents(
     trx,
     deps,
-    {
+    rows.map((row, i) => ({
       caseId: row.id,
       type: 'case_created',
-      actor: input.actor,
-      data: { number, severity: input.severity, ...input.origin },
-    },
+      actor: inputs[i]?.actor as Actor,
+      data: { number: row.number, severity: row.severity, ...inputs[i]?.origin },
+    })),
     now,
   );
-  return caseRowToCase(row);
+  await projectOpenedCases(
+    trx,
+    rows.map((row, i) => ({
+      caseId: row.id,
+      severity: row.severity,
+      assignee: row.assignee,
+      event: events[i] as CaseEvent,
+    })),
+  );
+  await refreshCaseSearch(
+    trx,
+    rows.map((r) => r.id),
+  );
+  return rows.map(caseRowToCase);
 }
 
 /** P1 for critical down to P5 for info. */
@@ -119,17 +158,37 @@ export async function appendCaseEvent(
   input: NewCaseEvent,
   now: number,
 ): Promise<CaseEvent> {
-  const event: CaseEvent = {
+  const [event] = (await insertCaseEvents(db, deps, [input], now)) as [CaseEvent];
+  await db.updateTable('cases').set({ updated_at: now }).where('id', '=', input.caseId).execute();
+  await projectCaseEvent(db, event.caseId, event);
+  if ((SEARCH_EVENT_TYPES as readonly string[]).includes(event.type))
+    await refreshCaseSearch(db, event.caseId);
+  return event;
+}
+
+/**
+ * Writes timeline events, many rows to a statement, and returns them. Only the rows: `appendCaseEvent` (and
+ * `createCases`) also touch the case and move its projections; callers of this one do what their events need.
+ */
+export async function insertCaseEvents(
+  db: Db,
+  deps: CaseRepoDeps,
+  inputs: readonly NewCaseEvent[],
+  now: number,
+): Promise<CaseEvent[]> {
+  const events: CaseEvent[] = inputs.map((input) => ({
     id: deps.newId(),
     caseId: input.caseId,
     at: now,
     type: input.type,
     actor: input.actor,
     data: input.data ?? {},
-  };
-  await db
-    .insertInto('case_events')
-    .values({
+  }));
+  await insertRows(
+    db,
+    'case_events',
+    ['id', 'case_id', 'at', 'type', 'actor_type', 'actor_id', 'actor_name', 'data'],
+    events.map((event) => ({
       id: event.id,
       case_id: event.caseId,
       at: event.at,
@@ -138,13 +197,9 @@ export async function appendCaseEvent(
       actor_id: event.actor.id,
       actor_name: event.actor.name,
       data: JSON.stringify(event.data),
-    })
-    .execute();
-  await db.updateTable('cases').set({ updated_at: now }).where('id', '=', input.caseId).execute();
-  await projectCaseEvent(db, event.caseId, event);
-  if ((SEARCH_EVENT_TYPES as readonly string[]).includes(event.type))
-    await refreshCaseSearch(db, event.caseId);
-  return event;
+    })),
+  );
+  return events;
 }
 
 /** Attaches observables to a case; ones already attached are left as they are. */

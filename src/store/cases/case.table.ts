@@ -41,6 +41,12 @@ export interface CaseObservableTable {
   /** `alert` when it came with an alert, `manual` or `playbook` otherwise. */
   origin: string;
   added_at: number;
+  /**
+   * When an alert of this case carrying the observable was last seen (null while none has): what observable
+   * correlation reads, one index walk per observable instead of a join over every alert that carried it.
+   * Kept by ingest, repeats, merges and moves (`refreshCaseObservableSeen` is its definition).
+   */
+  last_seen: number | null;
 }
 
 /** Monotonic counters (case numbers) that stay unique under concurrent writers on both stores. */

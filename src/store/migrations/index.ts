@@ -15,6 +15,7 @@ import * as caseProjections from './0014_a_case_projections.js';
 import * as slaPolicies from './0014_b_sla_policies.js';
 import * as caseMetricIndexes from './0014_c_case_metric_indexes.js';
 import * as caseSearch from './0014_d_case_search.js';
+import * as caseObservableSeen from './0015_a_case_observable_seen.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -39,4 +40,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0014_b_sla_policies': slaPolicies,
   '0014_c_case_metric_indexes': caseMetricIndexes,
   '0014_d_case_search': caseSearch,
+  '0015_a_case_observable_seen': caseObservableSeen,
 };

@@ -8,7 +8,7 @@ import { findCaseById } from '../../store/cases/case.repository.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import { findPlaybook, listActivePlaybookVersions } from '../../store/playbooks/playbook.repository.js';
 import { scheduleNextTick, TRIGGER_QUEUE } from '../../app/playbooks/playbook-schedule.js';
-import type { JobHandler } from '../../app/job-handlers.js';
+import type { JobHandler, JobOutcome } from '../../app/job-handlers.js';
 
 export { TRIGGER_QUEUE };
 
@@ -83,26 +83,48 @@ export function createTriggerHandlers(
         );
     });
   };
-  return {
-    'alert.created': async (job) => {
-      const p = job.payload as { alertId: string; caseId?: string };
+  /**
+   * The runs stored alerts start: each alert against each active playbook with an alert trigger, keyed by
+   * alert and playbook. Alerts that cannot be found are named, the others start regardless.
+   */
+  const startForAlerts = async (
+    alerts: ReadonlyArray<{ alertId: string; caseId?: string }>,
+  ): Promise<JobOutcome> => {
+    const active = await activeWith(ctx, 'alert');
+    const starts: Parameters<typeof start>[0] = [];
+    const missing: string[] = [];
+    for (const p of alerts) {
+      // Nothing to match against: the alert and its case need not be read.
+      if (active.length === 0) break;
       const alert = await loadAlert(ctx, p.alertId);
-      if (!alert) return { type: 'failed', error: `alert ${p.alertId} not found` };
+      if (!alert) {
+        missing.push(p.alertId);
+        continue;
+      }
       const kase = p.caseId ? await loadCase(ctx, p.caseId) : undefined;
       const context = { alert, case: kase ?? null };
-      const starts = (await activeWith(ctx, 'alert'))
-        .filter(({ triggers }) => triggers.some((t) => 'condition' in t && matches(t.condition, context)))
-        .map(({ pb }) => ({
+      for (const { pb, triggers } of active) {
+        if (!triggers.some((t) => 'condition' in t && matches(t.condition, context))) continue;
+        starts.push({
           pb,
           key: `alert:${p.alertId}:${pb.id}`,
-          triggerType: 'alert' as const,
+          triggerType: 'alert',
           trigger: { alert, case: kase },
           caseId: p.caseId,
           alertId: p.alertId,
-        }));
-      await start(starts);
-      return { type: 'done' };
-    },
+        });
+      }
+    }
+    await start(starts);
+    if (missing.length > 0) return { type: 'failed', error: `alert ${missing.join(', ')} not found` };
+    return { type: 'done' };
+  };
+  return {
+    // One job per alert: what earlier versions enqueued (jobs of theirs may still wait in the queue).
+    'alert.created': async (job) => startForAlerts([job.payload as { alertId: string; caseId?: string }]),
+    // One job per ingest transaction, for all the alerts it stored.
+    'alerts.created': async (job) =>
+      startForAlerts((job.payload as { alerts: Array<{ alertId: string; caseId?: string }> }).alerts),
     'case.event': async (job) => {
       const p = job.payload as { caseId: string; eventId: string; type: string; data?: unknown };
       const kase = await loadCase(ctx, p.caseId);
