@@ -7,11 +7,12 @@ import {
   setObservableVerdict,
   updateCaseTask,
 } from '../../app/cases/case-commands.js';
-import { findCaseReview, saveCaseReview } from '../../app/cases/case-review-commands.js';
+import { saveCaseReview } from '../../app/cases/case-review-commands.js';
 import { runCaseCommand } from '../../app/cases/case-service.js';
 import { notFound } from '../../domain/shared/errors.js';
 import { actorOf } from '../../governance/principal.js';
 import { listCaseAlerts, listCaseObservables } from '../../store/cases/case-query.repository.js';
+import { findCaseReview } from '../../store/cases/case-review.repository.js';
 import { listCaseTasks } from '../../store/cases/case-task.repository.js';
 import { findCaseById } from '../../store/cases/case.repository.js';
 import { principalOf } from '../auth/authorize.js';

@@ -1,10 +1,9 @@
 import type { Transaction } from 'kysely';
 import type { Case, CaseEvent } from '../../domain/cases/case.js';
-import type { LifecycleEvent } from '../../domain/cases/case-milestones.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { notFound, RiposteError } from '../../domain/shared/errors.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
-import { appendCaseEvent, caseRowToCase } from '../../store/cases/case.repository.js';
+import { appendCaseEvent, findCaseById } from '../../store/cases/case.repository.js';
 import type { StoreDialect } from '../../store/dialects/store-dialect.js';
 import { enqueueJob } from '../../store/queue/queue.repository.js';
 import type { Database } from '../../store/schema.js';
@@ -25,11 +24,8 @@ export async function loadCaseForChange(
   caseId: string,
   options: { allowMerged?: boolean } = {},
 ): Promise<Case> {
-  let q = trx.selectFrom('cases').selectAll().where('id', '=', caseId);
-  if (deps.dialect.supportsRowLocks) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
-  if (!row) throw notFound('case', caseId);
-  const kase = caseRowToCase(row);
+  const kase = await findCaseById(trx, caseId, { lockRow: deps.dialect.supportsRowLocks });
+  if (!kase) throw notFound('case', caseId);
   if (kase.mergedInto && !options.allowMerged) {
     throw new RiposteError(
       'RIPOSTE_CONFLICT',
@@ -93,23 +89,4 @@ export async function recordCaseChange(
     );
   }
   return event;
-}
-
-/** A case's creation and status changes in order: all the SLA clocks and metrics need. */
-export async function loadLifecycleEvents(
-  trx: Transaction<Database>,
-  caseId: string,
-): Promise<LifecycleEvent[]> {
-  const rows = await trx
-    .selectFrom('case_events')
-    .select(['type', 'at', 'data'])
-    .where('case_id', '=', caseId)
-    .where('type', 'in', ['case_created', 'status_changed'])
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({
-    type: r.type,
-    at: Number(r.at),
-    data: JSON.parse(r.data) as Record<string, unknown>,
-  }));
 }

@@ -4,16 +4,16 @@ import { planTransition, type CaseResolution } from '../../domain/cases/case-lif
 import type { Actor } from '../../domain/shared/actor.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { Severity } from '../../domain/shared/severity.js';
-import { findCaseById } from '../../store/cases/case.repository.js';
+import {
+  findCaseById,
+  setCaseStatus,
+  updateCaseFields,
+  type CaseFieldsPatch,
+} from '../../store/cases/case.repository.js';
 import { replaceCaseTags } from '../../store/cases/case-tags.repository.js';
 import { scheduleSlaChecks } from '../../store/cases/sla-schedule.repository.js';
 import type { Database } from '../../store/schema.js';
-import {
-  loadCaseForChange,
-  loadLifecycleEvents,
-  recordCaseChange,
-  type CaseCommandDeps,
-} from './case-command-support.js';
+import { loadCaseForChange, recordCaseChange, type CaseCommandDeps } from './case-command-support.js';
 
 export type { CaseCommandDeps } from './case-command-support.js';
 export { addCaseTask, applyTaskTemplate, updateCaseTask } from './case-task-commands.js';
@@ -53,15 +53,11 @@ export async function changeCaseStatus(
   const kase = await loadCaseForChange(trx, deps, input.caseId);
   if (input.sameStatusIsDone && kase.status === input.to) return { case: kase, event: null };
   const plan = planTransition(kase.status, input.to, input.resolution ?? null);
-  await trx
-    .updateTable('cases')
-    .set({
-      status: plan.to,
-      resolution: plan.resolution,
-      closed_at: plan.to === 'closed' ? now : null,
-    })
-    .where('id', '=', kase.id)
-    .execute();
+  await setCaseStatus(trx, kase.id, {
+    status: plan.to,
+    resolution: plan.resolution,
+    closedAt: plan.to === 'closed' ? now : null,
+  });
   const event = await recordCaseChange(
     trx,
     deps,
@@ -80,10 +76,7 @@ export async function changeCaseStatus(
     },
     now,
   );
-  if (plan.reopened) {
-    const events = await loadLifecycleEvents(trx, kase.id);
-    await scheduleSlaChecks(trx, deps, { caseId: kase.id, severity: kase.severity, events }, now);
-  }
+  if (plan.reopened) await scheduleSlaChecks(trx, deps, { caseId: kase.id, severity: kase.severity }, now);
   return { case: await reload(trx, kase.id), event };
 }
 
@@ -97,14 +90,7 @@ export interface CasePatch {
   caseType?: string | null;
 }
 
-const PATCH_COLUMNS = {
-  title: 'title',
-  description: 'description',
-  severity: 'severity',
-  priority: 'priority',
-  assignee: 'assignee',
-  caseType: 'case_type',
-} as const;
+const PATCH_FIELDS = ['title', 'description', 'severity', 'priority', 'assignee', 'caseType'] as const;
 
 /** Changes a case's fields; the timeline records each field's old and new value. Unchanged fields are skipped. */
 export async function updateCase(
@@ -115,23 +101,23 @@ export async function updateCase(
 ): Promise<CaseCommandResult> {
   const kase = await loadCaseForChange(trx, deps, input.caseId);
   const changes: Record<string, { from: unknown; to: unknown }> = {};
-  const set: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(PATCH_COLUMNS) as [keyof typeof PATCH_COLUMNS, string][]) {
+  const set: CaseFieldsPatch = {};
+  for (const key of PATCH_FIELDS) {
     const to = input.patch[key];
     if (to === undefined || to === kase[key]) continue;
     changes[key] = { from: kase[key], to };
-    set[column] = to;
+    Object.assign(set, { [key]: to });
   }
   if (input.patch.tags) {
     const tags = [...new Set(input.patch.tags)];
     if (JSON.stringify(tags) !== JSON.stringify(kase.tags)) {
       changes.tags = { from: kase.tags, to: tags };
-      set.tags = JSON.stringify(tags);
+      set.tags = tags;
       await replaceCaseTags(trx, kase.id, tags);
     }
   }
   if (Object.keys(changes).length === 0) return { case: kase, event: null };
-  await trx.updateTable('cases').set(set).where('id', '=', kase.id).execute();
+  await updateCaseFields(trx, kase.id, set);
   const event = await recordCaseChange(
     trx,
     deps,
@@ -139,13 +125,7 @@ export async function updateCase(
     now,
   );
   if (changes.severity) {
-    const events = await loadLifecycleEvents(trx, kase.id);
-    await scheduleSlaChecks(
-      trx,
-      deps,
-      { caseId: kase.id, severity: input.patch.severity as Severity, events },
-      now,
-    );
+    await scheduleSlaChecks(trx, deps, { caseId: kase.id, severity: input.patch.severity as Severity }, now);
   }
   return { case: await reload(trx, kase.id), event };
 }

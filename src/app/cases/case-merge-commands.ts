@@ -1,11 +1,26 @@
-import { recountCaseRuleDays } from '../../store/alerts/alert-daily-counts.repository.js';
 import type { Transaction } from 'kysely';
 import type { Case } from '../../domain/cases/case.js';
 import { planMergeClosure } from '../../domain/cases/case-lifecycle.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { notFound, RiposteError } from '../../domain/shared/errors.js';
-import { addCaseObservables, findCaseById } from '../../store/cases/case.repository.js';
+import { recountCaseRuleDays } from '../../store/alerts/alert-daily-counts.repository.js';
+import {
+  findAlertById,
+  listAlertObservableIds,
+  moveCaseAlerts,
+  setAlertCase,
+} from '../../store/alerts/alert.repository.js';
+import {
+  addCaseObservables,
+  findCaseById,
+  listCaseObservableLinks,
+  repointMergedCases,
+  setCaseStatus,
+  updateCaseFields,
+} from '../../store/cases/case.repository.js';
 import { refreshCaseObservableSeen } from '../../store/cases/case-observable-seen.repository.js';
+import { moveCaseEvidence } from '../../store/cases/case-evidence.repository.js';
+import { moveCaseTasks } from '../../store/cases/case-task.repository.js';
 import { replaceCaseTags } from '../../store/cases/case-tags.repository.js';
 import type { Database } from '../../store/schema.js';
 import { loadCaseForChange, recordCaseChange, type CaseCommandDeps } from './case-command-support.js';
@@ -40,84 +55,41 @@ export async function mergeCases(
   const merged = first.id === input.mergedId ? first : second;
   const plan = planMergeClosure(merged.status);
 
-  const alerts = await trx
-    .updateTable('alerts')
-    .set({ case_id: survivor.id })
-    .where('case_id', '=', merged.id)
-    .executeTakeFirst();
+  const alerts = await moveCaseAlerts(trx, merged.id, survivor.id);
   await recountCaseRuleDays(trx, [survivor.id, merged.id]);
 
-  const links = await trx
-    .selectFrom('case_observables')
-    .select(['observable_id', 'origin'])
-    .where('case_id', '=', merged.id)
-    .execute();
-  const already = new Set(
-    (
-      await trx
-        .selectFrom('case_observables')
-        .select('observable_id')
-        .where('case_id', '=', survivor.id)
-        .execute()
-    ).map((r) => r.observable_id),
-  );
-  const newLinks = links.filter((l) => !already.has(l.observable_id));
+  const links = await listCaseObservableLinks(trx, merged.id);
+  const already = new Set((await listCaseObservableLinks(trx, survivor.id)).map((l) => l.observableId));
+  const newLinks = links.filter((l) => !already.has(l.observableId));
   for (const origin of new Set(newLinks.map((l) => l.origin))) {
-    const ids = newLinks.filter((l) => l.origin === origin).map((l) => l.observable_id);
+    const ids = newLinks.filter((l) => l.origin === origin).map((l) => l.observableId);
     await addCaseObservables(trx, survivor.id, ids, origin, now);
   }
   // The survivor now holds the merged case's alerts, and sees their observables as they were seen.
   await refreshCaseObservableSeen(trx, [survivor.id, merged.id]);
 
-  const survivorTasks = await trx
-    .selectFrom('case_tasks')
-    .select('title')
-    .where('case_id', '=', survivor.id)
-    .execute();
-  let tasksQuery = trx
-    .updateTable('case_tasks')
-    .set({ case_id: survivor.id })
-    .where('case_id', '=', merged.id);
-  const taken = survivorTasks.map((t) => t.title);
-  if (taken.length) tasksQuery = tasksQuery.where('title', 'not in', taken);
-  const tasks = await tasksQuery.executeTakeFirst();
-
-  const survivorHashes = (
-    await trx.selectFrom('case_evidence').select('sha256').where('case_id', '=', survivor.id).execute()
-  ).map((r) => r.sha256);
-  let evidenceQuery = trx
-    .updateTable('case_evidence')
-    .set({ case_id: survivor.id })
-    .where('case_id', '=', merged.id);
-  if (survivorHashes.length) evidenceQuery = evidenceQuery.where('sha256', 'not in', survivorHashes);
-  const evidence = await evidenceQuery.executeTakeFirst();
+  const tasks = await moveCaseTasks(trx, merged.id, survivor.id);
+  const evidence = await moveCaseEvidence(trx, merged.id, survivor.id);
 
   const tags = [...new Set([...survivor.tags, ...merged.tags])];
   if (tags.length !== survivor.tags.length) {
-    await trx
-      .updateTable('cases')
-      .set({ tags: JSON.stringify(tags) })
-      .where('id', '=', survivor.id)
-      .execute();
+    await updateCaseFields(trx, survivor.id, { tags });
     await replaceCaseTags(trx, survivor.id, tags);
   }
   // Cases merged into the merged one now belong to the survivor too, so its timeline reads one level deep.
-  await trx
-    .updateTable('cases')
-    .set({ merged_into: survivor.id })
-    .where('merged_into', '=', merged.id)
-    .execute();
-  await trx
-    .updateTable('cases')
-    .set({ status: plan.to, resolution: plan.resolution, closed_at: now, merged_into: survivor.id })
-    .where('id', '=', merged.id)
-    .execute();
+  await repointMergedCases(trx, merged.id, survivor.id);
+  await setCaseStatus(trx, merged.id, {
+    status: plan.to,
+    resolution: plan.resolution,
+    closedAt: now,
+    mergedInto: survivor.id,
+  });
 
   const moved = {
-    alerts: Number(alerts.numUpdatedRows),
+    alerts,
     observables: newLinks.length,
-    tasks: Number(tasks.numUpdatedRows),
-    evidence: Number(evidence.numUpdatedRows),
+    tasks,
+    evidence,
   };
   await recordCaseChange(
     trx,
@@ -157,28 +129,17 @@ export async function moveAlert(
   input: { alertId: string; toCaseId: string; actor: Actor },
   now: number,
 ): Promise<{ fromCaseId: string | null; toCaseId: string }> {
-  const alert = await trx
-    .selectFrom('alerts')
-    .select(['id', 'case_id', 'title'])
-    .where('id', '=', input.alertId)
-    .executeTakeFirst();
+  const alert = await findAlertById(trx, input.alertId);
   if (!alert) throw notFound('alert', input.alertId);
-  if (alert.case_id === input.toCaseId) {
+  if (alert.caseId === input.toCaseId) {
     throw new RiposteError('RIPOSTE_CONFLICT', `alert ${input.alertId} is already in case ${input.toCaseId}`);
   }
   const target = await loadCaseForChange(trx, deps, input.toCaseId);
-  const from = alert.case_id ? await findCaseById(trx, alert.case_id) : undefined;
-  await trx.updateTable('alerts').set({ case_id: target.id }).where('id', '=', alert.id).execute();
-  await recountCaseRuleDays(trx, alert.case_id ? [alert.case_id, target.id] : [target.id]);
-  const observableIds = (
-    await trx
-      .selectFrom('alert_observables')
-      .select('observable_id')
-      .where('alert_id', '=', alert.id)
-      .execute()
-  ).map((r) => r.observable_id);
-  await addCaseObservables(trx, target.id, observableIds, 'alert', now);
-  await refreshCaseObservableSeen(trx, alert.case_id ? [alert.case_id, target.id] : [target.id]);
+  const from = alert.caseId ? await findCaseById(trx, alert.caseId) : undefined;
+  await setAlertCase(trx, alert.id, target.id);
+  await recountCaseRuleDays(trx, alert.caseId ? [alert.caseId, target.id] : [target.id]);
+  await addCaseObservables(trx, target.id, await listAlertObservableIds(trx, alert.id), 'alert', now);
+  await refreshCaseObservableSeen(trx, alert.caseId ? [alert.caseId, target.id] : [target.id]);
   if (from) {
     await recordCaseChange(
       trx,

@@ -7,7 +7,12 @@ import {
 } from '../../domain/observables/observable.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { RiposteError } from '../../domain/shared/errors.js';
-import { upsertObservables } from '../../store/alerts/observable.repository.js';
+import {
+  findObservableTags,
+  recordObservableVerdict,
+  replaceObservableTags,
+  upsertObservables,
+} from '../../store/alerts/observable.repository.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import { addCaseObservables } from '../../store/cases/case.repository.js';
 import type { Database } from '../../store/schema.js';
@@ -45,24 +50,20 @@ export async function setObservableVerdict(
   }
   if (input.caseId) await loadCaseForChange(trx, deps, input.caseId);
   const observableId = await observableIdOf(trx, deps, normal, now);
-  await trx
-    .updateTable('observables')
-    .set({ verdict: input.verdict, verdict_source: input.source })
-    .where('id', '=', observableId)
-    .execute();
-  await trx
-    .insertInto('observable_verdicts')
-    .values({
-      id: deps.newId(),
-      observable_type: normal.type,
-      observable_value: normal.value,
+  await recordObservableVerdict(
+    trx,
+    deps,
+    {
+      observableId,
+      type: normal.type,
+      value: normal.value,
       verdict: input.verdict,
       source: input.source,
-      case_id: input.caseId ?? null,
-      actor_id: input.actor.id,
-      at: now,
-    })
-    .execute();
+      caseId: input.caseId ?? null,
+      actorId: input.actor.id,
+    },
+    now,
+  );
   const data = { type: normal.type, value: normal.value, verdict: input.verdict, source: input.source };
   if (!input.caseId) {
     await appendAuditOnly(trx, deps, input.actor, data, now);
@@ -141,20 +142,11 @@ export async function setObservableTags(
   const normal = checkedObservable(input.observable);
   await loadCaseForChange(trx, deps, input.caseId);
   const observableId = await observableIdOf(trx, deps, normal, now);
-  const row = await trx
-    .selectFrom('observables')
-    .select('tags')
-    .where('id', '=', observableId)
-    .executeTakeFirstOrThrow();
-  const before = JSON.parse(row.tags) as string[];
+  const before = await findObservableTags(trx, observableId);
   const tags = [...new Set(input.tags)].sort();
   await addCaseObservables(trx, input.caseId, [observableId], 'manual', now);
   if (JSON.stringify(before) === JSON.stringify(tags)) return { observableId, tags, event: null };
-  await trx
-    .updateTable('observables')
-    .set({ tags: JSON.stringify(tags) })
-    .where('id', '=', observableId)
-    .execute();
+  await replaceObservableTags(trx, observableId, tags);
   const event = await recordCaseChange(
     trx,
     deps,

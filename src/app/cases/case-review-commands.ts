@@ -1,24 +1,13 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Actor } from '../../domain/shared/actor.js';
 import { RiposteError } from '../../domain/shared/errors.js';
+import {
+  upsertCaseReview,
+  type CaseReview,
+  type FollowUp,
+} from '../../store/cases/case-review.repository.js';
 import type { Database } from '../../store/schema.js';
 import { loadCaseForChange, recordCaseChange, type CaseCommandDeps } from './case-command-support.js';
-
-export interface FollowUp {
-  title: string;
-  owner?: string;
-  dueAt?: number;
-  done: boolean;
-}
-
-export interface CaseReview {
-  caseId: string;
-  rootCause: string;
-  lessonsLearned: string;
-  followUps: FollowUp[];
-  updatedAt: number;
-  updatedBy: string;
-}
 
 /** Writes (or rewrites) the post-incident review. Only a closed case has one: lessons come after the incident. */
 export async function saveCaseReview(
@@ -37,27 +26,15 @@ export async function saveCaseReview(
       },
     );
   }
-  const row = {
-    case_id: kase.id,
-    root_cause: input.rootCause,
-    lessons_learned: input.lessonsLearned,
-    follow_ups: JSON.stringify(input.followUps),
-    updated_at: now,
-    updated_by: input.actor.id,
+  const review: CaseReview = {
+    caseId: kase.id,
+    rootCause: input.rootCause,
+    lessonsLearned: input.lessonsLearned,
+    followUps: input.followUps,
+    updatedAt: now,
+    updatedBy: input.actor.id,
   };
-  await trx
-    .insertInto('case_reviews')
-    .values(row)
-    .onConflict((oc) =>
-      oc.column('case_id').doUpdateSet({
-        root_cause: row.root_cause,
-        lessons_learned: row.lessons_learned,
-        follow_ups: row.follow_ups,
-        updated_at: now,
-        updated_by: row.updated_by,
-      }),
-    )
-    .execute();
+  await upsertCaseReview(trx, review);
   await recordCaseChange(
     trx,
     deps,
@@ -70,25 +47,5 @@ export async function saveCaseReview(
     },
     now,
   );
-  return { ...input, caseId: kase.id, updatedAt: now, updatedBy: input.actor.id };
-}
-
-export async function findCaseReview(
-  db: Transaction<Database> | Kysely<Database>,
-  caseId: string,
-): Promise<CaseReview | undefined> {
-  const row = await db
-    .selectFrom('case_reviews')
-    .selectAll()
-    .where('case_id', '=', caseId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    caseId: row.case_id,
-    rootCause: row.root_cause,
-    lessonsLearned: row.lessons_learned,
-    followUps: JSON.parse(row.follow_ups) as FollowUp[],
-    updatedAt: Number(row.updated_at),
-    updatedBy: row.updated_by,
-  };
+  return review;
 }

@@ -1,18 +1,19 @@
 import type { Transaction } from 'kysely';
 import type { Case } from '../../domain/cases/case.js';
 import { allowedTransitions } from '../../domain/cases/case-lifecycle.js';
-import { deriveMilestones } from '../../domain/cases/case-milestones.js';
+import { emptyMilestones } from '../../domain/cases/case-milestones.js';
 import { computeSlaClocks, type SlaClock } from '../../domain/cases/case-sla.js';
 import type { CaseType } from '../../domain/cases/task-templates.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { notFound } from '../../domain/shared/errors.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
-import { createCase, findCaseById } from '../../store/cases/case.repository.js';
+import { createCase, findCaseById, updateCaseFields } from '../../store/cases/case.repository.js';
+import { findCaseMilestones } from '../../store/cases/case-milestones.repository.js';
 import { loadSlaPolicy } from '../../store/cases/sla-policy.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
-import { loadLifecycleEvents, type CaseCommandDeps } from './case-command-support.js';
+import type { CaseCommandDeps } from './case-command-support.js';
 import { applyTaskTemplate } from './case-task-commands.js';
 
 export const commandDepsOf = (ctx: AppContext): CaseCommandDeps => ({
@@ -62,7 +63,7 @@ export async function openCaseByHand(ctx: AppContext, input: OpenCaseInput): Pro
       now,
     );
     if (!input.caseType) return kase;
-    await trx.updateTable('cases').set({ case_type: input.caseType }).where('id', '=', kase.id).execute();
+    await updateCaseFields(trx, kase.id, { caseType: input.caseType });
     await applyTaskTemplate(
       trx,
       deps,
@@ -83,7 +84,7 @@ export async function getCaseDetail(ctx: AppContext, caseId: string): Promise<Ca
   return ctx.store.db.transaction().execute(async (trx) => {
     const kase = await findCaseById(trx, caseId);
     if (!kase) throw notFound('case', caseId);
-    const milestones = deriveMilestones(await loadLifecycleEvents(trx, caseId));
+    const milestones = (await findCaseMilestones(trx, caseId)) ?? emptyMilestones();
     return {
       ...kase,
       sla: computeSlaClocks(milestones, await loadSlaPolicy(trx, kase.severity), ctx.clock.now()),

@@ -1,11 +1,12 @@
-import { deriveMilestones } from '../../domain/cases/case-milestones.js';
+import { emptyMilestones } from '../../domain/cases/case-milestones.js';
 import { computeSlaClocks } from '../../domain/cases/case-sla.js';
 import { SYSTEM_ACTOR } from '../../domain/shared/actor.js';
-import { findCaseById } from '../../store/cases/case.repository.js';
+import { findCaseById, hasSlaBreachEvent } from '../../store/cases/case.repository.js';
+import { findCaseMilestones } from '../../store/cases/case-milestones.repository.js';
 import { loadSlaPolicy } from '../../store/cases/sla-policy.repository.js';
 import type { SlaCheckPayload } from '../../store/cases/sla-schedule.repository.js';
 import type { JobHandler } from '../job-handlers.js';
-import { loadLifecycleEvents, recordCaseChange } from './case-command-support.js';
+import { recordCaseChange } from './case-command-support.js';
 
 export { SLA_JOB_KIND, SLA_QUEUE } from '../../store/cases/sla-schedule.repository.js';
 
@@ -18,7 +19,7 @@ const isPayload = (p: unknown): p is SlaCheckPayload =>
 
 /**
  * Runs when an SLA clock falls due (queue `timers`, kind `case.sla_check`): if the clock is still running
- * from the case's timeline, `sla_breached` goes on the timeline and the audit log, once per clock and due
+ * by the case's milestones, `sla_breached` goes on the timeline and the audit log, once per clock and due
  * time. A clock stopped in time, a moved due time (severity or SLA policy changed) or a merged case ends the job quietly.
  */
 export const slaCheckHandler: JobHandler = async (job, ctx) => {
@@ -31,23 +32,13 @@ export const slaCheckHandler: JobHandler = async (job, ctx) => {
     const kase = await findCaseById(trx, caseId);
     if (!kase || kase.mergedInto) return false;
     const clocks = computeSlaClocks(
-      deriveMilestones(await loadLifecycleEvents(trx, caseId)),
+      (await findCaseMilestones(trx, caseId)) ?? emptyMilestones(),
       await loadSlaPolicy(trx, kase.severity),
       now,
     );
     const clock = clocks.find((c) => c.name === clockName);
     if (!clock || clock.stoppedAt !== null || clock.dueAt !== dueAt || !clock.breached) return false;
-    const earlier = await trx
-      .selectFrom('case_events')
-      .select('data')
-      .where('case_id', '=', caseId)
-      .where('type', '=', 'sla_breached')
-      .execute();
-    const seen = earlier.some((e) => {
-      const d = JSON.parse(e.data) as { clock?: string; dueAt?: number };
-      return d.clock === clockName && d.dueAt === dueAt;
-    });
-    if (seen) return false;
+    if (await hasSlaBreachEvent(trx, caseId, { clock: clockName, dueAt })) return false;
     await recordCaseChange(
       trx,
       deps,

@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import { ingestAlerts, type IngestResult } from '../ingest/ingest-alerts.js';
 import { deploymentValidation } from '../playbooks/connector-validation.js';
 import { publishPlaybook } from '../playbooks/playbook-catalog.js';
+import { hasAnyAlert } from '../../store/alerts/alert.repository.js';
 import { demoAlerts } from './demo-alerts.js';
 
 const DEMO_ACTOR: Actor = { type: 'system', id: 'demo', name: 'demo data' };
@@ -36,8 +37,7 @@ export async function seedDemo(
   ctx: AppContext,
   options: { playbookDir?: string } = {},
 ): Promise<DemoSeedResult> {
-  const any = await ctx.store.db.selectFrom('alerts').select('id').limit(1).executeTakeFirst();
-  if (any) return { seeded: false, playbooks: [] };
+  if (await hasAnyAlert(ctx.store.db)) return { seeded: false, playbooks: [] };
   const dir = options.playbookDir ?? findPlaybookLibrary();
   const playbooks: string[] = [];
   if (dir) {

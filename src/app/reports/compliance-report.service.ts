@@ -1,9 +1,11 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
-import { deriveMilestones } from '../../domain/cases/case-milestones.js';
+import { deriveMilestones, type LifecycleEvent } from '../../domain/cases/case-milestones.js';
 import { computeResponseMetrics, type ResponseMetrics } from '../../domain/cases/response-metrics.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { queryAuditEntries } from '../../store/audit/audit-query.repository.js';
+import { listLifecycleEventsOfCasesActiveIn } from '../../store/cases/case-milestones.repository.js';
+import { listCaseSummaries } from '../../store/cases/case-query.repository.js';
+import { tableExists } from '../../store/table-exists.js';
 import { verifyAuditLog, type AuditVerifyReport } from '../audit/audit-verify.service.js';
 import { auditSignerOf } from '../audit/audit-checkpoint.service.js';
 import { NIST_PHASES, SOC2_CRITERIA, factMatches, type EvidenceRule } from './compliance-mapping.js';
@@ -81,7 +83,7 @@ export async function buildComplianceReport(
   }
   const db = ctx.store.db;
   const tables = new Set<string>();
-  for (const name of ['cases', 'case_events']) if (await tableExists(ctx, name)) tables.add(name);
+  for (const name of ['cases', 'case_events']) if (await tableExists(db, name)) tables.add(name);
   const facts = new Map<string, number>();
   const bump = (fact: string) => facts.set(fact, (facts.get(fact) ?? 0) + 1);
   const approvals = { approved: 0, rejected: 0, breakGlass: 0, items: [] as RecordedAction[] };
@@ -171,19 +173,6 @@ export async function buildComplianceReport(
   };
 }
 
-/**
- * Whether a table of another capability exists on this installation. A probe query rather than introspection,
- * because introspection on PostgreSQL lists every schema's tables, not only the one this store uses.
- */
-async function tableExists(ctx: Pick<AppContext, 'store'>, name: string): Promise<boolean> {
-  try {
-    await sql`select 1 from ${sql.table(name)} where 1 = 0`.execute(ctx.store.db);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Cases with any timeline event in the period, and their phase times read off the whole timeline. */
 async function readIncidents(
   ctx: Pick<AppContext, 'store'>,
@@ -192,46 +181,25 @@ async function readIncidents(
   bump: (fact: string) => void,
 ): Promise<ComplianceReport['incidents']> {
   if (!tables.has('case_events')) return { handled: 0, items: [], metrics: null };
-  const db = ctx.store.db;
-  const events = await db
-    .selectFrom('case_events')
-    .select(['case_id', 'at', 'type', 'data'])
-    .where('case_id', 'in', (eb) =>
-      eb
-        .selectFrom('case_events')
-        .select('case_id')
-        .where('at', '>=', period.from)
-        .where('at', '<', period.to),
-    )
-    .where('type', 'in', ['case_created', 'status_changed'])
-    .orderBy('case_id')
-    .orderBy('at')
-    .execute();
-  const byCase = new Map<string, Array<{ type: string; at: number; data: Record<string, unknown> }>>();
-  for (const e of events) {
-    const data = JSON.parse(e.data) as Record<string, unknown>;
+  const events = await listLifecycleEventsOfCasesActiveIn(ctx.store.db, period);
+  const byCase = new Map<string, LifecycleEvent[]>();
+  for (const { caseId, ...e } of events) {
     if (
       e.type === 'status_changed' &&
       e.at >= period.from &&
       e.at < period.to &&
-      typeof data.to === 'string'
+      typeof e.data.to === 'string'
     ) {
-      bump(`status:${data.to}`);
+      bump(`status:${e.data.to}`);
     }
-    const list = byCase.get(e.case_id) ?? [];
-    list.push({ type: e.type, at: e.at, data });
-    byCase.set(e.case_id, list);
+    const list = byCase.get(caseId) ?? [];
+    list.push(e);
+    byCase.set(caseId, list);
   }
   const info = new Map<string, { number: number; title: string; severity: string }>();
   if (tables.has('cases') && byCase.size > 0) {
     const ids = [...byCase.keys()].slice(0, LIST_CAP);
-    for (const row of await db
-      .selectFrom('cases')
-      .select(['id', 'number', 'title', 'severity'])
-      .where('id', 'in', ids)
-      .execute()) {
-      info.set(row.id, row);
-    }
+    for (const row of await listCaseSummaries(ctx.store.db, ids)) info.set(row.id, row);
   }
   const milestones = [...byCase.entries()].map(([caseId, list]) => ({ caseId, m: deriveMilestones(list) }));
   return {

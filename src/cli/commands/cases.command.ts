@@ -10,6 +10,7 @@ import { Severity } from '../../domain/shared/severity.js';
 import { actorOf } from '../../governance/principal.js';
 import { listCases, listTimeline } from '../../store/cases/case-query.repository.js';
 import { listCaseTasks } from '../../store/cases/case-task.repository.js';
+import { findCaseById, findCaseIdByNumber } from '../../store/cases/case.repository.js';
 import { withAppContext } from '../cli-context.js';
 
 const oneOf =
@@ -33,13 +34,11 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 /** A case by id, or by its number (`42` or `#42`), as people say it. */
 async function resolveCase(ctx: AppContext, ref: string): Promise<string> {
   const number = /^#?(\d+)$/.exec(ref)?.[1];
-  const row = await ctx.store.db
-    .selectFrom('cases')
-    .select('id')
-    .where(number ? 'number' : 'id', '=', number ? Number(number) : ref)
-    .executeTakeFirst();
-  if (!row) throw notFound('case', ref);
-  return row.id;
+  const id = number
+    ? await findCaseIdByNumber(ctx.store.db, Number(number))
+    : (await findCaseById(ctx.store.db, ref))?.id;
+  if (!id) throw notFound('case', ref);
+  return id;
 }
 
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());

@@ -247,6 +247,36 @@ export async function findAlertById(db: Db, id: string): Promise<Alert | undefin
   return row ? alertRowToAlert(row) : undefined;
 }
 
+/** Whether any alert is stored. */
+export async function hasAnyAlert(db: Db): Promise<boolean> {
+  return (await db.selectFrom('alerts').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Puts one alert in a case. */
+export async function setAlertCase(db: Db, alertId: string, caseId: string): Promise<void> {
+  await db.updateTable('alerts').set({ case_id: caseId }).where('id', '=', alertId).execute();
+}
+
+/** Moves every alert of one case to another. Returns how many moved. */
+export async function moveCaseAlerts(db: Db, fromCaseId: string, toCaseId: string): Promise<number> {
+  const result = await db
+    .updateTable('alerts')
+    .set({ case_id: toCaseId })
+    .where('case_id', '=', fromCaseId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** The ids of the observables an alert carries (one per role it plays). */
+export async function listAlertObservableIds(db: Db, alertId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('alert_observables')
+    .select('observable_id')
+    .where('alert_id', '=', alertId)
+    .execute();
+  return rows.map((r) => r.observable_id);
+}
+
 export interface AlertFilter {
   from?: number;
   to?: number;

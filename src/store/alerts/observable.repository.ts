@@ -45,3 +45,63 @@ export async function upsertObservables(
   );
   return ids;
 }
+
+/**
+ * Gives an observable a verdict and adds it to the verdict history, which keeps who gave it, where from and
+ * on which case.
+ */
+export async function recordObservableVerdict(
+  db: Db,
+  deps: { newId: () => string },
+  input: {
+    observableId: string;
+    type: string;
+    value: string;
+    verdict: string;
+    source: string;
+    caseId: string | null;
+    actorId: string;
+  },
+  now: number,
+): Promise<void> {
+  await db
+    .updateTable('observables')
+    .set({ verdict: input.verdict, verdict_source: input.source })
+    .where('id', '=', input.observableId)
+    .execute();
+  await db
+    .insertInto('observable_verdicts')
+    .values({
+      id: deps.newId(),
+      observable_type: input.type,
+      observable_value: input.value,
+      verdict: input.verdict,
+      source: input.source,
+      case_id: input.caseId,
+      actor_id: input.actorId,
+      at: now,
+    })
+    .execute();
+}
+
+/** An observable's tags; throws when there is no such observable. */
+export async function findObservableTags(db: Db, observableId: string): Promise<string[]> {
+  const row = await db
+    .selectFrom('observables')
+    .select('tags')
+    .where('id', '=', observableId)
+    .executeTakeFirstOrThrow();
+  return JSON.parse(row.tags) as string[];
+}
+
+export async function replaceObservableTags(
+  db: Db,
+  observableId: string,
+  tags: readonly string[],
+): Promise<void> {
+  await db
+    .updateTable('observables')
+    .set({ tags: JSON.stringify(tags) })
+    .where('id', '=', observableId)
+    .execute();
+}

@@ -88,3 +88,13 @@ export async function listEvidence(db: Db, caseId: string): Promise<Evidence[]> 
     .execute();
   return rows.map(evidenceRowToEvidence);
 }
+
+/** Moves a case's evidence to another case, except files (by SHA-256) the other case already has. Returns how many moved. */
+export async function moveCaseEvidence(db: Db, fromCaseId: string, toCaseId: string): Promise<number> {
+  const held = (
+    await db.selectFrom('case_evidence').select('sha256').where('case_id', '=', toCaseId).execute()
+  ).map((r) => r.sha256);
+  let q = db.updateTable('case_evidence').set({ case_id: toCaseId }).where('case_id', '=', fromCaseId);
+  if (held.length) q = q.where('sha256', 'not in', held);
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
+}

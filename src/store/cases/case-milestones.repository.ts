@@ -6,6 +6,7 @@ import {
   deriveMilestones,
   emptyMilestones,
   isLifecycleEventType,
+  LIFECYCLE_EVENT_TYPES,
   type CaseMilestones,
   type LifecycleEvent,
 } from '../../domain/cases/case-milestones.js';
@@ -156,4 +157,34 @@ export async function rebuildCaseMilestones(db: Db): Promise<number> {
     if (rows.length > 0) await db.insertInto('case_milestones').values(rows).execute();
     total += rows.length;
   }
+}
+
+/**
+ * The lifecycle events (creation, status changes) of every case with any timeline event in the period, by
+ * case then time: a case's whole lifecycle, also the part outside the period.
+ */
+export async function listLifecycleEventsOfCasesActiveIn(
+  db: Db,
+  period: { from: number; to: number },
+): Promise<Array<LifecycleEvent & { caseId: string }>> {
+  const rows = await db
+    .selectFrom('case_events')
+    .select(['case_id', 'at', 'type', 'data'])
+    .where('case_id', 'in', (eb) =>
+      eb
+        .selectFrom('case_events')
+        .select('case_id')
+        .where('at', '>=', period.from)
+        .where('at', '<', period.to),
+    )
+    .where('type', 'in', [...LIFECYCLE_EVENT_TYPES])
+    .orderBy('case_id')
+    .orderBy('at')
+    .execute();
+  return rows.map((r) => ({
+    caseId: r.case_id,
+    type: r.type,
+    at: Number(r.at),
+    data: JSON.parse(r.data) as Record<string, unknown>,
+  }));
 }

@@ -223,3 +223,16 @@ export async function listCaseAlerts(
     .execute();
   return rows.map((r) => ({ ...r, time: Number(r.time) }));
 }
+
+/** Number, title and severity of these cases (unknown ids are left out). */
+export async function listCaseSummaries(
+  db: Db,
+  ids: readonly string[],
+): Promise<Array<{ id: string; number: number; title: string; severity: string }>> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('cases')
+    .select(['id', 'number', 'title', 'severity'])
+    .where('id', 'in', [...ids])
+    .execute();
+}

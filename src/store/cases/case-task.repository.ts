@@ -89,3 +89,13 @@ export async function listCaseTasks(db: Db, caseId: string): Promise<CaseTask[]>
     .execute();
   return rows.map(taskRowToTask);
 }
+
+/** Moves a case's tasks to another case, except those whose title the other case already has. Returns how many moved. */
+export async function moveCaseTasks(db: Db, fromCaseId: string, toCaseId: string): Promise<number> {
+  const taken = (
+    await db.selectFrom('case_tasks').select('title').where('case_id', '=', toCaseId).execute()
+  ).map((t) => t.title);
+  let q = db.updateTable('case_tasks').set({ case_id: toCaseId }).where('case_id', '=', fromCaseId);
+  if (taken.length) q = q.where('title', 'not in', taken);
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
+}

@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { Case, CaseEvent, CaseStatus } from '../../domain/cases/case.js';
+import { emptyMilestones } from '../../domain/cases/case-milestones.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
@@ -10,7 +11,7 @@ import { refreshCaseSearch, SEARCH_EVENT_TYPES } from './case-search.repository.
 import { replaceCaseTags } from './case-tags.repository.js';
 import { scheduleSlaChecks } from './sla-schedule.repository.js';
 import type { Database } from '../schema.js';
-import type { CaseEventRow, CaseRow } from './case.table.js';
+import type { CaseEventRow, CaseRow, CaseTable } from './case.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -105,7 +106,11 @@ export async function createCases(
     await scheduleSlaChecks(
       trx,
       deps,
-      { caseId: row.id, severity: row.severity as Severity, events: [] },
+      {
+        caseId: row.id,
+        severity: row.severity as Severity,
+        milestones: { ...emptyMilestones(), createdAt: now },
+      },
       now,
     );
   }
@@ -225,9 +230,99 @@ export async function addCaseObservables(
     .execute();
 }
 
-export async function findCaseById(db: Db, id: string): Promise<Case | undefined> {
-  const row = await db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+/** A case by id. `lockRow` locks it until commit (PostgreSQL `FOR UPDATE`), for a read that precedes a change. */
+export async function findCaseById(
+  db: Db,
+  id: string,
+  options: { lockRow?: boolean } = {},
+): Promise<Case | undefined> {
+  let q = db.selectFrom('cases').selectAll().where('id', '=', id);
+  if (options.lockRow) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
   return row ? caseRowToCase(row) : undefined;
+}
+
+/** A case's id by its number (`#42`). */
+export async function findCaseIdByNumber(db: Db, number: number): Promise<string | undefined> {
+  const row = await db.selectFrom('cases').select('id').where('number', '=', number).executeTakeFirst();
+  return row?.id;
+}
+
+/** The case fields a person may change; only those given are written. */
+export type CaseFieldsPatch = Partial<
+  Pick<Case, 'title' | 'description' | 'severity' | 'priority' | 'assignee' | 'caseType' | 'tags'>
+>;
+
+/** Writes the given fields of a case (the tag index is `replaceCaseTags`'s). */
+export async function updateCaseFields(db: Db, caseId: string, patch: CaseFieldsPatch): Promise<void> {
+  const set: Updateable<CaseTable> = {
+    title: patch.title,
+    description: patch.description,
+    severity: patch.severity,
+    priority: patch.priority,
+    assignee: patch.assignee,
+    case_type: patch.caseType,
+    tags: patch.tags && JSON.stringify(patch.tags),
+  };
+  await db.updateTable('cases').set(set).where('id', '=', caseId).execute();
+}
+
+/** Writes a case's lifecycle state; `mergedInto` also points a case merged away at its survivor. */
+export async function setCaseStatus(
+  db: Db,
+  caseId: string,
+  state: { status: CaseStatus; resolution: string | null; closedAt: number | null; mergedInto?: string },
+): Promise<void> {
+  await db
+    .updateTable('cases')
+    .set({
+      status: state.status,
+      resolution: state.resolution,
+      closed_at: state.closedAt,
+      merged_into: state.mergedInto,
+    })
+    .where('id', '=', caseId)
+    .execute();
+}
+
+/** Cases merged into `fromCaseId` now point at `toCaseId`. */
+export async function repointMergedCases(db: Db, fromCaseId: string, toCaseId: string): Promise<void> {
+  await db
+    .updateTable('cases')
+    .set({ merged_into: toCaseId })
+    .where('merged_into', '=', fromCaseId)
+    .execute();
+}
+
+/** The observables attached to a case and how each came (`alert`, `manual`, `playbook`). */
+export async function listCaseObservableLinks(
+  db: Db,
+  caseId: string,
+): Promise<Array<{ observableId: string; origin: string }>> {
+  const rows = await db
+    .selectFrom('case_observables')
+    .select(['observable_id', 'origin'])
+    .where('case_id', '=', caseId)
+    .execute();
+  return rows.map((r) => ({ observableId: r.observable_id, origin: r.origin }));
+}
+
+/** Whether the case's timeline already holds `sla_breached` for this clock and due time. */
+export async function hasSlaBreachEvent(
+  db: Db,
+  caseId: string,
+  breach: { clock: string; dueAt: number },
+): Promise<boolean> {
+  const earlier = await db
+    .selectFrom('case_events')
+    .select('data')
+    .where('case_id', '=', caseId)
+    .where('type', '=', 'sla_breached')
+    .execute();
+  return earlier.some((e) => {
+    const d = JSON.parse(e.data) as { clock?: string; dueAt?: number };
+    return d.clock === breach.clock && d.dueAt === breach.dueAt;
+  });
 }
 
 /** A case's timeline in order, a page at a time (events after `afterId`). */

@@ -1,15 +1,12 @@
 import type { Transaction } from 'kysely';
-import {
-  deriveMilestones,
-  type CaseMilestones,
-  type LifecycleEvent,
-} from '../../domain/cases/case-milestones.js';
+import { emptyMilestones, type CaseMilestones } from '../../domain/cases/case-milestones.js';
 import { computeSlaClocks, runningClocks, type SlaPolicy } from '../../domain/cases/case-sla.js';
 import type { CaseStatus } from '../../domain/cases/case.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
 import { enqueueJob, enqueueJobs, type EnqueueInput } from '../queue/queue.repository.js';
 import type { Database } from '../schema.js';
+import { findCaseMilestones } from './case-milestones.repository.js';
 import { loadSlaPolicies, loadSlaPolicy } from './sla-policy.repository.js';
 
 export const SLA_QUEUE = 'timers';
@@ -48,19 +45,20 @@ function slaCheckJobs(
 
 /**
  * Puts a due-time row in the queue for each running SLA clock of a case, so a breach is raised when it happens
- * (by whichever worker is up), not by an in-process timer.
+ * (by whichever worker is up), not by an in-process timer. The clocks run from `milestones` when the caller
+ * has them (a case being opened), else from the case's milestone projection (kept in step with the timeline in
+ * the transaction that appends each event); a case without either is timed from `now`.
  */
 export async function scheduleSlaChecks(
   trx: Transaction<Database>,
   deps: { newId: () => string },
-  input: { caseId: string; severity: Severity; events: readonly LifecycleEvent[]; createdAt?: number },
+  input: { caseId: string; severity: Severity; milestones?: CaseMilestones },
   now: number,
 ): Promise<number> {
-  const events: LifecycleEvent[] = input.events.length
-    ? [...input.events]
-    : [{ type: 'case_created', at: input.createdAt ?? now, data: {} }];
+  const milestones = input.milestones ??
+    (await findCaseMilestones(trx, input.caseId)) ?? { ...emptyMilestones(), createdAt: now };
   const policy = await loadSlaPolicy(trx, input.severity);
-  const jobs = slaCheckJobs(input.caseId, deriveMilestones(events), policy, now);
+  const jobs = slaCheckJobs(input.caseId, milestones, policy, now);
   for (const job of jobs) await enqueueJob(trx, { dialect: NO_LOCKS, newId: deps.newId }, job, now);
   return jobs.length;
 }

@@ -1,0 +1,15 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Whether a table exists in this store. A probe query rather than introspection, because introspection on
+ * PostgreSQL lists every schema's tables, not only the one this store uses.
+ */
+export async function tableExists(db: Kysely<Database>, name: string): Promise<boolean> {
+  try {
+    await sql`select 1 from ${sql.table(name)} where 1 = 0`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
