@@ -10,6 +10,11 @@ export interface GroupCommitOptions<I, O> {
   /** A batch takes items while their weights add up to at most this (one item always goes). */
   maxWeight: number;
   weight?: (item: I) => number;
+  /**
+   * Batches that may be committing at once (default 1). More than one only pays on a store whose writers
+   * run in parallel; each takes what is queued when it starts.
+   */
+  parallel?: number;
   /** The queue ran empty: its owner may drop this committer (a new one starts afresh). */
   onIdle?: () => void;
 }
@@ -30,13 +35,14 @@ const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(re
 /**
  * Group commit: while one batch is committing, submitted items queue up, and the next batch takes them all
  * (up to `maxWeight`). A lone item waits for nothing but one event-loop turn; under load one commit answers
- * many callers. Batches run one at a time, in submission order, and a caller hears back only after the
- * batch holding its item committed.
+ * many callers. Batches run one at a time (or `parallel` at a time), in submission order, and a caller hears
+ * back only after the batch holding its item committed.
  */
 export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): GroupCommit<I, O> {
   const weight = options.weight ?? (() => 1);
+  const parallel = Math.max(1, options.parallel ?? 1);
   const queue: Array<Pending<I, O>> = [];
-  let draining = false;
+  let draining = 0;
 
   const drain = async (): Promise<void> => {
     let lastTaken = 0;
@@ -72,16 +78,16 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
         for (const p of take) p.reject(err);
       }
     }
-    draining = false;
-    options.onIdle?.();
+    draining -= 1;
+    if (draining === 0) options.onIdle?.();
   };
 
   return {
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        if (draining) return;
-        draining = true;
+        if (draining >= parallel) return;
+        draining += 1;
         void drain();
       });
     },

@@ -27,6 +27,7 @@ import {
 import { upsertApprovalRequest, closeApprovalsOfRun } from '../../store/runs/approval.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
+import type { CommitTick } from './run-commits.js';
 
 /** Thrown when the run changed under us: the transaction rolls back and the job runs again. */
 export class RunConflictError extends Error {
@@ -52,6 +53,8 @@ export async function commitDecision(
     lease?: RunLeaseChange;
     /** Entries the caller records with this commit (the action a step took), before the decision's own. */
     audit?: AuditEntryInput[];
+    /** A shared transaction's pool: the entries go there, to be chained once for all its units. */
+    tick?: CommitTick;
   } = {},
 ): Promise<void> {
   const saved = await saveRunState(
@@ -246,7 +249,8 @@ export async function commitDecision(
     }
   }
   await insertRunEvents(trx, events, now);
-  await appendAudits(trx, { dialect: deps.dialect }, audit, now);
+  if (options.tick) options.tick.audit.push(...audit);
+  else await appendAudits(trx, { dialect: deps.dialect }, audit, now);
   // A worker about to execute the pending effect itself needs no second job for it (that job would only
   // find the run leased, or nothing left to do); its own job is settled only after it returns.
   if (state.pending.length > 0 && state.status === 'running' && !options.executingInline)

@@ -23,6 +23,7 @@ import type { Store } from '../../store/store.js';
 import { CASE_OPERATION_BY_STEP_OP, type CaseOperations } from './case-operations.js';
 import type { BlobCache } from './run-blobs.js';
 import { commitDecision, RunConflictError } from './run-commands.js';
+import type { CommitTick, RunCommitter } from './run-commits.js';
 
 export interface RuntimeDeps extends RunDeps {
   store: Store;
@@ -39,6 +40,8 @@ export interface RuntimeDeps extends RunDeps {
   trustedActions?: (playbookId: string) => Promise<readonly string[]>;
   /** Large step outputs read back for expressions (immutable, so cached per process). */
   blobs: BlobCache;
+  /** Claims and step commits of concurrent runs share transactions. */
+  commits: RunCommitter;
 }
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
@@ -49,7 +52,11 @@ async function decideInbox(
   deps: RuntimeDeps,
   row: RunRow,
   extra: RunEvent[],
-  options: { executingInline?: boolean; lease?: (next: RunState) => RunLeaseChange | undefined } = {},
+  options: {
+    executingInline?: boolean;
+    lease?: (next: RunState) => RunLeaseChange | undefined;
+    tick?: CommitTick;
+  } = {},
 ): Promise<RunState> {
   const inbox = await readInbox(trx, row.id);
   const events = [...inbox.map((i) => i.event as RunEvent), ...extra];
@@ -71,6 +78,7 @@ async function decideInbox(
   await commitDecision(trx, deps, row, state, commands, now, {
     executingInline: options.executingInline,
     lease: options.lease?.(state),
+    tick: options.tick,
   });
   return state;
 }
@@ -94,8 +102,7 @@ async function claimRun(
   extra: RunEvent[],
   token: string,
 ): Promise<Claimed> {
-  const db = deps.store.db;
-  return db.transaction().execute(async (trx) => {
+  return deps.commits.commit(async (trx, tick) => {
     const row = await lockRun(trx, deps, runId);
     if (!row) return { leased: false };
     const now = deps.now();
@@ -104,6 +111,7 @@ async function claimRun(
     let leased = false;
     const state = await decideInbox(trx, deps, row, extra, {
       executingInline: true,
+      tick,
       lease: (next) => {
         leased = free && hasWork(next);
         return leased ? { mode: 'take', token, until } : undefined;
@@ -210,7 +218,11 @@ async function commitEffectOnce(
   lease: RunLease,
 ): Promise<Committed | undefined> {
   const runId = held.id;
-  return deps.store.db.transaction().execute(async (trx: Transaction<Database>) => {
+  // A case operation writes through its own port (which may keep more than rows): it gets a transaction of
+  // its own, so it never runs twice when a shared one is redone.
+  const inTransaction = <T>(unit: (trx: Transaction<Database>, tick?: CommitTick) => Promise<T>) =>
+    'caseOp' in outcome ? deps.store.db.transaction().execute((trx) => unit(trx)) : deps.commits.commit(unit);
+  return inTransaction(async (trx, tick) => {
     const row = known ? { ...held, seq: known.seq } : await lockRun(trx, deps, runId);
     if (!row) return undefined;
     const now = deps.now();
@@ -320,6 +332,7 @@ async function commitEffectOnce(
     await commitDecision(trx, deps, row, d.state, d.commands, now, {
       executingInline: true,
       audit,
+      tick,
       lease: released
         ? { mode: 'release', token: lease.token }
         : { mode: 'renew', token: lease.token, until: now + deps.runLeaseMs },

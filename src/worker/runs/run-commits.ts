@@ -1,0 +1,63 @@
+import type { Transaction } from 'kysely';
+import { createGroupCommit, type BatchOutcome } from '../../app/group-commit.js';
+import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
+import { appendAudits } from '../../store/audit/audit.repository.js';
+import type { Database } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
+
+/** What the units of one shared transaction pool: audit entries, chained once after every unit, in order. */
+export interface CommitTick {
+  audit: AuditEntryInput[];
+}
+
+/** One run's commit (a claim, a step's outcome): its writes in the shared transaction, and its answer. */
+export type CommitUnit<T> = (trx: Transaction<Database>, tick: CommitTick) => Promise<T>;
+
+/**
+ * Commits of concurrent runs, grouped: the units waiting when a transaction starts all go into it, and each
+ * caller hears back only after that transaction committed, so an effect is still durable (with its
+ * idempotency key) before anything acts on its result.
+ */
+export interface RunCommitter {
+  commit<T>(unit: CommitUnit<T>): Promise<T>;
+}
+
+/**
+ * A unit that throws (a run changed under it, a constraint) rolls the shared transaction back; each unit of
+ * that batch then runs again in a transaction of its own, so only the failing one fails. Units therefore
+ * keep their effects inside the transaction: running one twice must be the same as running it once.
+ */
+export function createRunCommitter(store: Store, now: () => number, maxUnits = 64): RunCommitter {
+  const runTogether = (units: Array<CommitUnit<unknown>>): Promise<unknown[]> =>
+    store.db.transaction().execute(async (trx) => {
+      const tick: CommitTick = { audit: [] };
+      const values: unknown[] = [];
+      for (const unit of units) values.push(await unit(trx, tick));
+      await appendAudits(trx, { dialect: store.dialect }, tick.audit, now());
+      return values;
+    });
+  const group = createGroupCommit<CommitUnit<unknown>, unknown>({
+    maxWeight: maxUnits,
+    // Row locks let transactions on other connections write at once; SQLite has one writer anyway.
+    parallel: store.dialect.supportsRowLocks ? 4 : 1,
+    async flush(units): Promise<Array<BatchOutcome<unknown>>> {
+      try {
+        return (await runTogether(units)).map((value) => ({ value }));
+      } catch (err) {
+        if (units.length === 1) return [{ error: err }];
+        const outcomes: Array<BatchOutcome<unknown>> = [];
+        for (const unit of units)
+          outcomes.push(
+            await runTogether([unit]).then(
+              ([value]) => ({ value }),
+              (error: unknown) => ({ error }),
+            ),
+          );
+        return outcomes;
+      }
+    },
+  });
+  return {
+    commit: <T>(unit: CommitUnit<T>) => group.submit(unit) as Promise<T>,
+  };
+}

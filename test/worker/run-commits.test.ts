@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueJob } from '../../src/store/queue/queue.repository.js';
+import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
+import { GENESIS_HASH, verifyAuditEntries } from '../../src/governance/audit/audit-chain.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
+import { createRunCommitter } from '../../src/worker/runs/run-commits.js';
+import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+describe.each(DIALECTS)('run commits grouped on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  beforeAll(async () => {
+    handle = await openTestStore(dialect);
+  });
+  afterAll(() => handle.cleanup());
+
+  const audited = (id: string) => ({
+    actor: SYSTEM_ACTOR,
+    action: 'test.unit',
+    target: { type: 'unit', id },
+  });
+
+  it('puts concurrent units in one transaction and chains their audit entries once, in order', async () => {
+    const store = handle.store;
+    const committer = createRunCommitter(store, () => Date.now());
+    const before = (await readAuditEntries(store.db, 0, 1_000)).length;
+    const queue = `q-${newTestId()}`;
+    // Each unit counts the jobs of this queue it can see: in a shared transaction the later ones see the
+    // earlier ones' uncommitted rows.
+    const seen = await Promise.all(
+      ['a', 'b', 'c'].map((id) =>
+        committer.commit(async (trx, tick) => {
+          await enqueueJob(
+            trx,
+            { dialect: store.dialect, newId: newTestId },
+            { queue, kind: 'k', payload: { id } },
+            Date.now(),
+          );
+          tick.audit.push(audited(id));
+          const rows = await trx.selectFrom('queue_jobs').select('id').where('queue', '=', queue).execute();
+          return rows.length;
+        }),
+      ),
+    );
+    expect(seen).toEqual([1, 2, 3]);
+    const entries = (await readAuditEntries(store.db, 0, 1_000)).slice(before);
+    expect(entries.map((e) => e.target.id)).toEqual(['a', 'b', 'c']);
+    expect(
+      verifyAuditEntries(await readAuditEntries(store.db, 0, 1_000), {
+        prevHash: GENESIS_HASH,
+        expectedSeq: 1,
+      }).ok,
+    ).toBe(true);
+  });
+
+  it('fails only the unit that threw: the others of its batch still commit', async () => {
+    const store = handle.store;
+    const committer = createRunCommitter(store, () => Date.now());
+    const queue = `q-${newTestId()}`;
+    const deps = { dialect: store.dialect, newId: newTestId };
+    const unit = (id: string, fail: boolean) =>
+      committer.commit(async (trx, tick) => {
+        await enqueueJob(trx, deps, { queue, kind: 'k', payload: { id } }, Date.now());
+        tick.audit.push(audited(id));
+        if (fail) throw new Error(`unit ${id} failed`);
+        return id;
+      });
+    const results = await Promise.allSettled([unit('x', false), unit('y', true), unit('z', false)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('unit y failed'));
+    const payloads = await store.db
+      .selectFrom('queue_jobs')
+      .select('payload')
+      .where('queue', '=', queue)
+      .orderBy('id')
+      .execute();
+    expect(payloads.map((p) => (JSON.parse(p.payload) as { id: string }).id).sort()).toEqual(['x', 'z']);
+    const ids = (await readAuditEntries(store.db, 0, 10_000)).map((e) => e.target.id);
+    expect(ids).toContain('x');
+    expect(ids).toContain('z');
+    expect(ids).not.toContain('y');
+  });
+});
