@@ -97,6 +97,16 @@ export const findPlaybookVersion = (
     .where('version', '=', version)
     .executeTakeFirst();
 
+/** The number of a playbook's active version, without its definition (versions are immutable: cacheable). */
+export async function findActiveVersionNumber(db: Db, id: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('playbooks')
+    .select('active_version')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.active_version ?? undefined;
+}
+
 export async function findActivePlaybookVersion(db: Db, id: string): Promise<PlaybookVersionRow | undefined> {
   const pb = await findPlaybook(db, id);
   return pb?.active_version ? findPlaybookVersion(db, id, pb.active_version) : undefined;

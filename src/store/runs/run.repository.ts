@@ -159,18 +159,19 @@ export async function addInboxEvent(
     .execute();
 }
 
-export async function readInbox(trx: Db, runId: string): Promise<Array<{ id: string; event: unknown }>> {
+/**
+ * Takes every event waiting in a run's inbox, oldest first, in one statement: the caller applies them in the
+ * same transaction (rolled back, they are back in the inbox).
+ */
+export async function takeInbox(trx: Transaction<Database>, runId: string): Promise<unknown[]> {
   const rows = await trx
-    .selectFrom('run_inbox')
-    .select(['id', 'event'])
+    .deleteFrom('run_inbox')
     .where('run_id', '=', runId)
-    .orderBy('id')
+    .returning(['id', 'event'])
     .execute();
-  return rows.map((r) => ({ id: r.id, event: JSON.parse(r.event) as unknown }));
-}
-
-export async function deleteInbox(trx: Db, ids: string[]): Promise<void> {
-  if (ids.length) await trx.deleteFrom('run_inbox').where('id', 'in', ids).execute();
+  return rows
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => JSON.parse(r.event) as unknown);
 }
 
 export interface StepAttemptInput {

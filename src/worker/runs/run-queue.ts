@@ -8,6 +8,7 @@ import {
 } from '../../app/playbooks/approval-notify.js';
 import { RUN_QUEUE } from '../../app/playbooks/run-start.js';
 import type { ActionExecutor } from '../../connectors/action-executor.js';
+import type { ClaimedJob } from '../../store/queue/queue.repository.js';
 import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
 import type { JobHandler, QueueBinding } from '../../app/job-handlers.js';
 import type { CaseOperations } from './case-operations.js';
@@ -75,29 +76,32 @@ export function createRunQueueBindings(
         runId: string,
         timerId: string | undefined,
         signal: AbortSignal,
-      ) => Promise<{ busyUntil?: number }>,
+        job: ClaimedJob,
+      ) => Promise<{ busyUntil?: number; completed?: boolean }>,
     ): JobHandler =>
     async (job, jctx) => {
       const { runId, timerId } = payloadOf(job.payload);
+      let completed = false;
       try {
-        const { busyUntil } = await body(runId, timerId, jctx.signal);
-        if (busyUntil !== undefined)
-          return { type: 'retry', at: busyUntil, error: 'run held by another worker' };
+        const r = await body(runId, timerId, jctx.signal, job);
+        if (r.busyUntil !== undefined)
+          return { type: 'retry', at: r.busyUntil, error: 'run held by another worker' };
+        completed = r.completed === true;
       } catch (err) {
         if (err instanceof RunConflictError)
           return { type: 'retry', at: ctx.clock.now() + 50, error: err.message };
         throw err;
       }
       await ctx.store.notifier.notify(`queue:${RUN_QUEUE}`).catch(() => undefined);
-      return { type: 'done' };
+      return { type: completed ? 'completed' : 'done' };
     };
   return [
     {
       queue: RUN_QUEUE,
       handlers: {
-        'run.advance': wrap((runId, _t, signal) => advanceRun(runtime, runId, signal)),
-        'run.timer': wrap((runId, timerId, signal) =>
-          advanceRun(runtime, runId, signal, timerId ? [{ type: 'timer_fired', timerId }] : []),
+        'run.advance': wrap((runId, _t, signal, job) => advanceRun(runtime, runId, signal, [], job)),
+        'run.timer': wrap((runId, timerId, signal, job) =>
+          advanceRun(runtime, runId, signal, timerId ? [{ type: 'timer_fired', timerId }] : [], job),
         ),
         [APPROVAL_NOTIFY_JOB]: (job, jctx) =>
           sendApprovalNotice(ctx, notify, job.payload as ApprovalNotifyJob, job, jctx.signal),

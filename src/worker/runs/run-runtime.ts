@@ -9,14 +9,14 @@ import { ConnectorError, type ActionExecutor } from '../../connectors/action-exe
 import { decideApprovalRequirement } from '../../governance/approvals/approval-policy.js';
 import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import {
-  deleteInbox,
   insertStepAttempt,
   leaseRun,
   lockRun,
-  readInbox,
+  takeInbox,
   releaseRunLease,
   type RunLeaseChange,
 } from '../../store/runs/run.repository.js';
+import { completeJob, type ClaimedJob } from '../../store/queue/queue.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
@@ -58,8 +58,7 @@ async function decideInbox(
     tick?: CommitTick;
   } = {},
 ): Promise<RunState> {
-  const inbox = await readInbox(trx, row.id);
-  const events = [...inbox.map((i) => i.event as RunEvent), ...extra];
+  const events = [...((await takeInbox(trx, row.id)) as RunEvent[]), ...extra];
   let state = parseState(row);
   if (events.length === 0) return state;
   const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
@@ -71,10 +70,6 @@ async function decideInbox(
     state = d.state;
     commands.push(...d.commands);
   }
-  await deleteInbox(
-    trx,
-    inbox.map((i) => i.id),
-  );
   await commitDecision(trx, deps, row, state, commands, now, {
     executingInline: options.executingInline,
     lease: options.lease?.(state),
@@ -177,6 +172,12 @@ class CaseOperationFailed extends Error {
 /** The holder's lease on a run: renewed with each commit it makes. */
 interface RunLease {
   token: string;
+  /**
+   * The queue job this claim runs for: deleted in the commit that lets go of the run (nothing is left for
+   * it to do then), instead of in a statement of its own afterwards. `completed` says that commit did so.
+   */
+  job?: Pick<ClaimedJob, 'id' | 'leaseToken'>;
+  completed?: boolean;
 }
 
 /** A committed effect: the run's state after it, and whether that commit let go of the lease. */
@@ -329,6 +330,7 @@ async function commitEffectOnce(
     });
     const d = decide(pb.compiled, state, event, now, blobs);
     const released = !hasWork(d.state);
+    if (released && lease.job) lease.completed = await completeJob(trx, lease.job);
     await commitDecision(trx, deps, row, d.state, d.commands, now, {
       executingInline: true,
       audit,
@@ -475,8 +477,9 @@ export async function advanceRun(
   runId: string,
   signal: AbortSignal,
   extra: RunEvent[] = [],
-): Promise<{ busyUntil?: number }> {
-  const lease: RunLease = { token: deps.newId() };
+  job?: Pick<ClaimedJob, 'id' | 'leaseToken'>,
+): Promise<{ busyUntil?: number; completed?: boolean }> {
+  const lease: RunLease = { token: deps.newId(), job };
   let events = extra;
   for (;;) {
     const { row, state, leased } = await claimRun(deps, runId, events, lease.token);
@@ -498,7 +501,7 @@ export async function advanceRun(
       if (hold.held) await releaseRunLease(deps.store.db, runId, lease.token).catch(() => undefined);
     }
     // The last commit let go of the lease with the state it read: nothing can be waiting for this worker.
-    if (!hold.held) return {};
+    if (!hold.held) return { completed: lease.completed === true };
     // It let go outside a commit (the run parked on an approval): an event applied meanwhile found the run
     // busy and left its effects to this worker, so look once more.
   }
