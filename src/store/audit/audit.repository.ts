@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { hashAuditEntry, type AuditEntry, type AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import type { AuditLogRow } from './audit.table.js';
 
@@ -36,6 +37,20 @@ export async function appendAudit(
   return entry;
 }
 
+// Every commit that audits reads and moves the head: built once.
+const readHeadQuery = preparedQuery<Record<string, never>, { seq: number; hash: string }>((db) =>
+  db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1),
+);
+const lockHeadQuery = preparedQuery<Record<string, never>, { seq: number; hash: string }>((db) =>
+  db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate(),
+);
+const updateHeadQuery = preparedQuery<{ seq: number; hash: string }>((db, slot) =>
+  db
+    .updateTable('audit_head')
+    .set({ seq: slot('seq'), hash: slot('hash') })
+    .where('id', '=', 1),
+);
+
 /**
  * Appends several entries in order, chained one to the next exactly as single appends would be, with one
  * read of the head, one insert and one head update (a run step's action and the run's end, say).
@@ -47,9 +62,10 @@ export async function appendAudits(
   now: number,
 ): Promise<AuditEntry[]> {
   if (inputs.length === 0) return [];
-  let headQuery = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
-  if (deps.dialect.supportsRowLocks) headQuery = headQuery.forUpdate();
-  const head = await headQuery.executeTakeFirstOrThrow();
+  const {
+    rows: [head],
+  } = await (deps.dialect.supportsRowLocks ? lockHeadQuery : readHeadQuery)(trx, {});
+  if (!head) throw new Error('the audit chain has no head row');
   const entries: AuditEntry[] = [];
   let prev = { seq: head.seq, hash: head.hash };
   for (const input of inputs) {
@@ -86,7 +102,7 @@ export async function appendAudits(
       })),
     )
     .execute();
-  await trx.updateTable('audit_head').set({ seq: prev.seq, hash: prev.hash }).where('id', '=', 1).execute();
+  await updateHeadQuery(trx, { seq: prev.seq, hash: prev.hash });
   return entries;
 }
 

@@ -2,11 +2,22 @@ import type { Transaction } from 'kysely';
 import { createGroupCommit, type BatchOutcome } from '../../app/group-commit.js';
 import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import { appendAudits } from '../../store/audit/audit.repository.js';
+import {
+  insertRunEvents,
+  insertStepAttemptRows,
+  type RunEventInput,
+  type StepAttemptRow,
+} from '../../store/runs/run.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 
-/** What the units of one shared transaction pool: audit entries, chained once after every unit, in order. */
+/**
+ * What the units of one shared transaction pool, written once after every unit: step attempts and their
+ * runs' step events (a multi-row insert each) and audit entries (chained in unit order).
+ */
 export interface CommitTick {
+  steps: StepAttemptRow[];
+  events: RunEventInput[];
   audit: AuditEntryInput[];
 }
 
@@ -30,10 +41,13 @@ export interface RunCommitter {
 export function createRunCommitter(store: Store, now: () => number, maxUnits = 64): RunCommitter {
   const runTogether = (units: Array<CommitUnit<unknown>>): Promise<unknown[]> =>
     store.db.transaction().execute(async (trx) => {
-      const tick: CommitTick = { audit: [] };
+      const tick: CommitTick = { steps: [], events: [], audit: [] };
       const values: unknown[] = [];
       for (const unit of units) values.push(await unit(trx, tick));
-      await appendAudits(trx, { dialect: store.dialect }, tick.audit, now());
+      const at = now();
+      await insertStepAttemptRows(trx, tick.steps);
+      await insertRunEvents(trx, tick.events, at);
+      await appendAudits(trx, { dialect: store.dialect }, tick.audit, at);
       return values;
     });
   const group = createGroupCommit<CommitUnit<unknown>, unknown>({

@@ -77,22 +77,25 @@ export function createRunQueueBindings(
         timerId: string | undefined,
         signal: AbortSignal,
         job: ClaimedJob,
-      ) => Promise<{ busyUntil?: number; completed?: boolean }>,
+      ) => Promise<{ busyUntil?: number; completed?: boolean; enqueued?: boolean }>,
     ): JobHandler =>
     async (job, jctx) => {
       const { runId, timerId } = payloadOf(job.payload);
       let completed = false;
+      let enqueued = false;
       try {
         const r = await body(runId, timerId, jctx.signal, job);
         if (r.busyUntil !== undefined)
           return { type: 'retry', at: r.busyUntil, error: 'run held by another worker' };
         completed = r.completed === true;
+        enqueued = r.enqueued === true;
       } catch (err) {
         if (err instanceof RunConflictError)
           return { type: 'retry', at: ctx.clock.now() + 50, error: err.message };
         throw err;
       }
-      await ctx.store.notifier.notify(`queue:${RUN_QUEUE}`).catch(() => undefined);
+      // Only jobs this one added need a wake-up elsewhere: this worker looks for more as it settles.
+      if (enqueued) await ctx.store.notifier.notify(`queue:${RUN_QUEUE}`).catch(() => undefined);
       return { type: completed ? 'completed' : 'done' };
     };
   return [

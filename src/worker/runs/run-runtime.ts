@@ -56,6 +56,8 @@ async function decideInbox(
     executingInline?: boolean;
     lease?: (next: RunState) => RunLeaseChange | undefined;
     tick?: CommitTick;
+    /** Told when the commit added jobs. */
+    holder?: RunLease;
   } = {},
 ): Promise<RunState> {
   const events = [...((await takeInbox(trx, row.id)) as RunEvent[]), ...extra];
@@ -70,11 +72,12 @@ async function decideInbox(
     state = d.state;
     commands.push(...d.commands);
   }
-  await commitDecision(trx, deps, row, state, commands, now, {
+  const { enqueued } = await commitDecision(trx, deps, row, state, commands, now, {
     executingInline: options.executingInline,
     lease: options.lease?.(state),
     tick: options.tick,
   });
+  if (enqueued && options.holder) options.holder.enqueued = true;
   return state;
 }
 
@@ -95,8 +98,9 @@ async function claimRun(
   deps: RuntimeDeps,
   runId: string,
   extra: RunEvent[],
-  token: string,
+  holder: RunLease,
 ): Promise<Claimed> {
+  const token = holder.token;
   return deps.commits.commit(async (trx, tick) => {
     const row = await lockRun(trx, deps, runId);
     if (!row) return { leased: false };
@@ -107,6 +111,7 @@ async function claimRun(
     const state = await decideInbox(trx, deps, row, extra, {
       executingInline: true,
       tick,
+      holder,
       lease: (next) => {
         leased = free && hasWork(next);
         return leased ? { mode: 'take', token, until } : undefined;
@@ -178,6 +183,8 @@ interface RunLease {
    */
   job?: Pick<ClaimedJob, 'id' | 'leaseToken'>;
   completed?: boolean;
+  /** Some commit of this claim added jobs (a timer, a sub-run, an event for another run). */
+  enqueued?: boolean;
 }
 
 /** A committed effect: the run's state after it, and whether that commit let go of the lease. */
@@ -272,6 +279,7 @@ async function commitEffectOnce(
       },
       deps.newId,
       now,
+      tick?.steps,
     );
     // The action is audited in the step's commit, chained before what the decision itself records.
     const audit: AuditEntryInput[] = [];
@@ -331,7 +339,7 @@ async function commitEffectOnce(
     const d = decide(pb.compiled, state, event, now, blobs);
     const released = !hasWork(d.state);
     if (released && lease.job) lease.completed = await completeJob(trx, lease.job);
-    await commitDecision(trx, deps, row, d.state, d.commands, now, {
+    const { enqueued } = await commitDecision(trx, deps, row, d.state, d.commands, now, {
       executingInline: true,
       audit,
       tick,
@@ -339,6 +347,7 @@ async function commitEffectOnce(
         ? { mode: 'release', token: lease.token }
         : { mode: 'renew', token: lease.token, until: now + deps.runLeaseMs },
     });
+    if (enqueued) lease.enqueued = true;
     return { state: d.state, released };
   });
 }
@@ -367,7 +376,7 @@ async function executeEffect(
   if (hold) {
     const next = await deps.store.db.transaction().execute(async (trx) => {
       const locked = await lockRun(trx, deps, runId);
-      return locked && decideInbox(trx, deps, locked, [hold], { executingInline: true });
+      return locked && decideInbox(trx, deps, locked, [hold], { executingInline: true, holder: lease });
     });
     // The lease stays: the holder lets go of it when it is done (see advanceRun).
     return next && { state: next, released: false };
@@ -478,17 +487,17 @@ export async function advanceRun(
   signal: AbortSignal,
   extra: RunEvent[] = [],
   job?: Pick<ClaimedJob, 'id' | 'leaseToken'>,
-): Promise<{ busyUntil?: number; completed?: boolean }> {
+): Promise<{ busyUntil?: number; completed?: boolean; enqueued?: boolean }> {
   const lease: RunLease = { token: deps.newId(), job };
   let events = extra;
   for (;;) {
-    const { row, state, leased } = await claimRun(deps, runId, events, lease.token);
+    const { row, state, leased } = await claimRun(deps, runId, events, lease);
     events = [];
-    if (!row || !state) return {};
+    if (!row || !state) return { enqueued: lease.enqueued };
     // The case's live timeline listens for this; the timeline itself was written in the commits.
     if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
     if (!leased) {
-      if (!hasWork(state)) return {};
+      if (!hasWork(state)) return { enqueued: lease.enqueued };
       // A live holder picks up what this job's events added, at its next commit or when it lets go (below).
       // A dead one's own job comes back when the lease ends; so does this one, in case.
       const now = deps.now();
@@ -501,7 +510,7 @@ export async function advanceRun(
       if (hold.held) await releaseRunLease(deps.store.db, runId, lease.token).catch(() => undefined);
     }
     // The last commit let go of the lease with the state it read: nothing can be waiting for this worker.
-    if (!hold.held) return { completed: lease.completed === true };
+    if (!hold.held) return { completed: lease.completed === true, enqueued: lease.enqueued };
     // It let go outside a commit (the run parked on an approval): an event applied meanwhile found the run
     // busy and left its effects to this worker, so look once more.
   }
