@@ -19,7 +19,7 @@ describe.each(DIALECTS)('run commits grouped on %s', (dialect) => {
     target: { type: 'unit', id },
   });
 
-  it('puts concurrent units in one transaction and chains their audit entries once, in order', async () => {
+  it("puts concurrent units in one transaction, in their runs' order, and chains their audit entries once", async () => {
     const store = handle.store;
     const committer = createRunCommitter(store, () => Date.now());
     const before = (await readAuditEntries(store.db, 0, 1_000)).length;
@@ -27,8 +27,8 @@ describe.each(DIALECTS)('run commits grouped on %s', (dialect) => {
     // Each unit counts the jobs of this queue it can see: in a shared transaction the later ones see the
     // earlier ones' uncommitted rows.
     const seen = await Promise.all(
-      ['a', 'b', 'c'].map((id) =>
-        committer.commit(async (trx, tick) => {
+      ['c', 'a', 'b'].map((id) =>
+        committer.commit(id, async (trx, tick) => {
           await enqueueJob(
             trx,
             { dialect: store.dialect, newId: newTestId },
@@ -41,7 +41,8 @@ describe.each(DIALECTS)('run commits grouped on %s', (dialect) => {
         }),
       ),
     );
-    expect(seen).toEqual([1, 2, 3]);
+    // Units run in their runs' order, whatever the order they came in: c saw a's and b's rows.
+    expect(seen).toEqual([3, 1, 2]);
     const entries = (await readAuditEntries(store.db, 0, 1_000)).slice(before);
     expect(entries.map((e) => e.target.id)).toEqual(['a', 'b', 'c']);
     expect(
@@ -58,7 +59,7 @@ describe.each(DIALECTS)('run commits grouped on %s', (dialect) => {
     const queue = `q-${newTestId()}`;
     const deps = { dialect: store.dialect, newId: newTestId };
     const unit = (id: string, fail: boolean) =>
-      committer.commit(async (trx, tick) => {
+      committer.commit(id, async (trx, tick) => {
         await enqueueJob(trx, deps, { queue, kind: 'k', payload: { id } }, Date.now());
         tick.audit.push(audited(id));
         if (fail) throw new Error(`unit ${id} failed`);

@@ -30,27 +30,38 @@ export type CommitUnit<T> = (trx: Transaction<Database>, tick: CommitTick) => Pr
  * idempotency key) before anything acts on its result.
  */
 export interface RunCommitter {
-  commit<T>(unit: CommitUnit<T>): Promise<T>;
+  /** `runId` orders the units of a transaction (see below). */
+  commit<T>(runId: string, unit: CommitUnit<T>): Promise<T>;
+}
+
+interface Submitted {
+  runId: string;
+  unit: CommitUnit<unknown>;
 }
 
 /**
  * A unit that throws (a run changed under it, a constraint) rolls the shared transaction back; each unit of
  * that batch then runs again in a transaction of its own, so only the failing one fails. Units therefore
  * keep their effects inside the transaction: running one twice must be the same as running it once.
+ * Units run in the order of their run's id (a run's own in the order submitted), so concurrent transactions
+ * lock runs' rows in one order and cannot deadlock on them (the audit head is always locked last).
  */
 export function createRunCommitter(store: Store, now: () => number, maxUnits = 64): RunCommitter {
-  const runTogether = (units: Array<CommitUnit<unknown>>): Promise<unknown[]> =>
+  const runTogether = (units: Submitted[]): Promise<unknown[]> =>
     store.db.transaction().execute(async (trx) => {
       const tick: CommitTick = { steps: [], events: [], audit: [] };
-      const values: unknown[] = [];
-      for (const unit of units) values.push(await unit(trx, tick));
+      const values: unknown[] = new Array(units.length);
+      const order = units
+        .map((u, i) => ({ runId: u.runId, i }))
+        .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+      for (const { i } of order) values[i] = await (units[i] as Submitted).unit(trx, tick);
       const at = now();
       await insertStepAttemptRows(trx, tick.steps);
       await insertRunEvents(trx, tick.events, at);
       await appendAudits(trx, { dialect: store.dialect }, tick.audit, at);
       return values;
     });
-  const group = createGroupCommit<CommitUnit<unknown>, unknown>({
+  const group = createGroupCommit<Submitted, unknown>({
     maxWeight: maxUnits,
     // Row locks let transactions on other connections write at once; SQLite has one writer anyway.
     parallel: store.dialect.supportsRowLocks ? 4 : 1,
@@ -72,6 +83,6 @@ export function createRunCommitter(store: Store, now: () => number, maxUnits = 6
     },
   });
   return {
-    commit: <T>(unit: CommitUnit<T>) => group.submit(unit) as Promise<T>,
+    commit: <T>(runId: string, unit: CommitUnit<T>) => group.submit({ runId, unit }) as Promise<T>,
   };
 }

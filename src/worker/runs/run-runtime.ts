@@ -101,7 +101,7 @@ async function claimRun(
   holder: RunLease,
 ): Promise<Claimed> {
   const token = holder.token;
-  return deps.commits.commit(async (trx, tick) => {
+  return deps.commits.commit(runId, async (trx, tick) => {
     const row = await lockRun(trx, deps, runId);
     if (!row) return { leased: false };
     const now = deps.now();
@@ -229,7 +229,9 @@ async function commitEffectOnce(
   // A case operation writes through its own port (which may keep more than rows): it gets a transaction of
   // its own, so it never runs twice when a shared one is redone.
   const inTransaction = <T>(unit: (trx: Transaction<Database>, tick?: CommitTick) => Promise<T>) =>
-    'caseOp' in outcome ? deps.store.db.transaction().execute((trx) => unit(trx)) : deps.commits.commit(unit);
+    'caseOp' in outcome
+      ? deps.store.db.transaction().execute((trx) => unit(trx))
+      : deps.commits.commit(runId, unit);
   return inTransaction(async (trx, tick) => {
     const row = known ? { ...held, seq: known.seq } : await lockRun(trx, deps, runId);
     if (!row) return undefined;
