@@ -6,7 +6,7 @@ import type { Database } from '../schema.js';
 import type { AuditLogRow } from './audit.table.js';
 
 export interface AuditDeps {
-  dialect: Pick<StoreDialect, 'supportsRowLocks'>;
+  dialect: Pick<StoreDialect, 'supportsRowLocks'> & Partial<Pick<StoreDialect, 'supportsWritableCtes'>>;
 }
 
 export const auditRowToEntry = (row: AuditLogRow): AuditEntry => ({
@@ -83,26 +83,32 @@ export async function appendAudits(
     entries.push(entry);
     prev = entry;
   }
-  await trx
-    .insertInto('audit_log')
-    .values(
-      entries.map((entry) => ({
-        seq: entry.seq,
-        at: entry.at,
-        actor_type: entry.actor.type,
-        actor_id: entry.actor.id,
-        actor_name: entry.actor.name,
-        action: entry.action,
-        target_type: entry.target.type,
-        target_id: entry.target.id,
-        outcome: entry.outcome,
-        details: JSON.stringify(entry.details),
-        prev_hash: entry.prevHash,
-        hash: entry.hash,
-      })),
-    )
-    .execute();
-  await updateHeadQuery(trx, { seq: prev.seq, hash: prev.hash });
+  const rows = entries.map((entry) => ({
+    seq: entry.seq,
+    at: entry.at,
+    actor_type: entry.actor.type,
+    actor_id: entry.actor.id,
+    actor_name: entry.actor.name,
+    action: entry.action,
+    target_type: entry.target.type,
+    target_id: entry.target.id,
+    outcome: entry.outcome,
+    details: JSON.stringify(entry.details),
+    prev_hash: entry.prevHash,
+    hash: entry.hash,
+  }));
+  if (deps.dialect.supportsWritableCtes)
+    // One round trip for the entries and the head that now points at the last of them.
+    await trx
+      .with('appended', (db) => db.insertInto('audit_log').values(rows))
+      .updateTable('audit_head')
+      .set({ seq: prev.seq, hash: prev.hash })
+      .where('id', '=', 1)
+      .execute();
+  else {
+    await trx.insertInto('audit_log').values(rows).execute();
+    await updateHeadQuery(trx, { seq: prev.seq, hash: prev.hash });
+  }
   return entries;
 }
 

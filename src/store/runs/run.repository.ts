@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
+import type { StoreDialect } from '../dialects/store-dialect.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { RunEventRow, RunRow, RunStepRow, RunStepTable, RunTable } from './run.table.js';
 
@@ -21,8 +22,9 @@ export interface NewRun {
   requestedBy: string;
 }
 
-const insertRunQuery = preparedQuery<Insertable<RunTable>>((db, slot) =>
-  db.insertInto('runs').values({
+type RunSlots = Insertable<RunTable> & { event_id: string; event: string };
+const runValues = (slot: <K extends keyof RunSlots & string>(name: K) => RunSlots[K]) =>
+  ({
     id: slot('id'),
     playbook_id: slot('playbook_id'),
     version: slot('version'),
@@ -42,11 +44,33 @@ const insertRunQuery = preparedQuery<Insertable<RunTable>>((db, slot) =>
     started_at: slot('started_at'),
     updated_at: slot('updated_at'),
     finished_at: slot('finished_at'),
-  }),
+  }) satisfies Insertable<RunTable>;
+const insertRunQuery = preparedQuery<RunSlots>((db, slot) => db.insertInto('runs').values(runValues(slot)));
+// The run and its first inbox event in one statement (one round trip) where the store can.
+const insertRunAndEventQuery = preparedQuery<RunSlots>((db, slot) =>
+  db
+    .with('run', (w) => w.insertInto('runs').values(runValues(slot)))
+    .insertInto('run_inbox')
+    .values({
+      id: slot('event_id'),
+      run_id: slot('id'),
+      event: slot('event'),
+      created_at: slot('started_at'),
+    }),
 );
 
-export async function insertRun(trx: Db, run: NewRun, now: number): Promise<void> {
-  await insertRunQuery(trx, {
+/** Inserts a run; with `first`, its first inbox event too (in the same statement where the store can). */
+export async function insertRun(
+  trx: Db,
+  run: NewRun,
+  now: number,
+  first?: {
+    dialect: Pick<StoreDialect, 'supportsWritableCtes'>;
+    event: { id: string; event: unknown };
+  },
+): Promise<void> {
+  const together = first?.dialect.supportsWritableCtes === true;
+  await (together ? insertRunAndEventQuery : insertRunQuery)(trx, {
     id: run.id,
     playbook_id: run.playbookId,
     version: run.version,
@@ -66,7 +90,11 @@ export async function insertRun(trx: Db, run: NewRun, now: number): Promise<void
     started_at: now,
     updated_at: now,
     finished_at: null,
+    event_id: first?.event.id ?? '',
+    event: JSON.stringify(first?.event.event ?? null),
   });
+  if (first && !together)
+    await addInboxEvent(trx, { id: first.event.id, runId: run.id, event: first.event.event }, now);
 }
 
 export const findRunById = (db: Db, id: string): Promise<RunRow | undefined> =>
