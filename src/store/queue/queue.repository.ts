@@ -46,6 +46,24 @@ const toClaimed = (row: QueueJobRow): ClaimedJob => ({
   dedupeKey: row.dedupe_key,
 });
 
+/** A new job's row: ready, unleased, due at `runAt` (now when omitted). */
+const jobRow = (id: string, input: EnqueueInput, now: number): Omit<QueueJobRow, 'attempts'> => ({
+  id,
+  queue: input.queue,
+  kind: input.kind,
+  payload: JSON.stringify(input.payload ?? null),
+  dedupe_key: input.dedupeKey ?? null,
+  status: JobStatus.ready,
+  run_at: input.runAt ?? now,
+  max_attempts: input.maxAttempts ?? 25,
+  lease_owner: null,
+  lease_token: null,
+  lease_until: null,
+  last_error: null,
+  created_at: now,
+  updated_at: now,
+});
+
 const insertJobQuery = preparedQuery<Omit<QueueJobRow, 'attempts'>, { id: string }>((db, slot) =>
   db
     .insertInto('queue_jobs')
@@ -79,25 +97,9 @@ export async function enqueueJob(
   input: EnqueueInput,
   now: number,
 ): Promise<{ id: string; created: boolean }> {
-  const id = deps.newId();
   const {
     rows: [inserted],
-  } = await insertJobQuery(db, {
-    id,
-    queue: input.queue,
-    kind: input.kind,
-    payload: JSON.stringify(input.payload ?? null),
-    dedupe_key: input.dedupeKey ?? null,
-    status: JobStatus.ready,
-    run_at: input.runAt ?? now,
-    max_attempts: input.maxAttempts ?? 25,
-    lease_owner: null,
-    lease_token: null,
-    lease_until: null,
-    last_error: null,
-    created_at: now,
-    updated_at: now,
-  });
+  } = await insertJobQuery(db, jobRow(deps.newId(), input, now));
   if (inserted) return { id: inserted.id, created: true };
   const existing = await db
     .selectFrom('queue_jobs')
@@ -118,24 +120,7 @@ export async function enqueueJobs(
   if (inputs.length === 0) return 0;
   const result = await db
     .insertInto('queue_jobs')
-    .values(
-      inputs.map((input) => ({
-        id: deps.newId(),
-        queue: input.queue,
-        kind: input.kind,
-        payload: JSON.stringify(input.payload ?? null),
-        dedupe_key: input.dedupeKey ?? null,
-        status: JobStatus.ready,
-        run_at: input.runAt ?? now,
-        max_attempts: input.maxAttempts ?? 25,
-        lease_owner: null,
-        lease_token: null,
-        lease_until: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
+    .values(inputs.map((input) => jobRow(deps.newId(), input, now)))
     .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0);
