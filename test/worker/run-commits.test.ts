@@ -4,6 +4,14 @@ import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import { GENESIS_HASH, verifyAuditEntries } from '../../src/governance/audit/audit-chain.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { createRunCommitter } from '../../src/worker/runs/run-commits.js';
+import { publishPlaybook } from '../../src/app/playbooks/playbook-catalog.js';
+import { createRunServices } from '../../src/app/playbooks/run-control.js';
+import type { ActionExecutor } from '../../src/connectors/action-executor.js';
+import { findRunById } from '../../src/store/runs/run.repository.js';
+import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
+import { createRuntimeDeps } from '../../src/worker/runs/run-queue.js';
+import { advanceRun } from '../../src/worker/runs/run-runtime.js';
+import { createTestContext } from '../support/api.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 describe.each(DIALECTS)('run commits grouped on %s', (dialect) => {
@@ -79,5 +87,56 @@ describe.each(DIALECTS)('run commits grouped on %s', (dialect) => {
     expect(ids).toContain('x');
     expect(ids).toContain('z');
     expect(ids).not.toContain('y');
+  });
+});
+
+const TWO_BRANCHES = `
+id: two-branches
+name: Two branches
+steps:
+  - id: both
+    kind: parallel
+    branches:
+      - { name: a, steps: [{ id: a1, kind: action, action: edr.a }] }
+      - { name: b, steps: [{ id: b1, kind: action, action: edr.b }] }
+  - { id: after, kind: action, action: chat.post }
+`;
+
+describe.each(DIALECTS)('parallel effects of one run on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  beforeAll(async () => {
+    handle = await openTestStore(dialect);
+  });
+  afterAll(() => handle.cleanup());
+
+  it('commit in one shared transaction, the later on the state the earlier wrote, without redoing it', async () => {
+    const ctx = createTestContext(handle.store);
+    await publishPlaybook(ctx, { source: TWO_BRANCHES, actor: SYSTEM_ACTOR });
+    const { runId } = await createRunServices(ctx).startManualRun({
+      playbookId: 'two-branches',
+      inputs: {},
+      actor: SYSTEM_ACTOR,
+    });
+    // Both branches' actions answer at the same moment, so their commits queue for the same transaction.
+    const waiting: Array<() => void> = [];
+    const seen: string[] = [];
+    const actions: ActionExecutor = {
+      describe: () => undefined,
+      async execute(r) {
+        seen.push(r.action);
+        if (r.action.startsWith('edr.')) {
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            if (waiting.length === 2) for (const go of waiting) go();
+          });
+        }
+        return { output: { ok: true } };
+      },
+    };
+    const deps = createRuntimeDeps(ctx, { actions, cases: createRecordingCaseOperations() });
+    await advanceRun(deps, runId, new AbortController().signal);
+    expect(seen.sort()).toEqual(['chat.post', 'edr.a', 'edr.b']);
+    expect((await findRunById(ctx.store.db, runId))?.status).toBe('succeeded');
+    expect(deps.commits.redone).toBe(0);
   });
 });

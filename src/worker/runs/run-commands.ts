@@ -74,6 +74,7 @@ export async function commitDecision(
     now,
   );
   if (!saved) throw new RunConflictError(row.id);
+  options.tick?.runs.set(row.id, state);
   const events: Parameters<typeof insertRunEvents>[1] = [];
   const audit: AuditEntryInput[] = [...(options.audit ?? [])];
   for (const c of commands) {

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { createGroupCommit, type BatchOutcome } from '../../app/group-commit.js';
+import type { RunState } from '../../engine/run-state.js';
 import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import { appendAudits } from '../../store/audit/audit.repository.js';
 import {
@@ -16,6 +17,8 @@ import type { Store } from '../../store/store.js';
  * runs' step events (a multi-row insert each) and audit entries (chained in unit order).
  */
 export interface CommitTick {
+  /** Each run's state as the last unit that wrote it left it, in this transaction. */
+  runs: Map<string, RunState>;
   steps: StepAttemptRow[];
   events: RunEventInput[];
   audit: AuditEntryInput[];
@@ -32,6 +35,8 @@ export type CommitUnit<T> = (trx: Transaction<Database>, tick: CommitTick) => Pr
 export interface RunCommitter {
   /** `runId` orders the units of a transaction (see below). */
   commit<T>(runId: string, unit: CommitUnit<T>): Promise<T>;
+  /** Units redone alone because their shared transaction failed (a metric: each one cost a transaction). */
+  readonly redone: number;
 }
 
 interface Submitted {
@@ -47,9 +52,10 @@ interface Submitted {
  * lock runs' rows in one order and cannot deadlock on them (the audit head is always locked last).
  */
 export function createRunCommitter(store: Store, now: () => number, maxUnits = 64): RunCommitter {
+  let redone = 0;
   const runTogether = (units: Submitted[]): Promise<unknown[]> =>
     store.db.transaction().execute(async (trx) => {
-      const tick: CommitTick = { steps: [], events: [], audit: [] };
+      const tick: CommitTick = { runs: new Map(), steps: [], events: [], audit: [] };
       const values: unknown[] = new Array(units.length);
       const order = units
         .map((u, i) => ({ runId: u.runId, i }))
@@ -70,6 +76,7 @@ export function createRunCommitter(store: Store, now: () => number, maxUnits = 6
         return (await runTogether(units)).map((value) => ({ value }));
       } catch (err) {
         if (units.length === 1) return [{ error: err }];
+        redone += units.length;
         const outcomes: Array<BatchOutcome<unknown>> = [];
         for (const unit of units)
           outcomes.push(
@@ -84,5 +91,8 @@ export function createRunCommitter(store: Store, now: () => number, maxUnits = 6
   });
   return {
     commit: <T>(runId: string, unit: CommitUnit<T>) => group.submit({ runId, unit }) as Promise<T>,
+    get redone() {
+      return redone;
+    },
   };
 }

@@ -219,7 +219,7 @@ async function commitEffect(
 async function commitEffectOnce(
   deps: RuntimeDeps,
   held: RunRow,
-  known: RunState | undefined,
+  given: RunState | undefined,
   effect: PendingEffect,
   startedAt: number,
   outcome: { output: unknown } | { error: EffectFailure } | { caseOp: true },
@@ -233,6 +233,10 @@ async function commitEffectOnce(
       ? deps.store.db.transaction().execute((trx) => unit(trx))
       : deps.commits.commit(runId, unit);
   return inTransaction(async (trx, tick) => {
+    // An earlier unit of this shared transaction may have written the run since (a parallel branch's effect):
+    // its state is the run's current one here, which spares a conflict that would redo the whole batch.
+    const written = tick?.runs.get(runId);
+    const known = written && (!given || written.seq > given.seq) ? written : given;
     const row = known ? { ...held, seq: known.seq } : await lockRun(trx, deps, runId);
     if (!row) return undefined;
     const now = deps.now();
