@@ -55,6 +55,8 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
       // in microseconds) let them join, instead of one straggler's batch running alone while they queue
       // behind it, which doubled commits and the tail latency under steady concurrency.
       for (let t = 0; t < 3 && queue.length < lastTaken / 2; t += 1) await turn();
+      // A batch running beside this one (`parallel`) may have taken everything meanwhile.
+      if (queue.length === 0) break;
       const take: Array<Pending<I, O>> = [];
       let total = 0;
       while (queue.length > 0) {
