@@ -39,7 +39,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Runs/s for the five-step playbook at 1, 16 and 64 concurrent runs against in-process fake connectors,
  * step overhead p50 (a run's handler time over its five steps, at one run at a time: claims, commits, the
- * reducer, everything but queue waits), and alert-to-first-action latency p50/p99.
+ * reducer, everything but queue waits), this process's CPU time per run at each concurrency, and
+ * alert-to-first-action latency p50/p99.
  */
 export async function benchEngine(
   store: Store,
@@ -107,6 +108,7 @@ export async function benchEngine(
       pollMs: 5,
     });
     runMs.clear();
+    const cpu = process.cpuUsage();
     const started = performance.now();
     for (let i = 0; i < count; i += 1)
       await services.startManualRun({
@@ -117,8 +119,11 @@ export async function benchEngine(
     await worker.start();
     while ((await unfinished()) > 0) await sleep(5);
     const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
     await worker.stop(1_000);
     results[`runs_per_s_c${concurrency}`] = Math.round((count / ms) * 1000);
+    // This process's CPU (user + system) per run, starts included: steadier than wall time on a shared machine.
+    results[`cpu_ms_per_run_c${concurrency}`] = Number(((used.user + used.system) / 1000 / count).toFixed(3));
     if (concurrency === 1)
       results.step_overhead_p50_ms = Number(
         percentiles([...runMs.values()].map((ms) => ms / STEPS)).p50.toFixed(3),
@@ -166,7 +171,7 @@ export const engineBenchmark: Benchmark = {
     return Object.entries(r).map(([name, value]) => ({
       name,
       value,
-      unit: name.endsWith('_ms') ? 'ms' : 'runs/s',
+      unit: name.endsWith('_ms') || name.startsWith('cpu_ms') ? 'ms' : 'runs/s',
     }));
   },
 };

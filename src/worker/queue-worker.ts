@@ -65,6 +65,7 @@ export function createQueueWorker(ctx: AppContext, options: QueueWorkerOptions):
   };
 
   const settle = async (job: ClaimedJob, outcome: JobOutcome): Promise<void> => {
+    if (outcome.type === 'completed') return;
     const now = clock.now();
     const kept =
       outcome.type === 'done'

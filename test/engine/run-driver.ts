@@ -40,7 +40,7 @@ export async function drainQueues(
         if (!handler) throw new Error(`no handler for ${job.kind}`);
         const outcome = await handler(job, { ...ctx, signal });
         if (outcome.type === 'done') await completeJob(ctx.store.db, job);
-        else
+        else if (outcome.type !== 'completed')
           await failJob(
             ctx.store.db,
             job,

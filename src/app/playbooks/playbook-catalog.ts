@@ -10,7 +10,7 @@ import { compilePlaybook, type CompiledPlaybook } from '../../engine/compiled-pl
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import {
   activatePlaybookVersion,
-  findActivePlaybookVersion,
+  findActiveVersionNumber,
   findPlaybookVersion,
   savePlaybookVersion,
 } from '../../store/playbooks/playbook.repository.js';
@@ -105,16 +105,14 @@ export interface LoadedVersion {
 export class PlaybookCache {
   private readonly entries = new Map<string, CompiledPlaybook>();
 
-  async load(db: Db, id: string, version?: number): Promise<LoadedVersion> {
+  async load(db: Db, id: string, given?: number): Promise<LoadedVersion> {
     // A numbered version never changes: once compiled, it needs no query (this is on every step's commit).
+    // The active one is looked up by number (every run start), its definition read only when not compiled.
+    const version = given ?? (await findActiveVersionNumber(db, id));
     const known = version === undefined ? undefined : this.entries.get(`${id}@${version}`);
     if (known && version !== undefined) return { id, version, compiled: known };
-    const row =
-      version === undefined
-        ? await findActivePlaybookVersion(db, id)
-        : await findPlaybookVersion(db, id, version);
-    if (!row)
-      throw notFound(version === undefined ? 'active playbook' : `playbook version ${version} of`, id);
+    const row = version === undefined ? undefined : await findPlaybookVersion(db, id, version);
+    if (!row) throw notFound(given === undefined ? 'active playbook' : `playbook version ${given} of`, id);
     const key = `${row.playbook_id}@${row.version}`;
     let compiled = this.entries.get(key);
     if (!compiled) {

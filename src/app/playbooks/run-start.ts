@@ -126,8 +126,10 @@ export async function startRunInTrx(
       requestedBy: input.requestedBy.id,
     },
     now,
+    // Its `start` event goes in with it (sendRunEvent's inbox half), then the job that advances it.
+    { dialect: deps.dialect, event: { id: deps.newId(), event: { type: 'start' } satisfies RunEvent } },
   );
-  await sendRunEvent(trx, deps, runId, { type: 'start' }, now);
+  await enqueueAdvance(trx, deps, runId, undefined, now);
   await appendRunCaseEvent(
     trx,
     deps,

@@ -1,11 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import { hashAuditEntry, type AuditEntry, type AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
+import { preparedQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import type { AuditLogRow } from './audit.table.js';
 
 export interface AuditDeps {
-  dialect: Pick<StoreDialect, 'supportsRowLocks'>;
+  dialect: Pick<StoreDialect, 'supportsRowLocks'> & Partial<Pick<StoreDialect, 'supportsWritableCtes'>>;
 }
 
 export const auditRowToEntry = (row: AuditLogRow): AuditEntry => ({
@@ -36,6 +37,20 @@ export async function appendAudit(
   return entry;
 }
 
+// Every commit that audits reads and moves the head: built once.
+const readHeadQuery = preparedQuery<Record<string, never>, { seq: number; hash: string }>((db) =>
+  db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1),
+);
+const lockHeadQuery = preparedQuery<Record<string, never>, { seq: number; hash: string }>((db) =>
+  db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate(),
+);
+const updateHeadQuery = preparedQuery<{ seq: number; hash: string }>((db, slot) =>
+  db
+    .updateTable('audit_head')
+    .set({ seq: slot('seq'), hash: slot('hash') })
+    .where('id', '=', 1),
+);
+
 /**
  * Appends several entries in order, chained one to the next exactly as single appends would be, with one
  * read of the head, one insert and one head update (a run step's action and the run's end, say).
@@ -47,9 +62,10 @@ export async function appendAudits(
   now: number,
 ): Promise<AuditEntry[]> {
   if (inputs.length === 0) return [];
-  let headQuery = trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
-  if (deps.dialect.supportsRowLocks) headQuery = headQuery.forUpdate();
-  const head = await headQuery.executeTakeFirstOrThrow();
+  const {
+    rows: [head],
+  } = await (deps.dialect.supportsRowLocks ? lockHeadQuery : readHeadQuery)(trx, {});
+  if (!head) throw new Error('the audit chain has no head row');
   const entries: AuditEntry[] = [];
   let prev = { seq: head.seq, hash: head.hash };
   for (const input of inputs) {
@@ -67,26 +83,32 @@ export async function appendAudits(
     entries.push(entry);
     prev = entry;
   }
-  await trx
-    .insertInto('audit_log')
-    .values(
-      entries.map((entry) => ({
-        seq: entry.seq,
-        at: entry.at,
-        actor_type: entry.actor.type,
-        actor_id: entry.actor.id,
-        actor_name: entry.actor.name,
-        action: entry.action,
-        target_type: entry.target.type,
-        target_id: entry.target.id,
-        outcome: entry.outcome,
-        details: JSON.stringify(entry.details),
-        prev_hash: entry.prevHash,
-        hash: entry.hash,
-      })),
-    )
-    .execute();
-  await trx.updateTable('audit_head').set({ seq: prev.seq, hash: prev.hash }).where('id', '=', 1).execute();
+  const rows = entries.map((entry) => ({
+    seq: entry.seq,
+    at: entry.at,
+    actor_type: entry.actor.type,
+    actor_id: entry.actor.id,
+    actor_name: entry.actor.name,
+    action: entry.action,
+    target_type: entry.target.type,
+    target_id: entry.target.id,
+    outcome: entry.outcome,
+    details: JSON.stringify(entry.details),
+    prev_hash: entry.prevHash,
+    hash: entry.hash,
+  }));
+  if (deps.dialect.supportsWritableCtes)
+    // One round trip for the entries and the head that now points at the last of them.
+    await trx
+      .with('appended', (db) => db.insertInto('audit_log').values(rows))
+      .updateTable('audit_head')
+      .set({ seq: prev.seq, hash: prev.hash })
+      .where('id', '=', 1)
+      .execute();
+  else {
+    await trx.insertInto('audit_log').values(rows).execute();
+    await updateHeadQuery(trx, { seq: prev.seq, hash: prev.hash });
+  }
   return entries;
 }
 

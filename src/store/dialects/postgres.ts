@@ -78,6 +78,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
   return {
     name: 'postgres',
     supportsRowLocks: true,
+    supportsWritableCtes: true,
     textSearch: 'tsvector',
     binaryType: 'bytea',
     jsonType: 'text',

@@ -105,6 +105,7 @@ export function createSqliteDialect(path: string): StoreDialect {
   return {
     name: 'sqlite',
     supportsRowLocks: false,
+    supportsWritableCtes: false,
     textSearch: 'fts5',
     binaryType: 'blob',
     jsonType: 'text',

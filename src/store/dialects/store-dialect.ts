@@ -10,6 +10,8 @@ export interface StoreDialect {
   readonly name: DialectName;
   /** `FOR UPDATE SKIP LOCKED` exists; without it, writers are serialised by `BEGIN IMMEDIATE` instead. */
   readonly supportsRowLocks: boolean;
+  /** `WITH x AS (INSERT …) UPDATE …`: several writes in one statement (one round trip). */
+  readonly supportsWritableCtes: boolean;
   /** The full-text engine: SQLite's FTS5 virtual tables, or PostgreSQL's tsvector with a GIN index. */
   readonly textSearch: 'fts5' | 'tsvector';
   /** Column type for raw bytes. */

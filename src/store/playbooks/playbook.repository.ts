@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { preparedQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import type { PlaybookRow, PlaybookVersionRow } from './playbook.table.js';
 
@@ -96,6 +97,18 @@ export const findPlaybookVersion = (
     .where('playbook_id', '=', id)
     .where('version', '=', version)
     .executeTakeFirst();
+
+/** The number of a playbook's active version, without its definition (versions are immutable: cacheable). */
+const activeVersionQuery = preparedQuery<{ id: string }, { active_version: number | null }>((db, slot) =>
+  db.selectFrom('playbooks').select('active_version').where('id', '=', slot('id')),
+);
+
+export async function findActiveVersionNumber(db: Db, id: string): Promise<number | undefined> {
+  const {
+    rows: [row],
+  } = await activeVersionQuery(db, { id });
+  return row?.active_version ?? undefined;
+}
 
 export async function findActivePlaybookVersion(db: Db, id: string): Promise<PlaybookVersionRow | undefined> {
   const pb = await findPlaybook(db, id);

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { StoreDialect } from '../dialects/store-dialect.js';
 import type { Database } from '../schema.js';
+import { preparedQuery } from '../prepared-query.js';
 import { JobStatus, type QueueJobRow } from './job.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -45,6 +46,47 @@ const toClaimed = (row: QueueJobRow): ClaimedJob => ({
   dedupeKey: row.dedupe_key,
 });
 
+/** A new job's row: ready, unleased, due at `runAt` (now when omitted). */
+const jobRow = (id: string, input: EnqueueInput, now: number): Omit<QueueJobRow, 'attempts'> => ({
+  id,
+  queue: input.queue,
+  kind: input.kind,
+  payload: JSON.stringify(input.payload ?? null),
+  dedupe_key: input.dedupeKey ?? null,
+  status: JobStatus.ready,
+  run_at: input.runAt ?? now,
+  max_attempts: input.maxAttempts ?? 25,
+  lease_owner: null,
+  lease_token: null,
+  lease_until: null,
+  last_error: null,
+  created_at: now,
+  updated_at: now,
+});
+
+const insertJobQuery = preparedQuery<Omit<QueueJobRow, 'attempts'>, { id: string }>((db, slot) =>
+  db
+    .insertInto('queue_jobs')
+    .values({
+      id: slot('id'),
+      queue: slot('queue'),
+      kind: slot('kind'),
+      payload: slot('payload'),
+      dedupe_key: slot('dedupe_key'),
+      status: slot('status'),
+      run_at: slot('run_at'),
+      max_attempts: slot('max_attempts'),
+      lease_owner: slot('lease_owner'),
+      lease_token: slot('lease_token'),
+      lease_until: slot('lease_until'),
+      last_error: slot('last_error'),
+      created_at: slot('created_at'),
+      updated_at: slot('updated_at'),
+    })
+    .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).doNothing())
+    .returning('id'),
+);
+
 /**
  * Adds a job. With a dedupe key, a second enqueue of the same key on the same queue is a no-op and returns
  * the id of the job already there, so a retried request cannot schedule work twice.
@@ -55,28 +97,9 @@ export async function enqueueJob(
   input: EnqueueInput,
   now: number,
 ): Promise<{ id: string; created: boolean }> {
-  const id = deps.newId();
-  const inserted = await db
-    .insertInto('queue_jobs')
-    .values({
-      id,
-      queue: input.queue,
-      kind: input.kind,
-      payload: JSON.stringify(input.payload ?? null),
-      dedupe_key: input.dedupeKey ?? null,
-      status: JobStatus.ready,
-      run_at: input.runAt ?? now,
-      max_attempts: input.maxAttempts ?? 25,
-      lease_owner: null,
-      lease_token: null,
-      lease_until: null,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const {
+    rows: [inserted],
+  } = await insertJobQuery(db, jobRow(deps.newId(), input, now));
   if (inserted) return { id: inserted.id, created: true };
   const existing = await db
     .selectFrom('queue_jobs')
@@ -97,24 +120,7 @@ export async function enqueueJobs(
   if (inputs.length === 0) return 0;
   const result = await db
     .insertInto('queue_jobs')
-    .values(
-      inputs.map((input) => ({
-        id: deps.newId(),
-        queue: input.queue,
-        kind: input.kind,
-        payload: JSON.stringify(input.payload ?? null),
-        dedupe_key: input.dedupeKey ?? null,
-        status: JobStatus.ready,
-        run_at: input.runAt ?? now,
-        max_attempts: input.maxAttempts ?? 25,
-        lease_owner: null,
-        lease_token: null,
-        lease_until: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
+    .values(inputs.map((input) => jobRow(deps.newId(), input, now)))
     .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0);
@@ -168,13 +174,13 @@ export async function claimJobs(
 }
 
 /** Finishes a job. False when the lease was lost (it expired and someone else holds the job now). */
+const completeJobQuery = preparedQuery<{ id: string; token: string }>((db, slot) =>
+  db.deleteFrom('queue_jobs').where('id', '=', slot('id')).where('lease_token', '=', slot('token')),
+);
+
 export async function completeJob(db: Db, job: Pick<ClaimedJob, 'id' | 'leaseToken'>): Promise<boolean> {
-  const result = await db
-    .deleteFrom('queue_jobs')
-    .where('id', '=', job.id)
-    .where('lease_token', '=', job.leaseToken)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
+  const result = await completeJobQuery(db, { id: job.id, token: job.leaseToken });
+  return Number(result.numAffectedRows) === 1;
 }
 
 /**

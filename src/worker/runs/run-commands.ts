@@ -27,6 +27,7 @@ import {
 import { upsertApprovalRequest, closeApprovalsOfRun } from '../../store/runs/approval.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
+import type { CommitTick } from './run-commits.js';
 
 /** Thrown when the run changed under us: the transaction rolls back and the job runs again. */
 export class RunConflictError extends Error {
@@ -52,8 +53,12 @@ export async function commitDecision(
     lease?: RunLeaseChange;
     /** Entries the caller records with this commit (the action a step took), before the decision's own. */
     audit?: AuditEntryInput[];
+    /** A shared transaction's pool: step events and audit entries go there, written once for all its units. */
+    tick?: CommitTick;
   } = {},
-): Promise<void> {
+): Promise<{ enqueued: boolean }> {
+  // Whether this commit added jobs (timers, sub-runs, events for other runs): workers elsewhere want a wake-up.
+  let enqueued = false;
   const saved = await saveRunState(
     trx,
     {
@@ -69,6 +74,7 @@ export async function commitDecision(
     now,
   );
   if (!saved) throw new RunConflictError(row.id);
+  options.tick?.runs.set(row.id, state);
   const events: Parameters<typeof insertRunEvents>[1] = [];
   const audit: AuditEntryInput[] = [...(options.audit ?? [])];
   for (const c of commands) {
@@ -81,9 +87,11 @@ export async function commitDecision(
           stepId: c.event.stepId,
           stepPath: c.event.stepPath,
           data: redactSecrets({ ...c.event }),
+          at: now,
         });
         break;
       case 'schedule_timer':
+        enqueued = true;
         await enqueueJob(
           trx,
           deps,
@@ -105,7 +113,8 @@ export async function commitDecision(
           now,
         );
         // Announced once, when first asked: an escalation asks other roles, not the people the step named.
-        if (c.notify && !c.escalation)
+        if (c.notify && !c.escalation) {
+          enqueued = true;
           for (const job of approvalNotifyJobs({ runId: row.id, approvalId, stepPath: c.stepPath }, c.notify))
             await enqueueJob(
               trx,
@@ -119,6 +128,7 @@ export async function commitDecision(
               },
               now,
             );
+        }
         await appendRunCaseEvent(
           trx,
           deps,
@@ -154,6 +164,7 @@ export async function commitDecision(
         break;
       }
       case 'start_subrun':
+        enqueued = true;
         try {
           await startRunInTrx(
             trx,
@@ -190,8 +201,10 @@ export async function commitDecision(
         break;
       case 'cancel_subrun': {
         const child = await findRunByStartKey(trx, c.key);
-        if (child)
+        if (child) {
+          enqueued = true;
           await sendRunEvent(trx, deps, child.id, { type: 'cancel', reason: 'parent step ended' }, now);
+        }
         break;
       }
       case 'complete_run':
@@ -226,7 +239,8 @@ export async function commitDecision(
             version: row.version,
           },
         });
-        if (row.parent_run_id && row.start_key)
+        if (row.parent_run_id && row.start_key) {
+          enqueued = true;
           await sendRunEvent(
             trx,
             deps,
@@ -240,15 +254,21 @@ export async function commitDecision(
             },
             now,
           );
+        }
         break;
       default:
         break;
     }
   }
-  await insertRunEvents(trx, events, now);
-  await appendAudits(trx, { dialect: deps.dialect }, audit, now);
+  if (options.tick) options.tick.events.push(...events);
+  else await insertRunEvents(trx, events, now);
+  if (options.tick) options.tick.audit.push(...audit);
+  else await appendAudits(trx, { dialect: deps.dialect }, audit, now);
   // A worker about to execute the pending effect itself needs no second job for it (that job would only
   // find the run leased, or nothing left to do); its own job is settled only after it returns.
-  if (state.pending.length > 0 && state.status === 'running' && !options.executingInline)
+  if (state.pending.length > 0 && state.status === 'running' && !options.executingInline) {
+    enqueued = true;
     await enqueueAdvance(trx, deps, row.id, `advance:${row.id}:${state.seq}`, now);
+  }
+  return { enqueued };
 }

@@ -8,10 +8,12 @@ import {
 } from '../../app/playbooks/approval-notify.js';
 import { RUN_QUEUE } from '../../app/playbooks/run-start.js';
 import type { ActionExecutor } from '../../connectors/action-executor.js';
+import type { ClaimedJob } from '../../store/queue/queue.repository.js';
 import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
 import type { JobHandler, QueueBinding } from '../../app/job-handlers.js';
 import type { CaseOperations } from './case-operations.js';
 import { BlobCache } from './run-blobs.js';
+import { createRunCommitter } from './run-commits.js';
 import { RunConflictError } from './run-commands.js';
 import { advanceRun, type RuntimeDeps } from './run-runtime.js';
 import { createTriggerHandlers, TRIGGER_QUEUE } from './run-triggers.js';
@@ -48,6 +50,7 @@ export function createRuntimeDeps(
     trustedActions: async (playbookId) =>
       (await listPlaybookTrust(ctx.store.db, playbookId)).map((grant) => grant.action),
     blobs: new BlobCache(),
+    commits: createRunCommitter(ctx.store, () => ctx.clock.now()),
   };
 }
 
@@ -73,29 +76,35 @@ export function createRunQueueBindings(
         runId: string,
         timerId: string | undefined,
         signal: AbortSignal,
-      ) => Promise<{ busyUntil?: number }>,
+        job: ClaimedJob,
+      ) => Promise<{ busyUntil?: number; completed?: boolean; enqueued?: boolean }>,
     ): JobHandler =>
     async (job, jctx) => {
       const { runId, timerId } = payloadOf(job.payload);
+      let completed = false;
+      let enqueued = false;
       try {
-        const { busyUntil } = await body(runId, timerId, jctx.signal);
-        if (busyUntil !== undefined)
-          return { type: 'retry', at: busyUntil, error: 'run held by another worker' };
+        const r = await body(runId, timerId, jctx.signal, job);
+        if (r.busyUntil !== undefined)
+          return { type: 'retry', at: r.busyUntil, error: 'run held by another worker' };
+        completed = r.completed === true;
+        enqueued = r.enqueued === true;
       } catch (err) {
         if (err instanceof RunConflictError)
           return { type: 'retry', at: ctx.clock.now() + 50, error: err.message };
         throw err;
       }
-      await ctx.store.notifier.notify(`queue:${RUN_QUEUE}`).catch(() => undefined);
-      return { type: 'done' };
+      // Only jobs this one added need a wake-up elsewhere: this worker looks for more as it settles.
+      if (enqueued) await ctx.store.notifier.notify(`queue:${RUN_QUEUE}`).catch(() => undefined);
+      return { type: completed ? 'completed' : 'done' };
     };
   return [
     {
       queue: RUN_QUEUE,
       handlers: {
-        'run.advance': wrap((runId, _t, signal) => advanceRun(runtime, runId, signal)),
-        'run.timer': wrap((runId, timerId, signal) =>
-          advanceRun(runtime, runId, signal, timerId ? [{ type: 'timer_fired', timerId }] : []),
+        'run.advance': wrap((runId, _t, signal, job) => advanceRun(runtime, runId, signal, [], job)),
+        'run.timer': wrap((runId, timerId, signal, job) =>
+          advanceRun(runtime, runId, signal, timerId ? [{ type: 'timer_fired', timerId }] : [], job),
         ),
         [APPROVAL_NOTIFY_JOB]: (job, jctx) =>
           sendApprovalNotice(ctx, notify, job.payload as ApprovalNotifyJob, job, jctx.signal),

@@ -9,20 +9,21 @@ import { ConnectorError, type ActionExecutor } from '../../connectors/action-exe
 import { decideApprovalRequirement } from '../../governance/approvals/approval-policy.js';
 import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import {
-  deleteInbox,
   insertStepAttempt,
   leaseRun,
   lockRun,
-  readInbox,
+  takeInbox,
   releaseRunLease,
   type RunLeaseChange,
 } from '../../store/runs/run.repository.js';
+import { completeJob, type ClaimedJob } from '../../store/queue/queue.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { CASE_OPERATION_BY_STEP_OP, type CaseOperations } from './case-operations.js';
 import type { BlobCache } from './run-blobs.js';
 import { commitDecision, RunConflictError } from './run-commands.js';
+import type { CommitTick, RunCommitter } from './run-commits.js';
 
 export interface RuntimeDeps extends RunDeps {
   store: Store;
@@ -39,6 +40,8 @@ export interface RuntimeDeps extends RunDeps {
   trustedActions?: (playbookId: string) => Promise<readonly string[]>;
   /** Large step outputs read back for expressions (immutable, so cached per process). */
   blobs: BlobCache;
+  /** Claims and step commits of concurrent runs share transactions. */
+  commits: RunCommitter;
 }
 
 const parseState = (row: RunRow): RunState => JSON.parse(row.state) as RunState;
@@ -49,10 +52,15 @@ async function decideInbox(
   deps: RuntimeDeps,
   row: RunRow,
   extra: RunEvent[],
-  options: { executingInline?: boolean; lease?: (next: RunState) => RunLeaseChange | undefined } = {},
+  options: {
+    executingInline?: boolean;
+    lease?: (next: RunState) => RunLeaseChange | undefined;
+    tick?: CommitTick;
+    /** Told when the commit added jobs. */
+    holder?: RunLease;
+  } = {},
 ): Promise<RunState> {
-  const inbox = await readInbox(trx, row.id);
-  const events = [...inbox.map((i) => i.event as RunEvent), ...extra];
+  const events = [...((await takeInbox(trx, row.id)) as RunEvent[]), ...extra];
   let state = parseState(row);
   if (events.length === 0) return state;
   const pb = await deps.playbooks.load(trx, row.playbook_id, row.version);
@@ -64,14 +72,12 @@ async function decideInbox(
     state = d.state;
     commands.push(...d.commands);
   }
-  await deleteInbox(
-    trx,
-    inbox.map((i) => i.id),
-  );
-  await commitDecision(trx, deps, row, state, commands, now, {
+  const { enqueued } = await commitDecision(trx, deps, row, state, commands, now, {
     executingInline: options.executingInline,
     lease: options.lease?.(state),
+    tick: options.tick,
   });
+  if (enqueued && options.holder) options.holder.enqueued = true;
   return state;
 }
 
@@ -92,10 +98,10 @@ async function claimRun(
   deps: RuntimeDeps,
   runId: string,
   extra: RunEvent[],
-  token: string,
+  holder: RunLease,
 ): Promise<Claimed> {
-  const db = deps.store.db;
-  return db.transaction().execute(async (trx) => {
+  const token = holder.token;
+  return deps.commits.commit(runId, async (trx, tick) => {
     const row = await lockRun(trx, deps, runId);
     if (!row) return { leased: false };
     const now = deps.now();
@@ -104,6 +110,8 @@ async function claimRun(
     let leased = false;
     const state = await decideInbox(trx, deps, row, extra, {
       executingInline: true,
+      tick,
+      holder,
       lease: (next) => {
         leased = free && hasWork(next);
         return leased ? { mode: 'take', token, until } : undefined;
@@ -169,6 +177,14 @@ class CaseOperationFailed extends Error {
 /** The holder's lease on a run: renewed with each commit it makes. */
 interface RunLease {
   token: string;
+  /**
+   * The queue job this claim runs for: deleted in the commit that lets go of the run (nothing is left for
+   * it to do then), instead of in a statement of its own afterwards. `completed` says that commit did so.
+   */
+  job?: Pick<ClaimedJob, 'id' | 'leaseToken'>;
+  completed?: boolean;
+  /** Some commit of this claim added jobs (a timer, a sub-run, an event for another run). */
+  enqueued?: boolean;
 }
 
 /** A committed effect: the run's state after it, and whether that commit let go of the lease. */
@@ -203,14 +219,24 @@ async function commitEffect(
 async function commitEffectOnce(
   deps: RuntimeDeps,
   held: RunRow,
-  known: RunState | undefined,
+  given: RunState | undefined,
   effect: PendingEffect,
   startedAt: number,
   outcome: { output: unknown } | { error: EffectFailure } | { caseOp: true },
   lease: RunLease,
 ): Promise<Committed | undefined> {
   const runId = held.id;
-  return deps.store.db.transaction().execute(async (trx: Transaction<Database>) => {
+  // A case operation writes through its own port (which may keep more than rows): it gets a transaction of
+  // its own, so it never runs twice when a shared one is redone.
+  const inTransaction = <T>(unit: (trx: Transaction<Database>, tick?: CommitTick) => Promise<T>) =>
+    'caseOp' in outcome
+      ? deps.store.db.transaction().execute((trx) => unit(trx))
+      : deps.commits.commit(runId, unit);
+  return inTransaction(async (trx, tick) => {
+    // An earlier unit of this shared transaction may have written the run since (a parallel branch's effect):
+    // its state is the run's current one here, which spares a conflict that would redo the whole batch.
+    const written = tick?.runs.get(runId);
+    const known = written && (!given || written.seq > given.seq) ? written : given;
     const row = known ? { ...held, seq: known.seq } : await lockRun(trx, deps, runId);
     if (!row) return undefined;
     const now = deps.now();
@@ -259,6 +285,7 @@ async function commitEffectOnce(
       },
       deps.newId,
       now,
+      tick?.steps,
     );
     // The action is audited in the step's commit, chained before what the decision itself records.
     const audit: AuditEntryInput[] = [];
@@ -317,13 +344,16 @@ async function commitEffectOnce(
     });
     const d = decide(pb.compiled, state, event, now, blobs);
     const released = !hasWork(d.state);
-    await commitDecision(trx, deps, row, d.state, d.commands, now, {
+    if (released && lease.job) lease.completed = await completeJob(trx, lease.job);
+    const { enqueued } = await commitDecision(trx, deps, row, d.state, d.commands, now, {
       executingInline: true,
       audit,
+      tick,
       lease: released
         ? { mode: 'release', token: lease.token }
         : { mode: 'renew', token: lease.token, until: now + deps.runLeaseMs },
     });
+    if (enqueued) lease.enqueued = true;
     return { state: d.state, released };
   });
 }
@@ -352,7 +382,7 @@ async function executeEffect(
   if (hold) {
     const next = await deps.store.db.transaction().execute(async (trx) => {
       const locked = await lockRun(trx, deps, runId);
-      return locked && decideInbox(trx, deps, locked, [hold], { executingInline: true });
+      return locked && decideInbox(trx, deps, locked, [hold], { executingInline: true, holder: lease });
     });
     // The lease stays: the holder lets go of it when it is done (see advanceRun).
     return next && { state: next, released: false };
@@ -462,17 +492,18 @@ export async function advanceRun(
   runId: string,
   signal: AbortSignal,
   extra: RunEvent[] = [],
-): Promise<{ busyUntil?: number }> {
-  const lease: RunLease = { token: deps.newId() };
+  job?: Pick<ClaimedJob, 'id' | 'leaseToken'>,
+): Promise<{ busyUntil?: number; completed?: boolean; enqueued?: boolean }> {
+  const lease: RunLease = { token: deps.newId(), job };
   let events = extra;
   for (;;) {
-    const { row, state, leased } = await claimRun(deps, runId, events, lease.token);
+    const { row, state, leased } = await claimRun(deps, runId, events, lease);
     events = [];
-    if (!row || !state) return {};
+    if (!row || !state) return { enqueued: lease.enqueued };
     // The case's live timeline listens for this; the timeline itself was written in the commits.
     if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
     if (!leased) {
-      if (!hasWork(state)) return {};
+      if (!hasWork(state)) return { enqueued: lease.enqueued };
       // A live holder picks up what this job's events added, at its next commit or when it lets go (below).
       // A dead one's own job comes back when the lease ends; so does this one, in case.
       const now = deps.now();
@@ -485,7 +516,7 @@ export async function advanceRun(
       if (hold.held) await releaseRunLease(deps.store.db, runId, lease.token).catch(() => undefined);
     }
     // The last commit let go of the lease with the state it read: nothing can be waiting for this worker.
-    if (!hold.held) return {};
+    if (!hold.held) return { completed: lease.completed === true, enqueued: lease.enqueued };
     // It let go outside a commit (the run parked on an approval): an event applied meanwhile found the run
     // busy and left its effects to this worker, so look once more.
   }
