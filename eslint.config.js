@@ -200,12 +200,7 @@ export default tseslint.config(
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: { 'riposte/layers': 'off', 'riposte/sql-in-store': 'off' },
   },
-  {
-    // TEMPORARY: run-triggers.ts still builds one query itself and is being changed on another branch;
-    // this exemption goes once that branch is merged and the query has moved to src/store.
-    files: ['src/worker/runs/run-triggers.ts'],
-    rules: { 'riposte/sql-in-store': 'off' },
-  },
+
   {
     files: ['src/domain/**/*.ts', 'src/engine/**/*.ts'],
     ignores: ['**/*.test.ts'],

@@ -413,3 +413,14 @@ export const listRunSteps = (db: Db, runId: string): Promise<RunStepRow[]> =>
 
 export const listRunEvents = (db: Db, runId: string): Promise<RunEventRow[]> =>
   db.selectFrom('run_events').selectAll().where('run_id', '=', runId).orderBy('id').execute();
+
+/** Runs of a case that wait for an event (a case event may be the one they wait for). */
+export async function listWaitingRunIdsOfCase(db: Db, caseId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('case_id', '=', caseId)
+    .where('status', '=', 'waiting')
+    .execute();
+  return rows.map((r) => r.id);
+}

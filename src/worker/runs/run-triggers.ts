@@ -7,6 +7,7 @@ import { findAlertById } from '../../store/alerts/alert.repository.js';
 import { findCaseById } from '../../store/cases/case.repository.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import { findPlaybook, listActivePlaybookVersions } from '../../store/playbooks/playbook.repository.js';
+import { listWaitingRunIdsOfCase } from '../../store/runs/run.repository.js';
 import { scheduleNextTick, TRIGGER_QUEUE } from '../../app/playbooks/playbook-schedule.js';
 import type { JobHandler, JobOutcome } from '../../app/job-handlers.js';
 
@@ -148,19 +149,14 @@ export function createTriggerHandlers(
         }));
       await start(starts);
       // Runs of this case waiting for a case event hear about it.
-      const waiting = await ctx.store.db
-        .selectFrom('runs')
-        .select('id')
-        .where('case_id', '=', p.caseId)
-        .where('status', '=', 'waiting')
-        .execute();
+      const waiting = await listWaitingRunIdsOfCase(ctx.store.db, p.caseId);
       if (waiting.length)
         await ctx.store.db.transaction().execute(async (trx) => {
-          for (const r of waiting)
+          for (const runId of waiting)
             await sendRunEvent(
               trx,
               deps,
-              r.id,
+              runId,
               { type: 'external', eventType: `case.${p.type}`, data: { ...event, case: kase ?? null } },
               ctx.clock.now(),
             );
