@@ -4,7 +4,6 @@
  * Slack message (buttons that call back); the cards' button URLs are followed over HTTP, the links are spent
  * with the decision, quorum and separation of duties hold, and the run goes on to the vendor action.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { blocklistFake } from '../connectors/fakes/blocklist.fake.js';
 import { startFakeServer, type FakeServer } from '../connectors/fakes/fake-server.js';
 import { startSlackFake, type SlackFake } from '../connectors/fakes/slack.fake.js';
 import { startTeamsFake, type TeamsFake } from '../connectors/fakes/teams.fake.js';
-import { DIALECTS, TEST_PG_URL } from '../support/stores.js';
+import { DIALECTS, TEST_PG_URL, testSchemaName } from '../support/stores.js';
 import { freePort, waitFor } from '../support/waiting.js';
 
 const ADMIN_PASSWORD = 'Chat-approvals-passw0rd!';
@@ -60,7 +59,7 @@ describe.each(DIALECTS)('approvals announced in Teams and Slack on %s', (dialect
   let slack: SlackFake;
   const blocked = new Set<string>();
   let dataDir: string;
-  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const schema = testSchemaName();
   let base: string;
   let cookie = '';
   let csrf = '';

@@ -4,7 +4,6 @@
  * address on a vendor (a local fake of a REST block list that checks the request), and every step of it is
  * on the case timeline and in a verifiable audit chain.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { dropPostgresSchema } from '../../src/store/dialects/postgres.js';
 import { blocklistFake } from '../connectors/fakes/blocklist.fake.js';
 import { startFakeServer, type FakeServer } from '../connectors/fakes/fake-server.js';
-import { DIALECTS, TEST_PG_URL } from '../support/stores.js';
+import { DIALECTS, TEST_PG_URL, testSchemaName } from '../support/stores.js';
 import { waitFor } from '../support/waiting.js';
 
 const ADMIN_PASSWORD = 'Thin-path-passw0rd!';
@@ -54,7 +53,7 @@ describe.each(DIALECTS)('the thin path on %s', (dialect) => {
   const blocked = new Set<string>();
   const sent = () => vendor.requests.map((r) => `${r.method} ${r.path}`);
   let dataDir: string;
-  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const schema = testSchemaName();
   let base: string;
   let cookie = '';
   let csrf = '';

@@ -5,6 +5,9 @@ import { TEST_PG_URL } from './stores.js';
  * The suite needs this machine's PostgreSQL. Say so plainly, once, instead of failing every store test, and
  * sweep schemas left behind by runs that were killed before their cleanup.
  */
+/** A schema younger than this may belong to a run in another PID namespace of this machine, still going. */
+const STALE_AFTER_MS = 60 * 60 * 1000;
+
 export default async function setup(): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_PG_URL });
   try {
@@ -16,11 +19,14 @@ export default async function setup(): Promise<void> {
   }
   try {
     const { rows } = await client.query<{ nspname: string }>(
-      `select nspname from pg_namespace where nspname ~ '^t_[0-9]+_[0-9a-f]{8}$'`,
+      `select nspname from pg_namespace where nspname ~ '^t_[0-9]+_([0-9a-z]+_)?[0-9a-f]{8}$'`,
     );
     for (const { nspname } of rows) {
-      const pid = Number(nspname.split('_')[1]);
-      if (!isAlive(pid)) await client.query(`drop schema if exists "${nspname}" cascade`);
+      const parts = nspname.split('_');
+      const pid = Number(parts[1]);
+      const createdAt = parts.length === 4 ? parseInt(parts[2] ?? '', 36) : 0;
+      if (!isAlive(pid) && Date.now() - createdAt > STALE_AFTER_MS)
+        await client.query(`drop schema if exists "${nspname}" cascade`);
     }
   } finally {
     await client.end();

@@ -6,6 +6,14 @@ import { dropPostgresSchema } from '../../src/store/dialects/postgres.js';
 import { openStore, type Store } from '../../src/store/store.js';
 
 /** Every store test runs on each of these. */
+/**
+ * A PostgreSQL schema of its own for one test store. The creating process and the time are in the name: the
+ * sweep in global-setup drops a schema only when its process is gone and it is over an hour old, so a run on
+ * this machine whose processes another run cannot see (another PID namespace) keeps its schemas.
+ */
+export const testSchemaName = (): string =>
+  `t_${process.pid}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type TestDialect = (typeof DIALECTS)[number];
 
@@ -39,7 +47,7 @@ export async function openTestStore(dialect: TestDialect): Promise<TestStoreHand
       },
     };
   }
-  const schema = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const schema = testSchemaName();
   const options = { databaseUrl: TEST_PG_URL, databaseSchema: schema, sqlitePath: '' };
   const store = await openStore(options);
   await store.migrate();
