@@ -1,9 +1,23 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PostgresDialect } from 'kysely';
 import type { Notifier, StoreDialect } from './store-dialect.js';
 
 // COUNT(*) and BIGINT columns come back as numbers, as they do on SQLite; our integers stay below 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
+
+/** PostgreSQL truncates a LISTEN name to 63 bytes and refuses a longer pg_notify channel outright. */
+const MAX_CHANNEL_BYTES = 63;
+
+/**
+ * The channel as PostgreSQL will take it: a schema-qualified case channel (`schema.case:<uuid>`) easily passes
+ * 63 bytes, and then notifications were refused and streams never woke. A longer name becomes a digest of
+ * itself, the same in every process, so notifier and listener still meet.
+ */
+export function notifyChannelName(name: string): string {
+  if (Buffer.byteLength(name) <= MAX_CHANNEL_BYTES) return name;
+  return `riposte_${createHash('sha256').update(name).digest('hex').slice(0, 48)}`;
+}
 
 export interface PostgresOptions {
   url: string;
@@ -38,7 +52,7 @@ function createPgNotifier(options: PostgresOptions, pool: pg.Pool): Notifier {
     return connecting;
   };
   const channelName = (channel: string): string =>
-    options.schema ? `${options.schema}.${channel}` : channel;
+    notifyChannelName(options.schema ? `${options.schema}.${channel}` : channel);
 
   return {
     async notify(channel) {
