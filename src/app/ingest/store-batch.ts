@@ -15,7 +15,7 @@ import { countStoredAlerts } from '../../store/alerts/alert-daily-counts.reposit
 import { upsertObservables } from '../../store/alerts/observable.repository.js';
 import {
   addObservablesToCases,
-  appendAlertAddedEvents,
+  appendAlertsAddedEvents,
 } from '../../store/alerts/alert-case-batch.repository.js';
 import { createCases, type NewCase } from '../../store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
@@ -238,14 +238,11 @@ export async function storeBatch(
   await countStoredAlerts(trx, rows);
   await insertAlertObservables(trx, links);
   await addObservablesToCases(trx, caseObservables, 'alert', now);
-  await appendAlertAddedEvents(
+  await appendAlertsAddedEvents(
     trx,
     { newId: ctx.newId },
-    rows.map((r) => ({
-      caseId: r.caseId as string,
-      actor,
-      data: { alertId: r.id, reason: r.correlation?.reason },
-    })),
+    actor,
+    rows.map((r) => ({ caseId: r.caseId as string, alertId: r.id, reason: r.correlation?.reason })),
     now,
   );
   // One trigger job for the batch's alerts (the trigger worker reads and matches each).
