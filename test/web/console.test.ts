@@ -102,9 +102,10 @@ describe('web console in a real browser', () => {
   it('shows the alerts a batch adds to the open case as one timeline entry', async () => {
     const timeline = page.getByTestId('timeline');
     await timeline.getByText(/added 1 alert\b/).waitFor();
-    const more = ['10.20.30.41', '10.20.30.42'].map((ip) => ({
+    const more = [41, 42].map((n) => ({
       ...suricataAlert(SIGNATURE, new Date()),
-      src_ip: ip,
+      flow_id: n,
+      src_ip: `10.20.30.${n}`,
     }));
     const answer = await fx.api.call<IngestAnswer>('POST', '/alerts?source=suricata-dmz', more);
     expect(answer.items.map((i) => i.caseId)).toEqual([caseId, caseId]);
