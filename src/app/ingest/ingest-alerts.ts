@@ -77,8 +77,9 @@ export async function ingestAlerts(
   const mapped: Mapped[] = [];
   input.items.forEach((item, i) => {
     const m = mapItem(item, { mapper: input.mapper, mapperConfig: input.mapperConfig, now });
-    if (m.ok) mapped.push({ index: base + i, line: item.line, alert: m.alert, mapper: m.mapper });
-    else {
+    if (m.ok) {
+      mapped.push({ index: base + i, line: item.line, alert: m.alert, mapper: m.mapper, rawText: m.rawText });
+    } else {
       result.rejected += 1;
       result.items.push({
         index: base + i,

@@ -28,8 +28,8 @@ export function lineToItems(rec: LineRecord, format: LineFormat): IngestItem[] {
   if (!asJson) return [{ kind: 'text', value: rec.text, line: rec.line }];
   const parsed = parseJsonText(text);
   if (!parsed.ok) return [{ kind: 'invalid', reason: parsed.error, line: rec.line }];
-  const values = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-  return values.map((value) => ({ kind: 'json' as const, value, line: rec.line }));
+  if (!Array.isArray(parsed.value)) return [{ kind: 'json', value: parsed.value, line: rec.line, text }];
+  return parsed.value.map((value) => ({ kind: 'json' as const, value, line: rec.line }));
 }
 
 /**

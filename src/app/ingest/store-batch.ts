@@ -25,7 +25,14 @@ import type { AppContext } from '../context.js';
 import { significantObservables } from './correlation-rules.js';
 import type { IngestSettings } from './ingest-settings.js';
 
-export type Mapped = { index: number; line?: number; alert: NormalizedAlert; mapper: string };
+export type Mapped = {
+  index: number;
+  line?: number;
+  alert: NormalizedAlert;
+  mapper: string;
+  /** The raw event's JSON text as received, stored instead of re-serialising `alert.raw`. */
+  rawText?: string | undefined;
+};
 
 export type StoredOutcome =
   | {
@@ -212,7 +219,17 @@ export async function storeBatch(
       const oid = idOf(o);
       if (oid) keep(byObs, oid, caseId, now);
     }
-    rows.push({ id: f.id, source, mapper: m.mapper, fingerprint: f.fp, alert, caseId, correlation, now });
+    rows.push({
+      id: f.id,
+      source,
+      mapper: m.mapper,
+      fingerprint: f.fp,
+      alert,
+      rawText: m.rawText,
+      caseId,
+      correlation,
+      now,
+    });
     const ids: string[] = [];
     for (const o of alert.observables) {
       const oid = idOf(o);
