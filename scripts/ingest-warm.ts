@@ -2,8 +2,11 @@
  * Warm ingest harness: `npx tsx scripts/ingest-warm.ts <sqlite|postgres> [batchSize] [measured] [warmup]`.
  * Streams the bench's Suricata-like lines (200 rules, dedup and correlation on) through ingestLineStream after
  * a warm-up, and prints CPU per alert (process.cpuUsage, steadier than wall time on a shared machine), SQL
- * statements per alert, and how long each committed step took (the write lock's hold on SQLite).
+ * statements per alert, and how long each committed step took (the write lock's hold on SQLite). With
+ * RIPOSTE_MIXED=1 a single alert is also ingested every 10 ms during the stream, and its latency printed: what
+ * a single POST waits while bulk steps hold the store.
  */
+import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
 import { IngestSettings } from '../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
@@ -57,6 +60,22 @@ try {
   statements = 0;
   const steps: number[] = [];
   let last = performance.now();
+  const single: number[] = [];
+  let streaming = true;
+  const mixed = async () => {
+    for (let i = 0; streaming; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const started = performance.now();
+      await ingestAlerts(
+        ctx,
+        { source: 'single', items: [{ kind: 'json', value: JSON.parse(line(500_000 + i, 's')) }] },
+        SYSTEM_ACTOR,
+        settings,
+      );
+      single.push(performance.now() - started);
+    }
+  };
+  const side = process.env.RIPOSTE_MIXED === '1' ? mixed() : Promise.resolve();
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   const summary = await ingestLineStream(
@@ -71,6 +90,11 @@ try {
     },
   );
   const wall = performance.now() - t0;
+  streaming = false;
+  await side;
+  single.sort((a, b) => a - b);
+  const sq = (p: number) =>
+    (single[Math.min(single.length - 1, Math.floor(p * single.length))] ?? 0).toFixed(1);
   const used = process.cpuUsage(cpu);
   const cpuUs = used.user + used.system;
   steps.sort((a, b) => a - b);
@@ -86,6 +110,7 @@ try {
       alertsPerSecond: Math.round((measured / wall) * 1000),
       statementsPerAlert: +(statements / measured).toFixed(3),
       stepMs: { p50: q(0.5), p90: q(0.9), max: q(1) },
+      ...(single.length ? { singleMs: { n: single.length, p50: sq(0.5), p99: sq(0.99), max: sq(1) } } : {}),
     }),
   );
 } finally {

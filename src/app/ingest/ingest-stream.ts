@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { parseJsonText, type LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import type { AppContext } from '../context.js';
-import { ingestAlerts } from './ingest-alerts.js';
+import { ingestAlerts, yieldToOtherWork } from './ingest-alerts.js';
 import { loadIngestSettings } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
 import type { IngestItem } from './map-item.js';
@@ -106,6 +106,7 @@ export async function ingestLineStream(
         });
     }
     onProgress?.(summary, linesRead);
+    await yieldToOtherWork();
   };
   for await (const rec of input.lines) {
     linesRead = rec.line;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestLineStream } from '../../src/app/ingest/ingest-stream.js';
+import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { findAlertById } from '../../src/store/alerts/alert.repository.js';
 import type { LineRecord } from '../../src/ingest/formats/ndjson-lines.js';
@@ -17,7 +18,7 @@ async function* lines(texts: string[]): AsyncIterable<LineRecord> {
   for (const [i, text] of texts.entries()) yield { line: i + 1, text };
 }
 
-describe.each(DIALECTS)('raw events of NDJSON lines on %s', (dialect) => {
+describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
   let handle: TestStoreHandle;
   beforeEach(async () => {
     handle = await openTestStore(dialect);
@@ -42,5 +43,30 @@ describe.each(DIALECTS)('raw events of NDJSON lines on %s', (dialect) => {
     // Read back, the raw event is the parsed value either way.
     const alert = await findAlertById(handle.store.db, rows[0]?.id as string);
     expect(alert?.raw).toEqual(JSON.parse(LINE));
+  });
+
+  it('gives the event loop back between committed steps, so other requests are served during a long stream', async () => {
+    const ctx = createTestContext(handle.store, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    let servedOther = false;
+    setImmediate(() => {
+      servedOther = true;
+    });
+    const seenAtStep: boolean[] = [];
+    const texts = [
+      LINE,
+      LINE.replace('203.0.113.7', '203.0.113.9'),
+      LINE.replace('203.0.113.7', '203.0.113.10'),
+    ];
+    const summary = await ingestLineStream(
+      ctx,
+      { source: 'suricata', lines: lines(texts), format: 'json' },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ batchSize: 1 }),
+      () => seenAtStep.push(servedOther),
+    );
+    expect(summary.accepted + summary.duplicates).toBe(3);
+    expect(seenAtStep).toHaveLength(3);
+    // Waiting work ran after the first step at the latest, not only once the stream was done.
+    expect(seenAtStep[seenAtStep.length - 1]).toBe(true);
   });
 });
