@@ -20,19 +20,17 @@ describe.each(DIALECTS)('SLA checks of opened cases, set-wise, on %s', (dialect)
   it('queues for each case the jobs scheduling it alone queues, under the configured policies', async () => {
     const db = handle.store.db;
     const deps = { newId: newTestId };
-    await db
-      .transaction()
-      .execute((trx) =>
-        saveSlaPolicy(
-          trx,
-          {
-            severity: 'high',
-            policy: { acknowledge: 60_000, contain: 120_000, resolve: 180_000 },
-            actorId: 'u',
-          },
-          NOW - 1,
-        ),
-      );
+    await db.transaction().execute((trx) =>
+      saveSlaPolicy(
+        trx,
+        {
+          severity: 'high',
+          policy: { acknowledge: 60_000, contain: 120_000, resolve: 180_000 },
+          actorId: 'u',
+        },
+        NOW - 1,
+      ),
+    );
     const jobsOf = async (caseId: string) =>
       (
         await db
