@@ -70,7 +70,7 @@ describe('demo mode', () => {
     // The timelines show the alerts and what the playbooks did.
     const events = (await Promise.all(caseIds.map((id) => listCaseEvents(db, id, { limit: 200 })))).flat();
     const types = new Set(events.map((e) => e.type));
-    expect(types).toContain('alert_added');
+    expect(types).toContain('alerts_added');
     expect(types.size).toBeGreaterThan(1);
 
     // Seeding happens once.

@@ -175,7 +175,7 @@ describe.each(DIALECTS)('the thin path on %s', (dialect) => {
     // The case holds the alert and what the playbook did.
     const timeline = await call('GET', `/api/v1/cases/${caseId}/timeline?limit=200`);
     const text = JSON.stringify(timeline.body);
-    expect(text).toContain('alert_added');
+    expect(text).toContain('alerts_added');
     expect(text).toContain('203.0.113.99 blocked: true');
 
     // The containment is on record with its undo, and the audit chain verifies.

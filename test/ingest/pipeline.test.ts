@@ -56,7 +56,10 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     const kase = await findCaseById(handle.store.db, item.caseId);
     expect(kase?.title).toBe(alert?.title);
     const events = await listCaseEvents(handle.store.db, item.caseId, { limit: 10 });
-    expect(events.map((e) => e.type)).toEqual(['case_created', 'alert_added']);
+    expect(events.map((e) => e.type)).toEqual(['case_created', 'alerts_added']);
+    expect(events[1]?.data).toEqual({
+      alerts: [{ alertId: item.alertId, reason: alert?.correlation?.reason }],
+    });
     const jobs = await handle.store.db
       .selectFrom('queue_jobs')
       .selectAll()
@@ -138,6 +141,32 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     const alert = await findAlertById(handle.store.db, joined.alertId);
     expect(alert?.correlation?.decision).toBe('joined_case');
     expect(alert?.correlation?.reason).toMatch(/same rule|shares/);
+  });
+
+  it("puts one alerts_added event per case and batch on the timeline, listing the batch's alerts and reasons", async () => {
+    const res = await ingestAlerts(
+      ctx,
+      { source: 'suricata', items: suricata.map((value) => ({ kind: 'json' as const, value })) },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ dedup: { enabled: false } }),
+    );
+    const byCase = new Map<string, string[]>();
+    for (const item of res.items) {
+      if (item.status !== 'accepted') continue;
+      byCase.set(item.caseId, [...(byCase.get(item.caseId) ?? []), item.alertId]);
+    }
+    expect([...byCase.values()].some((ids) => ids.length > 1)).toBe(true);
+    for (const [caseId, ids] of byCase) {
+      const events = await listCaseEvents(handle.store.db, caseId, { limit: 100 });
+      const added = events.filter((e) => e.type.startsWith('alert'));
+      expect(added.map((e) => e.type)).toEqual(['alerts_added']);
+      const listed = added[0]?.data.alerts as Array<{ alertId: string; reason?: string }>;
+      expect(listed.map((a) => a.alertId)).toEqual(ids);
+      for (const a of listed) {
+        const alert = await findAlertById(handle.store.db, a.alertId);
+        expect(a.reason).toBe(alert?.correlation?.reason);
+      }
+    }
   });
 
   it('joins on a shared significant observable, and opens a new case once the case is closed', async () => {

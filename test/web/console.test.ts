@@ -99,6 +99,19 @@ describe('web console in a real browser', () => {
     await expect.poll(() => page.getByLabel('Assignee').inputValue()).toBe('alice');
   });
 
+  it('shows the alerts a batch adds to the open case as one timeline entry', async () => {
+    const timeline = page.getByTestId('timeline');
+    await timeline.getByText(/added 1 alert\b/).waitFor();
+    const more = [41, 42].map((n) => ({
+      ...suricataAlert(SIGNATURE, new Date()),
+      flow_id: n,
+      src_ip: `10.20.30.${n}`,
+    }));
+    const answer = await fx.api.call<IngestAnswer>('POST', '/alerts?source=suricata-dmz', more);
+    expect(answer.items.map((i) => i.caseId)).toEqual([caseId, caseId]);
+    await timeline.getByText(/added 2 alerts: same rule as an open case's alert/).waitFor();
+  });
+
   it('ticks a task, sets a verdict and uploads evidence from the case page', async () => {
     const timeline = page.getByTestId('timeline');
     await fx.api.call('POST', `/cases/${caseId}/tasks`, { title: 'Collect the EDR triage package' });

@@ -51,6 +51,13 @@ export interface IngestResult {
 }
 
 /**
+ * Lets the event loop serve what is waiting (other requests' sockets, timers) between two committed steps.
+ * On SQLite a step runs start to commit without giving the loop back (the driver is synchronous), and a
+ * stream of steps would otherwise hold every other request of the process until its very end.
+ */
+export const yieldToOtherWork = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * The ingest pipeline: map → de-duplicate → correlate → store, in transactions of `batchSize` items. An
  * alert counts as accepted only once its transaction committed, together with its case, its timeline
  * event, its trigger job and the batch's audit entry. Bad items are rejected with a reason; they never
@@ -77,8 +84,9 @@ export async function ingestAlerts(
   const mapped: Mapped[] = [];
   input.items.forEach((item, i) => {
     const m = mapItem(item, { mapper: input.mapper, mapperConfig: input.mapperConfig, now });
-    if (m.ok) mapped.push({ index: base + i, line: item.line, alert: m.alert, mapper: m.mapper });
-    else {
+    if (m.ok) {
+      mapped.push({ index: base + i, line: item.line, alert: m.alert, mapper: m.mapper, rawText: m.rawText });
+    } else {
       result.rejected += 1;
       result.items.push({
         index: base + i,
@@ -91,6 +99,7 @@ export async function ingestAlerts(
   });
   let createdAny = false;
   for (let start = 0; start < mapped.length; start += settings.batchSize) {
+    if (start > 0) await yieldToOtherWork();
     const chunk = mapped.slice(start, start + settings.batchSize);
     const at = ctx.clock.now();
     const outcomes = await retryOnConflict(() =>

@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { parseJsonText, type LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import type { AppContext } from '../context.js';
-import { ingestAlerts } from './ingest-alerts.js';
+import { ingestAlerts, yieldToOtherWork } from './ingest-alerts.js';
 import { loadIngestSettings } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
 import type { IngestItem } from './map-item.js';
@@ -28,8 +28,8 @@ export function lineToItems(rec: LineRecord, format: LineFormat): IngestItem[] {
   if (!asJson) return [{ kind: 'text', value: rec.text, line: rec.line }];
   const parsed = parseJsonText(text);
   if (!parsed.ok) return [{ kind: 'invalid', reason: parsed.error, line: rec.line }];
-  const values = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-  return values.map((value) => ({ kind: 'json' as const, value, line: rec.line }));
+  if (!Array.isArray(parsed.value)) return [{ kind: 'json', value: parsed.value, line: rec.line, text }];
+  return parsed.value.map((value) => ({ kind: 'json' as const, value, line: rec.line }));
 }
 
 /**
@@ -106,6 +106,7 @@ export async function ingestLineStream(
         });
     }
     onProgress?.(summary, linesRead);
+    await yieldToOtherWork();
   };
   for await (const rec of input.lines) {
     linesRead = rec.line;

@@ -6,12 +6,14 @@ import { mapTextRecord } from '../../ingest/mappers/text.mapper.js';
 
 /** One thing to ingest: a parsed JSON value, a text line (syslog, CEF, LEEF), or a line that failed to parse. */
 export type IngestItem =
-  | { kind: 'json'; value: unknown; line?: number }
+  /** `text`: the JSON text `value` was parsed from, when it came alone on a line: stored as the raw event. */
+  | { kind: 'json'; value: unknown; line?: number; text?: string }
   | { kind: 'text'; value: string; line?: number }
   | { kind: 'invalid'; reason: string; line?: number; path?: string };
 
 export type MappedItem =
-  { ok: true; alert: NormalizedAlert; mapper: string } | { ok: false; reason: string; path?: string };
+  | { ok: true; alert: NormalizedAlert; mapper: string; rawText?: string }
+  | { ok: false; reason: string; path?: string };
 
 /** Deeper than this is refused: no real alert nests so far, and deep values cost stack on every walk. */
 export const MAX_JSON_DEPTH = 64;
@@ -47,7 +49,9 @@ export function mapItem(
       return { ok: true, alert: mapTextRecord(item.value, options.now), mapper: 'syslog' };
     }
     const { alert, mapper } = mapPayload(item.value, options);
-    return { ok: true, alert, mapper };
+    // The text it was parsed from is the raw event as received, when the mapper kept the whole payload as raw.
+    const rawText = item.text !== undefined && alert.raw === item.value ? item.text : undefined;
+    return rawText === undefined ? { ok: true, alert, mapper } : { ok: true, alert, mapper, rawText };
   } catch (err) {
     if (err instanceof MappingError) return { ok: false, reason: err.message, path: err.path || undefined };
     if (err instanceof FormatError) return { ok: false, reason: err.describe() };

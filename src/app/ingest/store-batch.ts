@@ -15,7 +15,7 @@ import { countStoredAlerts } from '../../store/alerts/alert-daily-counts.reposit
 import { upsertObservables } from '../../store/alerts/observable.repository.js';
 import {
   addObservablesToCases,
-  appendAlertAddedEvents,
+  appendAlertsAddedEvents,
 } from '../../store/alerts/alert-case-batch.repository.js';
 import { createCases, type NewCase } from '../../store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
@@ -25,7 +25,14 @@ import type { AppContext } from '../context.js';
 import { significantObservables } from './correlation-rules.js';
 import type { IngestSettings } from './ingest-settings.js';
 
-export type Mapped = { index: number; line?: number; alert: NormalizedAlert; mapper: string };
+export type Mapped = {
+  index: number;
+  line?: number;
+  alert: NormalizedAlert;
+  mapper: string;
+  /** The raw event's JSON text as received, stored instead of re-serialising `alert.raw`. */
+  rawText?: string | undefined;
+};
 
 export type StoredOutcome =
   | {
@@ -212,7 +219,17 @@ export async function storeBatch(
       const oid = idOf(o);
       if (oid) keep(byObs, oid, caseId, now);
     }
-    rows.push({ id: f.id, source, mapper: m.mapper, fingerprint: f.fp, alert, caseId, correlation, now });
+    rows.push({
+      id: f.id,
+      source,
+      mapper: m.mapper,
+      fingerprint: f.fp,
+      alert,
+      rawText: m.rawText,
+      caseId,
+      correlation,
+      now,
+    });
     const ids: string[] = [];
     for (const o of alert.observables) {
       const oid = idOf(o);
@@ -238,14 +255,11 @@ export async function storeBatch(
   await countStoredAlerts(trx, rows);
   await insertAlertObservables(trx, links);
   await addObservablesToCases(trx, caseObservables, 'alert', now);
-  await appendAlertAddedEvents(
+  await appendAlertsAddedEvents(
     trx,
     { newId: ctx.newId },
-    rows.map((r) => ({
-      caseId: r.caseId as string,
-      actor,
-      data: { alertId: r.id, reason: r.correlation?.reason },
-    })),
+    actor,
+    rows.map((r) => ({ caseId: r.caseId as string, alertId: r.id, reason: r.correlation?.reason })),
     now,
   );
   // One trigger job for the batch's alerts (the trigger worker reads and matches each).

@@ -7,26 +7,38 @@ import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+// The case side of storing a batch of alerts, set-wise: the rows `appendCaseEvent` and `addCaseObservables`
+// (store/cases/case.repository.ts) write one statement at a time, here a few statements per batch.
+
 /**
- * The case side of storing a batch of alerts, set-wise: the same rows `appendCaseEvent` and
- * `addCaseObservables` (store/cases/case.repository.ts) write one statement at a time, here written a few
- * statements per batch. Ingest writes one timeline event per alert, and statement count dominated its cost.
+ * Puts one `alerts_added` event on the timeline of each case that took alerts of the batch, listing them in
+ * batch order (`data.alerts`: each alert's id and why it joined), and touches those cases. One event per case
+ * rather than per alert: a batch of 1,000 alerts into 200 cases writes 200 timeline rows, not 1,000. Events
+ * of type `alert_added` (one alert each) written before this remain valid timeline entries.
  */
-export async function appendAlertAddedEvents(
+export async function appendAlertsAddedEvents(
   db: Db,
   deps: { newId: () => string },
-  events: ReadonlyArray<{ caseId: string; actor: Actor; data: Record<string, unknown> }>,
+  actor: Actor,
+  alerts: ReadonlyArray<{ caseId: string; alertId: string; reason: string | undefined }>,
   now: number,
 ): Promise<void> {
-  if (events.length === 0) return;
+  if (alerts.length === 0) return;
+  const byCase = new Map<string, Array<{ alertId: string; reason?: string }>>();
+  for (const a of alerts) {
+    const entry = a.reason === undefined ? { alertId: a.alertId } : { alertId: a.alertId, reason: a.reason };
+    const list = byCase.get(a.caseId);
+    if (list) list.push(entry);
+    else byCase.set(a.caseId, [entry]);
+  }
   await insertCaseEvents(
     db,
     deps,
-    events.map((e) => ({ ...e, type: 'alert_added' })),
+    [...byCase].map(([caseId, list]) => ({ caseId, actor, type: 'alerts_added', data: { alerts: list } })),
     now,
   );
   // Sorted, so concurrent writers on PostgreSQL touch case rows in one order and cannot deadlock.
-  const caseIds = [...new Set(events.map((e) => e.caseId))].sort();
+  const caseIds = [...byCase.keys()].sort();
   for (const chunk of chunks(caseIds, 500)) {
     await db.updateTable('cases').set({ updated_at: now }).where('id', 'in', chunk).execute();
   }

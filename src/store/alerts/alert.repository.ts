@@ -33,6 +33,8 @@ export interface NewAlertRow {
   mapper: string;
   fingerprint: string;
   alert: NormalizedAlert;
+  /** `alert.raw` as the JSON text it was received in, when it was: stored as is. */
+  rawText?: string | undefined;
   caseId: string | null;
   correlation: Correlation | null;
   now: number;
@@ -96,7 +98,7 @@ function alertValues(input: NewAlertRow): AlertTable {
     case_id: input.caseId,
     correlation: input.correlation ? JSON.stringify(input.correlation) : null,
     normalized: JSON.stringify(normalized),
-    raw: JSON.stringify(raw ?? null),
+    raw: input.rawText ?? JSON.stringify(raw ?? null),
     created_at: input.now,
   };
 }

@@ -1,6 +1,5 @@
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { Case, CaseEvent, CaseStatus } from '../../domain/cases/case.js';
-import { emptyMilestones } from '../../domain/cases/case-milestones.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
@@ -9,7 +8,7 @@ import { insertRows } from '../insert-rows.js';
 import { projectCaseEvent, projectOpenedCases } from './case-milestones.repository.js';
 import { refreshCaseSearch, SEARCH_EVENT_TYPES } from './case-search.repository.js';
 import { replaceCaseTags } from './case-tags.repository.js';
-import { scheduleSlaChecks } from './sla-schedule.repository.js';
+import { scheduleOpenedCaseSlaChecks } from './sla-schedule.repository.js';
 import type { Database } from '../schema.js';
 import type { CaseEventRow, CaseRow, CaseTable } from './case.table.js';
 
@@ -103,17 +102,13 @@ export async function createCases(
   for (const [i, row] of rows.entries()) {
     const tags = inputs[i]?.tags ?? [];
     if (tags.length > 0) await replaceCaseTags(trx, row.id, tags);
-    await scheduleSlaChecks(
-      trx,
-      deps,
-      {
-        caseId: row.id,
-        severity: row.severity as Severity,
-        milestones: { ...emptyMilestones(), createdAt: now },
-      },
-      now,
-    );
   }
+  await scheduleOpenedCaseSlaChecks(
+    trx,
+    deps,
+    rows.map((row) => ({ caseId: row.id, severity: row.severity as Severity, createdAt: now })),
+    now,
+  );
   const events = await insertCaseEvents(
     trx,
     deps,

@@ -30,7 +30,8 @@ const STALE: Array<[RegExp, 'case' | 'tasks' | 'observables' | 'evidence' | 'ale
   [/^task_/, 'tasks'],
   [/^observable/, 'observables'],
   [/^evidence_added$/, 'evidence'],
-  [/^alert_/, 'alerts'],
+  // `alerts_added` (one event per ingest batch and case), `alert_added` (a moved alert, older ingests), `alert_removed`.
+  [/^alerts?_/, 'alerts'],
 ];
 
 export function CaseDetailPage({ id }: { id: string }) {

@@ -35,6 +35,17 @@ function describe(event: CaseEvent): string {
     }
     case 'observable_verdict_set':
       return `marked ${text(d.value)} ${text(d.verdict)}`;
+    case 'alert_added':
+      return `added alert ${text(d.title ?? d.alertId)}${d.reason ? `: ${text(d.reason)}` : ''}`;
+    case 'alert_removed':
+      return `moved alert ${text(d.title ?? d.alertId)} to another case`;
+    case 'alerts_added': {
+      const alerts = Array.isArray(d.alerts) ? (d.alerts as Array<{ reason?: unknown }>) : [];
+      const reasons = [...new Set(alerts.map((a) => a.reason).filter((r) => r !== undefined))];
+      return `added ${alerts.length} alert${alerts.length === 1 ? '' : 's'}${
+        reasons.length ? `: ${reasons.map(text).join('; ')}` : ''
+      }`;
+    }
     case 'evidence_added':
     case 'evidence_downloaded':
       return `${event.type === 'evidence_added' ? 'added' : 'downloaded'} evidence ${text(d.filename)}`;

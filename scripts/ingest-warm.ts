@@ -1,0 +1,118 @@
+/**
+ * Warm ingest harness: `npx tsx scripts/ingest-warm.ts <sqlite|postgres> [batchSize] [measured] [warmup]`.
+ * Streams the bench's Suricata-like lines (200 rules, dedup and correlation on) through ingestLineStream after
+ * a warm-up, and prints CPU per alert (process.cpuUsage, steadier than wall time on a shared machine), SQL
+ * statements per alert, and how long each committed step took (the write lock's hold on SQLite). With
+ * RIPOSTE_MIXED=1 a single alert is also ingested every 10 ms during the stream, and its latency printed: what
+ * a single POST waits while bulk steps hold the store.
+ */
+import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
+import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
+import { IngestSettings } from '../src/app/ingest/ingest-settings.js';
+import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
+import type { LineRecord } from '../src/ingest/formats/ndjson-lines.js';
+import { createTestContext } from '../test/support/api.js';
+import { openTestStore, type TestDialect } from '../test/support/stores.js';
+
+const dialect = (process.argv[2] ?? 'sqlite') as TestDialect;
+const batchSize = Number(process.argv[3] ?? 500);
+const measured = Number(process.argv[4] ?? 20_000);
+const warmup = Number(process.argv[5] ?? 3_000);
+
+const line = (i: number, run: string): string =>
+  JSON.stringify({
+    timestamp: new Date(1_760_000_000_000 + i).toISOString(),
+    flow_id: i,
+    event_type: 'alert',
+    src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
+    dest_ip: `10.${run === 'w' ? 9 : 0}.${(i >> 4) & 15}.${i & 15}`,
+    alert: {
+      gid: 1,
+      signature_id: (run === 'w' ? 3_000_000 : 2_000_000) + (i % 200),
+      signature: `ET RULE ${i % 200} ${run}`,
+      severity: 2,
+    },
+  });
+
+async function* lines(from: number, count: number, run: string): AsyncIterable<LineRecord> {
+  for (let i = 0; i < count; i += 1) yield { line: i + 1, text: line(from + i, run) };
+}
+
+const handle = await openTestStore(dialect);
+let statements = 0;
+const db = handle.store.db;
+const counting = db.withPlugin({
+  transformQuery: (args) => {
+    statements += 1;
+    return args.node;
+  },
+  transformResult: (args) => Promise.resolve(args.result),
+});
+const ctx = { ...createTestContext(handle.store), store: { ...handle.store, db: counting } };
+const settings = IngestSettings.parse({ batchSize });
+try {
+  await ingestLineStream(
+    ctx,
+    { source: 'bench', lines: lines(0, warmup, 'w'), format: 'json' },
+    SYSTEM_ACTOR,
+    settings,
+  );
+  statements = 0;
+  const steps: number[] = [];
+  let last = performance.now();
+  const single: number[] = [];
+  let streaming = true;
+  const mixed = async () => {
+    for (let i = 0; streaming; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const started = performance.now();
+      await ingestAlerts(
+        ctx,
+        { source: 'single', items: [{ kind: 'json', value: JSON.parse(line(500_000 + i, 's')) }] },
+        SYSTEM_ACTOR,
+        settings,
+      );
+      single.push(performance.now() - started);
+    }
+  };
+  const side = process.env.RIPOSTE_MIXED === '1' ? mixed() : Promise.resolve();
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const summary = await ingestLineStream(
+    ctx,
+    { source: 'bench', lines: lines(warmup, measured, 'm'), format: 'json' },
+    SYSTEM_ACTOR,
+    settings,
+    () => {
+      const now = performance.now();
+      steps.push(now - last);
+      last = now;
+    },
+  );
+  const wall = performance.now() - t0;
+  streaming = false;
+  await side;
+  single.sort((a, b) => a - b);
+  const sq = (p: number) =>
+    (single[Math.min(single.length - 1, Math.floor(p * single.length))] ?? 0).toFixed(1);
+  const used = process.cpuUsage(cpu);
+  const cpuUs = used.user + used.system;
+  steps.sort((a, b) => a - b);
+  const q = (p: number) => (steps[Math.min(steps.length - 1, Math.floor(p * steps.length))] ?? 0).toFixed(1);
+  console.log(
+    JSON.stringify({
+      dialect,
+      batchSize,
+      alerts: summary.accepted + summary.duplicates,
+      cases: summary.casesCreated,
+      cpuUsPerAlert: Math.round(cpuUs / measured),
+      alertsPerCpuSecond: Math.round((measured / cpuUs) * 1e6),
+      alertsPerSecond: Math.round((measured / wall) * 1000),
+      statementsPerAlert: +(statements / measured).toFixed(3),
+      stepMs: { p50: q(0.5), p90: q(0.9), max: q(1) },
+      ...(single.length ? { singleMs: { n: single.length, p50: sq(0.5), p99: sq(0.99), max: sq(1) } } : {}),
+    }),
+  );
+} finally {
+  await handle.cleanup();
+}
