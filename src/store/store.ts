@@ -25,6 +25,8 @@ export interface Store {
   readonly schema: string | undefined;
   /** Brings the schema up to date; `keyring` lets a migration seal secrets it finds stored in the clear. */
   migrate(options?: MigrateOptions): Promise<MigrateOutcome>;
+  /** Refreshes the planner's statistics now (done on open and hourly; worth it after a bulk load). */
+  refreshStatistics(): Promise<void>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -120,6 +122,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     notifier,
     schema: options.databaseSchema,
     migrate: (migrateOptions) => migrateToLatest(db, dialect, options.databaseSchema, migrateOptions),
+    refreshStatistics,
     async ping() {
       try {
         await sql`select 1`.execute(db);
