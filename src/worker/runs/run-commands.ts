@@ -27,7 +27,7 @@ import {
 import { upsertApprovalRequest, closeApprovalsOfRun } from '../../store/runs/approval.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
-import type { CommitTick } from './run-commits.js';
+import type { CommitTick } from '../../app/playbooks/run-commits.js';
 
 /** Thrown when the run changed under us: the transaction rolls back and the job runs again. */
 export class RunConflictError extends Error {
