@@ -208,7 +208,8 @@ export async function commitDecision(
         break;
       }
       case 'complete_run':
-        await closeApprovalsOfRun(trx, row.id, now);
+        // A run that never asked for an approval has none to close (one statement less a run).
+        if (state.approvals !== false) await closeApprovalsOfRun(trx, row.id, now);
         await appendRunCaseEvent(
           trx,
           deps,
