@@ -72,7 +72,9 @@ export function preparedRowsQuery<
         if (typeof p !== 'string' || !p.startsWith(SLOT)) return { value: p };
         const name = p.slice(SLOT.length);
         const colon = name.indexOf(':');
-        return colon < 0 ? { slot: name } : { row: Number(name.slice(0, colon)), column: name.slice(colon + 1) };
+        return colon < 0
+          ? { slot: name }
+          : { row: Number(name.slice(0, colon)), column: name.slice(colon + 1) };
       }),
     };
   };

@@ -158,7 +158,9 @@ describe.each(DIALECTS)('concurrent run starts on %s', (dialect) => {
   afterAll(() => handle.cleanup());
 
   /** Counts the transactions opened on the store's database while `body` runs. */
-  const countTransactions = async <T>(body: () => Promise<T>): Promise<{ value: T; transactions: number }> => {
+  const countTransactions = async <T>(
+    body: () => Promise<T>,
+  ): Promise<{ value: T; transactions: number }> => {
     const db = handle.store.db;
     const original = db.transaction.bind(db);
     let transactions = 0;

@@ -3,14 +3,7 @@ import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
 import { preparedQuery, preparedRowsQuery } from '../prepared-query.js';
-import type {
-  RunEventRow,
-  RunEventTable,
-  RunRow,
-  RunStepRow,
-  RunStepTable,
-  RunTable,
-} from './run.table.js';
+import type { RunEventRow, RunEventTable, RunRow, RunStepRow, RunStepTable, RunTable } from './run.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
