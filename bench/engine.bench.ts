@@ -110,12 +110,18 @@ export async function benchEngine(
     runMs.clear();
     const cpu = process.cpuUsage();
     const started = performance.now();
-    for (let i = 0; i < count; i += 1)
-      await services.startManualRun({
-        playbookId: 'bench-five',
-        inputs: { ip: `10.0.${i >> 8}.${i & 255}` },
-        actor: SYSTEM_ACTOR,
-      });
+    // As many clients as concurrent runs start them (the API under concurrent clients), each waiting for its
+    // start to be acknowledged before the next: at c1 one start at a time.
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, client) => {
+        for (let i = client; i < count; i += concurrency)
+          await services.startManualRun({
+            playbookId: 'bench-five',
+            inputs: { ip: `10.0.${i >> 8}.${i & 255}` },
+            actor: SYSTEM_ACTOR,
+          });
+      }),
+    );
     await worker.start();
     while ((await unfinished()) > 0) await sleep(5);
     const ms = performance.now() - started;

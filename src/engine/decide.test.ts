@@ -45,6 +45,8 @@ steps:
     });
     const d1 = decide(pb, s0, { type: 'start' }, 10);
     expect(d1.state.status).toBe('running');
+    // It never asked for an approval: none to close when it finishes.
+    expect(d1.state.approvals).toBe(false);
     const actions = d1.commands.filter((c) => c.type === 'execute_action');
     expect(actions).toHaveLength(1);
     const effect = d1.state.pending[0] as PendingEffect;
@@ -232,6 +234,8 @@ steps:
 `);
     const s = start(pb, { alert: { host: 'h1' } });
     expect(s.status).toBe('waiting');
+    // The run asked for an approval: its approvals are closed when it finishes (see commitDecision).
+    expect(s.approvals).toBe(true);
     const approvalKey = 'r1:ok:1';
     const approved = decide(
       pb,

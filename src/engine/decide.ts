@@ -40,6 +40,7 @@ export function decide(
   }
   apply(m, event);
   drive(m);
+  if (m.commands.some((c) => c.type === 'request_approval')) s.approvals = true;
   if (!TERMINAL_STATUSES.includes(s.status) && s.status !== 'paused') {
     const busy = s.pending.length > 0 || Object.values(s.threads).some((t) => t.status === 'ready');
     s.status = busy ? 'running' : 'waiting';

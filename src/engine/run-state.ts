@@ -133,6 +133,11 @@ export interface RunState {
   secretNames: string[];
   /** Ids of the blobs the state refers to (see BlobRef), so a worker can load them before deciding. */
   blobs?: string[];
+  /**
+   * Whether the run ever asked for an approval: false from its start until it does. Absent in states stored
+   * before the field existed, which count as having asked (their approvals are closed when they finish).
+   */
+  approvals?: boolean;
   /** The root thread's step records, kept when the run finishes. */
   steps?: Record<string, StepRecord>;
   output?: unknown;
@@ -260,6 +265,7 @@ export function newRunState(input: {
     timers: {},
     deferred: [],
     secretNames: input.secretNames ?? [],
+    approvals: false,
     startedAt: input.now,
   };
 }

@@ -36,3 +36,67 @@ export function preparedQuery<P extends Record<string, unknown>, R = unknown>(
     return db.executeQuery(CompiledQuery.raw(entry.sql, parameters) as CompiledQuery<R>);
   };
 }
+
+/** Where a multi-row statement's parameter comes from: a row's column, a named value, or the build itself. */
+type RowsBinding = { row: number; column: string } | { slot: string } | { value: unknown };
+
+/**
+ * A multi-row statement (an insert of `rows`) compiled once per database and row count, for up to
+ * `maxCached` rows (larger ones are built each time, the same way): concurrent runs' batches repeat the same
+ * few counts. `build` gets one placeholder row per row, each of them with every one of `columns`, and a
+ * `slot(name)` for other values (`extra`); a row's missing column is bound as null.
+ */
+export function preparedRowsQuery<
+  Row extends object,
+  P extends Record<string, unknown> = Record<string, never>,
+  R = unknown,
+>(
+  columns: ReadonlyArray<keyof Row & string>,
+  build: (
+    db: Kysely<Database>,
+    rows: Row[],
+    slot: <K extends keyof P & string>(name: K) => P[K],
+  ) => Compilable<R>,
+  maxCached = 128,
+): (db: Db, rows: readonly Row[], extra?: P) => Promise<QueryResult<R>> {
+  const compiled = new WeakMap<object, Map<number, { sql: string; bindings: RowsBinding[] }>>();
+  const compile = (db: Kysely<Database>, count: number) => {
+    const placeholders = Array.from(
+      { length: count },
+      (_, row) => Object.fromEntries(columns.map((c) => [c, `${SLOT}${row}:${c}`])) as Row,
+    );
+    const query = build(db, placeholders, (name) => `${SLOT}${name}` as never).compile();
+    return {
+      sql: query.sql,
+      bindings: query.parameters.map((p): RowsBinding => {
+        if (typeof p !== 'string' || !p.startsWith(SLOT)) return { value: p };
+        const name = p.slice(SLOT.length);
+        const colon = name.indexOf(':');
+        return colon < 0
+          ? { slot: name }
+          : { row: Number(name.slice(0, colon)), column: name.slice(colon + 1) };
+      }),
+    };
+  };
+  return (db, rows, extra) => {
+    const adapter = db.getExecutor().adapter;
+    let byCount = compiled.get(adapter);
+    if (!byCount) {
+      byCount = new Map();
+      compiled.set(adapter, byCount);
+    }
+    let entry = byCount.get(rows.length);
+    if (!entry) {
+      entry = compile(db, rows.length);
+      if (rows.length <= maxCached) byCount.set(rows.length, entry);
+    }
+    const parameters = entry.bindings.map((b) =>
+      'row' in b
+        ? ((rows[b.row] as Record<string, unknown>)[b.column] ?? null)
+        : 'slot' in b
+          ? (extra as Record<string, unknown> | undefined)?.[b.slot]
+          : b.value,
+    );
+    return db.executeQuery(CompiledQuery.raw(entry.sql, parameters) as CompiledQuery<R>);
+  };
+}

@@ -3,7 +3,7 @@ import { enqueueJob } from '../../src/store/queue/queue.repository.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import { GENESIS_HASH, verifyAuditEntries } from '../../src/governance/audit/audit-chain.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { createRunCommitter } from '../../src/worker/runs/run-commits.js';
+import { createRunCommitter } from '../../src/app/playbooks/run-commits.js';
 import { publishPlaybook } from '../../src/app/playbooks/playbook-catalog.js';
 import { createRunServices } from '../../src/app/playbooks/run-control.js';
 import type { ActionExecutor } from '../../src/connectors/action-executor.js';
@@ -138,5 +138,93 @@ describe.each(DIALECTS)('parallel effects of one run on %s', (dialect) => {
     expect(seen.sort()).toEqual(['chat.post', 'edr.a', 'edr.b']);
     expect((await findRunById(ctx.store.db, runId))?.status).toBe('succeeded');
     expect(deps.commits.redone).toBe(0);
+  });
+});
+
+const ONE_STEP = `
+id: one-step
+name: One step
+inputs:
+  n: { type: number, required: true }
+steps:
+  - { id: only, kind: set, vars: { n: "{{ inputs.n }}" } }
+`;
+
+describe.each(DIALECTS)('concurrent run starts on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  beforeAll(async () => {
+    handle = await openTestStore(dialect);
+  });
+  afterAll(() => handle.cleanup());
+
+  /** Counts the transactions opened on the store's database while `body` runs. */
+  const countTransactions = async <T>(
+    body: () => Promise<T>,
+  ): Promise<{ value: T; transactions: number }> => {
+    const db = handle.store.db;
+    const original = db.transaction.bind(db);
+    let transactions = 0;
+    db.transaction = () => {
+      transactions += 1;
+      return original();
+    };
+    try {
+      return { value: await body(), transactions };
+    } finally {
+      db.transaction = original;
+    }
+  };
+
+  it('share one transaction and one audit append, each acknowledged once it committed', async () => {
+    const ctx = createTestContext(handle.store);
+    await publishPlaybook(ctx, { source: ONE_STEP, actor: SYSTEM_ACTOR });
+    const services = createRunServices(ctx);
+    await services.playbooks.load(ctx.store.db, 'one-step');
+    const before = (await readAuditEntries(ctx.store.db, 0, 10_000)).length;
+    const { value: started, transactions } = await countTransactions(() =>
+      Promise.all(
+        Array.from({ length: 8 }, (_, n) =>
+          services.startManualRun({ playbookId: 'one-step', inputs: { n }, actor: SYSTEM_ACTOR }),
+        ),
+      ),
+    );
+    expect(transactions).toBe(1);
+    // Acknowledged means committed: each run, its start event and its job are there.
+    for (const { runId } of started) {
+      const run = await findRunById(ctx.store.db, runId);
+      expect(run?.status).toBe('running');
+      const jobs = await ctx.store.db
+        .selectFrom('queue_jobs')
+        .select('payload')
+        .where('queue', '=', 'runs')
+        .execute();
+      expect(jobs.some((j) => (JSON.parse(j.payload) as { runId?: string }).runId === runId)).toBe(true);
+    }
+    const entries = (await readAuditEntries(ctx.store.db, 0, 10_000)).slice(before);
+    expect(entries.filter((e) => e.action === 'run.started').map((e) => e.target.id)).toEqual(
+      started.map((s) => s.runId),
+    );
+    expect(
+      verifyAuditEntries(await readAuditEntries(ctx.store.db, 0, 10_000), {
+        prevHash: GENESIS_HASH,
+        expectedSeq: 1,
+      }).ok,
+    ).toBe(true);
+  });
+
+  it('fail alone: a start with bad inputs is refused, the others of its transaction start', async () => {
+    const ctx = createTestContext(handle.store);
+    await publishPlaybook(ctx, { source: ONE_STEP, actor: SYSTEM_ACTOR });
+    const services = createRunServices(ctx);
+    const results = await Promise.allSettled(
+      [1, 'two', 3].map((n) =>
+        services.startManualRun({ playbookId: 'one-step', inputs: { n }, actor: SYSTEM_ACTOR }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/inputs for playbook one-step/);
+    for (const r of results)
+      if (r.status === 'fulfilled')
+        expect((await findRunById(ctx.store.db, r.value.runId))?.status).toBe('running');
   });
 });

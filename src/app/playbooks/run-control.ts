@@ -7,12 +7,16 @@ import { findRunById, listRunEvents, listRunSteps } from '../../store/runs/run.r
 import type { RunEventRow, RunRow, RunStepRow } from '../../store/runs/run.table.js';
 import type { AppContext } from '../context.js';
 import { PlaybookCache } from './playbook-catalog.js';
+import { runCommitterOf, START_ORDER } from './run-commits.js';
 import { RUN_QUEUE, sendRunEvent, startRunInTrx } from './run-start.js';
 
 /** Shared by the API and CLI of one process: compiled playbook versions. */
 export const createRunServices = (ctx: AppContext) => {
   const playbooks = new PlaybookCache();
   const deps = { newId: ctx.newId, dialect: ctx.store.dialect, playbooks };
+  // Concurrent starts share a transaction (with the worker's commits in this process); each caller is
+  // answered once it committed, and a start that fails is redone alone, so only it fails.
+  const commits = runCommitterOf(ctx);
   const wake = () => ctx.store.notifier.notify(`queue:${RUN_QUEUE}`).catch(() => undefined);
 
   return {
@@ -25,7 +29,8 @@ export const createRunServices = (ctx: AppContext) => {
       caseId?: string;
       actor: Actor;
     }): Promise<{ runId: string; version: number }> {
-      const r = await ctx.store.db.transaction().execute((trx) =>
+      const now = ctx.clock.now();
+      const r = await commits.commit(START_ORDER, (trx, tick) =>
         startRunInTrx(
           trx,
           deps,
@@ -37,7 +42,8 @@ export const createRunServices = (ctx: AppContext) => {
             caseId: input.caseId ?? null,
             requestedBy: input.actor,
           },
-          ctx.clock.now(),
+          now,
+          tick,
         ),
       );
       await wake();
@@ -66,7 +72,8 @@ export const createRunServices = (ctx: AppContext) => {
         }
       });
       if (!matched) return undefined;
-      const r = await ctx.store.db.transaction().execute((trx) =>
+      const now = ctx.clock.now();
+      const r = await commits.commit(START_ORDER, (trx, tick) =>
         startRunInTrx(
           trx,
           deps,
@@ -76,7 +83,8 @@ export const createRunServices = (ctx: AppContext) => {
             trigger: { event: input.body, inputs: {} },
             requestedBy: input.actor,
           },
-          ctx.clock.now(),
+          now,
+          tick,
         ),
       );
       await wake();

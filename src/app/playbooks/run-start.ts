@@ -3,12 +3,14 @@ import type { Playbook } from '../../domain/playbooks/playbook.schema.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { invalid, type ProblemDetail } from '../../domain/shared/errors.js';
 import { newRunState, type RunEvent, type RunTrigger } from '../../engine/run-state.js';
+import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import type { StoreDialect } from '../../store/dialects/store-dialect.js';
 import { enqueueJob } from '../../store/queue/queue.repository.js';
 import { addInboxEvent, findRunByStartKey, insertRun } from '../../store/runs/run.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { PlaybookCache } from './playbook-catalog.js';
+import type { CommitTick } from './run-commits.js';
 import { appendRunCaseEvent, RunCaseEventType } from './run-timeline.js';
 
 /** The queue every run job (advance, timer) goes through. */
@@ -86,13 +88,15 @@ export async function sendRunEvent(
 
 /**
  * Creates a run of the active (or given) version inside the caller's transaction: its row, its `start`
- * event and the job that advances it. A sub-run with a key already started returns that run.
+ * event and the job that advances it. A sub-run with a key already started returns that run. In a shared
+ * transaction (`tick`) its audit entry joins the transaction's one audit append.
  */
 export async function startRunInTrx(
   trx: Transaction<Database>,
   deps: RunDeps,
   input: StartRunInput,
   now: number,
+  tick?: Pick<CommitTick, 'audit'>,
 ): Promise<{ runId: string; version: number; created: boolean }> {
   if (input.startKey) {
     const existing = await findRunByStartKey(trx, input.startKey);
@@ -149,21 +153,18 @@ export async function startRunInTrx(
     },
     now,
   );
-  await appendAudit(
-    trx,
-    { dialect: deps.dialect },
-    {
-      actor: input.requestedBy,
-      action: 'run.started',
-      target: { type: 'run', id: runId },
-      details: {
-        playbook: pb.id,
-        version: loaded.version,
-        trigger: input.triggerType,
-        caseId: input.caseId ?? null,
-      },
+  const audit: AuditEntryInput = {
+    actor: input.requestedBy,
+    action: 'run.started',
+    target: { type: 'run', id: runId },
+    details: {
+      playbook: pb.id,
+      version: loaded.version,
+      trigger: input.triggerType,
+      caseId: input.caseId ?? null,
     },
-    now,
-  );
+  };
+  if (tick) tick.audit.push(audit);
+  else await appendAudit(trx, { dialect: deps.dialect }, audit, now);
   return { runId, version: loaded.version, created: true };
 }

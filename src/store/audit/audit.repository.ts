@@ -1,9 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { hashAuditEntry, type AuditEntry, type AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
-import { preparedQuery } from '../prepared-query.js';
+import { preparedQuery, preparedRowsQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
-import type { AuditLogRow } from './audit.table.js';
+import type { AuditLogRow, AuditLogTable } from './audit.table.js';
 
 export interface AuditDeps {
   dialect: Pick<StoreDialect, 'supportsRowLocks'> & Partial<Pick<StoreDialect, 'supportsWritableCtes'>>;
@@ -51,6 +51,37 @@ const updateHeadQuery = preparedQuery<{ seq: number; hash: string }>((db, slot) 
     .where('id', '=', 1),
 );
 
+type AuditRow = Insertable<AuditLogTable>;
+const AUDIT_COLUMNS = [
+  'seq',
+  'at',
+  'actor_type',
+  'actor_id',
+  'actor_name',
+  'action',
+  'target_type',
+  'target_id',
+  'outcome',
+  'details',
+  'prev_hash',
+  'hash',
+] as const satisfies ReadonlyArray<keyof AuditLogTable>;
+
+const insertEntriesQuery = preparedRowsQuery<AuditRow>(AUDIT_COLUMNS, (db, rows) =>
+  db.insertInto('audit_log').values(rows),
+);
+
+// One round trip for the entries and the head that now points at the last of them.
+const insertEntriesAndHeadQuery = preparedRowsQuery<AuditRow, { seq: number; hash: string }>(
+  AUDIT_COLUMNS,
+  (db, rows, slot) =>
+    db
+      .with('appended', (q) => q.insertInto('audit_log').values(rows))
+      .updateTable('audit_head')
+      .set({ seq: slot('seq'), hash: slot('hash') })
+      .where('id', '=', 1),
+);
+
 /**
  * Appends several entries in order, chained one to the next exactly as single appends would be, with one
  * read of the head, one insert and one head update (a run step's action and the run's end, say).
@@ -83,7 +114,7 @@ export async function appendAudits(
     entries.push(entry);
     prev = entry;
   }
-  const rows = entries.map((entry) => ({
+  const rows = entries.map((entry): AuditRow => ({
     seq: entry.seq,
     at: entry.at,
     actor_type: entry.actor.type,
@@ -98,15 +129,9 @@ export async function appendAudits(
     hash: entry.hash,
   }));
   if (deps.dialect.supportsWritableCtes)
-    // One round trip for the entries and the head that now points at the last of them.
-    await trx
-      .with('appended', (db) => db.insertInto('audit_log').values(rows))
-      .updateTable('audit_head')
-      .set({ seq: prev.seq, hash: prev.hash })
-      .where('id', '=', 1)
-      .execute();
+    await insertEntriesAndHeadQuery(trx, rows, { seq: prev.seq, hash: prev.hash });
   else {
-    await trx.insertInto('audit_log').values(rows).execute();
+    await insertEntriesQuery(trx, rows);
     await updateHeadQuery(trx, { seq: prev.seq, hash: prev.hash });
   }
   return entries;

@@ -2,8 +2,8 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
-import { preparedQuery } from '../prepared-query.js';
-import type { RunEventRow, RunRow, RunStepRow, RunStepTable, RunTable } from './run.table.js';
+import { preparedQuery, preparedRowsQuery } from '../prepared-query.js';
+import type { RunEventRow, RunEventTable, RunRow, RunStepRow, RunStepTable, RunTable } from './run.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -332,14 +332,35 @@ export async function insertStepAttempt(
 }
 
 /** Inserts step attempts; one whose idempotency key is already recorded is skipped (it was committed). */
+const STEP_COLUMNS = [
+  'id',
+  'run_id',
+  'step_id',
+  'step_path',
+  'attempt',
+  'kind',
+  'name',
+  'idempotency_key',
+  'status',
+  'input',
+  'output',
+  'output_ref',
+  'error_code',
+  'error_message',
+  'started_at',
+  'finished_at',
+] as const satisfies ReadonlyArray<keyof RunStepTable>;
+
+const insertStepAttemptsQuery = preparedRowsQuery<StepAttemptRow>(STEP_COLUMNS, (db, rows) =>
+  db
+    .insertInto('run_steps')
+    .values(rows)
+    .onConflict((oc) => oc.column('idempotency_key').doNothing()),
+);
+
 export async function insertStepAttemptRows(trx: Db, rows: readonly StepAttemptRow[]): Promise<void> {
   // Sixteen parameters a row: 1,000 rows stay under both drivers' limits.
-  for (const slice of chunks(rows, 1_000))
-    await trx
-      .insertInto('run_steps')
-      .values(slice)
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .execute();
+  for (const slice of chunks(rows, 1_000)) await insertStepAttemptsQuery(trx, slice);
 }
 
 export async function readBlobs(
@@ -372,23 +393,26 @@ export interface RunEventInput {
   at?: number;
 }
 
+const insertRunEventsQuery = preparedRowsQuery<Insertable<RunEventTable>>(
+  ['id', 'run_id', 'at', 'type', 'step_id', 'step_path', 'data'],
+  (db, rows) => db.insertInto('run_events').values(rows),
+);
+
 export async function insertRunEvents(trx: Db, events: RunEventInput[], now: number): Promise<void> {
   // Seven parameters a row: 2,000 rows stay under both drivers' limits.
   for (const slice of chunks(events, 2_000))
-    await trx
-      .insertInto('run_events')
-      .values(
-        slice.map((e) => ({
-          id: e.id,
-          run_id: e.runId,
-          at: e.at ?? now,
-          type: e.type,
-          step_id: e.stepId ?? null,
-          step_path: e.stepPath ?? null,
-          data: JSON.stringify(e.data),
-        })),
-      )
-      .execute();
+    await insertRunEventsQuery(
+      trx,
+      slice.map((e) => ({
+        id: e.id,
+        run_id: e.runId,
+        at: e.at ?? now,
+        type: e.type,
+        step_id: e.stepId ?? null,
+        step_path: e.stepPath ?? null,
+        data: JSON.stringify(e.data),
+      })),
+    );
 }
 
 export interface RunFilter {

@@ -27,7 +27,7 @@ import {
 import { upsertApprovalRequest, closeApprovalsOfRun } from '../../store/runs/approval.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import type { Database } from '../../store/schema.js';
-import type { CommitTick } from './run-commits.js';
+import type { CommitTick } from '../../app/playbooks/run-commits.js';
 
 /** Thrown when the run changed under us: the transaction rolls back and the job runs again. */
 export class RunConflictError extends Error {
@@ -208,7 +208,8 @@ export async function commitDecision(
         break;
       }
       case 'complete_run':
-        await closeApprovalsOfRun(trx, row.id, now);
+        // A run that never asked for an approval has none to close (one statement less a run).
+        if (state.approvals !== false) await closeApprovalsOfRun(trx, row.id, now);
         await appendRunCaseEvent(
           trx,
           deps,

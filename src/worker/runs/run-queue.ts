@@ -13,7 +13,7 @@ import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.reposito
 import type { JobHandler, QueueBinding } from '../../app/job-handlers.js';
 import type { CaseOperations } from './case-operations.js';
 import { BlobCache } from './run-blobs.js';
-import { createRunCommitter } from './run-commits.js';
+import { runCommitterOf } from '../../app/playbooks/run-commits.js';
 import { RunConflictError } from './run-commands.js';
 import { advanceRun, type RuntimeDeps } from './run-runtime.js';
 import { createTriggerHandlers, TRIGGER_QUEUE } from './run-triggers.js';
@@ -50,7 +50,7 @@ export function createRuntimeDeps(
     trustedActions: async (playbookId) =>
       (await listPlaybookTrust(ctx.store.db, playbookId)).map((grant) => grant.action),
     blobs: new BlobCache(),
-    commits: createRunCommitter(ctx.store, () => ctx.clock.now()),
+    commits: runCommitterOf(ctx),
   };
 }
 

@@ -23,7 +23,7 @@ import type { Store } from '../../store/store.js';
 import { CASE_OPERATION_BY_STEP_OP, type CaseOperations } from './case-operations.js';
 import type { BlobCache } from './run-blobs.js';
 import { commitDecision, RunConflictError } from './run-commands.js';
-import type { CommitTick, RunCommitter } from './run-commits.js';
+import type { CommitTick, RunCommitter } from '../../app/playbooks/run-commits.js';
 
 export interface RuntimeDeps extends RunDeps {
   store: Store;

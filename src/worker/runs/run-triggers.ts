@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app/context.js';
+import { runCommitterOf, START_ORDER } from '../../app/playbooks/run-commits.js';
 import { sendRunEvent, startRunInTrx, type RunDeps } from '../../app/playbooks/run-start.js';
 import { compileExpression } from '../../domain/expressions/expression.js';
 import { PlaybookSchema, type Playbook, type Trigger } from '../../domain/playbooks/playbook.schema.js';
@@ -66,7 +67,8 @@ export function createTriggerHandlers(
   ): Promise<void> => {
     if (starts.length === 0) return;
     const now = ctx.clock.now();
-    await ctx.store.db.transaction().execute(async (trx) => {
+    // One unit for the job's starts: they commit together, and with concurrent trigger jobs' and API starts.
+    await runCommitterOf(ctx).commit(START_ORDER, async (trx, tick) => {
       for (const s of starts)
         await startRunInTrx(
           trx,
@@ -81,6 +83,7 @@ export function createTriggerHandlers(
             requestedBy: SYSTEM_ACTOR,
           },
           now,
+          tick,
         );
     });
   };

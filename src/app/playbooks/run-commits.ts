@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { createGroupCommit, type BatchOutcome } from '../../app/group-commit.js';
+import { createGroupCommit, type BatchOutcome } from '../group-commit.js';
 import type { RunState } from '../../engine/run-state.js';
 import type { AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import { appendAudits } from '../../store/audit/audit.repository.js';
@@ -11,6 +11,7 @@ import {
 } from '../../store/runs/run.repository.js';
 import type { Database } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
+import type { AppContext } from '../context.js';
 
 /**
  * What the units of one shared transaction pool, written once after every unit: step attempts and their
@@ -95,4 +96,25 @@ export function createRunCommitter(store: Store, now: () => number, maxUnits = 6
       return redone;
     },
   };
+}
+
+/**
+ * The order key of a unit that starts runs: it locks no existing run's row, so it goes before the units of
+ * existing runs (its audit entries still join the transaction's one append, last).
+ */
+export const START_ORDER = '';
+
+const committers = new WeakMap<AppContext, RunCommitter>();
+
+/**
+ * The context's one run committer: run starts (API, triggers) and the worker's claims and step commits of
+ * one process share its transactions (on SQLite there is one writer anyway).
+ */
+export function runCommitterOf(ctx: AppContext): RunCommitter {
+  let committer = committers.get(ctx);
+  if (!committer) {
+    committer = createRunCommitter(ctx.store, () => ctx.clock.now());
+    committers.set(ctx, committer);
+  }
+  return committer;
 }
