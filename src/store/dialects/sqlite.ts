@@ -9,6 +9,7 @@ import {
   type SqliteDatabase,
 } from 'kysely';
 import { createLocalNotifier } from './local-notifier.js';
+import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { StoreDialect } from './store-dialect.js';
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
@@ -71,10 +72,13 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 /** Kysely prepares every query anew; caching statements by text saves most of the per-query cost. */
-function withStatementCache(db: Sqlite.Database): SqliteDatabase {
+function withStatementCache(db: Sqlite.Database, beforeClose: () => void): SqliteDatabase {
   const cache = new Map<string, Sqlite.Statement>();
   return {
-    close: () => db.close(),
+    close: () => {
+      beforeClose();
+      db.close();
+    },
     prepare: (sql: string) => {
       let statement = cache.get(sql);
       if (!statement) {
@@ -94,14 +98,24 @@ export function createSqliteDialect(path: string): StoreDialect {
   // Durable across a crash of the process (a commit is in the WAL before it returns); a power loss may take
   // back the last commits before a checkpoint, which FULL would prevent at an fsync per commit.
   raw.pragma('synchronous = NORMAL');
-  // The commit that crosses this many WAL pages copies them back into the file, with two fsyncs. At the
-  // default 1,000 (4 MiB) bulk ingest did that every other batch, rewriting the same hot index pages each
-  // time; 10,000 (40 MiB of WAL at most) cut the time commits took in the ingest profile by a third to a half.
-  raw.pragma('wal_autocheckpoint = 10000');
+  // A file's WAL is copied back by a checkpointer thread, off the event loop (sqlite-checkpointer.ts). Should
+  // the thread fail, commits checkpoint again: the one that crosses 10,000 WAL pages (40 MiB) copies them back.
+  // (At the default 1,000, bulk ingest did that every other batch, rewriting the same hot index pages.)
+  raw.pragma(`wal_autocheckpoint = ${path === ':memory:' ? 10_000 : 0}`);
+  // After a checkpoint has emptied it, a WAL file larger than this is cut back, so disk use stays bounded.
+  raw.pragma('journal_size_limit = 67108864');
   // Waiting for locks is done asynchronously (retryWhileBusy), never inside the synchronous driver.
   raw.pragma('busy_timeout = 0');
   raw.pragma('foreign_keys = ON');
-  const database = withStatementCache(raw);
+  const checkpointer =
+    path === ':memory:'
+      ? undefined
+      : startSqliteCheckpointer(path, {
+          onFailure: () => {
+            if (raw.open) raw.pragma('wal_autocheckpoint = 10000');
+          },
+        });
+  const database = withStatementCache(raw, () => checkpointer?.stop());
   return {
     name: 'sqlite',
     supportsRowLocks: false,
@@ -117,6 +131,7 @@ export function createSqliteDialect(path: string): StoreDialect {
     createKyselyDialect: () => new ImmediateSqliteDialect(database),
     createNotifier: createLocalNotifier,
     async close() {
+      checkpointer?.stop();
       if (raw.open) raw.close();
     },
   };
