@@ -9,8 +9,9 @@ import { Worker } from 'node:worker_threads';
  *
  * The thread's own connection runs PASSIVE checkpoints, which take no lock a writer needs; a writer restarts
  * the WAL from its start once everything in it is copied. Under writes that never pause the WAL could still
- * grow, so past `restartFrames` the thread asks for a RESTART checkpoint: writers then wait briefly (the main
- * connection waits asynchronously, retryWhileBusy) instead of the whole process stalling.
+ * grow, so past `restartFrames` (1 GiB of pages) the thread asks for a RESTART checkpoint, during which writers
+ * wait (asynchronously, retryWhileBusy). That is a safety valve, not a habit: at 64 MiB it fired during bulk
+ * ingest and each time held a whole group commit of single POSTs for 50–66 ms (p99 39–62 ms against 15–17 ms).
  */
 export interface SqliteCheckpointer {
   stop(): void;
@@ -71,7 +72,7 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
           path,
           driver: createRequire(import.meta.url).resolve('better-sqlite3'),
           intervalMs: options.intervalMs ?? 200,
-          restartFrames: options.restartFrames ?? 16_384,
+          restartFrames: options.restartFrames ?? 262_144,
           restartWaitMs: 2_000,
         },
       });
