@@ -57,8 +57,19 @@ export async function insertRows<T extends keyof Database & string, R = never>(
   return affected;
 }
 
-/** `?` or `$n`, as the store's query compiler writes a bound value (read off a one-value query). */
+const placeholderStyles = new WeakMap<object, (n: number) => string>();
+
+/**
+ * `?` or `$n`, as the store's query compiler writes a bound value: read off a one-value query once per
+ * dialect adapter (a transaction shares its database's), not compiled again on every insert.
+ */
 function placeholderStyle(db: Db): (n: number) => string {
-  const probe = sql`select ${0}`.compile(db).sql;
-  return probe.endsWith('$1') ? (n) => `$${n}` : () => '?';
+  const adapter = db.getExecutor().adapter;
+  let style = placeholderStyles.get(adapter);
+  if (!style) {
+    const probe = sql`select ${0}`.compile(db).sql;
+    style = probe.endsWith('$1') ? (n) => `$${n}` : () => '?';
+    placeholderStyles.set(adapter, style);
+  }
+  return style;
 }
