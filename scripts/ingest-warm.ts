@@ -4,8 +4,10 @@
  * a warm-up, and prints CPU per alert (process.cpuUsage, steadier than wall time on a shared machine), SQL
  * statements per alert, and how long each committed step took (the write lock's hold on SQLite). With
  * RIPOSTE_MIXED=1 a single alert is also ingested every 10 ms during the stream, and its latency printed: what
- * a single POST waits while bulk steps hold the store.
+ * a single POST waits while bulk steps hold the store. With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per
+ * statement shape, the time spent inside SQLite per measured alert (commits included), the costliest first.
  */
+import Sqlite from 'better-sqlite3';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
 import { IngestSettings } from '../src/app/ingest/ingest-settings.js';
@@ -38,6 +40,40 @@ async function* lines(from: number, count: number, run: string): AsyncIterable<L
   for (let i = 0; i < count; i += 1) yield { line: i + 1, text: line(from + i, run) };
 }
 
+/** Per statement shape (its first 70 characters): ms spent inside SQLite, and how many times it ran. */
+const shapes = new Map<string, { ms: number; runs: number }>();
+if (process.env.RIPOSTE_STATEMENTS === '1') {
+  // Wraps every statement better-sqlite3 prepares, so raw statements and commits are timed too.
+  const prepare = Sqlite.prototype.prepare;
+  Sqlite.prototype.prepare = function (this: Sqlite.Database, source: string) {
+    const statement = prepare.call(this, source) as unknown as Record<
+      string,
+      (...args: unknown[]) => unknown
+    >;
+    const shape = source.replace(/\s+/g, ' ').slice(0, 70);
+    for (const method of ['run', 'all', 'get', 'iterate']) {
+      const original = statement[method]?.bind(statement);
+      if (!original) continue;
+      statement[method] = (...args: unknown[]) => {
+        const at = performance.now();
+        try {
+          return original(...args);
+          for (const [shape, { ms, runs }] of [...shapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+            console.log(
+              `${((ms * 1000) / measured).toFixed(1).padStart(6)} µs/alert ${String(runs).padStart(6)}× ${shape}`,
+            );
+        } finally {
+          const entry = shapes.get(shape) ?? { ms: 0, runs: 0 };
+          entry.ms += performance.now() - at;
+          entry.runs += 1;
+          shapes.set(shape, entry);
+        }
+      };
+    }
+    return statement as unknown as Sqlite.Statement;
+  } as typeof prepare;
+}
+
 const handle = await openTestStore(dialect);
 let statements = 0;
 const db = handle.store.db;
@@ -58,6 +94,7 @@ try {
     settings,
   );
   statements = 0;
+  shapes.clear();
   const steps: number[] = [];
   let last = performance.now();
   const single: number[] = [];
@@ -113,6 +150,10 @@ try {
       ...(single.length ? { singleMs: { n: single.length, p50: sq(0.5), p99: sq(0.99), max: sq(1) } } : {}),
     }),
   );
+  for (const [shape, { ms, runs }] of [...shapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+    console.log(
+      `${((ms * 1000) / measured).toFixed(1).padStart(6)} µs/alert ${String(runs).padStart(6)}× ${shape}`,
+    );
 } finally {
   await handle.cleanup();
 }
