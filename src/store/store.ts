@@ -2,12 +2,17 @@ import { Kysely, sql } from 'kysely';
 import { createPostgresDialect, ensurePostgresSchema } from './dialects/postgres.js';
 import { createSqliteDialect } from './dialects/sqlite.js';
 import type { Notifier, StoreDialect } from './dialects/store-dialect.js';
-import { migrateToLatest, type MigrateOutcome } from './migrate.js';
+import { migrateToLatest, pendingMigrations, type MigrateOutcome } from './migrate.js';
 import type { MigrateOptions } from './migrations/migration.js';
 import type { Database } from './schema.js';
 
 /** How often the planner's statistics are refreshed while the store is open (SQLite's advice: hourly to daily). */
 const STATISTICS_REFRESH_MS = 60 * 60 * 1000;
+/**
+ * The first refresh waits this long after opening, so a short CLI command never pays for it (about 260 ms on a
+ * 1 GB SQLite file); a long-lived process gets it at once in practice, and a migration takes it first.
+ */
+const STATISTICS_FIRST_REFRESH_MS = 1_000;
 
 export interface StoreOptions {
   /** PostgreSQL when set; the embedded SQLite file otherwise. */
@@ -15,6 +20,8 @@ export interface StoreOptions {
   databaseSchema?: string;
   sqlitePath: string;
   poolSize?: number;
+  /** Delay of the first planner-statistics refresh after opening (STATISTICS_FIRST_REFRESH_MS by default). */
+  statisticsFirstRefreshMs?: number;
 }
 
 /** The open store: the typed query builder, what its dialect can do, and cross-process wake-ups. */
@@ -23,9 +30,13 @@ export interface Store {
   readonly dialect: StoreDialect;
   readonly notifier: Notifier;
   readonly schema: string | undefined;
-  /** Brings the schema up to date; `keyring` lets a migration seal secrets it finds stored in the clear. */
+  /**
+   * Brings the schema up to date; `keyring` lets a migration seal secrets it finds stored in the clear. When
+   * migrations are pending, the planner's statistics are refreshed first: a backfill planned from guesses took
+   * 53 s instead of 1.8 s.
+   */
   migrate(options?: MigrateOptions): Promise<MigrateOutcome>;
-  /** Refreshes the planner's statistics now (done on open and hourly; worth it after a bulk load). */
+  /** Refreshes the planner's statistics now (done soon after opening and hourly; worth it after a bulk load). */
   refreshStatistics(): Promise<void>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
@@ -109,19 +120,29 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       // Statistics only guide the planner: a refresh that finds the store busy waits for the next one.
     }
   };
-  await refreshStatistics();
-  const statisticsTimer =
-    dialect.statisticsRefresh.length > 0
-      ? setInterval(() => void refreshStatistics(), STATISTICS_REFRESH_MS)
-      : undefined;
-  statisticsTimer?.unref();
+  let statisticsTimer: NodeJS.Timeout | undefined;
+  const scheduleStatistics = (delayMs: number): void => {
+    statisticsTimer = setTimeout(() => {
+      void refreshStatistics().then(() => {
+        if (!closed) scheduleStatistics(STATISTICS_REFRESH_MS);
+      });
+    }, delayMs);
+    statisticsTimer.unref();
+  };
   let closed = false;
+  if (dialect.statisticsRefresh.length > 0)
+    scheduleStatistics(options.statisticsFirstRefreshMs ?? STATISTICS_FIRST_REFRESH_MS);
   return {
     db,
     dialect,
     notifier,
     schema: options.databaseSchema,
-    migrate: (migrateOptions) => migrateToLatest(db, dialect, options.databaseSchema, migrateOptions),
+    async migrate(migrateOptions) {
+      const planned = dialect.statisticsRefresh.length > 0;
+      if (planned && (await pendingMigrations(db, dialect, options.databaseSchema)).length > 0)
+        await refreshStatistics();
+      return migrateToLatest(db, dialect, options.databaseSchema, migrateOptions);
+    },
     refreshStatistics,
     async ping() {
       try {
@@ -134,7 +155,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(statisticsTimer);
+      clearTimeout(statisticsTimer);
       await notifier.close();
       // Kysely's destroy closes the pool (PostgreSQL) or the file (SQLite).
       await db.destroy();
