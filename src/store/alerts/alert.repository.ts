@@ -122,6 +122,12 @@ export async function findAlertsBySourceEventIds(
   return out;
 }
 
+/**
+ * What `alerts_fingerprint_prefix` indexes (migration 0016_a): a fingerprint's first 16 hex characters. A
+ * lookup must use this very expression for either planner to take the index.
+ */
+const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, 16)`;
+
 /** The latest alert of each fingerprint seen since `since`. */
 export async function findRecentByFingerprints(
   db: Db,
@@ -129,14 +135,17 @@ export async function findRecentByFingerprints(
   since: number,
 ): Promise<Map<string, { id: string; caseId: string | null }>> {
   const out = new Map<string, { id: string; caseId: string | null; lastSeen: number }>();
-  for (const chunk of chunks([...new Set(fingerprints)], 500)) {
+  const wanted = new Set(fingerprints);
+  for (const chunk of chunks([...wanted], 500)) {
     const rows = await db
       .selectFrom('alerts')
       .select(['id', 'case_id', 'fingerprint', 'last_seen'])
-      .where('fingerprint', 'in', chunk)
+      .where(FINGERPRINT_PREFIX, 'in', [...new Set(chunk.map((fp) => fp.slice(0, 16)))])
       .where('last_seen', '>=', since)
       .execute();
     for (const r of rows) {
+      // The index holds a prefix: another fingerprint may share it.
+      if (!wanted.has(r.fingerprint)) continue;
       const seen = out.get(r.fingerprint);
       if (!seen || Number(r.last_seen) > seen.lastSeen) {
         out.set(r.fingerprint, { id: r.id, caseId: r.case_id, lastSeen: Number(r.last_seen) });
