@@ -44,7 +44,6 @@ export interface CheckpointerOptions {
   /** The WAL size at which the thread starts; below it, nothing needs copying yet. */
   startAtBytes?: number;
   intervalMs?: number;
-  /** WAL frames past which the thread asks for a RESTART checkpoint (the store passes 1 GiB of its pages). */
   restartFrames?: number;
   /** Called when the thread cannot run: the caller goes back to checkpoints on commit. */
   onFailure: (err: unknown) => void;

@@ -91,29 +91,17 @@ function withStatementCache(db: Sqlite.Database, beforeClose: () => void): Sqlit
   };
 }
 
-/** The page size a new database file is created with (see createSqliteDialect). */
-export const NEW_FILE_PAGE_SIZE = 16_384;
-
 export function createSqliteDialect(path: string): StoreDialect {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const raw = new Sqlite(path);
-  // A new file gets 16 KiB pages (an existing one keeps the size it was created with: changing it takes a
-  // VACUUM outside WAL mode). A commit writes every page it dirtied to the WAL, and bulk ingest dirties mostly
-  // one leaf per hot key of an index (a case's alerts, an observable's links): larger pages hold more hot keys
-  // each and keep indexes a level shallower. A 500-alert ingest step wrote 1,578 frames of 4 KiB against 478
-  // of 16 KiB, and took 14% less CPU per alert (scripts/wal-pages.ts, scripts/ingest-warm.ts).
-  raw.pragma(`page_size = ${NEW_FILE_PAGE_SIZE}`);
   raw.pragma('journal_mode = WAL');
-  const pageSize = raw.pragma('page_size', { simple: true }) as number;
-  const pagesOf = (bytes: number): number => Math.max(1, Math.round(bytes / pageSize));
   // Durable across a crash of the process (a commit is in the WAL before it returns); a power loss may take
   // back the last commits before a checkpoint, which FULL would prevent at an fsync per commit.
   raw.pragma('synchronous = NORMAL');
   // A file's WAL is copied back by a checkpointer thread, off the event loop (sqlite-checkpointer.ts). Should
-  // the thread fail, commits checkpoint again: the one that crosses 40 MiB of WAL pages copies them back.
-  // (At the default 1,000 pages, bulk ingest did that every other batch, rewriting the same hot index pages.)
-  const fallbackCheckpointPages = pagesOf(40 * 1024 * 1024);
-  raw.pragma(`wal_autocheckpoint = ${path === ':memory:' ? fallbackCheckpointPages : 0}`);
+  // the thread fail, commits checkpoint again: the one that crosses 10,000 WAL pages (40 MiB) copies them back.
+  // (At the default 1,000, bulk ingest did that every other batch, rewriting the same hot index pages.)
+  raw.pragma(`wal_autocheckpoint = ${path === ':memory:' ? 10_000 : 0}`);
   // After a checkpoint has emptied it, a WAL file larger than this is cut back, so disk use stays bounded.
   raw.pragma('journal_size_limit = 67108864');
   // Waiting for locks is done asynchronously (retryWhileBusy), never inside the synchronous driver.
@@ -123,9 +111,8 @@ export function createSqliteDialect(path: string): StoreDialect {
     path === ':memory:'
       ? undefined
       : startSqliteCheckpointer(path, {
-          restartFrames: pagesOf(1024 * 1024 * 1024),
           onFailure: () => {
-            if (raw.open) raw.pragma(`wal_autocheckpoint = ${fallbackCheckpointPages}`);
+            if (raw.open) raw.pragma('wal_autocheckpoint = 10000');
           },
         });
   const database = withStatementCache(raw, () => checkpointer?.stop());
