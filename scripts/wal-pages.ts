@@ -3,7 +3,8 @@
  * the warm harness's Suricata-like lines into a SQLite file and, after each committed step, reads the frames
  * that step appended to the WAL; at the end it names each page's B-tree (dbstat) and prints the pages written
  * per step by table or index, the largest first. Every dirty page is a WAL frame at commit, so this is where
- * commit time goes.
+ * commit time goes. RIPOSTE_DDL='…' runs SQL on the fresh file first (drop or reshape an index to see what it
+ * would save).
  */
 import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import Sqlite from 'better-sqlite3';
@@ -40,10 +41,10 @@ async function* lines(from: number, count: number, run: string): AsyncIterable<L
 const handle = await openTestStore('sqlite');
 const path = handle.options.sqlitePath;
 const ctx = createTestContext(handle.store);
-if (process.env.XP_DDL) {
-  const x = new Sqlite(path);
-  x.exec(process.env.XP_DDL);
-  x.close();
+if (process.env.RIPOSTE_DDL) {
+  const extra = new Sqlite(path);
+  extra.exec(process.env.RIPOSTE_DDL);
+  extra.close();
 }
 const settings = IngestSettings.parse({ batchSize });
 

@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { CompiledQuery, createQueryId, type RootOperationNode } from 'kysely';
+import { CompiledQuery, createQueryId, type Kysely, type RootOperationNode } from 'kysely';
 import {
   findOpenCasesByRules,
   findRecentByFingerprints,
   insertAlerts,
 } from '../../src/store/alerts/alert.repository.js';
+import * as fingerprintPrefix from '../../src/store/migrations/0016_a_alerts_fingerprint_prefix.js';
 import { createCase } from '../../src/store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../src/store/cases/case-observable-seen.repository.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
@@ -214,6 +215,21 @@ describe.each(DIALECTS)('findRecentByFingerprints on %s', (dialect) => {
       .where('last_seen', '=', 2_000)
       .executeTakeFirstOrThrow();
     expect(found.get(fp('a', '1'))?.id).toBe(latest.id);
+  });
+
+  it('finds alerts stored before the prefix index existed, once migration 0016_a has run', async () => {
+    const db = handle.store.db;
+    // The schema as 0015 left it: the whole fingerprint indexed.
+    await db.schema.dropIndex('alerts_fingerprint_prefix').execute();
+    await db.schema
+      .createIndex('alerts_fingerprint')
+      .on('alerts')
+      .columns(['fingerprint', 'last_seen'])
+      .execute();
+    await store(fp('d', '1'), 1_000);
+    await fingerprintPrefix.up(db as unknown as Kysely<unknown>);
+    const found = await findRecentByFingerprints(db, [fp('d', '1')], 500);
+    expect([...found.keys()]).toEqual([fp('d', '1')]);
   });
 
   it('is planned on the fingerprint prefix index, not a scan of the table', async () => {
