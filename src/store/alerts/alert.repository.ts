@@ -180,36 +180,37 @@ export async function findRecentByFingerprints(
 /**
  * Counts repeats of stored alerts (alert id → how many more times it was seen). A repeat is a sighting of
  * the alert's observables too: their links to its case are seen now, as observable correlation reads them.
+ * A few statements per batch: the alerts raised by the same count share one update, and the case links are
+ * found from the repeated alerts' own links (primary keys all the way), not by testing every link of their cases.
  */
 export async function recordRepeats(
   db: Db,
   repeats: ReadonlyMap<string, number>,
   now: number,
 ): Promise<void> {
+  const byCount = new Map<number, string[]>();
   for (const [id, n] of repeats) {
-    await db
-      .updateTable('alerts')
-      .set((eb) => ({ count: eb('count', '+', n), last_seen: now }))
-      .where('id', '=', id)
-      .execute();
+    const ids = byCount.get(n);
+    if (ids) ids.push(id);
+    else byCount.set(n, [id]);
+  }
+  // Sorted, so concurrent writers on PostgreSQL lock alert rows in one order.
+  for (const [n, ids] of [...byCount].sort(([a], [b]) => a - b)) {
+    for (const chunk of chunks(ids.sort(), 500)) {
+      await db
+        .updateTable('alerts')
+        .set((eb) => ({ count: eb('count', '+', n), last_seen: now }))
+        .where('id', 'in', chunk)
+        .execute();
+    }
   }
   for (const chunk of chunks([...repeats.keys()].sort(), 500)) {
-    await db
-      .updateTable('case_observables')
-      .set({ last_seen: now })
-      .where('case_id', 'in', (eb) => eb.selectFrom('alerts').select('case_id').where('id', 'in', chunk))
-      .where((eb) => eb.or([eb('last_seen', 'is', null), eb('last_seen', '<', now)]))
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('alert_observables as ao')
-            .innerJoin('alerts as a', 'a.id', 'ao.alert_id')
-            .select(sql.lit(1).as('one'))
-            .where('a.id', 'in', chunk)
-            .whereRef('a.case_id', '=', 'case_observables.case_id')
-            .whereRef('ao.observable_id', '=', 'case_observables.observable_id'),
-        ),
-      )
-      .execute();
+    await sql`update case_observables set last_seen = ${now}
+      from (select distinct a.case_id, ao.observable_id
+            from alerts a inner join alert_observables ao on ao.alert_id = a.id
+            where a.id in (${sql.join(chunk)}) and a.case_id is not null) s
+      where case_observables.case_id = s.case_id and case_observables.observable_id = s.observable_id
+        and (case_observables.last_seen is null or case_observables.last_seen < ${now})`.execute(db);
   }
 }
 
