@@ -204,11 +204,13 @@ export async function recordRepeats(
         .execute();
     }
   }
+  // The ids filter both tables so each planner can start from either one's key (PostgreSQL joined every link
+  // of the table when only `alerts` was filtered), and each case link is then found by its key.
   for (const chunk of chunks([...repeats.keys()].sort(), 500)) {
     await sql`update case_observables set last_seen = ${now}
       from (select distinct a.case_id, ao.observable_id
-            from alerts a inner join alert_observables ao on ao.alert_id = a.id
-            where a.id in (${sql.join(chunk)}) and a.case_id is not null) s
+            from alert_observables ao inner join alerts a on a.id = ao.alert_id
+            where ao.alert_id in (${sql.join(chunk)}) and a.id in (${sql.join(chunk)}) and a.case_id is not null) s
       where case_observables.case_id = s.case_id and case_observables.observable_id = s.observable_id
         and (case_observables.last_seen is null or case_observables.last_seen < ${now})`.execute(db);
   }
