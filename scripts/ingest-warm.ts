@@ -6,6 +6,7 @@
  * RIPOSTE_MIXED=1 a single alert is also ingested every 10 ms during the stream, and its latency printed: what
  * a single POST waits while bulk steps hold the store. With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per
  * statement shape, the time spent inside SQLite per measured alert (commits included), the costliest first.
+ * RIPOSTE_REPEATS=N repeats every N-th line (see `line`), for the cost of de-duplication.
  */
 import Sqlite from 'better-sqlite3';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
@@ -21,10 +22,13 @@ const batchSize = Number(process.argv[3] ?? 500);
 const measured = Number(process.argv[4] ?? 20_000);
 const warmup = Number(process.argv[5] ?? 3_000);
 
-const line = (i: number, run: string): string =>
-  JSON.stringify({
+/** With RIPOSTE_REPEATS=N, line i is line i % N again (a new flow): a stream of repeats that dedup counts. */
+const repeatEvery = Number(process.env.RIPOSTE_REPEATS ?? 0);
+const line = (n: number, run: string): string => {
+  const i = repeatEvery > 0 ? n % repeatEvery : n;
+  return JSON.stringify({
     timestamp: new Date(1_760_000_000_000 + i).toISOString(),
-    flow_id: i,
+    flow_id: n,
     event_type: 'alert',
     src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
     dest_ip: `10.${run === 'w' ? 9 : 0}.${(i >> 4) & 15}.${i & 15}`,
@@ -35,6 +39,7 @@ const line = (i: number, run: string): string =>
       severity: 2,
     },
   });
+};
 
 async function* lines(from: number, count: number, run: string): AsyncIterable<LineRecord> {
   for (let i = 0; i < count; i += 1) yield { line: i + 1, text: line(from + i, run) };

@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { findOpenCasesByRules, insertAlerts } from '../../src/store/alerts/alert.repository.js';
+import { CompiledQuery, createQueryId, type Kysely, type RootOperationNode } from 'kysely';
+import {
+  findOpenCasesByRules,
+  findRecentByFingerprints,
+  insertAlerts,
+} from '../../src/store/alerts/alert.repository.js';
+import * as fingerprintPrefix from '../../src/store/migrations/0016_a_alerts_fingerprint_prefix.js';
 import { createCase } from '../../src/store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../src/store/cases/case-observable-seen.repository.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
@@ -165,5 +171,89 @@ describe.each(DIALECTS)('findOpenCasesByObservables on %s', (dialect) => {
       { observableId: 'o1', caseId: tie, lastSeen: 2_000 },
       { observableId: 'o4', caseId: a.id, lastSeen: 900 },
     ]);
+  });
+});
+
+describe.each(DIALECTS)('findRecentByFingerprints on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  beforeEach(async () => {
+    handle = await openTestStore(dialect);
+  });
+  afterEach(async () => handle.cleanup());
+
+  const store = (fingerprint: string, seen: number) =>
+    insertAlerts(handle.store.db, [
+      {
+        id: newTestId(),
+        source: 'test',
+        mapper: 'test',
+        fingerprint,
+        alert: alert('ids', 'r1'),
+        caseId: null,
+        correlation: null,
+        now: seen,
+      },
+    ]);
+  const fp = (head: string, tail: string) => `${head.padEnd(16, '0')}${tail.padEnd(48, '0')}`;
+
+  it('answers the latest alert of each fingerprint within the window, fingerprints that share a prefix apart', async () => {
+    await store(fp('a', '1'), 1_000);
+    await store(fp('a', '1'), 2_000);
+    // Same first 16 characters, another fingerprint: its own answer, never the other's.
+    await store(fp('a', '2'), 3_000);
+    await store(fp('b', '1'), 100);
+    const found = await findRecentByFingerprints(
+      handle.store.db,
+      [fp('a', '1'), fp('a', '3'), fp('b', '1'), fp('c', '1')],
+      500,
+    );
+    expect([...found.keys()]).toEqual([fp('a', '1')]);
+    const latest = await handle.store.db
+      .selectFrom('alerts')
+      .select('id')
+      .where('fingerprint', '=', fp('a', '1'))
+      .where('last_seen', '=', 2_000)
+      .executeTakeFirstOrThrow();
+    expect(found.get(fp('a', '1'))?.id).toBe(latest.id);
+  });
+
+  it('finds alerts stored before the prefix index existed, once migration 0016_a has run', async () => {
+    const db = handle.store.db;
+    // The schema as 0015 left it: the whole fingerprint indexed.
+    await db.schema.dropIndex('alerts_fingerprint_prefix').execute();
+    await db.schema
+      .createIndex('alerts_fingerprint')
+      .on('alerts')
+      .columns(['fingerprint', 'last_seen'])
+      .execute();
+    await store(fp('d', '1'), 1_000);
+    await fingerprintPrefix.up(db as unknown as Kysely<unknown>);
+    const found = await findRecentByFingerprints(db, [fp('d', '1')], 500);
+    expect([...found.keys()]).toEqual([fp('d', '1')]);
+  });
+
+  it('is planned on the fingerprint prefix index, not a scan of the table', async () => {
+    const nodes: RootOperationNode[] = [];
+    const recording = handle.store.db.withPlugin({
+      transformQuery: ({ node }) => {
+        nodes.push(node);
+        return node;
+      },
+      transformResult: ({ result }) => Promise.resolve(result),
+    });
+    await findRecentByFingerprints(recording, [fp('a', '1'), fp('b', '2')], 500);
+    const node = nodes[0];
+    if (!node) throw new Error('no query ran');
+    const query = handle.store.db.getExecutor().compileQuery(node, createQueryId());
+    const plan = await handle.store.db.transaction().execute(async (trx) => {
+      // An empty table is cheapest to scan: PostgreSQL is told not to, so the plan shows the index it can use.
+      if (dialect === 'postgres') await trx.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
+      const prefix = dialect === 'sqlite' ? 'explain query plan ' : 'explain ';
+      const { rows } = await trx.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(prefix + query.sql, [...query.parameters]),
+      );
+      return rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+    });
+    expect(plan).toContain('alerts_fingerprint_prefix');
   });
 });

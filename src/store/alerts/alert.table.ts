@@ -23,7 +23,10 @@ export interface AlertTable {
   case_id: string | null;
   /** JSON: why the alert went to its case (`Correlation`). */
   correlation: string | null;
-  /** JSON: the normalised alert without `raw`. */
+  /**
+   * JSON: the normalised fields that have no column of their own (`classUid`, `description`, `techniques`,
+   * `observables`). Rows stored by earlier versions hold the whole normalised alert without `raw`; the columns are read.
+   */
   normalized: string;
   /** JSON: the event exactly as received (a JSON value, or the text line as a JSON string). */
   raw: string;

@@ -17,6 +17,7 @@ import * as caseMetricIndexes from './0014_c_case_metric_indexes.js';
 import * as caseSearch from './0014_d_case_search.js';
 import * as caseObservableSeen from './0015_a_case_observable_seen.js';
 import * as dropAlertsTime from './0015_e_drop_alerts_time.js';
+import * as alertsFingerprintPrefix from './0016_a_alerts_fingerprint_prefix.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -43,4 +44,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0014_d_case_search': caseSearch,
   '0015_a_case_observable_seen': caseObservableSeen,
   '0015_e_drop_alerts_time': dropAlertsTime,
+  '0016_a_alerts_fingerprint_prefix': alertsFingerprintPrefix,
 };
