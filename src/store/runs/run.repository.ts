@@ -240,15 +240,28 @@ export async function releaseRunLease(db: Db, id: string, token: string): Promis
     .execute();
 }
 
+// Every run start adds one (on SQLite, without a writable CTE to fold it into the run's insert): built once.
+const addInboxEventQuery = preparedQuery<{ id: string; runId: string; event: string; now: number }>(
+  (db, slot) =>
+    db.insertInto('run_inbox').values({
+      id: slot('id'),
+      run_id: slot('runId'),
+      event: slot('event'),
+      created_at: slot('now'),
+    }),
+);
+
 export async function addInboxEvent(
   trx: Db,
   input: { id: string; runId: string; event: unknown },
   now: number,
 ): Promise<void> {
-  await trx
-    .insertInto('run_inbox')
-    .values({ id: input.id, run_id: input.runId, event: JSON.stringify(input.event), created_at: now })
-    .execute();
+  await addInboxEventQuery(trx, {
+    id: input.id,
+    runId: input.runId,
+    event: JSON.stringify(input.event),
+    now,
+  });
 }
 
 /**

@@ -23,6 +23,7 @@ import type { Store } from '../../store/store.js';
 import { CASE_OPERATION_BY_STEP_OP, type CaseOperations } from './case-operations.js';
 import type { BlobCache } from './run-blobs.js';
 import { commitDecision, RunConflictError } from './run-commands.js';
+import { startEffectDeadline } from './effect-deadline.js';
 import type { CommitTick, RunCommitter } from '../../app/playbooks/run-commits.js';
 
 export interface RuntimeDeps extends RunDeps {
@@ -389,8 +390,7 @@ async function executeEffect(
   }
   const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);
   let outcome: { output: unknown } | { error: EffectFailure };
-  const timeout = AbortSignal.timeout(effect.timeoutMs ?? deps.actionTimeoutMs);
-  const callSignal = AbortSignal.any([signal, timeout]);
+  const deadline = startEffectDeadline(signal, effect.timeoutMs ?? deps.actionTimeoutMs);
   try {
     const input = revealSecrets(effect.input, deps.secrets) as Record<string, unknown>;
     const result = await deps.actions.execute(
@@ -408,7 +408,7 @@ async function executeEffect(
           alertId: row.alert_id ?? undefined,
         },
       },
-      callSignal,
+      deadline.signal,
     );
     outcome = { output: result.output ?? null };
   } catch (err) {
@@ -416,10 +416,12 @@ async function executeEffect(
     if (signal.aborted) throw err;
     outcome = {
       error: toFailure(
-        timeout.aborted ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
+        deadline.timedOut ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
         secretValues,
       ),
     };
+  } finally {
+    deadline.dispose();
   }
   const next = await commitEffect(deps, row, known, effect, startedAt, outcome, lease);
   if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
