@@ -24,6 +24,19 @@ describe('CEL expressions', () => {
     expect(checkExpression('item.id', ['item'])).toMatchObject({ ok: true });
   });
 
+  it('converts only the variables an expression reads', () => {
+    // A variable the expression never reads is never walked: here it would throw if it were.
+    const unread = {
+      get deep(): unknown {
+        throw new Error('an unread variable was converted');
+      },
+    };
+    const e = compileExpression('inputs.ip == "10.0.0.1" && vars.n + 1 == 3');
+    expect(e.evaluate({ inputs: { ip: '10.0.0.1' }, vars: { n: 2 }, steps: unread })).toBe(true);
+    // Names that are not the context's own properties stay unknown variables.
+    expect(() => compileExpression('item').evaluate({ inputs: {} })).toThrow(ExpressionError);
+  });
+
   it('cannot reach the host', () => {
     for (const src of ['alert.constructor', 'alert.__proto__', 'Function("return 1")'])
       expect(() => compileExpression(src).evaluate({ alert: {} })).toThrow();

@@ -2,7 +2,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
-import { preparedQuery, preparedRowsQuery } from '../prepared-query.js';
+import { MAX_PREPARED_ROWS, preparedQuery, preparedRowsQuery } from '../prepared-query.js';
 import type { RunEventRow, RunEventTable, RunRow, RunStepRow, RunStepTable, RunTable } from './run.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -372,8 +372,7 @@ const insertStepAttemptsQuery = preparedRowsQuery<StepAttemptRow>(STEP_COLUMNS, 
 );
 
 export async function insertStepAttemptRows(trx: Db, rows: readonly StepAttemptRow[]): Promise<void> {
-  // Sixteen parameters a row: 1,000 rows stay under both drivers' limits.
-  for (const slice of chunks(rows, 1_000)) await insertStepAttemptsQuery(trx, slice);
+  for (const slice of chunks(rows, MAX_PREPARED_ROWS)) await insertStepAttemptsQuery(trx, slice);
 }
 
 export async function readBlobs(
@@ -412,8 +411,7 @@ const insertRunEventsQuery = preparedRowsQuery<Insertable<RunEventTable>>(
 );
 
 export async function insertRunEvents(trx: Db, events: RunEventInput[], now: number): Promise<void> {
-  // Seven parameters a row: 2,000 rows stay under both drivers' limits.
-  for (const slice of chunks(events, 2_000))
+  for (const slice of chunks(events, MAX_PREPARED_ROWS))
     await insertRunEventsQuery(
       trx,
       slice.map((e) => ({
