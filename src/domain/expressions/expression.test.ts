@@ -65,4 +65,14 @@ describe('secrets', () => {
     expect(() => revealSecrets(input, () => undefined)).toThrow(/token is not configured/);
     expect(scrubSecretValues('401 for key abc123', ['abc123'])).toBe('401 for key ***');
   });
+
+  it('redact a copy of what holds a marker, leave the original as it was, and share what holds none', () => {
+    const plain = { ip: '10.0.0.1', tags: ['a', 'b'] };
+    const value = { plain, headers: [{ auth: `Bearer ${secretMarker('token')}` }], n: 1 };
+    const redacted = redactSecrets(value) as typeof value;
+    expect(redacted).toEqual({ plain, headers: [{ auth: 'Bearer ***' }], n: 1 });
+    expect(value.headers[0]?.auth).toBe(`Bearer ${secretMarker('token')}`);
+    expect(redacted.plain).toBe(plain);
+    expect(redactSecrets(plain)).toBe(plain);
+  });
 });
