@@ -1,7 +1,24 @@
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import { supportsInTransactionStatements } from './dialects/store-dialect.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Runs a compiled hot statement: inside a transaction, on a store whose adapter can (SQLite), directly on the
+ * transaction's connection; else through Kysely's executor. Only without plugins, which the direct path
+ * would skip.
+ */
+function execute<R>(db: Db, adapter: object, sql: string, parameters: unknown[]): Promise<QueryResult<R>> {
+  if (db.isTransaction && supportsInTransactionStatements(adapter) && db.getExecutor().plugins.length === 0) {
+    try {
+      return Promise.resolve(adapter.runInTransaction<R>(sql, parameters));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+  return db.executeQuery(CompiledQuery.raw(sql, parameters) as CompiledQuery<R>);
+}
 
 /** Stands in for a parameter's value while the query is built: the compiled parameters name their slots. */
 const SLOT = '\u0000slot:';
@@ -33,7 +50,7 @@ export function preparedQuery<P extends Record<string, unknown>, R = unknown>(
       compiled.set(adapter, entry);
     }
     const parameters = entry.bindings.map((b) => ('slot' in b ? values[b.slot] : b.value));
-    return db.executeQuery(CompiledQuery.raw(entry.sql, parameters) as CompiledQuery<R>);
+    return execute<R>(db, adapter, entry.sql, parameters);
   };
 }
 
@@ -104,6 +121,6 @@ export function preparedRowsQuery<
           ? (extra as Record<string, unknown> | undefined)?.[b.slot]
           : b.value,
     );
-    return db.executeQuery(CompiledQuery.raw(entry.sql, parameters) as CompiledQuery<R>);
+    return execute<R>(db, adapter, entry.sql, parameters);
   };
 }
