@@ -132,6 +132,11 @@ export async function saveRunState(
     expectedSeq: number;
     seq: number;
     status: string;
+    /**
+     * The status stored at `expectedSeq`, when the caller knows it: an unchanged status is not written, which
+     * spares rewriting the run's entry in the status index (most steps leave a run `running`).
+     */
+    previousStatus?: string;
     state: unknown;
     errorCode?: string | null;
     finishedAt?: number | null;
@@ -140,7 +145,8 @@ export async function saveRunState(
   now: number,
 ): Promise<boolean> {
   const lease = input.lease;
-  const r = await saveStateQueries[lease?.mode ?? 'keep'](trx, {
+  const queries = input.previousStatus === input.status ? saveStateKeepingStatus : saveStateQueries;
+  const r = await queries[lease?.mode ?? 'keep'](trx, {
     id: input.id,
     expectedSeq: input.expectedSeq,
     seq: input.seq,
@@ -168,8 +174,11 @@ interface SaveStateParams extends Record<string, unknown> {
   until: number | null;
 }
 
-/** One statement per lease change: the state write is the commonest statement of a run. */
-const saveStateQuery = (mode: RunLeaseChange['mode'] | 'keep') =>
+/**
+ * One statement per lease change (and with or without the status): the state write is the commonest
+ * statement of a run.
+ */
+const saveStateQuery = (mode: RunLeaseChange['mode'] | 'keep', writeStatus = true) =>
   preparedQuery<SaveStateParams>((db, slot) =>
     db
       .updateTable('runs')
@@ -177,7 +186,7 @@ const saveStateQuery = (mode: RunLeaseChange['mode'] | 'keep') =>
         const ours = eb('lease_token', '=', slot('token'));
         return {
           seq: slot('seq'),
-          status: slot('status'),
+          ...(writeStatus ? { status: slot('status') } : {}),
           state: slot('state'),
           error_code: slot('errorCode'),
           finished_at: slot('finishedAt'),
@@ -203,6 +212,12 @@ const saveStateQueries = {
   take: saveStateQuery('take'),
   renew: saveStateQuery('renew'),
   release: saveStateQuery('release'),
+};
+const saveStateKeepingStatus = {
+  keep: saveStateQuery('keep', false),
+  take: saveStateQuery('take', false),
+  renew: saveStateQuery('renew', false),
+  release: saveStateQuery('release', false),
 };
 
 /**

@@ -122,7 +122,7 @@ async function claimRun(
       // Someone else emptied the inbox first: take the lease on its own.
       leased = await leaseRun(trx, runId, token, until, now);
     }
-    return { row: { ...row, seq: state.seq }, state, leased };
+    return { row: { ...row, seq: state.seq, status: state.status }, state, leased };
   });
 }
 
@@ -238,7 +238,8 @@ async function commitEffectOnce(
     // its state is the run's current one here, which spares a conflict that would redo the whole batch.
     const written = tick?.runs.get(runId);
     const known = written && (!given || written.seq > given.seq) ? written : given;
-    const row = known ? { ...held, seq: known.seq } : await lockRun(trx, deps, runId);
+    // The row as stored at the known state's seq: its status too (the state write skips an unchanged one).
+    const row = known ? { ...held, seq: known.seq, status: known.status } : await lockRun(trx, deps, runId);
     if (!row) return undefined;
     const now = deps.now();
     let result: { output: unknown } | { error: EffectFailure };
