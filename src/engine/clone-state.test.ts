@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cloneState } from './clone-state.js';
+import { cloneRunState, cloneState } from './clone-state.js';
+import { newRunState } from './run-state.js';
 
 describe('cloneState', () => {
   it('copies JSON-shaped state deeply, as structuredClone does, undefined-valued keys included', () => {
@@ -32,5 +33,21 @@ describe('cloneState', () => {
     expect(withDate.output.at).toBeInstanceOf(Date);
     expect(withDate.output.at).not.toBe(at);
     expect(withDate.output.at.getTime()).toBe(5);
+  });
+});
+
+describe('cloneRunState', () => {
+  it('copies the state for a decision but shares its trigger, which decisions only read', () => {
+    const alert = { id: 'a1', observables: [{ type: 'ipv4', value: '203.0.113.9' }] };
+    const state = newRunState({ runId: 'r1', playbookId: 'p', trigger: { alert, inputs: {} }, now: 0 });
+    const copy = cloneRunState(state);
+    expect(copy).toStrictEqual(state);
+    expect(Object.keys(copy)).toEqual(Object.keys(state));
+    expect(copy.trigger).toBe(state.trigger);
+    expect(copy.threads).not.toBe(state.threads);
+    copy.threads.t0!.attempt = 5;
+    copy.vars.x = 1;
+    expect(state.threads.t0?.attempt).toBe(1);
+    expect(state.vars).toEqual({});
   });
 });

@@ -1,3 +1,5 @@
+import type { RunState } from './run-state.js';
+
 /**
  * A deep copy of a run's state for the reducer to change. The state is JSON-shaped (it is stored as JSON):
  * plain objects, arrays and primitives are copied here directly, keys with undefined values included, as
@@ -7,6 +9,17 @@
  */
 export function cloneState<T>(state: T): T {
   return clone(state) as T;
+}
+
+/**
+ * The run state's working copy for one decision: everything copied except the trigger (the alert, the case,
+ * the inputs), which no decision ever changes once the run has started and which is shared instead. An
+ * alert-started run carries the whole alert in its trigger: copying it on every event was most of the copy.
+ */
+export function cloneRunState(state: RunState): RunState {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(state)) out[key] = key === 'trigger' ? value : cloneState(value);
+  return out as unknown as RunState;
 }
 
 function clone(value: unknown): unknown {
