@@ -1,4 +1,5 @@
 import { durationMs } from '../domain/playbooks/playbook.schema.js';
+import { cloneRunState } from './clone-state.js';
 import type { CompiledPlaybook } from './compiled-playbook.js';
 import { asStepFailure, Machine } from './machine.js';
 import {
@@ -31,7 +32,7 @@ export function decide(
   blobs?: BlobResolver,
 ): Decision {
   if (TERMINAL_STATUSES.includes(state.status)) return { state, commands: [] };
-  const s = structuredClone(state);
+  const s = cloneRunState(state);
   s.seq += 1;
   const m = new Machine(pb, s, now, blobs);
   if (s.status === 'paused' && event.type !== 'resume' && event.type !== 'cancel' && event.type !== 'pause') {

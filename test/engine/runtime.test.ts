@@ -117,6 +117,8 @@ describe.each(DIALECTS)('durable runs on %s', (dialect) => {
     // The connector saw the real secret; nothing stored does.
     expect(actions.requests[1]?.input.auth).toBe('s3cr3t-value');
     expect((await stateOf(runId)).status).toBe('waiting');
+    // The status column follows the state (a state write leaves out only an unchanged status).
+    expect((await findRunById(ctx.store.db, runId))?.status).toBe('waiting');
     clock.advance(1_000);
     await drainQueues(ctx, bindings);
     expect(actions.requests.map((r) => r.idempotencyKey)).toEqual([
@@ -190,6 +192,7 @@ describe.each(DIALECTS)('durable runs on %s', (dialect) => {
       .execute((trx) => sendRunEvent(trx, deps, runId, { type: 'pause' }, clock.now()));
     await drainQueues(ctx, bindings);
     expect((await stateOf(runId)).status).toBe('paused');
+    expect((await findRunById(ctx.store.db, runId))?.status).toBe('paused');
     const mine = () => actions.requests.filter((r) => r.context.runId === runId);
     expect(mine()).toHaveLength(0);
     await ctx.store.db
@@ -198,6 +201,7 @@ describe.each(DIALECTS)('durable runs on %s', (dialect) => {
     await drainQueues(ctx, bindings);
     expect(mine().map((r) => r.action)).toEqual(['ti.lookup']);
     expect((await stateOf(runId)).status).toBe('waiting');
+    expect((await findRunById(ctx.store.db, runId))?.status).toBe('waiting');
     await ctx.store.db
       .transaction()
       .execute((trx) => sendRunEvent(trx, deps, runId, { type: 'cancel', reason: 'test' }, clock.now()));

@@ -233,4 +233,40 @@ describe.each(DIALECTS)('audit chain verification on %s', (dialect) => {
     );
     expect(report).toMatchObject({ ok: false, problems: [{ seq: before + 2 }] });
   });
+
+  it('chains a batch larger than one cached statement (inserted in slices) and moves the head past all of it', async () => {
+    const before = (await verify()).lastSeq;
+    const entries = await handle.store.db.transaction().execute((trx) =>
+      appendAudits(
+        trx,
+        handle.store,
+        Array.from({ length: 300 }, (_, i) => ({
+          actor: { type: 'system' as const, id: 'riposte', name: 'Riposte' },
+          action: 'run.action',
+          target: { type: 'run', id: `r${i}` },
+          details: { i },
+        })),
+        clock.now(),
+      ),
+    );
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 300 }, (_, i) => before + 1 + i));
+    expect(await verify()).toMatchObject({ ok: true, lastSeq: before + 300 });
+    // The next append links to the last entry of the batch: the head moved once, to its end.
+    const next = await handle.store.db.transaction().execute((trx) =>
+      appendAudits(
+        trx,
+        handle.store,
+        [
+          {
+            actor: { type: 'system' as const, id: 'riposte', name: 'Riposte' },
+            action: 'run.finished',
+            target: { type: 'run', id: 'r' },
+          },
+        ],
+        clock.now(),
+      ),
+    );
+    expect(next[0]?.prevHash).toBe(entries[299]?.hash);
+    expect(await verify()).toMatchObject({ ok: true, lastSeq: before + 301 });
+  });
 });

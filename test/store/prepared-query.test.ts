@@ -61,6 +61,29 @@ describe.each(DIALECTS)('prepared queries on %s', (dialect) => {
     expect(second.rows.map((r) => r.attempts)).toEqual([2, 2]);
     expect(Number(second.numAffectedRows ?? second.rows.length)).toBe(2);
   });
+
+  it('writes inside the transaction it is given: rolled back with it, seen by its reads, counted alike', async () => {
+    const db = handle.store.db;
+    const queue = `q-${newTestId()}`;
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await insertJob(trx, { id: newTestId(), queue, runAt: 1 });
+        // Kysely's own builder in the same transaction sees the prepared statement's row.
+        const seen = await trx.selectFrom('queue_jobs').select('id').where('queue', '=', queue).execute();
+        expect(seen).toHaveLength(1);
+        const bumped = await bump(trx, { queue });
+        expect(bumped.rows.map((r) => r.attempts)).toEqual([1]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    const left = await db.selectFrom('queue_jobs').select('id').where('queue', '=', queue).execute();
+    expect(left).toEqual([]);
+    const updated = await db.transaction().execute(async (trx) => {
+      await insertJob(trx, { id: newTestId(), queue, runAt: 2 });
+      return bump(trx, { queue });
+    });
+    expect(updated.rows).toHaveLength(1);
+  });
 });
 
 interface JobRow {

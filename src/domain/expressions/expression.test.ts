@@ -24,6 +24,19 @@ describe('CEL expressions', () => {
     expect(checkExpression('item.id', ['item'])).toMatchObject({ ok: true });
   });
 
+  it('converts only the variables an expression reads', () => {
+    // A variable the expression never reads is never walked: here it would throw if it were.
+    const unread = {
+      get deep(): unknown {
+        throw new Error('an unread variable was converted');
+      },
+    };
+    const e = compileExpression('inputs.ip == "10.0.0.1" && vars.n + 1 == 3');
+    expect(e.evaluate({ inputs: { ip: '10.0.0.1' }, vars: { n: 2 }, steps: unread })).toBe(true);
+    // Names that are not the context's own properties stay unknown variables.
+    expect(() => compileExpression('item').evaluate({ inputs: {} })).toThrow(ExpressionError);
+  });
+
   it('cannot reach the host', () => {
     for (const src of ['alert.constructor', 'alert.__proto__', 'Function("return 1")'])
       expect(() => compileExpression(src).evaluate({ alert: {} })).toThrow();
@@ -51,5 +64,15 @@ describe('secrets', () => {
     expect(revealSecrets(input, () => 'abc123')).toEqual({ auth: 'Bearer abc123' });
     expect(() => revealSecrets(input, () => undefined)).toThrow(/token is not configured/);
     expect(scrubSecretValues('401 for key abc123', ['abc123'])).toBe('401 for key ***');
+  });
+
+  it('redact a copy of what holds a marker, leave the original as it was, and share what holds none', () => {
+    const plain = { ip: '10.0.0.1', tags: ['a', 'b'] };
+    const value = { plain, headers: [{ auth: `Bearer ${secretMarker('token')}` }], n: 1 };
+    const redacted = redactSecrets(value) as typeof value;
+    expect(redacted).toEqual({ plain, headers: [{ auth: 'Bearer ***' }], n: 1 });
+    expect(value.headers[0]?.auth).toBe(`Bearer ${secretMarker('token')}`);
+    expect(redacted.plain).toBe(plain);
+    expect(redactSecrets(plain)).toBe(plain);
   });
 });

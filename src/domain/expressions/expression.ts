@@ -67,6 +67,25 @@ export function toCel(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The context as CEL sees it, each variable converted (toCel) when the expression first reads it: an
+ * expression reads one or two of the context's variables, and converting all of them (the trigger's alert,
+ * every step's output) for each evaluation was the larger part of evaluating one.
+ */
+function celContext(context: Record<string, unknown>): Record<string, unknown> {
+  const converted = new Map<string, unknown>();
+  return new Proxy(context, {
+    get(target, key) {
+      if (typeof key !== 'string') return undefined;
+      if (converted.has(key)) return converted.get(key);
+      // Own properties only, as converting the whole context read them: never `constructor` or the like.
+      const value = Object.hasOwn(target, key) ? toCel(target[key]) : undefined;
+      converted.set(key, value);
+      return value;
+    },
+  });
+}
+
 export function fromCel(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (Array.isArray(value)) return value.map(fromCel);
@@ -117,7 +136,7 @@ export function compileExpression(
     source,
     evaluate(context) {
       try {
-        return fromCel(program(toCel(context) as Record<string, unknown>));
+        return fromCel(program(celContext(context)));
       } catch (err) {
         throw new ExpressionError(firstLine(err), source);
       }

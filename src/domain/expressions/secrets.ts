@@ -26,9 +26,37 @@ const mapStrings = (value: unknown, f: (s: string) => string): unknown => {
   return value;
 };
 
-/** Replaces markers with `***` for printing and storing. */
+/**
+ * Like mapStrings, but a value in which `f` changed nothing comes back as it was, not copied: most values
+ * hold no marker, and redacting every step's events and inputs copied each of them whole.
+ */
+const mapStringsShared = (value: unknown, f: (s: string) => string): unknown => {
+  if (typeof value === 'string') return f(value);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((v: unknown, i) => {
+      const mapped = mapStringsShared(v, f);
+      if (mapped !== v) (out ??= value.slice())[i] = mapped;
+    });
+    return out ?? value;
+  }
+  if (value !== null && typeof value === 'object') {
+    let out: Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(value)) {
+      const mapped = mapStringsShared(v, f);
+      if (mapped !== v) (out ??= { ...value })[k] = mapped;
+    }
+    return out ?? value;
+  }
+  return value;
+};
+
+/**
+ * Replaces markers with `***` for printing and storing. What holds no marker is returned as it is (shared,
+ * not copied): callers store or print the result, and never change it.
+ */
 export const redactSecrets = (value: unknown): unknown =>
-  mapStrings(value, (s) => (s.includes(MARK) ? s.replace(MARKER, '***') : s));
+  mapStringsShared(value, (s) => (s.includes(MARK) ? s.replace(MARKER, '***') : s));
 
 /** Replaces markers with real values, just before a connector call. Unknown names are an error. */
 export function revealSecrets(value: unknown, lookup: (name: string) => string | undefined): unknown {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../../domain/shared/canonical-json.js';
 import type { Actor } from '../principal.js';
 
@@ -37,7 +37,8 @@ export function hashAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
     outcome: entry.outcome,
     details: entry.details,
   });
-  return createHash('sha256').update(entry.prevHash).update('\n').update(body).digest('hex');
+  // One-shot hashing of the same bytes (prevHash, a newline, the body): half the cost of a Hash object.
+  return hash('sha256', `${entry.prevHash}\n${body}`, 'hex');
 }
 
 export interface ChainBreak {

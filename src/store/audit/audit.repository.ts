@@ -1,7 +1,8 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { hashAuditEntry, type AuditEntry, type AuditEntryInput } from '../../governance/audit/audit-chain.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
-import { preparedQuery, preparedRowsQuery } from '../prepared-query.js';
+import { chunks } from '../chunks.js';
+import { MAX_PREPARED_ROWS, preparedQuery, preparedRowsQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import type { AuditLogRow, AuditLogTable } from './audit.table.js';
 
@@ -128,10 +129,14 @@ export async function appendAudits(
     prev_hash: entry.prevHash,
     hash: entry.hash,
   }));
+  // In slices of cached statements; where the store can, the last slice moves the head in its statement.
+  const slices = chunks(rows, MAX_PREPARED_ROWS);
+  const last = slices.pop() ?? [];
+  for (const slice of slices) await insertEntriesQuery(trx, slice);
   if (deps.dialect.supportsWritableCtes)
-    await insertEntriesAndHeadQuery(trx, rows, { seq: prev.seq, hash: prev.hash });
+    await insertEntriesAndHeadQuery(trx, last, { seq: prev.seq, hash: prev.hash });
   else {
-    await insertEntriesQuery(trx, rows);
+    await insertEntriesQuery(trx, last);
     await updateHeadQuery(trx, { seq: prev.seq, hash: prev.hash });
   }
   return entries;

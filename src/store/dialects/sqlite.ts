@@ -3,14 +3,16 @@ import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import {
   CompiledQuery,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type QueryResult,
   type SqliteDatabase,
 } from 'kysely';
 import { createLocalNotifier } from './local-notifier.js';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
-import type { StoreDialect } from './store-dialect.js';
+import type { InTransactionStatements, StoreDialect } from './store-dialect.js';
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
 /** How long a statement waits for another connection's write lock before it fails. */
@@ -62,12 +64,36 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * Runs statements of an open transaction directly on the one connection: the transaction holds it (the
+ * driver's mutex), so nothing else runs on it meanwhile, and its write lock was taken at `BEGIN IMMEDIATE`,
+ * so a statement cannot find the database busy. Results as Kysely's SQLite driver gives them.
+ */
+class InTransactionSqliteAdapter extends SqliteAdapter implements InTransactionStatements {
+  constructor(private readonly database: SqliteDatabase) {
+    super();
+  }
+  runInTransaction<R>(sql: string, parameters: readonly unknown[]): QueryResult<R> {
+    const statement = this.database.prepare(sql);
+    if (statement.reader) return { rows: statement.all(parameters) as R[] };
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    return {
+      numAffectedRows: BigInt(changes),
+      insertId: BigInt(lastInsertRowid),
+      rows: [],
+    };
+  }
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
   constructor(private readonly database: SqliteDatabase) {
     super({ database });
   }
   override createDriver(): SqliteDriver {
     return new ImmediateSqliteDriver({ database: this.database });
+  }
+  override createAdapter(): SqliteAdapter {
+    return new InTransactionSqliteAdapter(this.database);
   }
 }
 

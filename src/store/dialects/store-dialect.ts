@@ -1,4 +1,4 @@
-import type { Dialect } from 'kysely';
+import type { Dialect, QueryResult } from 'kysely';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -36,3 +36,15 @@ export interface Notifier {
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/**
+ * A Kysely dialect adapter that can also run a compiled statement at once on the connection an open
+ * transaction holds (SQLite: one synchronous connection), without Kysely's executor around it: hot
+ * statements inside the run engine's transactions paid more in that executor than SQLite spent on them.
+ */
+export interface InTransactionStatements {
+  runInTransaction<R>(sql: string, parameters: readonly unknown[]): QueryResult<R>;
+}
+
+export const supportsInTransactionStatements = (adapter: object): adapter is InTransactionStatements =>
+  typeof (adapter as Partial<InTransactionStatements>).runInTransaction === 'function';

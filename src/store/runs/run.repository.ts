@@ -2,7 +2,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
-import { preparedQuery, preparedRowsQuery } from '../prepared-query.js';
+import { MAX_PREPARED_ROWS, preparedQuery, preparedRowsQuery } from '../prepared-query.js';
 import type { RunEventRow, RunEventTable, RunRow, RunStepRow, RunStepTable, RunTable } from './run.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -132,6 +132,11 @@ export async function saveRunState(
     expectedSeq: number;
     seq: number;
     status: string;
+    /**
+     * The status stored at `expectedSeq`, when the caller knows it: an unchanged status is not written, which
+     * spares rewriting the run's entry in the status index (most steps leave a run `running`).
+     */
+    previousStatus?: string;
     state: unknown;
     errorCode?: string | null;
     finishedAt?: number | null;
@@ -140,7 +145,8 @@ export async function saveRunState(
   now: number,
 ): Promise<boolean> {
   const lease = input.lease;
-  const r = await saveStateQueries[lease?.mode ?? 'keep'](trx, {
+  const queries = input.previousStatus === input.status ? saveStateKeepingStatus : saveStateQueries;
+  const r = await queries[lease?.mode ?? 'keep'](trx, {
     id: input.id,
     expectedSeq: input.expectedSeq,
     seq: input.seq,
@@ -168,8 +174,11 @@ interface SaveStateParams extends Record<string, unknown> {
   until: number | null;
 }
 
-/** One statement per lease change: the state write is the commonest statement of a run. */
-const saveStateQuery = (mode: RunLeaseChange['mode'] | 'keep') =>
+/**
+ * One statement per lease change (and with or without the status): the state write is the commonest
+ * statement of a run.
+ */
+const saveStateQuery = (mode: RunLeaseChange['mode'] | 'keep', writeStatus = true) =>
   preparedQuery<SaveStateParams>((db, slot) =>
     db
       .updateTable('runs')
@@ -177,7 +186,7 @@ const saveStateQuery = (mode: RunLeaseChange['mode'] | 'keep') =>
         const ours = eb('lease_token', '=', slot('token'));
         return {
           seq: slot('seq'),
-          status: slot('status'),
+          ...(writeStatus ? { status: slot('status') } : {}),
           state: slot('state'),
           error_code: slot('errorCode'),
           finished_at: slot('finishedAt'),
@@ -203,6 +212,12 @@ const saveStateQueries = {
   take: saveStateQuery('take'),
   renew: saveStateQuery('renew'),
   release: saveStateQuery('release'),
+};
+const saveStateKeepingStatus = {
+  keep: saveStateQuery('keep', false),
+  take: saveStateQuery('take', false),
+  renew: saveStateQuery('renew', false),
+  release: saveStateQuery('release', false),
 };
 
 /**
@@ -240,15 +255,28 @@ export async function releaseRunLease(db: Db, id: string, token: string): Promis
     .execute();
 }
 
+// Every run start adds one (on SQLite, without a writable CTE to fold it into the run's insert): built once.
+const addInboxEventQuery = preparedQuery<{ id: string; runId: string; event: string; now: number }>(
+  (db, slot) =>
+    db.insertInto('run_inbox').values({
+      id: slot('id'),
+      run_id: slot('runId'),
+      event: slot('event'),
+      created_at: slot('now'),
+    }),
+);
+
 export async function addInboxEvent(
   trx: Db,
   input: { id: string; runId: string; event: unknown },
   now: number,
 ): Promise<void> {
-  await trx
-    .insertInto('run_inbox')
-    .values({ id: input.id, run_id: input.runId, event: JSON.stringify(input.event), created_at: now })
-    .execute();
+  await addInboxEventQuery(trx, {
+    id: input.id,
+    runId: input.runId,
+    event: JSON.stringify(input.event),
+    now,
+  });
 }
 
 /**
@@ -359,8 +387,7 @@ const insertStepAttemptsQuery = preparedRowsQuery<StepAttemptRow>(STEP_COLUMNS, 
 );
 
 export async function insertStepAttemptRows(trx: Db, rows: readonly StepAttemptRow[]): Promise<void> {
-  // Sixteen parameters a row: 1,000 rows stay under both drivers' limits.
-  for (const slice of chunks(rows, 1_000)) await insertStepAttemptsQuery(trx, slice);
+  for (const slice of chunks(rows, MAX_PREPARED_ROWS)) await insertStepAttemptsQuery(trx, slice);
 }
 
 export async function readBlobs(
@@ -399,8 +426,7 @@ const insertRunEventsQuery = preparedRowsQuery<Insertable<RunEventTable>>(
 );
 
 export async function insertRunEvents(trx: Db, events: RunEventInput[], now: number): Promise<void> {
-  // Seven parameters a row: 2,000 rows stay under both drivers' limits.
-  for (const slice of chunks(events, 2_000))
+  for (const slice of chunks(events, MAX_PREPARED_ROWS))
     await insertRunEventsQuery(
       trx,
       slice.map((e) => ({

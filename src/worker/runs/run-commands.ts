@@ -66,6 +66,8 @@ export async function commitDecision(
       expectedSeq: row.seq,
       seq: state.seq,
       status: state.status,
+      // The row's status is the one stored at its seq (every state write stores its status with it).
+      previousStatus: row.status,
       state,
       errorCode: state.error?.code ?? null,
       finishedAt: state.finishedAt ?? null,

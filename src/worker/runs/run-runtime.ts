@@ -23,6 +23,7 @@ import type { Store } from '../../store/store.js';
 import { CASE_OPERATION_BY_STEP_OP, type CaseOperations } from './case-operations.js';
 import type { BlobCache } from './run-blobs.js';
 import { commitDecision, RunConflictError } from './run-commands.js';
+import { startEffectDeadline } from './effect-deadline.js';
 import type { CommitTick, RunCommitter } from '../../app/playbooks/run-commits.js';
 
 export interface RuntimeDeps extends RunDeps {
@@ -121,7 +122,7 @@ async function claimRun(
       // Someone else emptied the inbox first: take the lease on its own.
       leased = await leaseRun(trx, runId, token, until, now);
     }
-    return { row: { ...row, seq: state.seq }, state, leased };
+    return { row: { ...row, seq: state.seq, status: state.status }, state, leased };
   });
 }
 
@@ -237,7 +238,8 @@ async function commitEffectOnce(
     // its state is the run's current one here, which spares a conflict that would redo the whole batch.
     const written = tick?.runs.get(runId);
     const known = written && (!given || written.seq > given.seq) ? written : given;
-    const row = known ? { ...held, seq: known.seq } : await lockRun(trx, deps, runId);
+    // The row as stored at the known state's seq: its status too (the state write skips an unchanged one).
+    const row = known ? { ...held, seq: known.seq, status: known.status } : await lockRun(trx, deps, runId);
     if (!row) return undefined;
     const now = deps.now();
     let result: { output: unknown } | { error: EffectFailure };
@@ -389,8 +391,7 @@ async function executeEffect(
   }
   const secretValues = state.secretNames.map(deps.secrets).filter((v): v is string => v !== undefined);
   let outcome: { output: unknown } | { error: EffectFailure };
-  const timeout = AbortSignal.timeout(effect.timeoutMs ?? deps.actionTimeoutMs);
-  const callSignal = AbortSignal.any([signal, timeout]);
+  const deadline = startEffectDeadline(signal, effect.timeoutMs ?? deps.actionTimeoutMs);
   try {
     const input = revealSecrets(effect.input, deps.secrets) as Record<string, unknown>;
     const result = await deps.actions.execute(
@@ -408,7 +409,7 @@ async function executeEffect(
           alertId: row.alert_id ?? undefined,
         },
       },
-      callSignal,
+      deadline.signal,
     );
     outcome = { output: result.output ?? null };
   } catch (err) {
@@ -416,10 +417,12 @@ async function executeEffect(
     if (signal.aborted) throw err;
     outcome = {
       error: toFailure(
-        timeout.aborted ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
+        deadline.timedOut ? Object.assign(new Error(`action timed out`), { name: 'AbortError' }) : err,
         secretValues,
       ),
     };
+  } finally {
+    deadline.dispose();
   }
   const next = await commitEffect(deps, row, known, effect, startedAt, outcome, lease);
   if (row.case_id) await deps.store.notifier.notify(`case:${row.case_id}`).catch(() => undefined);
