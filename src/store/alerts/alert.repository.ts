@@ -35,6 +35,8 @@ export interface NewAlertRow {
   alert: NormalizedAlert;
   /** `alert.raw` as the JSON text it was received in, when it was: stored as is. */
   rawText?: string | undefined;
+  /** The alert without `raw` as JSON text, when it was serialised already (off the main thread): stored as is. */
+  normalizedText?: string | undefined;
   caseId: string | null;
   correlation: Correlation | null;
   now: number;
@@ -97,7 +99,7 @@ function alertValues(input: NewAlertRow): AlertTable {
     count: 1,
     case_id: input.caseId,
     correlation: input.correlation ? JSON.stringify(input.correlation) : null,
-    normalized: JSON.stringify(normalized),
+    normalized: input.normalizedText ?? JSON.stringify(normalized),
     raw: input.rawText ?? JSON.stringify(raw ?? null),
     created_at: input.now,
   };
