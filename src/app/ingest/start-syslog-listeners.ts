@@ -1,7 +1,9 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { listenSyslog, type SyslogListeners } from '../../ingest/listeners/syslog-listeners.js';
 import type { AppContext } from '../context.js';
-import { ingestAlerts } from './ingest-alerts.js';
+import { loadIngestSettings } from './configure-ingest.js';
+import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
+import { fromPrepared } from './prepare-items.js';
 import type { IngestSettings } from './ingest-settings.js';
 
 export interface SyslogStartOptions {
@@ -33,27 +35,62 @@ export async function startSyslogListeners(
   const source = options.source ?? 'syslog';
   const log = ctx.log.child({ component: 'syslog' });
   let rejected = 0;
+  const stored = (result: IngestResult): void => {
+    if (result.rejected === 0) return;
+    rejected += result.rejected;
+    const first = result.items.find((i) => i.status === 'rejected');
+    log.warn(
+      {
+        rejected: result.rejected,
+        total: rejected,
+        reason: first?.status === 'rejected' ? first.reason : undefined,
+      },
+      'syslog frames rejected',
+    );
+  };
+  const pool = ctx.mapWorkers;
   const listeners = await listenSyslog(
-    async (messages) => {
-      const result = await ingestAlerts(
-        ctx,
-        { source, mapper: 'syslog', items: messages.map((value) => ({ kind: 'text' as const, value })) },
-        SYSLOG_ACTOR,
-        options.settings,
-      );
-      if (result.rejected > 0) {
-        rejected += result.rejected;
-        const first = result.items.find((i) => i.status === 'rejected');
-        log.warn(
-          {
-            rejected: result.rejected,
-            total: rejected,
-            reason: first?.status === 'rejected' ? first.reason : undefined,
+    pool
+      ? {
+          // Mapped on a worker thread as soon as a batch is cut, while the batch before it is stored.
+          prepare: (messages: string[]) => {
+            const mapped = (async () => {
+              const settings = options.settings ?? (await loadIngestSettings(ctx)).settings;
+              const items = await pool.prepare(
+                { texts: messages },
+                { source, mapper: 'syslog', fingerprintKeys: settings.fingerprintKeys, now: ctx.clock.now() },
+              );
+              return { settings, items };
+            })();
+            // Awaited when the batch's turn to be stored comes; a failure is reported then.
+            mapped.catch(() => undefined);
+            return mapped;
           },
-          'syslog frames rejected',
-        );
-      }
-    },
+          store: async (mapped) => {
+            const { settings, items } = await mapped;
+            stored(
+              await storeMappedItems(
+                ctx,
+                { source, items: items.map((p) => ({ line: p.line, mapped: fromPrepared(p) })) },
+                SYSLOG_ACTOR,
+                settings,
+              ),
+            );
+          },
+        }
+      : async (messages: string[]) =>
+          stored(
+            await ingestAlerts(
+              ctx,
+              {
+                source,
+                mapper: 'syslog',
+                items: messages.map((value) => ({ kind: 'text' as const, value })),
+              },
+              SYSLOG_ACTOR,
+              options.settings,
+            ),
+          ),
     {
       ...options,
       onFrameError: (reason, transport) => {
