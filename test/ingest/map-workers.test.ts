@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
 import { ingestLineStream, type StreamSummary } from '../../src/app/ingest/ingest-stream.js';
@@ -51,6 +52,19 @@ const MIXED: LineRecord[] = [
 MIXED.splice(6, 0, { line: 100, error: 'not valid UTF-8' });
 for (const [i, rec] of MIXED.entries()) rec.line = i + 1;
 
+/** The pool, counting the batches it was given: a test that means to use the thread checks it did. */
+function counting(pool: MapWorkerPool): MapWorkerPool & { batches: number } {
+  const counted = {
+    batches: 0,
+    prepare: (...args: Parameters<MapWorkerPool['prepare']>) => {
+      counted.batches += 1;
+      return pool.prepare(...args);
+    },
+    close: () => pool.close(),
+  };
+  return counted;
+}
+
 async function* linesOf(records: LineRecord[]): AsyncIterable<LineRecord> {
   for (const rec of records) yield rec;
 }
@@ -98,11 +112,12 @@ describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dial
 
   it('gives the same outcomes as mapping on the main thread: counts, rejects with line numbers, cases, rows', async () => {
     const settings = IngestSettings.parse({ batchSize: 4 });
+    const threads = counting(pool);
     const run = async (withPool: boolean): Promise<{ summary: StreamSummary; stored: unknown[] }> => {
       const h = await open();
       const ctx = createTestContext(h.store, {
         clock: new ManualClock(T0 + 60_000),
-        ...(withPool ? { mapWorkers: pool } : {}),
+        ...(withPool ? { mapWorkers: threads } : {}),
       });
       const first = await ingestLineStream(
         ctx,
@@ -122,6 +137,8 @@ describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dial
     };
     const inline = await run(false);
     const threaded = await run(true);
+    // Four batches of the first stream, two of the second; each stream's first is mapped here.
+    expect(threads.batches).toBe(4);
     expect(threaded.summary).toEqual(inline.summary);
     expect(threaded.stored).toEqual(inline.stored);
     // The stream had every kind of outcome, so the comparison covered them.
@@ -131,7 +148,8 @@ describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dial
 
   it('takes the generic mapper and its field paths to the thread', async () => {
     const h = await open();
-    const ctx = createTestContext(h.store, { clock: new ManualClock(T0), mapWorkers: pool });
+    const threads = counting(pool);
+    const ctx = createTestContext(h.store, { clock: new ManualClock(T0), mapWorkers: threads });
     const summary = await ingestLineStream(
       ctx,
       {
@@ -142,38 +160,51 @@ describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dial
           severity: 'how_bad',
           observables: [{ path: 'who', type: 'ipv4', role: 'source' }],
         },
+        // One line a batch: the first is mapped on the main thread, the others on the thread.
         lines: linesOf([
-          { line: 1, text: '{"what": "thing seen", "how_bad": "high", "who": "45.33.32.156"}' },
-          { line: 2, text: '{"title": "no what field"}' },
+          { line: 1, text: '{"what": "first thing", "how_bad": "low", "who": "45.33.32.155"}' },
+          { line: 2, text: '{"what": "thing seen", "how_bad": "high", "who": "45.33.32.156"}' },
+          { line: 3, text: '{"title": "no what field"}' },
         ]),
         format: 'json',
       },
       SYSTEM_ACTOR,
+      IngestSettings.parse({ batchSize: 1 }),
     );
-    expect(summary).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(summary).toMatchObject({ accepted: 2, rejected: 1 });
+    expect(threads.batches).toBe(2);
     expect(summary.rejections).toEqual([
-      { line: 2, reason: 'the configured title field is missing', path: 'what' },
+      { line: 3, reason: 'the configured title field is missing', path: 'what' },
     ]);
     const row = await h.store.db
       .selectFrom('alerts')
       .select(['title', 'severity', 'normalized'])
+      .where('title', '=', 'thing seen')
       .executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ title: 'thing seen', severity: 'high' });
+    expect(row.severity).toBe('high');
     expect(row.normalized).toContain('45.33.32.156');
   });
 
   it('streams the HTTP NDJSON route through the thread', async () => {
     const h = await open();
-    const api = await buildTestApi(h.store, [{ name: 'alerts', plugin: alertsRoutes }], { mapWorkers: pool });
+    const threads = counting(pool);
+    const api = await buildTestApi(h.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+      mapWorkers: threads,
+    });
     try {
+      // Three batches of the default 500: the second and third are mapped on the thread.
+      const lines = Array.from({ length: 1_200 }, (_, i) => (i === 1_049 ? 'nope' : suricata(i + 1)));
       const res = await api.app.inject({
         method: 'POST',
         url: '/api/v1/alerts/ndjson?source=ids',
-        payload: [suricata(1), 'nope', suricata(2)].join('\n'),
+        payload: lines.join('\n'),
         headers: { ...asRole('ingest'), 'content-type': 'application/x-ndjson' },
       });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ accepted: 2, rejected: 1, rejections: [{ line: 2 }] });
+      const answer = res.json<{ accepted: number; duplicates: number }>();
+      expect(answer).toMatchObject({ rejected: 1, rejections: [{ line: 1_050 }] });
+      expect(answer.accepted + answer.duplicates).toBe(1_199);
+      expect(threads.batches).toBe(2);
     } finally {
       await api.app.close();
     }
@@ -241,27 +272,45 @@ describe('a mapping thread that dies', () => {
 });
 
 describe('syslog listeners with a mapping thread', () => {
-  it('maps frames on the thread and stores them as the main thread would', async () => {
-    const handle = await openTestStore('sqlite');
-    const pool = createMapWorkerPool({ size: 1 });
+  const cef = (i: number): string =>
+    `<134>1 2026-01-01T00:00:00Z fw1 asa - - - CEF:0|Cisco|ASA|9|${106000 + (i % 50)}|Deny tcp ${i % 50}|7|src=45.33.32.${i % 200} dst=10.0.0.5`;
+  // Batches of 500 cut while the first is stored: the later ones are mapped on the thread.
+  const frames = Array.from({ length: 1_200 }, (_, i) =>
+    i === 1_100 ? 'garbage that is not syslog' : cef(i),
+  );
+
+  const run = async (pool: MapWorkerPool | undefined): Promise<{ stats: unknown; stored: unknown[] }> => {
+    // On PostgreSQL a batch's store waits on the network, so frames keep arriving and batches are cut
+    // while it waits (SQLite stores a batch before the next frames are read: nothing to overlap there).
+    const handle = await openTestStore('postgres');
     try {
-      const ctx = createTestContext(handle.store, { mapWorkers: pool });
+      const ctx = createTestContext(handle.store, {
+        clock: new ManualClock(T0),
+        ...(pool ? { mapWorkers: pool } : {}),
+      });
       const l = await startSyslogListeners(ctx, { host: '127.0.0.1', tcpPort: 0 });
-      const net = await import('node:net');
       const socket = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
       await new Promise<void>((r) => socket.once('connect', () => r()));
-      const cef = (i: number): string =>
-        `<134>1 2026-01-01T00:00:00Z fw1 asa - - - CEF:0|Cisco|ASA|9|${106000 + i}|Deny tcp ${i}|7|src=45.33.32.${i} dst=10.0.0.5`;
-      const frames = [...[1, 2, 3].map(cef), 'garbage that is not syslog', cef(4)];
       await new Promise<void>((r) => socket.end(`${frames.join('\n')}\n`, () => r()));
-      for (let i = 0; i < 500 && l.stats.received < 5; i += 1) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 1_000 && l.stats.received < frames.length; i += 1)
+        await new Promise((r) => setTimeout(r, 10));
       await l.close();
-      expect(l.stats).toMatchObject({ received: 5, rejected: 1 });
-      const titles = await handle.store.db.selectFrom('alerts').select('title').orderBy('title').execute();
-      expect(titles.map((t) => t.title)).toEqual(['Deny tcp 1', 'Deny tcp 2', 'Deny tcp 3', 'Deny tcp 4']);
+      return { stats: l.stats, stored: await storedOutcome(handle.store) };
+    } finally {
+      await handle.cleanup();
+    }
+  };
+
+  it('maps frames on the thread and stores them as the main thread would', async () => {
+    const pool = counting(createMapWorkerPool({ size: 1 }));
+    try {
+      const threaded = await run(pool);
+      const inline = await run(undefined);
+      expect(pool.batches).toBeGreaterThan(0);
+      expect(threaded.stats).toMatchObject({ received: 1_200, rejected: 1 });
+      expect(threaded).toEqual(inline);
     } finally {
       await pool.close();
-      await handle.cleanup();
     }
   });
 });

@@ -7,7 +7,7 @@ import type { IngestSettings } from './ingest-settings.js';
 import { lineToItems, type LineFormat } from './line-items.js';
 import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
 import type { MapWorkerPool } from './map-worker-pool.js';
-import { fromPrepared, type PreparedItem } from './prepare-items.js';
+import { fromPrepared } from './prepare-items.js';
 
 export { lineToItems, type LineFormat } from './line-items.js';
 
@@ -101,13 +101,10 @@ export async function ingestLineStream(
       () => ctx.clock.now(),
       async (items, lastLine) => {
         for (let k = 0; k < items.length; k += 1) {
-          const item = items[k] as PreparedItem;
+          const item = items[k] as StreamItem;
           const next = items[k + 1];
           linesRead = next === undefined ? lastLine : (item.line ?? linesRead);
-          await add(
-            { line: item.line, mapped: fromPrepared(item) },
-            next === undefined || next.line !== item.line,
-          );
+          await add(item, next === undefined || next.line !== item.line);
         }
       },
     );
@@ -124,8 +121,10 @@ export async function ingestLineStream(
 
 /**
  * Reads the stream in batches of lines handed to the mapping threads, and takes their answers back in
- * order: while the main thread stores one batch, the threads map the next. A thread that dies fails the
- * stream with its error; what was stored before stays stored, as when the store fails mid-stream.
+ * order: while the main thread stores one batch, the threads map the next. The first batch has no batch
+ * before it to overlap with, so it is mapped on this thread (a stream of one batch never waits on a thread,
+ * nor pays for the hand-over). A thread that dies fails the stream with its error; what was stored before
+ * stays stored, as when the store fails mid-stream.
  */
 async function mapOffThread(
   pool: MapWorkerPool,
@@ -138,27 +137,39 @@ async function mapOffThread(
   },
   settings: IngestSettings,
   now: () => number,
-  take: (items: PreparedItem[], lastLine: number) => Promise<void>,
+  take: (items: StreamItem[], lastLine: number) => Promise<void>,
 ): Promise<void> {
-  const mapping: Array<{ answer: Promise<PreparedItem[]>; lastLine: number }> = [];
+  const mapping: Array<{ items: Promise<StreamItem[]>; lastLine: number }> = [];
+  let batches = 0;
   const send = (lines: LineRecord[]): void => {
-    const answer = pool.prepare(
-      { lines, format: input.format },
-      {
-        source: input.source,
-        mapper: input.mapper,
-        mapperConfig: input.mapperConfig,
-        fingerprintKeys: settings.fingerprintKeys,
-        now: now(),
-      },
-    );
+    const lastLine = (lines[lines.length - 1] as LineRecord).line;
+    batches += 1;
+    if (batches === 1) {
+      const here = lines.flatMap((rec) =>
+        lineToItems(rec, input.format).map((item) => ({ line: item.line, item })),
+      );
+      mapping.push({ items: Promise.resolve(here), lastLine });
+      return;
+    }
+    const items = pool
+      .prepare(
+        { lines, format: input.format },
+        {
+          source: input.source,
+          mapper: input.mapper,
+          mapperConfig: input.mapperConfig,
+          fingerprintKeys: settings.fingerprintKeys,
+          now: now(),
+        },
+      )
+      .then((prepared) => prepared.map((p): StreamItem => ({ line: p.line, mapped: fromPrepared(p) })));
     // Awaited in order below; until then a failure must not count as unhandled.
-    answer.catch(() => undefined);
-    mapping.push({ answer, lastLine: (lines[lines.length - 1] as LineRecord).line });
+    items.catch(() => undefined);
+    mapping.push({ items, lastLine });
   };
   const takeOldest = async (): Promise<void> => {
     const oldest = mapping.shift();
-    if (oldest) await take(await oldest.answer, oldest.lastLine);
+    if (oldest) await take(await oldest.items, oldest.lastLine);
   };
   let lines: LineRecord[] = [];
   for await (const rec of input.lines) {

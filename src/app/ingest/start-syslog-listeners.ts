@@ -3,7 +3,8 @@ import { listenSyslog, type SyslogListeners } from '../../ingest/listeners/syslo
 import type { AppContext } from '../context.js';
 import { loadIngestSettings } from './configure-ingest.js';
 import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
-import { fromPrepared } from './prepare-items.js';
+import type { MapWorkerPool } from './map-worker-pool.js';
+import { fromPrepared, type PreparedItem } from './prepare-items.js';
 import type { IngestSettings } from './ingest-settings.js';
 
 export interface SyslogStartOptions {
@@ -48,49 +49,60 @@ export async function startSyslogListeners(
       'syslog frames rejected',
     );
   };
+  const mapHere = async (messages: string[]): Promise<void> =>
+    stored(
+      await ingestAlerts(
+        ctx,
+        { source, mapper: 'syslog', items: messages.map((value) => ({ kind: 'text' as const, value })) },
+        SYSLOG_ACTOR,
+        options.settings,
+      ),
+    );
   const pool = ctx.mapWorkers;
+  /** Batches cut and not yet stored. */
+  let waiting = 0;
+  const mapOnThread = async (
+    threads: MapWorkerPool,
+    messages: string[],
+  ): Promise<{ settings: IngestSettings; items: PreparedItem[] }> => {
+    const settings = options.settings ?? (await loadIngestSettings(ctx)).settings;
+    const items = await threads.prepare(
+      { texts: messages },
+      { source, mapper: 'syslog', fingerprintKeys: settings.fingerprintKeys, now: ctx.clock.now() },
+    );
+    return { settings, items };
+  };
   const listeners = await listenSyslog(
     pool
       ? {
-          // Mapped on a worker thread as soon as a batch is cut, while the batch before it is stored.
+          // A batch cut while an earlier one waits to be stored is mapped on the thread meanwhile; with
+          // nothing to overlap, it is mapped here when stored (no hand-over to pay).
           prepare: (messages: string[]) => {
-            const mapped = (async () => {
-              const settings = options.settings ?? (await loadIngestSettings(ctx)).settings;
-              const items = await pool.prepare(
-                { texts: messages },
-                { source, mapper: 'syslog', fingerprintKeys: settings.fingerprintKeys, now: ctx.clock.now() },
-              );
-              return { settings, items };
-            })();
+            waiting += 1;
+            if (waiting === 1) return undefined;
+            const mapped = mapOnThread(pool, messages);
             // Awaited when the batch's turn to be stored comes; a failure is reported then.
             mapped.catch(() => undefined);
             return mapped;
           },
-          store: async (mapped) => {
-            const { settings, items } = await mapped;
-            stored(
-              await storeMappedItems(
-                ctx,
-                { source, items: items.map((p) => ({ line: p.line, mapped: fromPrepared(p) })) },
-                SYSLOG_ACTOR,
-                settings,
-              ),
-            );
+          store: async (mapped, messages) => {
+            try {
+              if (!mapped) return await mapHere(messages);
+              const { settings, items } = await mapped;
+              stored(
+                await storeMappedItems(
+                  ctx,
+                  { source, items: items.map((p) => ({ line: p.line, mapped: fromPrepared(p) })) },
+                  SYSLOG_ACTOR,
+                  settings,
+                ),
+              );
+            } finally {
+              waiting -= 1;
+            }
           },
         }
-      : async (messages: string[]) =>
-          stored(
-            await ingestAlerts(
-              ctx,
-              {
-                source,
-                mapper: 'syslog',
-                items: messages.map((value) => ({ kind: 'text' as const, value })),
-              },
-              SYSLOG_ACTOR,
-              options.settings,
-            ),
-          ),
+      : mapHere,
     {
       ...options,
       onFrameError: (reason, transport) => {
