@@ -44,9 +44,11 @@ export const ConfigSchema = z
     workerConcurrency: z.coerce.number().int().min(1).max(512).default(8),
     /**
      * Threads that parse and map streamed ingest (NDJSON, `riposte ingest`, syslog) while the main thread
-     * stores; 0 maps on the main thread. Started on the first stream.
+     * stores; 0 maps on the main thread. Started on the first stream that has a second batch. Off by default:
+     * a thread takes ~12% off the main thread's CPU per alert but adds ~10% CPU in all, a loss on a machine
+     * whose other cores are busy (2 cores shared with PostgreSQL or other work); worth 1 with a spare core.
      */
-    ingestMapThreads: z.coerce.number().int().min(0).max(16).default(1),
+    ingestMapThreads: z.coerce.number().int().min(0).max(16).default(0),
     queueLeaseMs: z.coerce.number().int().min(1_000).default(30_000),
     queuePollMs: z.coerce.number().int().min(10).default(1_000),
     shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
