@@ -69,6 +69,8 @@ export async function ingestAlerts(
   actor: Actor,
   given?: IngestSettings,
 ): Promise<IngestResult> {
+  // Rules first, then the time alerts without one are given: the order this always had.
+  const settings = given ?? (await loadIngestSettings(ctx)).settings;
   const now = ctx.clock.now();
   const options = { mapper: input.mapper, mapperConfig: input.mapperConfig, now };
   return storeMappedItems(
@@ -79,7 +81,7 @@ export async function ingestAlerts(
       items: input.items.map((item) => ({ line: item.line, mapped: mapItem(item, options) })),
     },
     actor,
-    given,
+    settings,
   );
 }
 
