@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
+import { createMapWorkerPool, type MapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
 import { startSyslogListeners } from '../src/app/ingest/start-syslog-listeners.js';
+import { loadConfig } from '../src/config/config.js';
 import type { Store } from '../src/store/store.js';
 import { asRole, buildTestApi, createTestContext } from '../test/support/api.js';
 import { perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
@@ -31,8 +33,15 @@ async function cpuTimed<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: n
 }
 
 /** NDJSON through the HTTP route, in requests of `perRequest` lines; each request's answer is its ack. */
-async function ndjson(store: Store, count: number, run: string): Promise<Figure[]> {
-  const api = await buildTestApi(store, [{ name: 'alerts', plugin: alertsRoutes }]);
+async function ndjson(
+  store: Store,
+  count: number,
+  run: string,
+  mapWorkers: MapWorkerPool | undefined,
+): Promise<Figure[]> {
+  const api = await buildTestApi(store, [{ name: 'alerts', plugin: alertsRoutes }], {
+    ...(mapWorkers ? { mapWorkers } : {}),
+  });
   const headers = { ...asRole('ingest'), 'content-type': 'application/x-ndjson' };
   const perRequest = Math.min(1_000, Math.ceil(count / 10));
   const bodies: string[] = [];
@@ -104,13 +113,18 @@ async function singlePosts(store: Store, count: number, run: string): Promise<Fi
   ];
 }
 
-async function syslogTcp(store: Store, count: number): Promise<Figure[]> {
-  const l = await startSyslogListeners(createTestContext(store), { host: '127.0.0.1', tcpPort: 0 });
+async function syslogTcp(
+  store: Store,
+  count: number,
+  mapWorkers: MapWorkerPool | undefined,
+): Promise<Figure[]> {
+  const ctx = createTestContext(store, { ...(mapWorkers ? { mapWorkers } : {}) });
+  const l = await startSyslogListeners(ctx, { host: '127.0.0.1', tcpPort: 0 });
   const frames = Array.from({ length: count }, (_, i) => {
     const msg = `<134>1 2026-01-01T00:00:00Z fw${i % 50} asa - - - CEF:0|Cisco|ASA|9|${106000 + (i % 100)}|Deny tcp|7|src=45.33.${(i >> 8) & 255}.${i & 255} dst=10.0.0.${i % 200}`;
     return `${Buffer.byteLength(msg)} ${msg}`;
   }).join('');
-  const { ms } = await timed(async () => {
+  const { ms, cpuMs } = await cpuTimed(async () => {
     const socket = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
     await new Promise<void>((r) => socket.once('connect', () => r()));
     await new Promise<void>((r) => socket.end(frames, () => r()));
@@ -120,6 +134,11 @@ async function syslogTcp(store: Store, count: number): Promise<Figure[]> {
     {
       name: 'syslog TCP alerts/s (sent to stored)',
       value: perSecond(l.stats.received, ms),
+      unit: 'alerts/s',
+    },
+    {
+      name: 'syslog TCP alerts per CPU-second of this process',
+      value: perSecond(l.stats.received, cpuMs),
       unit: 'alerts/s',
     },
   ];
@@ -132,11 +151,25 @@ export async function benchIngest(
 ): Promise<Record<string, number>> {
   const n = options.quick ? 2_000 : 20_000;
   const run = String(process.hrtime.bigint());
-  const figures = [
-    ...(await ndjson(store, n, run)),
-    ...(await singlePosts(store, n / 10, run)),
-    ...(await syslogTcp(store, n / 2)),
-  ];
+  // Streams are mapped on as many threads as a server would start (RIPOSTE_INGEST_MAP_THREADS, else the default).
+  const chosen = process.env.RIPOSTE_INGEST_MAP_THREADS;
+  const threads = loadConfig({
+    env: chosen === undefined ? {} : { RIPOSTE_INGEST_MAP_THREADS: chosen },
+  }).ingestMapThreads;
+  const mapWorkers = threads > 0 ? createMapWorkerPool({ size: threads }) : undefined;
+  // A server starts its threads on its first stream and keeps them: the figures are for that steady state,
+  // not for starting a thread (from TypeScript sources here, ~0.3 s) inside the first timed request.
+  await mapWorkers?.prepare({ texts: [] }, { source: 'warm-up', fingerprintKeys: ['title'], now: 0 });
+  const figures: Figure[] = [{ name: 'ingest map threads', value: threads, unit: 'threads' }];
+  try {
+    figures.push(
+      ...(await ndjson(store, n, run, mapWorkers)),
+      ...(await singlePosts(store, n / 10, run)),
+      ...(await syslogTcp(store, n / 2, mapWorkers)),
+    );
+  } finally {
+    await mapWorkers?.close();
+  }
   figures.push({
     name: 'RSS after ingest',
     value: Math.round(process.memoryUsage().rss / 1_048_576),

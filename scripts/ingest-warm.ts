@@ -7,10 +7,15 @@
  * a single POST waits while bulk steps hold the store. With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per
  * statement shape, the time spent inside SQLite per measured alert (commits included), the costliest first.
  * RIPOSTE_REPEATS=N repeats every N-th line (see `line`), for the cost of de-duplication.
+ * With RIPOSTE_MAP_WORKERS=N (N ≥ 1) the stream is parsed and mapped on N worker threads; `mainBusyUsPerAlert`
+ * is the main thread's busy time (performance.eventLoopUtilization: wall time, so it includes time the OS gave
+ * the core to another process), `mainCpuUsPerAlert` its CPU time alone (Linux /proc, 10 ms ticks).
  */
+import { readFileSync } from 'node:fs';
 import Sqlite from 'better-sqlite3';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
+import { createMapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
 import { IngestSettings } from '../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
 import type { LineRecord } from '../src/ingest/formats/ndjson-lines.js';
@@ -79,6 +84,17 @@ if (process.env.RIPOSTE_STATEMENTS === '1') {
   } as typeof prepare;
 }
 
+/** CPU time of the main thread alone, in µs (user + system ticks of its /proc task entry); 0 off Linux. */
+const mainThreadCpuUs = (): number => {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return 0;
+  }
+};
+
 const handle = await openTestStore(dialect);
 let statements = 0;
 const db = handle.store.db;
@@ -89,7 +105,13 @@ const counting = db.withPlugin({
   },
   transformResult: (args) => Promise.resolve(args.result),
 });
-const ctx = { ...createTestContext(handle.store), store: { ...handle.store, db: counting } };
+const mapThreads = Number(process.env.RIPOSTE_MAP_WORKERS ?? 0);
+const mapWorkers = mapThreads > 0 ? createMapWorkerPool({ size: mapThreads }) : undefined;
+const ctx = {
+  ...createTestContext(handle.store),
+  store: { ...handle.store, db: counting },
+  ...(mapWorkers ? { mapWorkers } : {}),
+};
 const settings = IngestSettings.parse({ batchSize });
 try {
   await ingestLineStream(
@@ -119,6 +141,8 @@ try {
   };
   const side = process.env.RIPOSTE_MIXED === '1' ? mixed() : Promise.resolve();
   const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
+  const mainCpu = mainThreadCpuUs();
   const t0 = performance.now();
   const summary = await ingestLineStream(
     ctx,
@@ -132,6 +156,8 @@ try {
     },
   );
   const wall = performance.now() - t0;
+  const busy = performance.eventLoopUtilization(elu);
+  const mainCpuUs = mainThreadCpuUs() - mainCpu;
   streaming = false;
   await side;
   single.sort((a, b) => a - b);
@@ -147,7 +173,10 @@ try {
       batchSize,
       alerts: summary.accepted + summary.duplicates,
       cases: summary.casesCreated,
+      mapThreads,
       cpuUsPerAlert: Math.round(cpuUs / measured),
+      mainCpuUsPerAlert: Math.round(mainCpuUs / measured),
+      mainBusyUsPerAlert: Math.round((busy.active * 1000) / measured),
       alertsPerCpuSecond: Math.round((measured / cpuUs) * 1e6),
       alertsPerSecond: Math.round((measured / wall) * 1000),
       statementsPerAlert: +(statements / measured).toFixed(3),
@@ -160,5 +189,6 @@ try {
       `${((ms * 1000) / measured).toFixed(1).padStart(6)} µs/alert ${String(runs).padStart(6)}× ${shape}`,
     );
 } finally {
+  await mapWorkers?.close();
   await handle.cleanup();
 }

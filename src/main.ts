@@ -12,6 +12,7 @@ import { seedDemo } from './app/demo/seed-demo.js';
 import { startGovernance } from './app/identity/governance-start.js';
 import { keyringLoader } from './governance/secrets/master-key-file.js';
 import { startSyslogListeners } from './app/ingest/start-syslog-listeners.js';
+import { createMapWorkerPool } from './app/ingest/map-worker-pool.js';
 import type { ActionExecutor } from './connectors/action-executor.js';
 import { CONTAINMENT_EXPIRY_KIND, CONTAINMENT_EXPIRY_QUEUE } from './connectors/index.js';
 import { ConfigError, sqlitePathOf, type Config } from './config/config.js';
@@ -77,7 +78,15 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     () => systemClock.now(),
     (n) => randomBytes(n),
   );
-  return { config, store, clock: systemClock, newId, log };
+  const mapWorkers =
+    config.ingestMapThreads > 0 ? createMapWorkerPool({ size: config.ingestMapThreads }) : undefined;
+  return { config, store, clock: systemClock, newId, log, ...(mapWorkers ? { mapWorkers } : {}) };
+}
+
+/** Closes what `createAppContext` opened: the mapping threads, then the store. */
+export async function closeAppContext(ctx: AppContext): Promise<void> {
+  await ctx.mapWorkers?.close().catch(() => undefined);
+  await ctx.store.close();
 }
 
 const hasSyslogPort = (config: Config): boolean =>
@@ -182,7 +191,7 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
           await Promise.all(workers.map((w) => w.stop(config.shutdownGraceMs)));
           await app?.close();
           await connectors.close();
-          await ctx.store.close();
+          await closeAppContext(ctx);
           log.info('riposte stopped');
         })();
         return stopping;
@@ -193,7 +202,7 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
     await Promise.all(workers.map((w) => w.stop(0)));
     await app?.close().catch(() => undefined);
     await connectors.close().catch(() => undefined);
-    await ctx.store.close();
+    await closeAppContext(ctx);
     throw err;
   }
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../domain/shared/clock.js';
 import type { IdGenerator } from '../domain/shared/ids.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/store.js';
+import type { MapWorkerPool } from './ingest/map-worker-pool.js';
 
 /**
  * What every application service, route plugin and worker receives: passed as an argument, built once in
@@ -14,4 +15,9 @@ export interface AppContext {
   clock: Clock;
   newId: IdGenerator;
   log: Logger;
+  /**
+   * Threads that parse and map streamed ingest (NDJSON, files, syslog) while the main thread stores; without
+   * them, streams are mapped on the main thread. Whoever creates the context closes them.
+   */
+  mapWorkers?: MapWorkerPool;
 }

@@ -6,7 +6,7 @@ import { RiposteError } from '../domain/shared/errors.js';
 import { assertAllowed } from '../governance/authorize-principal.js';
 import type { Permission } from '../governance/permissions.js';
 import { keyringLoader } from '../governance/secrets/master-key-file.js';
-import { createAppContext } from '../main.js';
+import { closeAppContext, createAppContext } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 import { StoreUnavailableError } from '../store/store.js';
 
@@ -51,7 +51,7 @@ export async function withAppContext<T>(
     if (options.migrate ?? true) await ctx.store.migrate({ keyring: keyringLoader(config) });
     return await body(ctx);
   } finally {
-    await ctx.store.close();
+    await closeAppContext(ctx);
   }
 }
 

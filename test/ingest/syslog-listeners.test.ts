@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
+import { listenSyslog } from '../../src/ingest/listeners/syslog-listeners.js';
 import { createTestContext } from '../support/api.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { makeTestCertificate } from '../support/test-certificate.js';
@@ -83,5 +84,32 @@ describe('syslog listeners', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('syslog listener back-pressure', () => {
+  it('counts batches waiting to be stored against maxQueued, pauses TCP peers, and resumes them to the end', async () => {
+    let stored = 0;
+    let mostHeld = 0;
+    const l = await listenSyslog(
+      async (messages) => {
+        mostHeld = Math.max(mostHeld, l.stats.received - stored);
+        await new Promise((r) => setTimeout(r, 5));
+        stored += messages.length;
+      },
+      { host: '127.0.0.1', tcpPort: 0, batchSize: 10, maxQueued: 50 },
+    );
+    const frame = (i: number): string =>
+      `<13>Jan  1 00:00:00 h app: ${String(i).padStart(6, '0')} ${'x'.repeat(1000)}`;
+    const socket = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    await new Promise<void>((r) =>
+      socket.end(Array.from({ length: 400 }, (_, i) => `${frame(i)}\n`).join(''), () => r()),
+    );
+    await until(() => stored >= 400);
+    await l.close();
+    expect(stored).toBe(400);
+    // At most the limit, plus what one read from the socket held, plus a batch: not the whole backlog.
+    expect(mostHeld).toBeLessThan(50 + 70 + 10);
   });
 });

@@ -9,6 +9,7 @@ import { createUuidV7Generator } from '../../src/domain/shared/ids.js';
 import { isRole, type Role } from '../../src/governance/permissions.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Store } from '../../src/store/store.js';
+import type { MapWorkerPool } from '../../src/app/ingest/map-worker-pool.js';
 
 /**
  * Test credentials: `Authorization: Bearer test:<role>[,<role>…]` signs in as a user with those roles. Only the
@@ -35,7 +36,7 @@ export interface TestApi {
 /** A test context on a given store: quiet logger (captured), real ids, a clock of the test's choice. */
 export function createTestContext(
   store: Store,
-  options: { clock?: Clock; config?: Partial<Config> } = {},
+  options: { clock?: Clock; config?: Partial<Config>; mapWorkers?: MapWorkerPool } = {},
 ): ApiContext & { logs: string[] } {
   const logs: string[] = [];
   const destination = new Writable({
@@ -56,6 +57,7 @@ export function createTestContext(
     log: createLogger({ level: 'info', destination }),
     lifecycle: { draining: false },
     logs,
+    ...(options.mapWorkers ? { mapWorkers: options.mapWorkers } : {}),
   };
 }
 
@@ -63,7 +65,13 @@ export function createTestContext(
 export async function buildTestApi(
   store: Store,
   routes: ReadonlyArray<{ name: string; plugin: RoutePlugin }>,
-  options: { clock?: Clock; authenticate?: Authenticator; config?: Partial<Config> } = {},
+  options: {
+    clock?: Clock;
+    authenticate?: Authenticator;
+    config?: Partial<Config>;
+    /** Streams are mapped on these threads (the caller closes them); without them, on the main thread. */
+    mapWorkers?: MapWorkerPool;
+  } = {},
 ): Promise<TestApi> {
   const ctx = createTestContext(store, options);
   const app = await buildServer(ctx, { authenticate: options.authenticate ?? testAuthenticator, routes });

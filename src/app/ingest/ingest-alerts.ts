@@ -3,7 +3,7 @@ import { appendAudit } from '../../store/audit/audit.repository.js';
 import type { AppContext } from '../context.js';
 import { loadIngestSettings } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
-import { mapItem, type IngestItem } from './map-item.js';
+import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
 import { storeBatch, type Mapped } from './store-batch.js';
 
 export type { IngestItem } from './map-item.js';
@@ -69,6 +69,36 @@ export async function ingestAlerts(
   actor: Actor,
   given?: IngestSettings,
 ): Promise<IngestResult> {
+  // Rules first, then the time alerts without one are given: the order this always had.
+  const settings = given ?? (await loadIngestSettings(ctx)).settings;
+  const now = ctx.clock.now();
+  const options = { mapper: input.mapper, mapperConfig: input.mapperConfig, now };
+  return storeMappedItems(
+    ctx,
+    {
+      source: input.source,
+      firstIndex: input.firstIndex,
+      items: input.items.map((item) => ({ line: item.line, mapped: mapItem(item, options) })),
+    },
+    actor,
+    settings,
+  );
+}
+
+/**
+ * The storing half of `ingestAlerts`, for items mapped already (by a mapping thread, see ingest-stream.ts):
+ * rejects what did not map and stores the rest, with the same answers, transactions and audit entries.
+ */
+export async function storeMappedItems(
+  ctx: AppContext,
+  input: {
+    source: string;
+    firstIndex?: number | undefined;
+    items: ReadonlyArray<{ line?: number | undefined; mapped: MappedItem }>;
+  },
+  actor: Actor,
+  given?: IngestSettings,
+): Promise<IngestResult> {
   const settings = given ?? (await loadIngestSettings(ctx)).settings;
   const result: IngestResult = {
     accepted: 0,
@@ -80,17 +110,22 @@ export async function ingestAlerts(
   };
   const caseIds = new Set<string>();
   const base = input.firstIndex ?? 0;
-  const now = ctx.clock.now();
   const mapped: Mapped[] = [];
-  input.items.forEach((item, i) => {
-    const m = mapItem(item, { mapper: input.mapper, mapperConfig: input.mapperConfig, now });
+  input.items.forEach(({ line, mapped: m }, i) => {
     if (m.ok) {
-      mapped.push({ index: base + i, line: item.line, alert: m.alert, mapper: m.mapper, rawText: m.rawText });
+      mapped.push({
+        index: base + i,
+        line,
+        alert: m.alert,
+        mapper: m.mapper,
+        rawText: m.rawText,
+        fingerprint: m.fingerprint,
+      });
     } else {
       result.rejected += 1;
       result.items.push({
         index: base + i,
-        line: item.line,
+        line,
         status: 'rejected',
         reason: m.reason,
         path: m.path,

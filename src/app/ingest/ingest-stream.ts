@@ -1,13 +1,15 @@
 import type { Actor } from '../../domain/shared/actor.js';
-import { parseJsonText, type LineRecord } from '../../ingest/formats/ndjson-lines.js';
+import type { LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import type { AppContext } from '../context.js';
-import { ingestAlerts, yieldToOtherWork } from './ingest-alerts.js';
+import { storeMappedItems, yieldToOtherWork, type IngestResult } from './ingest-alerts.js';
 import { loadIngestSettings } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
-import type { IngestItem } from './map-item.js';
+import { lineToItems, type LineFormat } from './line-items.js';
+import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
+import type { MapWorkerPool } from './map-worker-pool.js';
+import { fromPrepared } from './prepare-items.js';
 
-/** How lines are read: JSON per line, text (syslog/CEF/LEEF) per line, or decided per line by its first character. */
-export type LineFormat = 'json' | 'text' | 'auto';
+export { lineToItems, type LineFormat } from './line-items.js';
 
 export interface StreamSummary {
   accepted: number;
@@ -21,16 +23,15 @@ export interface StreamSummary {
 
 const MAX_REJECTIONS = 1000;
 
-export function lineToItems(rec: LineRecord, format: LineFormat): IngestItem[] {
-  if ('error' in rec) return [{ kind: 'invalid', reason: rec.error, line: rec.line }];
-  const text = rec.text.trim();
-  const asJson = format === 'json' || (format === 'auto' && (text.startsWith('{') || text.startsWith('[')));
-  if (!asJson) return [{ kind: 'text', value: rec.text, line: rec.line }];
-  const parsed = parseJsonText(text);
-  if (!parsed.ok) return [{ kind: 'invalid', reason: parsed.error, line: rec.line }];
-  if (!Array.isArray(parsed.value)) return [{ kind: 'json', value: parsed.value, line: rec.line, text }];
-  return parsed.value.map((value) => ({ kind: 'json' as const, value, line: rec.line }));
-}
+/**
+ * Batches of lines a stream may have out at the mapping threads at once: one being mapped while the main
+ * thread stores the one before it, and one more ready. Bounds memory whatever the stream's length.
+ */
+const MAX_BATCHES_MAPPING = 2;
+
+/** An item of the batch being gathered: mapped by a thread already, or to be mapped on this one when stored. */
+type StreamItem =
+  { line?: number | undefined; mapped: MappedItem } | { line?: number | undefined; item: IngestItem };
 
 /**
  * Ingests a stream of lines of any length in bounded steps: every `batchSize` items are committed before
@@ -66,53 +67,145 @@ export async function ingestLineStream(
     rejectionsTruncated: false,
   };
   const cases = new Set<string>();
-  let batch: IngestItem[] = [];
+  let batch: StreamItem[] = [];
   let index = 0;
   let linesRead = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const items = batch;
+    const now = ctx.clock.now();
+    const options = { mapper: input.mapper, mapperConfig: input.mapperConfig, now };
+    const items = batch.map((b) => ('mapped' in b ? b : { line: b.line, mapped: mapItem(b.item, options) }));
     batch = [];
-    const result = await ingestAlerts(
+    const result = await storeMappedItems(
       ctx,
-      {
-        source: input.source,
-        mapper: input.mapper,
-        mapperConfig: input.mapperConfig,
-        items,
-        firstIndex: index,
-      },
+      { source: input.source, items, firstIndex: index },
       actor,
       settings,
     );
     index += items.length;
-    summary.accepted += result.accepted;
-    summary.duplicates += result.duplicates;
-    summary.rejected += result.rejected;
-    summary.casesCreated += result.casesCreated;
-    for (const id of result.caseIds) {
-      cases.add(id);
-      input.caseIds?.add(id);
-    }
-    summary.cases = cases.size;
-    for (const item of result.items) {
-      if (item.status !== 'rejected') continue;
-      if (summary.rejections.length >= MAX_REJECTIONS) summary.rejectionsTruncated = true;
-      else
-        summary.rejections.push({
-          line: item.line ?? item.index + 1,
-          reason: item.reason,
-          ...(item.path ? { path: item.path } : {}),
-        });
-    }
+    addToSummary(summary, cases, input.caseIds, result);
     onProgress?.(summary, linesRead);
     await yieldToOtherWork();
   };
-  for await (const rec of input.lines) {
-    linesRead = rec.line;
-    batch.push(...lineToItems(rec, input.format));
-    if (batch.length >= settings.batchSize) await flush();
+  // Every `batchSize` items (at a line's end, so an array line stays in one batch) are stored as one step.
+  const add = async (item: StreamItem, lineEnds: boolean): Promise<void> => {
+    batch.push(item);
+    if (lineEnds && batch.length >= settings.batchSize) await flush();
+  };
+
+  if (ctx.mapWorkers) {
+    await mapOffThread(
+      ctx.mapWorkers,
+      input,
+      settings,
+      () => ctx.clock.now(),
+      async (items, lastLine) => {
+        for (let k = 0; k < items.length; k += 1) {
+          const item = items[k] as StreamItem;
+          const next = items[k + 1];
+          linesRead = next === undefined ? lastLine : (item.line ?? linesRead);
+          await add(item, next === undefined || next.line !== item.line);
+        }
+      },
+    );
+  } else {
+    for await (const rec of input.lines) {
+      linesRead = rec.line;
+      const items = lineToItems(rec, input.format);
+      for (const [k, item] of items.entries()) await add({ line: item.line, item }, k === items.length - 1);
+    }
   }
   await flush();
   return summary;
+}
+
+/**
+ * Reads the stream in batches of lines handed to the mapping threads, and takes their answers back in
+ * order: while the main thread stores one batch, the threads map the next. The first batch has no batch
+ * before it to overlap with, so it is mapped on this thread (a stream of one batch never waits on a thread,
+ * nor pays for the hand-over). A thread that dies fails the stream with its error; what was stored before
+ * stays stored, as when the store fails mid-stream.
+ */
+async function mapOffThread(
+  pool: MapWorkerPool,
+  input: {
+    source: string;
+    mapper?: string;
+    mapperConfig?: unknown;
+    lines: AsyncIterable<LineRecord>;
+    format: LineFormat;
+  },
+  settings: IngestSettings,
+  now: () => number,
+  take: (items: StreamItem[], lastLine: number) => Promise<void>,
+): Promise<void> {
+  const mapping: Array<{ items: Promise<StreamItem[]>; lastLine: number }> = [];
+  let batches = 0;
+  const send = (lines: LineRecord[]): void => {
+    const lastLine = (lines[lines.length - 1] as LineRecord).line;
+    batches += 1;
+    if (batches === 1) {
+      const here = lines.flatMap((rec) =>
+        lineToItems(rec, input.format).map((item) => ({ line: item.line, item })),
+      );
+      mapping.push({ items: Promise.resolve(here), lastLine });
+      return;
+    }
+    const items = pool
+      .prepare(
+        { lines, format: input.format },
+        {
+          source: input.source,
+          mapper: input.mapper,
+          mapperConfig: input.mapperConfig,
+          fingerprintKeys: settings.fingerprintKeys,
+          now: now(),
+        },
+      )
+      .then((prepared) => prepared.map((p): StreamItem => ({ line: p.line, mapped: fromPrepared(p) })));
+    // Awaited in order below; until then a failure must not count as unhandled.
+    items.catch(() => undefined);
+    mapping.push({ items, lastLine });
+  };
+  const takeOldest = async (): Promise<void> => {
+    const oldest = mapping.shift();
+    if (oldest) await take(await oldest.items, oldest.lastLine);
+  };
+  let lines: LineRecord[] = [];
+  for await (const rec of input.lines) {
+    lines.push(rec);
+    if (lines.length < settings.batchSize) continue;
+    send(lines);
+    lines = [];
+    if (mapping.length >= MAX_BATCHES_MAPPING) await takeOldest();
+  }
+  if (lines.length > 0) send(lines);
+  while (mapping.length > 0) await takeOldest();
+}
+
+function addToSummary(
+  summary: StreamSummary,
+  cases: Set<string>,
+  shared: Set<string> | undefined,
+  result: IngestResult,
+): void {
+  summary.accepted += result.accepted;
+  summary.duplicates += result.duplicates;
+  summary.rejected += result.rejected;
+  summary.casesCreated += result.casesCreated;
+  for (const id of result.caseIds) {
+    cases.add(id);
+    shared?.add(id);
+  }
+  summary.cases = cases.size;
+  for (const item of result.items) {
+    if (item.status !== 'rejected') continue;
+    if (summary.rejections.length >= MAX_REJECTIONS) summary.rejectionsTruncated = true;
+    else
+      summary.rejections.push({
+        line: item.line ?? item.index + 1,
+        reason: item.reason,
+        ...(item.path ? { path: item.path } : {}),
+      });
+  }
 }

@@ -12,7 +12,14 @@ export type IngestItem =
   | { kind: 'invalid'; reason: string; line?: number; path?: string };
 
 export type MappedItem =
-  | { ok: true; alert: NormalizedAlert; mapper: string; rawText?: string }
+  | {
+      ok: true;
+      alert: NormalizedAlert;
+      mapper: string;
+      rawText?: string;
+      /** Computed off the main thread by a mapping worker (see prepare-items.ts); else computed when stored. */
+      fingerprint?: string;
+    }
   | { ok: false; reason: string; path?: string };
 
 /** Deeper than this is refused: no real alert nests so far, and deep values cost stack on every walk. */

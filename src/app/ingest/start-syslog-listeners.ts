@@ -1,7 +1,10 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { listenSyslog, type SyslogListeners } from '../../ingest/listeners/syslog-listeners.js';
 import type { AppContext } from '../context.js';
-import { ingestAlerts } from './ingest-alerts.js';
+import { loadIngestSettings } from './configure-ingest.js';
+import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
+import type { MapWorkerPool } from './map-worker-pool.js';
+import { fromPrepared, type PreparedItem } from './prepare-items.js';
 import type { IngestSettings } from './ingest-settings.js';
 
 export interface SyslogStartOptions {
@@ -33,27 +36,73 @@ export async function startSyslogListeners(
   const source = options.source ?? 'syslog';
   const log = ctx.log.child({ component: 'syslog' });
   let rejected = 0;
-  const listeners = await listenSyslog(
-    async (messages) => {
-      const result = await ingestAlerts(
+  const stored = (result: IngestResult): void => {
+    if (result.rejected === 0) return;
+    rejected += result.rejected;
+    const first = result.items.find((i) => i.status === 'rejected');
+    log.warn(
+      {
+        rejected: result.rejected,
+        total: rejected,
+        reason: first?.status === 'rejected' ? first.reason : undefined,
+      },
+      'syslog frames rejected',
+    );
+  };
+  const mapHere = async (messages: string[]): Promise<void> =>
+    stored(
+      await ingestAlerts(
         ctx,
         { source, mapper: 'syslog', items: messages.map((value) => ({ kind: 'text' as const, value })) },
         SYSLOG_ACTOR,
         options.settings,
-      );
-      if (result.rejected > 0) {
-        rejected += result.rejected;
-        const first = result.items.find((i) => i.status === 'rejected');
-        log.warn(
-          {
-            rejected: result.rejected,
-            total: rejected,
-            reason: first?.status === 'rejected' ? first.reason : undefined,
+      ),
+    );
+  const pool = ctx.mapWorkers;
+  /** Batches cut and not yet stored. */
+  let waiting = 0;
+  const mapOnThread = async (
+    threads: MapWorkerPool,
+    messages: string[],
+  ): Promise<{ settings: IngestSettings; items: PreparedItem[] }> => {
+    const settings = options.settings ?? (await loadIngestSettings(ctx)).settings;
+    const items = await threads.prepare(
+      { texts: messages },
+      { source, mapper: 'syslog', fingerprintKeys: settings.fingerprintKeys, now: ctx.clock.now() },
+    );
+    return { settings, items };
+  };
+  const listeners = await listenSyslog(
+    pool
+      ? {
+          // A batch cut while an earlier one waits to be stored is mapped on the thread meanwhile; with
+          // nothing to overlap, it is mapped here when stored (no hand-over to pay).
+          prepare: (messages: string[]) => {
+            waiting += 1;
+            if (waiting === 1) return undefined;
+            const mapped = mapOnThread(pool, messages);
+            // Awaited when the batch's turn to be stored comes; a failure is reported then.
+            mapped.catch(() => undefined);
+            return mapped;
           },
-          'syslog frames rejected',
-        );
-      }
-    },
+          store: async (mapped, messages) => {
+            try {
+              if (!mapped) return await mapHere(messages);
+              const { settings, items } = await mapped;
+              stored(
+                await storeMappedItems(
+                  ctx,
+                  { source, items: items.map((p) => ({ line: p.line, mapped: fromPrepared(p) })) },
+                  SYSLOG_ACTOR,
+                  settings,
+                ),
+              );
+            } finally {
+              waiting -= 1;
+            }
+          },
+        }
+      : mapHere,
     {
       ...options,
       onFrameError: (reason, transport) => {

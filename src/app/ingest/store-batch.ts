@@ -32,6 +32,8 @@ export type Mapped = {
   mapper: string;
   /** The raw event's JSON text as received, stored instead of re-serialising `alert.raw`. */
   rawText?: string | undefined;
+  /** Precomputed by a mapping thread (see prepare-items.ts) with the same source and keys; else computed here. */
+  fingerprint?: string | undefined;
 };
 
 export type StoredOutcome =
@@ -68,7 +70,9 @@ export async function storeBatch(
   settings: IngestSettings,
   now: number,
 ): Promise<StoredOutcome[]> {
-  const fps = batch.map((m) => computeFingerprint(source, m.alert, settings.fingerprintKeys));
+  const fps = batch.map(
+    (m) => m.fingerprint ?? computeFingerprint(source, m.alert, settings.fingerprintKeys),
+  );
   const eventIds = batch.flatMap((m) => (m.alert.sourceEventId ? [m.alert.sourceEventId] : []));
   const known = await findAlertsBySourceEventIds(trx, source, eventIds);
   const recent = settings.dedup.enabled

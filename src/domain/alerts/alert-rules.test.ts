@@ -79,3 +79,24 @@ describe('NormalizedAlertSchema', () => {
     expect(bad.error?.issues[0]?.path).toEqual(['severity']);
   });
 });
+
+describe('computeFingerprint stays stable across releases (stored alerts are matched by it)', () => {
+  it('gives the hashes it always gave, for the default keys and for object-valued keys', () => {
+    const a = alert({
+      title: 'Brute force "x" é',
+      observables: [
+        { type: 'ipv4', value: '1.2.3.4', role: 'source', scope: 'public' },
+        { type: 'ipv4', value: '10.0.0.9', role: 'destination', scope: 'private' },
+        { type: 'hostname', value: 'web1', role: 'affected' },
+      ],
+      raw: { b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } },
+    });
+    // Computed by the implementation before its fast path for flat values.
+    expect(computeFingerprint('src', a)).toBe(
+      'ee9251c796c0d7d474d2efd2f04865dd28340d6939388796e84358443a8f10ef',
+    );
+    expect(
+      computeFingerprint('src', a, ['origin', 'raw', 'observables.ipv4', 'time', 'nope.x', 'raw.a.d']),
+    ).toBe('384745059eae9cc9038b87dda3fbb55323c498cf5a69f1696bae1c3f5683a46a');
+  });
+});

@@ -42,20 +42,26 @@ export function parseIpv6(input: string): number[] | undefined {
   return [...head, ...new Array<number>(missing).fill(0), ...tail];
 }
 
-const inV4 = (ip: readonly number[], base: readonly number[], bits: number): boolean => {
-  const toInt = (o: readonly number[]): number =>
-    (((o[0] ?? 0) << 24) | ((o[1] ?? 0) << 16) | ((o[2] ?? 0) << 8) | (o[3] ?? 0)) >>> 0;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return (toInt(ip) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
-};
+const v4Int = (o: readonly number[]): number =>
+  (((o[0] ?? 0) << 24) | ((o[1] ?? 0) << 16) | ((o[2] ?? 0) << 8) | (o[3] ?? 0)) >>> 0;
 
-const V4_PRIVATE: Array<[number[], number]> = [
+/** Blocks as (network as an integer, mask), computed once: every IPv4 observable ingested is checked. */
+const v4Blocks = (blocks: Array<[number[], number]>): Array<[number, number]> =>
+  blocks.map(([base, bits]) => {
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    return [(v4Int(base) & mask) >>> 0, mask];
+  });
+
+const inV4Blocks = (ip: number, blocks: Array<[number, number]>): boolean =>
+  blocks.some(([net, mask]) => (ip & mask) >>> 0 === net);
+
+const V4_PRIVATE = v4Blocks([
   [[10, 0, 0, 0], 8],
   [[172, 16, 0, 0], 12],
   [[192, 168, 0, 0], 16],
-];
+]);
 // IANA special-purpose blocks that never identify an internet host (RFC 6890).
-const V4_RESERVED: Array<[number[], number]> = [
+const V4_RESERVED = v4Blocks([
   [[0, 0, 0, 0], 8],
   [[100, 64, 0, 0], 10],
   [[127, 0, 0, 0], 8],
@@ -67,12 +73,13 @@ const V4_RESERVED: Array<[number[], number]> = [
   [[203, 0, 113, 0], 24],
   [[224, 0, 0, 0], 4],
   [[240, 0, 0, 0], 4],
-];
+]);
 
 /** Private (RFC 1918), reserved (special purpose) or public. */
 export function ipv4Scope(octets: readonly number[]): IpScope {
-  if (V4_PRIVATE.some(([b, n]) => inV4(octets, b, n))) return 'private';
-  if (V4_RESERVED.some(([b, n]) => inV4(octets, b, n))) return 'reserved';
+  const ip = v4Int(octets);
+  if (inV4Blocks(ip, V4_PRIVATE)) return 'private';
+  if (inV4Blocks(ip, V4_RESERVED)) return 'reserved';
   return 'public';
 }
 

@@ -7,6 +7,15 @@ import { SyslogFrameDecoder } from '../formats/syslog-framing.js';
 /** Where syslog messages go: a batch at a time, resolved once the batch is stored. */
 export type SyslogSink = (messages: string[]) => Promise<void>;
 
+/**
+ * A sink in two stages: `prepare` starts on each batch as soon as it is cut, while earlier batches are still
+ * being stored (mapping it on a worker thread, say); `store` takes the batches one at a time, in order.
+ */
+export interface StagedSyslogSink<P> {
+  prepare(messages: string[]): P;
+  store(prepared: P, messages: string[]): Promise<void>;
+}
+
 export interface SyslogListenerOptions {
   host?: string;
   udpPort?: number;
@@ -20,7 +29,10 @@ export interface SyslogListenerOptions {
   /** How long a partial batch waits for company before it is flushed. */
   flushMs?: number;
   maxFrameBytes?: number;
-  /** Above this many queued messages TCP peers are paused and UDP datagrams dropped (and counted). */
+  /**
+   * Above this many messages received and not yet stored, TCP peers are paused and UDP datagrams dropped
+   * (and counted).
+   */
   maxQueued?: number;
   onFrameError?: (reason: string, transport: 'udp' | 'tcp' | 'tls') => void;
   onSinkError?: (err: unknown) => void;
@@ -39,15 +51,22 @@ const pem = (value: string): string => (value.includes('-----BEGIN') ? value : r
  * Listens for syslog on UDP (one message per datagram, RFC 5426), TCP and TLS (RFC 6587 octet counting or
  * LF framing), batching messages into the sink. Bad frames are counted and reported, never thrown.
  */
-export async function listenSyslog(
-  sink: SyslogSink,
+export async function listenSyslog<P>(
+  sink: SyslogSink | StagedSyslogSink<P>,
   options: SyslogListenerOptions,
 ): Promise<SyslogListeners> {
+  const staged: StagedSyslogSink<P | undefined> =
+    typeof sink === 'function'
+      ? { prepare: () => undefined, store: (_prepared, messages) => sink(messages) }
+      : sink;
   const host = options.host ?? '0.0.0.0';
   const batchSize = options.batchSize ?? 500;
   const maxQueued = options.maxQueued ?? 20_000;
   const stats = { received: 0, frameErrors: 0, dropped: 0 };
   const queue: string[] = [];
+  /** Messages cut into batches and not yet stored: they count against `maxQueued` too. */
+  let storing = 0;
+  const held = (): number => queue.length + storing;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
   const sockets = new Set<net.Socket>();
@@ -58,12 +77,25 @@ export async function listenSyslog(
     timer = undefined;
     if (queue.length === 0) return;
     const batch = queue.splice(0, batchSize);
+    storing += batch.length;
+    let prepared: P | undefined;
+    try {
+      prepared = staged.prepare(batch);
+    } catch (err) {
+      options.onSinkError?.(err);
+      storing -= batch.length;
+      return;
+    }
     flushing = flushing
-      .then(() => sink(batch))
+      .then(() => staged.store(prepared, batch))
       .catch((err: unknown) => options.onSinkError?.(err))
       .then(() => {
-        if (queue.length < maxQueued / 2) for (const s of paused) s.resume();
-        paused.clear();
+        storing -= batch.length;
+        // Paused peers stay paused (and listed) until the backlog is down to half.
+        if (held() < maxQueued / 2) {
+          for (const s of paused) s.resume();
+          paused.clear();
+        }
         if (queue.length >= batchSize) flush();
         else if (queue.length > 0) schedule();
       });
@@ -76,7 +108,7 @@ export async function listenSyslog(
     queue.push(message);
     if (queue.length >= batchSize) flush();
     else schedule();
-    return queue.length < maxQueued;
+    return held() < maxQueued;
   };
 
   const ports: SyslogListeners['ports'] = {};
@@ -84,7 +116,7 @@ export async function listenSyslog(
   if (options.udpPort !== undefined) {
     udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     udp.on('message', (msg) => {
-      if (queue.length >= maxQueued) {
+      if (held() >= maxQueued) {
         stats.dropped += 1;
         return;
       }

@@ -1,0 +1,17 @@
+import { parseJsonText, type LineRecord } from '../../ingest/formats/ndjson-lines.js';
+import type { IngestItem } from './map-item.js';
+
+/** How lines are read: JSON per line, text (syslog/CEF/LEEF) per line, or decided per line by its first character. */
+export type LineFormat = 'json' | 'text' | 'auto';
+
+/** One line of a stream as the items it holds: one, or one per element of a JSON array, all with its line number. */
+export function lineToItems(rec: LineRecord, format: LineFormat): IngestItem[] {
+  if ('error' in rec) return [{ kind: 'invalid', reason: rec.error, line: rec.line }];
+  const text = rec.text.trim();
+  const asJson = format === 'json' || (format === 'auto' && (text.startsWith('{') || text.startsWith('[')));
+  if (!asJson) return [{ kind: 'text', value: rec.text, line: rec.line }];
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return [{ kind: 'invalid', reason: parsed.error, line: rec.line }];
+  if (!Array.isArray(parsed.value)) return [{ kind: 'json', value: parsed.value, line: rec.line, text }];
+  return parsed.value.map((value) => ({ kind: 'json' as const, value, line: rec.line }));
+}

@@ -1,0 +1,316 @@
+import net from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { ingestLineStream, type StreamSummary } from '../../src/app/ingest/ingest-stream.js';
+import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
+import {
+  createMapWorkerPool,
+  MapWorkerError,
+  type MapWorkerPool,
+} from '../../src/app/ingest/map-worker-pool.js';
+import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
+import type { LineRecord } from '../../src/ingest/formats/ndjson-lines.js';
+import type { Store } from '../../src/store/store.js';
+import { asRole, buildTestApi, createTestContext, ManualClock } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+const suricata = (i: number, sig = 2_000_000 + (i % 3)): string =>
+  JSON.stringify({
+    timestamp: new Date(T0 + i).toISOString(),
+    flow_id: i,
+    event_type: 'alert',
+    src_ip: `45.33.0.${i % 7}`,
+    dest_ip: `10.0.0.${i % 5}`,
+    alert: { gid: 1, signature_id: sig, signature: `ET TEST ${sig}`, severity: 2 },
+  });
+
+/**
+ * A stream with every kind of outcome, across batch boundaries (batch size 4): new alerts, a retry of a
+ * stored event (a duplicate), malformed JSON, a line that was not UTF-8, an array line with a bad element,
+ * an unmappable payload, a too-deep one, a CEF text line, an alert without a time (given the clock's), and
+ * alerts that join or open cases.
+ */
+const MIXED: LineRecord[] = [
+  suricata(1),
+  suricata(2),
+  '{"not": "closed"',
+  suricata(1),
+  `[${suricata(3)}, 42, ${suricata(4)}]`,
+  '{"something": "no mapper knows"}',
+  suricata(5, 2_100_000),
+  `${'['.repeat(70)}${']'.repeat(70)}`,
+  'CEF:0|Cisco|ASA|9|106023|Deny tcp|7|src=45.33.32.156 dst=10.0.0.5',
+  suricata(6),
+  suricata(7, 2_100_000),
+  suricata(8),
+  suricata(9),
+  JSON.stringify({ ...JSON.parse(suricata(10)), timestamp: undefined }),
+].map((text, i) => ({ line: i + 1, text }));
+MIXED.splice(6, 0, { line: 100, error: 'not valid UTF-8' });
+for (const [i, rec] of MIXED.entries()) rec.line = i + 1;
+
+/** The pool, counting the batches it was given: a test that means to use the thread checks it did. */
+function counting(pool: MapWorkerPool): MapWorkerPool & { batches: number } {
+  const counted = {
+    batches: 0,
+    prepare: (...args: Parameters<MapWorkerPool['prepare']>) => {
+      counted.batches += 1;
+      return pool.prepare(...args);
+    },
+    close: () => pool.close(),
+  };
+  return counted;
+}
+
+async function* linesOf(records: LineRecord[]): AsyncIterable<LineRecord> {
+  for (const rec of records) yield rec;
+}
+
+/** What a stream left in the store, without its random ids: each alert in order, cases by first sight. */
+async function storedOutcome(store: Store): Promise<unknown[]> {
+  const rows = await store.db
+    .selectFrom('alerts')
+    .select([
+      'id',
+      'fingerprint',
+      'source_event_id',
+      'rule_id',
+      'count',
+      'case_id',
+      'correlation',
+      'normalized',
+      'raw',
+      'time',
+    ])
+    .orderBy('id')
+    .execute();
+  const caseNo = new Map<string | null, number>();
+  return rows.map(({ id: _id, case_id, correlation, ...rest }) => {
+    if (!caseNo.has(case_id)) caseNo.set(case_id, caseNo.size);
+    return { ...rest, case: caseNo.get(case_id), correlation: JSON.parse(correlation ?? 'null') as unknown };
+  });
+}
+
+describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dialect) => {
+  let pool: MapWorkerPool;
+  const handles: TestStoreHandle[] = [];
+  beforeAll(() => {
+    pool = createMapWorkerPool({ size: 1 });
+  });
+  afterAll(async () => pool.close());
+  afterEach(async () => {
+    for (const h of handles.splice(0)) await h.cleanup();
+  });
+  const open = async (): Promise<TestStoreHandle> => {
+    const h = await openTestStore(dialect);
+    handles.push(h);
+    return h;
+  };
+
+  it('gives the same outcomes as mapping on the main thread: counts, rejects with line numbers, cases, rows', async () => {
+    const settings = IngestSettings.parse({ batchSize: 4 });
+    const threads = counting(pool);
+    const run = async (withPool: boolean): Promise<{ summary: StreamSummary; stored: unknown[] }> => {
+      const h = await open();
+      const ctx = createTestContext(h.store, {
+        clock: new ManualClock(T0 + 60_000),
+        ...(withPool ? { mapWorkers: threads } : {}),
+      });
+      const first = await ingestLineStream(
+        ctx,
+        { source: 'ids', lines: linesOf(MIXED), format: 'auto' },
+        SYSTEM_ACTOR,
+        settings,
+      );
+      // Again: every event is now a retry of a stored one.
+      const again = await ingestLineStream(
+        ctx,
+        { source: 'ids', lines: linesOf(MIXED.slice(0, 5)), format: 'auto' },
+        SYSTEM_ACTOR,
+        settings,
+      );
+      expect(again.duplicates).toBeGreaterThan(0);
+      return { summary: first, stored: await storedOutcome(h.store) };
+    };
+    const inline = await run(false);
+    const threaded = await run(true);
+    // Four batches of the first stream, two of the second; each stream's first is mapped here.
+    expect(threads.batches).toBe(4);
+    expect(threaded.summary).toEqual(inline.summary);
+    expect(threaded.stored).toEqual(inline.stored);
+    // The stream had every kind of outcome, so the comparison covered them.
+    expect(inline.summary).toMatchObject({ accepted: 11, duplicates: 1, rejected: 5, casesCreated: 5 });
+    expect(inline.summary.rejections.map((r) => r.line)).toEqual([3, 5, 6, 7, 9]);
+  });
+
+  it('takes the generic mapper and its field paths to the thread', async () => {
+    const h = await open();
+    const threads = counting(pool);
+    const ctx = createTestContext(h.store, { clock: new ManualClock(T0), mapWorkers: threads });
+    const summary = await ingestLineStream(
+      ctx,
+      {
+        source: 'custom',
+        mapper: 'generic',
+        mapperConfig: {
+          title: 'what',
+          severity: 'how_bad',
+          observables: [{ path: 'who', type: 'ipv4', role: 'source' }],
+        },
+        // One line a batch: the first is mapped on the main thread, the others on the thread.
+        lines: linesOf([
+          { line: 1, text: '{"what": "first thing", "how_bad": "low", "who": "45.33.32.155"}' },
+          { line: 2, text: '{"what": "thing seen", "how_bad": "high", "who": "45.33.32.156"}' },
+          { line: 3, text: '{"title": "no what field"}' },
+        ]),
+        format: 'json',
+      },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ batchSize: 1 }),
+    );
+    expect(summary).toMatchObject({ accepted: 2, rejected: 1 });
+    expect(threads.batches).toBe(2);
+    expect(summary.rejections).toEqual([
+      { line: 3, reason: 'the configured title field is missing', path: 'what' },
+    ]);
+    const row = await h.store.db
+      .selectFrom('alerts')
+      .select(['title', 'severity', 'normalized'])
+      .where('title', '=', 'thing seen')
+      .executeTakeFirstOrThrow();
+    expect(row.severity).toBe('high');
+    expect(row.normalized).toContain('45.33.32.156');
+  });
+
+  it('streams the HTTP NDJSON route through the thread', async () => {
+    const h = await open();
+    const threads = counting(pool);
+    const api = await buildTestApi(h.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+      mapWorkers: threads,
+    });
+    try {
+      // Three batches of the default 500: the second and third are mapped on the thread.
+      const lines = Array.from({ length: 1_200 }, (_, i) => (i === 1_049 ? 'nope' : suricata(i + 1)));
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/alerts/ndjson?source=ids',
+        payload: lines.join('\n'),
+        headers: { ...asRole('ingest'), 'content-type': 'application/x-ndjson' },
+      });
+      expect(res.statusCode).toBe(200);
+      const answer = res.json<{ accepted: number; duplicates: number }>();
+      expect(answer).toMatchObject({ rejected: 1, rejections: [{ line: 1_050 }] });
+      expect(answer.accepted + answer.duplicates).toBe(1_199);
+      expect(threads.batches).toBe(2);
+    } finally {
+      await api.app.close();
+    }
+  });
+});
+
+describe('a mapping thread that dies', () => {
+  let handle: TestStoreHandle;
+  let pool: MapWorkerPool;
+  beforeEach(async () => {
+    handle = await openTestStore('sqlite');
+    pool = createMapWorkerPool({
+      size: 1,
+      entry: new URL('./fixtures/faulty-map-worker.ts', import.meta.url),
+    });
+  });
+  afterEach(async () => {
+    await pool.close();
+    await handle.cleanup();
+  });
+
+  it.each(['EXIT_THREAD', 'THROW_IN_THREAD'])(
+    'fails the stream at the batch it held (%s), keeps what was stored before it, and the next stream gets a new thread',
+    async (cue) => {
+      const ctx = createTestContext(handle.store, { clock: new ManualClock(T0), mapWorkers: pool });
+      const settings = IngestSettings.parse({ batchSize: 2 });
+      const records = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({
+        line: i,
+        text: i === 5 ? `{"title": "${cue}"}` : suricata(i),
+      }));
+      const stored: number[] = [];
+      const failed = ingestLineStream(
+        ctx,
+        { source: 'ids', lines: linesOf(records), format: 'json' },
+        SYSTEM_ACTOR,
+        settings,
+        (s) => stored.push(s.accepted + s.duplicates),
+      );
+      await expect(failed).rejects.toThrow(MapWorkerError);
+      await expect(failed).rejects.toThrow(/the ingest mapping thread stopped while mapping a batch/);
+      // Lines 1-4 (two batches) were stored and are kept; nothing of line 5's batch or after was.
+      expect(stored).toEqual([2, 4]);
+      const count = await handle.store.db
+        .selectFrom('alerts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(4);
+
+      const next = await ingestLineStream(
+        ctx,
+        { source: 'ids', lines: linesOf(records.filter((r) => r.line !== 5)), format: 'json' },
+        SYSTEM_ACTOR,
+        settings,
+      );
+      expect(next).toMatchObject({ accepted: 3, duplicates: 4, rejected: 0 });
+    },
+  );
+
+  it('rejects what is asked after the pool is closed', async () => {
+    await pool.close();
+    await expect(
+      pool.prepare({ texts: ['x'] }, { source: 's', fingerprintKeys: ['title'], now: T0 }),
+    ).rejects.toThrow(/stopped/);
+  });
+});
+
+describe('syslog listeners with a mapping thread', () => {
+  const cef = (i: number): string =>
+    `<134>1 2026-01-01T00:00:00Z fw1 asa - - - CEF:0|Cisco|ASA|9|${106000 + (i % 50)}|Deny tcp ${i % 50}|7|src=45.33.32.${i % 200} dst=10.0.0.5`;
+  // Batches of 500 cut while the first is stored: the later ones are mapped on the thread.
+  const frames = Array.from({ length: 1_200 }, (_, i) =>
+    i === 1_100 ? 'garbage that is not syslog' : cef(i),
+  );
+
+  const run = async (pool: MapWorkerPool | undefined): Promise<{ stats: unknown; stored: unknown[] }> => {
+    // On PostgreSQL a batch's store waits on the network, so frames keep arriving and batches are cut
+    // while it waits (SQLite stores a batch before the next frames are read: nothing to overlap there).
+    const handle = await openTestStore('postgres');
+    try {
+      const ctx = createTestContext(handle.store, {
+        clock: new ManualClock(T0),
+        ...(pool ? { mapWorkers: pool } : {}),
+      });
+      const l = await startSyslogListeners(ctx, { host: '127.0.0.1', tcpPort: 0 });
+      const socket = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      await new Promise<void>((r) => socket.end(`${frames.join('\n')}\n`, () => r()));
+      for (let i = 0; i < 1_000 && l.stats.received < frames.length; i += 1)
+        await new Promise((r) => setTimeout(r, 10));
+      await l.close();
+      return { stats: l.stats, stored: await storedOutcome(handle.store) };
+    } finally {
+      await handle.cleanup();
+    }
+  };
+
+  it('maps frames on the thread and stores them as the main thread would', async () => {
+    const pool = counting(createMapWorkerPool({ size: 1 }));
+    try {
+      const threaded = await run(pool);
+      const inline = await run(undefined);
+      expect(pool.batches).toBeGreaterThan(0);
+      expect(threaded.stats).toMatchObject({ received: 1_200, rejected: 1 });
+      expect(threaded).toEqual(inline);
+    } finally {
+      await pool.close();
+    }
+  });
+});
