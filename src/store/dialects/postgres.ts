@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { PostgresDialect } from 'kysely';
 import type { Notifier, StoreDialect } from './store-dialect.js';
+import { SchemaScopedPostgresDialect } from './postgres-introspector.js';
 
 // COUNT(*) and BIGINT columns come back as numbers, as they do on SQLite; our integers stay below 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
@@ -97,7 +97,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     binaryType: 'bytea',
     jsonType: 'text',
     statisticsRefresh: [],
-    createKyselyDialect: () => new PostgresDialect({ pool }),
+    createKyselyDialect: () => new SchemaScopedPostgresDialect({ pool }),
     createNotifier: () => createPgNotifier(options, pool),
     async close() {
       await pool.end().catch(() => undefined);
