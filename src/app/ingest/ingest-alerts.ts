@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { loadIngestSettings } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
 import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
-import { storeBatch, type Mapped } from './store-batch.js';
+import { storeBatch, type Mapped, type StoredOutcome } from './store-batch.js';
 
 export type { IngestItem } from './map-item.js';
 
@@ -19,24 +19,9 @@ export interface IngestInput {
   firstIndex?: number;
 }
 
+/** What became of one item: stored (accepted or a duplicate, see `StoredOutcome`), or rejected before storing. */
 export type ItemOutcome =
-  | {
-      index: number;
-      line?: number;
-      status: 'accepted';
-      alertId: string;
-      caseId: string;
-      caseCreated: boolean;
-    }
-  | {
-      index: number;
-      line?: number;
-      status: 'duplicate';
-      alertId: string;
-      caseId: string | null;
-      /** `source_event_id`: a retry of an event already stored; `fingerprint`: a repeat, counted. */
-      reason: 'source_event_id' | 'fingerprint';
-    }
+  | StoredOutcome
   | { index: number; line?: number; status: 'rejected'; reason: string; path?: string };
 
 export interface IngestResult {

@@ -51,6 +51,7 @@ export type StoredOutcome =
       status: 'duplicate';
       alertId: string;
       caseId: string | null;
+      /** `source_event_id`: a retry of an event already stored; `fingerprint`: a repeat, counted. */
       reason: 'source_event_id' | 'fingerprint';
     };
 
