@@ -21,8 +21,7 @@ export interface IngestInput {
 
 /** What became of one item: stored (accepted or a duplicate, see `StoredOutcome`), or rejected before storing. */
 export type ItemOutcome =
-  | StoredOutcome
-  | { index: number; line?: number; status: 'rejected'; reason: string; path?: string };
+  StoredOutcome | { index: number; line?: number; status: 'rejected'; reason: string; path?: string };
 
 export interface IngestResult {
   accepted: number;
