@@ -5,24 +5,8 @@ import { startSyslogListeners } from '../src/app/ingest/start-syslog-listeners.j
 import { loadConfig } from '../src/config/config.js';
 import type { Store } from '../src/store/store.js';
 import { asRole, buildTestApi, createTestContext } from '../test/support/api.js';
+import { suricataAlertLine } from './suricata-lines.js';
 import { perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
-
-/** A Suricata-like alert: 200 rules and a pool of addresses, so dedup and correlation both have work. */
-const alertLine = (i: number, run: string): string =>
-  JSON.stringify({
-    timestamp: new Date(1_760_000_000_000 + i).toISOString(),
-    flow_id: i,
-    event_type: 'alert',
-    src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
-    dest_ip: `10.0.${(i >> 4) & 15}.${i & 15}`,
-    alert: {
-      gid: 1,
-      signature_id: 2_000_000 + (i % 200),
-      signature: `ET RULE ${i % 200} ${run}`,
-      category: 'bench',
-      severity: 2,
-    },
-  });
 
 /** CPU time (user + system) this process spent in `fn`, in ms: a figure the other tenants of a shared machine barely move. */
 async function cpuTimed<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: number; result: T }> {
@@ -47,7 +31,9 @@ async function ndjson(
   const bodies: string[] = [];
   for (let start = 0; start < count; start += perRequest) {
     const end = Math.min(count, start + perRequest);
-    bodies.push(Array.from({ length: end - start }, (_, k) => alertLine(start + k, run)).join('\n'));
+    bodies.push(
+      Array.from({ length: end - start }, (_, k) => suricataAlertLine(start + k, { run })).join('\n'),
+    );
   }
   const latencies: number[] = [];
   let stored = 0;
@@ -91,7 +77,7 @@ async function singlePosts(store: Store, count: number, run: string): Promise<Fi
         api.app.inject({
           method: 'POST',
           url: '/api/v1/alerts?source=posts',
-          payload: alertLine(1_000_000 + i, run),
+          payload: suricataAlertLine(1_000_000 + i, { run }),
           headers,
         }),
       );

@@ -6,6 +6,7 @@
  * alerts back (as objects, or as JSON text).
  */
 import { serialize, deserialize } from 'node:v8';
+import { suricataAlertLine } from '../bench/suricata-lines.js';
 import { lineToItems } from '../src/app/ingest/line-items.js';
 import { mapItem, type IngestItem, type MappedItem } from '../src/app/ingest/map-item.js';
 import { computeFingerprint } from '../src/domain/alerts/fingerprint.js';
@@ -13,17 +14,7 @@ import { computeFingerprint } from '../src/domain/alerts/fingerprint.js';
 const count = Number(process.argv[2] ?? 20_000);
 const rounds = Number(process.argv[3] ?? 5);
 
-const line = (i: number): string =>
-  JSON.stringify({
-    timestamp: new Date(1_760_000_000_000 + i).toISOString(),
-    flow_id: i,
-    event_type: 'alert',
-    src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
-    dest_ip: `10.0.${(i >> 4) & 15}.${i & 15}`,
-    alert: { gid: 1, signature_id: 2_000_000 + (i % 200), signature: `ET RULE ${i % 200} m`, severity: 2 },
-  });
-
-const texts = Array.from({ length: count }, (_, i) => line(i));
+const texts = Array.from({ length: count }, (_, i) => suricataAlertLine(i, { run: 'm' }));
 const cpu = (): number => {
   const u = process.cpuUsage();
   return u.user + u.system;

@@ -12,15 +12,15 @@
  * the core to another process), `mainCpuUsPerAlert` its CPU time alone (Linux /proc, 10 ms ticks).
  */
 import { readFileSync } from 'node:fs';
-import Sqlite from 'better-sqlite3';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
 import { createMapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
 import { IngestSettings } from '../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
-import type { LineRecord } from '../src/ingest/formats/ndjson-lines.js';
+import { suricataAlertLine, suricataLines } from '../bench/suricata-lines.js';
 import { createTestContext } from '../test/support/api.js';
 import { openTestStore, type TestDialect } from '../test/support/stores.js';
+import { printStatementTimes, timeSqliteStatements } from './support/sqlite-statement-times.js';
 
 const dialect = (process.argv[2] ?? 'sqlite') as TestDialect;
 const batchSize = Number(process.argv[3] ?? 500);
@@ -29,60 +29,13 @@ const warmup = Number(process.argv[5] ?? 3_000);
 
 /** With RIPOSTE_REPEATS=N, line i is line i % N again (a new flow): a stream of repeats that dedup counts. */
 const repeatEvery = Number(process.env.RIPOSTE_REPEATS ?? 0);
-const line = (n: number, run: string): string => {
-  const i = repeatEvery > 0 ? n % repeatEvery : n;
-  return JSON.stringify({
-    timestamp: new Date(1_760_000_000_000 + i).toISOString(),
-    flow_id: n,
-    event_type: 'alert',
-    src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
-    dest_ip: `10.${run === 'w' ? 9 : 0}.${(i >> 4) & 15}.${i & 15}`,
-    alert: {
-      gid: 1,
-      signature_id: (run === 'w' ? 3_000_000 : 2_000_000) + (i % 200),
-      signature: `ET RULE ${i % 200} ${run}`,
-      severity: 2,
-    },
-  });
-};
+// The warm-up's rules are another family, so the measured alerts do not join the warm-up's cases.
+const warmLines = { run: 'w', ruleOffset: 1_000_000, repeatEvery };
+const measuredLines = { run: 'm', repeatEvery };
 
-async function* lines(from: number, count: number, run: string): AsyncIterable<LineRecord> {
-  for (let i = 0; i < count; i += 1) yield { line: i + 1, text: line(from + i, run) };
-}
-
-/** Per statement shape (its first 70 characters): ms spent inside SQLite, and how many times it ran. */
-const shapes = new Map<string, { ms: number; runs: number }>();
-if (process.env.RIPOSTE_STATEMENTS === '1') {
-  // Wraps every statement better-sqlite3 prepares, so raw statements and commits are timed too.
-  const prepare = Sqlite.prototype.prepare;
-  Sqlite.prototype.prepare = function (this: Sqlite.Database, source: string) {
-    const statement = prepare.call(this, source) as unknown as Record<
-      string,
-      (...args: unknown[]) => unknown
-    >;
-    const shape = source.replace(/\s+/g, ' ').slice(0, 70);
-    for (const method of ['run', 'all', 'get', 'iterate']) {
-      const original = statement[method]?.bind(statement);
-      if (!original) continue;
-      statement[method] = (...args: unknown[]) => {
-        const at = performance.now();
-        try {
-          return original(...args);
-          for (const [shape, { ms, runs }] of [...shapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
-            console.log(
-              `${((ms * 1000) / measured).toFixed(1).padStart(6)} µs/alert ${String(runs).padStart(6)}× ${shape}`,
-            );
-        } finally {
-          const entry = shapes.get(shape) ?? { ms: 0, runs: 0 };
-          entry.ms += performance.now() - at;
-          entry.runs += 1;
-          shapes.set(shape, entry);
-        }
-      };
-    }
-    return statement as unknown as Sqlite.Statement;
-  } as typeof prepare;
-}
+let measuring = false;
+const statementTimes =
+  process.env.RIPOSTE_STATEMENTS === '1' ? timeSqliteStatements(() => measuring) : undefined;
 
 /** CPU time of the main thread alone, in µs (user + system ticks of its /proc task entry); 0 off Linux. */
 const mainThreadCpuUs = (): number => {
@@ -116,12 +69,12 @@ const settings = IngestSettings.parse({ batchSize });
 try {
   await ingestLineStream(
     ctx,
-    { source: 'bench', lines: lines(0, warmup, 'w'), format: 'json' },
+    { source: 'bench', lines: suricataLines(0, warmup, warmLines), format: 'json' },
     SYSTEM_ACTOR,
     settings,
   );
   statements = 0;
-  shapes.clear();
+  measuring = true;
   const steps: number[] = [];
   let last = performance.now();
   const single: number[] = [];
@@ -132,7 +85,10 @@ try {
       const started = performance.now();
       await ingestAlerts(
         ctx,
-        { source: 'single', items: [{ kind: 'json', value: JSON.parse(line(500_000 + i, 's')) }] },
+        {
+          source: 'single',
+          items: [{ kind: 'json', value: JSON.parse(suricataAlertLine(500_000 + i, { run: 's' })) }],
+        },
         SYSTEM_ACTOR,
         settings,
       );
@@ -146,7 +102,7 @@ try {
   const t0 = performance.now();
   const summary = await ingestLineStream(
     ctx,
-    { source: 'bench', lines: lines(warmup, measured, 'm'), format: 'json' },
+    { source: 'bench', lines: suricataLines(warmup, measured, measuredLines), format: 'json' },
     SYSTEM_ACTOR,
     settings,
     () => {
@@ -156,6 +112,7 @@ try {
     },
   );
   const wall = performance.now() - t0;
+  measuring = false;
   const busy = performance.eventLoopUtilization(elu);
   const mainCpuUs = mainThreadCpuUs() - mainCpu;
   streaming = false;
@@ -184,10 +141,7 @@ try {
       ...(single.length ? { singleMs: { n: single.length, p50: sq(0.5), p99: sq(0.99), max: sq(1) } } : {}),
     }),
   );
-  for (const [shape, { ms, runs }] of [...shapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
-    console.log(
-      `${((ms * 1000) / measured).toFixed(1).padStart(6)} µs/alert ${String(runs).padStart(6)}× ${shape}`,
-    );
+  if (statementTimes) printStatementTimes(statementTimes, measured);
 } finally {
   await mapWorkers?.close();
   await handle.cleanup();

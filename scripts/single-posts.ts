@@ -4,69 +4,32 @@
  * and CPU µs per alert. With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per statement shape, the time spent
  * inside SQLite per alert (commits included), the costliest first.
  */
-import Sqlite from 'better-sqlite3';
+import { suricataAlertLine } from '../bench/suricata-lines.js';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { asRole, buildTestApi } from '../test/support/api.js';
 import { openTestStore, type TestDialect } from '../test/support/stores.js';
+import { printStatementTimes, timeSqliteStatements } from './support/sqlite-statement-times.js';
 
 const dialect = (process.argv[2] ?? 'sqlite') as TestDialect;
 const count = Number(process.argv[3] ?? 3_000);
 const clients = Number(process.argv[4] ?? 16);
 const run = String(process.hrtime.bigint());
 
-const alertLine = (i: number): string =>
-  JSON.stringify({
-    timestamp: new Date(1_760_000_000_000 + i).toISOString(),
-    flow_id: i,
-    event_type: 'alert',
-    src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
-    dest_ip: `10.0.${(i >> 4) & 15}.${i & 15}`,
-    alert: {
-      gid: 1,
-      signature_id: 2_000_000 + (i % 200),
-      signature: `ET RULE ${i % 200} ${run}`,
-      severity: 2,
-    },
-  });
-
-/** Per statement shape (its first 60 characters): ms spent inside SQLite, and how many times it ran. */
-const shapes = new Map<string, { ms: number; runs: number }>();
 let measuring = false;
-if (process.env.RIPOSTE_STATEMENTS === '1') {
-  const prepare = Sqlite.prototype.prepare;
-  Sqlite.prototype.prepare = function (this: Sqlite.Database, source: string) {
-    const statement = prepare.call(this, source) as unknown as Record<
-      string,
-      (...args: unknown[]) => unknown
-    >;
-    const shape = source.replace(/\s+/g, ' ').slice(0, 60);
-    for (const method of ['run', 'all', 'get', 'iterate']) {
-      const original = statement[method]?.bind(statement);
-      if (!original) continue;
-      statement[method] = (...args: unknown[]) => {
-        const at = performance.now();
-        try {
-          return original(...args);
-        } finally {
-          if (measuring) {
-            const entry = shapes.get(shape) ?? { ms: 0, runs: 0 };
-            entry.ms += performance.now() - at;
-            entry.runs += 1;
-            shapes.set(shape, entry);
-          }
-        }
-      };
-    }
-    return statement as unknown as Sqlite.Statement;
-  } as typeof prepare;
-}
+const statementTimes =
+  process.env.RIPOSTE_STATEMENTS === '1' ? timeSqliteStatements(() => measuring, 60) : undefined;
 
 const handle = await openTestStore(dialect);
 try {
   const api = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }]);
   const headers = { ...asRole('ingest'), 'content-type': 'application/json' };
   const post = (i: number) =>
-    api.app.inject({ method: 'POST', url: '/api/v1/alerts?source=posts', payload: alertLine(i), headers });
+    api.app.inject({
+      method: 'POST',
+      url: '/api/v1/alerts?source=posts',
+      payload: suricataAlertLine(i, { run }),
+      headers,
+    });
   // Warm-up: the statements are prepared and the rules' cases exist, as in a running server.
   for (let i = 0; i < 400; i += 16) await Promise.all(Array.from({ length: 16 }, (_, k) => post(i + k)));
   const latencies: number[] = [];
@@ -101,10 +64,7 @@ try {
       cpuUsPerAlert: Math.round((used.user + used.system) / count),
     }),
   );
-  for (const [shape, { ms, runs }] of [...shapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
-    console.log(
-      `${((ms * 1000) / count).toFixed(1).padStart(7)} µs/alert ${String(runs).padStart(6)}× ${shape}`,
-    );
+  if (statementTimes) printStatementTimes(statementTimes, count);
   await api.app.close();
 } finally {
   await handle.cleanup();

@@ -11,32 +11,13 @@ import Sqlite from 'better-sqlite3';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
 import { IngestSettings } from '../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
-import type { LineRecord } from '../src/ingest/formats/ndjson-lines.js';
+import { suricataLines } from '../bench/suricata-lines.js';
 import { createTestContext } from '../test/support/api.js';
 import { openTestStore } from '../test/support/stores.js';
 
 const batchSize = Number(process.argv[2] ?? 500);
 const measured = Number(process.argv[3] ?? 20_000);
 const warmup = Number(process.argv[4] ?? 3_000);
-
-const line = (i: number, run: string): string =>
-  JSON.stringify({
-    timestamp: new Date(1_760_000_000_000 + i).toISOString(),
-    flow_id: i,
-    event_type: 'alert',
-    src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
-    dest_ip: `10.${run === 'w' ? 9 : 0}.${(i >> 4) & 15}.${i & 15}`,
-    alert: {
-      gid: 1,
-      signature_id: (run === 'w' ? 3_000_000 : 2_000_000) + (i % 200),
-      signature: `ET RULE ${i % 200} ${run}`,
-      severity: 2,
-    },
-  });
-
-async function* lines(from: number, count: number, run: string): AsyncIterable<LineRecord> {
-  for (let i = 0; i < count; i += 1) yield { line: i + 1, text: line(from + i, run) };
-}
 
 const handle = await openTestStore('sqlite');
 const path = handle.options.sqlitePath;
@@ -83,7 +64,7 @@ function newFrames(): number[] {
 try {
   await ingestLineStream(
     ctx,
-    { source: 'bench', lines: lines(0, warmup, 'w'), format: 'json' },
+    { source: 'bench', lines: suricataLines(0, warmup, { run: 'w', ruleOffset: 1_000_000 }), format: 'json' },
     SYSTEM_ACTOR,
     settings,
   );
@@ -91,7 +72,7 @@ try {
   const steps: number[][] = [];
   await ingestLineStream(
     ctx,
-    { source: 'bench', lines: lines(warmup, measured, 'm'), format: 'json' },
+    { source: 'bench', lines: suricataLines(warmup, measured, { run: 'm' }), format: 'json' },
     SYSTEM_ACTOR,
     settings,
     () => {
