@@ -2,8 +2,11 @@
  * Single POSTs at 16 concurrent clients, as the ingest bench sends them but more of them, for a steadier tail:
  * `npx tsx scripts/single-posts.ts <sqlite|postgres> [count] [clients]`. Prints ack p50/p90/p99/max, alerts/s,
  * and CPU µs per alert. With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per statement shape, the time spent
- * inside SQLite per alert (commits included), the costliest first.
+ * inside SQLite per alert (commits included), the costliest first; with RIPOSTE_PROFILE=FILE.cpuprofile it
+ * writes a CPU profile of the measured requests.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { suricataAlertLine } from '../bench/suricata-lines.js';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { asRole, buildTestApi } from '../test/support/api.js';
@@ -18,6 +21,25 @@ const run = String(process.hrtime.bigint());
 let measuring = false;
 const statementTimes =
   process.env.RIPOSTE_STATEMENTS === '1' ? timeSqliteStatements(() => measuring, 60) : undefined;
+
+/** A CPU profile of the measured part alone (not start-up nor warm-up), written as a .cpuprofile file. */
+async function startProfile(): Promise<{ stop(path: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string): Promise<T> =>
+    new Promise((resolve, reject) =>
+      session.post(method, (err, result) => (err ? reject(err) : resolve(result as T))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return {
+    async stop(path) {
+      const { profile } = await post<{ profile: unknown }>('Profiler.stop');
+      writeFileSync(path, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 
 const handle = await openTestStore(dialect);
 try {
@@ -43,10 +65,12 @@ try {
     }
   };
   measuring = true;
+  const profiling = process.env.RIPOSTE_PROFILE ? await startProfile() : undefined;
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: clients }, client));
   const wall = performance.now() - t0;
+  if (profiling && process.env.RIPOSTE_PROFILE) await profiling.stop(process.env.RIPOSTE_PROFILE);
   const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
   const q = (p: number) =>
