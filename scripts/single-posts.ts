@@ -2,9 +2,12 @@
  * Single POSTs at 16 concurrent clients, as the ingest bench sends them but more of them, for a steadier tail:
  * `npx tsx scripts/single-posts.ts <sqlite|postgres> [count] [clients]`. Prints ack p50/p90/p99/max, alerts/s,
  * and CPU µs per alert. With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per statement shape, the time spent
- * inside SQLite per alert (commits included), the costliest first.
+ * inside SQLite per alert (commits included), the costliest first. On PostgreSQL it always counts round trips
+ * (every query a pooled client sends, BEGIN and COMMIT included) per transaction that committed alerts, and
+ * with RIPOSTE_STATEMENTS=1 prints how many of each statement shape ran per committed transaction.
  */
 import Sqlite from 'better-sqlite3';
+import pg from 'pg';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { asRole, buildTestApi } from '../test/support/api.js';
 import { openTestStore, type TestDialect } from '../test/support/stores.js';
@@ -61,6 +64,23 @@ if (process.env.RIPOSTE_STATEMENTS === '1') {
   } as typeof prepare;
 }
 
+/** PostgreSQL: queries sent per statement shape while measuring; commits counted to divide by. */
+let roundTrips = 0;
+const pgShapes = new Map<string, number>();
+if (dialect === 'postgres') {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (measuring) {
+      const first = args[0];
+      const text = typeof first === 'string' ? first : String((first as { text?: unknown }).text ?? '');
+      const shape = text.replace(/\s+/g, ' ').slice(0, 60);
+      roundTrips += 1;
+      pgShapes.set(shape, (pgShapes.get(shape) ?? 0) + 1);
+    }
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
+
 const handle = await openTestStore(dialect);
 try {
   const api = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }]);
@@ -99,8 +119,19 @@ try {
       max: q(1),
       alertsPerSecond: Math.round((count / wall) * 1000),
       cpuUsPerAlert: Math.round((used.user + used.system) / count),
+      ...(dialect === 'postgres'
+        ? {
+            commits: pgShapes.get('commit') ?? 0,
+            roundTripsPerCommit: +(roundTrips / Math.max(1, pgShapes.get('commit') ?? 0)).toFixed(1),
+          }
+        : {}),
     }),
   );
+  if (process.env.RIPOSTE_STATEMENTS === '1')
+    for (const [shape, runs] of [...pgShapes].sort((a, b) => b[1] - a[1]).slice(0, 40))
+      console.log(
+        `${(runs / Math.max(1, pgShapes.get('commit') ?? 0)).toFixed(2).padStart(7)} per commit ${shape}`,
+      );
   for (const [shape, { ms, runs }] of [...shapes].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
     console.log(
       `${((ms * 1000) / count).toFixed(1).padStart(7)} µs/alert ${String(runs).padStart(6)}× ${shape}`,

@@ -20,6 +20,7 @@ import {
 import { createCases, type NewCase } from '../../store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
 import { enqueueJobs } from '../../store/queue/queue.repository.js';
+import { deferWrites } from '../../store/deferred-writes.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { significantObservables } from './correlation-rules.js';
@@ -251,12 +252,14 @@ export async function storeBatch(
   }
 
   await createCases(trx, { newId: ctx.newId }, opening, now);
-  await insertAlerts(trx, rows);
-  await countStoredAlerts(trx, rows);
-  await insertAlertObservables(trx, links);
-  await addObservablesToCases(trx, caseObservables, 'alert', now);
+  // The rest are independent writes whose results nobody reads: on PostgreSQL they go as one statement.
+  const writes = deferWrites(trx, ctx.store.dialect);
+  await insertAlerts(writes.db, rows);
+  await countStoredAlerts(writes.db, rows);
+  await insertAlertObservables(writes.db, links);
+  await addObservablesToCases(writes.db, caseObservables, 'alert', now);
   await appendAlertsAddedEvents(
-    trx,
+    writes.db,
     { newId: ctx.newId },
     actor,
     rows.map((r) => ({ caseId: r.caseId as string, alertId: r.id, reason: r.correlation?.reason })),
@@ -264,7 +267,7 @@ export async function storeBatch(
   );
   // One trigger job for the batch's alerts (the trigger worker reads and matches each).
   await enqueueJobs(
-    trx,
+    writes.db,
     { dialect: ctx.store.dialect, newId: ctx.newId },
     [
       {
@@ -282,5 +285,6 @@ export async function storeBatch(
     ],
     now,
   );
+  await writes.flush();
   return outcomes as StoredOutcome[];
 }

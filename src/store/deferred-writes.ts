@@ -1,0 +1,148 @@
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type Transaction,
+} from 'kysely';
+import type { StoreDialect } from './dialects/store-dialect.js';
+import type { Database } from './schema.js';
+
+/** PostgreSQL takes 65,535 bound values per statement; the writes combined stay well under. */
+const MAX_VALUES = 60_000;
+
+/**
+ * Independent writes of one transaction, sent together. On PostgreSQL every write given to `db` is only
+ * recorded, and `flush` sends them as one statement (`with w1 as (insert …), w2 as (update …) select 1`):
+ * one round trip instead of one per write, which is what a small batch's latency is made of. Elsewhere
+ * (SQLite: no writable CTEs, and no round trips to save) `db` is the transaction itself and each write runs
+ * when it is called.
+ *
+ * Only for writes whose results the caller does not read: a recorded write answers no rows and no count.
+ * The writes of one flush see the database as it was before the flush (one snapshot), so none may depend on
+ * another's rows, and no two may change the same row. Foreign keys are checked at the end of the statement,
+ * so a child row may be written beside its parent.
+ */
+export interface DeferredWrites {
+  readonly db: Kysely<Database> | Transaction<Database>;
+  flush(): Promise<void>;
+}
+
+export function deferWrites(
+  trx: Transaction<Database>,
+  dialect: Pick<StoreDialect, 'supportsWritableCtes'>,
+): DeferredWrites {
+  if (!dialect.supportsWritableCtes) return { db: trx, flush: async () => undefined };
+  const recorded: CompiledQuery[] = [];
+  const db = new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+      createIntrospector: (k) => new PostgresIntrospector(k),
+      createDriver: () => recordingDriver(recorded),
+    },
+  });
+  return {
+    db,
+    async flush() {
+      const queries = recorded.splice(0);
+      for (const statement of combineWrites(queries)) await trx.executeQuery(statement);
+    },
+  };
+}
+
+function recordingDriver(recorded: CompiledQuery[]): Driver {
+  const connection: DatabaseConnection = {
+    executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      recorded.push(query);
+      return Promise.resolve({ rows: [] });
+    },
+    // eslint-disable-next-line require-yield -- nothing is read through a recorder
+    async *streamQuery() {
+      throw new Error('deferred writes cannot stream');
+    },
+  };
+  return {
+    init: async () => undefined,
+    acquireConnection: async () => connection,
+    beginTransaction: async () => {
+      throw new Error('deferred writes join the transaction they were made for');
+    },
+    commitTransaction: async () => undefined,
+    rollbackTransaction: async () => undefined,
+    releaseConnection: async () => undefined,
+    destroy: async () => undefined,
+  };
+}
+
+/**
+ * Writes grouped into as few statements as the bound-value limit allows, each as a writable CTE. A single
+ * write is sent as it is.
+ */
+export function combineWrites(queries: readonly CompiledQuery[]): CompiledQuery[] {
+  const out: CompiledQuery[] = [];
+  let group: CompiledQuery[] = [];
+  let values = 0;
+  const close = (): void => {
+    if (group.length === 1) out.push(group[0] as CompiledQuery);
+    else if (group.length > 1) out.push(asOneStatement(group));
+    group = [];
+    values = 0;
+  };
+  for (const q of queries) {
+    if (!/^\s*(insert|update|delete)\b/i.test(q.sql))
+      throw new Error(`only inserts, updates and deletes can be deferred: ${q.sql.slice(0, 40)}`);
+    if (values + q.parameters.length > MAX_VALUES) close();
+    group.push(q);
+    values += q.parameters.length;
+  }
+  close();
+  return out;
+}
+
+function asOneStatement(group: readonly CompiledQuery[]): CompiledQuery {
+  const parameters: unknown[] = [];
+  const parts = group.map((q, i) => {
+    const offset = parameters.length;
+    parameters.push(...q.parameters);
+    return `w${i} as (${renumberPlaceholders(q.sql, offset)})`;
+  });
+  return CompiledQuery.raw(`with ${parts.join(', ')} select 1`, parameters);
+}
+
+/**
+ * `$n` → `$(n + offset)`, outside quoted literals and identifiers (which Kysely writes with values bound,
+ * but a table or tail text could still hold a `$`).
+ */
+export function renumberPlaceholders(text: string, offset: number): string {
+  if (offset === 0) return text;
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i] as string;
+    if (quote) {
+      out += ch;
+      if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+      continue;
+    }
+    if (ch === '$') {
+      const digits = /^\d+/.exec(text.slice(i + 1))?.[0];
+      if (digits) {
+        out += `$${Number(digits) + offset}`;
+        i += digits.length;
+        continue;
+      }
+    }
+    out += ch;
+  }
+  return out;
+}
