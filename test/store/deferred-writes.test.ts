@@ -43,7 +43,7 @@ describe.each(DIALECTS)('deferred writes on %s', (dialect) => {
     kind: 'k',
     payload: 'null',
     dedupe_key: null,
-    status: 'ready',
+    status: 'ready' as const,
     run_at: 1,
     max_attempts: 3,
     lease_owner: null,

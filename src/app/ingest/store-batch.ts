@@ -21,6 +21,7 @@ import { createCases, type NewCase } from '../../store/cases/case.repository.js'
 import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
 import { enqueueJobs } from '../../store/queue/queue.repository.js';
 import { deferWrites } from '../../store/deferred-writes.js';
+import { readTogether } from '../../store/read-together.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { significantObservables } from './correlation-rules.js';
@@ -71,10 +72,15 @@ export async function storeBatch(
 ): Promise<StoredOutcome[]> {
   const fps = batch.map((m) => computeFingerprint(source, m.alert, settings.fingerprintKeys));
   const eventIds = batch.flatMap((m) => (m.alert.sourceEventId ? [m.alert.sourceEventId] : []));
-  const known = await findAlertsBySourceEventIds(trx, source, eventIds);
-  const recent = settings.dedup.enabled
-    ? await findRecentByFingerprints(trx, fps, now - settings.dedup.windowMs)
-    : new Map<string, { id: string; caseId: string | null }>();
+  type Prior = Map<string, { id: string; caseId: string | null }>;
+  // Independent lookups: one round trip on PostgreSQL.
+  const [known, recent] = await readTogether<[Prior, Prior]>(trx, ctx.store.dialect, [
+    (db) => findAlertsBySourceEventIds(db, source, eventIds),
+    (db) =>
+      settings.dedup.enabled
+        ? findRecentByFingerprints(db, fps, now - settings.dedup.windowMs)
+        : Promise.resolve(new Map()),
+  ]);
 
   // Pass 1: duplicates (retries and repeats) versus new alerts, in order.
   const outcomes: Array<StoredOutcome | undefined> = new Array(batch.length);
@@ -136,14 +142,10 @@ export async function storeBatch(
     const cur = map.get(key);
     if (!cur || lastSeen >= cur.lastSeen) map.set(key, { caseId, lastSeen });
   };
-  if (rules.enabled && rules.byRule) {
-    const ruleRefs = fresh.flatMap((f) => {
-      const origin = batch[f.i]?.alert.origin;
-      return origin?.ruleId ? [{ product: origin.product, ruleId: origin.ruleId }] : [];
-    });
-    for (const r of await findOpenCasesByRules(trx, ruleRefs, since))
-      keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
-  }
+  const ruleRefs = fresh.flatMap((f) => {
+    const origin = batch[f.i]?.alert.origin;
+    return origin?.ruleId ? [{ product: origin.product, ruleId: origin.ruleId }] : [];
+  });
   const significant = new Map(
     fresh.map((f) => [
       f.i,
@@ -152,11 +154,19 @@ export async function storeBatch(
         : [],
     ]),
   );
-  if (rules.enabled && rules.byObservable) {
-    const ids = [...significant.values()].flat().flatMap((o) => idOf(o) ?? []);
-    for (const r of await findOpenCasesByObservables(trx, ids, since))
-      keep(byObs, r.observableId, r.caseId, r.lastSeen);
-  }
+  const significantIds = [...significant.values()].flat().flatMap((o) => idOf(o) ?? []);
+  // Independent lookups: one round trip on PostgreSQL.
+  const [ruleHits, observableHits] = await readTogether<
+    [Awaited<ReturnType<typeof findOpenCasesByRules>>, Awaited<ReturnType<typeof findOpenCasesByObservables>>]
+  >(trx, ctx.store.dialect, [
+    (db) => (rules.enabled && rules.byRule ? findOpenCasesByRules(db, ruleRefs, since) : Promise.resolve([])),
+    (db) =>
+      rules.enabled && rules.byObservable
+        ? findOpenCasesByObservables(db, significantIds, since)
+        : Promise.resolve([]),
+  ]);
+  for (const r of ruleHits) keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
+  for (const r of observableHits) keep(byObs, r.observableId, r.caseId, r.lastSeen);
 
   const rows: NewAlertRow[] = [];
   const links: Array<{ alertId: string; observableId: string; role: string }> = [];
