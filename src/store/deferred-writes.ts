@@ -1,15 +1,6 @@
-import {
-  CompiledQuery,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type DatabaseConnection,
-  type Driver,
-  type QueryResult,
-  type Transaction,
-} from 'kysely';
+import { CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import type { StoreDialect } from './dialects/store-dialect.js';
+import { postgresKyselyOver } from './postgres-kysely-over.js';
 import type { Database } from './schema.js';
 
 /** PostgreSQL takes 65,535 bound values per statement; the writes combined stay well under. */
@@ -38,25 +29,7 @@ export function deferWrites(
 ): DeferredWrites {
   if (!dialect.supportsWritableCtes) return { db: trx, flush: async () => undefined };
   const recorded: CompiledQuery[] = [];
-  const db = new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-      createIntrospector: (k) => new PostgresIntrospector(k),
-      createDriver: () => recordingDriver(recorded),
-    },
-  });
-  return {
-    db,
-    async flush() {
-      const queries = recorded.splice(0);
-      for (const statement of combineWrites(queries)) await trx.executeQuery(statement);
-    },
-  };
-}
-
-function recordingDriver(recorded: CompiledQuery[]): Driver {
-  const connection: DatabaseConnection = {
+  const db = postgresKyselyOver({
     executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
       recorded.push(query);
       return Promise.resolve({ rows: [] });
@@ -65,17 +38,13 @@ function recordingDriver(recorded: CompiledQuery[]): Driver {
     async *streamQuery() {
       throw new Error('deferred writes cannot stream');
     },
-  };
+  });
   return {
-    init: async () => undefined,
-    acquireConnection: async () => connection,
-    beginTransaction: async () => {
-      throw new Error('deferred writes join the transaction they were made for');
+    db,
+    async flush() {
+      const queries = recorded.splice(0);
+      for (const statement of combineWrites(queries)) await trx.executeQuery(statement);
     },
-    commitTransaction: async () => undefined,
-    rollbackTransaction: async () => undefined,
-    releaseConnection: async () => undefined,
-    destroy: async () => undefined,
   };
 }
 

@@ -1,16 +1,7 @@
-import {
-  CompiledQuery,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type DatabaseConnection,
-  type Driver,
-  type QueryResult,
-  type Transaction,
-} from 'kysely';
+import { CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import { renumberPlaceholders } from './deferred-writes.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
+import { postgresKyselyOver } from './postgres-kysely-over.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -49,19 +40,17 @@ export async function readTogether<T extends readonly unknown[]>(
     const batch = waiting.splice(0);
     void send(trx, batch);
   };
-  const db = new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-      createIntrospector: (k) => new PostgresIntrospector(k),
-      createDriver: () =>
-        heldBackDriver((query) => {
-          const answer = new Promise<QueryResult<unknown>>((resolve, reject) => {
-            waiting.push({ query, resolve, reject });
-          });
-          sendWhenAllWait();
-          return answer;
-        }),
+  const db = postgresKyselyOver({
+    executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      const answer = new Promise<QueryResult<unknown>>((resolve, reject) => {
+        waiting.push({ query, resolve, reject });
+      });
+      sendWhenAllWait();
+      return answer as Promise<QueryResult<R>>;
+    },
+    // eslint-disable-next-line require-yield -- lookups read whole answers
+    async *streamQuery() {
+      throw new Error('lookups read together cannot stream');
     },
   });
   return (await Promise.all(
@@ -97,25 +86,4 @@ async function send(trx: Transaction<Database>, batch: readonly Waiting[]): Prom
   } catch (err) {
     for (const w of batch) w.reject(err);
   }
-}
-
-function heldBackDriver(execute: (query: CompiledQuery) => Promise<QueryResult<unknown>>): Driver {
-  const connection: DatabaseConnection = {
-    executeQuery: <R>(query: CompiledQuery) => execute(query) as Promise<QueryResult<R>>,
-    // eslint-disable-next-line require-yield -- lookups read whole answers
-    async *streamQuery() {
-      throw new Error('lookups read together cannot stream');
-    },
-  };
-  return {
-    init: async () => undefined,
-    acquireConnection: async () => connection,
-    beginTransaction: async () => {
-      throw new Error('lookups read together run in the transaction they were made for');
-    },
-    commitTransaction: async () => undefined,
-    rollbackTransaction: async () => undefined,
-    releaseConnection: async () => undefined,
-    destroy: async () => undefined,
-  };
 }

@@ -132,8 +132,9 @@ export async function ingestAlerts(
   }
   if (mapped.length === 0 && result.rejected > 0)
     await auditRejectedOnly(ctx, input.source, actor, result.rejected);
-  // Wake the trigger workers only after the commit, so they find the jobs.
-  if (createdAny) await ctx.store.notifier.notify('queue:triggers').catch(() => undefined);
+  // Wake the trigger workers only after the commit, so they find the jobs. Not awaited: the wake-up is best
+  // effort (workers poll too), and on PostgreSQL waiting for it held every caller's answer one round trip.
+  if (createdAny) void ctx.store.notifier.notify('queue:triggers').catch(() => undefined);
   result.caseIds = [...caseIds];
   result.items.sort((a, b) => a.index - b.index);
   return result;
