@@ -12,6 +12,7 @@ import {
   type NewAlertRow,
 } from '../../store/alerts/alert.repository.js';
 import { countStoredAlerts } from '../../store/alerts/alert-daily-counts.repository.js';
+import { findIngestSettingsJson } from '../../store/alerts/ingest-settings.repository.js';
 import { upsertObservables } from '../../store/alerts/observable.repository.js';
 import {
   addObservablesToCases,
@@ -56,6 +57,13 @@ export type StoredOutcome =
 
 const ruleKey = (product: string | null, ruleId: string): string => `${product ?? ''}\u0000${ruleId}`;
 
+/** The stored ingest rules changed since the caller read them; the batch stored nothing. */
+export class IngestSettingsChanged extends Error {
+  constructor(readonly stored: Awaited<ReturnType<typeof findIngestSettingsJson>>) {
+    super('the stored ingest settings changed');
+  }
+}
+
 /**
  * Stores one batch inside the caller's transaction, set-wise: a handful of statements look up every
  * event id, fingerprint, rule and observable of the batch at once, then the items are decided in order
@@ -69,18 +77,28 @@ export async function storeBatch(
   actor: Actor,
   settings: IngestSettings,
   now: number,
+  /**
+   * The stored rules text `settings` were read from (null: none stored, the defaults), checked in the
+   * batch's first round trip; without it, `settings` are the caller's own and apply as given.
+   */
+  settingsFrom?: { storedText: string | null },
 ): Promise<StoredOutcome[]> {
   const fps = batch.map((m) => computeFingerprint(source, m.alert, settings.fingerprintKeys));
   const eventIds = batch.flatMap((m) => (m.alert.sourceEventId ? [m.alert.sourceEventId] : []));
   type Prior = Map<string, { id: string; caseId: string | null }>;
+  type Stored = Awaited<ReturnType<typeof findIngestSettingsJson>>;
   // Independent lookups: one round trip on PostgreSQL.
-  const [known, recent] = await readTogether<[Prior, Prior]>(trx, ctx.store.dialect, [
+  const [known, recent, stored] = await readTogether<[Prior, Prior, Stored]>(trx, ctx.store.dialect, [
     (db) => findAlertsBySourceEventIds(db, source, eventIds),
     (db) =>
       settings.dedup.enabled
         ? findRecentByFingerprints(db, fps, now - settings.dedup.windowMs)
         : Promise.resolve(new Map()),
+    (db) => (settingsFrom ? findIngestSettingsJson(db) : Promise.resolve(undefined)),
   ]);
+  // Nothing is written yet: the caller starts again with the rules now in force.
+  if (settingsFrom && (stored?.settings ?? null) !== settingsFrom.storedText)
+    throw new IngestSettingsChanged(stored);
 
   // Pass 1: duplicates (retries and repeats) versus new alerts, in order.
   const outcomes: Array<StoredOutcome | undefined> = new Array(batch.length);
