@@ -3,8 +3,12 @@ import type { StoreDialect } from './dialects/store-dialect.js';
 import { postgresKyselyOver } from './postgres-kysely-over.js';
 import type { Database } from './schema.js';
 
-/** PostgreSQL takes 65,535 bound values per statement; the writes combined stay well under. */
-const MAX_VALUES = 60_000;
+/**
+ * Bound values per combined statement. What combining saves is round trips, which count for small writes
+ * only: a 16-alert batch's writes (some 600 values) go as one statement, while a 500-alert batch's large
+ * inserts go on their own (combined whole, ingest-warm's 500-alert steps took 5% longer on PostgreSQL).
+ */
+const MAX_VALUES = 4_000;
 
 /**
  * Independent writes of one transaction, sent together. On PostgreSQL every write given to `db` is only
@@ -77,7 +81,7 @@ function asOneStatement(group: readonly CompiledQuery[]): CompiledQuery {
   const parameters: unknown[] = [];
   const parts = group.map((q, i) => {
     const offset = parameters.length;
-    parameters.push(...q.parameters);
+    for (const value of q.parameters) parameters.push(value);
     return `w${i} as (${renumberPlaceholders(q.sql, offset)})`;
   });
   return CompiledQuery.raw(`with ${parts.join(', ')} select 1`, parameters);
@@ -89,29 +93,11 @@ function asOneStatement(group: readonly CompiledQuery[]): CompiledQuery {
  */
 export function renumberPlaceholders(text: string, offset: number): string {
   if (offset === 0) return text;
-  let out = '';
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i] as string;
-    if (quote) {
-      out += ch;
-      if (ch === quote) quote = undefined;
-      continue;
-    }
-    if (ch === "'" || ch === '"') {
-      quote = ch;
-      out += ch;
-      continue;
-    }
-    if (ch === '$') {
-      const digits = /^\d+/.exec(text.slice(i + 1))?.[0];
-      if (digits) {
-        out += `$${Number(digits) + offset}`;
-        i += digits.length;
-        continue;
-      }
-    }
-    out += ch;
-  }
-  return out;
+  // One pass of the regex engine: a 500-row insert is some 100 kB of text.
+  return text.replace(QUOTED_OR_PLACEHOLDER, (match, digits: string | undefined) =>
+    digits === undefined ? match : `$${Number(digits) + offset}`,
+  );
 }
+
+/** A quoted literal or identifier (doubled quotes inside), taken whole, or a `$n` placeholder. */
+const QUOTED_OR_PLACEHOLDER = /'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g;

@@ -75,7 +75,7 @@ async function send(trx: Transaction<Database>, batch: readonly Waiting[]): Prom
       if (!/^\s*select\b/i.test(w.query.sql))
         throw new Error(`only selects can be read together: ${w.query.sql.slice(0, 40)}`);
       const offset = parameters.length;
-      parameters.push(...w.query.parameters);
+      for (const value of w.query.parameters) parameters.push(value);
       return `(select coalesce(json_agg(q), '[]'::json) from (${renumberPlaceholders(w.query.sql, offset)}) q) as r${i}`;
     });
     const { rows } = await trx.executeQuery<Record<string, unknown[]>>(

@@ -11,7 +11,7 @@ describe('combining deferred writes', () => {
     );
   });
 
-  it('sends one write as it is, several as one writable CTE, and splits under the bound-value limit', () => {
+  it('sends one write as it is, several as one writable CTE, and splits past a few thousand bound values', () => {
     const write = (n: number) =>
       CompiledQuery.raw(
         `insert into t values ${Array.from({ length: n }, (_, i) => `($${i + 1})`).join(', ')}`,
@@ -25,7 +25,7 @@ describe('combining deferred writes', () => {
       'with w0 as (insert into t values ($1), ($2)), w1 as (insert into t values ($3), ($4), ($5)) select 1',
     );
     expect(together?.parameters).toEqual([0, 1, 0, 1, 2]);
-    expect(combineWrites([write(30_000), write(30_000), write(30_000)]).length).toBe(2);
+    expect(combineWrites([write(1_500), write(1_500), write(1_500)]).length).toBe(2);
     expect(() => combineWrites([CompiledQuery.raw('select 1', [])])).toThrow(/only inserts/);
   });
 });
