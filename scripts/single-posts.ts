@@ -3,10 +3,13 @@
  * `npx tsx scripts/single-posts.ts <sqlite|postgres> [count] [clients]`. Prints ack p50/p90/p99/max, alerts/s,
  * and CPU µs per alert. With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per statement shape, the time spent
  * inside SQLite per alert (commits included), the costliest first; with RIPOSTE_PROFILE=FILE.cpuprofile it
- * writes a CPU profile of the measured requests.
+ * writes a CPU profile of the measured requests. On PostgreSQL it always counts round trips (every query a
+ * pooled client sends, BEGIN and COMMIT included) per transaction that committed alerts, and with
+ * RIPOSTE_STATEMENTS=1 prints how many of each statement shape ran per committed transaction.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import pg from 'pg';
 import { suricataAlertLine } from '../bench/suricata-lines.js';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { asRole, buildTestApi } from '../test/support/api.js';
@@ -39,6 +42,23 @@ async function startProfile(): Promise<{ stop(path: string): Promise<void> }> {
       session.disconnect();
     },
   };
+}
+
+/** PostgreSQL: queries sent per statement shape while measuring; commits counted to divide by. */
+let roundTrips = 0;
+const pgShapes = new Map<string, number>();
+if (dialect === 'postgres') {
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (measuring) {
+      const first = args[0];
+      const text = typeof first === 'string' ? first : String((first as { text?: unknown }).text ?? '');
+      const shape = text.replace(/\s+/g, ' ').slice(0, 60);
+      roundTrips += 1;
+      pgShapes.set(shape, (pgShapes.get(shape) ?? 0) + 1);
+    }
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
 }
 
 const handle = await openTestStore(dialect);
@@ -86,8 +106,19 @@ try {
       max: q(1),
       alertsPerSecond: Math.round((count / wall) * 1000),
       cpuUsPerAlert: Math.round((used.user + used.system) / count),
+      ...(dialect === 'postgres'
+        ? {
+            commits: pgShapes.get('commit') ?? 0,
+            roundTripsPerCommit: +(roundTrips / Math.max(1, pgShapes.get('commit') ?? 0)).toFixed(1),
+          }
+        : {}),
     }),
   );
+  if (process.env.RIPOSTE_STATEMENTS === '1')
+    for (const [shape, runs] of [...pgShapes].sort((a, b) => b[1] - a[1]).slice(0, 40))
+      console.log(
+        `${(runs / Math.max(1, pgShapes.get('commit') ?? 0)).toFixed(2).padStart(7)} per commit ${shape}`,
+      );
   if (statementTimes) printStatementTimes(statementTimes, count);
   await api.app.close();
 } finally {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
 import { generateMasterKey } from '../../src/governance/secrets/secret-box.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
@@ -35,6 +36,50 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
 
   const post = (url: string, payload: string | Buffer, headers: Record<string, string> = json) =>
     api.app.inject({ method: 'POST', url, payload, headers: { ...asRole('ingest'), ...headers } });
+
+  it('looks a source up once for POSTs arriving together, and refuses at once a source disabled since', async () => {
+    const admin = { ...json, ...asRole('admin') };
+    const created = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources',
+      headers: admin,
+      payload: JSON.stringify({ name: 'wazuh-prod', mapper: 'wazuh' }),
+    });
+    expect(created.statusCode).toBe(201);
+    let lookups = 0;
+    const query = pg.Client.prototype.query;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client,
+      ...args: unknown[]
+    ) {
+      const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: unknown }).text);
+      if (/from "ingest_sources"/.test(text)) lookups += 1;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query);
+    const together = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        post('/api/v1/alerts?source=wazuh-prod', JSON.stringify({ ...wazuh, id: `evt-${i}` })),
+      ),
+    );
+    spy.mockRestore();
+    expect(together.map((r) => r.statusCode)).toEqual(Array.from({ length: 16 }, () => 200));
+    // Each stored (a repeat of the same event counts as a duplicate by fingerprint).
+    expect(together.filter((r) => r.json().accepted === 1)).toHaveLength(1);
+    expect(together.filter((r) => r.json().duplicates === 1)).toHaveLength(15);
+    if (dialect === 'postgres') expect(lookups).toBe(1);
+
+    const disabled = await api.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/sources/wazuh-prod',
+      headers: admin,
+      payload: JSON.stringify({ enabled: false }),
+    });
+    expect(disabled.statusCode).toBe(200);
+    const refused = await Promise.all(
+      Array.from({ length: 4 }, () => post('/api/v1/alerts?source=wazuh-prod', JSON.stringify(wazuh))),
+    );
+    expect(refused.map((r) => r.statusCode)).toEqual([403, 403, 403, 403]);
+  });
 
   it('ingests one alert, then answers a retry as a duplicate; GET returns it with its raw event', async () => {
     const res = await post('/api/v1/alerts?source=wazuh', JSON.stringify(wazuh));

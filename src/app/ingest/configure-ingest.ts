@@ -24,7 +24,14 @@ export interface IngestSettingsView {
 export async function loadIngestSettings(
   ctx: Pick<AppContext, 'store' | 'log'>,
 ): Promise<IngestSettingsView> {
-  const stored = await findIngestSettingsJson(ctx.store.db);
+  return settingsFromStored(ctx, await findIngestSettingsJson(ctx.store.db));
+}
+
+/** The rules a stored row (or its absence) holds; invalid ones fall back to the defaults, with a warning. */
+export function settingsFromStored(
+  ctx: Pick<AppContext, 'log'>,
+  stored: { settings: string; updatedBy: string; updatedAt: number } | undefined,
+): IngestSettingsView {
   if (!stored)
     return { settings: DEFAULT_INGEST_SETTINGS, configured: false, updatedBy: null, updatedAt: null };
   let value: unknown;

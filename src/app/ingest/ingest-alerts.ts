@@ -1,10 +1,11 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import type { AppContext } from '../context.js';
-import { loadIngestSettings } from './configure-ingest.js';
-import type { IngestSettings } from './ingest-settings.js';
+import { findIngestSettingsJson } from '../../store/alerts/ingest-settings.repository.js';
+import { settingsFromStored } from './configure-ingest.js';
+import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from './ingest-settings.js';
 import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
-import { storeBatch, type Mapped, type StoredOutcome } from './store-batch.js';
+import { IngestSettingsChanged, storeBatch, type Mapped, type StoredOutcome } from './store-batch.js';
 
 export type { IngestItem } from './map-item.js';
 
@@ -45,7 +46,8 @@ export const yieldToOtherWork = (): Promise<void> => new Promise((resolve) => se
  * The ingest pipeline: map → de-duplicate → correlate → store, in transactions of `batchSize` items. An
  * alert counts as accepted only once its transaction committed, together with its case, its timeline
  * event, its trigger job and the batch's audit entry. Bad items are rejected with a reason; they never
- * stop the good ones. Without `settings`, the operator's stored rules apply (see `loadIngestSettings`).
+ * stop the good ones. Without `settings`, the operator's stored rules apply (see `loadIngestSettings`), checked
+ * in each batch's transaction.
  */
 export async function ingestAlerts(
   ctx: AppContext,
@@ -54,7 +56,7 @@ export async function ingestAlerts(
   given?: IngestSettings,
 ): Promise<IngestResult> {
   // Rules first, then the time alerts without one are given: the order this always had.
-  const settings = given ?? (await loadIngestSettings(ctx)).settings;
+  if (!given && !lastRead.has(ctx.store)) await readStoredSettings(ctx);
   const now = ctx.clock.now();
   const options = { mapper: input.mapper, mapperConfig: input.mapperConfig, now };
   return storeMappedItems(
@@ -65,7 +67,7 @@ export async function ingestAlerts(
       items: input.items.map((item) => ({ line: item.line, mapped: mapItem(item, options) })),
     },
     actor,
-    settings,
+    given,
   );
 }
 
@@ -83,7 +85,8 @@ export async function storeMappedItems(
   actor: Actor,
   given?: IngestSettings,
 ): Promise<IngestResult> {
-  const settings = given ?? (await loadIngestSettings(ctx)).settings;
+  let read = given ? undefined : (lastRead.get(ctx.store) ?? (await readStoredSettings(ctx)));
+  let settings = given ?? read?.settings ?? DEFAULT_INGEST_SETTINGS;
   const result: IngestResult = {
     accepted: 0,
     duplicates: 0,
@@ -117,28 +120,47 @@ export async function storeMappedItems(
     }
   });
   let createdAny = false;
-  for (let start = 0; start < mapped.length; start += settings.batchSize) {
+  for (let start = 0; start < mapped.length;) {
     if (start > 0) await yieldToOtherWork();
     const chunk = mapped.slice(start, start + settings.batchSize);
     const at = ctx.clock.now();
-    const outcomes = await retryOnConflict(() =>
-      ctx.store.db.transaction().execute(async (trx) => {
-        const out: ItemOutcome[] = await storeBatch(ctx, trx, input.source, chunk, actor, settings, at);
-        const counts = tally(out);
-        await appendAudit(
-          trx,
-          { dialect: ctx.store.dialect },
-          {
+    const settingsFrom = read ? { storedText: read.storedText } : undefined;
+    let outcomes: ItemOutcome[];
+    try {
+      outcomes = await retryOnConflict(() =>
+        ctx.store.db.transaction().execute(async (trx) => {
+          const out: ItemOutcome[] = await storeBatch(
+            ctx,
+            trx,
+            input.source,
+            chunk,
             actor,
-            action: 'alerts.ingested',
-            target: { type: 'ingest_source', id: input.source },
-            details: { ...counts, rejected: result.rejected, items: chunk.length },
-          },
-          at,
-        );
-        return out;
-      }),
-    );
+            settings,
+            at,
+            settingsFrom,
+          );
+          const counts = tally(out);
+          await appendAudit(
+            trx,
+            { dialect: ctx.store.dialect },
+            {
+              actor,
+              action: 'alerts.ingested',
+              target: { type: 'ingest_source', id: input.source },
+              details: { ...counts, rejected: result.rejected, items: chunk.length },
+            },
+            at,
+          );
+          return out;
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof IngestSettingsChanged)) throw err;
+      read = remember(ctx, err.stored);
+      settings = read.settings;
+      continue;
+    }
+    start += chunk.length;
     for (const o of outcomes) {
       result.items.push(o);
       if (o.status === 'accepted') {
@@ -151,12 +173,32 @@ export async function storeMappedItems(
   }
   if (mapped.length === 0 && result.rejected > 0)
     await auditRejectedOnly(ctx, input.source, actor, result.rejected);
-  // Wake the trigger workers only after the commit, so they find the jobs.
-  if (createdAny) await ctx.store.notifier.notify('queue:triggers').catch(() => undefined);
+  // Wake the trigger workers only after the commit, so they find the jobs. Not awaited: the wake-up is best
+  // effort (workers poll too), and on PostgreSQL waiting for it held every caller's answer one round trip.
+  if (createdAny) void ctx.store.notifier.notify('queue:triggers').catch(() => undefined);
   result.caseIds = [...caseIds];
   result.items.sort((a, b) => a.index - b.index);
   return result;
 }
+
+/**
+ * The stored rules each store's callers last read (with the text they came from): a batch applies them and
+ * checks the text in its first round trip, so a change still takes effect at the next batch, without a
+ * round trip of its own per batch. Callers passing their own settings skip this.
+ */
+const lastRead = new WeakMap<object, { storedText: string | null; settings: IngestSettings }>();
+
+function remember(
+  ctx: AppContext,
+  stored: Awaited<ReturnType<typeof findIngestSettingsJson>>,
+): { storedText: string | null; settings: IngestSettings } {
+  const read = { storedText: stored?.settings ?? null, settings: settingsFromStored(ctx, stored).settings };
+  lastRead.set(ctx.store, read);
+  return read;
+}
+
+const readStoredSettings = async (ctx: AppContext) =>
+  remember(ctx, await findIngestSettingsJson(ctx.store.db));
 
 const tally = (out: ItemOutcome[]): { accepted: number; duplicates: number } => ({
   accepted: out.filter((o) => o.status === 'accepted').length,

@@ -12,6 +12,7 @@ import {
   type NewAlertRow,
 } from '../../store/alerts/alert.repository.js';
 import { countStoredAlerts } from '../../store/alerts/alert-daily-counts.repository.js';
+import { findIngestSettingsJson } from '../../store/alerts/ingest-settings.repository.js';
 import { upsertObservables } from '../../store/alerts/observable.repository.js';
 import {
   addObservablesToCases,
@@ -20,6 +21,8 @@ import {
 import { createCases, type NewCase } from '../../store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
 import { enqueueJobs } from '../../store/queue/queue.repository.js';
+import { deferWrites } from '../../store/deferred-writes.js';
+import { readTogether } from '../../store/read-together.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { significantObservables } from './correlation-rules.js';
@@ -57,6 +60,13 @@ export type StoredOutcome =
 
 const ruleKey = (product: string | null, ruleId: string): string => `${product ?? ''}\u0000${ruleId}`;
 
+/** The stored ingest rules changed since the caller read them; the batch stored nothing. */
+export class IngestSettingsChanged extends Error {
+  constructor(readonly stored: Awaited<ReturnType<typeof findIngestSettingsJson>>) {
+    super('the stored ingest settings changed');
+  }
+}
+
 /**
  * Stores one batch inside the caller's transaction, set-wise: a handful of statements look up every
  * event id, fingerprint, rule and observable of the batch at once, then the items are decided in order
@@ -70,15 +80,30 @@ export async function storeBatch(
   actor: Actor,
   settings: IngestSettings,
   now: number,
+  /**
+   * The stored rules text `settings` were read from (null: none stored, the defaults), checked in the
+   * batch's first round trip; without it, `settings` are the caller's own and apply as given.
+   */
+  settingsFrom?: { storedText: string | null },
 ): Promise<StoredOutcome[]> {
   const fps = batch.map(
     (m) => m.fingerprint ?? computeFingerprint(source, m.alert, settings.fingerprintKeys),
   );
   const eventIds = batch.flatMap((m) => (m.alert.sourceEventId ? [m.alert.sourceEventId] : []));
-  const known = await findAlertsBySourceEventIds(trx, source, eventIds);
-  const recent = settings.dedup.enabled
-    ? await findRecentByFingerprints(trx, fps, now - settings.dedup.windowMs)
-    : new Map<string, { id: string; caseId: string | null }>();
+  type Prior = Map<string, { id: string; caseId: string | null }>;
+  type Stored = Awaited<ReturnType<typeof findIngestSettingsJson>>;
+  // Independent lookups: one round trip on PostgreSQL.
+  const [known, recent, stored] = await readTogether<[Prior, Prior, Stored]>(trx, ctx.store.dialect, [
+    (db) => findAlertsBySourceEventIds(db, source, eventIds),
+    (db) =>
+      settings.dedup.enabled
+        ? findRecentByFingerprints(db, fps, now - settings.dedup.windowMs)
+        : Promise.resolve(new Map()),
+    (db) => (settingsFrom ? findIngestSettingsJson(db) : Promise.resolve(undefined)),
+  ]);
+  // Nothing is written yet: the caller starts again with the rules now in force.
+  if (settingsFrom && (stored?.settings ?? null) !== settingsFrom.storedText)
+    throw new IngestSettingsChanged(stored);
 
   // Pass 1: duplicates (retries and repeats) versus new alerts, in order.
   const outcomes: Array<StoredOutcome | undefined> = new Array(batch.length);
@@ -140,14 +165,10 @@ export async function storeBatch(
     const cur = map.get(key);
     if (!cur || lastSeen >= cur.lastSeen) map.set(key, { caseId, lastSeen });
   };
-  if (rules.enabled && rules.byRule) {
-    const ruleRefs = fresh.flatMap((f) => {
-      const origin = batch[f.i]?.alert.origin;
-      return origin?.ruleId ? [{ product: origin.product, ruleId: origin.ruleId }] : [];
-    });
-    for (const r of await findOpenCasesByRules(trx, ruleRefs, since))
-      keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
-  }
+  const ruleRefs = fresh.flatMap((f) => {
+    const origin = batch[f.i]?.alert.origin;
+    return origin?.ruleId ? [{ product: origin.product, ruleId: origin.ruleId }] : [];
+  });
   const significant = new Map(
     fresh.map((f) => [
       f.i,
@@ -156,11 +177,19 @@ export async function storeBatch(
         : [],
     ]),
   );
-  if (rules.enabled && rules.byObservable) {
-    const ids = [...significant.values()].flat().flatMap((o) => idOf(o) ?? []);
-    for (const r of await findOpenCasesByObservables(trx, ids, since))
-      keep(byObs, r.observableId, r.caseId, r.lastSeen);
-  }
+  const significantIds = [...significant.values()].flat().flatMap((o) => idOf(o) ?? []);
+  // Independent lookups: one round trip on PostgreSQL.
+  const [ruleHits, observableHits] = await readTogether<
+    [Awaited<ReturnType<typeof findOpenCasesByRules>>, Awaited<ReturnType<typeof findOpenCasesByObservables>>]
+  >(trx, ctx.store.dialect, [
+    (db) => (rules.enabled && rules.byRule ? findOpenCasesByRules(db, ruleRefs, since) : Promise.resolve([])),
+    (db) =>
+      rules.enabled && rules.byObservable
+        ? findOpenCasesByObservables(db, significantIds, since)
+        : Promise.resolve([]),
+  ]);
+  for (const r of ruleHits) keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
+  for (const r of observableHits) keep(byObs, r.observableId, r.caseId, r.lastSeen);
 
   const rows: NewAlertRow[] = [];
   const links: Array<{ alertId: string; observableId: string; role: string }> = [];
@@ -256,12 +285,14 @@ export async function storeBatch(
   }
 
   await createCases(trx, { newId: ctx.newId }, opening, now);
-  await insertAlerts(trx, rows);
-  await countStoredAlerts(trx, rows);
-  await insertAlertObservables(trx, links);
-  await addObservablesToCases(trx, caseObservables, 'alert', now);
+  // The rest are independent writes whose results nobody reads: on PostgreSQL they go as one statement.
+  const writes = deferWrites(trx, ctx.store.dialect);
+  await insertAlerts(writes.db, rows);
+  await countStoredAlerts(writes.db, rows);
+  await insertAlertObservables(writes.db, links);
+  await addObservablesToCases(writes.db, caseObservables, 'alert', now);
   await appendAlertsAddedEvents(
-    trx,
+    writes.db,
     { newId: ctx.newId },
     actor,
     rows.map((r) => ({ caseId: r.caseId as string, alertId: r.id, reason: r.correlation?.reason })),
@@ -269,7 +300,7 @@ export async function storeBatch(
   );
   // One trigger job for the batch's alerts (the trigger worker reads and matches each).
   await enqueueJobs(
-    trx,
+    writes.db,
     { dialect: ctx.store.dialect, newId: ctx.newId },
     [
       {
@@ -287,5 +318,6 @@ export async function storeBatch(
     ],
     now,
   );
+  await writes.flush();
   return outcomes as StoredOutcome[];
 }
