@@ -33,18 +33,22 @@ const MAX_BATCHES_MAPPING = 2;
 type StreamItem =
   { line?: number | undefined; mapped: MappedItem } | { line?: number | undefined; item: IngestItem };
 
+/** A stream of lines from one source, with the mapper that reads them (or `auto`) and their format. */
+export interface LineStream {
+  source: string;
+  mapper?: string;
+  mapperConfig?: unknown;
+  lines: AsyncIterable<LineRecord>;
+  format: LineFormat;
+}
+
 /**
  * Ingests a stream of lines of any length in bounded steps: every `batchSize` items are committed before
  * more lines are read, so memory stays flat and what was committed stays committed if the stream breaks.
  */
 export async function ingestLineStream(
   ctx: AppContext,
-  input: {
-    source: string;
-    mapper?: string;
-    mapperConfig?: unknown;
-    lines: AsyncIterable<LineRecord>;
-    format: LineFormat;
+  input: LineStream & {
     /**
      * Collects every case an accepted alert went to. A caller ingesting several streams passes one set to
      * all of them, so a case two streams both joined is counted once.
@@ -128,13 +132,7 @@ export async function ingestLineStream(
  */
 async function mapOffThread(
   pool: MapWorkerPool,
-  input: {
-    source: string;
-    mapper?: string;
-    mapperConfig?: unknown;
-    lines: AsyncIterable<LineRecord>;
-    format: LineFormat;
-  },
+  input: LineStream,
   settings: IngestSettings,
   now: () => number,
   take: (items: StreamItem[], lastLine: number) => Promise<void>,
