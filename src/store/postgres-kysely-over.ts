@@ -1,10 +1,5 @@
-import {
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type DatabaseConnection,
-} from 'kysely';
+import { Kysely, PostgresAdapter, PostgresQueryCompiler, type DatabaseConnection } from 'kysely';
+import { SchemaScopedPostgresIntrospector } from './dialects/postgres-introspector.js';
 import type { Database } from './schema.js';
 
 // One adapter for every such instance: compiled statements are cached by adapter (insert-rows.ts,
@@ -23,7 +18,7 @@ export function postgresKyselyOver(connection: DatabaseConnection): Kysely<Datab
     dialect: {
       createAdapter: () => ADAPTER,
       createQueryCompiler: () => COMPILER,
-      createIntrospector: (k) => new PostgresIntrospector(k),
+      createIntrospector: (k) => new SchemaScopedPostgresIntrospector(k),
       createDriver: () => ({
         init: async () => undefined,
         acquireConnection: async () => connection,

@@ -3,8 +3,8 @@ import type { IngestItem, IngestResult } from '../../app/ingest/ingest-alerts.js
 import type { StreamSummary } from '../../app/ingest/ingest-stream.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js';
-import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
 import type { ApiContext, ApiInstance } from '../route-plugin.js';
+import { readSourceRowForIngest } from '../../app/ingest/ingest-sources.js';
 
 /**
  * Replaces the scope's JSON parser with one that refuses invalid UTF-8 and says where JSON breaks (the
@@ -55,40 +55,13 @@ export async function resolveSource(
   if (allowed && !allowed.includes(name)) {
     throw new RiposteError('RIPOSTE_FORBIDDEN', `this token may not send alerts for source ${name}`);
   }
-  const row = await findSourceRowShared(ctx, name);
+  const row = await readSourceRowForIngest(ctx, name);
   if (!row) return {};
   if (row.enabled !== 1) throw new RiposteError('RIPOSTE_FORBIDDEN', `ingest source ${name} is disabled`);
   return {
     mapper: row.mapper,
     mapperConfig: row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined,
   };
-}
-
-type SourceRow = Awaited<ReturnType<typeof findIngestSourceRow>>;
-/** Per store, then per source name: the lookup not yet sent, which callers arriving meanwhile join. */
-const unsent = new WeakMap<object, Map<string, Promise<SourceRow>>>();
-
-/**
- * The source's row, read after this call: requests for one source that arrive together (16 clients answered
- * by one group commit send their next alerts at once) share one query, sent once the event loop has read
- * them all (`setImmediate`). A lookup already sent is never shared with a later request, so a source
- * disabled before a request arrived refuses it, as a lookup of its own would.
- */
-function findSourceRowShared(ctx: ApiContext, name: string): Promise<SourceRow> {
-  let byName = unsent.get(ctx.store);
-  if (!byName) {
-    byName = new Map();
-    unsent.set(ctx.store, byName);
-  }
-  const waiting = byName.get(name);
-  if (waiting) return waiting;
-  const names = byName;
-  const lookup = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-    names.delete(name);
-    return findIngestSourceRow(ctx.store.db, name);
-  });
-  names.set(name, lookup);
-  return lookup;
 }
 
 /** The answer body; when nothing at all was usable, a 422 problem naming each rejected item instead. */

@@ -2,11 +2,10 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
-import { verifyWebhook } from '../../app/ingest/ingest-sources.js';
+import { readSourceRowForIngest, verifyWebhook } from '../../app/ingest/ingest-sources.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import { readLines } from '../../ingest/formats/ndjson-lines.js';
-import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import { IngestAnswer } from './alert.schemas.js';
 import { answerOrProblem, jsonItems, parseBody, streamAnswerOrProblem } from './ingest-request.js';
@@ -41,7 +40,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
     async (request) => {
       const name = request.params.source;
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const row = await findIngestSourceRow(ctx.store.db, name);
+      const row = await readSourceRowForIngest(ctx, name);
       const ok = verifyWebhook(
         row,
         {

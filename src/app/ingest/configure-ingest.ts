@@ -17,9 +17,10 @@ export interface IngestSettingsView {
 }
 
 /**
- * The de-duplication and correlation rules in force, read from the store on every ingest call so that every
- * process applies a change at once. Stored rules that no longer validate (written by another version) fall
- * back to the defaults, with a warning, rather than stopping ingestion.
+ * The de-duplication and correlation rules in force, read from the store now: a stream reads them once at its
+ * start, and `ingestAlerts` checks the stored text inside every batch's transaction (ingest-alerts.ts), so
+ * every process applies a change at its next batch. Stored rules that no longer validate (written by another
+ * version) fall back to the defaults, with a warning, rather than stopping ingestion.
  */
 export async function loadIngestSettings(
   ctx: Pick<AppContext, 'store' | 'log'>,

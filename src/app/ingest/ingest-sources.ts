@@ -204,3 +204,33 @@ export function verifyWebhook(
   }
   return false;
 }
+
+/** Per store, then per source name: the lookup not yet sent, which callers arriving meanwhile join. */
+const unsentLookups = new WeakMap<object, Map<string, Promise<IngestSourceRow | undefined>>>();
+
+/**
+ * The source's row as an ingest request reads it, read after this call: requests for one source that arrive
+ * together (16 clients answered by one group commit send their next alerts at once; a tool's webhooks in a
+ * burst) share one query, sent once the event loop has read them all (`setImmediate`). A lookup already
+ * sent is never shared with a later request, so a source disabled or a credential changed before a request
+ * arrived refuses it, as a lookup of its own would.
+ */
+export function readSourceRowForIngest(
+  ctx: Pick<AppContext, 'store'>,
+  name: string,
+): Promise<IngestSourceRow | undefined> {
+  let byName = unsentLookups.get(ctx.store);
+  if (!byName) {
+    byName = new Map();
+    unsentLookups.set(ctx.store, byName);
+  }
+  const waiting = byName.get(name);
+  if (waiting) return waiting;
+  const names = byName;
+  const lookup = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+    names.delete(name);
+    return findIngestSourceRow(ctx.store.db, name);
+  });
+  names.set(name, lookup);
+  return lookup;
+}
