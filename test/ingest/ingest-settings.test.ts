@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { DEFAULT_INGEST_BATCH_SIZE } from '../../src/app/ingest/ingest-settings.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
@@ -65,7 +66,11 @@ describe.each(DIALECTS)('ingest settings on %s', (dialect) => {
     expect(changed.json()).toMatchObject({
       configured: true,
       updatedBy: expect.any(String),
-      settings: { dedup: { enabled: false }, correlation: { enabled: false }, batchSize: 500 },
+      settings: {
+        dedup: { enabled: false },
+        correlation: { enabled: false },
+        batchSize: DEFAULT_INGEST_BATCH_SIZE,
+      },
     });
     const third = await ingest(sighting('a3'));
     expect(third.json()).toMatchObject({ accepted: 1, casesCreated: 1 });

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
 import { ingestLineStream, type StreamSummary } from '../../src/app/ingest/ingest-stream.js';
-import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
+import { DEFAULT_INGEST_BATCH_SIZE, IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import {
   createMapWorkerPool,
   MapWorkerError,
@@ -192,8 +192,11 @@ describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dial
       mapWorkers: threads,
     });
     try {
-      // Three batches of the default 500: the second and third are mapped on the thread.
-      const lines = Array.from({ length: 1_200 }, (_, i) => (i === 1_049 ? 'nope' : suricata(i + 1)));
+      // Three batches of the default size: the second and third are mapped on the thread.
+      const size = DEFAULT_INGEST_BATCH_SIZE;
+      const lines = Array.from({ length: size * 2 + size / 2 }, (_, i) =>
+        i === size * 2 + 49 ? 'nope' : suricata(i + 1),
+      );
       const res = await api.app.inject({
         method: 'POST',
         url: '/api/v1/alerts/ndjson?source=ids',
@@ -202,8 +205,8 @@ describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dial
       });
       expect(res.statusCode).toBe(200);
       const answer = res.json<{ accepted: number; duplicates: number }>();
-      expect(answer).toMatchObject({ rejected: 1, rejections: [{ line: 1_050 }] });
-      expect(answer.accepted + answer.duplicates).toBe(1_199);
+      expect(answer).toMatchObject({ rejected: 1, rejections: [{ line: size * 2 + 50 }] });
+      expect(answer.accepted + answer.duplicates).toBe(lines.length - 1);
       expect(threads.batches).toBe(2);
     } finally {
       await api.app.close();

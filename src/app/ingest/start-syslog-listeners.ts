@@ -5,7 +5,7 @@ import { loadIngestSettings } from './configure-ingest.js';
 import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
 import type { MapWorkerPool } from './map-worker-pool.js';
 import { fromPrepared, type PreparedItem } from './prepare-items.js';
-import type { IngestSettings } from './ingest-settings.js';
+import { DEFAULT_INGEST_BATCH_SIZE, type IngestSettings } from './ingest-settings.js';
 
 export interface SyslogStartOptions {
   host?: string;
@@ -104,6 +104,8 @@ export async function startSyslogListeners(
         }
       : mapHere,
     {
+      // A cut batch is stored as one step when it fits one (the stored rules may set another size).
+      batchSize: options.settings?.batchSize ?? DEFAULT_INGEST_BATCH_SIZE,
       ...options,
       onFrameError: (reason, transport) => {
         rejected += 1;
