@@ -5,16 +5,24 @@ export type StatementTimes = Map<string, { ms: number; runs: number }>;
 
 /**
  * Times every statement better-sqlite3 prepares from now on (raw statements and commits included), while
- * `measuring()` says so. Call before the store opens.
+ * `measuring()` says so, and the preparing itself (SQLite parses and plans the text: a statement cache miss),
+ * as shape `prepare`. Call before the store opens.
  */
 export function timeSqliteStatements(measuring: () => boolean, shapeLength = 70): StatementTimes {
   const times: StatementTimes = new Map();
   const prepare = Sqlite.prototype.prepare;
   Sqlite.prototype.prepare = function (this: Sqlite.Database, source: string) {
+    const preparing = performance.now();
     const statement = prepare.call(this, source) as unknown as Record<
       string,
       (...args: unknown[]) => unknown
     >;
+    if (measuring()) {
+      const entry = times.get('prepare') ?? { ms: 0, runs: 0 };
+      entry.ms += performance.now() - preparing;
+      entry.runs += 1;
+      times.set('prepare', entry);
+    }
     const shape = source.replace(/\s+/g, ' ').slice(0, shapeLength);
     for (const method of ['run', 'all', 'get', 'iterate']) {
       const original = statement[method]?.bind(statement);

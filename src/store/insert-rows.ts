@@ -37,19 +37,16 @@ export async function insertRows<T extends keyof Database & string, R = never>(
   const perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length)));
   let affected = 0;
   for (let start = 0; start < rows.length; start += perStatement) {
-    const slice = rows.slice(start, start + perStatement);
+    const end = Math.min(rows.length, start + perStatement);
     const params: unknown[] = [];
-    const tuples: string[] = [];
-    for (const row of slice) {
-      const marks: string[] = [];
+    for (let i = start; i < end; i += 1) {
+      const row = rows[i] as Record<string, unknown>;
       for (const column of columns) {
-        const value = (row as Record<string, unknown>)[column];
+        const value = row[column];
         params.push(value === undefined ? null : value);
-        marks.push(placeholder(params.length));
       }
-      tuples.push(`(${marks.join(', ')})`);
     }
-    const text = `${head}${tuples.join(', ')}${options.tail ? ` ${options.tail}` : ''}`;
+    const text = `${head}${placeholder(end - start, columns.length)}${options.tail ? ` ${options.tail}` : ''}`;
     const result = await db.executeQuery<R>(CompiledQuery.raw(text, params));
     affected += Number(result.numAffectedRows ?? BigInt(result.rows.length));
     if (options.onRows) options.onRows(result.rows);
@@ -57,18 +54,38 @@ export async function insertRows<T extends keyof Database & string, R = never>(
   return affected;
 }
 
-const placeholderStyles = new WeakMap<object, (n: number) => string>();
+/** The values part of a statement: `rows` tuples of `columns` bound values each, as the dialect marks them. */
+type ValuesText = (rows: number, columns: number) => string;
+
+const placeholderStyles = new WeakMap<object, ValuesText>();
+
+/** `?` marks are the same in every tuple: one tuple's text, repeated (the ingest path writes 1,000 at a time). */
+const questionMarks: ValuesText = (rows, columns) => {
+  const tuple = `(${'?, '.repeat(columns - 1)}?)`;
+  return `${tuple}, `.repeat(rows - 1) + tuple;
+};
+
+/** `$n` marks number the values across the whole statement. */
+const numberedMarks: ValuesText = (rows, columns) => {
+  const tuples: string[] = [];
+  for (let r = 0, n = 1; r < rows; r += 1) {
+    let tuple = `($${n++}`;
+    for (let c = 1; c < columns; c += 1) tuple += `, $${n++}`;
+    tuples.push(`${tuple})`);
+  }
+  return tuples.join(', ');
+};
 
 /**
  * `?` or `$n`, as the store's query compiler writes a bound value: read off a one-value query once per
  * dialect adapter (a transaction shares its database's), not compiled again on every insert.
  */
-function placeholderStyle(db: Db): (n: number) => string {
+function placeholderStyle(db: Db): ValuesText {
   const adapter = db.getExecutor().adapter;
   let style = placeholderStyles.get(adapter);
   if (!style) {
     const probe = sql`select ${0}`.compile(db).sql;
-    style = probe.endsWith('$1') ? (n) => `$${n}` : () => '?';
+    style = probe.endsWith('$1') ? numberedMarks : questionMarks;
     placeholderStyles.set(adapter, style);
   }
   return style;

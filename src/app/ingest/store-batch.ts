@@ -177,7 +177,12 @@ export async function storeBatch(
         : [],
     ]),
   );
-  const significantIds = [...significant.values()].flat().flatMap((o) => idOf(o) ?? []);
+  const significantIds: string[] = [];
+  for (const list of significant.values())
+    for (const o of list) {
+      const id = idOf(o);
+      if (id) significantIds.push(id);
+    }
   // Independent lookups: one round trip on PostgreSQL.
   const [ruleHits, observableHits] = await readTogether<
     [Awaited<ReturnType<typeof findOpenCasesByRules>>, Awaited<ReturnType<typeof findOpenCasesByObservables>>]

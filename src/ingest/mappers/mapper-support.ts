@@ -9,6 +9,24 @@ export type Json = Record<string, unknown>;
 export const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
+ * A path's ways of splitting at a dot into a key and the rest, longest key first (`a.b.c` → `a.b` + `c`, then
+ * `a` + `b.c`). Mappers read the same few dozen paths of every alert, so each path is cut once.
+ */
+const splitsByPath = new Map<string, ReadonlyArray<readonly [head: string, rest: string]>>();
+function splitsOf(path: string): ReadonlyArray<readonly [head: string, rest: string]> {
+  let splits = splitsByPath.get(path);
+  if (splits) return splits;
+  const cut: Array<readonly [string, string]> = [];
+  for (let dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1))
+    cut.push([path.slice(0, dot), path.slice(dot + 1)]);
+  splits = cut;
+  // Paths come from mapper code and source configuration; the bound only guards against a runaway caller.
+  if (splitsByPath.size >= 10_000) splitsByPath.clear();
+  splitsByPath.set(path, splits);
+  return splits;
+}
+
+/**
  * Reads a dotted path from nested objects or from flattened keys (`kibana.alert.rule.name` may be one key,
  * three levels, or a mix: ECS documents arrive in every form). Array indexes are path segments (`a.0.b`).
  */
@@ -23,14 +41,10 @@ export function get(obj: unknown, path: string): unknown {
   if (!isObject(obj)) return undefined;
   if (Object.hasOwn(obj, path)) return obj[path];
   // Longest flattened key first, so `a.b` as one key wins over `a` → `b`.
-  let dot = path.lastIndexOf('.');
-  while (dot > 0) {
-    const head = path.slice(0, dot);
-    if (Object.hasOwn(obj, head)) {
-      const found = get(obj[head], path.slice(dot + 1));
-      if (found !== undefined) return found;
-    }
-    dot = path.lastIndexOf('.', dot - 1);
+  for (const [head, rest] of splitsOf(path)) {
+    if (!Object.hasOwn(obj, head)) continue;
+    const found = get(obj[head], rest);
+    if (found !== undefined) return found;
   }
   return undefined;
 }

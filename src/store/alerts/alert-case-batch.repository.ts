@@ -54,14 +54,22 @@ export async function addObservablesToCases(
   origin: string,
   now: number,
 ): Promise<void> {
-  const pairs = new Map<string, { case_id: string; observable_id: string }>();
+  type Row = { case_id: string; observable_id: string; origin: string; added_at: number; last_seen: number };
+  const pairs = new Map<string, Row>();
   for (const [caseId, ids] of byCase)
-    for (const id of ids) pairs.set(`${caseId}|${id}`, { case_id: caseId, observable_id: id });
+    for (const id of ids)
+      pairs.set(`${caseId}|${id}`, {
+        case_id: caseId,
+        observable_id: id,
+        origin,
+        added_at: now,
+        last_seen: now,
+      });
   await insertRows(
     db,
     'case_observables',
     ['case_id', 'observable_id', 'origin', 'added_at', 'last_seen'],
-    [...pairs.values()].map((p) => ({ ...p, origin, added_at: now, last_seen: now })),
+    [...pairs.values()],
     {
       tail: `on conflict ("case_id", "observable_id") do update set "last_seen" = excluded."last_seen"
         where "case_observables"."last_seen" is null or "case_observables"."last_seen" < excluded."last_seen"`,
