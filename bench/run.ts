@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIALECTS, openTestStore } from '../test/support/stores.js';
 import type { Benchmark, Figure } from './harness.js';
+import { calibrateMachine } from './calibration.js';
 import { auditBenchmark } from './audit.bench.js';
 import { casesBenchmark } from './cases.bench.js';
 import { connectorsBenchmark } from './connectors.bench.js';
@@ -35,6 +36,7 @@ if (selected.length === 0) {
   process.exit(2);
 }
 
+const calibrationBefore = calibrateMachine();
 const rows: ResultRow[] = [];
 for (const bench of selected) {
   for (const dialect of DIALECTS) {
@@ -49,6 +51,7 @@ for (const bench of selected) {
   }
 }
 
+const calibrationAfter = calibrateMachine();
 const memory = process.memoryUsage();
 const header = ['benchmark', 'store', 'figure', 'value', 'unit'];
 const table = [
@@ -61,6 +64,9 @@ const line = (row: string[]) =>
 process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
 for (const row of table.slice(1)) process.stdout.write(`${line(row)}\n`);
 process.stdout.write(
+  `\nmachine calibration ${calibrationBefore} ms before, ${calibrationAfter} ms after (a fixed task; lower is faster, see bench/calibration.ts)`,
+);
+process.stdout.write(
   `\npeak RSS ${(memory.rss / 1024 / 1024).toFixed(1)} MiB, heap used ${(memory.heapUsed / 1024 / 1024).toFixed(1)} MiB\n`,
 );
 
@@ -68,6 +74,7 @@ const report = {
   at: new Date().toISOString(),
   node: process.version,
   quick,
+  machine: { calibrationMs: { before: calibrationBefore, after: calibrationAfter } },
   memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
   results: rows,
 };

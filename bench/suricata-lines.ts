@@ -7,6 +7,8 @@ export interface SuricataLineOptions {
   ruleOffset?: number;
   /** Line i is line i % N again (a new flow, the same alert): a stream of repeats that de-duplication counts. */
   repeatEvery?: number;
+  /** The second octet of the destination addresses (10.N.x.y, default 0): another set no earlier case holds. */
+  destinationNet?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export function suricataAlertLine(n: number, options: SuricataLineOptions): stri
     flow_id: n,
     event_type: 'alert',
     src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
-    dest_ip: `10.0.${(i >> 4) & 15}.${i & 15}`,
+    dest_ip: `10.${options.destinationNet ?? 0}.${(i >> 4) & 15}.${i & 15}`,
     alert: {
       gid: 1,
       signature_id: 2_000_000 + (options.ruleOffset ?? 0) + (i % 200),
