@@ -32,7 +32,7 @@ export async function insertRows<T extends keyof Database & string, R = never>(
   options: InsertRowsOptions<R> = {},
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const placeholder = placeholderStyle(db);
+  const mark = parameterMark(db);
   const head = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values `;
   const perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length)));
   let affected = 0;
@@ -46,7 +46,7 @@ export async function insertRows<T extends keyof Database & string, R = never>(
         params.push(value === undefined ? null : value);
       }
     }
-    const text = `${head}${placeholder(end - start, columns.length)}${options.tail ? ` ${options.tail}` : ''}`;
+    const text = `${head}${valuesText(mark, end - start, columns.length)}${options.tail ? ` ${options.tail}` : ''}`;
     const result = await db.executeQuery<R>(CompiledQuery.raw(text, params));
     affected += Number(result.numAffectedRows ?? BigInt(result.rows.length));
     if (options.onRows) options.onRows(result.rows);
@@ -54,39 +54,41 @@ export async function insertRows<T extends keyof Database & string, R = never>(
   return affected;
 }
 
-/** The values part of a statement: `rows` tuples of `columns` bound values each, as the dialect marks them. */
-type ValuesText = (rows: number, columns: number) => string;
+/** How the store's query compiler writes the n-th bound value of a statement (counting from 1). */
+export type ParameterMark = (n: number) => string;
 
-const placeholderStyles = new WeakMap<object, ValuesText>();
-
-/** `?` marks are the same in every tuple: one tuple's text, repeated (the ingest path writes 1,000 at a time). */
-const questionMarks: ValuesText = (rows, columns) => {
-  const tuple = `(${'?, '.repeat(columns - 1)}?)`;
-  return `${tuple}, `.repeat(rows - 1) + tuple;
-};
-
-/** `$n` marks number the values across the whole statement. */
-const numberedMarks: ValuesText = (rows, columns) => {
-  const tuples: string[] = [];
-  for (let r = 0, n = 1; r < rows; r += 1) {
-    let tuple = `($${n++}`;
-    for (let c = 1; c < columns; c += 1) tuple += `, $${n++}`;
-    tuples.push(`${tuple})`);
-  }
-  return tuples.join(', ');
-};
+const questionMark: ParameterMark = () => '?';
+const numberedMark: ParameterMark = (n) => `$${n}`;
+const parameterMarks = new WeakMap<object, ParameterMark>();
 
 /**
  * `?` or `$n`, as the store's query compiler writes a bound value: read off a one-value query once per
- * dialect adapter (a transaction shares its database's), not compiled again on every insert.
+ * dialect adapter (a transaction shares its database's), not compiled again for every statement written as
+ * text.
  */
-function placeholderStyle(db: Db): ValuesText {
+export function parameterMark(db: Db): ParameterMark {
   const adapter = db.getExecutor().adapter;
-  let style = placeholderStyles.get(adapter);
-  if (!style) {
+  let mark = parameterMarks.get(adapter);
+  if (!mark) {
     const probe = sql`select ${0}`.compile(db).sql;
-    style = probe.endsWith('$1') ? numberedMarks : questionMarks;
-    placeholderStyles.set(adapter, style);
+    mark = probe.endsWith('$1') ? numberedMark : questionMark;
+    parameterMarks.set(adapter, mark);
   }
-  return style;
+  return mark;
+}
+
+/** The values part of a statement: `rows` tuples of `columns` bound values each. */
+function valuesText(mark: ParameterMark, rows: number, columns: number): string {
+  if (mark === questionMark) {
+    // Every tuple reads the same: one tuple's text, repeated (the ingest path writes 1,000 at a time).
+    const tuple = `(${'?, '.repeat(columns - 1)}?)`;
+    return `${tuple}, `.repeat(rows - 1) + tuple;
+  }
+  const tuples: string[] = [];
+  for (let r = 0, n = 1; r < rows; r += 1) {
+    let tuple = `(${mark(n++)}`;
+    for (let c = 1; c < columns; c += 1) tuple += `, ${mark(n++)}`;
+    tuples.push(`${tuple})`);
+  }
+  return tuples.join(', ');
 }

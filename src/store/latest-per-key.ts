@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { parameterMark } from './insert-rows.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -17,13 +18,29 @@ export async function latestPerKey(
   walk: (key: (n: number) => RawBuilder<unknown>) => RawBuilder<unknown>,
 ): Promise<Array<{ caseId: string; lastSeen: number } | null>> {
   if (keys.length === 0) return [];
-  // The key's position goes first (column1), so answers map back to keys whatever order rows come in.
-  const values = sql.join(keys.map((k, i) => sql`(${sql.lit(i)}, ${sql.join(k.map((v) => sql`${v}`))})`));
+  // The walk is compiled once; the keys' `values` list, one tuple per key, is written as text (building a
+  // query node per key value cost more than the walks). The key's position goes first (column1), so answers
+  // map back to keys whatever order rows come in.
   const hit = walk((n) => sql.ref(`k.column${n + 1}`));
-  const { rows } = await sql<{
-    column1: number | string;
-    hit: string | null;
-  }>`select k.column1, (${hit}) as hit from (values ${values}) k`.execute(db);
+  const VALUES = '\u0000values\u0000';
+  const head = sql`select k.column1, (${hit}) as hit from (values ${sql.raw(VALUES)}) k`.compile(db);
+  const mark = parameterMark(db);
+  const parameters = [...head.parameters];
+  const tuples: string[] = [];
+  keys.forEach((key, i) => {
+    let tuple = `(${i}`;
+    for (const value of key) {
+      parameters.push(value);
+      tuple += `, ${mark(parameters.length)}`;
+    }
+    tuples.push(`${tuple})`);
+  });
+  const { rows } = await db.executeQuery<{ column1: number | string; hit: string | null }>(
+    CompiledQuery.raw(
+      head.sql.replace(VALUES, () => tuples.join(', ')),
+      parameters,
+    ),
+  );
   const out: Array<{ caseId: string; lastSeen: number } | null> = keys.map(() => null);
   for (const r of rows) {
     if (!r.hit) continue;
