@@ -13,14 +13,14 @@ const UBIQUITOUS = new Set([
   'nt authority\\system',
 ]);
 
-/** The observables an alert may be grouped on under the settings: typed, not reserved, not ubiquitous. */
-export function significantObservables(
-  observables: readonly Observable[],
-  settings: IngestSettings['correlation'],
-): Observable[] {
+/**
+ * Whether an observable may group alerts under the settings: typed, not reserved, not ubiquitous. Built once
+ * per batch (the settings' sets), asked per observable.
+ */
+export function isSignificantUnder(settings: IngestSettings['correlation']): (o: Observable) => boolean {
   const types = new Set(settings.observableTypes);
   const ignore = new Set(settings.ignoreValues.map((v) => v.toLowerCase()));
-  return observables.filter((o) => {
+  return (o) => {
     if (!types.has(o.type)) return false;
     if (o.scope === 'reserved') return false;
     if (o.scope === 'private' && !settings.includePrivateIps) return false;
@@ -34,5 +34,5 @@ export function significantObservables(
       return false;
     }
     return true;
-  });
+  };
 }

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
+import type { Observable } from '../../domain/observables/observable.js';
 import { computeFingerprint } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import {
@@ -25,7 +26,7 @@ import { deferWrites } from '../../store/deferred-writes.js';
 import { readTogether } from '../../store/read-together.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
-import { significantObservables } from './correlation-rules.js';
+import { isSignificantUnder } from './correlation-rules.js';
 import type { IngestSettings } from './ingest-settings.js';
 
 export type Mapped = {
@@ -151,7 +152,14 @@ export async function storeBatch(
     fresh.flatMap((f) => batch[f.i]?.alert.observables ?? []),
     now,
   );
-  const idOf = (o: { type: string; value: string }): string | undefined => obsIds.get(`${o.type}:${o.value}`);
+  // Each observable's stored id, looked up once: the decisions below ask for it several times.
+  const idByObservable = new Map<Observable, string>();
+  for (const f of fresh)
+    for (const o of batch[f.i]?.alert.observables ?? []) {
+      const id = obsIds.get(`${o.type}:${o.value}`);
+      if (id) idByObservable.set(o, id);
+    }
+  const idOf = (o: Observable): string | undefined => idByObservable.get(o);
   const rules = settings.correlation;
   const since = now - rules.windowMs;
   const byRule = new Map<string, { caseId: string; lastSeen: number }>();
@@ -169,12 +177,11 @@ export async function storeBatch(
     const origin = batch[f.i]?.alert.origin;
     return origin?.ruleId ? [{ product: origin.product, ruleId: origin.ruleId }] : [];
   });
+  const isSignificant = isSignificantUnder(rules);
   const significant = new Map(
     fresh.map((f) => [
       f.i,
-      rules.enabled && rules.byObservable
-        ? significantObservables(batch[f.i]?.alert.observables ?? [], rules)
-        : [],
+      rules.enabled && rules.byObservable ? (batch[f.i]?.alert.observables ?? []).filter(isSignificant) : [],
     ]),
   );
   const significantIds: string[] = [];
