@@ -23,7 +23,8 @@ import { openTestStore, type TestDialect } from '../test/support/stores.js';
 import { printStatementTimes, timeSqliteStatements } from './support/sqlite-statement-times.js';
 
 const dialect = (process.argv[2] ?? 'sqlite') as TestDialect;
-const batchSize = Number(process.argv[3] ?? 500);
+// Without a size: the steps streams take by default.
+const batchSize = Number(process.argv[3] ?? IngestSettings.parse({}).batchSize);
 const measured = Number(process.argv[4] ?? 20_000);
 const warmup = Number(process.argv[5] ?? 3_000);
 

@@ -9,6 +9,8 @@
 #
 # The command runs from each tree's root; its last output line is printed per round, base first. Compare
 # CPU figures (µs per alert) rather than wall time: each side has one core for everything, threads included.
+# The base runs this tree's scripts/ and bench/ over its own src/, so they must not import what the base
+# lacks. Node.js flags go into the command (`npx tsx --flag …`), and both sides get them.
 set -euo pipefail
 
 if [ $# -lt 3 ]; then

@@ -15,7 +15,8 @@ import { suricataLines } from '../bench/suricata-lines.js';
 import { createTestContext } from '../test/support/api.js';
 import { openTestStore } from '../test/support/stores.js';
 
-const batchSize = Number(process.argv[2] ?? 500);
+// Without a size: the steps streams take by default.
+const batchSize = Number(process.argv[2] ?? IngestSettings.parse({}).batchSize);
 const measured = Number(process.argv[3] ?? 20_000);
 const warmup = Number(process.argv[4] ?? 3_000);
 
