@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { chunks } from '../chunks.js';
 import type { AlertCaseRuleDayTable, AlertSourceDayTable } from '../cases/case-projection.table.js';
+import { insertRows } from '../insert-rows.js';
 import type { Database } from '../schema.js';
 import type { NewAlertRow } from './alert.repository.js';
 
@@ -17,60 +17,48 @@ export const dayOf = (ms: number): number => ms - (((ms % DAY_MS) + DAY_MS) % DA
  */
 export async function countStoredAlerts(db: Db, rows: readonly NewAlertRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const alerts = rows.map((r) => ({
-    time: r.alert.time,
-    source: r.source,
-    caseId: r.caseId,
-    product: r.alert.origin.product,
-    ruleId: r.alert.origin.ruleId,
-    ruleName: r.alert.origin.ruleName,
-  }));
   const perSource = new Map<string, AlertSourceDayTable>();
   const perRule = new Map<string, AlertCaseRuleDayTable>();
-  for (const a of alerts) {
-    const day = dayOf(a.time);
-    const sk = `${day}\u0000${a.source}`;
+  for (const row of rows) {
+    const { time, origin } = row.alert;
+    const day = dayOf(time);
+    const sk = `${day}\u0000${row.source}`;
     const s = perSource.get(sk);
     if (s) s.alerts += 1;
-    else perSource.set(sk, { day, source: a.source, alerts: 1 });
-    if (!a.caseId) continue;
-    const product = a.product ?? '';
-    const ruleId = a.ruleId ?? '';
-    const rk = `${day}\u0000${a.caseId}\u0000${product}\u0000${ruleId}`;
+    else perSource.set(sk, { day, source: row.source, alerts: 1 });
+    if (!row.caseId) continue;
+    const product = origin.product ?? '';
+    const ruleId = origin.ruleId ?? '';
+    const ruleName = origin.ruleName;
+    const rk = `${day}\u0000${row.caseId}\u0000${product}\u0000${ruleId}`;
     const r = perRule.get(rk);
     if (r) {
       r.alerts += 1;
-      if (a.ruleName !== null && (r.rule_name === null || a.ruleName > r.rule_name)) r.rule_name = a.ruleName;
+      if (ruleName !== null && (r.rule_name === null || ruleName > r.rule_name)) r.rule_name = ruleName;
     } else {
-      perRule.set(rk, { day, case_id: a.caseId, product, rule_id: ruleId, rule_name: a.ruleName, alerts: 1 });
+      perRule.set(rk, { day, case_id: row.caseId, product, rule_id: ruleId, rule_name: ruleName, alerts: 1 });
     }
   }
   const sorted = <T>(m: Map<string, T>): T[] =>
     [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-  for (const chunk of chunks(sorted(perSource), 500)) {
-    await db
-      .insertInto('alert_source_days')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc
-          .columns(['day', 'source'])
-          .doUpdateSet({ alerts: sql`alert_source_days.alerts + excluded.alerts` }),
-      )
-      .execute();
-  }
-  for (const chunk of chunks(sorted(perRule), 300)) {
-    await db
-      .insertInto('alert_case_rule_days')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(['day', 'case_id', 'product', 'rule_id']).doUpdateSet({
-          alerts: sql`alert_case_rule_days.alerts + excluded.alerts`,
-          // The greatest name, as max() over the alerts gives; written portably (SQLite has no greatest()).
-          rule_name: sql`case when alert_case_rule_days.rule_name is null or excluded.rule_name > alert_case_rule_days.rule_name then excluded.rule_name else alert_case_rule_days.rule_name end`,
-        }),
-      )
-      .execute();
-  }
+  // Written as text (insertRows): a batch of a thousand alerts builds no query node per value.
+  await insertRows(db, 'alert_source_days', ['day', 'source', 'alerts'], sorted(perSource), {
+    tail: `on conflict ("day", "source") do update set "alerts" = "alert_source_days"."alerts" + excluded."alerts"`,
+  });
+  await insertRows(
+    db,
+    'alert_case_rule_days',
+    ['day', 'case_id', 'product', 'rule_id', 'rule_name', 'alerts'],
+    sorted(perRule),
+    {
+      // The greatest name, as max() over the alerts gives; written portably (SQLite has no greatest()).
+      tail: `on conflict ("day", "case_id", "product", "rule_id") do update set
+        "alerts" = "alert_case_rule_days"."alerts" + excluded."alerts",
+        "rule_name" = case when "alert_case_rule_days"."rule_name" is null
+          or excluded."rule_name" > "alert_case_rule_days"."rule_name"
+          then excluded."rule_name" else "alert_case_rule_days"."rule_name" end`,
+    },
+  );
 }
 
 const DAY_SQL = sql.lit(DAY_MS);
