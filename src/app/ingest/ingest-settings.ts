@@ -7,8 +7,8 @@ const HOUR = 3_600_000;
 /**
  * Items per committed step. Every step writes each B-tree page it touched once, and a step's alerts touch the
  * same per-case and per-observable index leaves: 1,000-alert steps wrote 1.86 WAL pages per alert where
- * 500-alert steps wrote 3.24, for 20–30% less CPU per alert (scripts/wal-pages.ts, scripts/ingest-warm.ts).
- * 2,000 saved no more CPU and held the write lock twice as long.
+ * 500-alert steps wrote 3.24 (scripts/wal-pages.ts), and took 18% less main-thread CPU per alert (paired
+ * runs of scripts/ingest-warm.ts). 2,000 saved no more CPU and held the write lock twice as long.
  */
 export const DEFAULT_INGEST_BATCH_SIZE = 1_000;
 
