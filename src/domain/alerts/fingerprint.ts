@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../shared/canonical-json.js';
 import type { NormalizedAlert } from './alert.js';
 
@@ -64,5 +64,6 @@ export function computeFingerprint(
   // The usual keys give strings and lists of strings: plain JSON.stringify writes the same text as
   // canonicalJson without copying every value to sort keys it does not have.
   const json = parts.every((p) => isFlat(p[1])) ? JSON.stringify(parts) : canonicalJson(parts);
-  return createHash('sha256').update(source).update('\n').update(json).digest('hex');
+  // One-shot hash over the same bytes the incremental hash read (source, newline, JSON).
+  return hash('sha256', `${source}\n${json}`, 'hex');
 }
