@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual, createHmac } from 'node:crypto';
+import { randomBytes, timingSafeEqual, createHmac } from 'node:crypto';
+import { hashSecret } from '../../governance/identity/secret-token.js';
 import { z } from 'zod';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/shared/actor.js';
@@ -52,8 +53,6 @@ export interface SourceCredentials {
   hmacSecret?: string;
 }
 
-const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
-
 /** Loads the secrets keyring on first use (see `keyringLoader`). */
 export type KeyringSource = () => Keyring;
 
@@ -91,7 +90,7 @@ export async function createIngestSource(
         mapper: input.mapper,
         mapperConfig: input.mapperConfig ?? null,
         enabled: input.enabled,
-        tokenHash: hashToken(token),
+        tokenHash: hashSecret(token),
         sealedHmacSecret: hmacSecret ? sealHmacSecret(keyring, input.name, hmacSecret) : null,
       },
       now,
@@ -138,7 +137,7 @@ export async function updateIngestSourceSettings(
         mapper: input.mapper,
         mapperConfig: input.mapperConfig,
         enabled: input.enabled,
-        tokenHash: credentials.token ? hashToken(credentials.token) : undefined,
+        tokenHash: credentials.token ? hashSecret(credentials.token) : undefined,
         sealedHmacSecret: credentials.hmacSecret
           ? sealHmacSecret(keyring, name, credentials.hmacSecret)
           : undefined,
@@ -192,7 +191,7 @@ export function verifyWebhook(
 ): boolean {
   if (!row || row.enabled !== 1) return false;
   if (headers.token && row.token_hash) {
-    return sameBytes(Buffer.from(hashToken(headers.token), 'hex'), Buffer.from(row.token_hash, 'hex'));
+    return sameBytes(Buffer.from(hashSecret(headers.token), 'hex'), Buffer.from(row.token_hash, 'hex'));
   }
   if (headers.signature && row.hmac_secret) {
     const m = /^sha256=([0-9a-fA-F]{64})$/.exec(headers.signature.trim());
