@@ -78,13 +78,25 @@ export function combineWrites(queries: readonly CompiledQuery[]): CompiledQuery[
 }
 
 function asOneStatement(group: readonly CompiledQuery[]): CompiledQuery {
+  const { parts, parameters } = spliceStatements(group, (sql, i) => `w${i} as (${sql})`);
+  return CompiledQuery.raw(`with ${parts.join(', ')} select 1`, parameters);
+}
+
+/**
+ * Compiled statements made parts of one: each statement's text (its `$n` renumbered after the parts before
+ * it) framed by `frame`, and all their bound values in order. For the combined reads and writes.
+ */
+export function spliceStatements(
+  queries: readonly CompiledQuery[],
+  frame: (sql: string, index: number) => string,
+): { parts: string[]; parameters: unknown[] } {
   const parameters: unknown[] = [];
-  const parts = group.map((q, i) => {
+  const parts = queries.map((q, i) => {
     const offset = parameters.length;
     for (const value of q.parameters) parameters.push(value);
-    return `w${i} as (${renumberPlaceholders(q.sql, offset)})`;
+    return frame(renumberPlaceholders(q.sql, offset), i);
   });
-  return CompiledQuery.raw(`with ${parts.join(', ')} select 1`, parameters);
+  return { parts, parameters };
 }
 
 /**

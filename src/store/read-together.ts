@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
-import { renumberPlaceholders } from './deferred-writes.js';
+import { spliceStatements } from './deferred-writes.js';
 import type { StoreDialect } from './dialects/store-dialect.js';
 import { postgresKyselyOver } from './postgres-kysely-over.js';
 import type { Database } from './schema.js';
@@ -70,14 +70,13 @@ async function send(trx: Transaction<Database>, batch: readonly Waiting[]): Prom
       only.resolve(await trx.executeQuery(only.query));
       return;
     }
-    const parameters: unknown[] = [];
-    const columns = batch.map((w, i) => {
+    for (const w of batch)
       if (!/^\s*select\b/i.test(w.query.sql))
         throw new Error(`only selects can be read together: ${w.query.sql.slice(0, 40)}`);
-      const offset = parameters.length;
-      for (const value of w.query.parameters) parameters.push(value);
-      return `(select coalesce(json_agg(q), '[]'::json) from (${renumberPlaceholders(w.query.sql, offset)}) q) as r${i}`;
-    });
+    const { parts: columns, parameters } = spliceStatements(
+      batch.map((w) => w.query),
+      (sql, i) => `(select coalesce(json_agg(q), '[]'::json) from (${sql}) q) as r${i}`,
+    );
     const { rows } = await trx.executeQuery<Record<string, unknown[]>>(
       CompiledQuery.raw(`select ${columns.join(', ')}`, parameters),
     );

@@ -15,59 +15,57 @@ export function secretMarkers(names: readonly string[]): Record<string, string> 
   return Object.fromEntries(names.map((n) => [n, secretMarker(n)]));
 }
 
-const mapStrings = (value: unknown, f: (s: string) => string): unknown => {
-  if (typeof value === 'string') return f(value);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, f));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, f);
-    return out;
-  }
-  return value;
-};
-
 /**
- * Like mapStrings, but a value in which `f` changed nothing comes back as it was, not copied: most values
- * hold no marker, and redacting every step's events and inputs copied each of them whole.
+ * `value` with `f` applied to every string in it. With `share`, what `f` left unchanged comes back as it was
+ * (most values hold no marker: redacting every step's events and inputs copied each of them whole); without,
+ * the whole value is copied, so the caller may hand it to code that changes it.
  */
-const mapStringsShared = (value: unknown, f: (s: string) => string): unknown => {
+function mapStrings(value: unknown, f: (s: string) => string, share: boolean): unknown {
   if (typeof value === 'string') return f(value);
   if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
+    let out: unknown[] | undefined = share ? undefined : value.slice();
     value.forEach((v: unknown, i) => {
-      const mapped = mapStringsShared(v, f);
-      if (mapped !== v) (out ??= value.slice())[i] = mapped;
+      const mapped = mapStrings(v, f, share);
+      if (out) out[i] = mapped;
+      else if (mapped !== v) (out = value.slice())[i] = mapped;
     });
     return out ?? value;
   }
   if (value !== null && typeof value === 'object') {
-    let out: Record<string, unknown> | undefined;
+    let out: Record<string, unknown> | undefined = share
+      ? undefined
+      : { ...(value as Record<string, unknown>) };
     for (const [k, v] of Object.entries(value)) {
-      const mapped = mapStringsShared(v, f);
-      if (mapped !== v) (out ??= { ...value })[k] = mapped;
+      const mapped = mapStrings(v, f, share);
+      if (out) out[k] = mapped;
+      else if (mapped !== v) (out = { ...(value as Record<string, unknown>) })[k] = mapped;
     }
     return out ?? value;
   }
   return value;
-};
+}
 
 /**
  * Replaces markers with `***` for printing and storing. What holds no marker is returned as it is (shared,
  * not copied): callers store or print the result, and never change it.
  */
 export const redactSecrets = (value: unknown): unknown =>
-  mapStringsShared(value, (s) => (s.includes(MARK) ? s.replace(MARKER, '***') : s));
+  mapStrings(value, (s) => (s.includes(MARK) ? s.replace(MARKER, '***') : s), true);
 
 /** Replaces markers with real values, just before a connector call. Unknown names are an error. */
 export function revealSecrets(value: unknown, lookup: (name: string) => string | undefined): unknown {
-  return mapStrings(value, (s) =>
-    s.includes(MARK)
-      ? s.replace(MARKER, (_m, name: string) => {
-          const v = lookup(name);
-          if (v === undefined) throw new Error(`secret ${name} is not configured`);
-          return v;
-        })
-      : s,
+  return mapStrings(
+    value,
+    (s) =>
+      s.includes(MARK)
+        ? s.replace(MARKER, (_m, name: string) => {
+            const v = lookup(name);
+            if (v === undefined) throw new Error(`secret ${name} is not configured`);
+            return v;
+          })
+        : s,
+    // A copy throughout: the connector gets a value it may change without touching the run's state.
+    false,
   );
 }
 

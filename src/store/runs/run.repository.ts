@@ -207,18 +207,14 @@ const saveStateQuery = (mode: RunLeaseChange['mode'] | 'keep', writeStatus = tru
       .where('id', '=', slot('id'))
       .where('seq', '=', slot('expectedSeq')),
   );
-const saveStateQueries = {
-  keep: saveStateQuery('keep'),
-  take: saveStateQuery('take'),
-  renew: saveStateQuery('renew'),
-  release: saveStateQuery('release'),
-};
-const saveStateKeepingStatus = {
-  keep: saveStateQuery('keep', false),
-  take: saveStateQuery('take', false),
-  renew: saveStateQuery('renew', false),
-  release: saveStateQuery('release', false),
-};
+const saveStateQueriesFor = (writeStatus: boolean) => ({
+  keep: saveStateQuery('keep', writeStatus),
+  take: saveStateQuery('take', writeStatus),
+  renew: saveStateQuery('renew', writeStatus),
+  release: saveStateQuery('release', writeStatus),
+});
+const saveStateQueries = saveStateQueriesFor(true);
+const saveStateKeepingStatus = saveStateQueriesFor(false);
 
 /**
  * What a state write does to the run's execution lease: `take` it (the writer checked under the run's lock
