@@ -24,8 +24,8 @@ export interface SyslogListenerOptions {
   /** PEM text, or a path to a PEM file. */
   tlsCert?: string;
   tlsKey?: string;
-  /** Messages per sink call. */
-  batchSize?: number;
+  /** Messages per sink call: the caller's ingest step size, so a batch is stored as one step. */
+  batchSize: number;
   /** How long a partial batch waits for company before it is flushed. */
   flushMs?: number;
   maxFrameBytes?: number;
@@ -60,7 +60,7 @@ export async function listenSyslog<P>(
       ? { prepare: () => undefined, store: (_prepared, messages) => sink(messages) }
       : sink;
   const host = options.host ?? '0.0.0.0';
-  const batchSize = options.batchSize ?? 500;
+  const { batchSize } = options;
   const maxQueued = options.maxQueued ?? 20_000;
   const stats = { received: 0, frameErrors: 0, dropped: 0 };
   const queue: string[] = [];
