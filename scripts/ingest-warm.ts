@@ -50,6 +50,11 @@ const mainThreadCpuUs = (): number => {
 };
 
 const handle = await openTestStore(dialect);
+if (process.env.RIPOSTE_DDL) {
+  const { sql } = await import('kysely');
+  for (const statement of process.env.RIPOSTE_DDL.split(';').filter((s) => s.trim()))
+    await sql.raw(statement).execute(handle.store.db);
+}
 let statements = 0;
 const db = handle.store.db;
 const counting = db.withPlugin({

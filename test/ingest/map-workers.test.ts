@@ -11,6 +11,8 @@ import {
 import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import type { LineRecord } from '../../src/ingest/formats/ndjson-lines.js';
+import { saveIngestSettingsJson } from '../../src/store/alerts/ingest-settings.repository.js';
+import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import type { Store } from '../../src/store/store.js';
 import { asRole, buildTestApi, createTestContext, ManualClock } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
@@ -144,6 +146,62 @@ describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dial
     // The stream had every kind of outcome, so the comparison covered them.
     expect(inline.summary).toMatchObject({ accepted: 11, duplicates: 1, rejected: 5, casesCreated: 5 });
     expect(inline.summary.rejections.map((r) => r.line)).toEqual([3, 5, 6, 7, 9]);
+  });
+
+  it('applies rules another process stores mid-stream from the next step, also to batches mapped under the old ones', async () => {
+    // Six sightings of one detection, told apart by their flow id only: one fingerprint under the default keys.
+    const sighting = (flow: number): string => JSON.stringify({ ...JSON.parse(suricata(1)), flow_id: flow });
+    const run = async (withPool: boolean): Promise<{ statuses: string[]; stepSizes: unknown[] }> => {
+      const threads = counting(pool);
+      const h = await open();
+      const ctx = createTestContext(h.store, {
+        clock: new ManualClock(T0 + 60_000),
+        ...(withPool ? { mapWorkers: threads } : {}),
+      });
+      await saveIngestSettingsJson(
+        h.store.db,
+        { settings: JSON.stringify(IngestSettings.parse({ batchSize: 2 })), updatedBy: 'admin' },
+        T0,
+      );
+      async function* lines(): AsyncIterable<LineRecord> {
+        for (let i = 1; i <= 6; i += 1) {
+          // Written around this process once the first two lines (and, on a thread, the next two) are out:
+          // the flow id now tells sightings apart, and steps hold one alert.
+          if (i === 5)
+            await saveIngestSettingsJson(
+              h.store.db,
+              {
+                settings: JSON.stringify(
+                  IngestSettings.parse({ batchSize: 1, fingerprintKeys: ['raw.flow_id'] }),
+                ),
+                updatedBy: 'other process',
+              },
+              T0 + 1,
+            );
+          yield { line: i, text: sighting(i) };
+        }
+      }
+      const statuses: string[] = [];
+      await ingestLineStream(
+        ctx,
+        { source: 'ids', lines: lines(), format: 'auto' },
+        SYSTEM_ACTOR,
+        undefined,
+        (s) => statuses.push(`${s.accepted}/${s.duplicates}`),
+      );
+      if (withPool) expect(threads.batches).toBe(2);
+      const audit = await readAuditEntries(h.store.db, 0, 10);
+      return {
+        statuses,
+        stepSizes: audit.filter((a) => a.action === 'alerts.ingested').map((a) => a.details.items),
+      };
+    };
+    // Read here, lines 3 and 4 are stored before the change; 5 and 6, gathered as one batch before the change
+    // was found, are stored in two steps under the new rules.
+    expect(await run(false)).toEqual({ statuses: ['1/1', '1/3', '3/3'], stepSizes: [2, 2, 1, 1] });
+    // On a thread, lines 3 and 4 were fingerprinted under the old keys before the change, and are stored
+    // after it: their fingerprints are computed again under the new keys (which read the raw event).
+    expect(await run(true)).toEqual({ statuses: ['1/1', '3/1', '4/1', '5/1'], stepSizes: [2, 1, 1, 1, 1] });
   });
 
   it('takes the generic mapper and its field paths to the thread', async () => {

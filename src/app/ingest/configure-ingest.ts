@@ -17,10 +17,9 @@ export interface IngestSettingsView {
 }
 
 /**
- * The de-duplication and correlation rules in force, read from the store now: a stream reads them once at its
- * start, and `ingestAlerts` checks the stored text inside every batch's transaction (ingest-alerts.ts), so
- * every process applies a change at its next batch. Stored rules that no longer validate (written by another
- * version) fall back to the defaults, with a warning, rather than stopping ingestion.
+ * The de-duplication and correlation rules in force, read from the store now (what the settings API shows).
+ * Ingestion reads them through `rulesInForce` instead. Stored rules that no longer validate (written by
+ * another version) fall back to the defaults, with a warning, rather than stopping ingestion.
  */
 export async function loadIngestSettings(
   ctx: Pick<AppContext, 'store' | 'log'>,
@@ -57,6 +56,35 @@ export function settingsFromStored(
   };
 }
 
+/** Rules as read from the store, with the stored text they came from (null: none stored, the defaults). */
+export interface RulesRead {
+  storedText: string | null;
+  settings: IngestSettings;
+}
+
+/**
+ * The rules each store's ingestion last read. Every batch applies them and checks the stored text in its
+ * transaction's first round trip (`storeBatch`); should another process have changed them, the batch reads
+ * them again (`rememberStoredRules`) and starts over. So a change applies from the next batch in every
+ * process, single alerts and streams alike, without a round trip of its own per batch.
+ */
+const lastRead = new WeakMap<object, RulesRead>();
+
+/** The rules ingestion applies now: as last read for this store, read once if never read. */
+export async function rulesInForce(ctx: Pick<AppContext, 'store' | 'log'>): Promise<RulesRead> {
+  return lastRead.get(ctx.store) ?? rememberStoredRules(ctx, await findIngestSettingsJson(ctx.store.db));
+}
+
+/** Records the stored rules a batch found (or this process wrote) as the ones in force. */
+export function rememberStoredRules(
+  ctx: Pick<AppContext, 'store' | 'log'>,
+  stored: { settings: string; updatedBy: string; updatedAt: number } | undefined,
+): RulesRead {
+  const read = { storedText: stored?.settings ?? null, settings: settingsFromStored(ctx, stored).settings };
+  lastRead.set(ctx.store, read);
+  return read;
+}
+
 /** Replaces the rules (fields left out take their defaults) and audits what changed. */
 export async function updateIngestSettings(
   ctx: AppContext,
@@ -66,8 +94,9 @@ export async function updateIngestSettings(
   const settings = IngestSettings.parse(input);
   const now = ctx.clock.now();
   const before = (await loadIngestSettings(ctx)).settings;
+  const stored = { settings: JSON.stringify(settings), updatedBy: actor.id };
   await ctx.store.db.transaction().execute(async (trx) => {
-    await saveIngestSettingsJson(trx, { settings: JSON.stringify(settings), updatedBy: actor.id }, now);
+    await saveIngestSettingsJson(trx, stored, now);
     await appendAudit(
       trx,
       { dialect: ctx.store.dialect },
@@ -80,5 +109,7 @@ export async function updateIngestSettings(
       now,
     );
   });
+  // This process's next batch applies them without finding them changed first.
+  rememberStoredRules(ctx, { ...stored, updatedAt: now });
   return { settings, configured: true, updatedBy: actor.id, updatedAt: now };
 }

@@ -1,9 +1,8 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import type { AppContext } from '../context.js';
-import { findIngestSettingsJson } from '../../store/alerts/ingest-settings.repository.js';
-import { settingsFromStored } from './configure-ingest.js';
-import { DEFAULT_INGEST_SETTINGS, type IngestSettings } from './ingest-settings.js';
+import { rememberStoredRules, rulesInForce, type RulesRead } from './configure-ingest.js';
+import type { IngestSettings } from './ingest-settings.js';
 import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
 import { IngestSettingsChanged, storeBatch, type Mapped, type StoredOutcome } from './store-batch.js';
 
@@ -46,7 +45,7 @@ export const yieldToOtherWork = (): Promise<void> => new Promise((resolve) => se
  * The ingest pipeline: map → de-duplicate → correlate → store, in transactions of `batchSize` items. An
  * alert counts as accepted only once its transaction committed, together with its case, its timeline
  * event, its trigger job and the batch's audit entry. Bad items are rejected with a reason; they never
- * stop the good ones. Without `settings`, the operator's stored rules apply (see `loadIngestSettings`), checked
+ * stop the good ones. Without `settings`, the operator's stored rules apply (see `rulesInForce`), checked
  * in each batch's transaction.
  */
 export async function ingestAlerts(
@@ -56,7 +55,7 @@ export async function ingestAlerts(
   given?: IngestSettings,
 ): Promise<IngestResult> {
   // Rules first, then the time alerts without one are given: the order this always had.
-  if (!given && !lastRead.has(ctx.store)) await readStoredSettings(ctx);
+  if (!given) await rulesInForce(ctx);
   const now = ctx.clock.now();
   const options = { mapper: input.mapper, mapperConfig: input.mapperConfig, now };
   return storeMappedItems(
@@ -85,8 +84,14 @@ export async function storeMappedItems(
   actor: Actor,
   given?: IngestSettings,
 ): Promise<IngestResult> {
-  let read = given ? undefined : (lastRead.get(ctx.store) ?? (await readStoredSettings(ctx)));
-  let settings = given ?? read?.settings ?? DEFAULT_INGEST_SETTINGS;
+  // The caller's own rules apply as given; else the rules in force, checked in each batch's transaction.
+  let read: RulesRead | undefined;
+  let settings: IngestSettings;
+  if (given) settings = given;
+  else {
+    read = await rulesInForce(ctx);
+    settings = read.settings;
+  }
   const result: IngestResult = {
     accepted: 0,
     duplicates: 0,
@@ -156,7 +161,7 @@ export async function storeMappedItems(
       );
     } catch (err) {
       if (!(err instanceof IngestSettingsChanged)) throw err;
-      read = remember(ctx, err.stored);
+      read = rememberStoredRules(ctx, err.stored);
       settings = read.settings;
       continue;
     }
@@ -180,25 +185,6 @@ export async function storeMappedItems(
   result.items.sort((a, b) => a.index - b.index);
   return result;
 }
-
-/**
- * The stored rules each store's callers last read (with the text they came from): a batch applies them and
- * checks the text in its first round trip, so a change still takes effect at the next batch, without a
- * round trip of its own per batch. Callers passing their own settings skip this.
- */
-const lastRead = new WeakMap<object, { storedText: string | null; settings: IngestSettings }>();
-
-function remember(
-  ctx: AppContext,
-  stored: Awaited<ReturnType<typeof findIngestSettingsJson>>,
-): { storedText: string | null; settings: IngestSettings } {
-  const read = { storedText: stored?.settings ?? null, settings: settingsFromStored(ctx, stored).settings };
-  lastRead.set(ctx.store, read);
-  return read;
-}
-
-const readStoredSettings = async (ctx: AppContext) =>
-  remember(ctx, await findIngestSettingsJson(ctx.store.db));
 
 const tally = (out: ItemOutcome[]): { accepted: number; duplicates: number } => ({
   accepted: out.filter((o) => o.status === 'accepted').length,

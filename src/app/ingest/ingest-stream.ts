@@ -2,7 +2,7 @@ import type { Actor } from '../../domain/shared/actor.js';
 import type { LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import type { AppContext } from '../context.js';
 import { storeMappedItems, yieldToOtherWork, type IngestResult } from './ingest-alerts.js';
-import { loadIngestSettings } from './configure-ingest.js';
+import { rulesInForce } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
 import { lineToItems, type LineFormat } from './line-items.js';
 import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
@@ -45,6 +45,8 @@ export interface LineStream {
 /**
  * Ingests a stream of lines of any length in bounded steps: every `batchSize` items are committed before
  * more lines are read, so memory stays flat and what was committed stays committed if the stream breaks.
+ * Without `given` rules, each step applies the rules in force when it is stored, as single alerts do: a
+ * change made in any process applies from the next step, batch size and fingerprint keys included.
  */
 export async function ingestLineStream(
   ctx: AppContext,
@@ -59,8 +61,9 @@ export async function ingestLineStream(
   given?: IngestSettings,
   onProgress?: (summary: StreamSummary, linesRead: number) => void,
 ): Promise<StreamSummary> {
-  // Read once: one stream applies one set of rules from its first line to its last.
-  const settings = given ?? (await loadIngestSettings(ctx)).settings;
+  // Where the next step is cut, and which keys a mapping thread fingerprints with: the rules last read.
+  const rules = async (): Promise<IngestSettings> => given ?? (await rulesInForce(ctx)).settings;
+  let settings = await rules();
   const summary: StreamSummary = {
     accepted: 0,
     duplicates: 0,
@@ -84,8 +87,9 @@ export async function ingestLineStream(
       ctx,
       { source: input.source, items, firstIndex: index },
       actor,
-      settings,
+      given,
     );
+    settings = await rules();
     index += items.length;
     addToSummary(summary, cases, input.caseIds, result);
     onProgress?.(summary, linesRead);
@@ -101,7 +105,7 @@ export async function ingestLineStream(
     await mapOffThread(
       ctx.mapWorkers,
       input,
-      settings,
+      () => settings,
       () => ctx.clock.now(),
       async (items, lastLine) => {
         for (let k = 0; k < items.length; k += 1) {
@@ -133,7 +137,7 @@ export async function ingestLineStream(
 async function mapOffThread(
   pool: MapWorkerPool,
   input: LineStream,
-  settings: IngestSettings,
+  settings: () => IngestSettings,
   now: () => number,
   take: (items: StreamItem[], lastLine: number) => Promise<void>,
 ): Promise<void> {
@@ -149,6 +153,7 @@ async function mapOffThread(
       mapping.push({ items: Promise.resolve(here), lastLine });
       return;
     }
+    const keys = settings().fingerprintKeys;
     const items = pool
       .prepare(
         { lines, format: input.format },
@@ -156,11 +161,11 @@ async function mapOffThread(
           source: input.source,
           mapper: input.mapper,
           mapperConfig: input.mapperConfig,
-          fingerprintKeys: settings.fingerprintKeys,
+          fingerprintKeys: keys,
           now: now(),
         },
       )
-      .then((prepared) => prepared.map((p): StreamItem => ({ line: p.line, mapped: fromPrepared(p) })));
+      .then((prepared) => prepared.map((p): StreamItem => ({ line: p.line, mapped: fromPrepared(p, keys) })));
     // Awaited in order below; until then a failure must not count as unhandled.
     items.catch(() => undefined);
     mapping.push({ items, lastLine });
@@ -172,7 +177,7 @@ async function mapOffThread(
   let lines: LineRecord[] = [];
   for await (const rec of input.lines) {
     lines.push(rec);
-    if (lines.length < settings.batchSize) continue;
+    if (lines.length < settings().batchSize) continue;
     send(lines);
     lines = [];
     if (mapping.length >= MAX_BATCHES_MAPPING) await takeOldest();

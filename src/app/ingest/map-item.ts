@@ -1,4 +1,5 @@
 import type { NormalizedAlert } from '../../domain/alerts/alert.js';
+import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import { FormatError } from '../../ingest/formats/format-error.js';
 import { MappingError } from '../../ingest/mappers/mapper.js';
 import { mapPayload } from '../../ingest/mappers/mapper-registry.js';
@@ -17,10 +18,18 @@ export type MappedItem =
       alert: NormalizedAlert;
       mapper: string;
       rawText?: string;
-      /** Computed off the main thread by a mapping worker (see prepare-items.ts); else computed when stored. */
-      fingerprint?: string;
+      /**
+       * Computed off the main thread by a mapping worker (see prepare-items.ts), with the keys it used: the batch
+       * that stores the alert takes it if its rules have the same keys, and computes it again otherwise.
+       */
+      fingerprint?: Fingerprint;
     }
   | { ok: false; reason: string; path?: string };
+
+export interface Fingerprint {
+  value: string;
+  keys: FingerprintKeys;
+}
 
 /** Deeper than this is refused: no real alert nests so far, and deep values cost stack on every walk. */
 export const MAX_JSON_DEPTH = 64;

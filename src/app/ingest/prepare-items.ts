@@ -55,10 +55,11 @@ export function prepareItems(input: PrepareInput, options: PrepareOptions): Prep
 }
 
 /**
- * A prepared item back to what storing takes. The alert is rebuilt from its JSON text without `raw`: its raw
- * text and fingerprint are given, so nothing on the storing side reads `raw` again.
+ * A prepared item back to what storing takes, given the fingerprint keys it was prepared with. The alert is
+ * rebuilt from its JSON text without `raw`: its raw text and fingerprint are given, so storing reads `raw`
+ * again only should the rules have changed meanwhile (see `fingerprintUnder`).
  */
-export function fromPrepared(item: PreparedItem): MappedItem {
+export function fromPrepared(item: PreparedItem, keys: FingerprintKeys): MappedItem {
   if (!item.ok) return { ok: false, reason: item.reason, ...(item.path ? { path: item.path } : {}) };
   const alert = { ...(JSON.parse(item.normalizedText) as Omit<NormalizedAlert, 'raw'>), raw: null };
   return {
@@ -66,6 +67,6 @@ export function fromPrepared(item: PreparedItem): MappedItem {
     alert,
     mapper: item.mapper,
     rawText: item.rawText,
-    fingerprint: item.fingerprint,
+    fingerprint: { value: item.fingerprint, keys },
   };
 }

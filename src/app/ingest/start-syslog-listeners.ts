@@ -1,11 +1,12 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { listenSyslog, type SyslogListeners } from '../../ingest/listeners/syslog-listeners.js';
 import type { AppContext } from '../context.js';
-import { loadIngestSettings } from './configure-ingest.js';
+import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
+import { rulesInForce } from './configure-ingest.js';
 import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
 import type { MapWorkerPool } from './map-worker-pool.js';
 import { fromPrepared, type PreparedItem } from './prepare-items.js';
-import { DEFAULT_INGEST_BATCH_SIZE, type IngestSettings } from './ingest-settings.js';
+import type { IngestSettings } from './ingest-settings.js';
 
 export interface SyslogStartOptions {
   host?: string;
@@ -64,13 +65,14 @@ export async function startSyslogListeners(
   const mapOnThread = async (
     threads: MapWorkerPool,
     messages: string[],
-  ): Promise<{ settings: IngestSettings; items: PreparedItem[] }> => {
-    const settings = options.settings ?? (await loadIngestSettings(ctx)).settings;
+  ): Promise<{ keys: FingerprintKeys; items: PreparedItem[] }> => {
+    // The rules last read (no round trip): the batch checks them when stored, as every batch does.
+    const keys = (options.settings ?? (await rulesInForce(ctx)).settings).fingerprintKeys;
     const items = await threads.prepare(
       { texts: messages },
-      { source, mapper: 'syslog', fingerprintKeys: settings.fingerprintKeys, now: ctx.clock.now() },
+      { source, mapper: 'syslog', fingerprintKeys: keys, now: ctx.clock.now() },
     );
-    return { settings, items };
+    return { keys, items };
   };
   const listeners = await listenSyslog(
     pool
@@ -88,13 +90,13 @@ export async function startSyslogListeners(
           store: async (mapped, messages) => {
             try {
               if (!mapped) return await mapHere(messages);
-              const { settings, items } = await mapped;
+              const { keys, items } = await mapped;
               stored(
                 await storeMappedItems(
                   ctx,
-                  { source, items: items.map((p) => ({ line: p.line, mapped: fromPrepared(p) })) },
+                  { source, items: items.map((p) => ({ line: p.line, mapped: fromPrepared(p, keys) })) },
                   SYSLOG_ACTOR,
-                  settings,
+                  options.settings,
                 ),
               );
             } finally {
@@ -104,8 +106,9 @@ export async function startSyslogListeners(
         }
       : mapHere,
     {
-      // A cut batch is stored as one step when it fits one (the stored rules may set another size).
-      batchSize: options.settings?.batchSize ?? DEFAULT_INGEST_BATCH_SIZE,
+      // A cut batch is stored as one step when it fits one: cut at the step size in force at the start (a
+      // smaller one stored later splits each batch into steps of that size when it is stored).
+      batchSize: (options.settings ?? (await rulesInForce(ctx)).settings).batchSize,
       ...options,
       onFrameError: (reason, transport) => {
         rejected += 1;

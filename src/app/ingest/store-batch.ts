@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
 import type { Observable } from '../../domain/observables/observable.js';
-import { computeFingerprint } from '../../domain/alerts/fingerprint.js';
+import { computeFingerprint, type FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import {
   findAlertsBySourceEventIds,
@@ -28,6 +28,7 @@ import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { isSignificantUnder } from './correlation-rules.js';
 import type { IngestSettings } from './ingest-settings.js';
+import type { Fingerprint } from './map-item.js';
 
 export type Mapped = {
   index: number;
@@ -36,9 +37,26 @@ export type Mapped = {
   mapper: string;
   /** The raw event's JSON text as received, stored instead of re-serialising `alert.raw`. */
   rawText?: string | undefined;
-  /** Precomputed by a mapping thread (see prepare-items.ts) with the same source and keys; else computed here. */
-  fingerprint?: string | undefined;
+  /** Precomputed by a mapping thread (see prepare-items.ts) for the same source; else computed here. */
+  fingerprint?: Fingerprint | undefined;
 };
+
+const sameKeys = (a: FingerprintKeys, b: FingerprintKeys): boolean =>
+  a === b || (a.length === b.length && a.every((key, i) => key === b[i]));
+
+/**
+ * The alert's fingerprint under the batch's keys: the one its mapping thread computed, unless the rules
+ * changed since. Then it is computed again, with the raw event back from its text (a thread's alert travels
+ * without it, and a key may read it).
+ */
+function fingerprintUnder(source: string, m: Mapped, keys: FingerprintKeys): string {
+  if (m.fingerprint && sameKeys(m.fingerprint.keys, keys)) return m.fingerprint.value;
+  const alert =
+    m.fingerprint && m.rawText !== undefined
+      ? { ...m.alert, raw: JSON.parse(m.rawText) as unknown }
+      : m.alert;
+  return computeFingerprint(source, alert, keys);
+}
 
 export type StoredOutcome =
   | {
@@ -87,9 +105,7 @@ export async function storeBatch(
    */
   settingsFrom?: { storedText: string | null },
 ): Promise<StoredOutcome[]> {
-  const fps = batch.map(
-    (m) => m.fingerprint ?? computeFingerprint(source, m.alert, settings.fingerprintKeys),
-  );
+  const fps = batch.map((m) => fingerprintUnder(source, m, settings.fingerprintKeys));
   const eventIds = batch.flatMap((m) => (m.alert.sourceEventId ? [m.alert.sourceEventId] : []));
   type Prior = Map<string, { id: string; caseId: string | null }>;
   type Stored = Awaited<ReturnType<typeof findIngestSettingsJson>>;
