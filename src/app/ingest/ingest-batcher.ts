@@ -57,16 +57,14 @@ export function createIngestBatcher(
       first.actor,
       settings,
     );
+    // One outcome per item, sorted by index: each caller's are the slice its items took.
     let offset = 0;
     return take.map((p) => {
       const start = offset;
-      const end = offset + p.input.items.length;
-      offset = end;
+      offset += p.input.items.length;
       return {
         value: summarize(
-          result.items
-            .filter((i) => i.index >= start && i.index < end)
-            .map((i) => ({ ...i, index: i.index - start })),
+          result.items.slice(start, offset).map((i) => ({ ...i, index: i.index - start })),
         ),
       };
     });
