@@ -5,7 +5,7 @@ import { startSyslogListeners } from '../src/app/ingest/start-syslog-listeners.j
 import { loadConfig } from '../src/config/config.js';
 import type { Store } from '../src/store/store.js';
 import { asRole, buildTestApi, createTestContext } from '../test/support/api.js';
-import { suricataAlertLine } from './suricata-lines.js';
+import { singleAlertPoster, suricataAlertLine } from './suricata-lines.js';
 import { perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
 
 /** CPU time (user + system) this process spent in `fn`, in ms: a figure the other tenants of a shared machine barely move. */
@@ -81,18 +81,10 @@ const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 async function singlePosts(store: Store, count: number, run: string): Promise<Figure[]> {
   const api = await buildTestApi(store, [{ name: 'alerts', plugin: alertsRoutes }]);
-  const headers = { ...asRole('ingest'), 'content-type': 'application/json' };
-  const post = (i: number) =>
-    api.app.inject({
-      method: 'POST',
-      url: '/api/v1/alerts?source=posts',
-      payload: suricataAlertLine(i, { run }),
-      headers,
-    });
+  const { post, warm } = singleAlertPoster(api.app, { run });
   // A running server is warm. Cold, the first rounds of 16 took 30–35 ms while the route's code was compiled,
   // and with 16 requests a round, two such rounds were the whole p99 of 2,000 requests.
-  for (let i = 0; i < 1_000; i += 16)
-    await Promise.all(Array.from({ length: 16 }, (_, k) => post(2_000_000 + i + k)));
+  await warm(2_000_000, 1_000);
   const latencies: number[] = [];
   let next = 0;
   const client = async (): Promise<void> => {

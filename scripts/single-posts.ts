@@ -10,9 +10,9 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import pg from 'pg';
-import { suricataAlertLine } from '../bench/suricata-lines.js';
+import { singleAlertPoster } from '../bench/suricata-lines.js';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
-import { asRole, buildTestApi } from '../test/support/api.js';
+import { buildTestApi } from '../test/support/api.js';
 import { openTestStore, type TestDialect } from '../test/support/stores.js';
 import { printStatementTimes, timeSqliteStatements } from './support/sqlite-statement-times.js';
 
@@ -64,16 +64,9 @@ if (dialect === 'postgres') {
 const handle = await openTestStore(dialect);
 try {
   const api = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }]);
-  const headers = { ...asRole('ingest'), 'content-type': 'application/json' };
-  const post = (i: number) =>
-    api.app.inject({
-      method: 'POST',
-      url: '/api/v1/alerts?source=posts',
-      payload: suricataAlertLine(i, { run }),
-      headers,
-    });
-  // Warm-up: the statements are prepared and the rules' cases exist, as in a running server.
-  for (let i = 0; i < 400; i += 16) await Promise.all(Array.from({ length: 16 }, (_, k) => post(i + k)));
+  const { post, warm } = singleAlertPoster(api.app, { run });
+  // Warm-up: the statements are prepared, the code compiled and the rules' cases exist, as in a running server.
+  await warm(0, 1_000);
   const latencies: number[] = [];
   let next = 0;
   const client = async (): Promise<void> => {
