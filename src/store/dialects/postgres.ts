@@ -93,6 +93,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     name: 'postgres',
     supportsRowLocks: true,
     supportsWritableCtes: true,
+    combinesReads: true,
     textSearch: 'tsvector',
     binaryType: 'bytea',
     jsonType: 'text',

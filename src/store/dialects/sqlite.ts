@@ -146,6 +146,7 @@ export function createSqliteDialect(path: string): StoreDialect {
     name: 'sqlite',
     supportsRowLocks: false,
     supportsWritableCtes: false,
+    combinesReads: false,
     textSearch: 'fts5',
     binaryType: 'blob',
     jsonType: 'text',
