@@ -24,11 +24,11 @@ interface Waiting {
  */
 export async function readTogether<T extends readonly unknown[]>(
   trx: Transaction<Database>,
-  dialect: Pick<StoreDialect, 'combinesReads'>,
+  dialect: Pick<StoreDialect, 'roundTrips'>,
   lookups: { readonly [K in keyof T]: (db: Db) => Promise<T[K]> },
 ): Promise<T> {
   const list = lookups as ReadonlyArray<(db: Db) => Promise<unknown>>;
-  if (!dialect.combinesReads || list.length < 2) {
+  if (!dialect.roundTrips || list.length < 2) {
     const out: unknown[] = [];
     for (const lookup of list) out.push(await lookup(trx));
     return out as unknown as T;

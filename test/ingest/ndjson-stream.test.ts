@@ -69,4 +69,55 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
     // Waiting work ran after the first step at the latest, not only once the stream was done.
     expect(seenAtStep[seenAtStep.length - 1]).toBe(true);
   });
+
+  /** Eight alerts of their own (no repeats), from the line's source address on. */
+  const eight = Array.from({ length: 8 }, (_, i) => LINE.replace('203.0.113.7', `203.0.113.${20 + i}`));
+
+  it('reads no line past a full step until that step is stored, so memory stays bounded', async () => {
+    const ctx = createTestContext(handle.store, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    let yielded = 0;
+    async function* counted(): AsyncIterable<LineRecord> {
+      for await (const rec of lines(eight)) {
+        yielded += 1;
+        yield rec;
+      }
+    }
+    const aheadAtStep: number[] = [];
+    const summary = await ingestLineStream(
+      ctx,
+      { source: 'suricata', lines: counted(), format: 'json' },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ batchSize: 2 }),
+      (s) => aheadAtStep.push(yielded - s.accepted - s.duplicates),
+    );
+    expect(summary.accepted).toBe(8);
+    // Lines read but not yet stored when each step was.
+    expect(aheadAtStep).toEqual([0, 0, 0, 0]);
+  });
+
+  it('stops at a step that fails: the steps before it stay stored, none after it is, and the caller hears why', async () => {
+    let transactions = 0;
+    const db = new Proxy(handle.store.db, {
+      get(target, key, receiver) {
+        if (key !== 'transaction') return Reflect.get(target, key, receiver) as unknown;
+        return () => {
+          transactions += 1;
+          if (transactions === 2) throw new Error('disk full');
+          return target.transaction();
+        };
+      },
+    });
+    const ctx = createTestContext({ ...handle.store, db }, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    await expect(
+      ingestLineStream(
+        ctx,
+        { source: 'suricata', lines: lines(eight), format: 'json' },
+        SYSTEM_ACTOR,
+        IngestSettings.parse({ batchSize: 2 }),
+      ),
+    ).rejects.toThrow('disk full');
+    const rows = await handle.store.db.selectFrom('alerts').select('id').execute();
+    expect(rows).toHaveLength(2);
+    expect(transactions).toBe(2);
+  });
 });

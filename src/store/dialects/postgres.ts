@@ -93,7 +93,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     name: 'postgres',
     supportsRowLocks: true,
     supportsWritableCtes: true,
-    combinesReads: true,
+    roundTrips: true,
     textSearch: 'tsvector',
     binaryType: 'bytea',
     jsonType: 'text',

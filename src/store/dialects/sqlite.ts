@@ -146,7 +146,7 @@ export function createSqliteDialect(path: string): StoreDialect {
     name: 'sqlite',
     supportsRowLocks: false,
     supportsWritableCtes: false,
-    combinesReads: false,
+    roundTrips: false,
     textSearch: 'fts5',
     binaryType: 'blob',
     jsonType: 'text',

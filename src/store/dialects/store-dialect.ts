@@ -13,10 +13,10 @@ export interface StoreDialect {
   /** `WITH x AS (INSERT …) UPDATE …`: several writes in one statement (one round trip). */
   readonly supportsWritableCtes: boolean;
   /**
-   * Each statement is a round trip to a server, so independent reads of a transaction go as one statement
-   * (`select (select json_agg(q) from (…) q), …`, see read-together.ts). In process (SQLite) that saves nothing.
+   * Each statement is a round trip to a server (PostgreSQL): independent reads of a transaction go as one
+   * statement (read-together.ts). In process (SQLite) statements run synchronously, and that saves nothing.
    */
-  readonly combinesReads: boolean;
+  readonly roundTrips: boolean;
   /** The full-text engine: SQLite's FTS5 virtual tables, or PostgreSQL's tsvector with a GIN index. */
   readonly textSearch: 'fts5' | 'tsvector';
   /** Column type for raw bytes. */
