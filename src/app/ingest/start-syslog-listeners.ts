@@ -1,7 +1,7 @@
+import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { listenSyslog, type SyslogListeners } from '../../ingest/listeners/syslog-listeners.js';
 import type { AppContext } from '../context.js';
-import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import { rulesInForce } from './configure-ingest.js';
 import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
 import type { MapWorkerPool } from './map-worker-pool.js';
