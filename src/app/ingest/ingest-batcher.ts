@@ -63,9 +63,7 @@ export function createIngestBatcher(
       const start = offset;
       offset += p.input.items.length;
       return {
-        value: summarize(
-          result.items.slice(start, offset).map((i) => ({ ...i, index: i.index - start })),
-        ),
+        value: summarize(result.items.slice(start, offset).map((i) => ({ ...i, index: i.index - start }))),
       };
     });
   };
