@@ -14,6 +14,7 @@ import type { Database } from '../src/store/schema.js';
 import type { Store } from '../src/store/store.js';
 import { chunks } from '../src/store/chunks.js';
 import { percentiles, timed, type Benchmark } from './harness.js';
+import { createProcessCounters } from '../src/observability/process-counters.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -262,6 +263,7 @@ export async function measureCases(
       (n) => randomBytes(n),
     ),
     log: createLogger({ level: 'silent' }),
+    counters: createProcessCounters(),
   };
   const metrics: number[] = [];
   for (let i = 0; i < 5; i += 1) {

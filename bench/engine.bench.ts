@@ -14,6 +14,7 @@ import { createQueueWorker } from '../src/worker/queue-worker.js';
 import { createRecordingCaseOperations } from '../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../src/worker/runs/run-queue.js';
 import { percentiles, type Benchmark } from './harness.js';
+import { createProcessCounters } from '../src/observability/process-counters.js';
 
 /** parse, enrich, decide, contain, respond: the five-step shape the issue's targets are stated for. */
 const FIVE_STEPS = `
@@ -55,6 +56,7 @@ export async function benchEngine(
       (n) => randomBytes(n),
     ),
     log: createLogger({ level: 'silent' }),
+    counters: createProcessCounters(),
   };
   await publishPlaybook(ctx, { source: FIVE_STEPS, actor: SYSTEM_ACTOR });
   const firstAction = new Map<string, number>();

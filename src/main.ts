@@ -20,6 +20,7 @@ import { systemClock } from './domain/shared/clock.js';
 import { secretFromEnvironment } from './governance/secrets/playbook-secrets.js';
 import { createUuidV7Generator } from './domain/shared/ids.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { createProcessCounters } from './observability/process-counters.js';
 import { openStore } from './store/store.js';
 import type { QueueBinding } from './app/job-handlers.js';
 import { createQueueWorker, type QueueWorker } from './worker/queue-worker.js';
@@ -80,7 +81,15 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   );
   const mapWorkers =
     config.ingestMapThreads > 0 ? createMapWorkerPool({ size: config.ingestMapThreads }) : undefined;
-  return { config, store, clock: systemClock, newId, log, ...(mapWorkers ? { mapWorkers } : {}) };
+  return {
+    config,
+    store,
+    clock: systemClock,
+    newId,
+    log,
+    counters: createProcessCounters(),
+    ...(mapWorkers ? { mapWorkers } : {}),
+  };
 }
 
 /** Closes what `createAppContext` opened: the mapping threads, then the store. */

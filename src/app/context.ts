@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { IdGenerator } from '../domain/shared/ids.js';
 import type { Logger } from '../observability/logger.js';
+import type { ProcessCounters } from '../observability/process-counters.js';
 import type { Store } from '../store/store.js';
 import type { MapWorkerPool } from './ingest/map-worker-pool.js';
 
@@ -15,6 +16,8 @@ export interface AppContext {
   clock: Clock;
   newId: IdGenerator;
   log: Logger;
+  /** What this process counted since it started (alerts ingested, frames rejected), for the scrape. */
+  counters: ProcessCounters;
   /**
    * Threads that parse and map streamed ingest (NDJSON, files, syslog) while the main thread stores; without
    * them, streams are mapped on the main thread. Whoever creates the context closes them.

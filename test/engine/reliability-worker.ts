@@ -9,6 +9,7 @@ import { openStore } from '../../src/store/store.js';
 import { createQueueWorker } from '../../src/worker/queue-worker.js';
 import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
+import { createProcessCounters } from '../../src/observability/process-counters.js';
 
 const [storeJson, targetUrl] = process.argv.slice(2);
 const store = await openStore(JSON.parse(storeJson ?? '{}'));
@@ -21,6 +22,7 @@ const ctx = {
     (n) => randomBytes(n),
   ),
   log: createLogger({ level: 'silent' }),
+  counters: createProcessCounters(),
 };
 
 /** Calls the fake target with the step's idempotency key, as a key-honouring connector would. */

@@ -10,6 +10,7 @@ import { isRole, type Role } from '../../src/governance/permissions.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Store } from '../../src/store/store.js';
 import type { MapWorkerPool } from '../../src/app/ingest/map-worker-pool.js';
+import { createProcessCounters } from '../../src/observability/process-counters.js';
 
 /**
  * Test credentials: `Authorization: Bearer test:<role>[,<role>…]` signs in as a user with those roles. Only the
@@ -55,6 +56,7 @@ export function createTestContext(
       (n) => randomBytes(n),
     ),
     log: createLogger({ level: 'info', destination }),
+    counters: createProcessCounters(),
     lifecycle: { draining: false },
     logs,
     ...(options.mapWorkers ? { mapWorkers: options.mapWorkers } : {}),

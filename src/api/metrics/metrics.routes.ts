@@ -48,7 +48,8 @@ const ResponseReportBody = z.object({
 
 const prometheusHandler = (ctx: ApiContext) => async () => {
   const now = ctx.clock.now();
-  return renderPrometheus(await buildResponseReport(ctx, { from: now - 30 * DAY, to: now, groupBy: 'none' }));
+  const report = await buildResponseReport(ctx, { from: now - 30 * DAY, to: now, groupBy: 'none' });
+  return renderPrometheus(report, ctx.counters.read());
 };
 
 /** Registers the Prometheus scrape endpoint at `url` (the lead mounts it at the root as `/metrics`). */

@@ -1,4 +1,5 @@
 import type { ResponseReport } from '../../app/cases/response-report.js';
+import type { CounterSamples } from '../../observability/process-counters.js';
 
 /** Label values escaped as the Prometheus text format requires (backslash, quote, newline). */
 const label = (value: string): string =>
@@ -6,18 +7,31 @@ const label = (value: string): string =>
 
 const seconds = (ms: number | null): string => (ms === null ? 'NaN' : String(ms / 1000));
 
-/** Renders the response report in the Prometheus text exposition format (version 0.0.4). */
-export function renderPrometheus(report: ResponseReport): string {
+/** One metric family in the text format: its help, its type, a line per label set. */
+function family(
+  name: string,
+  help: string,
+  type: 'gauge' | 'counter',
+  samples: Array<[Record<string, string>, string]>,
+): string[] {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+  for (const [labels, value] of samples) {
+    const l = Object.entries(labels)
+      .map(([k, v]) => `${k}="${label(v)}"`)
+      .join(',');
+    lines.push(`${name}${l ? `{${l}}` : ''} ${value}`);
+  }
+  return lines;
+}
+
+/**
+ * Renders the response report, then this process's counters, in the Prometheus text exposition format
+ * (version 0.0.4).
+ */
+export function renderPrometheus(report: ResponseReport, counters: readonly CounterSamples[]): string {
   const lines: string[] = [];
-  const gauge = (name: string, help: string, samples: Array<[Record<string, string>, string]>) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-    for (const [labels, value] of samples) {
-      const l = Object.entries(labels)
-        .map(([k, v]) => `${k}="${label(v)}"`)
-        .join(',');
-      lines.push(`${name}${l ? `{${l}}` : ''} ${value}`);
-    }
-  };
+  const gauge = (name: string, help: string, samples: Array<[Record<string, string>, string]>) =>
+    lines.push(...family(name, help, 'gauge', samples));
   gauge(
     'riposte_cases_open',
     'Cases not closed, by severity and age.',
@@ -39,5 +53,14 @@ export function renderPrometheus(report: ResponseReport): string {
     'Alerts received in the reporting window, by source.',
     report.alertsPerSource.map((a) => [{ source: a.source }, String(a.count)]),
   );
+  for (const c of counters)
+    lines.push(
+      ...family(
+        c.name,
+        c.help,
+        'counter',
+        c.samples.map((s) => [s.labels, String(s.value)]),
+      ),
+    );
   return `${lines.join('\n')}\n`;
 }

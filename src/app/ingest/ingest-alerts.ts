@@ -124,6 +124,7 @@ export async function storeMappedItems(
       });
     }
   });
+  count(ctx, input.source, 'rejected', result.rejected);
   let createdAny = false;
   for (let start = 0; start < mapped.length;) {
     if (start > 0) await yieldToOtherWork();
@@ -166,6 +167,9 @@ export async function storeMappedItems(
       continue;
     }
     start += chunk.length;
+    const committed = tally(outcomes);
+    count(ctx, input.source, 'accepted', committed.accepted);
+    count(ctx, input.source, 'duplicate', committed.duplicates);
     for (const o of outcomes) {
       result.items.push(o);
       if (o.status === 'accepted') {
@@ -185,6 +189,10 @@ export async function storeMappedItems(
   result.items.sort((a, b) => a.index - b.index);
   return result;
 }
+
+/** Adds to this process's ingest counters (the scrape's `riposte_ingest_alerts_total`). */
+const count = (ctx: AppContext, source: string, outcome: string, n: number): void =>
+  ctx.counters.add('ingestAlerts', { source, outcome }, n);
 
 const tally = (out: ItemOutcome[]): { accepted: number; duplicates: number } => ({
   accepted: out.filter((o) => o.status === 'accepted').length,

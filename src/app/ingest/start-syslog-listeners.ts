@@ -112,6 +112,7 @@ export async function startSyslogListeners(
       ...options,
       onFrameError: (reason, transport) => {
         rejected += 1;
+        ctx.counters.add('syslogFramesRejected', { transport });
         log.warn({ transport, reason, total: rejected }, 'syslog frame rejected');
       },
       onSinkError: (err) => log.error({ err }, 'syslog batch could not be stored'),
