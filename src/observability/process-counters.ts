@@ -8,11 +8,14 @@ export const COUNTERS = {
     name: 'riposte_ingest_alerts_total',
     help: 'Alerts this process ingested since it started, by source and outcome (accepted, duplicate, rejected).',
     labels: ['source', 'outcome'],
+    /** Named by the caller: kept apart up to `MAX_SERIES_PER_COUNTER` label sets. */
+    open: ['source'],
   },
   syslogFramesRejected: {
     name: 'riposte_syslog_frames_rejected_total',
     help: 'Syslog frames this process could not cut from a stream (bad framing, over the size limit) since it started, by transport. A frame that matches no grammar counts as a rejected alert of its source.',
     labels: ['transport'],
+    open: [],
   },
 } as const;
 
@@ -31,14 +34,28 @@ export interface ProcessCounters {
   read(): CounterSamples[];
 }
 
+/**
+ * Label sets a counter keeps apart. A source name comes with the request, so a caller holding an ingest
+ * token could otherwise grow the process's memory and the scrape without bound; past this, a new label set
+ * is counted with its open labels (`open`) as `_other`.
+ */
+export const MAX_SERIES_PER_COUNTER = 1_000;
+
 export function createProcessCounters(): ProcessCounters {
   const values = new Map<CounterName, Map<string, { labels: Record<string, string>; value: number }>>();
   return {
-    add(counter, labels, by = 1) {
+    add(counter, given, by = 1) {
       if (by === 0) return;
       let series = values.get(counter);
       if (!series) values.set(counter, (series = new Map()));
-      const key = COUNTERS[counter].labels.map((l) => (labels as Record<string, string>)[l]).join('\u0000');
+      const { labels: names, open } = COUNTERS[counter];
+      let labels: Record<string, string> = given;
+      let key = names.map((l) => labels[l]).join('\u0000');
+      if (!series.has(key) && series.size >= MAX_SERIES_PER_COUNTER) {
+        labels = { ...labels };
+        for (const l of open) labels[l] = '_other';
+        key = names.map((l) => labels[l]).join('\u0000');
+      }
       const sample = series.get(key);
       if (sample) sample.value += by;
       else series.set(key, { labels: { ...labels }, value: by });
