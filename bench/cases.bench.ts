@@ -264,6 +264,7 @@ export async function measureCases(
     ),
     log: createLogger({ level: 'silent' }),
     counters: createProcessCounters(),
+    ingestRules: { last: undefined },
   };
   const metrics: number[] = [];
   for (let i = 0; i < 5; i += 1) {

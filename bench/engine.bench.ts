@@ -57,6 +57,7 @@ export async function benchEngine(
     ),
     log: createLogger({ level: 'silent' }),
     counters: createProcessCounters(),
+    ingestRules: { last: undefined },
   };
   await publishPlaybook(ctx, { source: FIVE_STEPS, actor: SYSTEM_ACTOR });
   const firstAction = new Map<string, number>();

@@ -88,6 +88,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     newId,
     log,
     counters: createProcessCounters(),
+    ingestRules: { last: undefined },
     ...(mapWorkers ? { mapWorkers } : {}),
   };
 }

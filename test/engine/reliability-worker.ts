@@ -23,6 +23,7 @@ const ctx = {
   ),
   log: createLogger({ level: 'silent' }),
   counters: createProcessCounters(),
+  ingestRules: { last: undefined },
 };
 
 /** Calls the fake target with the step's idempotency key, as a key-honouring connector would. */

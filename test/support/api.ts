@@ -57,6 +57,7 @@ export function createTestContext(
     ),
     log: createLogger({ level: 'info', destination }),
     counters: createProcessCounters(),
+    ingestRules: { last: undefined },
     lifecycle: { draining: false },
     logs,
     ...(options.mapWorkers ? { mapWorkers: options.mapWorkers } : {}),

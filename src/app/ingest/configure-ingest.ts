@@ -5,7 +5,7 @@ import {
   saveIngestSettingsJson,
 } from '../../store/alerts/ingest-settings.repository.js';
 import type { AppContext } from '../context.js';
-import { DEFAULT_INGEST_SETTINGS, IngestSettings } from './ingest-settings.js';
+import { DEFAULT_INGEST_SETTINGS, IngestSettings, type RulesRead } from './ingest-settings.js';
 
 /** The rules in force, and whether an operator set them. */
 export interface IngestSettingsView {
@@ -56,32 +56,26 @@ export function settingsFromStored(
   };
 }
 
-/** Rules as read from the store, with the stored text they came from (null: none stored, the defaults). */
-export interface RulesRead {
-  storedText: string | null;
-  settings: IngestSettings;
-}
-
 /**
- * The rules each store's ingestion last read. Every batch applies them and checks the stored text in its
- * transaction's first round trip (`storeBatch`); should another process have changed them, the batch reads
- * them again (`rememberStoredRules`) and starts over. So a change applies from the next batch in every
- * process, single alerts and streams alike, without a round trip of its own per batch.
+ * The rules ingestion applies now: the ones this process last read (read once if never read). Every batch
+ * applies them and checks the stored text in its transaction's first round trip (`storeBatch`); should
+ * another process have changed them, the batch reads them again (`rememberStoredRules`) and starts over. So a
+ * change applies from the next batch in every process, single alerts and streams alike, without a round
+ * trip of its own per batch.
  */
-const lastRead = new WeakMap<object, RulesRead>();
-
-/** The rules ingestion applies now: as last read for this store, read once if never read. */
-export async function rulesInForce(ctx: Pick<AppContext, 'store' | 'log'>): Promise<RulesRead> {
-  return lastRead.get(ctx.store) ?? rememberStoredRules(ctx, await findIngestSettingsJson(ctx.store.db));
+export async function rulesInForce(
+  ctx: Pick<AppContext, 'store' | 'log' | 'ingestRules'>,
+): Promise<RulesRead> {
+  return ctx.ingestRules.last ?? rememberStoredRules(ctx, await findIngestSettingsJson(ctx.store.db));
 }
 
 /** Records the stored rules a batch found (or this process wrote) as the ones in force. */
 export function rememberStoredRules(
-  ctx: Pick<AppContext, 'store' | 'log'>,
+  ctx: Pick<AppContext, 'log' | 'ingestRules'>,
   stored: { settings: string; updatedBy: string; updatedAt: number } | undefined,
 ): RulesRead {
   const read = { storedText: stored?.settings ?? null, settings: settingsFromStored(ctx, stored).settings };
-  lastRead.set(ctx.store, read);
+  ctx.ingestRules.last = read;
   return read;
 }
 

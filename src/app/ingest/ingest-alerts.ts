@@ -1,8 +1,8 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import type { AppContext } from '../context.js';
-import { rememberStoredRules, rulesInForce, type RulesRead } from './configure-ingest.js';
-import type { IngestSettings } from './ingest-settings.js';
+import { rememberStoredRules, rulesInForce } from './configure-ingest.js';
+import type { IngestSettings, RulesRead } from './ingest-settings.js';
 import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
 import { IngestSettingsChanged, storeBatch, type Mapped, type StoredOutcome } from './store-batch.js';
 

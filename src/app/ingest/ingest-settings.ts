@@ -80,3 +80,14 @@ export const IngestSettings = z.object({
 export type IngestSettings = z.infer<typeof IngestSettings>;
 
 export const DEFAULT_INGEST_SETTINGS: IngestSettings = IngestSettings.parse({});
+
+/** Rules as read from the store, with the stored text they came from (null: none stored, the defaults). */
+export interface RulesRead {
+  storedText: string | null;
+  settings: IngestSettings;
+}
+
+/** Where a process keeps the rules it last read (see `rulesInForce`): the app context holds one. */
+export interface IngestRulesMemo {
+  last: RulesRead | undefined;
+}
