@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import net from 'node:net';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { createMapWorkerPool, type MapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
@@ -5,7 +6,8 @@ import { startSyslogListeners } from '../src/app/ingest/start-syslog-listeners.j
 import { loadConfig } from '../src/config/config.js';
 import type { Store } from '../src/store/store.js';
 import { asRole, buildTestApi, createTestContext } from '../test/support/api.js';
-import { singleAlertPoster, suricataAlertLine } from './suricata-lines.js';
+import { singleAlertPoster } from './single-alert-poster.js';
+import { suricataAlertLine } from './suricata-lines.js';
 import { perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
 
 /** CPU time (user + system) this process spent in `fn`, in ms: a figure the other tenants of a shared machine barely move. */
@@ -108,6 +110,51 @@ async function singlePosts(store: Store, count: number, run: string): Promise<Fi
   ];
 }
 
+/**
+ * Single POSTs over loopback HTTP from a client process of its own (bench/http-post-client.ts): real sockets
+ * and HTTP parsing, which `inject` skips, and the client's work off this process (here it takes the other
+ * core). The CPU figure is the server's alone.
+ */
+async function httpPosts(store: Store, count: number, run: string): Promise<Figure[]> {
+  const api = await buildTestApi(store, [{ name: 'alerts', plugin: alertsRoutes }]);
+  try {
+    await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = api.app.server.address() as net.AddressInfo;
+    const client = fork(
+      new URL('./http-post-client.ts', import.meta.url),
+      [String(port), String(count), '16', `${run}-http`, asRole('ingest').authorization],
+      { execArgv: ['--import', 'tsx'] },
+    );
+    const next = (): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        client.once('message', resolve);
+        client.once('exit', (code) => reject(new Error(`the HTTP client exited (${code})`)));
+      });
+    if ((await next()) !== 'warm') throw new Error('the HTTP client did not warm up');
+    const cpu = process.cpuUsage();
+    client.send('go');
+    const answer = (await next()) as { ms: number; p50: number; p99: number } | { error: string };
+    const used = process.cpuUsage(cpu);
+    if ('error' in answer) throw new Error(`the HTTP client failed: ${answer.error}`);
+    return [
+      {
+        name: 'HTTP single POST alerts/s (16 connections, client process)',
+        value: perSecond(count, answer.ms),
+        unit: 'alerts/s',
+      },
+      {
+        name: 'HTTP single POST server CPU per alert',
+        value: Math.round((used.user + used.system) / count),
+        unit: 'µs',
+      },
+      { name: 'HTTP single POST ack p50', value: round2(answer.p50), unit: 'ms' },
+      { name: 'HTTP single POST ack p99', value: round2(answer.p99), unit: 'ms' },
+    ];
+  } finally {
+    await api.app.close();
+  }
+}
+
 async function syslogTcp(
   store: Store,
   count: number,
@@ -161,6 +208,7 @@ export async function benchIngest(
       ...(await ndjson(store, n, run, mapWorkers)),
       // 5,000 requests (of 20,000): a p99 over 50 answers, about three rounds of 16, not one.
       ...(await singlePosts(store, n / 4, run)),
+      ...(await httpPosts(store, n / 4, run)),
       ...(await syslogTcp(store, n / 2, mapWorkers)),
     );
   } finally {
@@ -176,7 +224,8 @@ export async function benchIngest(
 
 export const ingestBenchmark: Benchmark = {
   name: 'ingest',
-  description: 'alert ingestion: NDJSON batches, single POSTs at 16 clients, syslog over TCP',
+  description:
+    'alert ingestion: NDJSON batches, single POSTs at 16 clients (in process and over HTTP), syslog over TCP',
   async run(store, { quick }) {
     const figures = await benchIngest(store, { quick });
     return Object.entries(figures).map(([key, value]) => {

@@ -1,7 +1,4 @@
-import type { LightMyRequestResponse } from 'fastify';
-import type { ApiInstance } from '../src/api/route-plugin.js';
 import type { LineRecord } from '../src/ingest/formats/ndjson-lines.js';
-import { asRole } from '../test/support/api.js';
 
 export interface SuricataLineOptions {
   /** Written into each rule's name, so the alerts of separate runs do not de-duplicate against each other. */
@@ -44,29 +41,4 @@ export async function* suricataLines(
   options: SuricataLineOptions,
 ): AsyncIterable<LineRecord> {
   for (let i = 0; i < count; i += 1) yield { line: i + 1, text: suricataAlertLine(from + i, options) };
-}
-
-/**
- * A client of the single-alert route, as the bench and scripts/single-posts.ts drive it: `post(n)` sends line
- * `n` alone, as the ingest role. `warm` sends `count` of them 16 at a time, as a running server has seen.
- */
-export function singleAlertPoster(
-  app: ApiInstance,
-  options: SuricataLineOptions,
-): { post(n: number): Promise<LightMyRequestResponse>; warm(from: number, count: number): Promise<void> } {
-  const headers = { ...asRole('ingest'), 'content-type': 'application/json' };
-  const post = (n: number) =>
-    app.inject({
-      method: 'POST',
-      url: '/api/v1/alerts?source=posts',
-      payload: suricataAlertLine(n, options),
-      headers,
-    });
-  return {
-    post,
-    async warm(from, count) {
-      for (let i = 0; i < count; i += 16)
-        await Promise.all(Array.from({ length: 16 }, (_, k) => post(from + i + k)));
-    },
-  };
 }

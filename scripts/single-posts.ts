@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import pg from 'pg';
-import { singleAlertPoster } from '../bench/suricata-lines.js';
+import { singleAlertPoster } from '../bench/single-alert-poster.js';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { buildTestApi } from '../test/support/api.js';
 import { openTestStore, type TestDialect } from '../test/support/stores.js';
