@@ -15,6 +15,13 @@ export interface GroupCommitOptions<I, O> {
    * run in parallel; each takes what is queued when it starts.
    */
   parallel?: number;
+  /**
+   * Up to this long (ms, default 0), a batch waits for as many items as the largest of the last few batches
+   * took, when fewer are queued. Callers over sockets come back a round trip after their answer: without the
+   * wait, a batch starts with the few already back and the rest queue behind it, and batches stay small. The
+   * wait ends as soon as they are all in. Only with one batch at a time (`parallel` 1).
+   */
+  gatherMs?: number;
   /** The queue ran empty: its owner may drop this committer (a new one starts afresh). */
   onIdle?: () => void;
 }
@@ -43,10 +50,36 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
   const parallel = Math.max(1, options.parallel ?? 1);
   const queue: Array<Pending<I, O>> = [];
   let draining = 0;
+  const gatherMs = options.gatherMs ?? 0;
+  if (gatherMs > 0 && parallel > 1)
+    throw new Error('gatherMs waits for one batch at a time: parallel must be 1');
+  /** The sizes of the last batches: the largest is how many callers are about (a batch waits for them). */
+  const recentlyTaken: number[] = new Array<number>(8).fill(0);
+  let batches = 0;
+  /** A batch waiting for `count` items to be queued (see `gatherMs`), woken by the submit that brings them. */
+  let gathering: { count: number; wake: () => void } | undefined;
+  const gather = (count: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => wake(), gatherMs);
+      const wake = (): void => {
+        clearTimeout(timer);
+        gathering = undefined;
+        resolve();
+      };
+      gathering = { count, wake };
+    });
+
+  /** How many callers are about: the largest of the last batches. */
+  const expected = (): number => Math.max(...recentlyTaken);
 
   const drain = async (): Promise<void> => {
     let lastTaken = 0;
-    while (queue.length > 0) {
+    for (;;) {
+      // Callers just answered over sockets come back a round trip later: with `gatherMs`, the loop waits
+      // for them rather than going idle and letting the first one back start a batch of its own.
+      const lingered = queue.length === 0 && gatherMs > 0 && expected() > 1;
+      if (lingered) await gather(expected());
+      if (queue.length === 0) break;
       // Yield once to the event loop so work already under way (requests read off their sockets, effects
       // that just returned) can join this batch. On SQLite the driver is synchronous: without this, a
       // transaction completes in microtasks before anyone else reaches the queue, and each pays its own commit.
@@ -55,6 +88,7 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
       // in microseconds) let them join, instead of one straggler's batch running alone while they queue
       // behind it, which doubled commits and the tail latency under steady concurrency.
       for (let t = 0; t < 3 && queue.length < lastTaken / 2; t += 1) await turn();
+      if (gatherMs > 0 && !lingered && queue.length < expected()) await gather(expected());
       // A batch running beside this one (`parallel`) may have taken everything meanwhile.
       if (queue.length === 0) break;
       const take: Array<Pending<I, O>> = [];
@@ -68,6 +102,7 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
         total += w;
       }
       lastTaken = take.length;
+      recentlyTaken[batches++ % recentlyTaken.length] = take.length;
       try {
         const outcomes = await options.flush(take.map((p) => p.item));
         take.forEach((p, i) => {
@@ -88,6 +123,7 @@ export function createGroupCommit<I, O>(options: GroupCommitOptions<I, O>): Grou
     submit(item) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ item, resolve, reject });
+        if (gathering && queue.length >= gathering.count) gathering.wake();
         if (draining >= parallel) return;
         draining += 1;
         void drain();

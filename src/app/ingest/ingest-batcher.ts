@@ -37,6 +37,13 @@ function summarize(items: ItemOutcome[]): IngestResult {
 }
 
 /**
+ * How long a transaction waits for the callers the last one answered to send again (createGroupCommit's
+ * `gatherMs`). Over real sockets, 16 keep-alive clients came back a round trip apart and transactions took
+ * 5.8 alerts on average instead of 16, paying a commit and a dozen statements each.
+ */
+const GATHER_MS = 2;
+
+/**
  * Group commit for single-alert requests (see createGroupCommit): requests for the same source, mapper and
  * caller share a transaction of up to `maxItems` alerts. Every caller is answered only after the transaction
  * holding its alerts committed, and a failed transaction fails all of its callers.
@@ -83,6 +90,7 @@ export function createIngestBatcher(
           flush,
           maxWeight: maxItems,
           weight: (p) => p.input.items.length,
+          gatherMs: GATHER_MS,
           onIdle: () => {
             if (lanes.get(key) === fresh) lanes.delete(key);
           },
