@@ -131,9 +131,9 @@ export async function storeMappedItems(
     const chunk = mapped.slice(start, start + settings.batchSize);
     const at = ctx.clock.now();
     const settingsFrom = read ? { storedText: read.storedText } : undefined;
-    let outcomes: ItemOutcome[];
+    let step: { outcomes: ItemOutcome[]; counts: ReturnType<typeof tally> };
     try {
-      outcomes = await retryOnConflict(() =>
+      step = await retryOnConflict(() =>
         ctx.store.db.transaction().execute(async (trx) => {
           const out: ItemOutcome[] = await storeBatch(
             ctx,
@@ -157,7 +157,7 @@ export async function storeMappedItems(
             },
             at,
           );
-          return out;
+          return { outcomes: out, counts };
         }),
       );
     } catch (err) {
@@ -167,10 +167,9 @@ export async function storeMappedItems(
       continue;
     }
     start += chunk.length;
-    const committed = tally(outcomes);
-    count(ctx, input.source, 'accepted', committed.accepted);
-    count(ctx, input.source, 'duplicate', committed.duplicates);
-    for (const o of outcomes) {
+    count(ctx, input.source, 'accepted', step.counts.accepted);
+    count(ctx, input.source, 'duplicate', step.counts.duplicates);
+    for (const o of step.outcomes) {
       result.items.push(o);
       if (o.status === 'accepted') {
         result.accepted += 1;

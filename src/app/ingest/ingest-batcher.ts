@@ -37,7 +37,7 @@ function summarize(items: ItemOutcome[]): IngestResult {
 }
 
 /**
- * How long a transaction waits for the callers the last one answered to send again (createGroupCommit's
+ * How long a transaction waits for as many senders as recent transactions held (createGroupCommit's
  * `gatherMs`). Over real sockets, 16 keep-alive clients came back a round trip apart and transactions took
  * 5.8 alerts on average instead of 16, paying a commit and a dozen statements each.
  */
