@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { createGroupCommit } from '../../src/app/group-commit.js';
 
+/** A flush that records each batch it is given and answers every item with itself. */
+function recordingFlush(): {
+  batches: number[][];
+  flush: (items: number[]) => Promise<Array<{ value: number }>>;
+} {
+  const batches: number[][] = [];
+  return {
+    batches,
+    flush: async (items) => {
+      batches.push(items);
+      return items.map((n) => ({ value: n }));
+    },
+  };
+}
+
 describe('createGroupCommit', () => {
   it('answers each item from its batch and never flushes an empty batch, with batches side by side', async () => {
     const batches: number[][] = [];
@@ -25,16 +40,9 @@ describe('createGroupCommit', () => {
   });
 
   it('with gatherMs, waits for as many callers as recently came back, and starts once they are in', async () => {
-    const batches: number[][] = [];
-    const group = createGroupCommit<number, number>({
-      maxWeight: 100,
-      // Far longer than the callers take: the batch must start when the fourth is in, not at this.
-      gatherMs: 60_000,
-      async flush(items) {
-        batches.push(items);
-        return items.map((n) => ({ value: n }));
-      },
-    });
+    const { batches, flush } = recordingFlush();
+    // Far longer than the callers take: the batch must start when the fourth is in, not at this.
+    const group = createGroupCommit<number, number>({ maxWeight: 100, gatherMs: 60_000, flush });
     await Promise.all([1, 2, 3, 4].map((n) => group.submit(n)));
     // The callers come back a few milliseconds apart, as over sockets.
     const later = (n: number, ms: number) =>
@@ -47,7 +55,7 @@ describe('createGroupCommit', () => {
   });
 
   it('with gatherMs, answers a lone caller at once, and stops waiting for callers that do not come back', async () => {
-    const batches: number[][] = [];
+    const { batches, flush } = recordingFlush();
     let idle = 0;
     const group = createGroupCommit<number, number>({
       maxWeight: 100,
@@ -55,16 +63,13 @@ describe('createGroupCommit', () => {
       onIdle: () => {
         idle += 1;
       },
-      async flush(items) {
-        batches.push(items);
-        return items.map((n) => ({ value: n }));
-      },
+      flush,
     });
     // Alone (no batch before it to expect company from): no wait at all, or this test would time out.
     const lone = createGroupCommit<number, number>({
       maxWeight: 100,
       gatherMs: 3_600_000,
-      flush: async (items) => items.map((n) => ({ value: n })),
+      flush: recordingFlush().flush,
     });
     expect(await lone.submit(1)).toBe(1);
     // Four, then only one of them again: it is stored once the wait is over, and the loop goes idle.
