@@ -30,3 +30,26 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; resu
 }
 
 export const perSecond = (count: number, ms: number): number => Math.round((count / ms) * 1000);
+
+/**
+ * `count` requests from `clients` concurrent callers, each sending its next as soon as its last is answered
+ * (a closed loop, as keep-alive senders do); request `i` is `send(i)`. Each request's latency in ms.
+ */
+export async function closedLoop(
+  count: number,
+  clients: number,
+  send: (i: number) => Promise<unknown>,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const started = performance.now();
+        await send(i);
+        latencies.push(performance.now() - started);
+      }
+    }),
+  );
+  return latencies;
+}

@@ -5,7 +5,7 @@
  * `go`, posts `count` alerts from `clients` concurrent connections, and answers with the latencies' summary.
  */
 import http from 'node:http';
-import { percentiles } from './harness.js';
+import { closedLoop, percentiles } from './harness.js';
 import { suricataAlertLine } from './suricata-lines.js';
 
 const [port, count, clients, run, authorization] = [
@@ -44,31 +44,15 @@ const post = (n: number): Promise<void> =>
     request.end(body);
   });
 
-/** `total` posts from `clients` connections, numbered from `from`; each one's latency in ms. */
-async function load(from: number, total: number): Promise<number[]> {
-  const latencies: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (let i = next++; i < total; i = next++) {
-        const started = performance.now();
-        await post(from + i);
-        latencies.push(performance.now() - started);
-      }
-    }),
-  );
-  return latencies;
-}
-
 const send = (message: unknown): void => {
   process.send?.(message);
 };
 try {
-  await load(3_000_000, 1_000);
+  await closedLoop(1_000, clients, (i) => post(3_000_000 + i));
   send('warm');
   await new Promise((resolve) => process.once('message', resolve));
   const started = performance.now();
-  const latencies = await load(4_000_000, count);
+  const latencies = await closedLoop(count, clients, (i) => post(4_000_000 + i));
   send({ ms: performance.now() - started, ...percentiles(latencies) });
 } catch (err) {
   send({ error: err instanceof Error ? err.message : String(err) });

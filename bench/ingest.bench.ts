@@ -8,7 +8,7 @@ import type { Store } from '../src/store/store.js';
 import { asRole, buildTestApi, createTestContext } from '../test/support/api.js';
 import { singleAlertPoster } from './single-alert-poster.js';
 import { suricataAlertLine } from './suricata-lines.js';
-import { perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
+import { closedLoop, perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
 
 /** CPU time (user + system) this process spent in `fn`, in ms: a figure the other tenants of a shared machine barely move. */
 async function cpuTimed<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: number; result: T }> {
@@ -87,15 +87,11 @@ async function singlePosts(store: Store, count: number, run: string): Promise<Fi
   // A running server is warm. Cold, the first rounds of 16 took 30–35 ms while the route's code was compiled,
   // and with 16 requests a round, two such rounds were the whole p99 of 2,000 requests.
   await warm(2_000_000, 1_000);
-  const latencies: number[] = [];
-  let next = 0;
-  const client = async (): Promise<void> => {
-    for (let i = next++; i < count; i = next++) {
-      const { ms } = await timed(() => post(1_000_000 + i));
-      latencies.push(ms);
-    }
-  };
-  const { ms, cpuMs } = await cpuTimed(() => Promise.all(Array.from({ length: 16 }, client)));
+  const {
+    ms,
+    cpuMs,
+    result: latencies,
+  } = await cpuTimed(() => closedLoop(count, 16, (i) => post(1_000_000 + i)));
   await api.app.close();
   const p = percentiles(latencies);
   return [
@@ -105,8 +101,8 @@ async function singlePosts(store: Store, count: number, run: string): Promise<Fi
       value: perSecond(count, cpuMs),
       unit: 'alerts/s',
     },
-    { name: 'single POST ack p50', value: Math.round(p.p50 * 100) / 100, unit: 'ms' },
-    { name: 'single POST ack p99', value: Math.round(p.p99 * 100) / 100, unit: 'ms' },
+    { name: 'single POST ack p50', value: round2(p.p50), unit: 'ms' },
+    { name: 'single POST ack p99', value: round2(p.p99), unit: 'ms' },
   ];
 }
 

@@ -1,6 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import type { ApiInstance } from '../src/api/route-plugin.js';
 import { asRole } from '../test/support/api.js';
+import { closedLoop } from './harness.js';
 import { suricataAlertLine, type SuricataLineOptions } from './suricata-lines.js';
 
 /**
@@ -22,8 +23,7 @@ export function singleAlertPoster(
   return {
     post,
     async warm(from, count) {
-      for (let i = 0; i < count; i += 16)
-        await Promise.all(Array.from({ length: 16 }, (_, k) => post(from + i + k)));
+      await closedLoop(count, 16, (i) => post(from + i));
     },
   };
 }

@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import pg from 'pg';
+import { closedLoop } from '../bench/harness.js';
 import { singleAlertPoster } from '../bench/single-alert-poster.js';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { buildTestApi } from '../test/support/api.js';
@@ -67,21 +68,14 @@ try {
   const { post, warm } = singleAlertPoster(api.app, { run });
   // Warm-up: the statements are prepared, the code compiled and the rules' cases exist, as in a running server.
   await warm(0, 1_000);
-  const latencies: number[] = [];
-  let next = 0;
-  const client = async (): Promise<void> => {
-    for (let i = next++; i < count; i = next++) {
-      const at = performance.now();
-      const res = await post(10_000 + i);
-      if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`);
-      latencies.push(performance.now() - at);
-    }
-  };
   measuring = true;
   const profiling = process.env.RIPOSTE_PROFILE ? await startProfile() : undefined;
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: clients }, client));
+  const latencies = await closedLoop(count, clients, async (i) => {
+    const res = await post(10_000 + i);
+    if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`);
+  });
   const wall = performance.now() - t0;
   if (profiling && process.env.RIPOSTE_PROFILE) await profiling.stop(process.env.RIPOSTE_PROFILE);
   const used = process.cpuUsage(cpu);
