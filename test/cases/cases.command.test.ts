@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
-import { runTsProcess } from '../support/processes.js';
+import { runCli } from '../support/processes.js';
 import { openCase } from './case-fixtures.js';
 
-// Each call starts a CLI process (about two seconds through tsx), hence the generous timeouts.
+// Each call starts the built CLI in a process of its own (over a second on a loaded machine): generous timeouts.
 describe('riposte cases', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'riposte-cases-cli-'));
   const cli = (...args: string[]) =>
-    runTsProcess('src/cli/main.ts', ['cases', ...args], { RIPOSTE_DATA_DIR: dataDir, DATABASE_URL: '' });
+    runCli(['cases', ...args], { RIPOSTE_DATA_DIR: dataDir, DATABASE_URL: '' });
   let store: Store;
   let caseId: string;
 

@@ -1,21 +1,20 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runTsProcess } from '../support/processes.js';
+import { runCli, spawnCli } from '../support/processes.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'riposte-serve-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  runTsProcess('src/cli/main.ts', args, { RIPOSTE_DATA_DIR: dataDir, RIPOSTE_LOG_LEVEL: 'warn', ...env });
+  runCli(args, { RIPOSTE_DATA_DIR: dataDir, RIPOSTE_LOG_LEVEL: 'warn', ...env });
 
 describe('riposte serve', () => {
   it('starts on the embedded store, answers readiness, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0'], {
-      env: { ...process.env, RIPOSTE_DATA_DIR: dataDir, RIPOSTE_LOG_LEVEL: 'info' },
+    const child = spawnCli(['serve', '--port', '0'], {
+      env: { RIPOSTE_DATA_DIR: dataDir, RIPOSTE_LOG_LEVEL: 'info' },
     });
     let stdout = '';
     let stderr = '';

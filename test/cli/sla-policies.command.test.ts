@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import { openStore } from '../../src/store/store.js';
-import { runTsProcess } from '../support/processes.js';
+import { runCli } from '../support/processes.js';
 import { openCase } from '../cases/case-fixtures.js';
 
 const MIN = 60_000;
 
-// Each call starts a CLI process (about two seconds through tsx), hence the generous timeouts.
+// Each call starts the built CLI in a process of its own (over a second on a loaded machine): generous timeouts.
 describe('riposte sla-policies', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'riposte-sla-cli-'));
   const cli = (...args: string[]) =>
-    runTsProcess('src/cli/main.ts', ['sla-policies', ...args], {
+    runCli(['sla-policies', ...args], {
       RIPOSTE_DATA_DIR: dataDir,
       DATABASE_URL: '',
     });

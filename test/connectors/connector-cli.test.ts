@@ -2,17 +2,17 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTsProcess } from '../support/processes.js';
+import { runCli } from '../support/processes.js';
 import { blocklistFake } from './fakes/blocklist.fake.js';
 import { startFakeServer, type FakeServer } from './fakes/fake-server.js';
 
 const TOKEN = 'cli-token-secret-0042';
 
-// Each call starts a CLI process (about two seconds through tsx), hence the generous timeouts.
+// Each call starts the built CLI in a process of its own (over a second on a loaded machine): generous timeouts.
 describe('riposte connector / containment', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'riposte-connector-cli-'));
   const cli = (...args: string[]) =>
-    runTsProcess('src/cli/main.ts', args, { RIPOSTE_DATA_DIR: dataDir, DATABASE_URL: '', FW_TOKEN: TOKEN });
+    runCli(args, { RIPOSTE_DATA_DIR: dataDir, DATABASE_URL: '', FW_TOKEN: TOKEN });
   let server: FakeServer;
 
   beforeAll(async () => {

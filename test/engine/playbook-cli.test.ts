@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runTsProcess } from '../support/processes.js';
+import { runCli } from '../support/processes.js';
 
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runTsProcess('src/cli/main.ts', args, env);
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, env);
 
 describe('riposte playbook', () => {
   const dir = mkdtempSync(join(tmpdir(), 'riposte-pb-cli-'));

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
-import { runTsProcess } from '../support/processes.js';
+import { runCli } from '../support/processes.js';
 
-// Each command is a fresh Node process (tsx compiles on start): give the tests room.
+// Each call starts the built CLI in a process of its own (over a second on a loaded machine): generous timeouts.
 describe('governance CLI (riposte user, token, audit, report)', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'riposte-cli-'));
-  const cli = (...args: string[]) => runTsProcess('src/cli/main.ts', ['--data-dir', dir, ...args]);
+  const cli = (...args: string[]) => runCli(['--data-dir', dir, ...args]);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('adds, lists and disables users as the local admin, recorded in the audit log', async () => {
@@ -69,7 +69,7 @@ describe('governance CLI (riposte user, token, audit, report)', { timeout: 180_0
     { timeout: 400_000 },
     async () => {
       const fresh = mkdtempSync(join(tmpdir(), 'riposte-cli-'));
-      const run = (...args: string[]) => runTsProcess('src/cli/main.ts', ['--data-dir', fresh, ...args]);
+      const run = (...args: string[]) => runCli(['--data-dir', fresh, ...args]);
       try {
         expect((await run('user', 'add', 'bob', '--role', 'viewer')).code).toBe(0);
         const json = await run('report', 'compliance', '--from', '1d', '--format', 'json');

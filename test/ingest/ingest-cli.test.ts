@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
-import { runTsProcess } from '../support/processes.js';
+import { runCli, spawnCli } from '../support/processes.js';
 
 const SAMPLES = '/work/shared/samples';
 
@@ -23,7 +22,7 @@ describe('riposte ingest', () => {
       badBytes,
       Buffer.concat([Buffer.from('[{"title":"caf'), Buffer.from([0xe9]), Buffer.from('"}]')]),
     );
-    const { code, stdout, stderr } = await runTsProcess('src/cli/main.ts', [
+    const { code, stdout, stderr } = await runCli([
       '--data-dir',
       dir,
       'ingest',
@@ -77,26 +76,14 @@ describe('riposte ingest', () => {
     const second = join(dir, 'second.ndjson');
     writeFileSync(first, `${eve(1)}\n${eve(2)}\n`);
     writeFileSync(second, `${eve(3)}\n`);
-    const { code, stdout } = await runTsProcess('src/cli/main.ts', [
-      '--data-dir',
-      dir,
-      'ingest',
-      '--source',
-      'lab',
-      first,
-      second,
-    ]);
+    const { code, stdout } = await runCli(['--data-dir', dir, 'ingest', '--source', 'lab', first, second]);
     // The second file's alert joins the case the first file opened (same rule): one case, not one per file.
     expect(stdout).toMatch(/^3 accepted, 0 duplicates, grouped into 1 cases \(1 new\), 0 rejected/);
     expect(code).toBe(0);
   }, 120_000);
 
   it('reads "-" from standard input', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', '--data-dir', dir, 'ingest', '-'],
-      { cwd: process.cwd() },
-    );
+    const child = spawnCli(['--data-dir', dir, 'ingest', '-']);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stdin.end('{"title":"from stdin","severity":"low","id":"s1"}\n<13>Jan  1 00:00:00 h su: hello\n');

@@ -1,14 +1,17 @@
 import pg from 'pg';
+import { ensureCliBuilt } from './cli-build.js';
 import { TEST_PG_URL } from './stores.js';
 
-/**
- * The suite needs this machine's PostgreSQL. Say so plainly, once, instead of failing every store test, and
- * sweep schemas left behind by runs that were killed before their cleanup.
- */
 /** A schema younger than this may belong to a run in another PID namespace of this machine, still going. */
 const STALE_AFTER_MS = 60 * 60 * 1000;
 
+/**
+ * The CLI tests run the built command: build it if a source file changed since. The suite needs this machine's
+ * PostgreSQL: say so plainly, once, instead of failing every store test, and sweep schemas left behind by runs
+ * that were killed before their cleanup.
+ */
 export default async function setup(): Promise<void> {
+  ensureCliBuilt();
   const client = new pg.Client({ connectionString: TEST_PG_URL });
   try {
     await client.connect();

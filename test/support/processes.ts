@@ -1,19 +1,40 @@
-import { spawn } from 'node:child_process';
+import {
+  spawn,
+  type ChildProcessWithoutNullStreams,
+  type SpawnOptionsWithoutStdio,
+} from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs a TypeScript file of the repo in its own Node process (through tsx) and collects its output. */
-export function runTsProcess(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * The built `riposte` command (package.json's bin), which the CLI tests run as users do. Global setup builds it
+ * first when a source file is newer (cli-build.ts); through tsx the same command cost twice the CPU per start.
+ */
+export const CLI_ENTRY = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+export interface ProcessOutput {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts Node with `nodeArgs` from the repo's root. */
+function spawnNode(
+  nodeArgs: string[],
+  options: SpawnOptionsWithoutStdio = {},
+): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, nodeArgs, {
+    cwd: root,
+    ...options,
+    env: { ...process.env, ...options.env },
+  });
+}
+
+/** Runs Node with `nodeArgs` to its end and collects its output. */
+function runNode(nodeArgs: string[], env: NodeJS.ProcessEnv): Promise<ProcessOutput> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
+    const child = spawnNode(nodeArgs, { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -21,6 +42,28 @@ export function runTsProcess(
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
   });
+}
+
+/** Runs `riposte <args…>` (the built command) and collects its output. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessOutput> {
+  return runNode([CLI_ENTRY, ...args], env);
+}
+
+/** Starts `riposte <args…>` (the built command), for a test that talks to it while it runs. */
+export function spawnCli(
+  args: string[],
+  options: SpawnOptionsWithoutStdio = {},
+): ChildProcessWithoutNullStreams {
+  return spawnNode([CLI_ENTRY, ...args], options);
+}
+
+/** Runs a TypeScript file of the repo's tests in its own Node process (through tsx) and collects its output. */
+export function runTsProcess(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ProcessOutput> {
+  return runNode(['--import', 'tsx', file, ...args], env);
 }
 
 /** A worker process that claims jobs from `queue` until none is left; resolves with the ids it completed. */
