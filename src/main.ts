@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createAuthenticator, createRefusalRecorder } from './api/auth/authenticate.js';
 import type { ApiInstance } from './api/route-plugin.js';
 import { buildServer } from './api/server.js';
 import type { AppContext } from './app/context.js';
+import { closeAppContext, createAppContext } from './app/create-app-context.js';
 import { slaCheckHandler, SLA_JOB_KIND, SLA_QUEUE } from './app/cases/sla-timers.js';
 import { containmentExpiryHandler } from './app/connectors/containment-expiry.handler.js';
 import { createConnectorRuntime } from './app/connectors/connector-runtime.js';
@@ -12,16 +12,11 @@ import { seedDemo } from './app/demo/seed-demo.js';
 import { startGovernance } from './app/identity/governance-start.js';
 import { keyringLoader } from './governance/secrets/master-key-file.js';
 import { startSyslogListeners } from './app/ingest/start-syslog-listeners.js';
-import { createMapWorkerPool } from './app/ingest/map-worker-pool.js';
 import type { ActionExecutor } from './connectors/action-executor.js';
 import { CONTAINMENT_EXPIRY_KIND, CONTAINMENT_EXPIRY_QUEUE } from './connectors/index.js';
-import { ConfigError, sqlitePathOf, type Config } from './config/config.js';
-import { systemClock } from './domain/shared/clock.js';
+import { ConfigError, type Config } from './config/config.js';
 import { secretFromEnvironment } from './governance/secrets/playbook-secrets.js';
-import { createUuidV7Generator } from './domain/shared/ids.js';
 import { createLogger, type Logger } from './observability/logger.js';
-import { createProcessCounters } from './observability/process-counters.js';
-import { openStore } from './store/store.js';
 import type { QueueBinding } from './app/job-handlers.js';
 import { createQueueWorker, type QueueWorker } from './worker/queue-worker.js';
 import { createCaseOperations } from './worker/runs/case-operations-adapter.js';
@@ -66,37 +61,6 @@ function mergeBindings(bindings: QueueBinding[]): QueueBinding[] {
     byQueue.set(b.queue, { queue: b.queue, handlers: { ...existing?.handlers, ...b.handlers } });
   }
   return [...byQueue.values()];
-}
-
-/** Builds the application context: the one place real time, real randomness and the store are created. */
-export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
-  const store = await openStore({
-    databaseUrl: config.databaseUrl,
-    databaseSchema: config.databaseSchema,
-    sqlitePath: sqlitePathOf(config),
-  });
-  const newId = createUuidV7Generator(
-    () => systemClock.now(),
-    (n) => randomBytes(n),
-  );
-  const mapWorkers =
-    config.ingestMapThreads > 0 ? createMapWorkerPool({ size: config.ingestMapThreads }) : undefined;
-  return {
-    config,
-    store,
-    clock: systemClock,
-    newId,
-    log,
-    counters: createProcessCounters(),
-    ingestRules: { last: undefined },
-    ...(mapWorkers ? { mapWorkers } : {}),
-  };
-}
-
-/** Closes what `createAppContext` opened: the mapping threads, then the store. */
-export async function closeAppContext(ctx: AppContext): Promise<void> {
-  await ctx.mapWorkers?.close().catch(() => undefined);
-  await ctx.store.close();
 }
 
 const hasSyslogPort = (config: Config): boolean =>

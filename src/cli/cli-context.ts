@@ -6,7 +6,7 @@ import { RiposteError } from '../domain/shared/errors.js';
 import { assertAllowed } from '../governance/authorize-principal.js';
 import type { Permission } from '../governance/permissions.js';
 import { keyringLoader } from '../governance/secrets/master-key-file.js';
-import { closeAppContext, createAppContext } from '../main.js';
+import { closeAppContext, createAppContext } from '../app/create-app-context.js';
 import { createLogger } from '../observability/logger.js';
 import { StoreUnavailableError } from '../store/store.js';
 

@@ -91,4 +91,23 @@ describe('riposte serve', () => {
     expect(serveHelp.stdout).toContain('--role <role>');
     expect(serveHelp.stdout).toContain('Examples:');
   });
+
+  it('shows a command whole, though its module loads only when it runs', async () => {
+    // `help <command>` as well as `<command> --help`: both show its subcommands.
+    for (const args of [
+      ['help', 'user'],
+      ['user', '--help'],
+    ]) {
+      const res = await cli(args);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toMatch(/add \[options\] <username>/);
+      expect(res.stdout).toContain('disable');
+    }
+    const unknown = await cli(['help', 'nonsense']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("unknown command 'nonsense'");
+    const missing = await cli(['user', 'add']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("missing required argument 'username'");
+  });
 });

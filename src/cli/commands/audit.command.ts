@@ -20,9 +20,7 @@ export function parseWhen(value: string, now: number, flag: string): number {
   return t;
 }
 
-export function registerAuditCommand(program: Command): void {
-  const audit = program.command('audit').description('verify, export and archive the audit log');
-
+export function configureAuditCommand(audit: Command): void {
   audit
     .command('verify')
     .description(

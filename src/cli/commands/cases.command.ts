@@ -45,11 +45,7 @@ const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toI
 const line = (c: Case): string =>
   `#${String(c.number).padEnd(6)} ${c.severity.padEnd(8)} ${c.status.padEnd(11)} ${(c.assignee ?? '-').padEnd(12)} ${c.title}\n`;
 
-export function registerCasesCommand(program: Command): void {
-  const cases = program
-    .command('cases')
-    .description('list, show, update and close cases (writes are audited)');
-
+export function configureCasesCommand(cases: Command): void {
   cases
     .command('list')
     .description('list cases, newest first')

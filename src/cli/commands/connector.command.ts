@@ -55,11 +55,7 @@ const print = (value: unknown): void => {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
 
-export function registerConnectorCommand(program: Command): void {
-  const connector = program
-    .command('connector')
-    .description('configure connector instances (acts as the local admin; audited)');
-
+export function configureConnectorCommand(connector: Command): void {
   connector
     .command('types')
     .description('list the built-in connectors and their actions')

@@ -17,11 +17,7 @@ import { withAppContext } from '../cli-context.js';
 
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
 
-export function registerContainmentCommand(program: Command): void {
-  const containment = program
-    .command('containment')
-    .description('containments in force, their undo, protected assets and breakers');
-
+export function configureContainmentCommand(containment: Command): void {
   containment
     .command('list')
     .description('list containments (in force by default)')

@@ -55,10 +55,8 @@ async function peekKind(path: string): Promise<'document' | 'lines'> {
   return 'lines';
 }
 
-export function registerIngestCommand(program: Command): void {
-  program
-    .command('ingest')
-    .description('ingest alerts from files (NDJSON, JSON arrays, syslog/CEF/LEEF lines); "-" reads stdin')
+export function configureIngestCommand(command: Command): void {
+  command
     .argument('<files...>', 'files to read, or - for standard input')
     .option(
       '-s, --source <name>',

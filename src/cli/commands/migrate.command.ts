@@ -3,10 +3,8 @@ import { describeDatabase } from '../../config/config.js';
 import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import { configFromCommand, withAppContext } from '../cli-context.js';
 
-export function registerMigrateCommand(program: Command): void {
-  program
-    .command('migrate')
-    .description('bring the database schema up to date (serve also does this on start)')
+export function configureMigrateCommand(command: Command): void {
+  command
     .addHelpText(
       'after',
       '\nExamples:\n  $ riposte migrate\n  $ DATABASE_URL=postgres://riposte@127.0.0.1/riposte riposte migrate',

@@ -40,9 +40,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 const connectorActions = builtinRegistry;
 
 /** `riposte playbook schema|validate|diff|publish|list|run --dry-run|test`. */
-export function registerPlaybookCommand(program: Command): void {
-  const pb = program.command('playbook').description('write, check, test and publish playbooks');
-
+export function configurePlaybookCommand(pb: Command): void {
   pb.command('schema')
     .description('print the JSON Schema of the playbook format (for editors and CI)')
     .action(() => out(JSON.stringify(playbookJsonSchema(), null, 2)));

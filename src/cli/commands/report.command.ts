@@ -5,8 +5,7 @@ import { buildComplianceReport } from '../../app/reports/compliance-report.servi
 import { withAppContext } from '../cli-context.js';
 import { parseWhen } from './audit.command.js';
 
-export function registerReportCommand(program: Command): void {
-  const report = program.command('report').description('evidence reports for auditors');
+export function configureReportCommand(report: Command): void {
   report
     .command('compliance')
     .description('map the audit log and case timelines to SOC 2 CC7.3-CC7.5 and NIST SP 800-61 phases')

@@ -29,8 +29,7 @@ const cliPrincipal = (): Principal => {
 const cliActor = (): Actor => ({ type: 'user', id: cliPrincipal().id, name: cliPrincipal().name });
 
 /** `riposte run start|list|show|cancel|pause|resume`. */
-export function registerRunCommand(program: Command): void {
-  const run = program.command('run').description('start, inspect and control playbook runs');
+export function configureRunCommand(run: Command): void {
   run
     .command('start')
     .argument('<playbook>')
@@ -113,8 +112,7 @@ export function registerRunCommand(program: Command): void {
 }
 
 /** `riposte approval list|approve|reject|link`. */
-export function registerApprovalCommand(program: Command): void {
-  const approval = program.command('approval').description('decide approval steps of parked runs');
+export function configureApprovalCommand(approval: Command): void {
   approval
     .command('list')
     .option('--status <status>', 'pending, approved, rejected, closed', 'pending')

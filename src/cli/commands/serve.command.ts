@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { startRiposte } from '../../main.js';
 import { configFromCommand } from '../cli-context.js';
 
-export function registerServeCommand(program: Command): void {
-  program
-    .command('serve')
-    .description('run the API, ingest listeners and workers (one process, or one role of many)')
+export function configureServeCommand(command: Command): void {
+  command
     .addOption(new Option('--role <role>', 'what this process does').choices(['api', 'worker', 'all']))
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 8080)')
@@ -32,6 +29,9 @@ Examples:
           demo: opts.demo,
           logLevel: undefined,
         });
+        // Loaded here, not at the top: the HTTP server and the workers are half of the CLI's start-up, and only
+        // this command runs them.
+        const { startRiposte } = await import('../../main.js');
         const runtime = await startRiposte(config);
         if (runtime.url)
           process.stdout.write(`Riposte is listening on ${runtime.url} (API docs: ${runtime.url}/docs)\n`);

@@ -62,11 +62,7 @@ function readPolicyFile(file: string): unknown {
   }
 }
 
-export function registerSlaPoliciesCommand(program: Command): void {
-  const policies = program
-    .command('sla-policies')
-    .description('show or set the SLA targets per severity (changes are audited)');
-
+export function configureSlaPoliciesCommand(policies: Command): void {
   policies
     .command('show')
     .description('the targets in force per severity, configured or built in')

@@ -7,11 +7,7 @@ import { withAppContext } from '../cli-context.js';
 const collect = (value: string, previous: string[]): string[] => [...previous, ...value.split(',')];
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function registerTokenCommand(program: Command): void {
-  const token = program
-    .command('token')
-    .description('manage API tokens (acts as the local admin; recorded in the audit log)');
-
+export function configureTokenCommand(token: Command): void {
   token
     .command('create <name>')
     .description('create an API token and print it once')

@@ -13,11 +13,7 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-export function registerUserCommand(program: Command): void {
-  const user = program
-    .command('user')
-    .description('manage local users (acts as the local admin; recorded in the audit log)');
-
+export function configureUserCommand(user: Command): void {
   user
     .command('add <username>')
     .description('create a user; prints a one-time password unless --password-stdin is given')
