@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { startRiposte } from '../../main.js';
 import { configFromCommand } from '../cli-context.js';
 
 export function configureServeCommand(command: Command): void {
@@ -29,9 +30,6 @@ Examples:
           demo: opts.demo,
           logLevel: undefined,
         });
-        // Loaded here, not at the top: the HTTP server and the workers are half of the CLI's start-up, and only
-        // this command runs them.
-        const { startRiposte } = await import('../../main.js');
         const runtime = await startRiposte(config);
         if (runtime.url)
           process.stdout.write(`Riposte is listening on ${runtime.url} (API docs: ${runtime.url}/docs)\n`);
