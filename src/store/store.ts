@@ -1,5 +1,4 @@
 import { Kysely, sql } from 'kysely';
-import { createPostgresDialect, ensurePostgresSchema } from './dialects/postgres.js';
 import { createSqliteDialect } from './dialects/sqlite.js';
 import type { Notifier, StoreDialect } from './dialects/store-dialect.js';
 import { migrateToLatest, pendingMigrations, type MigrateOutcome } from './migrate.js';
@@ -80,6 +79,8 @@ function explainConnectError(err: unknown, url: string): StoreUnavailableError {
 export async function openStore(options: StoreOptions): Promise<Store> {
   let dialect: StoreDialect;
   if (options.databaseUrl) {
+    // Loaded only for PostgreSQL: importing `pg` took ~100 ms of every start on the embedded store.
+    const { createPostgresDialect, ensurePostgresSchema } = await import('./dialects/postgres.js');
     const url = options.databaseUrl;
     if (options.databaseSchema) {
       try {
