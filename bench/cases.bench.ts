@@ -5,6 +5,7 @@ import type { AppContext } from '../src/app/context.js';
 import { ManualClock } from '../src/domain/shared/clock.js';
 import { createUuidV7Generator } from '../src/domain/shared/ids.js';
 import { createLogger } from '../src/observability/logger.js';
+import { appContextOver } from '../src/app/create-app-context.js';
 import { loadConfig } from '../src/config/config.js';
 import { rebuildAlertDailyCounts } from '../src/store/alerts/alert-daily-counts.repository.js';
 import { rebuildCaseMilestones } from '../src/store/cases/case-milestones.repository.js';
@@ -14,7 +15,6 @@ import type { Database } from '../src/store/schema.js';
 import type { Store } from '../src/store/store.js';
 import { chunks } from '../src/store/chunks.js';
 import { percentiles, timed, type Benchmark } from './harness.js';
-import { createProcessCounters } from '../src/observability/process-counters.js';
 
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
@@ -254,18 +254,11 @@ export async function measureCases(
   await measure('case timeline', (i) => listTimeline(store.db, pick(i), { limit: 200 }));
 
   const clock = new ManualClock(start + YEAR);
-  const ctx: AppContext = {
+  const ctx: AppContext = appContextOver(store, {
     config: loadConfig({ env: {} }),
-    store,
-    clock,
-    newId: createUuidV7Generator(
-      () => clock.now(),
-      (n) => randomBytes(n),
-    ),
     log: createLogger({ level: 'silent' }),
-    counters: createProcessCounters(),
-    ingestRules: { last: undefined },
-  };
+    clock,
+  });
   const metrics: number[] = [];
   for (let i = 0; i < 5; i += 1) {
     metrics.push(

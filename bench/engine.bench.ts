@@ -1,20 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import type { AppContext } from '../src/app/context.js';
 import { publishPlaybook } from '../src/app/playbooks/playbook-catalog.js';
 import { createRunServices } from '../src/app/playbooks/run-control.js';
 import { loadConfig } from '../src/config/config.js';
 import type { ActionExecutor } from '../src/connectors/action-executor.js';
 import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
-import { systemClock } from '../src/domain/shared/clock.js';
-import { createUuidV7Generator } from '../src/domain/shared/ids.js';
 import { createLogger } from '../src/observability/logger.js';
+import { appContextOver } from '../src/app/create-app-context.js';
 import type { Store } from '../src/store/store.js';
 import type { JobHandler, QueueBinding } from '../src/app/job-handlers.js';
 import { createQueueWorker } from '../src/worker/queue-worker.js';
 import { createRecordingCaseOperations } from '../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../src/worker/runs/run-queue.js';
 import { percentiles, type Benchmark } from './harness.js';
-import { createProcessCounters } from '../src/observability/process-counters.js';
 
 /** parse, enrich, decide, contain, respond: the five-step shape the issue's targets are stated for. */
 const FIVE_STEPS = `
@@ -47,18 +44,10 @@ export async function benchEngine(
   store: Store,
   options: { quick?: boolean } = {},
 ): Promise<Record<string, number>> {
-  const ctx: AppContext = {
+  const ctx: AppContext = appContextOver(store, {
     config: loadConfig({ env: {} }),
-    store,
-    clock: systemClock,
-    newId: createUuidV7Generator(
-      () => systemClock.now(),
-      (n) => randomBytes(n),
-    ),
     log: createLogger({ level: 'silent' }),
-    counters: createProcessCounters(),
-    ingestRules: { last: undefined },
-  };
+  });
   await publishPlaybook(ctx, { source: FIVE_STEPS, actor: SYSTEM_ACTOR });
   const firstAction = new Map<string, number>();
   const waiters = new Map<string, () => void>();

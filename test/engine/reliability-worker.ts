@@ -1,30 +1,19 @@
 // A worker process for the reliability test: works the run queue against the fake target until killed.
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/config.js';
 import { ConnectorError, type ActionExecutor } from '../../src/connectors/action-executor.js';
-import { systemClock } from '../../src/domain/shared/clock.js';
-import { createUuidV7Generator } from '../../src/domain/shared/ids.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { appContextOver } from '../../src/app/create-app-context.js';
 import { openStore } from '../../src/store/store.js';
 import { createQueueWorker } from '../../src/worker/queue-worker.js';
 import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
-import { createProcessCounters } from '../../src/observability/process-counters.js';
 
 const [storeJson, targetUrl] = process.argv.slice(2);
 const store = await openStore(JSON.parse(storeJson ?? '{}'));
-const ctx = {
+const ctx = appContextOver(store, {
   config: loadConfig({ env: {} }),
-  store,
-  clock: systemClock,
-  newId: createUuidV7Generator(
-    () => systemClock.now(),
-    (n) => randomBytes(n),
-  ),
   log: createLogger({ level: 'silent' }),
-  counters: createProcessCounters(),
-  ingestRules: { last: undefined },
-};
+});
 
 /** Calls the fake target with the step's idempotency key, as a key-honouring connector would. */
 const actions: ActionExecutor = {

@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../src/app/context.js';
 import { PlaybookCache, publishPlaybook } from '../../src/app/playbooks/playbook-catalog.js';
 import { startRunInTrx } from '../../src/app/playbooks/run-start.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { createTestContext } from '../support/api.js';
+import { ROOT } from '../support/processes.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { startFakeTarget, type FakeTarget } from './fake-target.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = 20;
 const ACTIONS_PER_RUN = 3;
 const PLAYBOOK = `
@@ -41,7 +40,7 @@ function startWorker(options: object, targetUrl: string): ChildProcess {
     process.execPath,
     ['--import', 'tsx', 'test/engine/reliability-worker.ts', JSON.stringify(options), targetUrl],
     {
-      cwd: root,
+      cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Authenticator } from '../../src/api/auth/authorize.js';
 import type { ApiContext, ApiInstance, RoutePlugin } from '../../src/api/route-plugin.js';
 import { buildServer } from '../../src/api/server.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
-import { ManualClock, systemClock, type Clock } from '../../src/domain/shared/clock.js';
-import { createUuidV7Generator } from '../../src/domain/shared/ids.js';
+import { ManualClock, type Clock } from '../../src/domain/shared/clock.js';
 import { isRole, type Role } from '../../src/governance/permissions.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { appContextOver } from '../../src/app/create-app-context.js';
 import type { Store } from '../../src/store/store.js';
 import type { MapWorkerPool } from '../../src/app/ingest/map-worker-pool.js';
-import { createProcessCounters } from '../../src/observability/process-counters.js';
 
 /**
  * Test credentials: `Authorization: Bearer test:<role>[,<role>…]` signs in as a user with those roles. Only the
@@ -46,18 +44,12 @@ export function createTestContext(
       done();
     },
   });
-  const clock = options.clock ?? systemClock;
   return {
-    config: { ...loadConfig({ env: {} }), ...options.config },
-    store,
-    clock,
-    newId: createUuidV7Generator(
-      () => clock.now(),
-      (n) => randomBytes(n),
-    ),
-    log: createLogger({ level: 'info', destination }),
-    counters: createProcessCounters(),
-    ingestRules: { last: undefined },
+    ...appContextOver(store, {
+      config: { ...loadConfig({ env: {} }), ...options.config },
+      log: createLogger({ level: 'info', destination }),
+      ...(options.clock ? { clock: options.clock } : {}),
+    }),
     lifecycle: { draining: false },
     logs,
     ...(options.mapWorkers ? { mapWorkers: options.mapWorkers } : {}),

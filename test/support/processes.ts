@@ -5,7 +5,8 @@ import {
 } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository's root: where processes start, and what the build compiles. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * The built `riposte` command (package.json's bin), which the CLI tests run as users do. Global setup builds it
@@ -25,7 +26,7 @@ function spawnNode(
   options: SpawnOptionsWithoutStdio = {},
 ): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, nodeArgs, {
-    cwd: root,
+    cwd: ROOT,
     ...options,
     env: { ...process.env, ...options.env },
   });
