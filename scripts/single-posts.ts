@@ -1,7 +1,7 @@
 /**
  * Single POSTs at 16 concurrent clients, as the ingest bench sends them but more of them, for a steadier tail:
  * `npx tsx scripts/single-posts.ts <sqlite|postgres> [count] [clients]`. Prints ack p50/p90/p99/max, alerts/s,
- * and CPU µs per alert. With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per statement shape, the time spent
+ * CPU µs per alert and alerts per transaction (warm-up included). With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per statement shape, the time spent
  * inside SQLite per alert (commits included), the costliest first; with RIPOSTE_PROFILE=FILE.cpuprofile it
  * writes a CPU profile of the measured requests. On PostgreSQL it always counts round trips (every query a
  * pooled client sends, BEGIN and COMMIT included) per transaction that committed alerts, and with
@@ -21,6 +21,7 @@ const dialect = (process.argv[2] ?? 'sqlite') as TestDialect;
 const count = Number(process.argv[3] ?? 3_000);
 const clients = Number(process.argv[4] ?? 16);
 const run = String(process.hrtime.bigint());
+const WARM_UP = 1_000;
 
 let measuring = false;
 const statementTimes =
@@ -67,7 +68,7 @@ try {
   const api = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }]);
   const { post, warm } = singleAlertPoster(api.app, { run });
   // Warm-up: the statements are prepared, the code compiled and the rules' cases exist, as in a running server.
-  await warm(0, 1_000);
+  await warm(0, WARM_UP);
   measuring = true;
   const profiling = process.env.RIPOSTE_PROFILE ? await startProfile() : undefined;
   const cpu = process.cpuUsage();
@@ -77,6 +78,12 @@ try {
     if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`);
   });
   const wall = performance.now() - t0;
+  // Transactions that stored alerts (each writes one audit entry), warm-up included.
+  const { steps } = await handle.store.db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<number>().as('steps'))
+    .where('action', '=', 'alerts.ingested')
+    .executeTakeFirstOrThrow();
   if (profiling && process.env.RIPOSTE_PROFILE) await profiling.stop(process.env.RIPOSTE_PROFILE);
   const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
@@ -93,6 +100,7 @@ try {
       max: q(1),
       alertsPerSecond: Math.round((count / wall) * 1000),
       cpuUsPerAlert: Math.round((used.user + used.system) / count),
+      alertsPerStep: +((count + WARM_UP) / Number(steps)).toFixed(1),
       ...(dialect === 'postgres'
         ? {
             commits: pgShapes.get('commit') ?? 0,
