@@ -1,11 +1,12 @@
 /**
  * Single POSTs at 16 concurrent clients, as the ingest bench sends them but more of them, for a steadier tail:
  * `npx tsx scripts/single-posts.ts <sqlite|postgres> [count] [clients]`. Prints ack p50/p90/p99/max, alerts/s,
- * CPU µs per alert and alerts per transaction (warm-up included). With RIPOSTE_STATEMENTS=1 (SQLite) it also prints, per statement shape, the time spent
- * inside SQLite per alert (commits included), the costliest first; with RIPOSTE_PROFILE=FILE.cpuprofile it
- * writes a CPU profile of the measured requests. On PostgreSQL it always counts round trips (every query a
- * pooled client sends, BEGIN and COMMIT included) per transaction that committed alerts, and with
- * RIPOSTE_STATEMENTS=1 prints how many of each statement shape ran per committed transaction.
+ * CPU µs per alert and alerts per transaction (warm-up included). With RIPOSTE_STATEMENTS=1 (SQLite) it also
+ * prints, per statement shape, the time spent inside SQLite per alert (commits included), the costliest first;
+ * with RIPOSTE_PROFILE=FILE.cpuprofile it writes a CPU profile of the measured requests. On PostgreSQL it always
+ * counts round trips (every query a pooled client sends, BEGIN and COMMIT included) per transaction that
+ * committed alerts, and with RIPOSTE_STATEMENTS=1 prints how many of each statement shape ran per committed
+ * transaction.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
