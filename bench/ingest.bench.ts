@@ -81,17 +81,39 @@ async function ndjson(
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
+/**
+ * Transactions that stored alerts of `source` so far (each writes one audit entry). A transaction's commit and
+ * its dozen statements are shared by its alerts: alerts per transaction decides much of a single POST's cost.
+ */
+async function stepsOf(store: Store, source: string): Promise<number> {
+  const { steps } = await store.db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<number>().as('steps'))
+    .where('action', '=', 'alerts.ingested')
+    .where('target_id', '=', source)
+    .executeTakeFirstOrThrow();
+  return Number(steps);
+}
+
+const alertsPerStep = (name: string, alerts: number, steps: number): Figure => ({
+  name,
+  value: round2(alerts / Math.max(1, steps)),
+  unit: 'alerts',
+});
+
 async function singlePosts(store: Store, count: number, run: string): Promise<Figure[]> {
   const api = await buildTestApi(store, [{ name: 'alerts', plugin: alertsRoutes }]);
   const { post, warm } = singleAlertPoster(api.app, { run });
   // A running server is warm. Cold, the first rounds of 16 took 30–35 ms while the route's code was compiled,
   // and with 16 requests a round, two such rounds were the whole p99 of 2,000 requests.
   await warm(2_000_000, 1_000);
+  const stepsBefore = await stepsOf(store, 'posts');
   const {
     ms,
     cpuMs,
     result: latencies,
   } = await cpuTimed(() => closedLoop(count, 16, (i) => post(1_000_000 + i)));
+  const steps = (await stepsOf(store, 'posts')) - stepsBefore;
   await api.app.close();
   const p = percentiles(latencies);
   return [
@@ -103,6 +125,7 @@ async function singlePosts(store: Store, count: number, run: string): Promise<Fi
     },
     { name: 'single POST ack p50', value: round2(p.p50), unit: 'ms' },
     { name: 'single POST ack p99', value: round2(p.p99), unit: 'ms' },
+    alertsPerStep('single POST alerts per transaction', count, steps),
   ];
 }
 
@@ -127,11 +150,13 @@ async function httpPosts(store: Store, count: number, run: string): Promise<Figu
         client.once('exit', (code) => reject(new Error(`the HTTP client exited (${code})`)));
       });
     if ((await next()) !== 'warm') throw new Error('the HTTP client did not warm up');
+    const stepsBefore = await stepsOf(store, 'http-posts');
     const cpu = process.cpuUsage();
     client.send('go');
     const answer = (await next()) as { ms: number; p50: number; p99: number } | { error: string };
     const used = process.cpuUsage(cpu);
     if ('error' in answer) throw new Error(`the HTTP client failed: ${answer.error}`);
+    const steps = (await stepsOf(store, 'http-posts')) - stepsBefore;
     return [
       {
         name: 'HTTP single POST alerts/s (16 connections, client process)',
@@ -145,6 +170,7 @@ async function httpPosts(store: Store, count: number, run: string): Promise<Figu
       },
       { name: 'HTTP single POST ack p50', value: round2(answer.p50), unit: 'ms' },
       { name: 'HTTP single POST ack p99', value: round2(answer.p99), unit: 'ms' },
+      alertsPerStep('HTTP single POST alerts per transaction', count, steps),
     ];
   } finally {
     await api.app.close();
