@@ -6,6 +6,7 @@ import { startSyslogListeners } from '../src/app/ingest/start-syslog-listeners.j
 import { loadConfig } from '../src/config/config.js';
 import type { Store } from '../src/store/store.js';
 import { asRole, buildTestApi, createTestContext } from '../test/support/api.js';
+import { ingestSteps } from './ingest-steps.js';
 import { singleAlertPoster } from './single-alert-poster.js';
 import { suricataAlertLine } from './suricata-lines.js';
 import { closedLoop, perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
@@ -81,20 +82,6 @@ async function ndjson(
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-/**
- * Transactions that stored alerts of `source` so far (each writes one audit entry). A transaction's commit and
- * its dozen statements are shared by its alerts: alerts per transaction decides much of a single POST's cost.
- */
-async function stepsOf(store: Store, source: string): Promise<number> {
-  const { steps } = await store.db
-    .selectFrom('audit_log')
-    .select((eb) => eb.fn.countAll<number>().as('steps'))
-    .where('action', '=', 'alerts.ingested')
-    .where('target_id', '=', source)
-    .executeTakeFirstOrThrow();
-  return Number(steps);
-}
-
 const alertsPerStep = (name: string, alerts: number, steps: number): Figure => ({
   name,
   value: round2(alerts / Math.max(1, steps)),
@@ -107,13 +94,13 @@ async function singlePosts(store: Store, count: number, run: string): Promise<Fi
   // A running server is warm. Cold, the first rounds of 16 took 30–35 ms while the route's code was compiled,
   // and with 16 requests a round, two such rounds were the whole p99 of 2,000 requests.
   await warm(2_000_000, 1_000);
-  const stepsBefore = await stepsOf(store, 'posts');
+  const stepsBefore = await ingestSteps(store, 'posts');
   const {
     ms,
     cpuMs,
     result: latencies,
   } = await cpuTimed(() => closedLoop(count, 16, (i) => post(1_000_000 + i)));
-  const steps = (await stepsOf(store, 'posts')) - stepsBefore;
+  const steps = (await ingestSteps(store, 'posts')) - stepsBefore;
   await api.app.close();
   const p = percentiles(latencies);
   return [
@@ -150,13 +137,13 @@ async function httpPosts(store: Store, count: number, run: string): Promise<Figu
         client.once('exit', (code) => reject(new Error(`the HTTP client exited (${code})`)));
       });
     if ((await next()) !== 'warm') throw new Error('the HTTP client did not warm up');
-    const stepsBefore = await stepsOf(store, 'http-posts');
+    const stepsBefore = await ingestSteps(store, 'http-posts');
     const cpu = process.cpuUsage();
     client.send('go');
     const answer = (await next()) as { ms: number; p50: number; p99: number } | { error: string };
     const used = process.cpuUsage(cpu);
     if ('error' in answer) throw new Error(`the HTTP client failed: ${answer.error}`);
-    const steps = (await stepsOf(store, 'http-posts')) - stepsBefore;
+    const steps = (await ingestSteps(store, 'http-posts')) - stepsBefore;
     return [
       {
         name: 'HTTP single POST alerts/s (16 connections, client process)',

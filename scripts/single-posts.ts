@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import pg from 'pg';
 import { closedLoop } from '../bench/harness.js';
+import { ingestSteps } from '../bench/ingest-steps.js';
 import { singleAlertPoster } from '../bench/single-alert-poster.js';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { buildTestApi } from '../test/support/api.js';
@@ -79,12 +80,7 @@ try {
     if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`);
   });
   const wall = performance.now() - t0;
-  // Transactions that stored alerts (each writes one audit entry), warm-up included.
-  const { steps } = await handle.store.db
-    .selectFrom('audit_log')
-    .select((eb) => eb.fn.countAll<number>().as('steps'))
-    .where('action', '=', 'alerts.ingested')
-    .executeTakeFirstOrThrow();
+  const steps = await ingestSteps(handle.store);
   if (profiling && process.env.RIPOSTE_PROFILE) await profiling.stop(process.env.RIPOSTE_PROFILE);
   const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
@@ -101,7 +97,7 @@ try {
       max: q(1),
       alertsPerSecond: Math.round((count / wall) * 1000),
       cpuUsPerAlert: Math.round((used.user + used.system) / count),
-      alertsPerStep: +((count + WARM_UP) / Number(steps)).toFixed(1),
+      alertsPerStep: +((count + WARM_UP) / steps).toFixed(1),
       ...(dialect === 'postgres'
         ? {
             commits: pgShapes.get('commit') ?? 0,
