@@ -23,7 +23,37 @@ function execute<R>(db: Db, adapter: object, sql: string, parameters: unknown[])
 /** Stands in for a parameter's value while the query is built: the compiled parameters name their slots. */
 const SLOT = '\u0000slot:';
 
-type Binding<P> = { slot: keyof P } | { value: unknown };
+/** The placeholder a query is built with where `name`'s value goes (see `slotted`). */
+export const slotFor = (name: string): string => `${SLOT}${name}`;
+
+type Binding<P> = { slot: keyof P & string } | { value: unknown };
+
+/** A statement compiled once, with slots for the values that change from run to run. */
+export interface SlottedStatement<P> {
+  sql: string;
+  bindings: Array<Binding<P>>;
+}
+
+/** A compiled query built with `slotFor` placeholders, as a statement whose slots each run fills. */
+export function slotted<P>(query: CompiledQuery): SlottedStatement<P> {
+  return {
+    sql: query.sql,
+    bindings: query.parameters.map((p) =>
+      typeof p === 'string' && p.startsWith(SLOT)
+        ? { slot: p.slice(SLOT.length) as keyof P & string }
+        : { value: p },
+    ),
+  };
+}
+
+/** A slotted statement's parameters for one run; parameters the build added itself stay as compiled. */
+export const bindSlots = <P>(statement: SlottedStatement<P>, values: P): unknown[] =>
+  statement.bindings.map((b) => ('slot' in b ? values[b.slot] : b.value));
+
+/** Runs statement text with its parameters, as the hot queries here do (directly in a SQLite transaction). */
+export function runStatement<R>(db: Db, sql: string, parameters: unknown[]): Promise<QueryResult<R>> {
+  return execute<R>(db, db.getExecutor().adapter, sql, parameters);
+}
 
 /**
  * A hot query built and compiled once per database, then run with new values: building and compiling with
@@ -35,22 +65,15 @@ export function preparedQuery<P extends Record<string, unknown>, R = unknown>(
   build: (db: Kysely<Database>, slot: <K extends keyof P & string>(name: K) => P[K]) => Compilable<R>,
 ): (db: Db, values: P) => Promise<QueryResult<R>> {
   // By dialect adapter: a transaction shares its database's, and the SQL differs between dialects.
-  const compiled = new WeakMap<object, { sql: string; bindings: Array<Binding<P>> }>();
+  const compiled = new WeakMap<object, SlottedStatement<P>>();
   return (db, values) => {
     const adapter = db.getExecutor().adapter;
     let entry = compiled.get(adapter);
     if (!entry) {
-      const query = build(db, (name) => `${SLOT}${name}` as never).compile();
-      entry = {
-        sql: query.sql,
-        bindings: query.parameters.map((p) =>
-          typeof p === 'string' && p.startsWith(SLOT) ? { slot: p.slice(SLOT.length) } : { value: p },
-        ),
-      };
+      entry = slotted<P>(build(db, (name) => slotFor(name) as never).compile());
       compiled.set(adapter, entry);
     }
-    const parameters = entry.bindings.map((b) => ('slot' in b ? values[b.slot] : b.value));
-    return execute<R>(db, adapter, entry.sql, parameters);
+    return execute<R>(db, adapter, entry.sql, bindSlots(entry, values));
   };
 }
 
@@ -89,7 +112,7 @@ export function preparedRowsQuery<
       { length: count },
       (_, row) => Object.fromEntries(columns.map((c) => [c, `${SLOT}${row}:${c}`])) as Row,
     );
-    const query = build(db, placeholders, (name) => `${SLOT}${name}` as never).compile();
+    const query = build(db, placeholders, (name) => slotFor(name) as never).compile();
     return {
       sql: query.sql,
       bindings: query.parameters.map((p): RowsBinding => {

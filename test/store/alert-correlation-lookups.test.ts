@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { CompiledQuery, createQueryId, type Kysely, type RootOperationNode } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import {
   findOpenCasesByRules,
   findRecentByFingerprints,
@@ -233,18 +233,23 @@ describe.each(DIALECTS)('findRecentByFingerprints on %s', (dialect) => {
   });
 
   it('is planned on the fingerprint prefix index, not a scan of the table', async () => {
-    const nodes: RootOperationNode[] = [];
-    const recording = handle.store.db.withPlugin({
-      transformQuery: ({ node }) => {
-        nodes.push(node);
-        return node;
+    // The statement as it is sent: the lookup runs a statement compiled once, not a query built per call.
+    const sent: CompiledQuery[] = [];
+    const db = handle.store.db;
+    const recording = new Proxy(db, {
+      get(target, property) {
+        if (property === 'executeQuery')
+          return (query: CompiledQuery) => {
+            sent.push(query);
+            return target.executeQuery(query);
+          };
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
-      transformResult: ({ result }) => Promise.resolve(result),
     });
     await findRecentByFingerprints(recording, [fp('a', '1'), fp('b', '2')], 500);
-    const node = nodes[0];
-    if (!node) throw new Error('no query ran');
-    const query = handle.store.db.getExecutor().compileQuery(node, createQueryId());
+    const query = sent[0];
+    if (!query) throw new Error('no query ran');
     const plan = await handle.store.db.transaction().execute(async (trx) => {
       // An empty table is cheapest to scan: PostgreSQL is told not to, so the plan shows the index it can use.
       if (dialect === 'postgres') await trx.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));

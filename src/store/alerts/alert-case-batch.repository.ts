@@ -3,12 +3,25 @@ import type { Actor } from '../../domain/shared/actor.js';
 import { chunks } from '../chunks.js';
 import { insertCaseEvents } from '../cases/case.repository.js';
 import { insertRows } from '../insert-rows.js';
+import { preparedRowsQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 // The case side of storing a batch of alerts, set-wise: the rows `appendCaseEvent` and `addCaseObservables`
 // (store/cases/case.repository.ts) write one statement at a time, here a few statements per batch.
+
+// Run in every ingest transaction, with as many ids as cases took alerts: compiled once per count.
+const touchCasesQuery = preparedRowsQuery<{ id: string }, { now: number }>(['id'], (db, rows, slot) =>
+  db
+    .updateTable('cases')
+    .set({ updated_at: slot('now') })
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    ),
+);
 
 /**
  * Puts one `alerts_added` event on the timeline of each case that took alerts of the batch, listing them in
@@ -40,7 +53,11 @@ export async function appendAlertsAddedEvents(
   // Sorted, so concurrent writers on PostgreSQL touch case rows in one order and cannot deadlock.
   const caseIds = [...byCase.keys()].sort();
   for (const chunk of chunks(caseIds, 500)) {
-    await db.updateTable('cases').set({ updated_at: now }).where('id', 'in', chunk).execute();
+    await touchCasesQuery(
+      db,
+      chunk.map((id) => ({ id })),
+      { now },
+    );
   }
 }
 

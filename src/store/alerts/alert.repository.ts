@@ -4,7 +4,8 @@ import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
 import { insertRows } from '../insert-rows.js';
-import { latestPerKey } from '../latest-per-key.js';
+import { latestPerKey, type IndexWalk } from '../latest-per-key.js';
+import { preparedRowsQuery } from '../prepared-query.js';
 import type { AlertRow, AlertTable } from './alert.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -126,6 +127,23 @@ function alertValues(input: NewAlertRow): AlertTable {
 }
 
 /** Alerts a source already sent under these event ids, by event id. */
+// Run in every ingest transaction, with a list as long as the batch's event ids: compiled once per length.
+const bySourceEventIdsQuery = preparedRowsQuery<
+  { eventId: string },
+  { source: string },
+  { id: string; case_id: string | null; source_event_id: string | null }
+>(['eventId'], (db, rows, slot) =>
+  db
+    .selectFrom('alerts')
+    .select(['id', 'case_id', 'source_event_id'])
+    .where('source', '=', slot('source'))
+    .where(
+      'source_event_id',
+      'in',
+      rows.map((r) => r.eventId),
+    ),
+);
+
 export async function findAlertsBySourceEventIds(
   db: Db,
   source: string,
@@ -133,12 +151,11 @@ export async function findAlertsBySourceEventIds(
 ): Promise<Map<string, { id: string; caseId: string | null }>> {
   const out = new Map<string, { id: string; caseId: string | null }>();
   for (const chunk of chunks([...new Set(eventIds)], 500)) {
-    const rows = await db
-      .selectFrom('alerts')
-      .select(['id', 'case_id', 'source_event_id'])
-      .where('source', '=', source)
-      .where('source_event_id', 'in', chunk)
-      .execute();
+    const { rows } = await bySourceEventIdsQuery(
+      db,
+      chunk.map((eventId) => ({ eventId })),
+      { source },
+    );
     for (const r of rows) if (r.source_event_id) out.set(r.source_event_id, { id: r.id, caseId: r.case_id });
   }
   return out;
@@ -150,6 +167,23 @@ export async function findAlertsBySourceEventIds(
  */
 const FINGERPRINT_PREFIX = sql<string>`substr(fingerprint, 1, 16)`;
 
+// Run in every ingest transaction, with a list as long as the batch's fingerprints: compiled once per length.
+const byFingerprintPrefixesQuery = preparedRowsQuery<
+  { prefix: string },
+  { since: number },
+  { id: string; case_id: string | null; fingerprint: string; last_seen: number }
+>(['prefix'], (db, rows, slot) =>
+  db
+    .selectFrom('alerts')
+    .select(['id', 'case_id', 'fingerprint', 'last_seen'])
+    .where(
+      FINGERPRINT_PREFIX,
+      'in',
+      rows.map((r) => r.prefix),
+    )
+    .where('last_seen', '>=', slot('since')),
+);
+
 /** The latest alert of each fingerprint seen since `since`. */
 export async function findRecentByFingerprints(
   db: Db,
@@ -159,12 +193,12 @@ export async function findRecentByFingerprints(
   const out = new Map<string, { id: string; caseId: string | null; lastSeen: number }>();
   const wanted = new Set(fingerprints);
   for (const chunk of chunks([...wanted], 500)) {
-    const rows = await db
-      .selectFrom('alerts')
-      .select(['id', 'case_id', 'fingerprint', 'last_seen'])
-      .where(FINGERPRINT_PREFIX, 'in', [...new Set(chunk.map((fp) => fp.slice(0, 16)))])
-      .where('last_seen', '>=', since)
-      .execute();
+    const prefixes = [...new Set(chunk.map((fp) => fp.slice(0, 16)))];
+    const { rows } = await byFingerprintPrefixesQuery(
+      db,
+      prefixes.map((prefix) => ({ prefix })),
+      { since },
+    );
     for (const r of rows) {
       // The index holds a prefix: another fingerprint may share it.
       if (!wanted.has(r.fingerprint)) continue;
@@ -216,6 +250,18 @@ export async function recordRepeats(
   }
 }
 
+/** A rule's walk of `(product, rule_id, last_seen)`, newest first, to the first alert of an open case. */
+const ruleWalk =
+  (withProduct: boolean): IndexWalk =>
+  (key, slot) =>
+    sql`select a.case_id || '|' || a.last_seen from alerts a
+      where ${withProduct ? sql`a.product = ${key(1)} and a.rule_id = ${key(2)}` : sql`a.product is null and a.rule_id = ${key(1)}`}
+        and a.last_seen >= ${slot('since')}
+        and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = a.case_id)
+      order by a.last_seen desc limit 1`;
+const RULE_WALK = ruleWalk(true);
+const RULE_WALK_WITHOUT_PRODUCT = ruleWalk(false);
+
 /**
  * For each rule (product and rule id): the open case holding its most recently seen alert since `since`, and
  * when that was. Each rule is one descending walk of the `(product, rule_id, last_seen)` index that stops at
@@ -236,11 +282,8 @@ export async function findOpenCasesByRules(
       const rows = await latestPerKey(
         db,
         chunk.map((r) => (withProduct ? [r.product ?? '', r.ruleId] : [r.ruleId])),
-        (key) => sql`select a.case_id || '|' || a.last_seen from alerts a
-          where ${withProduct ? sql`a.product = ${key(1)} and a.rule_id = ${key(2)}` : sql`a.product is null and a.rule_id = ${key(1)}`}
-            and a.last_seen >= ${since}
-            and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = a.case_id)
-          order by a.last_seen desc limit 1`,
+        withProduct ? RULE_WALK : RULE_WALK_WITHOUT_PRODUCT,
+        { since },
       );
       rows.forEach((hit, i) => {
         const r = chunk[i];

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { preparedQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import type { IngestSourceRow } from './alert.table.js';
 
@@ -39,8 +40,16 @@ export const hmacSecretAad = (name: string): string => `ingest_source:${name}:hm
 export const isSealedHmacSecret = (stored: string): boolean => stored.startsWith('v1.');
 
 /** The full row, credentials included (the HMAC secret sealed): only the webhook check reads it. */
+// Read once per ingest transaction (and per webhook request): compiled once.
+const sourceRowQuery = preparedQuery<{ name: string }, IngestSourceRow>((db, slot) =>
+  db.selectFrom('ingest_sources').selectAll().where('name', '=', slot('name')),
+);
+
 export async function findIngestSourceRow(db: Db, name: string): Promise<IngestSourceRow | undefined> {
-  return db.selectFrom('ingest_sources').selectAll().where('name', '=', name).executeTakeFirst();
+  const {
+    rows: [row],
+  } = await sourceRowQuery(db, { name });
+  return row;
 }
 
 export async function listIngestSources(db: Db): Promise<IngestSource[]> {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { chunks } from '../chunks.js';
-import { latestPerKey } from '../latest-per-key.js';
+import { latestPerKey, type IndexWalk } from '../latest-per-key.js';
 import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -30,6 +30,13 @@ export async function refreshCaseObservableSeen(db: Db, caseIds?: readonly strin
   }
 }
 
+/** An observable's walk of `(observable_id, last_seen, case_id)`, newest first, to the first open case. */
+const OBSERVABLE_WALK: IndexWalk = (key, slot) =>
+  sql`select co.case_id || '|' || co.last_seen from case_observables co
+    where co.observable_id = ${key(1)} and co.last_seen >= ${slot('since')}
+      and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = co.case_id)
+    order by co.last_seen desc, co.case_id desc limit 1`;
+
 /**
  * For each observable: the open case that most recently saw it (through an alert) since `since`, and when.
  * Each observable is one descending walk of the `(observable_id, last_seen, case_id)` index that stops at the
@@ -46,10 +53,8 @@ export async function findOpenCasesByObservables(
     const hits = await latestPerKey(
       db,
       chunk.map((id) => [id]),
-      (key) => sql`select co.case_id || '|' || co.last_seen from case_observables co
-        where co.observable_id = ${key(1)} and co.last_seen >= ${since}
-          and (select c.status != 'closed' and c.merged_into is null from cases c where c.id = co.case_id)
-        order by co.last_seen desc, co.case_id desc limit 1`,
+      OBSERVABLE_WALK,
+      { since },
     );
     hits.forEach((hit, i) => {
       const observableId = chunk[i];

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { StoreDialect } from '../dialects/store-dialect.js';
 import type { Database } from '../schema.js';
-import { preparedQuery } from '../prepared-query.js';
+import { preparedQuery, preparedRowsQuery } from '../prepared-query.js';
 import { JobStatus, type QueueJobRow } from './job.table.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -47,7 +47,26 @@ const toClaimed = (row: QueueJobRow): ClaimedJob => ({
 });
 
 /** A new job's row: ready, unleased, due at `runAt` (now when omitted). */
-const jobRow = (id: string, input: EnqueueInput, now: number): Omit<QueueJobRow, 'attempts'> => ({
+type NewJobRow = Omit<QueueJobRow, 'attempts'>;
+
+const JOB_COLUMNS: ReadonlyArray<keyof NewJobRow> = [
+  'id',
+  'queue',
+  'kind',
+  'payload',
+  'dedupe_key',
+  'status',
+  'run_at',
+  'max_attempts',
+  'lease_owner',
+  'lease_token',
+  'lease_until',
+  'last_error',
+  'created_at',
+  'updated_at',
+];
+
+const jobRow = (id: string, input: EnqueueInput, now: number): NewJobRow => ({
   id,
   queue: input.queue,
   kind: input.kind,
@@ -64,27 +83,16 @@ const jobRow = (id: string, input: EnqueueInput, now: number): Omit<QueueJobRow,
   updated_at: now,
 });
 
-const insertJobQuery = preparedQuery<Omit<QueueJobRow, 'attempts'>, { id: string }>((db, slot) =>
-  db
-    .insertInto('queue_jobs')
-    .values({
-      id: slot('id'),
-      queue: slot('queue'),
-      kind: slot('kind'),
-      payload: slot('payload'),
-      dedupe_key: slot('dedupe_key'),
-      status: slot('status'),
-      run_at: slot('run_at'),
-      max_attempts: slot('max_attempts'),
-      lease_owner: slot('lease_owner'),
-      lease_token: slot('lease_token'),
-      lease_until: slot('lease_until'),
-      last_error: slot('last_error'),
-      created_at: slot('created_at'),
-      updated_at: slot('updated_at'),
-    })
-    .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).doNothing())
-    .returning('id'),
+// Every enqueue goes through here (each ingest transaction's trigger job among them): compiled once per count
+// of jobs. A job whose dedupe key is taken is skipped, and only the inserted rows come back.
+const insertJobsQuery = preparedRowsQuery<NewJobRow, Record<string, never>, { id: string }>(
+  JOB_COLUMNS,
+  (db, rows) =>
+    db
+      .insertInto('queue_jobs')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).doNothing())
+      .returning('id'),
 );
 
 /**
@@ -99,7 +107,7 @@ export async function enqueueJob(
 ): Promise<{ id: string; created: boolean }> {
   const {
     rows: [inserted],
-  } = await insertJobQuery(db, jobRow(deps.newId(), input, now));
+  } = await insertJobsQuery(db, [jobRow(deps.newId(), input, now)]);
   if (inserted) return { id: inserted.id, created: true };
   const existing = await db
     .selectFrom('queue_jobs')
@@ -118,12 +126,11 @@ export async function enqueueJobs(
   now: number,
 ): Promise<number> {
   if (inputs.length === 0) return 0;
-  const result = await db
-    .insertInto('queue_jobs')
-    .values(inputs.map((input) => jobRow(deps.newId(), input, now)))
-    .onConflict((oc) => oc.columns(['queue', 'dedupe_key']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0);
+  const result = await insertJobsQuery(
+    db,
+    inputs.map((input) => jobRow(deps.newId(), input, now)),
+  );
+  return result.rows.length;
 }
 
 export interface ClaimInput {
