@@ -1,4 +1,5 @@
-import { CompiledQuery, sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { runStatement } from './prepared-query.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -47,7 +48,7 @@ export async function insertRows<T extends keyof Database & string, R = never>(
       }
     }
     const text = `${head}${valuesText(mark, end - start, columns.length)}${options.tail ? ` ${options.tail}` : ''}`;
-    const result = await db.executeQuery<R>(CompiledQuery.raw(text, params));
+    const result = await runStatement<R>(db, text, params);
     affected += Number(result.numAffectedRows ?? BigInt(result.rows.length));
     if (options.onRows) options.onRows(result.rows);
   }
