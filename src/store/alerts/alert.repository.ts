@@ -126,7 +126,6 @@ function alertValues(input: NewAlertRow): AlertTable {
   };
 }
 
-/** Alerts a source already sent under these event ids, by event id. */
 // Run in every ingest transaction, with a list as long as the batch's event ids: compiled once per length.
 const bySourceEventIdsQuery = preparedRowsQuery<
   { eventId: string },
@@ -144,6 +143,7 @@ const bySourceEventIdsQuery = preparedRowsQuery<
     ),
 );
 
+/** Alerts a source already sent under these event ids, by event id. */
 export async function findAlertsBySourceEventIds(
   db: Db,
   source: string,

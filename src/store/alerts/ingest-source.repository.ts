@@ -39,12 +39,12 @@ export const hmacSecretAad = (name: string): string => `ingest_source:${name}:hm
 /** Sealed envelopes read `v1.<key id>.<base64>`; the secrets made before sealing were bare base64url. */
 export const isSealedHmacSecret = (stored: string): boolean => stored.startsWith('v1.');
 
-/** The full row, credentials included (the HMAC secret sealed): only the webhook check reads it. */
-// Read once per ingest transaction (and per webhook request): compiled once.
+// Read for every burst of ingest requests to a source (readSourceRowForIngest): compiled once.
 const sourceRowQuery = preparedQuery<{ name: string }, IngestSourceRow>((db, slot) =>
   db.selectFrom('ingest_sources').selectAll().where('name', '=', slot('name')),
 );
 
+/** The full row, credentials included (the HMAC secret sealed): only the webhook check reads it. */
 export async function findIngestSourceRow(db: Db, name: string): Promise<IngestSourceRow | undefined> {
   const {
     rows: [row],
