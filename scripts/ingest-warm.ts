@@ -9,7 +9,8 @@
  * RIPOSTE_REPEATS=N repeats every N-th line (see `line`), for the cost of de-duplication.
  * With RIPOSTE_MAP_WORKERS=N (N ≥ 1) the stream is parsed and mapped on N worker threads; `mainBusyUsPerAlert`
  * is the main thread's busy time (performance.eventLoopUtilization: wall time, so it includes time the OS gave
- * the core to another process), `mainCpuUsPerAlert` its CPU time alone (Linux /proc, 10 ms ticks).
+ * the core to another process), `mainCpuUsPerAlert` its CPU time alone (Linux /proc, 10 ms ticks), and
+ * `mainSystemUsPerAlert` the part of it spent in the kernel (writing the WAL, mostly).
  */
 import { readFileSync } from 'node:fs';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
@@ -38,14 +39,14 @@ let measuring = false;
 const statementTimes =
   process.env.RIPOSTE_STATEMENTS === '1' ? timeSqliteStatements(() => measuring) : undefined;
 
-/** CPU time of the main thread alone, in µs (user + system ticks of its /proc task entry); 0 off Linux. */
-const mainThreadCpuUs = (): number => {
+/** CPU time of the main thread alone, in µs (user and system ticks of its /proc task entry); 0 off Linux. */
+const mainThreadCpuUs = (): { user: number; system: number } => {
   try {
     const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+    return { user: (Number(fields[11]) * 1e6) / 100, system: (Number(fields[12]) * 1e6) / 100 };
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
 };
 
@@ -120,7 +121,9 @@ try {
   const wall = performance.now() - t0;
   measuring = false;
   const busy = performance.eventLoopUtilization(elu);
-  const mainCpuUs = mainThreadCpuUs() - mainCpu;
+  const mainAfter = mainThreadCpuUs();
+  const mainCpuUs = mainAfter.user + mainAfter.system - mainCpu.user - mainCpu.system;
+  const mainSystemUs = mainAfter.system - mainCpu.system;
   streaming = false;
   await side;
   single.sort((a, b) => a - b);
@@ -139,6 +142,7 @@ try {
       mapThreads,
       cpuUsPerAlert: Math.round(cpuUs / measured),
       mainCpuUsPerAlert: Math.round(mainCpuUs / measured),
+      mainSystemUsPerAlert: Math.round(mainSystemUs / measured),
       mainBusyUsPerAlert: Math.round((busy.active * 1000) / measured),
       alertsPerCpuSecond: Math.round((measured / cpuUs) * 1e6),
       alertsPerSecond: Math.round((measured / wall) * 1000),
