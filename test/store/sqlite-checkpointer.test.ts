@@ -1,6 +1,10 @@
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSqliteCheckpointer } from '../../src/store/dialects/sqlite-checkpointer.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { waitFor } from '../support/waiting.js';
 
@@ -30,5 +34,54 @@ describe('SQLite checkpoints off the event loop', () => {
     );
     const [{ n } = { n: 0 }] = (await sql<{ n: number }>`select count(*) as n from filler`.execute(db)).rows;
     expect(n).toBe(1_600);
+  });
+});
+
+// A writer starts the WAL again from its head only when all of it is copied as the writer begins; a thread on
+// a timer alone almost never finished between commits, and the WAL grew by every page ever written.
+describe('SQLite checkpointer woken by commits', () => {
+  it('copies right after each commit once the WAL is long, so the next commit starts it again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-ckpt-'));
+    const path = join(dir, 'wal.db');
+    const db = new Sqlite(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('create table filler (id integer primary key, body text not null)');
+    // The timer alone would copy once in ten minutes: only commits can keep this WAL short.
+    const checkpointer = startSqliteCheckpointer(path, {
+      startAtBytes: 1,
+      intervalMs: 600_000,
+      restartAtFrames: 256,
+      onFailure: (err) => {
+        throw err;
+      },
+    });
+    try {
+      const insert = db.prepare('insert into filler (body) values (?)');
+      const body = 'x'.repeat(4_000);
+      const commit = db.transaction(() => {
+        for (let i = 0; i < 250; i += 1) insert.run(body);
+      });
+      const commits = async (count: number): Promise<void> => {
+        for (let n = 0; n < count; n += 1) {
+          commit();
+          checkpointer.committed();
+          await new Promise((resolve) => setTimeout(resolve, 40));
+        }
+      };
+      // ~1 MB a commit. The thread starts within a second (its first look at the WAL); by then the file holds
+      // what the first commits wrote. From there it should barely grow: the next 30 commits write 30 MB, and
+      // with the thread on its timer alone the file grew by 31.5 MB.
+      await commits(30);
+      const before = statSync(`${path}-wal`).size;
+      await commits(30);
+      expect(statSync(`${path}-wal`).size - before).toBeLessThan(16 * 1024 * 1024);
+      expect(db.prepare('select count(*) as n from filler').get()).toEqual({ n: 15_000 });
+    } finally {
+      checkpointer.stop();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

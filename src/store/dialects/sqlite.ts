@@ -9,9 +9,10 @@ import {
   type DatabaseConnection,
   type QueryResult,
   type SqliteDatabase,
+  type SqliteDialectConfig,
 } from 'kysely';
 import { createLocalNotifier } from './local-notifier.js';
-import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
+import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { InTransactionStatements, StoreDialect } from './store-dialect.js';
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
@@ -46,6 +47,13 @@ async function retryWhileBusy<T>(run: () => Promise<T>): Promise<T> {
 class ImmediateSqliteDriver extends SqliteDriver {
   private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
 
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly checkpointer: SqliteCheckpointer | undefined,
+  ) {
+    super(config);
+  }
+
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
     let wrapper = this.wrapped.get(connection);
@@ -61,6 +69,11 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await super.commitTransaction(connection);
+    this.checkpointer?.committed();
   }
 }
 
@@ -86,11 +99,14 @@ class InTransactionSqliteAdapter extends SqliteAdapter implements InTransactionS
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SqliteDatabase) {
+  constructor(
+    private readonly database: SqliteDatabase,
+    private readonly checkpointer: SqliteCheckpointer | undefined,
+  ) {
     super({ database });
   }
   override createDriver(): SqliteDriver {
-    return new ImmediateSqliteDriver({ database: this.database });
+    return new ImmediateSqliteDriver({ database: this.database }, this.checkpointer);
   }
   override createAdapter(): SqliteAdapter {
     return new InTransactionSqliteAdapter(this.database);
@@ -161,7 +177,7 @@ export function createSqliteDialect(path: string): StoreDialect {
     // that lacks or has outgrown its statistics; analysis_limit keeps that to a bounded sample (260 ms on a
     // 1 GB database), and SQLite then re-plans the statements it had prepared.
     statisticsRefresh: ['pragma analysis_limit = 400', 'pragma optimize = 0x10002'],
-    createKyselyDialect: () => new ImmediateSqliteDialect(database),
+    createKyselyDialect: () => new ImmediateSqliteDialect(database, checkpointer),
     createNotifier: createLocalNotifier,
     async close() {
       checkpointer?.stop();
