@@ -41,6 +41,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     databaseUrl: config.databaseUrl,
     databaseSchema: config.databaseSchema,
     sqlitePath: sqlitePathOf(config),
+    sqliteWalCoalescing: config.sqliteWalCoalescing === 'on',
   });
   const mapWorkers =
     config.ingestMapThreads > 0 ? createMapWorkerPool({ size: config.ingestMapThreads }) : undefined;

@@ -49,6 +49,11 @@ export const ConfigSchema = z
      * whose other cores are busy (2 cores shared with PostgreSQL or other work); worth 1 with a spare core.
      */
     ingestMapThreads: z.coerce.number().int().min(0).max(16).default(0),
+    /**
+     * SQLite writes a commit's WAL frames in a few large writes (a VFS of ours, compiled on install) instead
+     * of two per page: commits ~40% cheaper. Per process; `off` to run on SQLite's own file layer.
+     */
+    sqliteWalCoalescing: z.enum(['on', 'off']).default('on'),
     queueLeaseMs: z.coerce.number().int().min(1_000).default(30_000),
     queuePollMs: z.coerce.number().int().min(10).default(1_000),
     shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
@@ -95,6 +100,7 @@ export const ENV_KEYS: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   RIPOSTE_MASTER_KEY: 'masterKey',
   RIPOSTE_WORKER_CONCURRENCY: 'workerConcurrency',
   RIPOSTE_INGEST_MAP_THREADS: 'ingestMapThreads',
+  RIPOSTE_SQLITE_WAL_COALESCING: 'sqliteWalCoalescing',
   RIPOSTE_QUEUE_LEASE_MS: 'queueLeaseMs',
   RIPOSTE_QUEUE_POLL_MS: 'queuePollMs',
   RIPOSTE_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',

@@ -21,6 +21,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** Delay of the first planner-statistics refresh after opening (STATISTICS_FIRST_REFRESH_MS by default). */
   statisticsFirstRefreshMs?: number;
+  /** SQLite: write WAL frames coalesced (default true; see dialects/sqlite-wal-coalesce.c). */
+  sqliteWalCoalescing?: boolean;
 }
 
 /** The open store: the typed query builder, what its dialect can do, and cross-process wake-ups. */
@@ -92,7 +94,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect = createPostgresDialect({ url, schema: options.databaseSchema, poolSize: options.poolSize });
   } else {
     try {
-      dialect = createSqliteDialect(options.sqlitePath);
+      dialect = createSqliteDialect(options.sqlitePath, { walCoalescing: options.sqliteWalCoalescing });
     } catch (err) {
       throw new StoreUnavailableError(
         `cannot open the SQLite file ${options.sqlitePath}: ${(err as Error).message}`,

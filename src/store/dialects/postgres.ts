@@ -98,6 +98,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     binaryType: 'bytea',
     jsonType: 'text',
     statisticsRefresh: [],
+    warnings: [],
     createKyselyDialect: () => new SchemaScopedPostgresDialect({ pool }),
     createNotifier: () => createPgNotifier(options, pool),
     async close() {

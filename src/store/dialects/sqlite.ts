@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import { createLocalNotifier } from './local-notifier.js';
 import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { useWalCoalescing } from './sqlite-wal-coalescing.js';
 import type { InTransactionStatements, StoreDialect } from './store-dialect.js';
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
@@ -133,8 +134,15 @@ function withStatementCache(db: Sqlite.Database, beforeClose: () => void): Sqlit
   };
 }
 
-export function createSqliteDialect(path: string): StoreDialect {
+export interface SqliteDialectOptions {
+  /** Coalesce WAL writes (sqlite-wal-coalesce.c; default true): the first SQLite store of a process decides. */
+  walCoalescing?: boolean;
+}
+
+export function createSqliteDialect(path: string, options: SqliteDialectOptions = {}): StoreDialect {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // Before the connection opens: the coalescing VFS serves the connections opened after it is loaded.
+  const coalescing = useWalCoalescing(options.walCoalescing ?? true);
   const raw = new Sqlite(path);
   raw.pragma('journal_mode = WAL');
   // Durable across a crash of the process (a commit is in the WAL before it returns); a power loss may take
@@ -177,6 +185,10 @@ export function createSqliteDialect(path: string): StoreDialect {
     // that lacks or has outgrown its statistics; analysis_limit keeps that to a bounded sample (260 ms on a
     // 1 GB database), and SQLite then re-plans the statements it had prepared.
     statisticsRefresh: ['pragma analysis_limit = 400', 'pragma optimize = 0x10002'],
+    warnings:
+      coalescing.state === 'unavailable'
+        ? [`SQLite WAL writes are not coalesced, so commits cost more: ${coalescing.reason}`]
+        : [],
     createKyselyDialect: () => new ImmediateSqliteDialect(database, checkpointer),
     createNotifier: createLocalNotifier,
     async close() {
