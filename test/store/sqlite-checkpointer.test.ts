@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Sqlite from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSqliteCheckpointer } from '../../src/store/dialects/sqlite-checkpointer.js';
+import { openWalWriter, sqliteFiles } from '../support/sqlite-files.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { waitFor } from '../support/waiting.js';
 
@@ -41,13 +39,9 @@ describe('SQLite checkpoints off the event loop', () => {
 // a timer alone almost never finished between commits, and the WAL grew by every page ever written.
 describe('SQLite checkpointer woken by commits', () => {
   it('copies right after each commit once the WAL is long, so the next commit starts it again', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'riposte-ckpt-'));
-    const path = join(dir, 'wal.db');
-    const db = new Sqlite(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('create table filler (id integer primary key, body text not null)');
+    const files = sqliteFiles();
+    const path = files.file();
+    const db = openWalWriter(path);
     // The timer alone would copy once in ten minutes: only commits can keep this WAL short.
     const checkpointer = startSqliteCheckpointer(path, {
       startAtBytes: 1,
@@ -58,10 +52,10 @@ describe('SQLite checkpointer woken by commits', () => {
       },
     });
     try {
-      const insert = db.prepare('insert into filler (body) values (?)');
+      const insert = db.prepare('insert into rows (batch, body) values (?, ?)');
       const body = 'x'.repeat(4_000);
       const commit = db.transaction(() => {
-        for (let i = 0; i < 250; i += 1) insert.run(body);
+        for (let i = 0; i < 250; i += 1) insert.run(0, body);
       });
       const commits = async (count: number): Promise<void> => {
         for (let n = 0; n < count; n += 1) {
@@ -77,11 +71,11 @@ describe('SQLite checkpointer woken by commits', () => {
       const before = statSync(`${path}-wal`).size;
       await commits(30);
       expect(statSync(`${path}-wal`).size - before).toBeLessThan(16 * 1024 * 1024);
-      expect(db.prepare('select count(*) as n from filler').get()).toEqual({ n: 15_000 });
+      expect(db.prepare('select count(*) as n from rows').get()).toEqual({ n: 15_000 });
     } finally {
       checkpointer.stop();
       db.close();
-      rmSync(dir, { recursive: true, force: true });
+      files.cleanup();
     }
   });
 });

@@ -1,27 +1,20 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSqliteCheckpointer } from '../../src/store/dialects/sqlite-checkpointer.js';
 import { useWalCoalescing } from '../../src/store/dialects/sqlite-wal-coalescing.js';
 import { ROOT } from '../support/processes.js';
+import { openWalWriter, sqliteFiles } from '../support/sqlite-files.js';
 
 const LIBRARY = join(ROOT, 'build', 'sqlite-wal-coalesce.so');
 
 // WAL frames are held back and written in large writes: everything below checks that nothing a reader, the
 // checkpointer, a reopened file or a killed writer relies on is held back with them.
 describe('SQLite WAL coalescing VFS', () => {
-  const dirs: string[] = [];
-  const tempFile = (): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'riposte-walc-'));
-    dirs.push(dir);
-    return join(dir, 'w.db');
-  };
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const files = sqliteFiles();
+  afterEach(() => files.cleanup());
 
   it('is built by the install and loaded in this process, as a server loads it', () => {
     expect(existsSync(LIBRARY)).toBe(true);
@@ -30,12 +23,8 @@ describe('SQLite WAL coalescing VFS', () => {
 
   it('shows every commit to another connection and to the checkpointer, whole', async () => {
     useWalCoalescing(true);
-    const path = tempFile();
-    const writer = new Sqlite(path);
-    writer.pragma('journal_mode = WAL');
-    writer.pragma('synchronous = NORMAL');
-    writer.pragma('wal_autocheckpoint = 0');
-    writer.exec('create table rows (id integer primary key, batch integer not null, body text not null)');
+    const path = files.file();
+    const writer = openWalWriter(path);
     const reader = new Sqlite(path, { readonly: true });
     const checkpointer = startSqliteCheckpointer(path, {
       startAtBytes: 1,
@@ -74,7 +63,7 @@ describe('SQLite WAL coalescing VFS', () => {
   });
 
   it('keeps every commit that returned when the writing process is killed', async () => {
-    const path = tempFile();
+    const path = files.file();
     const child = spawn(
       process.execPath,
       [join(ROOT, 'test/support/wal-writer-process.mjs'), path, LIBRARY],
