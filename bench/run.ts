@@ -2,7 +2,7 @@
 // and written as JSON to bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { useWalCoalescing } from '../src/store/dialects/sqlite-wal-coalescing.js';
+import { walCoalescingState } from '../src/store/dialects/sqlite-wal-coalescing.js';
 import { DIALECTS, openTestStore } from '../test/support/stores.js';
 import type { Benchmark, Figure } from './harness.js';
 import { calibrateMachine } from './calibration.js';
@@ -53,8 +53,8 @@ for (const bench of selected) {
 }
 
 const calibrationAfter = calibrateMachine();
-// Loaded by the first SQLite store above (this call only reads the state then): SQLite figures depend on it.
-const walCoalescing = useWalCoalescing(true);
+// Decided by the first SQLite store above: SQLite figures depend on it.
+const walCoalescing = walCoalescingState() ?? { state: 'off' };
 const memory = process.memoryUsage();
 const header = ['benchmark', 'store', 'figure', 'value', 'unit'];
 const table = [

@@ -141,7 +141,6 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
         workers.push(worker);
       }
     }
-    for (const warning of ctx.store.dialect.warnings) log.warn(warning);
     log.info(
       {
         role: config.role,

@@ -43,6 +43,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     sqlitePath: sqlitePathOf(config),
     sqliteWalCoalescing: config.sqliteWalCoalescing === 'on',
   });
+  for (const warning of store.dialect.warnings) log.warn(warning);
   const mapWorkers =
     config.ingestMapThreads > 0 ? createMapWorkerPool({ size: config.ingestMapThreads }) : undefined;
   return { ...appContextOver(store, { config, log }), ...(mapWorkers ? { mapWorkers } : {}) };

@@ -1,8 +1,7 @@
 import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSqliteCheckpointer } from '../../src/store/dialects/sqlite-checkpointer.js';
-import { openWalWriter, sqliteFiles } from '../support/sqlite-files.js';
+import { openWalWriter, sqliteFiles, startTestCheckpointer } from '../support/sqlite-files.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { waitFor } from '../support/waiting.js';
 
@@ -43,14 +42,7 @@ describe('SQLite checkpointer woken by commits', () => {
     const path = files.file();
     const db = openWalWriter(path);
     // The timer alone would copy once in ten minutes: only commits can keep this WAL short.
-    const checkpointer = startSqliteCheckpointer(path, {
-      startAtBytes: 1,
-      intervalMs: 600_000,
-      restartAtFrames: 256,
-      onFailure: (err) => {
-        throw err;
-      },
-    });
+    const checkpointer = startTestCheckpointer(path, { intervalMs: 600_000, restartAtFrames: 256 });
     try {
       const insert = db.prepare('insert into rows (batch, body) values (?, ?)');
       const body = 'x'.repeat(4_000);

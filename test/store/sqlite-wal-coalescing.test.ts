@@ -3,12 +3,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSqliteCheckpointer } from '../../src/store/dialects/sqlite-checkpointer.js';
-import { useWalCoalescing } from '../../src/store/dialects/sqlite-wal-coalescing.js';
+import { useWalCoalescing, walCoalescingLibrary } from '../../src/store/dialects/sqlite-wal-coalescing.js';
 import { ROOT } from '../support/processes.js';
-import { openWalWriter, sqliteFiles } from '../support/sqlite-files.js';
+import { openWalWriter, sqliteFiles, startTestCheckpointer } from '../support/sqlite-files.js';
 
-const LIBRARY = join(ROOT, 'build', 'sqlite-wal-coalesce.so');
+const LIBRARY = walCoalescingLibrary();
 
 // WAL frames are held back and written in large writes: everything below checks that nothing a reader, the
 // checkpointer, a reopened file or a killed writer relies on is held back with them.
@@ -26,14 +25,7 @@ describe('SQLite WAL coalescing VFS', () => {
     const path = files.file();
     const writer = openWalWriter(path);
     const reader = new Sqlite(path, { readonly: true });
-    const checkpointer = startSqliteCheckpointer(path, {
-      startAtBytes: 1,
-      intervalMs: 5,
-      restartAtFrames: 64,
-      onFailure: (err) => {
-        throw err;
-      },
-    });
+    const checkpointer = startTestCheckpointer(path, { intervalMs: 5, restartAtFrames: 64 });
     try {
       const insert = writer.prepare('insert into rows (batch, body) values (?, ?)');
       const count = reader.prepare('select count(*) as n, coalesce(max(batch), 0) as last from rows');

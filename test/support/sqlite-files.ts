@@ -2,6 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
+import {
+  startSqliteCheckpointer,
+  type CheckpointerOptions,
+  type SqliteCheckpointer,
+} from '../../src/store/dialects/sqlite-checkpointer.js';
 
 /**
  * Raw SQLite files for tests of the store's file layer (checkpointer, WAL coalescing), beside the migrated
@@ -34,4 +39,21 @@ export function openWalWriter(path: string): Sqlite.Database {
     'create table if not exists rows (id integer primary key, batch integer not null, body text not null)',
   );
   return db;
+}
+
+/**
+ * The store's checkpointer thread on `path`, started at the first look (any WAL), copying a WAL that passes
+ * `restartAtFrames` after every commit; a thread that cannot run fails the test.
+ */
+export function startTestCheckpointer(
+  path: string,
+  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames'>,
+): SqliteCheckpointer {
+  return startSqliteCheckpointer(path, {
+    startAtBytes: 1,
+    ...options,
+    onFailure: (err) => {
+      throw err;
+    },
+  });
 }

@@ -10,8 +10,8 @@ import { Worker } from 'node:worker_threads';
  * The thread's own connection runs PASSIVE checkpoints, which take no lock a writer needs. A writer starts
  * the WAL again from its head only if everything in it is already copied when the writer begins; checkpoints
  * on a timer almost never finished between two commits, so under steady writes the WAL grew by every page
- * written, each commit extending the file (the kernel allocating and zeroing fresh pages). So each commit
- * wakes the thread, and once the WAL holds `restartAtFrames`, the thread copies right after every commit:
+ * written, each commit extending the file (the kernel allocating and zeroing fresh pages). So once the WAL
+ * holds `restartAtFrames`, the thread asks to be woken by every commit (`eager`) and copies right after it:
  * between two group commits of single POSTs it finishes first, the WAL starts again over pages the OS still
  * caches, and a commit costs ~15% less (62–66 -> 50–56 µs per alert). Nobody waits for it: bulk steps
  * that outrun it grow the WAL as before.

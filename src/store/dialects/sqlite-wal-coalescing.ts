@@ -11,43 +11,43 @@ export type WalCoalescing = { state: 'on' } | { state: 'off' } | { state: 'unava
 
 const LIBRARY = `sqlite-wal-coalesce.${process.platform === 'darwin' ? 'dylib' : 'so'}`;
 
-let loaded: WalCoalescing | undefined;
+let decided: WalCoalescing | undefined;
 
-/** The repository's (or installed package's) build/ folder: from src/store/dialects or dist/src/store/dialects. */
-function libraryPath(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 6; up += 1) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const path = join(dir, 'build', LIBRARY);
-      return existsSync(path) ? path : undefined;
-    }
-    dir = dirname(dir);
-  }
-  return undefined;
+/**
+ * Where the build puts the library (scripts/build-sqlite-extension.mjs): build/ of the repository or the
+ * installed package, found from src/store/dialects or dist/src/store/dialects.
+ */
+export function walCoalescingLibrary(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start, up = 0; up < 6; up += 1, dir = dirname(dir))
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'build', LIBRARY);
+  return join(start, 'build', LIBRARY);
 }
+
+/** What the first SQLite store of this process decided; undefined before one opened. */
+export const walCoalescingState = (): WalCoalescing | undefined => decided;
 
 /**
  * Makes the coalescing VFS the default of this process's SQLite, once, before the first store opens: it
  * applies to every connection opened afterwards, the checkpointer thread's included, and cannot be undone,
- * so the first SQLite store a process opens decides for the process (`off` only leaves it unloaded).
+ * so the first SQLite store a process opens decides for the process, `off` included.
  */
 export function useWalCoalescing(wanted: boolean): WalCoalescing {
-  if (loaded) return loaded;
-  if (!wanted) return { state: 'off' };
-  const path = libraryPath();
-  if (!path) {
-    loaded = { state: 'unavailable', reason: `build/${LIBRARY} is missing (npm run build compiles it)` };
-    return loaded;
-  }
+  decided ??= wanted ? load(walCoalescingLibrary()) : { state: 'off' };
+  return decided;
+}
+
+function load(path: string): WalCoalescing {
+  if (!existsSync(path))
+    return { state: 'unavailable', reason: `${path} is missing (npm run build compiles it)` };
   const loader = new Sqlite(':memory:');
   try {
     // The entry point SQLite derives from the file name: sqlite3_sqlitewalcoalesce_init.
     loader.loadExtension(path);
-    loaded = { state: 'on' };
+    return { state: 'on' };
   } catch (err) {
-    loaded = { state: 'unavailable', reason: `${path} did not load: ${(err as Error).message}` };
+    return { state: 'unavailable', reason: `${path} did not load: ${(err as Error).message}` };
   } finally {
     loader.close();
   }
-  return loaded;
 }

@@ -28,7 +28,7 @@ export interface StoreDialect {
    * from guesses until ANALYZE has run; PostgreSQL's autovacuum keeps its own statistics, so it has none.
    */
   readonly statisticsRefresh: readonly string[];
-  /** What works, but slower than it should, logged when the process starts (a part that could not load). */
+  /** What works, but slower than it should (a part that could not load), logged when the store is opened. */
   readonly warnings: readonly string[];
   createKyselyDialect(): Dialect;
   /** Cross-process wake-ups; SQLite has none and is polled. */
