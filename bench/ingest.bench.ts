@@ -19,6 +19,8 @@ async function cpuTimed<T>(fn: () => Promise<T>): Promise<{ ms: number; cpuMs: n
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000, result };
 }
 
+const NDJSON_WARM_REQUESTS = 10;
+
 /** NDJSON through the HTTP route, warm, in requests of `perRequest` lines; each request's answer is its ack. */
 async function ndjson(
   store: Store,
@@ -38,10 +40,12 @@ async function ndjson(
       Array.from({ length: end - start }, (_, k) => suricataAlertLine(start + k, { run })).join('\n'),
     );
   }
-  // A running server is warm: compiled code, prepared statements, planner statistics. Two requests of
-  // another rule family and other addresses first (lines from 40,000 on, destinations in 10.1/16), so the
-  // measured alerts share nothing with them and still open their own cases.
-  for (let w = 0; w < 2; w += 1) {
+  // A running server is warm: compiled code, prepared statements, planner statistics. Requests of another
+  // rule family and other addresses first (lines from 40,000 on, destinations in 10.1/16), so the measured
+  // alerts share nothing with them and still open their own cases. Ten of them: V8 was still optimising the
+  // ingest code through the first ~10,000 alerts, and after only two the measured requests paid for it (V8's
+  // helper threads took 29 µs of CPU per alert instead of 13, and alerts/s were 6–8% lower, 3 pairs).
+  for (let w = 0; w < NDJSON_WARM_REQUESTS; w += 1) {
     const payload = Array.from({ length: perRequest }, (_, k) =>
       suricataAlertLine(40_000 + w * perRequest + k, {
         run: `${run}-warm`,

@@ -10,9 +10,12 @@
  * With RIPOSTE_MAP_WORKERS=N (N ≥ 1) the stream is parsed and mapped on N worker threads; `mainBusyUsPerAlert`
  * is the main thread's busy time (performance.eventLoopUtilization: wall time, so it includes time the OS gave
  * the core to another process), `mainCpuUsPerAlert` its CPU time alone (Linux /proc, 10 ms ticks), and
- * `mainSystemUsPerAlert` the part of it spent in the kernel (writing the WAL, mostly).
+ * `mainSystemUsPerAlert` the part of it spent in the kernel (writing the WAL, mostly); `threadUsPerAlert` is every
+ * thread's CPU (Linux: V8's helper threads collect garbage; the SQLite checkpointer is another). With
+ * RIPOSTE_PROFILE=FILE.cpuprofile it writes a CPU profile of the measured stream, with
+ * RIPOSTE_ALLOCATIONS=FILE.heapprofile a profile of the bytes it allocated, garbage included.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
 import { createMapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
@@ -21,6 +24,7 @@ import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
 import { suricataAlertLine, suricataLines } from '../bench/suricata-lines.js';
 import { createTestContext } from '../test/support/api.js';
 import { openTestStore, type TestDialect } from '../test/support/stores.js';
+import { startAllocationProfile, startCpuProfile } from './support/inspector-profiles.js';
 import { printStatementTimes, timeSqliteStatements } from './support/sqlite-statement-times.js';
 
 const dialect = (process.argv[2] ?? 'sqlite') as TestDialect;
@@ -48,6 +52,26 @@ const mainThreadCpuUs = (): { user: number; system: number } => {
   } catch {
     return { user: 0, system: 0 };
   }
+};
+
+/** CPU µs of every thread of this process, by thread name (node names its threads: V8 GC helpers, workers). */
+const threadCpuUs = (): Map<string, number> => {
+  const byName = new Map<string, number>();
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const name =
+        task === String(process.pid)
+          ? 'main'
+          : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}-${task}`;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const us = ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+      byName.set(name, (byName.get(name) ?? 0) + us);
+    }
+  } catch {
+    // Off Linux: no per-thread figures.
+  }
+  return byName;
 };
 
 const handle = await openTestStore(dialect);
@@ -103,9 +127,15 @@ try {
     }
   };
   const side = process.env.RIPOSTE_MIXED === '1' ? mixed() : Promise.resolve();
+  const profiling = process.env.RIPOSTE_PROFILE
+    ? await startCpuProfile()
+    : process.env.RIPOSTE_ALLOCATIONS
+      ? await startAllocationProfile()
+      : undefined;
   const cpu = process.cpuUsage();
   const elu = performance.eventLoopUtilization();
   const mainCpu = mainThreadCpuUs();
+  const threadsBefore = threadCpuUs();
   const t0 = performance.now();
   const summary = await ingestLineStream(
     ctx,
@@ -120,8 +150,10 @@ try {
   );
   const wall = performance.now() - t0;
   measuring = false;
+  await profiling?.stop(process.env.RIPOSTE_PROFILE ?? process.env.RIPOSTE_ALLOCATIONS ?? '');
   const busy = performance.eventLoopUtilization(elu);
   const mainAfter = mainThreadCpuUs();
+  const threadsAfter = threadCpuUs();
   const mainCpuUs = mainAfter.user + mainAfter.system - mainCpu.user - mainCpu.system;
   const mainSystemUs = mainAfter.system - mainCpu.system;
   streaming = false;
@@ -147,6 +179,11 @@ try {
       alertsPerCpuSecond: Math.round((measured / cpuUs) * 1e6),
       alertsPerSecond: Math.round((measured / wall) * 1000),
       statementsPerAlert: +(statements / measured).toFixed(3),
+      threadUsPerAlert: Object.fromEntries(
+        [...threadsAfter]
+          .map(([name, us]) => [name, Math.round((us - (threadsBefore.get(name) ?? 0)) / measured)] as const)
+          .filter(([, us]) => us > 0),
+      ),
       stepMs: { p50: q(0.5), p90: q(0.9), max: q(1) },
       ...(single.length ? { singleMs: { n: single.length, p50: sq(0.5), p99: sq(0.99), max: sq(1) } } : {}),
     }),

@@ -8,8 +8,6 @@
  * committed alerts, and with RIPOSTE_STATEMENTS=1 prints how many of each statement shape ran per committed
  * transaction.
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
 import pg from 'pg';
 import { closedLoop } from '../bench/harness.js';
 import { ingestSteps } from '../bench/ingest-steps.js';
@@ -17,6 +15,7 @@ import { singleAlertPoster } from '../bench/single-alert-poster.js';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { buildTestApi } from '../test/support/api.js';
 import { openTestStore, type TestDialect } from '../test/support/stores.js';
+import { startCpuProfile } from './support/inspector-profiles.js';
 import { printStatementTimes, timeSqliteStatements } from './support/sqlite-statement-times.js';
 
 const dialect = (process.argv[2] ?? 'sqlite') as TestDialect;
@@ -27,25 +26,6 @@ const run = String(process.hrtime.bigint());
 let measuring = false;
 const statementTimes =
   process.env.RIPOSTE_STATEMENTS === '1' ? timeSqliteStatements(() => measuring, 60) : undefined;
-
-/** A CPU profile of the measured part alone (not start-up nor warm-up), written as a .cpuprofile file. */
-async function startProfile(): Promise<{ stop(path: string): Promise<void> }> {
-  const session = new Session();
-  session.connect();
-  const post = <T>(method: string): Promise<T> =>
-    new Promise((resolve, reject) =>
-      session.post(method, (err, result) => (err ? reject(err) : resolve(result as T))),
-    );
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return {
-    async stop(path) {
-      const { profile } = await post<{ profile: unknown }>('Profiler.stop');
-      writeFileSync(path, JSON.stringify(profile));
-      session.disconnect();
-    },
-  };
-}
 
 /** PostgreSQL: queries sent per statement shape while measuring; commits counted to divide by. */
 let roundTrips = 0;
@@ -72,7 +52,7 @@ try {
   await warm(0, 1_000);
   const stepsBefore = await ingestSteps(handle.store);
   measuring = true;
-  const profiling = process.env.RIPOSTE_PROFILE ? await startProfile() : undefined;
+  const profiling = process.env.RIPOSTE_PROFILE ? await startCpuProfile() : undefined;
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   const latencies = await closedLoop(count, clients, async (i) => {

@@ -5,9 +5,9 @@ import { storeMappedItems, yieldToOtherWork, type IngestResult } from './ingest-
 import { rulesInForce } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
 import { lineToItems, type LineFormat } from './line-items.js';
-import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
+import type { MappedItem } from './map-item.js';
 import type { MapWorkerPool } from './map-worker-pool.js';
-import { fromPrepared } from './prepare-items.js';
+import { fromPrepared, mapForStoring } from './prepare-items.js';
 
 export { lineToItems, type LineFormat } from './line-items.js';
 
@@ -29,9 +29,8 @@ const MAX_REJECTIONS = 1000;
  */
 const MAX_BATCHES_MAPPING = 2;
 
-/** An item of the batch being gathered: mapped by a thread already, or to be mapped on this one when stored. */
-type StreamItem =
-  { line?: number | undefined; mapped: MappedItem } | { line?: number | undefined; item: IngestItem };
+/** An item of the batch being gathered, mapped (on a mapping thread or on this one) when its line was read. */
+type StreamItem = { line?: number | undefined; mapped: MappedItem };
 
 /** A stream of lines from one source, with the mapper that reads them (or `auto`) and their format. */
 export interface LineStream {
@@ -79,9 +78,7 @@ export async function ingestLineStream(
   let linesRead = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const now = ctx.clock.now();
-    const options = { mapper: input.mapper, mapperConfig: input.mapperConfig, now };
-    const items = batch.map((b) => ('mapped' in b ? b : { line: b.line, mapped: mapItem(b.item, options) }));
+    const items = batch;
     batch = [];
     const result = await storeMappedItems(
       ctx,
@@ -119,8 +116,8 @@ export async function ingestLineStream(
   } else {
     for await (const rec of input.lines) {
       linesRead = rec.line;
-      const items = lineToItems(rec, input.format);
-      for (const [k, item] of items.entries()) await add({ line: item.line, item }, k === items.length - 1);
+      const items = mapHere([rec], input, settings, ctx.clock.now());
+      for (const [k, item] of items.entries()) await add(item, k === items.length - 1);
     }
   }
   await flush();
@@ -147,10 +144,7 @@ async function mapOffThread(
     const lastLine = (lines[lines.length - 1] as LineRecord).line;
     batches += 1;
     if (batches === 1) {
-      const here = lines.flatMap((rec) =>
-        lineToItems(rec, input.format).map((item) => ({ line: item.line, item })),
-      );
-      mapping.push({ items: Promise.resolve(here), lastLine });
+      mapping.push({ items: Promise.resolve(mapHere(lines, input, settings(), now())), lastLine });
       return;
     }
     const keys = settings().fingerprintKeys;
@@ -184,6 +178,25 @@ async function mapOffThread(
   }
   if (lines.length > 0) send(lines);
   while (mapping.length > 0) await takeOldest();
+}
+
+/** Lines mapped on this thread, as a mapping thread maps them (see `mapForStoring`). */
+function mapHere(
+  lines: LineRecord[],
+  input: LineStream,
+  settings: IngestSettings,
+  now: number,
+): StreamItem[] {
+  const options = {
+    source: input.source,
+    mapper: input.mapper,
+    mapperConfig: input.mapperConfig,
+    fingerprintKeys: settings.fingerprintKeys,
+    now,
+  };
+  return lines.flatMap((rec) =>
+    lineToItems(rec, input.format).map((item) => ({ line: item.line, mapped: mapForStoring(item, options) })),
+  );
 }
 
 function addToSummary(

@@ -2,7 +2,7 @@ import type { NormalizedAlert } from '../../domain/alerts/alert.js';
 import { computeFingerprint, type FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import type { LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import { lineToItems, type LineFormat } from './line-items.js';
-import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
+import { mapItem, type Fingerprint, type IngestItem, type MappedItem } from './map-item.js';
 
 /** What a batch of input is mapped with: the stream's source, mapper (and generic config), and rules. */
 export interface PrepareOptions {
@@ -38,20 +38,45 @@ export function prepareItems(input: PrepareInput, options: PrepareOptions): Prep
       ? input.texts.map((value) => ({ kind: 'text', value }))
       : input.lines.flatMap((rec) => lineToItems(rec, input.format));
   return items.map((item) => {
-    const m = mapItem(item, options);
+    const m = mapForStoring(item, options);
     const line = item.line === undefined ? {} : { line: item.line };
     if (!m.ok) return { ...line, ok: false, reason: m.reason, ...(m.path ? { path: m.path } : {}) };
-    const { raw, ...normalized } = m.alert;
+    const { raw: _raw, ...normalized } = m.alert;
     return {
       ...line,
       ok: true,
       mapper: m.mapper,
       normalizedText: JSON.stringify(normalized),
-      // As the alert row would store it: the text as received, else the raw event serialised.
-      rawText: m.rawText ?? JSON.stringify(raw ?? null),
-      fingerprint: computeFingerprint(options.source, m.alert, options.fingerprintKeys),
+      rawText: m.rawText,
+      fingerprint: m.fingerprint.value,
     };
   });
+}
+
+/** A mapped item as a stream's batch holds it until stored: with its raw text and fingerprint, without `raw`. */
+export type MappedForStoring =
+  | Extract<MappedItem, { ok: false }>
+  | (Extract<MappedItem, { ok: true }> & { rawText: string; fingerprint: Fingerprint });
+
+/**
+ * Maps one item with what storing needs made now, on whichever thread maps it: its fingerprint (under
+ * `options`' keys) and its raw text (the text as received, else the raw event serialised, as the row stores
+ * it). The parsed raw event is let go (`raw: null`) rather than held by the batch until its commit; storing
+ * parses the text again only should the fingerprint keys change meanwhile (see `fingerprintUnder`).
+ */
+export function mapForStoring(item: IngestItem, options: PrepareOptions): MappedForStoring {
+  const m = mapItem(item, options);
+  if (!m.ok) return m;
+  return {
+    ok: true,
+    alert: { ...m.alert, raw: null },
+    mapper: m.mapper,
+    rawText: m.rawText ?? JSON.stringify(m.alert.raw ?? null),
+    fingerprint: {
+      value: computeFingerprint(options.source, m.alert, options.fingerprintKeys),
+      keys: options.fingerprintKeys,
+    },
+  };
 }
 
 /**
