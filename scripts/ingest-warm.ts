@@ -15,6 +15,7 @@
  * RIPOSTE_PROFILE=FILE.cpuprofile it writes a CPU profile of the measured stream, with
  * RIPOSTE_ALLOCATIONS=FILE.heapprofile a profile of the bytes it allocated, garbage included.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
@@ -136,6 +137,9 @@ try {
   const elu = performance.eventLoopUtilization();
   const mainCpu = mainThreadCpuUs();
   const threadsBefore = threadCpuUs();
+  // Under valgrind (scripts/ingest-instructions.sh): instructions are counted for the measured stream alone.
+  if (process.env.RIPOSTE_CALLGRIND === '1')
+    execFileSync('callgrind_control', ['-i', 'on', String(process.pid)]);
   const t0 = performance.now();
   const summary = await ingestLineStream(
     ctx,
@@ -149,6 +153,8 @@ try {
     },
   );
   const wall = performance.now() - t0;
+  if (process.env.RIPOSTE_CALLGRIND === '1')
+    execFileSync('callgrind_control', ['-i', 'off', String(process.pid)]);
   measuring = false;
   await profiling?.stop(process.env.RIPOSTE_PROFILE ?? process.env.RIPOSTE_ALLOCATIONS ?? '');
   const busy = performance.eventLoopUtilization(elu);

@@ -40,6 +40,8 @@ git -C "$here" worktree add --detach -q "$base_tree" "$base_rev"
 ln -s "$here/node_modules" "$base_tree/node_modules"
 # Measuring tools improve over time: the base runs this tree's scripts and bench helpers, its own src.
 cp -r "$here/scripts" "$here/bench" "$base_tree/"
+# The compiled SQLite extension is not in git: without it the base would run on SQLite's own file layer.
+[ -d "$here/build" ] && cp -r "$here/build" "$base_tree/"
 
 out=$(mktemp -d)
 for round in $(seq 1 "$rounds"); do

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# CPU instructions per alert of a warm NDJSON stream into SQLite, counted by valgrind's callgrind: a figure
+# that stays within ~1% from run to run on a machine whose wall-clock and CPU-time figures move by 10–30%
+# within minutes (the same code measured 77 and 103 µs of main-thread CPU per alert ten minutes apart here).
+# Use it to judge changes of a few percent in the work done; it cannot see what instructions do not show
+# (cache misses, the kernel's part of a write, waits), so confirm those with paired runs.
+#
+#   bash scripts/ingest-instructions.sh [measured alerts=5000] [warm-up alerts=3000]
+#   bash scripts/paired-runs.sh HEAD~1 2 -- bash scripts/ingest-instructions.sh
+#
+# It runs scripts/ingest-warm.ts under callgrind with V8's --predictable (garbage collection and compilation
+# on the main thread, in a repeatable order), counts only the measured stream, and prints the main thread's
+# instructions per alert: SQLite (better-sqlite3's library), garbage collection, V8's compilers, and the rest
+# (our JavaScript, V8's runtime and builtins, libc). Compare "sqlite" and "rest": when a collection or an
+# optimisation falls inside the measured stream moves by up to a third from run to run. Takes ~2 minutes.
+set -euo pipefail
+
+measured=${1:-5000}
+warmup=${2:-3000}
+if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
+  echo "needs valgrind (Debian package valgrind)" >&2
+  exit 2
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+RIPOSTE_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes \
+  --callgrind-out-file="$out/callgrind.out" \
+  node --predictable --import tsx scripts/ingest-warm.ts sqlite 1000 "$measured" "$warmup" >"$out/log" 2>&1 || {
+  tail -n 20 "$out/log" >&2
+  exit 1
+}
+# The first thread's file is the main thread's.
+npx tsx scripts/support/callgrind-summary.ts "$out/callgrind.out-01" "$measured"
