@@ -7,7 +7,7 @@ import type { IngestSettings } from './ingest-settings.js';
 import { lineToItems, type LineFormat } from './line-items.js';
 import type { MappedItem } from './map-item.js';
 import type { MapWorkerPool } from './map-worker-pool.js';
-import { fromPrepared, mapForStoring } from './prepare-items.js';
+import { fromPrepared, mapForStoring, type PrepareOptions } from './prepare-items.js';
 
 export { lineToItems, type LineFormat } from './line-items.js';
 
@@ -114,10 +114,14 @@ export async function ingestLineStream(
       },
     );
   } else {
+    // Taken when a batch starts: the rules it is cut by, and the time its alerts without one are given.
+    let options = mapOptions(input, settings, ctx.clock.now());
     for await (const rec of input.lines) {
       linesRead = rec.line;
-      const items = mapHere([rec], input, settings, ctx.clock.now());
-      for (const [k, item] of items.entries()) await add(item, k === items.length - 1);
+      if (batch.length === 0) options = mapOptions(input, settings, ctx.clock.now());
+      const items = lineToItems(rec, input.format);
+      for (const [k, item] of items.entries())
+        await add({ line: item.line, mapped: mapForStoring(item, options) }, k === items.length - 1);
     }
   }
   await flush();
@@ -144,7 +148,10 @@ async function mapOffThread(
     const lastLine = (lines[lines.length - 1] as LineRecord).line;
     batches += 1;
     if (batches === 1) {
-      mapping.push({ items: Promise.resolve(mapHere(lines, input, settings(), now())), lastLine });
+      mapping.push({
+        items: Promise.resolve(mapHere(lines, input, mapOptions(input, settings(), now()))),
+        lastLine,
+      });
       return;
     }
     const keys = settings().fingerprintKeys;
@@ -180,20 +187,17 @@ async function mapOffThread(
   while (mapping.length > 0) await takeOldest();
 }
 
-/** Lines mapped on this thread, as a mapping thread maps them (see `mapForStoring`). */
-function mapHere(
-  lines: LineRecord[],
-  input: LineStream,
-  settings: IngestSettings,
-  now: number,
-): StreamItem[] {
-  const options = {
-    source: input.source,
-    mapper: input.mapper,
-    mapperConfig: input.mapperConfig,
-    fingerprintKeys: settings.fingerprintKeys,
-    now,
-  };
+/** How this thread maps a stream's lines: as a mapping thread would (see `mapForStoring`). */
+const mapOptions = (input: LineStream, settings: IngestSettings, now: number): PrepareOptions => ({
+  source: input.source,
+  mapper: input.mapper,
+  mapperConfig: input.mapperConfig,
+  fingerprintKeys: settings.fingerprintKeys,
+  now,
+});
+
+/** Lines mapped on this thread. */
+function mapHere(lines: LineRecord[], input: LineStream, options: PrepareOptions): StreamItem[] {
   return lines.flatMap((rec) =>
     lineToItems(rec, input.format).map((item) => ({ line: item.line, mapped: mapForStoring(item, options) })),
   );

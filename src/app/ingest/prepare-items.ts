@@ -67,16 +67,15 @@ export type MappedForStoring =
 export function mapForStoring(item: IngestItem, options: PrepareOptions): MappedForStoring {
   const m = mapItem(item, options);
   if (!m.ok) return m;
-  return {
-    ok: true,
-    alert: { ...m.alert, raw: null },
-    mapper: m.mapper,
-    rawText: m.rawText ?? JSON.stringify(m.alert.raw ?? null),
-    fingerprint: {
-      value: computeFingerprint(options.source, m.alert, options.fingerprintKeys),
-      keys: options.fingerprintKeys,
-    },
+  const { alert } = m;
+  const rawText = m.rawText ?? JSON.stringify(alert.raw ?? null);
+  const fingerprint = {
+    value: computeFingerprint(options.source, alert, options.fingerprintKeys),
+    keys: options.fingerprintKeys,
   };
+  // The mapper's alert is this call's own: emptied in place rather than copied.
+  alert.raw = null;
+  return { ok: true, alert, mapper: m.mapper, rawText, fingerprint };
 }
 
 /**
