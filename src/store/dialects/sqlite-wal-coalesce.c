@@ -214,55 +214,6 @@ static int coalesceOpen(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f
   return SQLITE_OK;
 }
 
-static int coalesceDelete(sqlite3_vfs *v, const char *name, int sync) {
-  (void)v;
-  return defaultVfs->xDelete(defaultVfs, name, sync);
-}
-static int coalesceAccess(sqlite3_vfs *v, const char *name, int flags, int *out) {
-  (void)v;
-  return defaultVfs->xAccess(defaultVfs, name, flags, out);
-}
-static int coalesceFullPathname(sqlite3_vfs *v, const char *name, int size, char *out) {
-  (void)v;
-  return defaultVfs->xFullPathname(defaultVfs, name, size, out);
-}
-static void *coalesceDlOpen(sqlite3_vfs *v, const char *path) {
-  (void)v;
-  return defaultVfs->xDlOpen(defaultVfs, path);
-}
-static void coalesceDlError(sqlite3_vfs *v, int size, char *out) {
-  (void)v;
-  defaultVfs->xDlError(defaultVfs, size, out);
-}
-static void (*coalesceDlSym(sqlite3_vfs *v, void *handle, const char *symbol))(void) {
-  (void)v;
-  return defaultVfs->xDlSym(defaultVfs, handle, symbol);
-}
-static void coalesceDlClose(sqlite3_vfs *v, void *handle) {
-  (void)v;
-  defaultVfs->xDlClose(defaultVfs, handle);
-}
-static int coalesceRandomness(sqlite3_vfs *v, int size, char *out) {
-  (void)v;
-  return defaultVfs->xRandomness(defaultVfs, size, out);
-}
-static int coalesceSleep(sqlite3_vfs *v, int microseconds) {
-  (void)v;
-  return defaultVfs->xSleep(defaultVfs, microseconds);
-}
-static int coalesceCurrentTime(sqlite3_vfs *v, double *now) {
-  (void)v;
-  return defaultVfs->xCurrentTime(defaultVfs, now);
-}
-static int coalesceGetLastError(sqlite3_vfs *v, int size, char *out) {
-  (void)v;
-  return defaultVfs->xGetLastError(defaultVfs, size, out);
-}
-static int coalesceCurrentTimeInt64(sqlite3_vfs *v, sqlite3_int64 *now) {
-  (void)v;
-  return defaultVfs->xCurrentTimeInt64(defaultVfs, now);
-}
-
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -295,24 +246,13 @@ int sqlite3_sqlitewalcoalesce_init(sqlite3 *db, char **error, const sqlite3_api_
     m->xFetch = i >= 2 ? coalesceFetch : 0;
     m->xUnfetch = i >= 2 ? coalesceUnfetch : 0;
   }
-  memset(&coalesceVfs, 0, sizeof(coalesceVfs));
-  coalesceVfs.iVersion = 2;
+  /* The default VFS in all but opening files (and its name and file size): its other methods only forward
+   * to the operating system, and get the same pAppData and limits as they would from it. */
+  coalesceVfs = *defaultVfs;
+  coalesceVfs.pNext = 0;
   coalesceVfs.szOsFile = (int)sizeof(CoalesceFile) + defaultVfs->szOsFile;
-  coalesceVfs.mxPathname = defaultVfs->mxPathname;
   coalesceVfs.zName = "riposte-wal-coalesce";
   coalesceVfs.xOpen = coalesceOpen;
-  coalesceVfs.xDelete = coalesceDelete;
-  coalesceVfs.xAccess = coalesceAccess;
-  coalesceVfs.xFullPathname = coalesceFullPathname;
-  coalesceVfs.xDlOpen = coalesceDlOpen;
-  coalesceVfs.xDlError = coalesceDlError;
-  coalesceVfs.xDlSym = coalesceDlSym;
-  coalesceVfs.xDlClose = coalesceDlClose;
-  coalesceVfs.xRandomness = coalesceRandomness;
-  coalesceVfs.xSleep = coalesceSleep;
-  coalesceVfs.xCurrentTime = coalesceCurrentTime;
-  coalesceVfs.xGetLastError = coalesceGetLastError;
-  coalesceVfs.xCurrentTimeInt64 = coalesceCurrentTimeInt64;
   int rc = sqlite3_vfs_register(&coalesceVfs, 1);
   return rc == SQLITE_OK ? SQLITE_OK_LOAD_PERMANENTLY : rc;
 }

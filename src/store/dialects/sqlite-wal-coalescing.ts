@@ -9,7 +9,8 @@ import Sqlite from 'better-sqlite3';
  */
 export type WalCoalescing = { state: 'on' } | { state: 'off' } | { state: 'unavailable'; reason: string };
 
-const LIBRARY = `sqlite-wal-coalesce.${process.platform === 'darwin' ? 'dylib' : 'so'}`;
+/** As scripts/build-sqlite-extension.mjs names it (plain JavaScript, run before TypeScript is compiled). */
+const LIBRARY = `sqlite-wal-coalesce.${{ darwin: 'dylib', win32: 'dll' }[process.platform as string] ?? 'so'}`;
 
 let decided: WalCoalescing | undefined;
 
