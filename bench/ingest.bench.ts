@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import net from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { alertsRoutes } from '../src/api/alerts/alerts.routes.js';
 import { createMapWorkerPool, type MapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
 import { startSyslogListeners } from '../src/app/ingest/start-syslog-listeners.js';
@@ -120,65 +121,115 @@ async function singlePosts(store: Store, count: number, run: string): Promise<Fi
   ];
 }
 
+/** What the client process measured, and the server's own part of each answer. */
+interface ClientRun {
+  answer: { ms: number; p50: number; p99: number };
+  /** Request read to response written, in the server (ms). */
+  serverSide: { p50: number; p99: number };
+  /** The server process's CPU per request (µs). */
+  serverCpuUs: number;
+}
+
 /**
- * Single POSTs over loopback HTTP from a client process of its own (bench/http-post-client.ts): real sockets
- * and HTTP parsing, which `inject` skips, and the client's work off this process (here it takes the other
- * core). The CPU figure is the server's alone.
+ * Drives `app` (listening on loopback here) with single POSTs from a client process of its own
+ * (bench/http-post-client.ts): real sockets and HTTP parsing, which `inject` skips, and the client's work off
+ * this process (here it takes the other core).
  */
+async function postFromClientProcess(
+  app: FastifyInstance,
+  count: number,
+  run: string,
+  whileMeasuring: () => Promise<number> = async () => 0,
+): Promise<ClientRun & { measured: number }> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as net.AddressInfo;
+  // The server's own part of each ack (request read to response written), apart from the client's: on
+  // two cores shared with the client process, the client-side tail was 4–5 ms longer than this one.
+  const serverSide: number[] = [];
+  let measuring = false;
+  app.server.prependListener('request', (_request, response) => {
+    if (!measuring) return;
+    const started = performance.now();
+    response.once('finish', () => serverSide.push(performance.now() - started));
+  });
+  const client = fork(
+    new URL('./http-post-client.ts', import.meta.url),
+    [String(port), String(count), '16', `${run}-http`, asRole('ingest').authorization],
+    { execArgv: ['--import', 'tsx'] },
+  );
+  const next = (): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      client.once('message', resolve);
+      client.once('exit', (code) => reject(new Error(`the HTTP client exited (${code})`)));
+    });
+  if ((await next()) !== 'warm') throw new Error('the HTTP client did not warm up');
+  const before = await whileMeasuring();
+  const cpu = process.cpuUsage();
+  measuring = true;
+  client.send('go');
+  const answer = (await next()) as ClientRun['answer'] | { error: string };
+  measuring = false;
+  const used = process.cpuUsage(cpu);
+  if ('error' in answer) throw new Error(`the HTTP client failed: ${answer.error}`);
+  return {
+    answer,
+    serverSide: percentiles(serverSide),
+    serverCpuUs: Math.round((used.user + used.system) / count),
+    measured: (await whileMeasuring()) - before,
+  };
+}
+
+/** Single POSTs over loopback HTTP into the alerts route. The CPU figure is the server's alone. */
 async function httpPosts(store: Store, count: number, run: string): Promise<Figure[]> {
   const api = await buildTestApi(store, [{ name: 'alerts', plugin: alertsRoutes }]);
   try {
-    await api.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = api.app.server.address() as net.AddressInfo;
-    // The server's own part of each ack (request read to response written), apart from the client's: on
-    // two cores shared with the client process, the client-side tail was 4–5 ms longer than this one.
-    const serverSide: number[] = [];
-    let measuring = false;
-    api.app.server.prependListener('request', (_request, response) => {
-      if (!measuring) return;
-      const started = performance.now();
-      response.once('finish', () => serverSide.push(performance.now() - started));
-    });
-    const client = fork(
-      new URL('./http-post-client.ts', import.meta.url),
-      [String(port), String(count), '16', `${run}-http`, asRole('ingest').authorization],
-      { execArgv: ['--import', 'tsx'] },
-    );
-    const next = (): Promise<unknown> =>
-      new Promise((resolve, reject) => {
-        client.once('message', resolve);
-        client.once('exit', (code) => reject(new Error(`the HTTP client exited (${code})`)));
-      });
-    if ((await next()) !== 'warm') throw new Error('the HTTP client did not warm up');
-    const stepsBefore = await ingestSteps(store, 'http-posts');
-    const cpu = process.cpuUsage();
-    measuring = true;
-    client.send('go');
-    const answer = (await next()) as { ms: number; p50: number; p99: number } | { error: string };
-    measuring = false;
-    const used = process.cpuUsage(cpu);
-    if ('error' in answer) throw new Error(`the HTTP client failed: ${answer.error}`);
-    const steps = (await ingestSteps(store, 'http-posts')) - stepsBefore;
-    const server = percentiles(serverSide);
+    const {
+      answer,
+      serverSide,
+      serverCpuUs,
+      measured: steps,
+    } = await postFromClientProcess(api.app, count, run, () => ingestSteps(store, 'http-posts'));
     return [
       {
         name: 'HTTP single POST alerts/s (16 connections, client process)',
         value: perSecond(count, answer.ms),
         unit: 'alerts/s',
       },
-      {
-        name: 'HTTP single POST server CPU per alert',
-        value: Math.round((used.user + used.system) / count),
-        unit: 'µs',
-      },
+      { name: 'HTTP single POST server CPU per alert', value: serverCpuUs, unit: 'µs' },
       { name: 'HTTP single POST ack p50', value: round2(answer.p50), unit: 'ms' },
       { name: 'HTTP single POST ack p99', value: round2(answer.p99), unit: 'ms' },
-      { name: 'HTTP single POST server-side p50', value: round2(server.p50), unit: 'ms' },
-      { name: 'HTTP single POST server-side p99', value: round2(server.p99), unit: 'ms' },
+      { name: 'HTTP single POST server-side p50', value: round2(serverSide.p50), unit: 'ms' },
+      { name: 'HTTP single POST server-side p99', value: round2(serverSide.p99), unit: 'ms' },
       alertsPerStep('HTTP single POST alerts per transaction', count, steps),
     ];
   } finally {
     await api.app.close();
+  }
+}
+
+/**
+ * The same load against a route that does nothing but answer (Fastify, no store, no auth): the floor this
+ * machine and client put under the figures above. On the 2-core VM the p99 of doing nothing was 7–10 ms
+ * (with both cores busy, a loop that only reads the clock loses its core for 2–5 ms several times a second),
+ * so the part of an ack p99 above this one is the server's work.
+ */
+async function httpFloor(count: number, run: string): Promise<Figure[]> {
+  const app = Fastify({ logger: false });
+  const answer = { accepted: 1, duplicates: 0, rejected: 0, casesCreated: 0, cases: 1, items: [] };
+  app.post('/api/v1/alerts', async () => answer);
+  try {
+    const floor = await postFromClientProcess(app, count, `${run}-floor`);
+    return [
+      {
+        name: 'HTTP empty-route floor alerts/s (same client)',
+        value: perSecond(count, floor.answer.ms),
+        unit: 'alerts/s',
+      },
+      { name: 'HTTP empty-route floor ack p50', value: round2(floor.answer.p50), unit: 'ms' },
+      { name: 'HTTP empty-route floor ack p99', value: round2(floor.answer.p99), unit: 'ms' },
+    ];
+  } finally {
+    await app.close();
   }
 }
 
@@ -236,6 +287,7 @@ export async function benchIngest(
       // 5,000 requests (of 20,000): a p99 over 50 answers, about three rounds of 16, not one.
       ...(await singlePosts(store, n / 4, run)),
       ...(await httpPosts(store, n / 4, run)),
+      ...(await httpFloor(n / 4, run)),
       ...(await syslogTcp(store, n / 2, mapWorkers)),
     );
   } finally {
