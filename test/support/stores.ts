@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dropPostgresSchema } from '../../src/store/dialects/postgres.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
 
 /** Every store test runs on each of these. */
 /**
@@ -32,11 +32,15 @@ export interface TestStoreHandle {
  * Opens a fresh, migrated store that no other test run can see: a temporary SQLite file, or a PostgreSQL
  * schema named after this process and a random suffix, dropped on cleanup.
  */
-export async function openTestStore(dialect: TestDialect): Promise<TestStoreHandle> {
+export async function openTestStore(
+  dialect: TestDialect,
+  /** SQLite: when the planner-statistics refreshes run (see openStore). */
+  statistics: Pick<StoreOptions, 'statisticsFirstRefreshMs' | 'statisticsRefreshMs'> = {},
+): Promise<TestStoreHandle> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'riposte-test-'));
     const options = { sqlitePath: join(dir, 'riposte.db') };
-    const store = await openStore(options);
+    const store = await openStore({ ...options, ...statistics });
     await store.migrate();
     return {
       store,

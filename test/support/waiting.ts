@@ -1,15 +1,18 @@
 import { createServer } from 'node:net';
 
-/** Polls `probe` until it returns a value; end-to-end tests wait on another process's work this way. */
+/**
+ * Polls `probe` until it returns a value (neither `undefined` nor `false`, so a condition can be waited on as
+ * it reads); end-to-end tests wait on another process's work this way.
+ */
 export async function waitFor<T>(
   what: string,
-  probe: () => Promise<T | undefined>,
+  probe: () => Promise<T | undefined | false>,
   timeoutMs = 30_000,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined) return value;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
