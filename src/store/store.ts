@@ -6,13 +6,12 @@ import type { MigrateOptions } from './migrations/migration.js';
 import type { Database } from './schema.js';
 
 /**
- * How often, while the store is open, it checks whether the planner's statistics still fit the tables. SQLite's
- * `pragma optimize` analyses again only a table whose row count moved tenfold since its statistics were taken,
- * and a check that finds none costs ~30 µs, so it can run often. It must: statistics taken on a small table
- * stay until the next check, and with them SQLite scans the table instead of using an index for a short list
- * of keys (an ingest step's de-duplication lookup, say: at 32 rows a scan looks cheaper than 16 seeks). With
- * the hourly refresh this was before, a server whose first check found a few dozen alerts scanned the whole
- * alerts table in every ingest transaction for the next hour, however large it grew.
+ * How often, while the store is open, it checks whether the planner's statistics still fit the tables. A table
+ * is analysed again only once its size moved tenfold (sqlite-statistics.ts), and a check that finds none costs
+ * ~30 µs, so it can run often. It must: statistics taken on a small table stay until a check replaces them,
+ * and with them SQLite scans the table instead of seeking a short list of keys. With the hourly refresh this
+ * was before, a server whose first check found a thousand alerts scanned the whole alerts table in every
+ * ingest transaction's de-duplication lookup for the next hour, however large the table grew.
  */
 const STATISTICS_REFRESH_MS = 5_000;
 /**
@@ -128,7 +127,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const notifier = dialect.createNotifier();
   const refreshStatistics = async (): Promise<void> => {
     try {
-      for (const statement of dialect.statisticsRefresh) await sql.raw(statement).execute(db);
+      await dialect.refreshStatistics?.(
+        async (statement) => (await sql.raw<Record<string, unknown>>(statement).execute(db)).rows,
+      );
     } catch {
       // Statistics only guide the planner: a refresh that finds the store busy waits for the next one.
     }
@@ -143,7 +144,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     statisticsTimer.unref();
   };
   let closed = false;
-  if (dialect.statisticsRefresh.length > 0)
+  if (dialect.refreshStatistics)
     scheduleStatistics(options.statisticsFirstRefreshMs ?? STATISTICS_FIRST_REFRESH_MS);
   return {
     db,
@@ -151,7 +152,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     notifier,
     schema: options.databaseSchema,
     async migrate(migrateOptions) {
-      const planned = dialect.statisticsRefresh.length > 0;
+      const planned = dialect.refreshStatistics !== undefined;
       if (planned && (await pendingMigrations(db, dialect, options.databaseSchema)).length > 0)
         await refreshStatistics();
       return migrateToLatest(db, dialect, options.databaseSchema, migrateOptions);

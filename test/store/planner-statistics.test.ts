@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlerts } from '../../src/app/ingest/ingest-alerts.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { STATISTICS_MIN_ROWS } from '../../src/store/dialects/sqlite-statistics.js';
+import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
 import { openCase } from '../cases/case-fixtures.js';
 import { createTestContext } from '../support/api.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
@@ -17,31 +18,43 @@ const statisticsExist = async (store: Store): Promise<boolean> => {
 };
 const analysedTables = async (store: Store): Promise<string[]> => {
   if (!(await statisticsExist(store))) return [];
-  const { rows } = await sql<{ tbl: string }>`select tbl from sqlite_stat1`.execute(store.db);
+  const { rows } = await sql<{ tbl: string }>`select distinct tbl from sqlite_stat1`.execute(store.db);
   return rows.map((r) => r.tbl);
 };
 const forgetStatistics = async (store: Store): Promise<void> => {
   if (await statisticsExist(store)) await sql`delete from sqlite_stat1`.execute(store.db);
 };
+/** A table of its own with an index and `rows` rows (statistics are kept only for tables with indexes). */
+const fill = async (store: Store, table: string, rows: number): Promise<void> => {
+  await sql`create table if not exists ${sql.table(table)} (k integer, v text)`.execute(store.db);
+  await sql`create index if not exists ${sql.id(`${table}_k`)} on ${sql.table(table)} (k)`.execute(store.db);
+  await sql`delete from ${sql.table(table)}`.execute(store.db);
+  await sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < ${rows})
+    insert into ${sql.table(table)} select i % 5, 'v' || i from n`.execute(store.db);
+};
 
 // SQLite plans from guesses until ANALYZE has run, and nothing else ever runs it: the store does, soon after it
-// opens (not while it opens: a short CLI command should not pay for it) and before it migrates.
+// opens (not while it opens: a short CLI command should not pay for it), before it migrates, and every few
+// seconds for the tables whose size moved tenfold, once they hold STATISTICS_MIN_ROWS rows.
 describe('SQLite planner statistics', () => {
   let handle: TestStoreHandle;
   beforeAll(async () => {
     handle = await openTestStore('sqlite');
     for (let i = 0; i < 20; i += 1) await openCase(handle.store, { title: `case ${i}` }, 1_000 + i);
+    await fill(handle.store, 'filler', STATISTICS_MIN_ROWS + 200);
   });
   afterAll(async () => handle.cleanup());
 
-  it('are gathered soon after the store opens, not while it opens', async () => {
+  it('are gathered soon after the store opens, not while it opens, and not for small tables', async () => {
     await forgetStatistics(handle.store);
     const reopened = await openStore({ ...handle.options, statisticsFirstRefreshMs: 50 });
     try {
       expect(await analysedTables(reopened)).toEqual([]);
-      await waitFor('statistics for the cases table', async () =>
-        (await analysedTables(reopened)).includes('cases'),
+      await waitFor('statistics for the filler table', async () =>
+        (await analysedTables(reopened)).includes('filler'),
       );
+      // 20 cases: no statistics, so SQLite plans as for a large table.
+      expect(await analysedTables(reopened)).not.toContain('cases');
     } finally {
       await reopened.close();
     }
@@ -68,10 +81,7 @@ describe('SQLite planner statistics', () => {
       statisticsFirstRefreshMs: 3_600_000,
     });
     try {
-      await sql`create table legacy (k integer, v text)`.execute(upgrading.db);
-      await sql`create index legacy_k on legacy (k)`.execute(upgrading.db);
-      for (let i = 0; i < 50; i += 1)
-        await sql`insert into legacy values (${i % 5}, ${`v${i}`})`.execute(upgrading.db);
+      await fill(upgrading, 'legacy', STATISTICS_MIN_ROWS + 50);
       expect(await analysedTables(upgrading)).toEqual([]);
       const { applied } = await upgrading.migrate();
       expect(applied.length).toBeGreaterThan(0);
@@ -81,52 +91,97 @@ describe('SQLite planner statistics', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
 
-  it('follow a table as it grows, so a short list of keys goes on using its index', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'riposte-stat-'));
-    const store = await openStore({
-      sqlitePath: join(dir, 'riposte.db'),
-      statisticsFirstRefreshMs: 20,
-      statisticsRefreshMs: 50,
-    });
-    /** Rows of `alerts` when its fingerprint index was last analysed (0: never). */
-    const analysedRows = async (): Promise<number> => {
-      if (!(await statisticsExist(store))) return 0;
-      const { rows } = await sql<{ stat: string }>`select stat from sqlite_stat1
-        where idx = 'alerts_fingerprint_prefix'`.execute(store.db);
-      return Number(rows[0]?.stat.split(' ')[0] ?? 0);
-    };
-    // An ingest step's de-duplication lookup: a short list of fingerprint prefixes.
-    const lookupPlan = async (): Promise<string> => {
-      const prefixes = sql.join(Array.from({ length: 16 }, (_, i) => i.toString(16).padStart(16, '0')));
-      const { rows } = await sql<{ detail: string }>`explain query plan
-        select id from alerts where substr(fingerprint, 1, 16) in (${prefixes}) and last_seen >= 0`.execute(
-        store.db,
-      );
-      return rows.map((r) => r.detail).join('; ');
-    };
-    const ingest = async (from: number, count: number): Promise<void> => {
-      const items = Array.from({ length: count }, (_, k) => ({
-        kind: 'json' as const,
-        value: {
-          title: `alert ${from + k}`,
-          severity: 'low',
-          src_ip: `45.33.${(from + k) >> 8}.${(from + k) & 255}`,
-        },
-      }));
-      await ingestAlerts(createTestContext(store), { source: 'stats', items }, SYSTEM_ACTOR);
-    };
-    try {
-      await store.migrate();
-      await ingest(0, 30);
-      await waitFor('statistics of 30 alerts', async () => (await analysedRows()) === 30);
-      // Taken this small, they would have SQLite scan every alert for the lookup until the next refresh.
-      await ingest(30, 570);
-      await waitFor('statistics of 600 alerts', async () => (await analysedRows()) === 600, 5_000);
-      expect(await lookupPlan()).toContain('USING INDEX alerts_fingerprint_prefix');
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+describe('SQLite planner statistics as tables grow and shrink', () => {
+  let dir: string;
+  let store: Store;
+  const open = async (options: Partial<StoreOptions> = {}): Promise<Store> =>
+    openStore({ sqlitePath: join(dir, 'riposte.db'), statisticsFirstRefreshMs: 3_600_000, ...options });
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'riposte-stat-'));
+    store = await open();
+    await store.migrate();
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Rows of `table` when it was last analysed (0: never). */
+  const analysedRows = async (table: string): Promise<number> => {
+    if (!(await statisticsExist(store))) return 0;
+    const { rows } = await sql<{ stat: string }>`select stat from sqlite_stat1
+      where tbl = ${table} and idx is not null`.execute(store.db);
+    return Number(rows[0]?.stat.split(' ')[0] ?? 0);
+  };
+  // An ingest step's de-duplication lookup: a short list of fingerprint prefixes.
+  const lookupPlan = async (): Promise<string> => {
+    const prefixes = sql.join(Array.from({ length: 16 }, (_, i) => i.toString(16).padStart(16, '0')));
+    const { rows } = await sql<{ detail: string }>`explain query plan
+      select id from alerts where substr(fingerprint, 1, 16) in (${prefixes}) and last_seen >= 0`.execute(
+      store.db,
+    );
+    return rows.map((r) => r.detail).join('; ');
+  };
+  const ingest = async (from: number, count: number): Promise<void> => {
+    const items = Array.from({ length: count }, (_, k) => ({
+      kind: 'json' as const,
+      value: {
+        title: `alert ${from + k}`,
+        severity: 'low',
+        src_ip: `45.33.${(from + k) >> 8}.${(from + k) & 255}`,
+      },
+    }));
+    await ingestAlerts(createTestContext(store), { source: 'stats', items }, SYSTEM_ACTOR);
+  };
+  /** Statistics of a small alerts table, as an earlier version's first refresh took them. */
+  const smallStatistics = async (): Promise<void> => {
+    await ingest(0, 32);
+    await sql`analyze alerts`.execute(store.db);
+    expect(await analysedRows('alerts')).toBe(32);
+    // With them SQLite scans the table rather than seek the prefixes, as long as they stay.
+    expect(await lookupPlan()).toContain('SCAN alerts');
+  };
+
+  it('are not taken of a small table, so a short list of keys uses its index', async () => {
+    await ingest(0, 32);
+    await store.refreshStatistics();
+    expect(await analysedRows('alerts')).toBe(0);
+    expect(await lookupPlan()).toContain('USING INDEX alerts_fingerprint_prefix');
+  });
+
+  it('follow a table that outgrew them tenfold, and the lookup goes back to its index', async () => {
+    await smallStatistics();
+    await ingest(32, STATISTICS_MIN_ROWS);
+    await store.refreshStatistics();
+    expect(await analysedRows('alerts')).toBe(STATISTICS_MIN_ROWS + 32);
+    expect(await lookupPlan()).toContain('USING INDEX alerts_fingerprint_prefix');
+  });
+
+  it('are checked every few seconds while the store is open', async () => {
+    await smallStatistics();
+    await store.close();
+    store = await open({ statisticsFirstRefreshMs: 20, statisticsRefreshMs: 50 });
+    // Past the first check (at 20 ms), which finds the statistics fitting: only a later one can see the growth.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await analysedRows('alerts')).toBe(32);
+    await ingest(32, STATISTICS_MIN_ROWS);
+    await waitFor(
+      'statistics of the grown table',
+      async () => (await analysedRows('alerts')) === STATISTICS_MIN_ROWS + 32,
+      5_000,
+    );
+  });
+
+  it('are not taken again for a small table whose size swings tenfold', async () => {
+    await fill(store, 'queue_like', 2);
+    await sql`analyze queue_like`.execute(store.db);
+    const before = await analysedRows('queue_like');
+    for (const rows of [25, 2, 30, 3]) {
+      await fill(store, 'queue_like', rows);
+      await store.refreshStatistics();
+      expect(await analysedRows('queue_like')).toBe(before);
     }
   });
 });

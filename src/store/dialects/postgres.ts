@@ -97,7 +97,6 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     textSearch: 'tsvector',
     binaryType: 'bytea',
     jsonType: 'text',
-    statisticsRefresh: [],
     warnings: [],
     createKyselyDialect: () => new SchemaScopedPostgresDialect({ pool }),
     createNotifier: () => createPgNotifier(options, pool),

@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import { createLocalNotifier } from './local-notifier.js';
 import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { refreshSqliteStatistics } from './sqlite-statistics.js';
 import { useWalCoalescing } from './sqlite-wal-coalescing.js';
 import type { InTransactionStatements, StoreDialect } from './store-dialect.js';
 
@@ -180,11 +181,7 @@ export function createSqliteDialect(path: string, options: SqliteDialectOptions 
     textSearch: 'fts5',
     binaryType: 'blob',
     jsonType: 'text',
-    // Without statistics SQLite guessed that the (type, at) index of case_events suited a per-case read: the
-    // milestone rebuild took 53 s at 100,000 cases instead of 1.8 s. optimize=0x10002 analyses every table
-    // that lacks or has outgrown its statistics; analysis_limit keeps that to a bounded sample (260 ms on a
-    // 1 GB database), and SQLite then re-plans the statements it had prepared.
-    statisticsRefresh: ['pragma analysis_limit = 400', 'pragma optimize = 0x10002'],
+    refreshStatistics: refreshSqliteStatistics,
     warnings:
       coalescing.state === 'unavailable'
         ? [`SQLite WAL writes are not coalesced, so commits cost more: ${coalescing.reason}`]

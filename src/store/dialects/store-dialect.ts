@@ -2,6 +2,9 @@ import type { Dialect, QueryResult } from 'kysely';
 
 export type DialectName = 'sqlite' | 'postgres';
 
+/** Runs one statement on the store's connection and gives its rows. */
+export type RunStatement = (statement: string) => Promise<Array<Record<string, unknown>>>;
+
 /**
  * What differs between the embedded store and PostgreSQL, behind one interface: callers test capability
  * flags, never the dialect's name.
@@ -24,10 +27,12 @@ export interface StoreDialect {
   /** Column type for JSON documents (stored as text on both so reads are identical). */
   readonly jsonType: 'text';
   /**
-   * Statements that refresh the planner's statistics, run when the store opens and then hourly. SQLite plans
-   * from guesses until ANALYZE has run; PostgreSQL's autovacuum keeps its own statistics, so it has none.
+   * Refreshes the planner's statistics where they no longer fit the tables, with `run` executing each
+   * statement on the store's connection; the store calls it soon after it opens, before pending migrations,
+   * and every few seconds. SQLite plans from guesses until ANALYZE has run; PostgreSQL's autovacuum keeps its
+   * own statistics, so it has none.
    */
-  readonly statisticsRefresh: readonly string[];
+  readonly refreshStatistics?: (run: RunStatement) => Promise<void>;
   /** What works, but slower than it should (a part that could not load), logged when the store is opened. */
   readonly warnings: readonly string[];
   createKyselyDialect(): Dialect;
