@@ -8,7 +8,7 @@
  * A load generator, as wrk and autocannon are: requests are written out whole before timing and answers are
  * cut by their Content-Length, on raw sockets. Node's own HTTP client took ~200 µs of CPU a request on the
  * core the server's other threads share, and added its own tail: against a route that does nothing, its p99
- * was 13–24 ms where this client's is 7–10 ms (the machine's floor, see `httpFloor` in ingest.bench.ts).
+ * was 13–24 ms where this client's is 4–13 ms (the machine's floor, see `httpFloor` in ingest.bench.ts).
  */
 import net from 'node:net';
 import { percentiles } from './harness.js';

@@ -209,7 +209,7 @@ async function httpPosts(store: Store, count: number, run: string): Promise<Figu
 
 /**
  * The same load against a route that does nothing but answer (Fastify, no store, no auth): the floor this
- * machine and client put under the figures above. On the 2-core VM the p99 of doing nothing was 7–10 ms
+ * machine and client put under the figures above. On the 2-core VM the p99 of doing nothing was 4–13 ms
  * (with both cores busy, a loop that only reads the clock loses its core for 2–5 ms several times a second),
  * so the part of an ack p99 above this one is the server's work.
  */
