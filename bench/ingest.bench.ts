@@ -139,8 +139,9 @@ async function postFromClientProcess(
   app: FastifyInstance,
   count: number,
   run: string,
-  whileMeasuring: () => Promise<number> = async () => 0,
-): Promise<ClientRun & { measured: number }> {
+  /** A count read before and after the measured posts (transactions, say): `counted` is the difference. */
+  counter: () => Promise<number> = async () => 0,
+): Promise<ClientRun & { counted: number }> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as net.AddressInfo;
   // The server's own part of each ack (request read to response written), apart from the client's: on
@@ -163,7 +164,7 @@ async function postFromClientProcess(
       client.once('exit', (code) => reject(new Error(`the HTTP client exited (${code})`)));
     });
   if ((await next()) !== 'warm') throw new Error('the HTTP client did not warm up');
-  const before = await whileMeasuring();
+  const before = await counter();
   const cpu = process.cpuUsage();
   measuring = true;
   client.send('go');
@@ -175,7 +176,7 @@ async function postFromClientProcess(
     answer,
     serverSide: percentiles(serverSide),
     serverCpuUs: Math.round((used.user + used.system) / count),
-    measured: (await whileMeasuring()) - before,
+    counted: (await counter()) - before,
   };
 }
 
@@ -187,7 +188,7 @@ async function httpPosts(store: Store, count: number, run: string): Promise<Figu
       answer,
       serverSide,
       serverCpuUs,
-      measured: steps,
+      counted: steps,
     } = await postFromClientProcess(api.app, count, run, () => ingestSteps(store, 'http-posts'));
     return [
       {
@@ -209,9 +210,10 @@ async function httpPosts(store: Store, count: number, run: string): Promise<Figu
 
 /**
  * The same load against a route that does nothing but answer (Fastify, no store, no auth): the floor this
- * machine and client put under the figures above. On the 2-core VM the p99 of doing nothing was 4–13 ms
- * (with both cores busy, a loop that only reads the clock loses its core for 2–5 ms several times a second),
- * so the part of an ack p99 above this one is the server's work.
+ * machine and client put under the figures above, measured right after them on each store because it moves
+ * from minute to minute: on the 2-core VM the p99 of doing nothing was 4–21 ms over 16 runs (with both cores
+ * busy, a loop that only reads the clock loses its core for 2–5 ms several times a second), so the part of an
+ * ack p99 above this one is the server's work.
  */
 async function httpFloor(count: number, run: string): Promise<Figure[]> {
   const app = Fastify({ logger: false });

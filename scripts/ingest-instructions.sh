@@ -11,8 +11,9 @@
 # It runs scripts/ingest-warm.ts under callgrind with V8's --predictable (garbage collection and compilation
 # on the main thread, in a repeatable order), counts only the measured stream, and prints the main thread's
 # instructions per alert: SQLite (better-sqlite3's library), garbage collection, V8's compilers, and the rest
-# (our JavaScript, V8's runtime and builtins, libc). Compare "sqlite" and "rest": when a collection or an
-# optimisation falls inside the measured stream moves by up to a third from run to run. Takes ~2 minutes.
+# (our JavaScript, V8's runtime and builtins, libc). Compare "sqliteAndRest": the garbage collection and
+# compiler shares move by up to a third from run to run, with where a collection or an optimisation falls.
+# Takes 1-2 minutes.
 set -euo pipefail
 
 measured=${1:-5000}

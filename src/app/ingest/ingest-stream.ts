@@ -147,26 +147,16 @@ async function mapOffThread(
   const send = (lines: LineRecord[]): void => {
     const lastLine = (lines[lines.length - 1] as LineRecord).line;
     batches += 1;
+    const options = mapOptions(input, settings(), now());
     if (batches === 1) {
-      mapping.push({
-        items: Promise.resolve(mapHere(lines, input, mapOptions(input, settings(), now()))),
-        lastLine,
-      });
+      mapping.push({ items: Promise.resolve(mapHere(lines, input, options)), lastLine });
       return;
     }
-    const keys = settings().fingerprintKeys;
     const items = pool
-      .prepare(
-        { lines, format: input.format },
-        {
-          source: input.source,
-          mapper: input.mapper,
-          mapperConfig: input.mapperConfig,
-          fingerprintKeys: keys,
-          now: now(),
-        },
-      )
-      .then((prepared) => prepared.map((p): StreamItem => ({ line: p.line, mapped: fromPrepared(p, keys) })));
+      .prepare({ lines, format: input.format }, options)
+      .then((prepared) =>
+        prepared.map((p): StreamItem => ({ line: p.line, mapped: fromPrepared(p, options.fingerprintKeys) })),
+      );
     // Awaited in order below; until then a failure must not count as unhandled.
     items.catch(() => undefined);
     mapping.push({ items, lastLine });

@@ -10,13 +10,11 @@ import type { RunStatement } from './store-dialect.js';
  */
 export const STATISTICS_MIN_ROWS = 1_000;
 
-/** Rows each index's sample reads when a table is analysed (about 260 ms for a 1 GB file). */
-const ANALYSIS_LIMIT = 400;
-
 /**
  * Analyses the tables whose statistics no longer fit them, as `pragma optimize` decides (never analysed, or
  * ten times larger or smaller since), when they hold at least STATISTICS_MIN_ROWS rows. A check that finds
- * nothing to do costs ~30 µs, so the store runs it every few seconds (store.ts).
+ * nothing to do costs ~30 µs, so the store runs it every few seconds (store.ts). Each ANALYZE reads a bounded
+ * sample (the connection's analysis_limit, set where it opens: about 260 ms for a 1 GB file).
  *
  * Without statistics SQLite once guessed that the (type, at) index of case_events suited a per-case read: the
  * milestone rebuild took 53 s at 100,000 cases instead of 1.8 s. SQLite re-plans the statements it had
@@ -26,7 +24,6 @@ export async function refreshSqliteStatistics(run: RunStatement): Promise<void> 
   // Mask 0x10003: every table (0x10000), and list the ANALYZE statements it would run (0x1) without running
   // any. Each names its table quoted by SQLite itself, as in `ANALYZE "main"."alerts"`.
   const planned = await run('pragma optimize = 0x10003');
-  let limited = false;
   for (const row of planned) {
     const statement = String(Object.values(row)[0] ?? '');
     const table = /^ANALYZE ("(?:[^"]|"")+"\."(?:[^"]|"")+")$/.exec(statement)?.[1];
@@ -35,8 +32,6 @@ export async function refreshSqliteStatistics(run: RunStatement): Promise<void> 
       `select count(*) as rows from (select 1 from ${table} limit ${STATISTICS_MIN_ROWS})`,
     )) as Array<{ rows: number }>;
     if (Number(rows) < STATISTICS_MIN_ROWS) continue;
-    if (!limited) await run(`pragma analysis_limit = ${ANALYSIS_LIMIT}`);
-    limited = true;
     await run(`analyze ${table}`);
   }
 }

@@ -164,6 +164,9 @@ export function createSqliteDialect(path: string, options: SqliteDialectOptions 
   // 3,000 single POSTs 120,554 -> 77,747; unlinks 248 -> 4). In memory it is a copy. Temporary tables of
   // queries (DISTINCT, GROUP BY without an index) are in memory too; ours are bounded by pagination.
   raw.pragma('temp_store = MEMORY');
+  // ANALYZE (sqlite-statistics.ts) reads a sample of about 400 rows an index rather than every index whole:
+  // ~260 ms on a 1 GB file.
+  raw.pragma('analysis_limit = 400');
   const checkpointer =
     path === ':memory:'
       ? undefined
