@@ -5,7 +5,7 @@
 # Use it to judge changes of a few percent in the work done; it cannot see what instructions do not show
 # (cache misses, the kernel's part of a write, waits), so confirm those with paired runs.
 #
-#   bash scripts/ingest-instructions.sh [measured alerts=5000] [warm-up alerts=3000] [alerts a step=1000]
+#   bash scripts/ingest-instructions.sh [measured alerts=5000] [warm-up alerts=6000] [alerts a step=1000]
 #   bash scripts/paired-runs.sh HEAD~1 2 -- bash scripts/ingest-instructions.sh
 #
 # It runs scripts/ingest-warm.ts under callgrind with V8's --predictable (garbage collection and compilation
@@ -17,7 +17,7 @@
 set -euo pipefail
 
 measured=${1:-5000}
-warmup=${2:-3000}
+warmup=${2:-6000}
 # 16 for the transactions single POSTs share at 16 clients: 205k SQLite and 468k other instructions per alert
 # against 136k and 368k in steps of 1,000 (2026-12-01); their CPU time differed by 2.5-4x, the rest being
 # the kernel's and memory's share (WAL pages).

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlerts } from '../../src/app/ingest/ingest-alerts.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { STATISTICS_MIN_ROWS } from '../../src/store/dialects/sqlite-statistics.js';
+import { STATISTICS_MIN_ROWS, STATISTICS_SETTLED_ROWS } from '../../src/store/dialects/sqlite-statistics.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
 import { openCase } from '../cases/case-fixtures.js';
 import { createTestContext } from '../support/api.js';
@@ -115,9 +115,10 @@ describe('SQLite planner statistics as tables grow and shrink', () => {
       where tbl = ${table} and idx is not null`.execute(store.db);
     return Number(rows[0]?.stat.split(' ')[0] ?? 0);
   };
-  // An ingest step's de-duplication lookup: a short list of fingerprint prefixes.
-  const lookupPlan = async (): Promise<string> => {
-    const prefixes = sql.join(Array.from({ length: 16 }, (_, i) => i.toString(16).padStart(16, '0')));
+  // An ingest step's de-duplication lookup: a list of fingerprint prefixes (16 for single POSTs sharing a
+  // commit, up to 500 for a bulk step).
+  const lookupPlan = async (keys = 16): Promise<string> => {
+    const prefixes = sql.join(Array.from({ length: keys }, (_, i) => i.toString(16).padStart(16, '0')));
     const { rows } = await sql<{ detail: string }>`explain query plan
       select id from alerts where substr(fingerprint, 1, 16) in (${prefixes}) and last_seen >= 0`.execute(
       store.db,
@@ -157,6 +158,40 @@ describe('SQLite planner statistics as tables grow and shrink', () => {
     await store.refreshStatistics();
     expect(await analysedRows('alerts')).toBe(STATISTICS_MIN_ROWS + 32);
     expect(await lookupPlan()).toContain('USING INDEX alerts_fingerprint_prefix');
+  });
+
+  it('follow a young table each time it doubles, so a bulk lookup goes back to its index', async () => {
+    await ingest(0, STATISTICS_MIN_ROWS + 32);
+    await sql`analyze alerts`.execute(store.db);
+    // Statistics of ~1,000 alerts: a scan rather than seek 500 prefixes.
+    expect(await lookupPlan(500)).toContain('SCAN alerts');
+    await ingest(STATISTICS_MIN_ROWS + 32, STATISTICS_MIN_ROWS);
+    await store.refreshStatistics();
+    expect(await analysedRows('alerts')).toBe(STATISTICS_MIN_ROWS + 32);
+    // Not yet doubled: a table under ten times its statistics' size was left alone before this rule too.
+    await ingest(2 * STATISTICS_MIN_ROWS + 32, 2 * STATISTICS_MIN_ROWS);
+    await store.refreshStatistics();
+    expect(await analysedRows('alerts')).toBe(4 * STATISTICS_MIN_ROWS + 32);
+    expect(await lookupPlan(500)).toContain('USING INDEX alerts_fingerprint_prefix');
+  });
+
+  it('are taken again at each doubling only while young, then at tenfold swings', async () => {
+    await fill(store, 'growing', STATISTICS_MIN_ROWS + 200);
+    await store.refreshStatistics();
+    expect(await analysedRows('growing')).toBe(STATISTICS_MIN_ROWS + 200);
+    await fill(store, 'growing', 2 * STATISTICS_MIN_ROWS + 399);
+    await store.refreshStatistics();
+    expect(await analysedRows('growing')).toBe(STATISTICS_MIN_ROWS + 200);
+    await fill(store, 'growing', 2 * STATISTICS_MIN_ROWS + 400);
+    await store.refreshStatistics();
+    expect(await analysedRows('growing')).toBe(2 * STATISTICS_MIN_ROWS + 400);
+
+    await fill(store, 'settled', STATISTICS_SETTLED_ROWS);
+    await store.refreshStatistics();
+    expect(await analysedRows('settled')).toBe(STATISTICS_SETTLED_ROWS);
+    await fill(store, 'settled', 3 * STATISTICS_SETTLED_ROWS);
+    await store.refreshStatistics();
+    expect(await analysedRows('settled')).toBe(STATISTICS_SETTLED_ROWS);
   });
 
   it('are checked every few seconds while the store is open', async () => {
