@@ -9,6 +9,8 @@ export interface SuricataLineOptions {
   repeatEvery?: number;
   /** The second octet of the destination addresses (10.N.x.y, default 0): another set no earlier case holds. */
   destinationNet?: number;
+  /** The second octet of the source addresses (45.N.x.y, default 33): another set no earlier case holds. */
+  sourceNet?: number;
 }
 
 /**
@@ -22,7 +24,7 @@ export function suricataAlertLine(n: number, options: SuricataLineOptions): stri
     timestamp: new Date(1_760_000_000_000 + i).toISOString(),
     flow_id: n,
     event_type: 'alert',
-    src_ip: `45.33.${(i >> 8) & 255}.${i & 255}`,
+    src_ip: `45.${options.sourceNet ?? 33}.${(i >> 8) & 255}.${i & 255}`,
     dest_ip: `10.${options.destinationNet ?? 0}.${(i >> 4) & 15}.${i & 15}`,
     alert: {
       gid: 1,
