@@ -31,7 +31,9 @@ async function rowsUpTo(run: RunStatement, table: string, limit: number): Promis
 async function youngStatistics(run: RunStatement): Promise<Array<{ table: string; analysedRows: number }>> {
   const exists = await run(`select 1 from sqlite_schema where name = 'sqlite_stat1'`);
   if (exists.length === 0) return [];
-  // Each row's stat starts with the table's row count when it was analysed.
+  // A row's stat starts with the rows its index held when analysed: the table's, or fewer for a partial
+  // index. A table whose indexes are all partial (or that has none) gets a row of its own (idx null) with
+  // its rows, so the largest is the table's.
   const young = (await run(
     `select tbl, max(cast(stat as integer)) as analysed from sqlite_stat1 group by tbl
      having analysed < ${STATISTICS_SETTLED_ROWS}`,
