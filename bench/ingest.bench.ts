@@ -119,7 +119,8 @@ const STORED_AT_SCALE = 200_000;
  * NDJSON into a store already holding STORED_AT_SCALE alerts. Every ingest step inserts into indexes keyed
  * by hashes and observables (the fingerprint's, the observable links'), and the larger they are, the more of
  * their pages a step's alerts land on: at 200,000 alerts a 1,000-alert step wrote 3.2 WAL pages per alert
- * against 1.7 at 20,000, and cost ~40% more CPU. The first NDJSON figure is the nearly empty store's.
+ * against 1.7 at 20,000, and cost 30–40% more CPU per alert. The first NDJSON figure is the nearly empty
+ * store's.
  */
 async function ndjsonAtScale(
   store: Store,
