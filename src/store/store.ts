@@ -7,8 +7,9 @@ import type { Database } from './schema.js';
 
 /**
  * How often, while the store is open, it checks whether the planner's statistics still fit the tables. A table
- * is analysed again only once its size moved tenfold (sqlite-statistics.ts), and a check that finds none costs
- * ~30 µs, so it can run often. It must: statistics taken on a small table stay until a check replaces them,
+ * is analysed again only once its size moved tenfold, or doubled while young (sqlite-statistics.ts), and a
+ * check costs ~30 µs (~2 ms while young tables are counted), so it can run often. It must: statistics taken
+ * on a small table stay until a check replaces them,
  * and with them SQLite scans the table instead of seeking a short list of keys. With the hourly refresh this
  * was before, a server whose first check found a thousand alerts scanned the whole alerts table in every
  * ingest transaction's de-duplication lookup for the next hour, however large the table grew.

@@ -49,8 +49,8 @@ async function youngStatistics(run: RunStatement): Promise<Array<{ table: string
  * those `pragma optimize` picks (never analysed, or ten times larger or smaller since), and those analysed
  * young (STATISTICS_SETTLED_ROWS) that have doubled since. A check that finds nothing to do costs ~30 µs, or
  * ~2 ms while young tables are counted (alerts and observables at 9,000 rows), so the store runs it every few
- * seconds (store.ts). Each ANALYZE reads a bounded sample (the
- * connection's analysis_limit, set where it opens: about 260 ms for a 1 GB file).
+ * seconds (store.ts). Each ANALYZE reads a bounded sample (the connection's analysis_limit, set where it
+ * opens: about 260 ms for a 1 GB file).
  *
  * Without statistics SQLite once guessed that the (type, at) index of case_events suited a per-case read: the
  * milestone rebuild took 53 s at 100,000 cases instead of 1.8 s. SQLite re-plans the statements it had
@@ -66,6 +66,8 @@ export async function refreshSqliteStatistics(run: RunStatement): Promise<void> 
     if (table && (await rowsUpTo(run, table, STATISTICS_MIN_ROWS)) >= STATISTICS_MIN_ROWS) due.add(table);
   }
   for (const { table, analysedRows } of await youngStatistics(run)) {
+    // Already due by the tenfold rule: not counted again.
+    if (due.has(table)) continue;
     const doubled = Math.max(2 * analysedRows, STATISTICS_MIN_ROWS);
     if ((await rowsUpTo(run, table, doubled)) >= doubled) due.add(table);
   }
