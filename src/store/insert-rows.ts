@@ -39,12 +39,15 @@ export async function insertRows<T extends keyof Database & string, R = never>(
   let affected = 0;
   for (let start = 0; start < rows.length; start += perStatement) {
     const end = Math.min(rows.length, start + perStatement);
-    const params: unknown[] = [];
+    // Sized once: grown by push, a bulk step's arrays were copied at each doubling (a tenth of the bytes
+    // that step allocated).
+    const params = new Array<unknown>((end - start) * columns.length);
+    let at = 0;
     for (let i = start; i < end; i += 1) {
       const row = rows[i] as Record<string, unknown>;
       for (const column of columns) {
         const value = row[column];
-        params.push(value === undefined ? null : value);
+        params[at++] = value === undefined ? null : value;
       }
     }
     const count = end - start;

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, spawnCli } from '../support/processes.js';
+import { VERSION } from '../../src/cli/program.js';
+import { CLI_ENTRY, runCli, spawnCli } from '../support/processes.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'riposte-serve-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -79,6 +81,21 @@ describe('riposte serve', () => {
       const { dropPostgresSchema } = await import('../../src/store/dialects/postgres.js');
       await dropPostgresSchema('postgres://postgres@127.0.0.1:5432/test', schema);
     }
+  });
+
+  it('runs as an executable through its first line, with the young generation it asks Node for', async () => {
+    // As npm's bin link runs it: the file itself, made executable, so the kernel reads its `#!` line. A flag
+    // that Node refuses, or an `env` without -S, fails here rather than on a user's machine.
+    expect(readFileSync(CLI_ENTRY, 'utf8').split('\n', 1)[0]).toBe(
+      '#!/usr/bin/env -S node --max-semi-space-size=64',
+    );
+    chmodSync(CLI_ENTRY, 0o755);
+    const out = await new Promise<{ err: Error | null; stdout: string; stderr: string }>((resolve) =>
+      execFile(CLI_ENTRY, ['--version'], (err, stdout, stderr) => resolve({ err, stdout, stderr })),
+    );
+    expect(out.stderr).toBe('');
+    expect(out.err).toBeNull();
+    expect(out.stdout.trim()).toBe(VERSION);
   });
 
   it('lists every command with examples in --help', async () => {
