@@ -57,6 +57,17 @@ const calibrationAfter = calibrateMachine();
 const walCoalescing = walCoalescingState() ?? { state: 'off' };
 const memory = process.memoryUsage();
 const header = ['benchmark', 'store', 'figure', 'value', 'unit'];
+/**
+ * The young generation's ceiling this run had (the riposte command asks for 64 MiB; see src/cli/main.ts):
+ * figures taken under V8's default are not comparable with the others, so the report says which it was.
+ */
+// Node reads NODE_OPTIONS before its command line, so a flag given on both counts as the command line's.
+const maxSemiSpaceMiB = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv]
+  .map((flag) => /^--max-semi-space-size=(\d+)$/.exec(flag)?.[1])
+  .filter((size) => size !== undefined)
+  .map(Number)
+  .at(-1);
+
 const table = [
   header,
   ...rows.map((r) => [r.benchmark, r.store, r.name, r.value.toLocaleString('en-US'), r.unit]),
@@ -73,12 +84,16 @@ process.stdout.write(
   `\nSQLite WAL writes coalesced: ${walCoalescing.state === 'unavailable' ? `no (${walCoalescing.reason})` : walCoalescing.state}`,
 );
 process.stdout.write(
+  `\nV8 semi-spaces up to ${maxSemiSpaceMiB ?? "V8's default (16)"} MiB${maxSemiSpaceMiB === undefined ? ': not as Riposte runs (npm run bench passes the flag)' : ''}`,
+);
+process.stdout.write(
   `\npeak RSS ${(memory.rss / 1024 / 1024).toFixed(1)} MiB, heap used ${(memory.heapUsed / 1024 / 1024).toFixed(1)} MiB\n`,
 );
 
 const report = {
   at: new Date().toISOString(),
   node: process.version,
+  maxSemiSpaceMiB,
   quick,
   machine: { calibrationMs: { before: calibrationBefore, after: calibrationAfter } },
   sqliteWalCoalescing: walCoalescing.state,

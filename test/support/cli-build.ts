@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { ensureFresh, newestChange } from './fresh-build.js';
@@ -11,7 +12,7 @@ const compiled = (path: string): boolean =>
 /**
  * Compiles the server and CLI into dist/ (as `npm run build` does, without the web console) when a source
  * file is newer than the build: the CLI tests run the built command. A run of vitest alone after an edit
- * compiles once.
+ * compiles once. The command is left executable, as `npm run build` leaves it.
  */
 export function ensureCliBuilt(): void {
   ensureFresh(
@@ -22,4 +23,7 @@ export function ensureCliBuilt(): void {
       execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
     },
   );
+  // As `npm run build` leaves it: the tests run the command itself, through its `#!` line. Also when the
+  // build was fresh already, since a build of before this line left it unexecutable.
+  chmodSync(CLI_ENTRY, 0o755);
 }

@@ -20,22 +20,22 @@ export interface ProcessOutput {
   stderr: string;
 }
 
-/** Starts Node with `nodeArgs` from the repo's root. */
-function spawnNode(
-  nodeArgs: string[],
+/** Starts `command` from the repo's root, with this process's environment and `options.env` over it. */
+function spawnFromRoot(
+  command: string,
+  args: string[],
   options: SpawnOptionsWithoutStdio = {},
 ): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, nodeArgs, {
+  return spawn(command, args, {
     cwd: ROOT,
     ...options,
     env: { ...process.env, ...options.env },
   });
 }
 
-/** Runs Node with `nodeArgs` to its end and collects its output. */
-function runNode(nodeArgs: string[], env: NodeJS.ProcessEnv): Promise<ProcessOutput> {
+/** Waits for `child` to end and collects its output. */
+function collect(child: ChildProcessWithoutNullStreams): Promise<ProcessOutput> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnNode(nodeArgs, { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,17 +45,20 @@ function runNode(nodeArgs: string[], env: NodeJS.ProcessEnv): Promise<ProcessOut
   });
 }
 
-/** Runs `riposte <args…>` (the built command) and collects its output. */
+/**
+ * Runs `riposte <args…>` (the built command, executed itself as npm's bin link runs it: its `#!` line picks
+ * Node and its flags) and collects its output.
+ */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ProcessOutput> {
-  return runNode([CLI_ENTRY, ...args], env);
+  return collect(spawnCli(args, { env }));
 }
 
-/** Starts `riposte <args…>` (the built command), for a test that talks to it while it runs. */
+/** Starts `riposte <args…>` (the built command, as `runCli` runs it), for a test that talks to it while it runs. */
 export function spawnCli(
   args: string[],
   options: SpawnOptionsWithoutStdio = {},
 ): ChildProcessWithoutNullStreams {
-  return spawnNode([CLI_ENTRY, ...args], options);
+  return spawnFromRoot(CLI_ENTRY, args, options);
 }
 
 /** Runs a TypeScript file of the repo's tests in its own Node process (through tsx) and collects its output. */
@@ -64,7 +67,7 @@ export function runTsProcess(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ProcessOutput> {
-  return runNode(['--import', 'tsx', file, ...args], env);
+  return collect(spawnFromRoot(process.execPath, ['--import', 'tsx', file, ...args], { env }));
 }
 
 /** A worker process that claims jobs from `queue` until none is left; resolves with the ids it completed. */
