@@ -1,0 +1,196 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { upsertObservables } from '../../src/store/alerts/observable.repository.js';
+import * as observableLinkTables from '../../src/store/migrations/0017_a_observable_link_tables.js';
+import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  beforeEach(async () => {
+    handle = await openTestStore(dialect);
+  });
+  afterEach(async () => {
+    await handle.cleanup();
+  });
+
+  /** The three tables as 0016 left them (rowid tables on SQLite, two indexes on `observables`), with rows. */
+  async function schemaBefore(): Promise<void> {
+    const db = handle.store.db as unknown as Kysely<unknown>;
+    await db.schema.dropIndex('observables_value_type').execute();
+    await db.schema
+      .createIndex('observables_type_value')
+      .on('observables')
+      .columns(['type', 'value'])
+      .unique()
+      .execute();
+    await db.schema.createIndex('observables_value').on('observables').column('value').execute();
+    if (dialect === 'sqlite') {
+      await sql`drop table alert_observables`.execute(db);
+      await sql`create table alert_observables (alert_id text not null, observable_id text not null,
+        role text not null, constraint alert_observables_pk primary key (alert_id, observable_id, role))`.execute(
+        db,
+      );
+      await sql`create index alert_observables_observable on alert_observables (observable_id, alert_id)`.execute(
+        db,
+      );
+      await sql`drop table case_observables`.execute(db);
+      await sql`create table case_observables (case_id text not null, observable_id text not null,
+        origin text not null, added_at bigint not null, last_seen bigint,
+        constraint case_observables_pk primary key (case_id, observable_id))`.execute(db);
+      await sql`create index case_observables_seen on case_observables (observable_id, last_seen, case_id)`.execute(
+        db,
+      );
+    }
+    const rows = [
+      { id: 'obs-1', type: 'ipv4', value: '203.0.113.7' },
+      { id: 'obs-2', type: 'domain', value: 'evil.example' },
+      { id: 'obs-3', type: 'hostname', value: 'evil.example' },
+    ];
+    await handle.store.db
+      .insertInto('observables')
+      .values(
+        rows.map((r) => ({
+          ...r,
+          scope: null,
+          verdict: null,
+          verdict_source: null,
+          tags: '[]',
+          first_seen: 1,
+          last_seen: 2,
+        })),
+      )
+      .execute();
+    await handle.store.db
+      .insertInto('alert_observables')
+      .values([
+        { alert_id: 'alert-1', observable_id: 'obs-1', role: 'source' },
+        { alert_id: 'alert-1', observable_id: 'obs-2', role: 'destination' },
+        { alert_id: 'alert-2', observable_id: 'obs-1', role: 'affected' },
+      ])
+      .execute();
+    await handle.store.db
+      .insertInto('case_observables')
+      .values([
+        { case_id: 'case-1', observable_id: 'obs-1', origin: 'alert', added_at: 1, last_seen: 5 },
+        { case_id: 'case-2', observable_id: 'obs-2', origin: 'analyst', added_at: 3, last_seen: null },
+      ])
+      .execute();
+  }
+
+  async function migrate(): Promise<void> {
+    await handle.store.db.transaction().execute(async (trx) => {
+      await observableLinkTables.up(trx as unknown as Kysely<unknown>, { dialect: handle.store.dialect });
+    });
+  }
+
+  it('keeps every row of the link tables and every observable', async () => {
+    await schemaBefore();
+    await migrate();
+    const db = handle.store.db;
+    expect(
+      await db
+        .selectFrom('alert_observables')
+        .selectAll()
+        .orderBy('alert_id')
+        .orderBy('observable_id')
+        .execute(),
+    ).toEqual([
+      { alert_id: 'alert-1', observable_id: 'obs-1', role: 'source' },
+      { alert_id: 'alert-1', observable_id: 'obs-2', role: 'destination' },
+      { alert_id: 'alert-2', observable_id: 'obs-1', role: 'affected' },
+    ]);
+    const links = await db.selectFrom('case_observables').selectAll().orderBy('case_id').execute();
+    expect(
+      links.map((l) => ({
+        ...l,
+        added_at: Number(l.added_at),
+        last_seen: l.last_seen === null ? null : Number(l.last_seen),
+      })),
+    ).toEqual([
+      { case_id: 'case-1', observable_id: 'obs-1', origin: 'alert', added_at: 1, last_seen: 5 },
+      { case_id: 'case-2', observable_id: 'obs-2', origin: 'analyst', added_at: 3, last_seen: null },
+    ]);
+    expect(await db.selectFrom('observables').select('id').orderBy('id').execute()).toEqual([
+      { id: 'obs-1' },
+      { id: 'obs-2' },
+      { id: 'obs-3' },
+    ]);
+  });
+
+  it('still rejects a second link for the same key, as the primary keys did', async () => {
+    await schemaBefore();
+    await migrate();
+    await expect(
+      handle.store.db
+        .insertInto('case_observables')
+        .values({ case_id: 'case-1', observable_id: 'obs-1', origin: 'alert', added_at: 9, last_seen: 9 })
+        .execute(),
+    ).rejects.toThrow(/unique|duplicate/i);
+    await expect(
+      handle.store.db
+        .insertInto('alert_observables')
+        .values({ alert_id: 'alert-1', observable_id: 'obs-1', role: 'source' })
+        .execute(),
+    ).rejects.toThrow(/unique|duplicate/i);
+  });
+
+  it('clusters the link tables on their primary keys on SQLite, and leaves one index for observables', async () => {
+    await schemaBefore();
+    await migrate();
+    if (dialect === 'sqlite') {
+      const { rows } = await handle.store.db.executeQuery<{ name: string; sql: string }>(
+        CompiledQuery.raw(
+          "select name, sql from sqlite_master where type = 'table' and name in ('alert_observables', 'case_observables') order by name",
+        ),
+      );
+      expect(rows.map((r) => r.name)).toEqual(['alert_observables', 'case_observables']);
+      for (const r of rows) expect(r.sql).toMatch(/without rowid$/i);
+    }
+    const { rows: indexes } = await handle.store.db.executeQuery<{ name: string }>(
+      dialect === 'sqlite'
+        ? CompiledQuery.raw(
+            "select name from sqlite_master where type = 'index' and tbl_name = 'observables' and sql is not null",
+          )
+        : CompiledQuery.raw(
+            "select indexname as name from pg_indexes where tablename = 'observables' and schemaname = current_schema() and indexname <> 'observables_pkey'",
+          ),
+    );
+    expect(indexes.map((r) => r.name)).toEqual(['observables_value_type']);
+  });
+
+  it('upserts a sighting onto the observable already stored, and finds observables by value alone through the index', async () => {
+    await schemaBefore();
+    await migrate();
+    const db = handle.store.db;
+    const ids = await upsertObservables(
+      db,
+      { newId: newTestId },
+      [
+        { type: 'domain', value: 'evil.example', scope: null },
+        { type: 'url', value: 'http://evil.example/', scope: null },
+      ],
+      10,
+    );
+    expect(ids.get('domain:evil.example')).toBe('obs-2');
+    const seen = await db
+      .selectFrom('observables')
+      .select('last_seen')
+      .where('id', '=', 'obs-2')
+      .executeTakeFirstOrThrow();
+    expect(Number(seen.last_seen)).toBe(10);
+    const plan = await db.transaction().execute(async (trx) => {
+      if (dialect === 'postgres') await trx.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
+      const { rows } = await trx.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(
+          `${dialect === 'sqlite' ? 'explain query plan' : 'explain'} select id from observables where value = $1`.replace(
+            '$1',
+            dialect === 'sqlite' ? '?' : '$1',
+          ),
+          ['evil.example'],
+        ),
+      );
+      return rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+    });
+    expect(plan).toContain('observables_value_type');
+  });
+});
