@@ -166,8 +166,8 @@ describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dial
       db,
       { newId: newTestId },
       [
-        { type: 'domain', value: 'evil.example', scope: null },
-        { type: 'url', value: 'http://evil.example/', scope: null },
+        { type: 'domain', value: 'evil.example' },
+        { type: 'url', value: 'http://evil.example/' },
       ],
       10,
     );
