@@ -71,3 +71,85 @@ describe('SQLite checkpointer woken by commits', () => {
     }
   });
 });
+
+// A transaction that begins while the copy of the last commit runs reads a WAL not wholly copied and cannot
+// start it again: bulk steps, begun right after the step before, grew the WAL by every page they wrote.
+describe('SQLite checkpointer and long transactions', () => {
+  it('holds the next write transaction back until the copy of a long one ends, so the WAL starts again', async () => {
+    const files = sqliteFiles();
+    const path = files.file();
+    const db = openWalWriter(path);
+    const checkpointer = startTestCheckpointer(path, {
+      intervalMs: 600_000,
+      // Under one commit's ~250 pages: after each copy the WAL still counts as long, and commits wake the thread.
+      restartAtFrames: 64,
+      waitAfterWriteMs: 0,
+      maxWaitMs: 5_000,
+    });
+    try {
+      const insert = db.prepare('insert into rows (batch, body) values (?, ?)');
+      const body = 'x'.repeat(4_000);
+      const commit = db.transaction(() => {
+        for (let i = 0; i < 250; i += 1) insert.run(0, body);
+      });
+      // The thread starts within a second (its first look at the WAL) and marks the WAL long once it copied it.
+      await waitFor('the checkpointer', async () => {
+        commit();
+        checkpointer.committed(50);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return checkpointer.copies() > 0 ? true : undefined;
+      });
+      // ~1 MB a commit, each begun as soon as the one before it committed: nothing but the wait lets a copy
+      // end between two of them.
+      let waited = 0;
+      const commits = async (count: number): Promise<void> => {
+        for (let n = 0; n < count; n += 1) {
+          const copying = checkpointer.copied();
+          if (copying) {
+            waited += 1;
+            await copying;
+          }
+          commit();
+          checkpointer.committed(50);
+        }
+      };
+      await commits(10);
+      const before = statSync(`${path}-wal`).size;
+      const copiesBefore = checkpointer.copies();
+      await commits(30);
+      expect(statSync(`${path}-wal`).size - before).toBeLessThan(8 * 1024 * 1024);
+      expect(waited).toBeGreaterThan(30);
+      expect(checkpointer.copies() - copiesBefore).toBeGreaterThanOrEqual(29);
+    } finally {
+      checkpointer.stop();
+      db.close();
+      files.cleanup();
+    }
+  });
+
+  it('does not hold a transaction back after a short one, nor once stopped', async () => {
+    const files = sqliteFiles();
+    const path = files.file();
+    const db = openWalWriter(path);
+    const checkpointer = startTestCheckpointer(path, { intervalMs: 600_000, restartAtFrames: 1 });
+    try {
+      const insert = db.prepare('insert into rows (batch, body) values (?, ?)');
+      insert.run(0, 'x'.repeat(4_000));
+      await waitFor('the checkpointer', async () => (checkpointer.copies() > 0 ? true : undefined));
+      insert.run(0, 'x');
+      checkpointer.committed(1);
+      expect(checkpointer.copied()).toBeUndefined();
+      insert.run(0, 'x');
+      checkpointer.committed(500);
+      const copying = checkpointer.copied();
+      expect(copying).toBeInstanceOf(Promise);
+      checkpointer.stop();
+      expect(checkpointer.copied()).toBeUndefined();
+      await copying;
+    } finally {
+      checkpointer.stop();
+      db.close();
+      files.cleanup();
+    }
+  });
+});
