@@ -47,7 +47,7 @@ export function openWalWriter(path: string): Sqlite.Database {
  */
 export function startTestCheckpointer(
   path: string,
-  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'waitAfterWriteMs' | 'maxWaitMs'>,
+  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames'>,
 ): SqliteCheckpointer {
   return startSqliteCheckpointer(path, {
     startAtBytes: 1,

@@ -48,8 +48,6 @@ async function retryWhileBusy<T>(run: () => Promise<T>): Promise<T> {
  */
 class ImmediateSqliteDriver extends SqliteDriver {
   private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
-  /** When the open transaction took the write lock (one connection: one transaction at a time). */
-  private writeSince = 0;
 
   constructor(
     config: SqliteDialectConfig,
@@ -72,16 +70,12 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    // Begun after the checkpointer's copy of the last commit ends, this transaction starts the WAL again.
-    const copying = this.checkpointer?.copied();
-    if (copying) await copying;
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-    this.writeSince = performance.now();
   }
 
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     await super.commitTransaction(connection);
-    this.checkpointer?.committed(performance.now() - this.writeSince);
+    this.checkpointer?.committed();
   }
 }
 
