@@ -41,8 +41,13 @@ describe('SQLite checkpointer woken by commits', () => {
     const files = sqliteFiles();
     const path = files.file();
     const db = openWalWriter(path);
-    // The timer alone would copy once in ten minutes: only commits can keep this WAL short.
-    const checkpointer = startTestCheckpointer(path, { intervalMs: 600_000, restartAtFrames: 256 });
+    // The timer alone would copy once in ten minutes: only commits can keep this WAL short. Commits 40 ms
+    // apart count as close together here.
+    const checkpointer = startTestCheckpointer(path, {
+      intervalMs: 600_000,
+      restartAtFrames: 256,
+      eagerGapMs: 1_000,
+    });
     try {
       const insert = db.prepare('insert into rows (batch, body) values (?, ?)');
       const body = 'x'.repeat(4_000);
@@ -64,6 +69,45 @@ describe('SQLite checkpointer woken by commits', () => {
       await commits(30);
       expect(statSync(`${path}-wal`).size - before).toBeLessThan(16 * 1024 * 1024);
       expect(db.prepare('select count(*) as n from rows').get()).toEqual({ n: 15_000 });
+    } finally {
+      checkpointer.stop();
+      db.close();
+      files.cleanup();
+    }
+  });
+});
+
+// Bulk steps come tens of milliseconds apart and their copies lost the race anyway: copying after each one
+// only copied the same hot pages again.
+describe('SQLite checkpointer and commits far apart', () => {
+  it('copies once an interval when commits come further apart than eagerGapMs, however long the WAL', async () => {
+    const files = sqliteFiles();
+    const path = files.file();
+    const db = openWalWriter(path);
+    const checkpointer = startTestCheckpointer(path, { intervalMs: 500, restartAtFrames: 1, eagerGapMs: 10 });
+    try {
+      const insert = db.prepare('insert into rows (batch, body) values (?, ?)');
+      const body = 'x'.repeat(4_000);
+      const commit = db.transaction(() => {
+        for (let i = 0; i < 50; i += 1) insert.run(0, body);
+      });
+      const commits = async (count: number, apartMs: number): Promise<void> => {
+        for (let n = 0; n < count; n += 1) {
+          commit();
+          checkpointer.committed();
+          await new Promise((resolve) => setTimeout(resolve, apartMs));
+        }
+      };
+      await waitFor('the checkpointer', async () => {
+        await commits(1, 50);
+        return checkpointer.copies() > 0 ? true : undefined;
+      });
+      // 30 commits over ~1.5 s: a copy after each would be ~30, one an interval ~3.
+      const before = checkpointer.copies();
+      await commits(30, 50);
+      const copied = checkpointer.copies() - before;
+      expect(copied).toBeGreaterThan(0);
+      expect(copied).toBeLessThan(10);
     } finally {
       checkpointer.stop();
       db.close();

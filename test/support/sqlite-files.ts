@@ -47,7 +47,7 @@ export function openWalWriter(path: string): Sqlite.Database {
  */
 export function startTestCheckpointer(
   path: string,
-  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames'>,
+  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'eagerGapMs'>,
 ): SqliteCheckpointer {
   return startSqliteCheckpointer(path, {
     startAtBytes: 1,
