@@ -41,8 +41,8 @@ for (const dialect of DIALECTS) {
       'severity+from+to': `alerts.severity in ('critical') and alerts.time >= ${mid} and alerts.time < ${mid + 60_000}`,
       case: `alerts.case_id = 'case7'`,
       'case+from+to': `alerts.case_id = 'case7' and alerts.time >= ${mid} and alerts.time < ${mid + 3_600_000}`,
-      observable: `exists (select alert_observables.alert_id from alert_observables inner join observables on observables.id = alert_observables.observable_id where alert_observables.alert_id = alerts.id and observables.value = 'v000000000033')`,
-      'observable+from+to': `alerts.time >= ${mid} and alerts.time < ${mid + 60_000} and exists (select alert_observables.alert_id from alert_observables inner join observables on observables.id = alert_observables.observable_id where alert_observables.alert_id = alerts.id and observables.value = 'v000000000033')`,
+      observable: `alerts.id in (select alert_observables.alert_id from alert_observables inner join observables on observables.id = alert_observables.observable_id where observables.value = 'v000000000033')`,
+      'observable+from+to': `alerts.time >= ${mid} and alerts.time < ${mid + 60_000} and alerts.id in (select alert_observables.alert_id from alert_observables inner join observables on observables.id = alert_observables.observable_id where observables.value = 'v000000000033')`,
       cursor: `alerts.id < 'id000000030000'`,
       'cursor+from': `alerts.id < 'id000000030000' and alerts.time >= ${mid - 600_000}`,
     };

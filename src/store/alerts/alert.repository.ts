@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Alert, Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
@@ -369,6 +369,9 @@ export interface AlertFilter {
   limit: number;
 }
 
+/** From this many alerts on, an observable filter walks alerts newest first rather than look its alerts up. */
+const FREQUENT_OBSERVABLE_ALERTS = 2_000;
+
 /** Alerts newest first, filtered; returns one page and the cursor of the next (null at the end). */
 export async function listAlerts(
   db: Db,
@@ -382,16 +385,25 @@ export async function listAlerts(
   if (filter.caseId) q = q.where('alerts.case_id', '=', filter.caseId);
   if (filter.observable) {
     const value = filter.observable;
-    q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('alert_observables')
-          .innerJoin('observables', 'observables.id', 'alert_observables.observable_id')
-          .select('alert_observables.alert_id')
-          .whereRef('alert_observables.alert_id', '=', 'alerts.id')
-          .where('observables.value', '=', value),
-      ),
-    );
+    const links = (eb: ExpressionBuilder<Database, 'alerts'>) =>
+      eb
+        .selectFrom('alert_observables')
+        .innerJoin('observables', 'observables.id', 'alert_observables.observable_id')
+        .select('alert_observables.alert_id')
+        .where('observables.value', '=', value);
+    // A rare value's alerts are found from the value (its links' index), then fetched by id; a frequent one's
+    // by walking alerts newest first, which meets a page of them soon. Each way is slow for the other kind,
+    // over 200,000 alerts: an address on 4 of them, 0.6 ms from the value against 133–195 ms walking; one
+    // on all of them, 2–4 ms walking against 65–260 ms a page from the value. Counting up to the threshold
+    // is cheap and tells them apart.
+    const { n } = await db
+      .selectFrom((eb) => links(eb).limit(FREQUENT_OBSERVABLE_ALERTS).as('l'))
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    q =
+      Number(n) < FREQUENT_OBSERVABLE_ALERTS
+        ? q.where('alerts.id', 'in', links)
+        : q.where((eb) => eb.exists(links(eb).whereRef('alert_observables.alert_id', '=', 'alerts.id')));
   }
   if (filter.cursor) q = q.where('alerts.id', '<', filter.cursor);
   const rows = await q

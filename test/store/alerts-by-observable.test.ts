@@ -1,0 +1,112 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
+import {
+  insertAlertObservables,
+  insertAlerts,
+  listAlerts,
+  type AlertFilter,
+} from '../../src/store/alerts/alert.repository.js';
+import { upsertObservables } from '../../src/store/alerts/observable.repository.js';
+import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+const alert = (n: number): NormalizedAlert => ({
+  classUid: 2004,
+  time: n,
+  title: `alert ${n}`,
+  description: null,
+  severity: n % 2 === 0 ? 'high' : 'low',
+  severityOriginal: null,
+  category: null,
+  origin: { product: 'test', vendor: null, ruleId: String(n % 7), ruleName: null },
+  sourceEventId: null,
+  techniques: [],
+  observables: [],
+  raw: {},
+});
+
+// The observable filter is answered from the value for a value on few alerts and by walking alerts for one
+// on many (past 2,000): both must give the same pages.
+describe.each(DIALECTS)('listAlerts by observable on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  beforeEach(async () => {
+    handle = await openTestStore(dialect);
+  });
+  afterEach(async () => handle.cleanup());
+
+  /** Every page of the filter, followed by its cursor: the titles in order. */
+  async function allPages(filter: Omit<AlertFilter, 'limit' | 'cursor'>): Promise<string[]> {
+    const titles: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await listAlerts(handle.store.db, { ...filter, limit: 400, cursor });
+      titles.push(...page.alerts.map((a) => a.title));
+      if (!page.nextCursor) return titles;
+      cursor = page.nextCursor;
+    }
+  }
+
+  it('pages the same alerts for a value on a few alerts and for one on thousands', async () => {
+    const db = handle.store.db;
+    const count = 2_500;
+    // Sorted, so alert n has the n-th id: pages run newest (greatest id) first.
+    const ids = Array.from({ length: count }, () => newTestId()).sort();
+    await insertAlerts(
+      db,
+      ids.map((id, n) => ({
+        id,
+        source: 'test',
+        mapper: 'test',
+        fingerprint: id,
+        alert: alert(n),
+        caseId: null,
+        correlation: null,
+        now: n,
+      })),
+    );
+    const obs = await upsertObservables(
+      db,
+      { newId: newTestId },
+      [
+        { type: 'domain', value: 'everywhere.example' },
+        { type: 'hostname', value: 'everywhere.example' },
+        { type: 'ipv4', value: '203.0.113.9' },
+      ],
+      0,
+    );
+    const id = (key: string): string => obs.get(key) ?? '';
+    // The frequent value on every alert but each 10th (one of its two observables on each), the rare one on 3.
+    const links = ids.flatMap((alertId, n) =>
+      n % 10 === 0
+        ? []
+        : [
+            {
+              alertId,
+              observableId: id(n % 2 ? 'domain:everywhere.example' : 'hostname:everywhere.example'),
+              role: 'affected',
+            },
+          ],
+    );
+    links.push(
+      ...[5, 1_200, 2_499].map((n) => ({
+        alertId: ids[n] as string,
+        observableId: id('ipv4:203.0.113.9'),
+        role: 'source',
+      })),
+    );
+    await insertAlertObservables(db, links);
+    const newestFirst = (keep: (n: number) => boolean): string[] =>
+      ids.flatMap((_, n) => (keep(n) ? [`alert ${n}`] : [])).reverse();
+
+    expect(await allPages({ observable: '203.0.113.9' })).toEqual(
+      newestFirst((n) => [5, 1_200, 2_499].includes(n)),
+    );
+    expect(await allPages({ observable: 'everywhere.example' })).toEqual(newestFirst((n) => n % 10 !== 0));
+    expect(await allPages({ observable: 'everywhere.example', severity: ['low'] })).toEqual(
+      newestFirst((n) => n % 10 !== 0 && n % 2 === 1),
+    );
+    expect(await allPages({ observable: '203.0.113.9', severity: ['low'] })).toEqual(
+      newestFirst((n) => n === 5 || n === 2_499),
+    );
+    expect(await allPages({ observable: 'nowhere.example' })).toEqual([]);
+  });
+});
