@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { CompiledQuery } from 'kysely';
+import { type Kysely } from 'kysely';
 import {
   findOpenCasesByRules,
   findRecentByFingerprints,
@@ -10,6 +11,7 @@ import {
 import * as fingerprintPrefix from '../../src/store/migrations/0016_a_alerts_fingerprint_prefix.js';
 import { createCase } from '../../src/store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../src/store/cases/case-observable-seen.repository.js';
+import { queryPlan } from '../support/query-plans.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 const alert = (product: string | null, ruleId: string): NormalizedAlert => ({
@@ -250,15 +252,6 @@ describe.each(DIALECTS)('findRecentByFingerprints on %s', (dialect) => {
     await findRecentByFingerprints(recording, [fp('a', '1'), fp('b', '2')], 500);
     const query = sent[0];
     if (!query) throw new Error('no query ran');
-    const plan = await handle.store.db.transaction().execute(async (trx) => {
-      // An empty table is cheapest to scan: PostgreSQL is told not to, so the plan shows the index it can use.
-      if (dialect === 'postgres') await trx.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
-      const prefix = dialect === 'sqlite' ? 'explain query plan ' : 'explain ';
-      const { rows } = await trx.executeQuery<Record<string, unknown>>(
-        CompiledQuery.raw(prefix + query.sql, [...query.parameters]),
-      );
-      return rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
-    });
-    expect(plan).toContain('alerts_fingerprint_prefix');
+    expect(await queryPlan(handle.store, query)).toContain('alerts_fingerprint_prefix');
   });
 });

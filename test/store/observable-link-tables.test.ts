@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { upsertObservables } from '../../src/store/alerts/observable.repository.js';
 import * as observableLinkTables from '../../src/store/migrations/0017_a_observable_link_tables.js';
+import { queryPlan } from '../support/query-plans.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dialect) => {
@@ -178,19 +179,7 @@ describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dial
       .where('id', '=', 'obs-2')
       .executeTakeFirstOrThrow();
     expect(Number(seen.last_seen)).toBe(10);
-    const plan = await db.transaction().execute(async (trx) => {
-      if (dialect === 'postgres') await trx.executeQuery(CompiledQuery.raw('set local enable_seqscan = off'));
-      const { rows } = await trx.executeQuery<Record<string, unknown>>(
-        CompiledQuery.raw(
-          `${dialect === 'sqlite' ? 'explain query plan' : 'explain'} select id from observables where value = $1`.replace(
-            '$1',
-            dialect === 'sqlite' ? '?' : '$1',
-          ),
-          ['evil.example'],
-        ),
-      );
-      return rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
-    });
-    expect(plan).toContain('observables_value_type');
+    const byValue = db.selectFrom('observables').select('id').where('value', '=', 'evil.example').compile();
+    expect(await queryPlan(handle.store, byValue)).toContain('observables_value_type');
   });
 });

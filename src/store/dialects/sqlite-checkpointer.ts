@@ -89,9 +89,9 @@ while (Atomics.load(signal, SLOT.stop) === 0) {
     seen = commits;
     lastCommit = now;
     const due = now - last >= workerData.intervalMs;
-    // A short WAL is copied once an interval. A long one right after each commit while commits come close
-    // together, to win the race to the next and let it start the WAL again; commits further apart leave a
-    // copy time to finish, so one right after a commit once an interval does.
+    // A short WAL is copied once an interval. A long one also right after each commit while commits come
+    // close together (they are short and the copy wins the race to the next); further apart, they are bulk
+    // steps, whose copy loses that race anyway, so once an interval takes several at once.
     const eager = walFrames >= workerData.restartAtFrames && gap < workerData.eagerGapMs;
     if (!due && !eager) continue;
   }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CreateTableBuilder, type Kysely } from 'kysely';
 import type { MigrationContext } from './migration.js';
 
 /**
@@ -27,41 +27,58 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
   await db.schema.dropIndex('observables_value').execute();
   if (ctx.dialect.name !== 'sqlite') return;
 
-  await db.schema
-    .createTable('alert_observables_clustered')
-    .addColumn('alert_id', 'text', (c) => c.notNull())
-    .addColumn('observable_id', 'text', (c) => c.notNull())
-    .addColumn('role', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('alert_observables_pk', ['alert_id', 'observable_id', 'role'])
-    .modifyEnd(sql`without rowid`)
-    .execute();
-  await sql`insert into alert_observables_clustered (alert_id, observable_id, role)
-    select alert_id, observable_id, role from alert_observables`.execute(db);
-  await db.schema.dropTable('alert_observables').execute();
-  await db.schema.alterTable('alert_observables_clustered').renameTo('alert_observables').execute();
-  await db.schema
-    .createIndex('alert_observables_observable')
-    .on('alert_observables')
-    .columns(['observable_id', 'alert_id'])
-    .execute();
+  await clusterOnPrimaryKey(db, {
+    table: 'alert_observables',
+    columns: [
+      ['alert_id', 'text', true],
+      ['observable_id', 'text', true],
+      ['role', 'text', true],
+    ],
+    primaryKey: ['alert_id', 'observable_id', 'role'],
+    index: ['alert_observables_observable', ['observable_id', 'alert_id']],
+  });
+  await clusterOnPrimaryKey(db, {
+    table: 'case_observables',
+    columns: [
+      ['case_id', 'text', true],
+      ['observable_id', 'text', true],
+      ['origin', 'text', true],
+      ['added_at', 'bigint', true],
+      ['last_seen', 'bigint', false],
+    ],
+    primaryKey: ['case_id', 'observable_id'],
+    index: ['case_observables_seen', ['observable_id', 'last_seen', 'case_id']],
+  });
+}
 
-  await db.schema
-    .createTable('case_observables_clustered')
-    .addColumn('case_id', 'text', (c) => c.notNull())
-    .addColumn('observable_id', 'text', (c) => c.notNull())
-    .addColumn('origin', 'text', (c) => c.notNull())
-    .addColumn('added_at', 'bigint', (c) => c.notNull())
-    .addColumn('last_seen', 'bigint')
-    .addPrimaryKeyConstraint('case_observables_pk', ['case_id', 'observable_id'])
+/**
+ * SQLite: builds `table` again as a `without rowid` table of the same columns (name, type, not null), its
+ * rows copied over and its one secondary index made again after the copy.
+ */
+async function clusterOnPrimaryKey(
+  db: Kysely<unknown>,
+  spec: {
+    table: string;
+    columns: ReadonlyArray<readonly [name: string, type: 'text' | 'bigint', notNull: boolean]>;
+    primaryKey: string[];
+    index: readonly [name: string, columns: string[]];
+  },
+): Promise<void> {
+  const building = `${spec.table}_clustered`;
+  // Typed by column name: the columns are added in a loop, so the builder cannot track them one by one.
+  let create: CreateTableBuilder<string, string> = db.schema.createTable(building);
+  for (const [name, type, notNull] of spec.columns)
+    create = create.addColumn(name, type, (c) => (notNull ? c.notNull() : c));
+  await create
+    .addPrimaryKeyConstraint(`${spec.table}_pk`, spec.primaryKey)
     .modifyEnd(sql`without rowid`)
     .execute();
-  await sql`insert into case_observables_clustered (case_id, observable_id, origin, added_at, last_seen)
-    select case_id, observable_id, origin, added_at, last_seen from case_observables`.execute(db);
-  await db.schema.dropTable('case_observables').execute();
-  await db.schema.alterTable('case_observables_clustered').renameTo('case_observables').execute();
-  await db.schema
-    .createIndex('case_observables_seen')
-    .on('case_observables')
-    .columns(['observable_id', 'last_seen', 'case_id'])
-    .execute();
+  const columns = sql.join(spec.columns.map(([name]) => sql.ref(name)));
+  await sql`insert into ${sql.table(building)} (${columns}) select ${columns} from ${sql.table(spec.table)}`.execute(
+    db,
+  );
+  await db.schema.dropTable(spec.table).execute();
+  await db.schema.alterTable(building).renameTo(spec.table).execute();
+  const [indexName, indexColumns] = spec.index;
+  await db.schema.createIndex(indexName).on(spec.table).columns(indexColumns).execute();
 }
