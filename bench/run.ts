@@ -68,6 +68,9 @@ const maxSemiSpaceMiB = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...pr
   .map(Number)
   .at(-1);
 
+/** glibc's malloc tunables this run had (the riposte command sets a trim threshold; see src/cli/main.ts). */
+const mallocTunables = process.env.GLIBC_TUNABLES;
+
 const table = [
   header,
   ...rows.map((r) => [r.benchmark, r.store, r.name, r.value.toLocaleString('en-US'), r.unit]),
@@ -87,6 +90,9 @@ process.stdout.write(
   `\nV8 semi-spaces up to ${maxSemiSpaceMiB ?? "V8's default (16)"} MiB${maxSemiSpaceMiB === undefined ? ': not as Riposte runs (npm run bench passes the flag)' : ''}`,
 );
 process.stdout.write(
+  `\nglibc malloc tunables: ${mallocTunables ?? "glibc's defaults: not as Riposte runs (npm run bench sets them)"}`,
+);
+process.stdout.write(
   `\npeak RSS ${(memory.rss / 1024 / 1024).toFixed(1)} MiB, heap used ${(memory.heapUsed / 1024 / 1024).toFixed(1)} MiB\n`,
 );
 
@@ -94,6 +100,7 @@ const report = {
   at: new Date().toISOString(),
   node: process.version,
   maxSemiSpaceMiB,
+  mallocTunables: mallocTunables ?? null,
   quick,
   machine: { calibrationMs: { before: calibrationBefore, after: calibrationAfter } },
   sqliteWalCoalescing: walCoalescing.state,

@@ -13,7 +13,7 @@ const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
   runCli(args, { RIPOSTE_DATA_DIR: dataDir, RIPOSTE_LOG_LEVEL: 'warn', ...env });
 
 describe('riposte serve', () => {
-  it('starts on the embedded store, answers readiness, and stops cleanly on SIGTERM', async () => {
+  it('starts on the embedded store with the runtime settings its first line asks for, answers readiness, and stops cleanly on SIGTERM', async () => {
     const child = spawnCli(['serve', '--port', '0'], {
       env: { RIPOSTE_DATA_DIR: dataDir, RIPOSTE_LOG_LEVEL: 'info' },
     });
@@ -30,6 +30,13 @@ describe('riposte serve', () => {
     });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
+    // What the first line asked for reached the server's own process (env execs Node in its place).
+    expect(readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0')).toContain(
+      'GLIBC_TUNABLES=glibc.malloc.trim_threshold=33554432',
+    );
+    expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0')).toContain(
+      '--max-semi-space-size=64',
+    );
     expect(await ready.json()).toMatchObject({ status: 'ok', store: 'sqlite', role: 'all' });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
@@ -82,11 +89,11 @@ describe('riposte serve', () => {
     }
   });
 
-  it('runs as an executable through its first line, with the young generation it asks Node for', async () => {
+  it('runs as an executable through its first line, with the young generation and malloc trim threshold it asks for', async () => {
     // As npm's bin link runs it: the file itself (the build makes it executable), so the kernel reads its `#!`
     // line. A flag that Node refuses, or an `env` without -S, fails here rather than on a user's machine.
     expect(readFileSync(CLI_ENTRY, 'utf8').split('\n', 1)[0]).toBe(
-      '#!/usr/bin/env -S node --max-semi-space-size=64',
+      '#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.trim_threshold=33554432 node --max-semi-space-size=64',
     );
     const out = await runCli(['--version']);
     expect(out.stderr).toBe('');
