@@ -7,7 +7,8 @@
 // a bulk ingest step frees megabytes that the next one allocates again, and by default each step's memory
 // came back as fresh pages, a page fault each (warm NDJSON ingest of 50,000 alerts, 2 alternated pairs: page
 // faults 131,000-136,000 -> 94,000-96,000, the main thread's CPU 80-82 -> 68 µs per alert; see the README).
-// Other C libraries ignore the variable.
+// glibc raises the threshold itself once the process frees a large block it had mapped; this makes it so from
+// the start. Other C libraries ignore the variable.
 // A flag cannot be set once V8's heap exists, and glibc reads its tunables as the process starts, so both are here:
 // `npm start`, `npm run riposte` and the CLI tests run this file itself (the build makes it executable); only
 // the bench, run through tsx, repeats them.
