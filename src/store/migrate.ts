@@ -34,14 +34,23 @@ function createMigrator(
   });
 }
 
-/** Brings the schema up to date; on PostgreSQL several processes may call this at once (Kysely locks). */
-export async function migrateToLatest(
+/**
+ * Brings the schema up to date, or up to `options.upTo`; on PostgreSQL several processes may call this at once
+ * (Kysely locks).
+ */
+export async function applyMigrations(
   db: Kysely<Database>,
   dialect: StoreDialect,
   schema?: string,
   options: MigrateOptions = {},
 ): Promise<MigrateOutcome> {
-  const { error, results } = await createMigrator(db, dialect, schema, options).migrateToLatest();
+  const names = Object.keys(MIGRATIONS);
+  const last = options.upTo === undefined ? names.length - 1 : names.indexOf(options.upTo);
+  if (last < 0) throw new Error(`no migration is named ${options.upTo}`);
+  const migrator = createMigrator(db, dialect, schema, options);
+  const { error, results } = await (options.upTo === undefined
+    ? migrator.migrateToLatest()
+    : migrator.migrateTo(options.upTo));
   const applied = (results ?? [])
     .filter((r: MigrationResult) => r.status === 'Success')
     .map((r) => r.migrationName);
@@ -54,7 +63,7 @@ export async function migrateToLatest(
       },
     );
   }
-  return { applied, pending: [] };
+  return { applied, pending: names.slice(last + 1) };
 }
 
 /** Lists migrations not yet applied, without applying them. */

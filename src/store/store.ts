@@ -1,7 +1,7 @@
 import { Kysely, sql } from 'kysely';
 import { createSqliteDialect } from './dialects/sqlite.js';
 import type { Notifier, StoreDialect } from './dialects/store-dialect.js';
-import { migrateToLatest, pendingMigrations, type MigrateOutcome } from './migrate.js';
+import { applyMigrations, pendingMigrations, type MigrateOutcome } from './migrate.js';
 import type { MigrateOptions } from './migrations/migration.js';
 import type { Database } from './schema.js';
 
@@ -42,9 +42,9 @@ export interface Store {
   readonly notifier: Notifier;
   readonly schema: string | undefined;
   /**
-   * Brings the schema up to date; `keyring` lets a migration seal secrets it finds stored in the clear. When
-   * migrations are pending, the planner's statistics are refreshed first: a backfill planned from guesses took
-   * 53 s instead of 1.8 s.
+   * Brings the schema up to date (or up to `upTo`); `keyring` lets a migration seal secrets it finds stored in
+   * the clear. When migrations are pending, the planner's statistics are refreshed first: a backfill planned
+   * from guesses took 53 s instead of 1.8 s.
    */
   migrate(options?: MigrateOptions): Promise<MigrateOutcome>;
   /** Refreshes the planner's statistics now (done soon after opening and hourly; worth it after a bulk load). */
@@ -156,7 +156,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       const planned = dialect.refreshStatistics !== undefined;
       if (planned && (await pendingMigrations(db, dialect, options.databaseSchema)).length > 0)
         await refreshStatistics();
-      return migrateToLatest(db, dialect, options.databaseSchema, migrateOptions);
+      return applyMigrations(db, dialect, options.databaseSchema, migrateOptions);
     },
     refreshStatistics,
     async ping() {

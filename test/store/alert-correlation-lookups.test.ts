@@ -1,33 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import type { CompiledQuery } from 'kysely';
-import { type Kysely } from 'kysely';
 import {
   findOpenCasesByRules,
   findRecentByFingerprints,
   insertAlerts,
 } from '../../src/store/alerts/alert.repository.js';
-import * as fingerprintPrefix from '../../src/store/migrations/0016_a_alerts_fingerprint_prefix.js';
 import { createCase } from '../../src/store/cases/case.repository.js';
 import { findOpenCasesByObservables } from '../../src/store/cases/case-observable-seen.repository.js';
 import { queryPlan } from '../support/query-plans.js';
+import { testAlert } from '../support/alerts.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
-const alert = (product: string | null, ruleId: string): NormalizedAlert => ({
-  classUid: 2004,
-  time: 0,
-  title: `rule ${ruleId}`,
-  description: null,
-  severity: 'medium',
-  severityOriginal: null,
-  category: null,
-  origin: { product, vendor: null, ruleId, ruleName: null },
-  sourceEventId: null,
-  techniques: [],
-  observables: [],
-  raw: {},
-});
+const alert = (product: string | null, ruleId: string) =>
+  testAlert({
+    title: `rule ${ruleId}`,
+    severity: 'medium',
+    origin: { product, vendor: null, ruleId, ruleName: null },
+  });
 
 describe.each(DIALECTS)('findOpenCasesByRules on %s', (dialect) => {
   let handle: TestStoreHandle;
@@ -220,17 +210,12 @@ describe.each(DIALECTS)('findRecentByFingerprints on %s', (dialect) => {
   });
 
   it('finds alerts stored before the prefix index existed, once migration 0016_a has run', async () => {
-    const db = handle.store.db;
-    // The schema as 0015 left it: the whole fingerprint indexed.
-    await db.schema.dropIndex('alerts_fingerprint_prefix').execute();
-    await db.schema
-      .createIndex('alerts_fingerprint')
-      .on('alerts')
-      .columns(['fingerprint', 'last_seen'])
-      .execute();
+    // The schema as 0015 left it (the whole fingerprint indexed), built by the migrations themselves.
+    await handle.cleanup();
+    handle = await openTestStore(dialect, { upTo: '0015_e_drop_alerts_time' });
     await store(fp('d', '1'), 1_000);
-    await fingerprintPrefix.up(db as unknown as Kysely<unknown>);
-    const found = await findRecentByFingerprints(db, [fp('d', '1')], 500);
+    await handle.store.migrate({ upTo: '0016_a_alerts_fingerprint_prefix' });
+    const found = await findRecentByFingerprints(handle.store.db, [fp('d', '1')], 500);
     expect([...found.keys()]).toEqual([fp('d', '1')]);
   });
 

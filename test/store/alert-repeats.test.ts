@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import {
   insertAlertObservables,
@@ -8,22 +7,10 @@ import {
 } from '../../src/store/alerts/alert.repository.js';
 import { addObservablesToCases } from '../../src/store/alerts/alert-case-batch.repository.js';
 import { createCase } from '../../src/store/cases/case.repository.js';
+import { testAlert } from '../support/alerts.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
-const alert: NormalizedAlert = {
-  classUid: 2004,
-  time: 0,
-  title: 'repeated',
-  description: null,
-  severity: 'low',
-  severityOriginal: null,
-  category: null,
-  origin: { product: 'ids', vendor: null, ruleId: 'r1', ruleName: null },
-  sourceEventId: null,
-  techniques: [],
-  observables: [],
-  raw: {},
-};
+const alert = testAlert({ title: 'repeated' });
 
 describe.each(DIALECTS)('recordRepeats on %s', (dialect) => {
   let handle: TestStoreHandle;

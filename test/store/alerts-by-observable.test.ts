@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NormalizedAlert } from '../../src/domain/alerts/alert.js';
 import {
   insertAlertObservables,
   insertAlerts,
@@ -7,22 +6,16 @@ import {
   type AlertFilter,
 } from '../../src/store/alerts/alert.repository.js';
 import { upsertObservables } from '../../src/store/alerts/observable.repository.js';
+import { testAlert } from '../support/alerts.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
-const alert = (n: number): NormalizedAlert => ({
-  classUid: 2004,
-  time: n,
-  title: `alert ${n}`,
-  description: null,
-  severity: n % 2 === 0 ? 'high' : 'low',
-  severityOriginal: null,
-  category: null,
-  origin: { product: 'test', vendor: null, ruleId: String(n % 7), ruleName: null },
-  sourceEventId: null,
-  techniques: [],
-  observables: [],
-  raw: {},
-});
+const alert = (n: number) =>
+  testAlert({
+    time: n,
+    title: `alert ${n}`,
+    severity: n % 2 === 0 ? 'high' : 'low',
+    origin: { product: 'test', vendor: null, ruleId: String(n % 7), ruleName: null },
+  });
 
 // The observable filter is answered from the value for a value on few alerts and by walking alerts for one
 // on many (past 2,000): both must give the same pages.

@@ -1,47 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import { upsertObservables } from '../../src/store/alerts/observable.repository.js';
-import * as observableLinkTables from '../../src/store/migrations/0017_a_observable_link_tables.js';
 import { queryPlan } from '../support/query-plans.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dialect) => {
   let handle: TestStoreHandle;
   beforeEach(async () => {
-    handle = await openTestStore(dialect);
+    // The schema as the last migration before 0017_a left it, built by the migrations themselves.
+    handle = await openTestStore(dialect, { upTo: '0016_a_alerts_fingerprint_prefix' });
   });
   afterEach(async () => {
     await handle.cleanup();
   });
 
-  /** The three tables as 0016 left them (rowid tables on SQLite, two indexes on `observables`), with rows. */
-  async function schemaBefore(): Promise<void> {
-    const db = handle.store.db as unknown as Kysely<unknown>;
-    await db.schema.dropIndex('observables_value_type').execute();
-    await db.schema
-      .createIndex('observables_type_value')
-      .on('observables')
-      .columns(['type', 'value'])
-      .unique()
-      .execute();
-    await db.schema.createIndex('observables_value').on('observables').column('value').execute();
-    if (dialect === 'sqlite') {
-      await sql`drop table alert_observables`.execute(db);
-      await sql`create table alert_observables (alert_id text not null, observable_id text not null,
-        role text not null, constraint alert_observables_pk primary key (alert_id, observable_id, role))`.execute(
-        db,
-      );
-      await sql`create index alert_observables_observable on alert_observables (observable_id, alert_id)`.execute(
-        db,
-      );
-      await sql`drop table case_observables`.execute(db);
-      await sql`create table case_observables (case_id text not null, observable_id text not null,
-        origin text not null, added_at bigint not null, last_seen bigint,
-        constraint case_observables_pk primary key (case_id, observable_id))`.execute(db);
-      await sql`create index case_observables_seen on case_observables (observable_id, last_seen, case_id)`.execute(
-        db,
-      );
-    }
+  /** Rows in the three tables as 0016 left them (rowid tables on SQLite, two indexes on `observables`). */
+  async function rowsBefore(): Promise<void> {
     const rows = [
       { id: 'obs-1', type: 'ipv4', value: '203.0.113.7' },
       { id: 'obs-2', type: 'domain', value: 'evil.example' },
@@ -79,13 +53,12 @@ describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dial
   }
 
   async function migrate(): Promise<void> {
-    await handle.store.db.transaction().execute(async (trx) => {
-      await observableLinkTables.up(trx as unknown as Kysely<unknown>, { dialect: handle.store.dialect });
-    });
+    const { applied } = await handle.store.migrate({ upTo: '0017_a_observable_link_tables' });
+    expect(applied).toEqual(['0017_a_observable_link_tables']);
   }
 
   it('keeps every row of the link tables and every observable', async () => {
-    await schemaBefore();
+    await rowsBefore();
     await migrate();
     const db = handle.store.db;
     expect(
@@ -119,7 +92,7 @@ describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dial
   });
 
   it('still rejects a second link for the same key, as the primary keys did', async () => {
-    await schemaBefore();
+    await rowsBefore();
     await migrate();
     await expect(
       handle.store.db
@@ -136,7 +109,7 @@ describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dial
   });
 
   it('clusters the link tables on their primary keys on SQLite, and leaves one index for observables', async () => {
-    await schemaBefore();
+    await rowsBefore();
     await migrate();
     if (dialect === 'sqlite') {
       const { rows } = await handle.store.db.executeQuery<{ name: string; sql: string }>(
@@ -160,7 +133,7 @@ describe.each(DIALECTS)('migration 0017_a (observable link tables) on %s', (dial
   });
 
   it('upserts a sighting onto the observable already stored, and finds observables by value alone through the index', async () => {
-    await schemaBefore();
+    await rowsBefore();
     await migrate();
     const db = handle.store.db;
     const ids = await upsertObservables(

@@ -29,19 +29,25 @@ export interface TestStoreHandle {
 }
 
 /**
- * Opens a fresh, migrated store that no other test run can see: a temporary SQLite file, or a PostgreSQL
- * schema named after this process and a random suffix, dropped on cleanup.
+ * Opens a fresh, migrated store (to the latest migration, or to `upTo`) that no other test run can see: a
+ * temporary SQLite file, or a PostgreSQL schema named after this process and a random suffix, dropped on
+ * cleanup.
  */
 export async function openTestStore(
   dialect: TestDialect,
-  /** SQLite: when the planner-statistics refreshes run (see openStore). */
-  statistics: Pick<StoreOptions, 'statisticsFirstRefreshMs' | 'statisticsRefreshMs'> = {},
+  opening: Pick<StoreOptions, 'statisticsFirstRefreshMs' | 'statisticsRefreshMs'> & {
+    /** Migrated only up to this migration: the schema an earlier version left (`store.migrate()` goes on). */
+    upTo?: string;
+  } = {},
 ): Promise<TestStoreHandle> {
+  // `statistics`: when SQLite's planner-statistics refreshes run (see openStore).
+  const { upTo, ...statistics } = opening;
+  const migrating = upTo === undefined ? {} : { upTo };
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'riposte-test-'));
     const options = { sqlitePath: join(dir, 'riposte.db') };
     const store = await openStore({ ...options, ...statistics });
-    await store.migrate();
+    await store.migrate(migrating);
     return {
       store,
       options,
@@ -54,7 +60,7 @@ export async function openTestStore(
   const schema = testSchemaName();
   const options = { databaseUrl: TEST_PG_URL, databaseSchema: schema, sqlitePath: '' };
   const store = await openStore(options);
-  await store.migrate();
+  await store.migrate(migrating);
   return {
     store,
     options,

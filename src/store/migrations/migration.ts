@@ -12,6 +12,11 @@ export interface MigrationContext {
 /** What the caller of a migration run supplies beyond the store. */
 export interface MigrateOptions {
   keyring?: () => Keyring;
+  /**
+   * Stops after this migration (its name in MIGRATIONS) instead of the latest: the schema an earlier version
+   * left, for a test of the migrations after it on the rows that version stored.
+   */
+  upTo?: string;
 }
 
 export interface RiposteMigration {
