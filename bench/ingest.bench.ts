@@ -17,7 +17,8 @@ import { closedLoop, perSecond, percentiles, timed, type Benchmark, type Figure 
 /**
  * CPU time (user + system) this process spent in `fn`, in ms: a figure the other tenants of a shared machine
  * barely move. And the page faults it took: memory handed back to the kernel and touched again costs one
- * each (malloc's trim threshold, see src/cli/main.ts), a count that does not move with the machine's speed.
+ * each (malloc's trim threshold, see src/cli/main.ts); the kernel paging cold memory out on its own adds
+ * some (see the README).
  */
 async function cpuTimed<T>(
   fn: () => Promise<T>,
