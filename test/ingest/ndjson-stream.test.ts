@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { ingestAlerts } from '../../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../../src/app/ingest/ingest-stream.js';
 import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
@@ -93,6 +95,45 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
     expect(summary.accepted).toBe(8);
     // Lines read but not yet stored when each step was.
     expect(aheadAtStep).toEqual([0, 0, 0, 0]);
+  });
+
+  it('lets the store prepare for each bulk step, holding no lock meanwhile, and never for a small step', async () => {
+    // Alerts stored when the store was asked to prepare; a write inside the hook would wait forever for a
+    // lock the stream held.
+    const preparedAt: number[] = [];
+    let stored = 0;
+    const store = {
+      ...handle.store,
+      dialect: {
+        ...handle.store.dialect,
+        beforeBulkWrite: async () => {
+          preparedAt.push(stored);
+          await handle.store.db.transaction().execute(async (trx) => {
+            await sql`select 1`.execute(trx);
+          });
+        },
+      },
+    };
+    const ctx = createTestContext(store, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    const texts = Array.from({ length: 250 }, (_, i) => LINE.replace('203.0.113.7', `198.51.100.${i}`));
+    const summary = await ingestLineStream(
+      ctx,
+      { source: 'suricata', lines: lines(texts), format: 'json' },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ batchSize: 100 }),
+      (s) => {
+        stored = s.accepted + s.duplicates;
+      },
+    );
+    expect(summary.accepted + summary.duplicates).toBe(250);
+    // Before the two steps of 100; the last step, of 50, is small.
+    expect(preparedAt).toEqual([0, 100]);
+    await ingestAlerts(
+      ctx,
+      { source: 'suricata', items: [{ kind: 'json', value: JSON.parse(LINE) }] },
+      SYSTEM_ACTOR,
+    );
+    expect(preparedAt).toHaveLength(2);
   });
 
   it('stops at a step that fails: the steps before it stay stored, none after it is, and the caller hears why', async () => {

@@ -39,6 +39,14 @@ export interface IngestResult {
  * On SQLite a step runs start to commit without giving the loop back (the driver is synchronous), and a
  * stream of steps would otherwise hold every other request of the process until its very end.
  */
+/**
+ * Steps of at least this many alerts are bulk writes (a stream's steps, a large array): before one, the store
+ * may wait a little, holding no lock, for background work that makes it cheaper (StoreDialect's
+ * `beforeBulkWrite`). Smaller ones, groups of single POSTs among them, never wait: their senders are waiting
+ * for the answer, and commits that close together are copied back after each one anyway.
+ */
+const BULK_STEP_ALERTS = 100;
+
 export const yieldToOtherWork = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -129,6 +137,7 @@ export async function storeMappedItems(
   for (let start = 0; start < mapped.length;) {
     if (start > 0) await yieldToOtherWork();
     const chunk = mapped.slice(start, start + settings.batchSize);
+    if (chunk.length >= BULK_STEP_ALERTS) await ctx.store.dialect.beforeBulkWrite?.();
     const at = ctx.clock.now();
     const settingsFrom = read ? { storedText: read.storedText } : undefined;
     let step: { outcomes: ItemOutcome[]; counts: ReturnType<typeof tally> };

@@ -3,6 +3,20 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /**
+ * How long a bulk write waits for the thread to copy a long WAL back before it starts (`caughtUp`, through
+ * the dialect's `beforeBulkWrite`). SQLite starts the WAL again from its head only when a write transaction
+ * begins on a WAL wholly copied, and bulk steps begin a few milliseconds after the last one committed, so
+ * without the wait the thread never caught up and the WAL grew through a whole stream (525 MiB over 50,000
+ * alerts), every commit writing into file pages the kernel had to allocate afresh. With it the WAL stays
+ * near `restartAtFrames` and commits overwrite pages the kernel holds already. Warm bulk ingest
+ * (scripts/ingest-warm.ts, 60,000 alerts in 1,000-alert steps, 5 alternated pairs): the main thread's CPU
+ * 78–117 against 113–146 µs per alert, its kernel part 7–10 against 38–48; alerts/s higher in 4 pairs of 5
+ * (8,199–10,794 against 6,644–7,832), the waits costing wall time the saving mostly repays. The event loop
+ * is free meanwhile and single POSTs go on; past this bound the step goes ahead on a WAL that grows.
+ */
+export const BULK_WRITE_WAIT_MS = 100;
+
+/**
  * Copies the WAL back into the database file on a thread of its own. better-sqlite3 is synchronous: when a
  * commit crossed `wal_autocheckpoint`, that commit copied tens of MiB with two fsyncs on the event loop, and
  * every request and run of the process waited (alert to first action p99 36 ms against 3–5 ms without it).
@@ -13,15 +27,16 @@ import { Worker } from 'node:worker_threads';
  * written, each commit extending the file (the kernel allocating and zeroing fresh pages). So once the WAL
  * holds `restartAtFrames`, the thread asks to be woken by every commit (`eager`) and copies right after it:
  * between two group commits of single POSTs it finishes first, the WAL starts again over pages the OS still
- * caches, and a commit costs ~15% less (62–66 -> 50–56 µs per alert). Nobody waits for it: bulk steps
- * that outrun it grow the WAL as before.
+ * caches, and a commit costs ~15% less (62–66 -> 50–56 µs per alert). Bulk steps outrun it: see below,
+ * and `BULK_WRITE_WAIT_MS`.
  *
  * Only frequent commits need that race won at each one. Commits further apart than `eagerGapMs` are bulk
  * steps (one every 50–100 ms, ~1,700 pages each), and copying each right after it never won the race: the
  * copy took longer than mapping the next batch, the step began on a WAL not wholly copied, and the WAL grew
  * all the same (677 MiB over 60,000 alerts, either way; the RESTART past `restartFrames` bounds it). It only
  * copied each step's hot index pages again: 13–17 µs of the thread's CPU per bulk alert. After such commits
- * the thread copies once an interval instead, several steps' pages at once: 8–11 µs.
+ * the thread copies once an interval instead, several steps' pages at once: 8–11 µs. What wins that race
+ * for bulk steps is the step waiting for the copy (`caughtUp`, `BULK_WRITE_WAIT_MS`) before it begins.
  *
  * Past `restartFrames` (1 GiB of pages) the thread asks for a RESTART checkpoint, during which writers wait
  * (asynchronously, retryWhileBusy). That is a safety valve, not a habit: at 64 MiB it fired during bulk
@@ -30,6 +45,11 @@ import { Worker } from 'node:worker_threads';
 export interface SqliteCheckpointer {
   /** Called after each commit: wakes the thread when it asked to be (the WAL is long). */
   committed(): void;
+  /**
+   * Resolves once the thread has copied the whole WAL back, or after `maxMs`; at once while the WAL is
+   * short (or no thread runs). For a large write about to start: see `BULK_WRITE_WAIT_MS`.
+   */
+  caughtUp(maxMs: number): Promise<void>;
   /** How many checkpoints the thread has run. */
   copies(): number;
   stop(): void;
@@ -44,6 +64,10 @@ const SLOT = {
   eager: 2,
   /** Checkpoints the thread has run (for tests and diagnostics). */
   copies: 3,
+  /** 1 once a checkpoint found the whole WAL copied (the thread notifies it); each commit sets it back to 0. */
+  backfilled: 4,
+  /** Set to 1 by `caughtUp`: the thread copies at its next wake-up whatever the pace of commits. */
+  asked: 5,
 } as const;
 
 /** What the thread runs: fixed code of ours (no input of anyone's), as an eval'd CommonJS script so it
@@ -68,6 +92,12 @@ const checkpoint = () => {
     if (state && state.log > workerData.restartFrames) [state] = db.pragma('wal_checkpoint(RESTART)');
     if (state) {
       walFrames = state.log;
+      // A commit that lands between the checkpoint and this store leaves the flag at 1 with frames to copy:
+      // a waiting bulk step then starts on a WAL not wholly copied, which only costs the restart it hoped for.
+      if (state.checkpointed >= state.log) {
+        Atomics.store(signal, SLOT.backfilled, 1);
+        Atomics.notify(signal, SLOT.backfilled);
+      }
       Atomics.store(signal, SLOT.eager, walFrames >= workerData.restartAtFrames ? 1 : 0);
     }
   } catch {
@@ -93,7 +123,8 @@ while (Atomics.load(signal, SLOT.stop) === 0) {
     // close together (they are short and the copy wins the race to the next); further apart, they are bulk
     // steps, whose copy loses that race anyway, so once an interval takes several at once.
     const eager = walFrames >= workerData.restartAtFrames && gap < workerData.eagerGapMs;
-    if (!due && !eager) continue;
+    const asked = Atomics.exchange(signal, SLOT.asked, 0) === 1;
+    if (!due && !eager && !asked) continue;
   }
   checkpoint();
 }
@@ -120,7 +151,11 @@ export interface CheckpointerOptions {
  */
 export function startSqliteCheckpointer(path: string, options: CheckpointerOptions): SqliteCheckpointer {
   const startAtBytes = options.startAtBytes ?? 4 * 1024 * 1024;
-  const signal = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
+  const eagerGapMs = options.eagerGapMs ?? 25;
+  /** Time between the last two commits: under `eagerGapMs`, small transactions are coming one after another. */
+  let lastCommitAt = Number.NEGATIVE_INFINITY;
+  let lastGapMs = Number.POSITIVE_INFINITY;
+  const signal = new Int32Array(new SharedArrayBuffer(6 * Int32Array.BYTES_PER_ELEMENT));
   let worker: Worker | undefined;
   let stopped = false;
   const walSize = (): number => {
@@ -145,7 +180,7 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
           intervalMs: options.intervalMs ?? 200,
           // 64 MiB of 4 KiB pages, the size journal_size_limit cuts the WAL file back to.
           restartAtFrames: options.restartAtFrames ?? 16_384,
-          eagerGapMs: options.eagerGapMs ?? 25,
+          eagerGapMs,
           restartFrames: options.restartFrames ?? 262_144,
           restartWaitMs: 2_000,
         },
@@ -167,8 +202,30 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
   watch.unref();
   return {
     committed() {
+      const now = performance.now();
+      lastGapMs = now - lastCommitAt;
+      lastCommitAt = now;
+      Atomics.store(signal, SLOT.backfilled, 0);
       // A wake-up is a context switch (~100 µs of this thread's time per commit, measured): only on request.
       if (worker && Atomics.load(signal, SLOT.eager) === 1) wake();
+    },
+    async caughtUp(maxMs) {
+      if (!worker || Atomics.load(signal, SLOT.eager) !== 1) return;
+      // Among frequent small commits (single POSTs beside the bulk writes) one lands during nearly every
+      // copy, and the thread's copies after each of them keep colliding with the restart: waiting bought
+      // nothing there (2 pairs, a single alert every 10 ms beside a stream: 6,522-7,036 alerts/s against
+      // 7,660-8,497 without the wait, the kernel's time the same).
+      if (lastGapMs < eagerGapMs) return;
+      if (Atomics.load(signal, SLOT.backfilled) === 1) return;
+      Atomics.store(signal, SLOT.asked, 1);
+      wake();
+      const waiting = Atomics.waitAsync(signal, SLOT.backfilled, 0, maxMs);
+      if (!waiting.async) return;
+      // Node does not count a pending waitAsync as work: with nothing else to do, the process would exit
+      // under it. A timer of the same length keeps the event loop alive.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([waiting.value, new Promise((resolve) => (timer = setTimeout(resolve, maxMs)))]);
+      clearTimeout(timer);
     },
     copies: () => Atomics.load(signal, SLOT.copies),
     stop() {

@@ -12,7 +12,11 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import { createLocalNotifier } from './local-notifier.js';
-import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqlite-checkpointer.js';
+import {
+  BULK_WRITE_WAIT_MS,
+  startSqliteCheckpointer,
+  type SqliteCheckpointer,
+} from './sqlite-checkpointer.js';
 import { refreshSqliteStatistics } from './sqlite-statistics.js';
 import { useWalCoalescing } from './sqlite-wal-coalescing.js';
 import type { InTransactionStatements, StoreDialect } from './store-dialect.js';
@@ -185,6 +189,7 @@ export function createSqliteDialect(path: string, options: SqliteDialectOptions 
     binaryType: 'blob',
     jsonType: 'text',
     refreshStatistics: refreshSqliteStatistics,
+    ...(checkpointer ? { beforeBulkWrite: () => checkpointer.caughtUp(BULK_WRITE_WAIT_MS) } : {}),
     warnings:
       coalescing.state === 'unavailable'
         ? [`SQLite WAL writes are not coalesced, so commits cost more: ${coalescing.reason}`]

@@ -33,6 +33,12 @@ export interface StoreDialect {
    * own statistics, so it has none.
    */
   readonly refreshStatistics?: (run: RunStatement) => Promise<void>;
+  /**
+   * Called before a transaction that writes many rows (a bulk ingest step), holding no lock: the dialect may
+   * wait a little for background work that makes that write cheaper. SQLite waits for its checkpointer to
+   * copy a long WAL back (sqlite-checkpointer.ts `caughtUp`); PostgreSQL has nothing to wait for.
+   */
+  readonly beforeBulkWrite?: () => Promise<void>;
   /** What works, but slower than it should (a part that could not load), logged when the store is opened. */
   readonly warnings: readonly string[];
   createKyselyDialect(): Dialect;
