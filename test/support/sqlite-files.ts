@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -56,4 +56,68 @@ export function startTestCheckpointer(
       throw err;
     },
   });
+}
+
+/** A WAL writer with the store's checkpointer thread on its file, committing as the store does. */
+export interface CheckpointedWriter {
+  path: string;
+  db: Sqlite.Database;
+  checkpointer: SqliteCheckpointer;
+  /** One transaction of `rowsPerCommit` rows of 4,000 bytes (~1 MB at 250), then tells the thread. */
+  commit(): void;
+  /**
+   * `count` commits, each after `before` (when given) and followed by a pause: `apartMs`, else one turn of
+   * the event loop.
+   */
+  commits(count: number, pacing?: { apartMs?: number; before?: () => Promise<void> }): Promise<void>;
+  /** Rows in the file. */
+  rows(): number;
+  /** The WAL file's size in bytes. */
+  walBytes(): number;
+  close(): void;
+}
+
+export function openCheckpointedWriter(
+  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'eagerGapMs'> & {
+    rowsPerCommit: number;
+  },
+): CheckpointedWriter {
+  const files = sqliteFiles();
+  const path = files.file();
+  const db = openWalWriter(path);
+  const { rowsPerCommit, ...thread } = options;
+  const checkpointer = startTestCheckpointer(path, thread);
+  const insert = db.prepare('insert into rows (batch, body) values (?, ?)');
+  const body = 'x'.repeat(4_000);
+  let batch = 0;
+  const transaction = db.transaction(() => {
+    batch += 1;
+    for (let i = 0; i < rowsPerCommit; i += 1) insert.run(batch, body);
+  });
+  const commit = (): void => {
+    transaction();
+    checkpointer.committed();
+  };
+  return {
+    path,
+    db,
+    checkpointer,
+    commit,
+    async commits(count, pacing = {}) {
+      for (let n = 0; n < count; n += 1) {
+        await pacing.before?.();
+        commit();
+        await new Promise((resolve) =>
+          pacing.apartMs === undefined ? setImmediate(resolve) : setTimeout(resolve, pacing.apartMs),
+        );
+      }
+    },
+    rows: () => (db.prepare('select count(*) as n from rows').get() as { n: number }).n,
+    walBytes: () => statSync(`${path}-wal`).size,
+    close() {
+      checkpointer.stop();
+      db.close();
+      files.cleanup();
+    },
+  };
 }
