@@ -102,6 +102,7 @@ describe('SQLite checkpointer and bulk writes', () => {
     const writer = openCheckpointedWriter({
       intervalMs: 600_000,
       restartAtFrames: 64,
+      bulkWaitAtFrames: 64,
       eagerGapMs: 0,
       rowsPerCommit: 250,
     });
@@ -134,32 +135,44 @@ describe('SQLite checkpointer and bulk writes', () => {
     expect(await walGrowth({ waitFirst: false }, 30)).toBeGreaterThan(20 * 1024 * 1024);
   });
 
-  it('answers at once while the WAL is short, and gives up after maxMs when the WAL cannot be copied', async () => {
+  it('answers at once while the WAL is shorter than bulkWaitAtFrames, and gives up after maxMs when it cannot be copied', async () => {
+    // The thread copies on its timer; waits start from 1,024 frames (about four commits).
     const writer = openCheckpointedWriter({
-      intervalMs: 600_000,
+      intervalMs: 100,
       restartAtFrames: 256,
+      bulkWaitAtFrames: 1_024,
       eagerGapMs: 0,
       rowsPerCommit: 250,
     });
     const { checkpointer } = writer;
     const reader = openWalWriter(writer.path);
+    const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
     try {
-      // Short WAL, thread not even started: nothing to wait for (a wait would time the test out).
+      // No thread yet: nothing to wait for (a wait would time the test out).
       await checkpointer.caughtUp(600_000);
       await waitFor('the checkpointer', async () => {
         writer.commit();
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await pause(20);
         return checkpointer.copies() > 0 ? true : undefined;
       });
-      // A reader holding an old snapshot keeps the thread from copying the frames after it.
+      // A commit on a WAL all copied starts it again: one commit long, as the thread's next copy says.
+      await waitFor('a short WAL', async () => {
+        writer.commit();
+        await pause(150);
+        return checkpointer.frames() < 1_024 ? true : undefined;
+      });
+      // A reader holding an old snapshot keeps the thread from copying the frames after it: the next commit
+      // stays uncopied, in a WAL still short, so there is nothing to wait for (a wait would time out).
       reader.exec('begin');
       reader.prepare('select count(*) from rows').get();
-      for (let k = 0; k < 3; k += 1) writer.commit();
-      // Made long (the thread's next copy says so), the WAL cannot be wholly copied: the wait ends at maxMs.
-      await checkpointer.caughtUp(200);
+      writer.commit();
+      await pause(150);
+      expect(checkpointer.frames()).toBeLessThan(1_024);
+      await checkpointer.caughtUp(600_000);
+      for (let k = 0; k < 4; k += 1) writer.commit();
       await waitFor('the thread to see a long WAL', async () => {
-        await checkpointer.caughtUp(50);
-        return checkpointer.copies() > 1 ? true : undefined;
+        await pause(50);
+        return checkpointer.frames() >= 1_024 ? true : undefined;
       });
       // Bounded, or this test would time out (the reader is still open).
       await checkpointer.caughtUp(200);

@@ -47,7 +47,7 @@ export function openWalWriter(path: string): Sqlite.Database {
  */
 export function startTestCheckpointer(
   path: string,
-  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'eagerGapMs'>,
+  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'eagerGapMs' | 'bulkWaitAtFrames'>,
 ): SqliteCheckpointer {
   return startSqliteCheckpointer(path, {
     startAtBytes: 1,
@@ -78,7 +78,7 @@ export interface CheckpointedWriter {
 }
 
 export function openCheckpointedWriter(
-  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'eagerGapMs'> & {
+  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'eagerGapMs' | 'bulkWaitAtFrames'> & {
     rowsPerCommit: number;
   },
 ): CheckpointedWriter {

@@ -7,12 +7,15 @@ import { Worker } from 'node:worker_threads';
  * the dialect's `beforeBulkWrite`). SQLite starts the WAL again from its head only when a write transaction
  * begins on a WAL wholly copied, and bulk steps begin a few milliseconds after the last one committed, so
  * without the wait the thread never caught up and the WAL grew through a whole stream (525 MiB over 50,000
- * alerts), every commit writing into file pages the kernel had to allocate afresh. With it the WAL stays
- * near `restartAtFrames` and commits overwrite pages the kernel holds already. Warm bulk ingest
- * (scripts/ingest-warm.ts, 60,000 alerts in 1,000-alert steps, 5 alternated pairs): the main thread's CPU
- * 78–117 against 113–146 µs per alert, its kernel part 7–10 against 38–48; alerts/s higher in 4 pairs of 5
- * (8,199–10,794 against 6,644–7,832), the waits costing wall time the saving mostly repays. The event loop
- * is free meanwhile and single POSTs go on; past this bound the step goes ahead on a WAL that grows.
+ * alerts), every commit writing into file pages the kernel had to allocate afresh, which on the 2-core VM
+ * cost the main thread 37–48 µs per alert in the kernel. Warm bulk ingest (scripts/ingest-warm.ts, 60,000
+ * alerts in 1,000-alert steps, alternated): waiting once the WAL passed 64 MiB, the kernel part was 5–10 µs
+ * and alerts/s higher in 7 pairs of 8; from 256 MiB (`bulkWaitAtFrames`), 8–13 µs and alerts/s as high (3
+ * rounds: 7,313–9,628, against 7,055–7,806 from 64 MiB and 6,259–7,688 without waits). Below that the waits
+ * did not pay: over a burst of 30,000 alerts (the bench's NDJSON, its WAL reaching 215 MiB) the kernel's
+ * time was the same with and without them, and waiting from 64 MiB cost 4% and 6% of alerts/s (medians of
+ * 8 and 6 alternated pairs). The event loop is free meanwhile and single POSTs go on; past this bound the step goes
+ * ahead on a WAL that grows.
  */
 export const BULK_WRITE_WAIT_MS = 100;
 
@@ -47,11 +50,14 @@ export interface SqliteCheckpointer {
   committed(): void;
   /**
    * Resolves once the thread has copied the whole WAL back, or after `maxMs`; at once while the WAL is
-   * short (or no thread runs). For a large write about to start: see `BULK_WRITE_WAIT_MS`.
+   * shorter than `bulkWaitAtFrames` (or no thread runs). For a large write about to start: see
+   * `BULK_WRITE_WAIT_MS`.
    */
   caughtUp(maxMs: number): Promise<void>;
   /** How many checkpoints the thread has run. */
   copies(): number;
+  /** The WAL's length in frames at the thread's last checkpoint (0 before its first). */
+  frames(): number;
   stop(): void;
 }
 
@@ -68,6 +74,8 @@ const SLOT = {
   backfilled: 4,
   /** Set to 1 by `caughtUp`: the thread copies at its next wake-up whatever the pace of commits. */
   asked: 5,
+  /** The WAL's length in frames at the thread's last checkpoint. */
+  frames: 6,
 } as const;
 
 /** What the thread runs: fixed code of ours (no input of anyone's), as an eval'd CommonJS script so it
@@ -92,6 +100,7 @@ const checkpoint = () => {
     if (state && state.log > workerData.restartFrames) [state] = db.pragma('wal_checkpoint(RESTART)');
     if (state) {
       walFrames = state.log;
+      Atomics.store(signal, SLOT.frames, walFrames);
       // A commit that lands between the checkpoint and this store leaves the flag at 1 with frames to copy:
       // a waiting bulk step then starts on a WAL not wholly copied, which only costs the restart it hoped for.
       if (state.checkpointed >= state.log) {
@@ -138,6 +147,8 @@ export interface CheckpointerOptions {
   intervalMs?: number;
   /** WAL frames from which the thread copies after every commit that comes within `eagerGapMs` of the last. */
   restartAtFrames?: number;
+  /** WAL frames from which `caughtUp` waits: see BULK_WRITE_WAIT_MS. */
+  bulkWaitAtFrames?: number;
   /** Commits closer together than this are each copied right after (a long WAL); further apart, once an interval. */
   eagerGapMs?: number;
   restartFrames?: number;
@@ -152,10 +163,12 @@ export interface CheckpointerOptions {
 export function startSqliteCheckpointer(path: string, options: CheckpointerOptions): SqliteCheckpointer {
   const startAtBytes = options.startAtBytes ?? 4 * 1024 * 1024;
   const eagerGapMs = options.eagerGapMs ?? 25;
+  // 256 MiB of 4 KiB pages.
+  const bulkWaitAtFrames = options.bulkWaitAtFrames ?? 65_536;
   /** Time between the last two commits: under `eagerGapMs`, small transactions are coming one after another. */
   let lastCommitAt = Number.NEGATIVE_INFINITY;
   let lastGapMs = Number.POSITIVE_INFINITY;
-  const signal = new Int32Array(new SharedArrayBuffer(6 * Int32Array.BYTES_PER_ELEMENT));
+  const signal = new Int32Array(new SharedArrayBuffer(7 * Int32Array.BYTES_PER_ELEMENT));
   let worker: Worker | undefined;
   let stopped = false;
   const walSize = (): number => {
@@ -210,7 +223,7 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
       if (worker && Atomics.load(signal, SLOT.eager) === 1) wake();
     },
     async caughtUp(maxMs) {
-      if (!worker || Atomics.load(signal, SLOT.eager) !== 1) return;
+      if (!worker || Atomics.load(signal, SLOT.frames) < bulkWaitAtFrames) return;
       // Among frequent small commits (single POSTs beside the bulk writes) one lands during nearly every
       // copy, and the thread's copies after each of them keep colliding with the restart: waiting bought
       // nothing there (2 pairs, a single alert every 10 ms beside a stream: 6,522-7,036 alerts/s against
@@ -228,6 +241,7 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
       clearTimeout(timer);
     },
     copies: () => Atomics.load(signal, SLOT.copies),
+    frames: () => Atomics.load(signal, SLOT.frames),
     stop() {
       stopped = true;
       clearInterval(watch);
