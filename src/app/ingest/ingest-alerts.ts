@@ -35,18 +35,18 @@ export interface IngestResult {
 }
 
 /**
+ * Steps of at least this many alerts are bulk writes (a stream's steps, a large array): before one, the store
+ * may wait a little, holding no lock, for background work that makes it cheaper (StoreDialect's
+ * `beforeBulkWrite`). Smaller ones, groups of single POSTs among them, never wait: their senders are waiting
+ * for the answer, and commits that come close together are copied back after each one anyway.
+ */
+const BULK_STEP_ALERTS = 100;
+
+/**
  * Lets the event loop serve what is waiting (other requests' sockets, timers) between two committed steps.
  * On SQLite a step runs start to commit without giving the loop back (the driver is synchronous), and a
  * stream of steps would otherwise hold every other request of the process until its very end.
  */
-/**
- * Steps of at least this many alerts are bulk writes (a stream's steps, a large array): before one, the store
- * may wait a little, holding no lock, for background work that makes it cheaper (StoreDialect's
- * `beforeBulkWrite`). Smaller ones, groups of single POSTs among them, never wait: their senders are waiting
- * for the answer, and commits that close together are copied back after each one anyway.
- */
-const BULK_STEP_ALERTS = 100;
-
 export const yieldToOtherWork = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**

@@ -14,8 +14,8 @@ import { Worker } from 'node:worker_threads';
  * rounds: 7,313–9,628, against 7,055–7,806 from 64 MiB and 6,259–7,688 without waits). Below that the waits
  * did not pay: over a burst of 30,000 alerts (the bench's NDJSON, its WAL reaching 215 MiB) the kernel's
  * time was the same with and without them, and waiting from 64 MiB cost 4% and 6% of alerts/s (medians of
- * 8 and 6 alternated pairs). The event loop is free meanwhile and single POSTs go on; past this bound the step goes
- * ahead on a WAL that grows.
+ * 8 and 6 alternated pairs). The event loop is free meanwhile and single POSTs go on; past this bound the
+ * step goes ahead on a WAL that grows.
  */
 export const BULK_WRITE_WAIT_MS = 100;
 
@@ -70,7 +70,7 @@ const SLOT = {
   eager: 2,
   /** Checkpoints the thread has run (for tests and diagnostics). */
   copies: 3,
-  /** 1 once a checkpoint found the whole WAL copied (the thread notifies it); each commit sets it back to 0. */
+  /** 1 once a checkpoint found the whole WAL copied (the thread notifies it); each commit sets it to 0. */
   backfilled: 4,
   /** Set to 1 by `caughtUp`: the thread copies at its next wake-up whatever the pace of commits. */
   asked: 5,
@@ -101,8 +101,8 @@ const checkpoint = () => {
     if (state) {
       walFrames = state.log;
       Atomics.store(signal, SLOT.frames, walFrames);
-      // A commit that lands between the checkpoint and this store leaves the flag at 1 with frames to copy:
-      // a waiting bulk step then starts on a WAL not wholly copied, which only costs the restart it hoped for.
+      // A commit that lands between the checkpoint and this store leaves the flag at 1 with frames to copy: a
+      // waiting bulk step then starts on a WAL not wholly copied, which costs only the restart it hoped for.
       if (state.checkpointed >= state.log) {
         Atomics.store(signal, SLOT.backfilled, 1);
         Atomics.notify(signal, SLOT.backfilled);
@@ -165,7 +165,7 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
   const eagerGapMs = options.eagerGapMs ?? 25;
   // 256 MiB of 4 KiB pages.
   const bulkWaitAtFrames = options.bulkWaitAtFrames ?? 65_536;
-  /** Time between the last two commits: under `eagerGapMs`, small transactions are coming one after another. */
+  /** Time between the last two commits: under `eagerGapMs`, small transactions come one after another. */
   let lastCommitAt = Number.NEGATIVE_INFINITY;
   let lastGapMs = Number.POSITIVE_INFINITY;
   const signal = new Int32Array(new SharedArrayBuffer(7 * Int32Array.BYTES_PER_ELEMENT));
@@ -226,8 +226,8 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
       if (!worker || Atomics.load(signal, SLOT.frames) < bulkWaitAtFrames) return;
       // Among frequent small commits (single POSTs beside the bulk writes) one lands during nearly every
       // copy, and the thread's copies after each of them keep colliding with the restart: waiting bought
-      // nothing there (2 pairs, a single alert every 10 ms beside a stream: 6,522-7,036 alerts/s against
-      // 7,660-8,497 without the wait, the kernel's time the same).
+      // nothing there (5 pairs, a single alert every 10 ms beside a stream: 5,727-7,036 alerts/s against
+      // 6,762-8,497 without the wait, the kernel's time the same).
       if (lastGapMs < eagerGapMs) return;
       if (Atomics.load(signal, SLOT.backfilled) === 1) return;
       Atomics.store(signal, SLOT.asked, 1);
