@@ -2,7 +2,8 @@
  * Warm ingest harness: `npx tsx scripts/ingest-warm.ts <sqlite|postgres> [batchSize] [measured] [warmup]`.
  * Streams the bench's Suricata-like lines (200 rules, dedup and correlation on) through ingestLineStream after
  * a warm-up, and prints CPU per alert (process.cpuUsage, steadier than wall time on a shared machine) and how
- * long each committed step took (the write lock's hold on SQLite). The store is used as a server uses it:
+ * long each committed step took (the write lock's hold on SQLite), and on SQLite the largest the WAL file
+ * got (`walMaxMiB`). The store is used as a server uses it:
  * no Kysely plugin, which would send the hot statements through Kysely's executor instead of straight to the
  * transaction's connection. With
  * RIPOSTE_MIXED=1 a single alert is also ingested every 10 ms during the stream, and its latency printed: what
@@ -18,7 +19,7 @@
  * RIPOSTE_ALLOCATIONS=FILE.heapprofile a profile of the bytes it allocated, garbage included.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
 import { createMapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
@@ -146,6 +147,16 @@ try {
   // Under valgrind (scripts/ingest-instructions.sh): instructions are counted for the measured stream alone.
   if (process.env.RIPOSTE_CALLGRIND === '1')
     execFileSync('callgrind_control', ['-i', 'on', String(process.pid)]);
+  // SQLite: the largest the WAL file got, read after each step (a WAL that never starts again grows through
+  // the whole stream, see BULK_WRITE_WAIT_MS).
+  const walBytes = (): number => {
+    try {
+      return statSync(`${handle.options.sqlitePath}-wal`).size;
+    } catch {
+      return 0;
+    }
+  };
+  let walBytesMax = 0;
   const t0 = performance.now();
   const summary = await ingestLineStream(
     ctx,
@@ -154,6 +165,7 @@ try {
     settings,
     () => {
       const now = performance.now();
+      walBytesMax = Math.max(walBytesMax, walBytes());
       steps.push(now - last);
       last = now;
     },
@@ -202,6 +214,7 @@ try {
           .filter(([, us]) => us > 0),
       ),
       stepMs: { p50: q(0.5), p90: q(0.9), max: q(1) },
+      ...(dialect === 'sqlite' ? { walMaxMiB: Math.round(walBytesMax / 1_048_576) } : {}),
       ...(single.length ? { singleMs: { n: single.length, p50: sq(0.5), p99: sq(0.99), max: sq(1) } } : {}),
     }),
   );
