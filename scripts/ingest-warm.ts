@@ -19,10 +19,11 @@
  * RIPOSTE_ALLOCATIONS=FILE.heapprofile a profile of the bytes it allocated, garbage included.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
 import { createMapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
+import { walFileBytes } from '../src/store/dialects/sqlite-checkpointer.js';
 import { IngestSettings } from '../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
 import { suricataAlertLine, suricataLines } from '../bench/suricata-lines.js';
@@ -149,13 +150,6 @@ try {
     execFileSync('callgrind_control', ['-i', 'on', String(process.pid)]);
   // SQLite: the largest the WAL file got, read after each step (a WAL that never starts again grows through
   // the whole stream, see BULK_WRITE_WAIT_MS).
-  const walBytes = (): number => {
-    try {
-      return statSync(`${handle.options.sqlitePath}-wal`).size;
-    } catch {
-      return 0;
-    }
-  };
   let walBytesMax = 0;
   const t0 = performance.now();
   const summary = await ingestLineStream(
@@ -165,7 +159,7 @@ try {
     settings,
     () => {
       const now = performance.now();
-      walBytesMax = Math.max(walBytesMax, walBytes());
+      walBytesMax = Math.max(walBytesMax, walFileBytes(handle.options.sqlitePath));
       steps.push(now - last);
       last = now;
     },

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import {
   startSqliteCheckpointer,
+  walFileBytes,
   type CheckpointerOptions,
   type SqliteCheckpointer,
 } from '../../src/store/dialects/sqlite-checkpointer.js';
@@ -113,7 +114,7 @@ export function openCheckpointedWriter(
       }
     },
     rows: () => (db.prepare('select count(*) as n from rows').get() as { n: number }).n,
-    walBytes: () => statSync(`${path}-wal`).size,
+    walBytes: () => walFileBytes(path),
     close() {
       checkpointer.stop();
       db.close();

@@ -19,6 +19,15 @@ import { Worker } from 'node:worker_threads';
  */
 export const BULK_WRITE_WAIT_MS = 100;
 
+/** The size of the WAL file of the SQLite database at `path`, in bytes (0 while there is none). */
+export function walFileBytes(path: string): number {
+  try {
+    return statSync(`${path}-wal`).size;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Copies the WAL back into the database file on a thread of its own. better-sqlite3 is synchronous: when a
  * commit crossed `wal_autocheckpoint`, that commit copied tens of MiB with two fsyncs on the event loop, and
@@ -28,25 +37,27 @@ export const BULK_WRITE_WAIT_MS = 100;
  * the WAL again from its head only if everything in it is already copied when the writer begins; checkpoints
  * on a timer almost never finished between two commits, so under steady writes the WAL grew by every page
  * written, each commit extending the file (the kernel allocating and zeroing fresh pages). So once the WAL
- * holds `restartAtFrames`, the thread asks to be woken by every commit (`eager`) and copies right after it:
- * between two group commits of single POSTs it finishes first, the WAL starts again over pages the OS still
- * caches, and a commit costs ~15% less (62–66 -> 50–56 µs per alert). Bulk steps outrun it: see below,
- * and `BULK_WRITE_WAIT_MS`.
+ * holds `restartAtFrames`, the store wakes the thread after every commit that comes close to the one before
+ * (`committed`) and it copies right after it: between two group commits of single POSTs it finishes first,
+ * the WAL starts again over pages the OS still caches, and a commit costs ~15% less (62–66 -> 50–56 µs per
+ * alert). Bulk steps outrun it: see below, and `BULK_WRITE_WAIT_MS`.
  *
  * Only frequent commits need that race won at each one. Commits further apart than `eagerGapMs` are bulk
  * steps (one every 50–100 ms, ~1,700 pages each), and copying each right after it never won the race: the
  * copy took longer than mapping the next batch, the step began on a WAL not wholly copied, and the WAL grew
  * all the same (677 MiB over 60,000 alerts, either way; the RESTART past `restartFrames` bounds it). It only
  * copied each step's hot index pages again: 13–17 µs of the thread's CPU per bulk alert. After such commits
- * the thread copies once an interval instead, several steps' pages at once: 8–11 µs. What wins that race
- * for bulk steps is the step waiting for the copy (`caughtUp`, `BULK_WRITE_WAIT_MS`) before it begins.
+ * the thread is not woken and copies once an interval instead, several steps' pages at once: 8–11 µs.
+ * When to copy is decided on the store's side, where each commit's gap is measured; every wake-up of the
+ * thread means "copy now", and so does each interval that passes. What wins that race for bulk steps is the
+ * step waiting for the copy (`caughtUp`, `BULK_WRITE_WAIT_MS`) before it begins.
  *
  * Past `restartFrames` (1 GiB of pages) the thread asks for a RESTART checkpoint, during which writers wait
  * (asynchronously, retryWhileBusy). That is a safety valve, not a habit: at 64 MiB it fired during bulk
  * ingest and each time held a whole group commit of single POSTs for 50–66 ms (p99 39–62 ms against 15–17 ms).
  */
 export interface SqliteCheckpointer {
-  /** Called after each commit: wakes the thread when it asked to be (the WAL is long). */
+  /** Called after each commit: wakes the thread to copy it when the WAL is long and commits come close. */
   committed(): void;
   /**
    * Resolves once the thread has copied the whole WAL back, or after `maxMs`; at once while the WAL is
@@ -63,19 +74,15 @@ export interface SqliteCheckpointer {
 
 /** Slots of the signal the two threads share (an Int32Array over a SharedArrayBuffer). */
 const SLOT = {
-  /** Bumped by each commit while the thread asks for it (`eager`); the thread sleeps on it. */
-  commits: 0,
+  /** Bumped to wake the thread, which sleeps on it: each wake-up asks for a copy now. */
+  wakes: 0,
   stop: 1,
-  /** 1 while the WAL is long and the thread wants to hear of every commit; else commits do not wake it. */
-  eager: 2,
   /** Checkpoints the thread has run (for tests and diagnostics). */
-  copies: 3,
+  copies: 2,
   /** 1 once a checkpoint found the whole WAL copied (the thread notifies it); each commit sets it to 0. */
-  backfilled: 4,
-  /** Set to 1 by `caughtUp`: the thread copies at its next wake-up whatever the pace of commits. */
-  asked: 5,
+  backfilled: 3,
   /** The WAL's length in frames at the thread's last checkpoint. */
-  frames: 6,
+  frames: 4,
 } as const;
 
 /** What the thread runs: fixed code of ours (no input of anyone's), as an eval'd CommonJS script so it
@@ -87,10 +94,7 @@ const SLOT = ${JSON.stringify(SLOT)};
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = ' + workerData.restartWaitMs);
 const signal = new Int32Array(workerData.signal);
-let seen = Atomics.load(signal, SLOT.commits);
-let last = 0;
-let lastCommit = 0;
-let walFrames = 0;
+let seen = Atomics.load(signal, SLOT.wakes);
 const checkpoint = () => {
   try {
     // Commits made while it copied are copied too: the WAL starts again only once all of it is in the file.
@@ -99,42 +103,26 @@ const checkpoint = () => {
       [state] = db.pragma('wal_checkpoint(PASSIVE)');
     if (state && state.log > workerData.restartFrames) [state] = db.pragma('wal_checkpoint(RESTART)');
     if (state) {
-      walFrames = state.log;
-      Atomics.store(signal, SLOT.frames, walFrames);
+      Atomics.store(signal, SLOT.frames, state.log);
       // A commit that lands between the checkpoint and this store leaves the flag at 1 with frames to copy: a
       // waiting bulk step then starts on a WAL not wholly copied, which costs only the restart it hoped for.
       if (state.checkpointed >= state.log) {
         Atomics.store(signal, SLOT.backfilled, 1);
         Atomics.notify(signal, SLOT.backfilled);
       }
-      Atomics.store(signal, SLOT.eager, walFrames >= workerData.restartAtFrames ? 1 : 0);
     }
   } catch {
     // Busy or interrupted: the next turn tries again.
   }
-  last = Date.now();
   Atomics.add(signal, SLOT.copies, 1);
 };
 // Started because the WAL passed startAtBytes: copy it now.
 checkpoint();
+// Woken (a copy is wanted now) or an interval passed: copy either way.
 while (Atomics.load(signal, SLOT.stop) === 0) {
-  Atomics.wait(signal, SLOT.commits, seen, workerData.intervalMs);
+  Atomics.wait(signal, SLOT.wakes, seen, workerData.intervalMs);
   if (Atomics.load(signal, SLOT.stop) !== 0) break;
-  const commits = Atomics.load(signal, SLOT.commits);
-  const now = Date.now();
-  if (commits !== seen) {
-    // Several commits since the last wake-up came closer together than this one and the one before it.
-    const gap = commits - seen > 1 ? 0 : now - lastCommit;
-    seen = commits;
-    lastCommit = now;
-    const due = now - last >= workerData.intervalMs;
-    // A short WAL is copied once an interval. A long one also right after each commit while commits come
-    // close together (they are short and the copy wins the race to the next); further apart, they are bulk
-    // steps, whose copy loses that race anyway, so once an interval takes several at once.
-    const eager = walFrames >= workerData.restartAtFrames && gap < workerData.eagerGapMs;
-    const asked = Atomics.exchange(signal, SLOT.asked, 0) === 1;
-    if (!due && !eager && !asked) continue;
-  }
+  seen = Atomics.load(signal, SLOT.wakes);
   checkpoint();
 }
 db.close();
@@ -162,26 +150,22 @@ export interface CheckpointerOptions {
  */
 export function startSqliteCheckpointer(path: string, options: CheckpointerOptions): SqliteCheckpointer {
   const startAtBytes = options.startAtBytes ?? 4 * 1024 * 1024;
+  // 64 MiB of 4 KiB pages, the size journal_size_limit cuts the WAL file back to.
+  const restartAtFrames = options.restartAtFrames ?? 16_384;
   const eagerGapMs = options.eagerGapMs ?? 25;
   // 256 MiB of 4 KiB pages.
   const bulkWaitAtFrames = options.bulkWaitAtFrames ?? 65_536;
   /** Time between the last two commits: under `eagerGapMs`, small transactions come one after another. */
   let lastCommitAt = Number.NEGATIVE_INFINITY;
   let lastGapMs = Number.POSITIVE_INFINITY;
-  const signal = new Int32Array(new SharedArrayBuffer(7 * Int32Array.BYTES_PER_ELEMENT));
+  const signal = new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
   let worker: Worker | undefined;
   let stopped = false;
-  const walSize = (): number => {
-    try {
-      return statSync(`${path}-wal`).size;
-    } catch {
-      return 0;
-    }
-  };
   const wake = (): void => {
-    Atomics.add(signal, SLOT.commits, 1);
-    Atomics.notify(signal, SLOT.commits);
+    Atomics.add(signal, SLOT.wakes, 1);
+    Atomics.notify(signal, SLOT.wakes);
   };
+  const frames = (): number => Atomics.load(signal, SLOT.frames);
   const start = (): void => {
     try {
       worker = new Worker(THREAD_CODE, {
@@ -191,9 +175,6 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
           driver: createRequire(import.meta.url).resolve('better-sqlite3'),
           signal: signal.buffer,
           intervalMs: options.intervalMs ?? 200,
-          // 64 MiB of 4 KiB pages, the size journal_size_limit cuts the WAL file back to.
-          restartAtFrames: options.restartAtFrames ?? 16_384,
-          eagerGapMs,
           restartFrames: options.restartFrames ?? 262_144,
           restartWaitMs: 2_000,
         },
@@ -208,7 +189,7 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
     }
   };
   const watch = setInterval(() => {
-    if (walSize() < startAtBytes) return;
+    if (walFileBytes(path) < startAtBytes) return;
     clearInterval(watch);
     start();
   }, 1_000);
@@ -219,18 +200,20 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
       lastGapMs = now - lastCommitAt;
       lastCommitAt = now;
       Atomics.store(signal, SLOT.backfilled, 0);
-      // A wake-up is a context switch (~100 µs of this thread's time per commit, measured): only on request.
-      if (worker && Atomics.load(signal, SLOT.eager) === 1) wake();
+      // A short WAL is copied once an interval. A long one also right after each commit that comes close to
+      // the one before (they are short and the copy wins the race to the next); further apart, they are bulk
+      // steps, whose copy loses that race anyway. A wake-up is a context switch (~100 µs of this thread's
+      // time per commit, measured): only then.
+      if (worker && lastGapMs < eagerGapMs && frames() >= restartAtFrames) wake();
     },
     async caughtUp(maxMs) {
-      if (!worker || Atomics.load(signal, SLOT.frames) < bulkWaitAtFrames) return;
+      if (!worker || frames() < bulkWaitAtFrames) return;
       // Among frequent small commits (single POSTs beside the bulk writes) one lands during nearly every
       // copy, and the thread's copies after each of them keep colliding with the restart: waiting bought
       // nothing there (5 pairs, a single alert every 10 ms beside a stream: 5,727-7,036 alerts/s against
       // 6,762-8,497 without the wait, the kernel's time the same).
       if (lastGapMs < eagerGapMs) return;
       if (Atomics.load(signal, SLOT.backfilled) === 1) return;
-      Atomics.store(signal, SLOT.asked, 1);
       wake();
       const waiting = Atomics.waitAsync(signal, SLOT.backfilled, 0, maxMs);
       if (!waiting.async) return;
@@ -241,12 +224,12 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
       clearTimeout(timer);
     },
     copies: () => Atomics.load(signal, SLOT.copies),
-    frames: () => Atomics.load(signal, SLOT.frames),
+    frames,
     stop() {
       stopped = true;
       clearInterval(watch);
       Atomics.store(signal, SLOT.stop, 1);
-      Atomics.notify(signal, SLOT.commits);
+      Atomics.notify(signal, SLOT.wakes);
       worker = undefined;
     },
   };
