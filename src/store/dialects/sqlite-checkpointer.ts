@@ -150,7 +150,7 @@ export interface CheckpointerOptions {
  */
 export function startSqliteCheckpointer(path: string, options: CheckpointerOptions): SqliteCheckpointer {
   const startAtBytes = options.startAtBytes ?? 4 * 1024 * 1024;
-  // 64 MiB of 4 KiB pages, the size journal_size_limit cuts the WAL file back to.
+  // 64 MiB of 4 KiB pages.
   const restartAtFrames = options.restartAtFrames ?? 16_384;
   const eagerGapMs = options.eagerGapMs ?? 25;
   // 256 MiB of 4 KiB pages.
