@@ -101,6 +101,8 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
     // Alerts stored when the store was asked to prepare; a write inside the hook would wait forever for a
     // lock the stream held.
     const preparedAt: number[] = [];
+    // What the store was told, in order: a bulk step is about to start, one has committed.
+    const told: string[] = [];
     let stored = 0;
     const store = {
       ...handle.store,
@@ -108,10 +110,12 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
         ...handle.store.dialect,
         beforeBulkWrite: async () => {
           preparedAt.push(stored);
+          told.push('before');
           await handle.store.db.transaction().execute(async (trx) => {
             await sql`select 1`.execute(trx);
           });
         },
+        afterBulkWrite: () => told.push('after'),
       },
     };
     const ctx = createTestContext(store, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
@@ -128,12 +132,14 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
     expect(summary.accepted + summary.duplicates).toBe(250);
     // Before the two steps of 100; the last step, of 50, is small.
     expect(preparedAt).toEqual([0, 100]);
+    expect(told).toEqual(['before', 'after', 'before', 'after']);
     await ingestAlerts(
       ctx,
       { source: 'suricata', items: [{ kind: 'json', value: JSON.parse(LINE) }] },
       SYSTEM_ACTOR,
     );
     expect(preparedAt).toHaveLength(2);
+    expect(told).toHaveLength(4);
   });
 
   it('stops at a step that fails: the steps before it stay stored, none after it is, and the caller hears why', async () => {

@@ -185,6 +185,38 @@ describe('SQLite checkpointer and bulk writes', () => {
     expect(await walGrowth({ waitFirst: false }, 30)).toBeGreaterThan(20 * 1024 * 1024);
   });
 
+  it('copies when a committed bulk write asks (copyNow), so the next write starts the WAL again', async () => {
+    // No timer and no commits close together: without copyNow the thread never copies after its first look.
+    const writer = openCheckpointedWriter({
+      intervalMs: 600_000,
+      restartAtFrames: 64,
+      bulkWaitAtFrames: 64,
+      eagerGapMs: 0,
+      rowsPerCommit: 250,
+    });
+    const { checkpointer } = writer;
+    const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      await waitFor('the checkpointer', async () => {
+        writer.commit();
+        await pause(20);
+        return checkpointer.copies() > 0 ? true : undefined;
+      });
+      writer.commit();
+      const copied = checkpointer.copies();
+      await pause(200);
+      expect(checkpointer.copies()).toBe(copied);
+      checkpointer.copyNow();
+      await waitFor('the copy asked for', async () => (checkpointer.copies() > copied ? true : undefined));
+      // All of it copied: the next commit writes from the WAL's head, and the file does not grow.
+      const before = writer.walBytes();
+      writer.commit();
+      expect(writer.walBytes()).toBe(before);
+    } finally {
+      writer.close();
+    }
+  });
+
   it('answers at once while the WAL is shorter than bulkWaitAtFrames, and gives up after maxMs when it cannot be copied', async () => {
     // The thread copies on its timer; waits start from 1,024 frames (about four commits).
     const writer = openCheckpointedWriter({

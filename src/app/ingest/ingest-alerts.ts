@@ -36,9 +36,10 @@ export interface IngestResult {
 
 /**
  * Steps of at least this many alerts are bulk writes (a stream's steps, a large array): before one, the store
- * may wait a little, holding no lock, for background work that makes it cheaper (StoreDialect's
- * `beforeBulkWrite`). Smaller ones, groups of single POSTs among them, never wait: their senders are waiting
- * for the answer, and commits that come close together are copied back after each one anyway.
+ * may wait a little, holding no lock, for background work that makes it cheaper, and once one has committed
+ * that work may start (StoreDialect's `beforeBulkWrite` and `afterBulkWrite`). Smaller ones, groups of
+ * single POSTs among them, never wait: their senders are waiting for the answer, and commits that come close
+ * together are copied back after each one anyway.
  */
 const BULK_STEP_ALERTS = 100;
 
@@ -175,6 +176,7 @@ export async function storeMappedItems(
       settings = read.settings;
       continue;
     }
+    if (chunk.length >= BULK_STEP_ALERTS) ctx.store.dialect.afterBulkWrite?.();
     start += chunk.length;
     count(ctx, input.source, 'accepted', step.counts.accepted);
     count(ctx, input.source, 'duplicate', step.counts.duplicates);

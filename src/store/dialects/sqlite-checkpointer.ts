@@ -3,19 +3,28 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /**
- * How long a bulk write waits for the thread to copy a long WAL back before it starts (`caughtUp`, through
- * the dialect's `beforeBulkWrite`). SQLite starts the WAL again from its head only when a write transaction
+ * How long a bulk write waits for the thread to copy the WAL back before it starts (`caughtUp`, through the
+ * dialect's `beforeBulkWrite`). SQLite starts the WAL again from its head only when a write transaction
  * begins on a WAL wholly copied, and bulk steps begin a few milliseconds after the last one committed, so
  * without the wait the thread never caught up and the WAL grew through a whole stream (525 MiB over 50,000
- * alerts), every commit writing into file pages the kernel had to allocate afresh, which on the 2-core VM
- * cost the main thread 37–48 µs per alert in the kernel. Warm bulk ingest (scripts/ingest-warm.ts, 60,000
- * alerts in 1,000-alert steps, alternated): waiting once the WAL passed 64 MiB, the kernel part was 5–10 µs
- * and alerts/s higher in 7 pairs of 8; from 256 MiB (`bulkWaitAtFrames`), 8–13 µs and alerts/s as high (3
- * rounds: 7,313–9,628, against 7,055–7,806 from 64 MiB and 6,259–7,688 without waits). Below that the waits
- * did not pay: over a burst of 30,000 alerts (the bench's NDJSON, its WAL reaching 215 MiB) the kernel's
- * time was the same with and without them, and waiting from 64 MiB cost 4% and 6% of alerts/s (medians of
- * 8 and 6 alternated pairs). The event loop is free meanwhile and single POSTs go on; past this bound the
- * step goes ahead on a WAL that grows.
+ * alerts), every commit writing into file pages the kernel had to allocate afresh: on the 2-core VM a page
+ * of memory the host has taken back costs ~12 µs to touch again (3 µs when freed just before, 0.05 when
+ * reused), 37–48 µs of kernel time per alert on the main thread.
+ *
+ * A copy takes longer than the caller needs to map the next step, mostly the two fsyncs of each checkpoint
+ * (with the thread's connection not syncing, the waits nearly vanished: not an option, a WAL started again
+ * over a file not yet synced can lose commits to a power cut), so waiting for a copy started only when the
+ * step asks cost more than it saved (4–6% of alerts/s from 64 MiB). Started as each bulk step commits
+ * (`copyNow`, the dialect's `afterBulkWrite`), most of a copy overlaps the next step's mapping; steps wait
+ * once the WAL holds `bulkWaitAtFrames` (16 MiB), about every third step of 1,000 alerts, 10–20 ms each, and
+ * the WAL goes round in the same 16–85 MiB of cached pages. Alternated against waiting from 256 MiB with no
+ * copy at commit, on a 60,000-alert warm stream (scripts/ingest-warm.ts, 3 pairs): the WAL peaked at 62–85
+ * MiB against 293–307, the main thread's kernel time 5–6 µs per alert against 11–19 and its CPU 79–97 µs
+ * against 92–102, alerts/s the same within the machine's swings (8,787–10,632 against 9,149–10,223); the
+ * bench's 20,000-alert burst the same too (medians of 6 pairs 11,015 and 11,495). The thread's own CPU grows
+ * (22 µs per alert against 10–19): it copies the same hot pages more often, on the other core. From 8 MiB
+ * the waits came at every other step and cost more. The event loop is free during a wait and single POSTs go
+ * on; past this bound the step goes ahead on a WAL that grows.
  */
 export const BULK_WRITE_WAIT_MS = 100;
 
@@ -42,15 +51,15 @@ export function walFileBytes(path: string): number {
  * the WAL starts again over pages the OS still caches, and a commit costs ~15% less (62–66 -> 50–56 µs per
  * alert). Bulk steps outrun it: see below, and `BULK_WRITE_WAIT_MS`.
  *
- * Only frequent commits need that race won at each one. Commits further apart than `eagerGapMs` are bulk
- * steps (one every 50–100 ms, ~1,700 pages each), and copying each right after it never won the race: the
- * copy took longer than mapping the next batch, the step began on a WAL not wholly copied, and the WAL grew
- * all the same (677 MiB over 60,000 alerts, either way; the RESTART past `restartFrames` bounds it). It only
- * copied each step's hot index pages again: 13–17 µs of the thread's CPU per bulk alert. After such commits
- * the thread is not woken and copies once an interval instead, several steps' pages at once: 8–11 µs.
- * When to copy is decided on the store's side, where each commit's gap is measured; every wake-up of the
- * thread means "copy now", and so does each interval that passes. What wins that race for bulk steps is the
- * step waiting for the copy (`caughtUp`, `BULK_WRITE_WAIT_MS`) before it begins.
+ * Only frequent commits need that race won at each one, and `committed` wakes the thread for no other: a
+ * commit further apart than `eagerGapMs` from the one before is copied on the next interval, several at once.
+ * Bulk steps are such commits too (one every 50–100 ms, ~1,700 pages each), and a copy after each one alone
+ * never won the race: the copy took longer than mapping the next batch, the step began on a WAL not wholly
+ * copied, and the WAL grew all the same (677 MiB over 60,000 alerts), the copies only taking the same hot
+ * index pages again. A bulk step wins it by starting the copy as it commits and waiting for it before the
+ * next one (`copyNow`, `caughtUp`, see `BULK_WRITE_WAIT_MS`): the ingest side knows a step's size, the
+ * store's side each commit's gap. Every wake-up of the thread means "copy now", and so does each interval
+ * that passes.
  *
  * Past `restartFrames` (1 GiB of pages) the thread asks for a RESTART checkpoint, during which writers wait
  * (asynchronously, retryWhileBusy). That is a safety valve, not a habit: at 64 MiB it fired during bulk
@@ -59,6 +68,8 @@ export function walFileBytes(path: string): number {
 export interface SqliteCheckpointer {
   /** Called after each commit: wakes the thread to copy it when the WAL is long and commits come close. */
   committed(): void;
+  /** Wakes the thread to copy the WAL now (a bulk write just committed: see `BULK_WRITE_WAIT_MS`). */
+  copyNow(): void;
   /**
    * Resolves once the thread has copied the whole WAL back, or after `maxMs`; at once while the WAL is
    * shorter than `bulkWaitAtFrames` (or no thread runs). For a large write about to start: see
@@ -153,8 +164,8 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
   // 64 MiB of 4 KiB pages.
   const restartAtFrames = options.restartAtFrames ?? 16_384;
   const eagerGapMs = options.eagerGapMs ?? 25;
-  // 256 MiB of 4 KiB pages.
-  const bulkWaitAtFrames = options.bulkWaitAtFrames ?? 65_536;
+  // 16 MiB of 4 KiB pages.
+  const bulkWaitAtFrames = options.bulkWaitAtFrames ?? 4_096;
   /** Time between the last two commits: under `eagerGapMs`, small transactions come one after another. */
   let lastCommitAt = Number.NEGATIVE_INFINITY;
   let lastGapMs = Number.POSITIVE_INFINITY;
@@ -205,6 +216,9 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
       // steps, whose copy loses that race anyway. A wake-up is a context switch (~100 µs of this thread's
       // time per commit, measured): only then.
       if (worker && lastGapMs < eagerGapMs && frames() >= restartAtFrames) wake();
+    },
+    copyNow() {
+      if (worker) wake();
     },
     async caughtUp(maxMs) {
       if (!worker || frames() < bulkWaitAtFrames) return;

@@ -195,7 +195,12 @@ export function createSqliteDialect(path: string, options: SqliteDialectOptions 
     binaryType: 'blob',
     jsonType: 'text',
     refreshStatistics: refreshSqliteStatistics,
-    ...(checkpointer ? { beforeBulkWrite: () => checkpointer.caughtUp(BULK_WRITE_WAIT_MS) } : {}),
+    ...(checkpointer
+      ? {
+          beforeBulkWrite: () => checkpointer.caughtUp(BULK_WRITE_WAIT_MS),
+          afterBulkWrite: () => checkpointer.copyNow(),
+        }
+      : {}),
     warnings:
       coalescing.state === 'unavailable'
         ? [`SQLite WAL writes are not coalesced, so commits cost more: ${coalescing.reason}`]

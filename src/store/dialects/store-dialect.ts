@@ -39,6 +39,11 @@ export interface StoreDialect {
    * copy a long WAL back (sqlite-checkpointer.ts `caughtUp`); PostgreSQL has nothing to wait for.
    */
   readonly beforeBulkWrite?: () => Promise<void>;
+  /**
+   * Called once a bulk write has committed: background work that makes the next one cheaper may start now,
+   * while the caller prepares it. SQLite's checkpointer starts copying the WAL back at once (`copyNow`).
+   */
+  readonly afterBulkWrite?: () => void;
   /** What works, but slower than it should (a part that could not load), logged when the store is opened. */
   readonly warnings: readonly string[];
   createKyselyDialect(): Dialect;
