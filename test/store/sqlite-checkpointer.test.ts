@@ -3,38 +3,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walFileBytes } from '../../src/store/dialects/sqlite-checkpointer.js';
 import { WAL_KEPT_BYTES } from '../../src/store/dialects/sqlite.js';
-import { openCheckpointedWriter, openWalWriter } from '../support/sqlite-files.js';
+import { openCheckpointedWriter, openWalWriter, type CheckpointedWriter } from '../support/sqlite-files.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { waitFor } from '../support/waiting.js';
-
-// Commits never copy the WAL back themselves (that stalled the event loop); a thread of the store does.
-describe('SQLite checkpoints off the event loop', () => {
-  let handle: TestStoreHandle;
-  beforeAll(async () => {
-    handle = await openTestStore('sqlite');
-  });
-  afterAll(async () => handle.cleanup());
-
-  it('copies a growing WAL into the database file without a commit doing it', async () => {
-    const { db } = handle.store;
-    const path = handle.options.sqlitePath;
-    const [mode] = (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db)).rows;
-    expect(mode?.wal_autocheckpoint).toBe(0);
-    await sql`create table filler (id integer primary key, body text not null)`.execute(db);
-    const before = statSync(path).size;
-    const body = 'x'.repeat(4_000);
-    for (let batch = 0; batch < 8; batch += 1)
-      await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < 200; i += 1) await sql`insert into filler (body) values (${body})`.execute(trx);
-      });
-    // About 6.4 MB went into the WAL; the file holds it once the thread has checkpointed.
-    await waitFor('the checkpointer', async () =>
-      statSync(path).size > before + 6_000_000 ? true : undefined,
-    );
-    const [{ n } = { n: 0 }] = (await sql<{ n: number }>`select count(*) as n from filler`.execute(db)).rows;
-    expect(n).toBe(1_600);
-  });
-});
 
 /** How many times the WAL was started again from its head (its header's checkpoint sequence number). */
 function walRestarts(path: string): number {
@@ -48,28 +19,45 @@ function walRestarts(path: string): number {
   return header.readUInt32BE(12);
 }
 
-// The commit that starts the WAL again cuts a file longer than journal_size_limit back to it, inside that
-// commit; the pages past it are then allocated afresh. Single POSTs take the WAL round 64-134 MiB: a limit
-// under that made every lap pay both.
-describe('SQLite WAL file kept between laps', () => {
+// Commits never copy the WAL back themselves (that stalled the event loop); a thread of the store does.
+describe('SQLite checkpoints off the event loop', () => {
   let handle: TestStoreHandle;
+  /** One transaction of `rows` rows of 4,000 bytes through the store (~1 MB at 250). */
+  let commit: (rows: number) => Promise<void>;
   beforeAll(async () => {
     handle = await openTestStore('sqlite');
-  });
-  afterAll(async () => handle.cleanup());
-
-  it('starts a WAL of 80 MiB again without cutting the file', async () => {
     const { db } = handle.store;
-    const path = handle.options.sqlitePath;
     await sql`create table filler (id integer primary key, body text not null)`.execute(db);
     const body = 'x'.repeat(4_000);
-    const commit = (rows: number) =>
+    commit = (rows) =>
       db.transaction().execute(async (trx) => {
         for (let i = 0; i < rows; i += 1) await sql`insert into filler (body) values (${body})`.execute(trx);
       });
-    const mib = 1024 * 1024;
+  });
+  afterAll(async () => handle.cleanup());
+
+  it('copies a growing WAL into the database file without a commit doing it', async () => {
+    const { db } = handle.store;
+    const path = handle.options.sqlitePath;
+    const [mode] = (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db)).rows;
+    expect(mode?.wal_autocheckpoint).toBe(0);
+    const before = statSync(path).size;
+    for (let batch = 0; batch < 8; batch += 1) await commit(200);
+    // About 6.4 MB went into the WAL; the file holds it once the thread has checkpointed.
+    await waitFor('the checkpointer', async () =>
+      statSync(path).size > before + 6_000_000 ? true : undefined,
+    );
+    const [{ n } = { n: 0 }] = (await sql<{ n: number }>`select count(*) as n from filler`.execute(db)).rows;
+    expect(n).toBe(1_600);
+  });
+
+  // The commit that starts the WAL again cuts a file longer than journal_size_limit back to it, inside that
+  // commit; the pages past it are then allocated afresh. Single POSTs take the WAL round 64-134 MiB: a limit
+  // under that made every lap pay both.
+  it('starts a WAL of 80 MiB again without cutting the file', async () => {
+    const path = handle.options.sqlitePath;
     let largest = 0;
-    while (largest < 80 * mib) {
+    while (largest < 80 * 1024 * 1024) {
       await commit(250);
       largest = Math.max(largest, walFileBytes(path));
     }
@@ -145,25 +133,34 @@ describe('SQLite checkpointer and commits far apart', () => {
 // interval is never wholly copied at that moment, so SQLite never starts it again and it grows through the
 // whole stream. `caughtUp`, awaited before each bulk step, gives the thread that moment.
 describe('SQLite checkpointer and bulk writes', () => {
-  /** How much the WAL file grew over `count` bulk commits (~1 MB each, back to back), once it was long. */
-  const walGrowth = async (options: { waitFirst: boolean }, count: number): Promise<number> => {
-    // No timer and no commits close together: the thread copies at its first look at the WAL and when
-    // `caughtUp` asks, so the WAL of commits that do not wait grows by every one of them.
-    const writer = openCheckpointedWriter({
+  const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
+  /**
+   * ~1 MB commits with no timer and no commits close together: the thread copies at its first look at the
+   * WAL and when asked (`caughtUp`, `copyNow`), so the WAL of commits nobody asks about grows by every one.
+   */
+  const openQuietWriter = () =>
+    openCheckpointedWriter({
       intervalMs: 600_000,
       restartAtFrames: 64,
       bulkWaitAtFrames: 64,
       eagerGapMs: 0,
       rowsPerCommit: 250,
     });
+  /** Commits until the thread has started (within a second, at its first look at the WAL) and copied once. */
+  const firstCopy = (writer: CheckpointedWriter) =>
+    waitFor('the checkpointer', async () => {
+      writer.commit();
+      await pause(20);
+      return writer.checkpointer.copies() > 0 ? true : undefined;
+    });
+
+  /** How much the WAL file grew over `count` bulk commits (~1 MB each, back to back), once it was long. */
+  const walGrowth = async (options: { waitFirst: boolean }, count: number): Promise<number> => {
+    const writer = openQuietWriter();
     try {
+      await firstCopy(writer);
       const commits = (n: number): Promise<void> =>
         writer.commits(n, options.waitFirst ? { before: () => writer.checkpointer.caughtUp(5_000) } : {});
-      // The thread starts at its first look at the WAL (within a second) and copies it once.
-      await waitFor('the checkpointer', async () => {
-        await commits(1);
-        return writer.checkpointer.copies() > 0 ? true : undefined;
-      });
       // ~256 frames a commit: the WAL is long after any commit (the thread said so at that first copy).
       await commits(4);
       const before = writer.walBytes();
@@ -186,22 +183,10 @@ describe('SQLite checkpointer and bulk writes', () => {
   });
 
   it('copies when a committed bulk write asks (copyNow), so the next write starts the WAL again', async () => {
-    // No timer and no commits close together: without copyNow the thread never copies after its first look.
-    const writer = openCheckpointedWriter({
-      intervalMs: 600_000,
-      restartAtFrames: 64,
-      bulkWaitAtFrames: 64,
-      eagerGapMs: 0,
-      rowsPerCommit: 250,
-    });
+    const writer = openQuietWriter();
     const { checkpointer } = writer;
-    const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
     try {
-      await waitFor('the checkpointer', async () => {
-        writer.commit();
-        await pause(20);
-        return checkpointer.copies() > 0 ? true : undefined;
-      });
+      await firstCopy(writer);
       writer.commit();
       const copied = checkpointer.copies();
       await pause(200);
@@ -228,15 +213,10 @@ describe('SQLite checkpointer and bulk writes', () => {
     });
     const { checkpointer } = writer;
     const reader = openWalWriter(writer.path);
-    const pause = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
     try {
       // No thread yet: nothing to wait for (a wait would time the test out).
       await checkpointer.caughtUp(600_000);
-      await waitFor('the checkpointer', async () => {
-        writer.commit();
-        await pause(20);
-        return checkpointer.copies() > 0 ? true : undefined;
-      });
+      await firstCopy(writer);
       // A commit on a WAL all copied starts it again: one commit long, as the thread's next copy says.
       await waitFor('a short WAL', async () => {
         writer.commit();
