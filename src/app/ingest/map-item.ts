@@ -35,14 +35,24 @@ export interface Fingerprint {
 export const MAX_JSON_DEPTH = 64;
 
 export function jsonDepthExceeds(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
+  return value !== null && typeof value === 'object' && nestsDeeper(value, 1, max);
+}
+
+/**
+ * Whether `v`, at `depth`, holds an object deeper than `max`. The recursion stops past `max`, so the stack
+ * stays shallow whatever the input, and nothing is allocated per object visited.
+ */
+function nestsDeeper(v: object, depth: number, max: number): boolean {
+  if (depth > max) return true;
+  if (Array.isArray(v)) {
+    for (const child of v as unknown[])
+      if (child !== null && typeof child === 'object' && nestsDeeper(child, depth + 1, max)) return true;
+    return false;
+  }
+  for (const key in v) {
+    if (!Object.hasOwn(v, key)) continue;
+    const child = (v as Record<string, unknown>)[key];
+    if (child !== null && typeof child === 'object' && nestsDeeper(child, depth + 1, max)) return true;
   }
   return false;
 }

@@ -2,16 +2,32 @@ import type { IpScope } from './observable.js';
 
 /** The four octets of a dotted-quad IPv4 address, or undefined when it is not one (no leading zeros). */
 export function parseIpv4(text: string): [number, number, number, number] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out.push(n);
+  // One pass over the characters: every IP-looking value ingested is parsed at least twice (typing, then
+  // normalising), and splitting and a regular expression per octet made this a sixth of mapping an alert.
+  const octets: [number, number, number, number] = [0, 0, 0, 0];
+  let octet = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || octet === 3) return undefined;
+      octets[octet++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      // No leading zeros ("010"), at most three digits, at most 255.
+      if (digits === 1 && value === 0) return undefined;
+      value = value * 10 + (c - 48);
+      digits += 1;
+      if (value > 255) return undefined;
+    } else {
+      return undefined;
+    }
   }
-  return out as [number, number, number, number];
+  if (digits === 0 || octet !== 3) return undefined;
+  octets[3] = value;
+  return octets;
 }
 
 /** The eight 16-bit groups of an IPv6 address (with `::` expanded), or undefined. */

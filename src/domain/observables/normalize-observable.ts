@@ -24,7 +24,8 @@ export function normalizeObservable(
     case 'ipv4':
     case 'ipv6': {
       const v4 = parseIpv4(value);
-      if (v4) return { type: 'ipv4', value: v4.join('.'), role, scope: ipv4Scope(v4) };
+      // parseIpv4 takes only the canonical form (no leading zeros): the text is the address already.
+      if (v4) return { type: 'ipv4', value, role, scope: ipv4Scope(v4) };
       const v6 = parseIpv6(value.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
       if (v6) return { type: 'ipv6', value: formatIpv6(v6), role, scope: ipv6Scope(v6) };
       return undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipv4Scope } from './ip-address.js';
+import { ipv4Scope, parseIpv4 } from './ip-address.js';
 import { refang } from './refang.js';
 
 /** refang as it was before its pre-check: every pattern, always. */
@@ -12,6 +12,20 @@ const refangEveryPattern = (text: string): string =>
     .replace(/\[:\]/g, ':')
     .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\}/gi, '.')
     .replace(/\[@\]|\(@\)|\[at\]|\(at\)/gi, '@');
+
+/** parseIpv4 as it was before it read characters: a split and a regular expression per octet. */
+const parseIpv4BySplit = (text: string): number[] | undefined => {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    out.push(n);
+  }
+  return out;
+};
 
 /** ipv4Scope as it was before its blocks were precomputed. */
 const scopeByOctets = (o: number[]): string => {
@@ -80,6 +94,40 @@ describe('fast paths of observable normalisation', () => {
       ).join('');
       expect(refang(text)).toBe(refangEveryPattern(text));
     }
+  });
+
+  it('parseIpv4 reads what the split-and-match parser read, and refuses what it refused', () => {
+    const r = rng(11);
+    const chars = [
+      '0',
+      '1',
+      '2',
+      '5',
+      '9',
+      '.',
+      '.',
+      '25',
+      '255',
+      '256',
+      '00',
+      '01',
+      '999',
+      ' ',
+      'a',
+      ':',
+      '-',
+      '١',
+    ];
+    const texts = ['1.2.3.4', '0.0.0.0', '255.255.255.255', '10.0.0.01', '1.2.3', '1.2.3.4.', '.1.2.3', ''];
+    for (let i = 0; i < 20_000; i += 1)
+      texts.push(
+        Array.from({ length: 1 + Math.floor(r() * 12) }, () => chars[Math.floor(r() * chars.length)]).join(
+          '',
+        ),
+      );
+    for (let i = 0; i < 5_000; i += 1)
+      texts.push(Array.from({ length: 4 }, () => String(Math.floor(r() * 300))).join('.'));
+    for (const text of texts) expect(parseIpv4(text), text).toEqual(parseIpv4BySplit(text));
   });
 
   it('ipv4Scope gives what the block-by-block check gives, edges included', () => {
