@@ -8,6 +8,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { RiposteError } from '../domain/shared/errors.js';
+import { lazyChild, type Logger } from '../observability/logger.js';
 import { registerAuthorization, type Authenticator, type RefusalRecorder } from './auth/authorize.js';
 import { sendProblem } from './errors.js';
 import { healthRoutes } from './health/health.routes.js';
@@ -41,6 +42,12 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
     genReqId: () => ctx.newId(),
+    // Made when a request first writes a line: most never do (see lazyChild). Every logger here descends
+    // from ctx.log, a pino logger; one that is not (a plugin's own) gets an ordinary child.
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      'levels' in logger
+        ? (lazyChild(logger as Logger, bindings, childOptions) as FastifyBaseLogger)
+        : logger.child(bindings, childOptions),
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
