@@ -162,8 +162,8 @@ export function createSqliteDialect(path: string, options: SqliteDialectOptions 
   // When a writer starts the WAL again, a file larger than this is cut back to it, so disk use stays bounded.
   // The writer cuts it inside that commit, and the file's next pages are allocated afresh: at 64 MiB, single
   // POSTs (the WAL going round 64-134 MiB) paid it on every lap, commits up to 17-31 ms where the rest took
-  // under 7, and their server-side p99 was 0.9-3.1 ms longer (4 alternated pairs of 10,000 posts). 256 MiB is
-  // where bulk steps wait for the copy (sqlite-checkpointer.ts).
+  // under 7, and their server-side p99 was 0.9-3.1 ms longer (4 alternated pairs of 10,000 posts). Bulk
+  // streams keep theirs under 100 MiB (sqlite-checkpointer.ts); single POSTs mixed with them can pass this.
   raw.pragma(`journal_size_limit = ${WAL_KEPT_BYTES}`);
   // Waiting for locks is done asynchronously (retryWhileBusy), never inside the synchronous driver.
   raw.pragma('busy_timeout = 0');
