@@ -42,12 +42,11 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimitBytes,
     genReqId: () => ctx.newId(),
-    // Made when a request first writes a line: most never do (see lazyChild). Every logger here descends
-    // from ctx.log, a pino logger; one that is not (a plugin's own) gets an ordinary child.
+    // Made when a request first writes a line: most never do (see lazyChild). Fastify hands the factory its
+    // own pino child of ctx.log, which carries its request and reply serializers (ctx.log itself would log
+    // whole request objects, headers included).
     childLoggerFactory: (logger, bindings, childOptions) =>
-      'levels' in logger
-        ? (lazyChild(logger as Logger, bindings, childOptions) as FastifyBaseLogger)
-        : logger.child(bindings, childOptions),
+      lazyChild(logger as Logger, bindings, childOptions),
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -42,14 +42,17 @@ export function openWalWriter(path: string): Sqlite.Database {
   return db;
 }
 
+/** The thread's settings a test chooses (when it copies, and from how long a WAL it waits or hurries). */
+export type TestThreadSettings = Pick<
+  CheckpointerOptions,
+  'intervalMs' | 'restartAtFrames' | 'eagerGapMs' | 'bulkWaitAtFrames'
+>;
+
 /**
  * The store's checkpointer thread on `path`, started at the first look (any WAL), copying a WAL that passes
  * `restartAtFrames` after every commit; a thread that cannot run fails the test.
  */
-export function startTestCheckpointer(
-  path: string,
-  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'eagerGapMs' | 'bulkWaitAtFrames'>,
-): SqliteCheckpointer {
+export function startTestCheckpointer(path: string, options: TestThreadSettings): SqliteCheckpointer {
   return startSqliteCheckpointer(path, {
     startAtBytes: 1,
     ...options,
@@ -79,9 +82,7 @@ export interface CheckpointedWriter {
 }
 
 export function openCheckpointedWriter(
-  options: Pick<CheckpointerOptions, 'intervalMs' | 'restartAtFrames' | 'eagerGapMs' | 'bulkWaitAtFrames'> & {
-    rowsPerCommit: number;
-  },
+  options: TestThreadSettings & { rowsPerCommit: number },
 ): CheckpointedWriter {
   const files = sqliteFiles();
   const path = files.file();

@@ -212,9 +212,9 @@ export function startSqliteCheckpointer(path: string, options: CheckpointerOptio
       lastCommitAt = now;
       Atomics.store(signal, SLOT.backfilled, 0);
       // A short WAL is copied once an interval. A long one also right after each commit that comes close to
-      // the one before (they are short and the copy wins the race to the next); further apart, they are bulk
-      // steps, whose copy loses that race anyway. A wake-up is a context switch (~100 µs of this thread's
-      // time per commit, measured): only then.
+      // the one before (they are short and the copy wins the race to the next). Commits further apart are
+      // copied on the interval, except bulk steps, which ask themselves (`copyNow`). A wake-up is a context
+      // switch (~100 µs of this thread's time per commit, measured): only then.
       if (worker && lastGapMs < eagerGapMs && frames() >= restartAtFrames) wake();
     },
     copyNow() {
