@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Store } from '../src/store/store.js';
 
 /** One figure a benchmark reports: a value with its unit, and which way is better. */
@@ -52,4 +53,26 @@ export async function closedLoop(
     }),
   );
   return latencies;
+}
+
+/**
+ * CPU µs of every thread of this process (user and system ticks of its /proc task entries, 10 ms each), by
+ * thread: `main`, else node's name for it and its id (V8's helpers, the SQLite checkpointer). Empty off Linux.
+ */
+export function threadCpuUs(): Map<string, { user: number; system: number }> {
+  const byThread = new Map<string, { user: number; system: number }>();
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const name =
+        task === String(process.pid)
+          ? 'main'
+          : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}-${task}`;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byThread.set(name, { user: Number(fields[11]) * 1e4, system: Number(fields[12]) * 1e4 });
+    }
+  } catch {
+    // Off Linux: no per-thread figures.
+  }
+  return byThread;
 }

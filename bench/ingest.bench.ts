@@ -12,7 +12,15 @@ import { asRole, buildTestApi, createTestContext } from '../test/support/api.js'
 import { ingestSteps } from './ingest-steps.js';
 import { singleAlertPoster } from './single-alert-poster.js';
 import { suricataAlertLine, suricataLines } from './suricata-lines.js';
-import { closedLoop, perSecond, percentiles, timed, type Benchmark, type Figure } from './harness.js';
+import {
+  closedLoop,
+  perSecond,
+  percentiles,
+  threadCpuUs,
+  timed,
+  type Benchmark,
+  type Figure,
+} from './harness.js';
 
 /**
  * CPU time (user + system) this process spent in `fn`, in ms: a figure the other tenants of a shared machine
@@ -220,6 +228,8 @@ interface ClientRun {
   serverSide: { p50: number; p99: number };
   /** The server process's CPU per request (µs). */
   serverCpuUs: number;
+  /** Its main thread's alone (µs; 0 off Linux): the thread every request's work waits for. */
+  serverMainCpuUs: number;
 }
 
 /**
@@ -258,43 +268,60 @@ async function postFromClientProcess(
   if ((await next()) !== 'warm') throw new Error('the HTTP client did not warm up');
   const before = await counter();
   const cpu = process.cpuUsage();
+  const mainBefore = threadCpuUs().get('main');
   measuring = true;
   client.send('go');
   const answer = (await next()) as ClientRun['answer'] | { error: string };
   measuring = false;
   const used = process.cpuUsage(cpu);
+  const mainAfter = threadCpuUs().get('main');
   if ('error' in answer) throw new Error(`the HTTP client failed: ${answer.error}`);
   return {
     answer,
     serverSide: percentiles(serverSide),
     serverCpuUs: Math.round((used.user + used.system) / count),
+    serverMainCpuUs:
+      mainBefore && mainAfter
+        ? Math.round((mainAfter.user + mainAfter.system - mainBefore.user - mainBefore.system) / count)
+        : 0,
     counted: (await counter()) - before,
   };
 }
 
+/** Figures of one HTTP load, and the server's main-thread CPU per request it took (µs; 0 off Linux). */
+interface HttpRun {
+  figures: Figure[];
+  mainCpuUs: number;
+}
+
 /** Single POSTs over loopback HTTP into the alerts route. The CPU figure is the server's alone. */
-async function httpPosts(store: Store, count: number, run: string): Promise<Figure[]> {
+async function httpPosts(store: Store, count: number, run: string): Promise<HttpRun> {
   const api = await buildTestApi(store, [{ name: 'alerts', plugin: alertsRoutes }]);
   try {
     const {
       answer,
       serverSide,
       serverCpuUs,
+      serverMainCpuUs,
       counted: steps,
     } = await postFromClientProcess(api.app, count, run, () => ingestSteps(store, 'http-posts'));
-    return [
-      {
-        name: 'HTTP single POST alerts/s (16 connections, client process)',
-        value: perSecond(count, answer.ms),
-        unit: 'alerts/s',
-      },
-      { name: 'HTTP single POST server CPU per alert', value: serverCpuUs, unit: 'µs' },
-      { name: 'HTTP single POST ack p50', value: round2(answer.p50), unit: 'ms' },
-      { name: 'HTTP single POST ack p99', value: round2(answer.p99), unit: 'ms' },
-      { name: 'HTTP single POST server-side p50', value: round2(serverSide.p50), unit: 'ms' },
-      { name: 'HTTP single POST server-side p99', value: round2(serverSide.p99), unit: 'ms' },
-      alertsPerStep('HTTP single POST alerts per transaction', count, steps),
-    ];
+    return {
+      mainCpuUs: serverMainCpuUs,
+      figures: [
+        {
+          name: 'HTTP single POST alerts/s (16 connections, client process)',
+          value: perSecond(count, answer.ms),
+          unit: 'alerts/s',
+        },
+        { name: 'HTTP single POST server CPU per alert', value: serverCpuUs, unit: 'µs' },
+        { name: 'HTTP single POST server main-thread CPU per alert', value: serverMainCpuUs, unit: 'µs' },
+        { name: 'HTTP single POST ack p50', value: round2(answer.p50), unit: 'ms' },
+        { name: 'HTTP single POST ack p99', value: round2(answer.p99), unit: 'ms' },
+        { name: 'HTTP single POST server-side p50', value: round2(serverSide.p50), unit: 'ms' },
+        { name: 'HTTP single POST server-side p99', value: round2(serverSide.p99), unit: 'ms' },
+        alertsPerStep('HTTP single POST alerts per transaction', count, steps),
+      ],
+    };
   } finally {
     await api.app.close();
   }
@@ -306,25 +333,52 @@ async function httpPosts(store: Store, count: number, run: string): Promise<Figu
  * from minute to minute: on the 2-core VM the p99 of doing nothing was 4–21 ms over 16 runs (with both cores
  * busy, a loop that only reads the clock loses its core for 2–5 ms several times a second), so the part of an
  * ack p99 above this one is the server's work.
+ *
+ * With `spinUs`, the route first keeps the main thread busy that long (wall time, no allocation, no I/O): run
+ * with the main-thread CPU the store's route took per request over the empty route's, it shows what ack p99
+ * a server that needs that much of its main thread per request gets from this machine and client alone, no
+ * garbage collection, commit or lock among it. The store's figure above it is what its own work adds.
  */
-async function httpFloor(count: number, run: string): Promise<Figure[]> {
+async function httpFloor(count: number, run: string, spinUs = 0): Promise<HttpRun> {
   const app = Fastify({ logger: false });
   const answer = { accepted: 1, duplicates: 0, rejected: 0, casesCreated: 0, cases: 1, items: [] };
-  app.post('/api/v1/alerts', async () => answer);
+  app.post('/api/v1/alerts', async () => {
+    const until = performance.now() + spinUs / 1000;
+    while (performance.now() < until);
+    return answer;
+  });
+  const what = spinUs > 0 ? 'same-CPU floor' : 'empty-route floor';
   try {
-    const floor = await postFromClientProcess(app, count, `${run}-floor`);
-    return [
-      {
-        name: 'HTTP empty-route floor alerts/s (same client)',
-        value: perSecond(count, floor.answer.ms),
-        unit: 'alerts/s',
-      },
-      { name: 'HTTP empty-route floor ack p50', value: round2(floor.answer.p50), unit: 'ms' },
-      { name: 'HTTP empty-route floor ack p99', value: round2(floor.answer.p99), unit: 'ms' },
-    ];
+    const floor = await postFromClientProcess(app, count, `${run}-floor${spinUs}`);
+    return {
+      mainCpuUs: floor.serverMainCpuUs,
+      figures: [
+        {
+          name: `HTTP ${what} alerts/s (same client)`,
+          value: perSecond(count, floor.answer.ms),
+          unit: 'alerts/s',
+        },
+        { name: `HTTP ${what} ack p50`, value: round2(floor.answer.p50), unit: 'ms' },
+        { name: `HTTP ${what} ack p99`, value: round2(floor.answer.p99), unit: 'ms' },
+        ...(spinUs > 0 ? [{ name: `HTTP ${what}: route busy per request`, value: spinUs, unit: 'µs' }] : []),
+      ],
+    };
   } finally {
     await app.close();
   }
+}
+
+/**
+ * The HTTP single-POST load, then the two floors under it: the empty route, and a route that keeps the main
+ * thread as busy per request as the store's route did beyond the empty one's (needs Linux's per-thread CPU
+ * figures; elsewhere only the empty floor).
+ */
+async function httpPostsAndFloors(store: Store, count: number, run: string): Promise<Figure[]> {
+  const posts = await httpPosts(store, count, run);
+  const empty = await httpFloor(count, run);
+  const spinUs = posts.mainCpuUs - empty.mainCpuUs;
+  const sameCpu = posts.mainCpuUs > 0 && spinUs > 0 ? await httpFloor(count, run, spinUs) : undefined;
+  return [...posts.figures, ...empty.figures, ...(sameCpu?.figures ?? [])];
 }
 
 async function syslogTcp(
@@ -380,8 +434,7 @@ export async function benchIngest(
       ...(await ndjson(store, n, ndjsonLines(run, 0), mapWorkers)),
       // 5,000 requests (of 20,000): a p99 over 50 answers, about three rounds of 16, not one.
       ...(await singlePosts(store, n / 4, run)),
-      ...(await httpPosts(store, n / 4, run)),
-      ...(await httpFloor(n / 4, run)),
+      ...(await httpPostsAndFloors(store, n / 4, run)),
       ...(await syslogTcp(store, n / 2, mapWorkers)),
       ...(options.quick ? [] : await ndjsonAtScale(store, n, run, mapWorkers)),
     );
@@ -399,7 +452,7 @@ export async function benchIngest(
 export const ingestBenchmark: Benchmark = {
   name: 'ingest',
   description:
-    'alert ingestion: NDJSON batches (into a nearly empty store, and into 200,000 stored alerts), single POSTs at 16 clients (in process and over HTTP), syslog over TCP',
+    'alert ingestion: NDJSON batches (into a nearly empty store, and into 200,000 stored alerts), single POSTs at 16 clients (in process and over HTTP, with the floors the machine puts under them), syslog over TCP',
   async run(store, { quick }) {
     const figures = await benchIngest(store, { quick });
     return Object.entries(figures).map(([key, value]) => {

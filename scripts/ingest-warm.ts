@@ -19,13 +19,13 @@
  * RIPOSTE_ALLOCATIONS=FILE.heapprofile a profile of the bytes it allocated, garbage included.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { ingestAlerts } from '../src/app/ingest/ingest-alerts.js';
 import { ingestLineStream } from '../src/app/ingest/ingest-stream.js';
 import { createMapWorkerPool } from '../src/app/ingest/map-worker-pool.js';
 import { walFileBytes } from '../src/store/dialects/sqlite-checkpointer.js';
 import { IngestSettings } from '../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../src/domain/shared/actor.js';
+import { threadCpuUs } from '../bench/harness.js';
 import { suricataAlertLine, suricataLines } from '../bench/suricata-lines.js';
 import type { LineRecord } from '../src/ingest/formats/ndjson-lines.js';
 import { createTestContext } from '../test/support/api.js';
@@ -54,28 +54,6 @@ const statementTimes =
 async function* fromArray<T>(items: readonly T[]): AsyncIterable<T> {
   yield* items;
 }
-
-/**
- * CPU µs of every thread of this process (user and system ticks of its /proc task entries, 10 ms each), by
- * thread: `main`, else node's name for it and its id (V8's helpers, the SQLite checkpointer). Empty off Linux.
- */
-const threadCpuUs = (): Map<string, { user: number; system: number }> => {
-  const byThread = new Map<string, { user: number; system: number }>();
-  try {
-    for (const task of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
-      const name =
-        task === String(process.pid)
-          ? 'main'
-          : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}-${task}`;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byThread.set(name, { user: Number(fields[11]) * 1e4, system: Number(fields[12]) * 1e4 });
-    }
-  } catch {
-    // Off Linux: no per-thread figures.
-  }
-  return byThread;
-};
 
 // Statistics are refreshed by hand after part of the warm-up (below), never by the store's timer: under valgrind
 // the timer fired inside the measured stream, and the ANALYZE it ran re-prepared every statement there.
