@@ -126,6 +126,81 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     expect(r3.items[0]).toMatchObject({ status: 'accepted', caseCreated: true });
   });
 
+  it('counts repeats that arrive in the same batch as the alert, and answers them with its case', async () => {
+    const items = ['evt-1', 'evt-2', 'evt-3'].map((id) => ({
+      kind: 'json' as const,
+      value: { ...wazuh, id },
+    }));
+    const res = await ingestAlerts(ctx, { source: 'wazuh', items }, SYSTEM_ACTOR);
+    expect(res).toMatchObject({ accepted: 1, duplicates: 2 });
+    const first = res.items[0];
+    if (first?.status !== 'accepted') throw new Error('expected accepted');
+    for (const repeat of res.items.slice(1))
+      expect(repeat).toMatchObject({
+        status: 'duplicate',
+        reason: 'fingerprint',
+        alertId: first.alertId,
+        caseId: first.caseId,
+      });
+    expect(await findAlertById(handle.store.db, first.alertId)).toMatchObject({ count: 3, lastSeen: T0 });
+    // A retry of an event of the same batch changes nothing, and also names the case.
+    const retried = await ingestAlerts(
+      ctx,
+      { source: 'wazuh', items: [{ kind: 'json', value: { ...wazuh, id: 'evt-9' } }, ...items.slice(0, 1)] },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ dedup: { enabled: false } }),
+    );
+    expect(retried.items[1]).toMatchObject({
+      status: 'duplicate',
+      reason: 'source_event_id',
+      caseId: first.caseId,
+    });
+    const again = { kind: 'json' as const, value: { ...wazuh, id: 'evt-10' } };
+    const twice = await ingestAlerts(
+      ctx,
+      { source: 'wazuh', items: [again, again] },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ dedup: { enabled: false } }),
+    );
+    if (twice.items[0]?.status !== 'accepted') throw new Error('expected accepted');
+    expect(twice.items[1]).toMatchObject({
+      status: 'duplicate',
+      reason: 'source_event_id',
+      alertId: twice.items[0].alertId,
+      caseId: twice.items[0].caseId,
+    });
+    expect((await findAlertById(handle.store.db, twice.items[0].alertId))?.count).toBe(1);
+  });
+
+  it('groups alerts of one batch by rule only when rule correlation is on, as it does alerts sent alone', async () => {
+    const scan = (n: number, rule = 'scan-1') => ({
+      kind: 'json' as const,
+      value: {
+        title: 'Port scan',
+        severity: 'low',
+        rule_id: rule,
+        src_ip: `45.33.32.${n}`,
+        id: `scan-${n}`,
+      },
+    });
+    // Other addresses each time: with observables still on, shared ones would join the earlier cases.
+    for (const [n, correlation] of [{ enabled: false }, { byRule: false }].entries()) {
+      const res = await ingestAlerts(
+        ctx,
+        { source: 'fw', items: [scan(10 * n + 1), scan(10 * n + 2)] },
+        SYSTEM_ACTOR,
+        IngestSettings.parse({ correlation }),
+      );
+      expect(res).toMatchObject({ accepted: 2, casesCreated: 2 });
+    }
+    const on = await ingestAlerts(
+      ctx,
+      { source: 'fw', items: [scan(31, 'scan-2'), scan(32, 'scan-2')] },
+      SYSTEM_ACTOR,
+    );
+    expect(on).toMatchObject({ accepted: 2, casesCreated: 1 });
+  });
+
   it('groups alerts of one rule into one open case, and explains why', async () => {
     const res = await ingestAlerts(
       ctx,

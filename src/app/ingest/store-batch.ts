@@ -124,8 +124,15 @@ export async function storeBatch(
 
   // Pass 1: duplicates (retries and repeats) versus new alerts, in order.
   const outcomes: Array<StoredOutcome | undefined> = new Array(batch.length);
+  /** Repeats of stored alerts, by id: their rows are updated. */
   const repeats = new Map<string, number>();
+  /**
+   * Repeats of alerts new in this batch, by id: their rows do not exist yet, so the count goes into the
+   * insert. Their duplicates' answers get the new alert's case once it is decided (pass 2).
+   */
+  const freshRepeats = new Map<string, number>();
   const fresh: Array<{ i: number; id: string; fp: string }> = [];
+  const freshIds = new Set<string>();
   batch.forEach((m, i) => {
     const where = { index: m.index, ...(m.line !== undefined ? { line: m.line } : {}) };
     const eventId = m.alert.sourceEventId;
@@ -143,7 +150,8 @@ export async function storeBatch(
     const fp = fps[i] as string;
     const same = recent.get(fp);
     if (same) {
-      repeats.set(same.id, (repeats.get(same.id) ?? 0) + 1);
+      const counted = freshIds.has(same.id) ? freshRepeats : repeats;
+      counted.set(same.id, (counted.get(same.id) ?? 0) + 1);
       outcomes[i] = {
         ...where,
         status: 'duplicate',
@@ -155,6 +163,7 @@ export async function storeBatch(
     }
     const id = ctx.newId();
     fresh.push({ i, id, fp });
+    freshIds.add(id);
     if (eventId) known.set(eventId, { id, caseId: null });
     if (settings.dedup.enabled) recent.set(fp, { id, caseId: null });
   });
@@ -177,6 +186,7 @@ export async function storeBatch(
     }
   const idOf = (o: Observable): string | undefined => idByObservable.get(o);
   const rules = settings.correlation;
+  const byRuleOn = rules.enabled && rules.byRule;
   const since = now - rules.windowMs;
   const byRule = new Map<string, { caseId: string; lastSeen: number }>();
   const byObs = new Map<string, { caseId: string; lastSeen: number }>();
@@ -210,7 +220,7 @@ export async function storeBatch(
   const [ruleHits, observableHits] = await readTogether<
     [Awaited<ReturnType<typeof findOpenCasesByRules>>, Awaited<ReturnType<typeof findOpenCasesByObservables>>]
   >(trx, ctx.store.dialect, [
-    (db) => (rules.enabled && rules.byRule ? findOpenCasesByRules(db, ruleRefs, since) : Promise.resolve([])),
+    (db) => (byRuleOn ? findOpenCasesByRules(db, ruleRefs, since) : Promise.resolve([])),
     (db) =>
       rules.enabled && rules.byObservable
         ? findOpenCasesByObservables(db, significantIds, since)
@@ -228,7 +238,9 @@ export async function storeBatch(
     const { alert } = m;
     let caseId: string | undefined;
     let correlation: Correlation | undefined;
-    const rk = alert.origin.ruleId ? ruleKey(alert.origin.product, alert.origin.ruleId) : undefined;
+    // Only when rule correlation is on: else alerts of one batch would join by rule where alone they do not.
+    const rk =
+      byRuleOn && alert.origin.ruleId ? ruleKey(alert.origin.product, alert.origin.ruleId) : undefined;
     const ruleHit = rk ? byRule.get(rk) : undefined;
     if (ruleHit) {
       caseId = ruleHit.caseId;
@@ -291,6 +303,7 @@ export async function storeBatch(
       caseId,
       correlation,
       now,
+      count: 1 + (freshRepeats.get(f.id) ?? 0),
     });
     const ids: string[] = [];
     for (const o of alert.observables) {
@@ -311,6 +324,11 @@ export async function storeBatch(
       caseCreated,
     };
   }
+
+  // Retries and repeats of this batch's new alerts answer with the case their alert went to.
+  const caseOf = new Map(rows.map((r) => [r.id, r.caseId]));
+  for (const o of outcomes)
+    if (o?.status === 'duplicate' && freshIds.has(o.alertId)) o.caseId = caseOf.get(o.alertId) ?? null;
 
   await createCases(trx, { newId: ctx.newId }, opening, now);
   // The rest are independent writes whose results nobody reads: on PostgreSQL they go as one statement.

@@ -54,6 +54,8 @@ export interface NewAlertRow {
   caseId: string | null;
   correlation: Correlation | null;
   now: number;
+  /** Sightings of the alert it is stored with: more than 1 when repeats came in its own batch (default 1). */
+  count?: number;
 }
 
 /** Stores a new alert; `raw` is written exactly as received, beside the normalised fields. */
@@ -117,7 +119,7 @@ function alertValues(input: NewAlertRow): AlertTable {
     time: input.alert.time,
     first_seen: input.now,
     last_seen: input.now,
-    count: 1,
+    count: input.count ?? 1,
     case_id: input.caseId,
     correlation: input.correlation ? JSON.stringify(input.correlation) : null,
     normalized: JSON.stringify(rest),
