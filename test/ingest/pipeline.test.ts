@@ -201,6 +201,27 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     expect(on).toMatchObject({ accepted: 2, casesCreated: 1 });
   });
 
+  it('keeps an alert whose text holds a NUL, with U+FFFD in its fields and the NUL in its raw event', async () => {
+    const bad = { title: 'bad\u0000one', severity: 'low', rule_name: 'r\u0000n', rule_id: 'r1', id: 'nul-1' };
+    const res = await ingestAlerts(
+      ctx,
+      {
+        source: 'api',
+        items: [
+          { kind: 'json', value: { title: 'good one', severity: 'low' } },
+          { kind: 'json', value: bad },
+        ],
+      },
+      SYSTEM_ACTOR,
+    );
+    expect(res).toMatchObject({ accepted: 2, rejected: 0 });
+    const stored = res.items[1]?.status === 'accepted' ? res.items[1].alertId : '';
+    const alert = await findAlertById(handle.store.db, stored);
+    expect(alert?.title).toBe('bad\ufffdone');
+    expect(alert?.origin.ruleName).toBe('r\ufffdn');
+    expect(alert?.raw).toEqual(bad);
+  });
+
   it('groups alerts of one rule into one open case, and explains why', async () => {
     const res = await ingestAlerts(
       ctx,

@@ -57,6 +57,37 @@ function nestsDeeper(v: object, depth: number, max: number): boolean {
   return false;
 }
 
+const NUL = '\u0000';
+const REPLACEMENT = '\ufffd';
+
+/** Whether any string in `value` (an alert's normalised fields: plain objects, arrays, scalars) holds a NUL. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(NUL);
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(holdsNul);
+  return false;
+}
+
+function replaceNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll(NUL, REPLACEMENT) as T;
+  if (Array.isArray(value)) return value.map(replaceNul) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceNul(v)])) as T;
+  return value;
+}
+
+/**
+ * The alert with U+0000 in its normalised fields replaced by U+FFFD. JSON and syslog may carry a NUL, but
+ * PostgreSQL's text columns cannot hold one: the insert failed, and with it every alert of the transaction
+ * (other senders' too, under group commit). The raw event keeps it: it is stored as JSON text, where a NUL
+ * is the escape `\u0000`. Both stores store the same thing.
+ */
+function withoutNul(alert: NormalizedAlert): NormalizedAlert {
+  const { raw, ...fields } = alert;
+  if (!holdsNul(fields)) return alert;
+  return { ...replaceNul(fields), raw };
+}
+
 /** Maps one item, turning every failure into a reason (never a throw): bad input must not stop a batch. */
 export function mapItem(
   item: IngestItem,
@@ -66,15 +97,17 @@ export function mapItem(
     if (item.kind === 'invalid') return { ok: false, reason: item.reason, path: item.path };
     if (item.kind === 'text') {
       if (item.value.trim() === '') return { ok: false, reason: 'empty line' };
-      return { ok: true, alert: mapTextRecord(item.value, options.now), mapper: 'syslog' };
+      return { ok: true, alert: withoutNul(mapTextRecord(item.value, options.now)), mapper: 'syslog' };
     }
     if (jsonDepthExceeds(item.value, MAX_JSON_DEPTH)) {
       return { ok: false, reason: `nested deeper than ${MAX_JSON_DEPTH} levels` };
     }
     if (typeof item.value === 'string' && options.mapper === 'syslog') {
-      return { ok: true, alert: mapTextRecord(item.value, options.now), mapper: 'syslog' };
+      return { ok: true, alert: withoutNul(mapTextRecord(item.value, options.now)), mapper: 'syslog' };
     }
-    const { alert, mapper } = mapPayload(item.value, options);
+    const mapped = mapPayload(item.value, options);
+    const { mapper } = mapped;
+    const alert = withoutNul(mapped.alert);
     // The text it was parsed from is the raw event as received, when the mapper kept the whole payload as raw.
     const rawText = item.text !== undefined && alert.raw === item.value ? item.text : undefined;
     return rawText === undefined ? { ok: true, alert, mapper } : { ok: true, alert, mapper, rawText };
