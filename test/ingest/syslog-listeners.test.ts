@@ -113,3 +113,36 @@ describe('syslog listener back-pressure', () => {
     expect(mostHeld).toBeLessThan(50 + 70 + 10);
   });
 });
+
+describe('syslog listener close', () => {
+  it('resolves while a peer keeps its connection open, storing its complete frames, and cuts the peer off', async () => {
+    const stored: string[] = [];
+    const l = await listenSyslog(
+      async (messages) => {
+        stored.push(...messages);
+      },
+      { host: '127.0.0.1', tcpPort: 0, batchSize: 10 },
+    );
+    // allowHalfOpen: the peer keeps its side open after the listener's FIN, as a stuck sender would.
+    const peer = net.connect({ port: l.ports.tcp ?? 0, host: '127.0.0.1', allowHalfOpen: true });
+    try {
+      await new Promise<void>((r) => peer.once('connect', () => r()));
+      const peerCutOff = new Promise<void>((r) => peer.once('end', () => r()));
+      peer.on('error', () => undefined);
+      peer.write('<13>Jan  1 00:00:00 h a: one\n<13>Jan  1 00:00:00 h a: unterminated');
+      await until(() => l.stats.received >= 1);
+      await new Promise((r) => setTimeout(r, 50));
+      const outcome = await Promise.race([
+        l.close().then(() => 'closed'),
+        new Promise((r) => setTimeout(() => r('still pending after 2 s'), 2000)),
+      ]);
+      expect(outcome).toBe('closed');
+      // The line without its LF may be the start of a longer one: counted as a frame error, not stored.
+      expect(stored).toEqual(['<13>Jan  1 00:00:00 h a: one']);
+      expect(l.stats.frameErrors).toBe(1);
+      await peerCutOff;
+    } finally {
+      peer.destroy();
+    }
+  });
+});

@@ -40,6 +40,14 @@ describe('parseCef', () => {
     });
   });
 
+  it('keeps an extension key named __proto__ like any other key', () => {
+    const { extension } = parseCef('CEF:0|a|b|c|d|e|5|__proto__=1 b=2');
+    expect(Object.keys(extension)).toEqual(['__proto__', 'b']);
+    expect(extension['__proto__']).toBe('1');
+    expect(JSON.stringify(extension)).toBe('{"__proto__":"1","b":"2"}');
+    expect(Object.keys({ ...extension })).toEqual(['__proto__', 'b']);
+  });
+
   it('rejects a short header and a bad version, saying where', () => {
     expect(() => parseCef('CEF:0|a|b|c')).toThrow(FormatError);
     expect(() => parseCef('CEF:x|a|b|c|d|e|f|')).toThrow(/version "x"/);
@@ -76,6 +84,14 @@ describe('parseLeef', () => {
     expect(e.attributes).toEqual({ src: '10.0.1.8', dst: '10.0.0.5', msg: 'x^y\\z', usrName: 'bob' });
     const hex = parseLeef('LEEF:2.0|V|P|1|id|x5E|a=1^b=2');
     expect(hex.attributes).toEqual({ a: '1', b: '2' });
+  });
+
+  it('keeps an attribute key named __proto__ like any other key', () => {
+    const { attributes } = parseLeef('LEEF:1.0|V|P|1|E|__proto__=1\tsrc=1.2.3.4');
+    expect(Object.keys(attributes)).toEqual(['__proto__', 'src']);
+    expect(attributes['__proto__']).toBe('1');
+    expect(JSON.stringify(attributes)).toBe('{"__proto__":"1","src":"1.2.3.4"}');
+    expect(Object.keys({ ...attributes })).toEqual(['__proto__', 'src']);
   });
 
   it('rejects an unknown version', () => {

@@ -9,6 +9,7 @@ export interface CefEvent {
   signatureId: string;
   name: string;
   severity: string;
+  /** Key → value; no prototype, so a key such as `__proto__` is kept like any other. */
   extension: Record<string, string>;
 }
 
@@ -85,7 +86,8 @@ const KEY = /^[A-Za-z0-9_.[\]-]+$/;
 
 /** The extension part of CEF; `base` is its offset in the input, for error columns. */
 export function parseCefExtension(ext: string, base = 0): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `out.__proto__ = v` on a plain object would set its prototype and drop the key.
+  const out = Object.create(null) as Record<string, string>;
   // Positions of unescaped '=' (an escaped one is preceded by an odd run of backslashes).
   const equals: number[] = [];
   for (let i = 0; i < ext.length; i += 1) {

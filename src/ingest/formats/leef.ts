@@ -8,6 +8,7 @@ export interface LeefEvent {
   product: string;
   productVersion: string;
   eventId: string;
+  /** Key → value; no prototype, so a key such as `__proto__` is kept like any other. */
   attributes: Record<string, string>;
 }
 
@@ -56,7 +57,8 @@ export function parseLeef(input: string): LeefEvent {
 }
 
 function parseAttributes(text: string, delimiter: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `out.__proto__ = v` on a plain object would set its prototype and drop the key.
+  const out = Object.create(null) as Record<string, string>;
   let key = '';
   let value = '';
   let inValue = false;

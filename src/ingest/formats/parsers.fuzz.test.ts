@@ -99,6 +99,37 @@ describe.each(SEEDS)('parsers under random mutation (seed %i)', (seed) => {
       expect(emitted).toBeLessThanOrEqual(buf.length);
     }
   });
+
+  it('the frame decoder gives the same frames and as many errors however the stream is split', () => {
+    const r = rng(seed);
+    const decode = (chunks: Buffer[]): { frames: string[]; errors: number } => {
+      const frames: string[] = [];
+      let errors = 0;
+      const d = new SyslogFrameDecoder(
+        (f) => frames.push(f),
+        () => (errors += 1),
+        64,
+      );
+      for (const c of chunks) d.push(c);
+      d.end();
+      return { frames, errors };
+    };
+    for (let i = 0; i < 300; i += 1) {
+      const input = Array.from({ length: 5 }, () =>
+        mutate(SEEDS_LINES[Math.floor(r() * SEEDS_LINES.length)] ?? '', r),
+      )
+        .map((s) => (r() < 0.5 ? `${Buffer.byteLength(s)} ${s}` : `${s}\n`))
+        .join('');
+      const buf = Buffer.from(input);
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < buf.length;) {
+        const n = 1 + Math.floor(r() * 40);
+        chunks.push(buf.subarray(at, at + n));
+        at += n;
+      }
+      expect(decode(chunks), JSON.stringify(input)).toEqual(decode([buf]));
+    }
+  });
 });
 
 const BYTE_PIECES: Buffer[] = [

@@ -36,4 +36,36 @@ describe('SyslogFrameDecoder (RFC 6587)', () => {
     expect(frames).toEqual(['small', '<1>ok']);
     expect(errors).toHaveLength(2);
   });
+
+  it('reports an octet-counted frame cut short by the peer closing, and does not emit it', () => {
+    const cut = '300 <13>Jan  1 00:00:00 fw CEF:0|Vendor|Prod|1|100|Blocked|8|src=10.0.0.1 msg=partial mess';
+    expect(decode([`5 first${cut}`])).toEqual({
+      frames: ['first'],
+      errors: ['connection closed after 86 of the 300 bytes of a frame'],
+    });
+    expect(decode(['5 first12'])).toEqual({
+      frames: ['first'],
+      errors: ['connection closed inside an octet count'],
+    });
+  });
+
+  it('reports and skips an LF line over the limit wherever the chunks split', () => {
+    const stream = `<13>${'x'.repeat(100)}\n<1>ok\n<13>${'y'.repeat(60)}`;
+    const whole = decode([stream], 50);
+    expect(whole).toEqual({
+      frames: ['<1>ok'],
+      errors: ['line exceeds the 50-byte limit', 'line exceeds the 50-byte limit'],
+    });
+    for (let cut = 1; cut < stream.length; cut += 1) {
+      expect(decode([stream.slice(0, cut), stream.slice(cut)], 50)).toEqual(whole);
+    }
+  });
+
+  it('a line of exactly the limit is a message, one byte more is not', () => {
+    const line = `<1>${'x'.repeat(47)}`;
+    expect(decode([`${line}\n${line}x\n`], 50)).toEqual({
+      frames: [line],
+      errors: ['line exceeds the 50-byte limit'],
+    });
+  });
 });

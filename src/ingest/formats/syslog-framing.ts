@@ -59,30 +59,64 @@ export class SyslogFrameDecoder {
         continue;
       }
       const lf = this.buffer.indexOf(0x0a);
-      if (lf < 0) {
-        if (this.buffer.length > this.maxFrameBytes) {
-          this.onError(`line exceeds the ${this.maxFrameBytes}-byte limit`);
-          this.buffer = Buffer.alloc(0);
-          this.dropUntilNewline = true;
-        }
-        return;
+      // The limit is on the bytes before the LF, checked whether or not the LF has arrived yet, so where the
+      // TCP chunks split cannot decide if an overlong line is reported or passed on.
+      if ((lf < 0 ? this.buffer.length : lf) > this.maxFrameBytes) {
+        this.onError(`line exceeds the ${this.maxFrameBytes}-byte limit`);
+        this.dropLine(lf);
+        continue;
       }
+      if (lf < 0) return;
       const line = this.buffer.subarray(0, lf).toString('utf8').replace(/\r$/, '');
       this.buffer = this.buffer.subarray(lf + 1);
       if (line.trim() !== '') this.onFrame(line);
     }
   }
 
-  /** The peer closed: a last unterminated line is still a message. */
+  /**
+   * The peer closed: a last unterminated line is still a message, but an octet-counted frame cut short is
+   * not (RFC 6587 §3.4.1: the count is the frame's length), so it is reported like any other bad frame.
+   */
   end(): void {
-    const rest = this.buffer.toString('utf8').trim();
+    const rest = this.buffer;
     this.buffer = Buffer.alloc(0);
-    if (rest !== '' && !this.dropUntilNewline && this.skipping === 0) this.onFrame(rest);
+    if (this.dropUntilNewline || this.skipping > 0 || rest.toString('utf8').trim() === '') return;
+    const first = rest[0] ?? 0;
+    if (first >= 0x30 && first <= 0x39) {
+      const sp = rest.indexOf(0x20);
+      if (sp < 0) this.onError('connection closed inside an octet count');
+      else {
+        const count = rest.subarray(0, sp).toString('latin1');
+        this.onError(`connection closed after ${rest.length - sp - 1} of the ${count} bytes of a frame`);
+      }
+      return;
+    }
+    this.onFrame(rest.toString('utf8').trim());
+  }
+
+  /**
+   * The listener is closing this connection: the bytes of a frame not yet complete are reported, not passed
+   * on. Unlike a peer's close (`end`), a cut made here says nothing about where the sender's message ended.
+   */
+  abandon(): void {
+    const rest = this.buffer;
+    this.buffer = Buffer.alloc(0);
+    if (this.dropUntilNewline || this.skipping > 0 || rest.toString('utf8').trim() === '') return;
+    this.onError(`the listener closed the connection ${rest.length} bytes into an unfinished frame`);
   }
 
   private resync(reason: string): void {
     this.onError(reason);
-    const lf = this.buffer.indexOf(0x0a);
-    this.buffer = lf < 0 ? Buffer.alloc(0) : this.buffer.subarray(lf + 1);
+    this.dropLine(this.buffer.indexOf(0x0a));
+  }
+
+  /** Drops the current line up to `lf`; when its LF has not arrived yet, drops what comes until it does. */
+  private dropLine(lf: number): void {
+    if (lf >= 0) {
+      this.buffer = this.buffer.subarray(lf + 1);
+      return;
+    }
+    this.buffer = Buffer.alloc(0);
+    this.dropUntilNewline = true;
   }
 }

@@ -49,9 +49,50 @@ describe('parseSyslog, RFC 5424', () => {
     expect(bad('<34>1 2003-13-99 host app - - -').describe()).toMatch(/column 7: bad RFC 5424 TIMESTAMP/);
     expect(bad('<34>1 - host app - - [id a="unterminated').message).toMatch(/unterminated value of a/);
     expect(bad('<34>1 - host app - - [id a=x]').message).toMatch(/expected ="…" after a/);
+    expect(bad('<34>1 2023-02-29T10:00:00Z host app - - -').describe()).toMatch(/column 7: bad RFC 5424/);
     expect(bad('hello world').describe()).toBe(
       'column 1: matches neither RFC 5424 ("1 TIMESTAMP …") nor RFC 3164 ("Mmm dd hh:mm:ss HOST …")',
     );
+  });
+
+  it('keeps every value of an SD-PARAM repeated in one element, in order (RFC 5424 §6.3.3)', () => {
+    const m = parseSyslog(
+      '<165>1 2007-02-15T09:17:15.719+01:00 router1 mgd 3046 UI_DBASE_LOGOUT_EVENT [origin ip="192.0.2.1" ip="192.0.2.129" ip="192.0.2.7" software="mgd"] User exiting',
+      NOW,
+    );
+    expect(m.structuredData).toEqual({
+      origin: { ip: ['192.0.2.1', '192.0.2.129', '192.0.2.7'], software: 'mgd' },
+    });
+  });
+
+  it('rejects dates and times that do not exist instead of rolling them over', () => {
+    const at = (ts: string): number | null => parseSyslog(`<13>1 ${ts} h a p m - x`, NOW).timestamp;
+    for (const ts of [
+      '2023-02-29T10:00:00Z',
+      '1900-02-29T10:00:00Z',
+      '2023-04-31T10:00:00Z',
+      '2023-13-01T10:00:00Z',
+      '2023-01-00T10:00:00Z',
+      '2023-01-01T24:00:00Z',
+      '2023-01-01T10:60:00Z',
+      '2023-01-01T10:00:60Z',
+      '2023-01-01T10:00:00+24:00',
+    ]) {
+      expect(() => at(ts), ts).toThrow(/bad RFC 5424 TIMESTAMP/);
+    }
+    expect(at('2024-02-29T23:59:59.5-01:30')).toBe(Date.UTC(2024, 2, 1, 1, 29, 59, 500));
+    expect(at('2000-02-29T00:00:00Z')).toBe(Date.UTC(2000, 1, 29));
+  });
+
+  it('keeps an SD-ID or PARAM-NAME named __proto__ like any other key', () => {
+    const { structuredData } = parseSyslog('<13>1 - h a p m [__proto__ a="1"][b __proto__="2" c="3"] x', NOW);
+    expect(Object.keys(structuredData)).toEqual(['__proto__', 'b']);
+    expect(structuredData['__proto__']?.['a']).toBe('1');
+    expect(structuredData['b']?.['__proto__']).toBe('2');
+    expect(JSON.stringify(structuredData)).toBe('{"__proto__":{"a":"1"},"b":{"__proto__":"2","c":"3"}}');
+    const copy = { ...structuredData['b'] };
+    expect(Object.keys(copy)).toEqual(['__proto__', 'c']);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
   });
 });
 
@@ -70,6 +111,27 @@ describe('parseSyslog, RFC 3164', () => {
       message: 'root login on tty1',
     });
     expect(m.timestamp).toBe(Date.UTC(2025, 11, 31, 23, 59, 59));
+  });
+
+  it('dates a stamp up to a day ahead of now in the next year, and one further ahead in the last', () => {
+    const at = (stamp: string, now: number): number | null =>
+      parseSyslog(`<13>${stamp} gw sshd[1]: x`, now).timestamp;
+    expect(at('Jan  1 00:30:00', Date.UTC(2024, 11, 31, 23, 30))).toBe(Date.UTC(2025, 0, 1, 0, 30));
+    expect(at('Jun 16 11:00:00', Date.UTC(2025, 5, 15, 12))).toBe(Date.UTC(2025, 5, 16, 11));
+    expect(at('Jun 16 13:00:00', Date.UTC(2025, 5, 15, 12))).toBe(Date.UTC(2024, 5, 16, 13));
+    expect(at('Jun 14 12:00:00', Date.UTC(2025, 5, 15, 12))).toBe(Date.UTC(2025, 5, 14, 12));
+  });
+
+  it('dates Feb 29 only in a leap year, and rejects dates that exist in no year near now', () => {
+    const at = (stamp: string, now: number): number | null =>
+      parseSyslog(`<13>${stamp} gw sshd[1]: x`, now).timestamp;
+    expect(at('Feb 29 10:00:00', Date.UTC(2025, 2, 5))).toBe(Date.UTC(2024, 1, 29, 10));
+    expect(at('Feb 29 10:00:00', Date.UTC(2028, 1, 29, 9))).toBe(Date.UTC(2028, 1, 29, 10));
+    // None of 2025–2027 has a Feb 29, and at the end of 2027 the next one is months ahead: not clock skew.
+    expect(() => at('Feb 29 10:00:00', Date.UTC(2026, 5, 1))).toThrow(/bad RFC 3164 TIMESTAMP "Feb 29/);
+    expect(() => at('Feb 29 10:00:00', Date.UTC(2027, 11, 31))).toThrow(FormatError);
+    expect(() => at('Apr 31 10:00:00', NOW)).toThrow(FormatError);
+    expect(() => at('Jan  1 24:00:00', NOW)).toThrow(FormatError);
   });
 
   it('parses every line of the real loghub sample (no PRI, as written by syslogd)', () => {

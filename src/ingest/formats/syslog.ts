@@ -12,22 +12,38 @@ export interface SyslogMessage {
   procId: string | null;
   msgId: string | null;
   /** RFC 5424 structured data: SD-ID → param → value (escapes `\"`, `\\`, `\]` undone). */
-  structuredData: Record<string, Record<string, string>>;
+  structuredData: StructuredData;
   message: string;
 }
+
+/**
+ * SD-ID → PARAM-NAME → value. A param may repeat within an element (RFC 5424 §6.3.3: `ip` in `origin` once
+ * per address): one that appears once is a string, one that repeats is its values in order. The objects
+ * have no prototype, so an SD-ID or PARAM-NAME such as `__proto__` is an ordinary key.
+ */
+export type StructuredData = Record<string, SdParams>;
+export type SdParams = Record<string, string | string[]>;
+
+/** Every value of an SD-PARAM, however many times it appeared (none when it is absent). */
+export const sdParamValues = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : typeof value === 'string' ? [value] : value;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const RFC3164 =
   /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) (.*)$/s;
 const TAG = /^([^\s:[\]]{1,64})(?:\[([^\]\s]{1,32})\])?: ?/;
-const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)$/;
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?(?:Z|[+-](\d\d):(\d\d))$/;
+/** Clock skew allowed to a sender whose RFC 3164 stamp is ahead of `now`. */
+const SKEW_MS = 86_400_000;
 
 const nil = (s: string): string | null => (s === '-' ? null : s);
 
 /**
  * Parses one syslog message, RFC 5424 or RFC 3164 (with or without `<PRI>`, as files written by syslogd
- * carry none). `now` dates RFC 3164 stamps, which have no year: the year that puts the stamp nearest before
- * `now` (plus a day of clock skew).
+ * carry none). `now` dates RFC 3164 stamps, which have no year: of the previous, current and next year, the
+ * one that puts the stamp nearest `now`, but no more than a day (of clock skew) after it. A date that
+ * exists in none of them (Feb 29 away from a leap year, Apr 31) is rejected, as are RFC 5424 stamps that
+ * name no real instant (Feb 29 2023, hour 24, second 60: RFC 5424 §6.2.3 forbids leap seconds).
  */
 export function parseSyslog(input: string, now: number): SyslogMessage {
   let line = input.replace(/\r?\n$/, '');
@@ -70,8 +86,19 @@ function parse5424(
   const [ts = '-', host = '-', app = '-', proc = '-', msgId = '-'] = fields;
   let timestamp: number | null = null;
   if (ts !== '-') {
-    if (!RFC3339.test(ts)) throw new FormatError(`bad RFC 5424 TIMESTAMP "${ts}"`, { column: offset + 3 });
-    timestamp = Date.parse(ts);
+    const parts = RFC3339.exec(ts);
+    // Date.parse would roll an impossible date or time over (Feb 29 2023 into Mar 1): check each field.
+    const [, year = '', month = '', day = '', hh = '', mm = '', ss = '', offH = '0', offM = '0'] =
+      parts ?? [];
+    const valid =
+      parts !== null &&
+      isCalendarDate(Number(year), Number(month) - 1, Number(day)) &&
+      Number(hh) <= 23 &&
+      Number(mm) <= 59 &&
+      Number(ss) <= 59 &&
+      Number(offH) <= 23 &&
+      Number(offM) <= 59;
+    timestamp = valid ? Date.parse(ts) : Number.NaN;
     if (Number.isNaN(timestamp))
       throw new FormatError(`bad RFC 5424 TIMESTAMP "${ts}"`, { column: offset + 3 });
   }
@@ -99,8 +126,8 @@ function parseStructuredData(
   s: string,
   start: number,
   offset: number,
-): { data: Record<string, Record<string, string>>; end: number } {
-  const data: Record<string, Record<string, string>> = {};
+): { data: StructuredData; end: number } {
+  const data = Object.create(null) as StructuredData;
   if (s[start] === '-') return { data, end: start + 1 };
   let pos = start;
   const fail = (why: string): never => {
@@ -111,7 +138,7 @@ function parseStructuredData(
     pos += 1;
     const id = /^[^\s=\]"]{1,32}/.exec(s.slice(pos))?.[0];
     if (!id) fail('expected an SD-ID');
-    const element: Record<string, string> = Object.create(null) as Record<string, string>;
+    const element = Object.create(null) as SdParams;
     pos += (id as string).length;
     while (s[pos] === ' ') {
       pos += 1;
@@ -133,11 +160,14 @@ function parseStructuredData(
         if (c === '"') break;
         value += c;
       }
-      element[name as string] = value;
+      const earlier = element[name as string];
+      if (earlier === undefined) element[name as string] = value;
+      else if (typeof earlier === 'string') element[name as string] = [earlier, value];
+      else earlier.push(value);
     }
     if (s[pos] !== ']') fail(`expected "]" to close [${id}`);
     pos += 1;
-    data[id as string] = { ...element };
+    data[id as string] = element;
   }
   return { data, end: pos };
 }
@@ -161,10 +191,16 @@ function parse3164(
   const [, mon = '', day = '', hh = '', mm = '', ss = '', host = '', body = ''] = m;
   const month = MONTHS.indexOf(mon);
   const year = new Date(now).getUTCFullYear();
-  const at = (y: number): number =>
-    Date.UTC(y, month, Number(day.trim()), Number(hh), Number(mm), Number(ss));
-  let timestamp = at(year);
-  if (timestamp > now + 86_400_000) timestamp = at(year - 1);
+  const timestamp = yearlessInstant(
+    { month, day: Number(day.trim()), hour: Number(hh), minute: Number(mm), second: Number(ss) },
+    now,
+  );
+  if (timestamp === null) {
+    throw new FormatError(
+      `bad RFC 3164 TIMESTAMP "${rest.slice(0, 15)}": not a time in ${year - 1}–${year + 1} up to a day after now`,
+      { column: offset + 1 },
+    );
+  }
   const tag = TAG.exec(body);
   return {
     format: 'rfc3164',
@@ -175,7 +211,40 @@ function parse3164(
     appName: tag?.[1] ?? null,
     procId: tag?.[2] ?? null,
     msgId: null,
-    structuredData: {},
+    structuredData: Object.create(null) as StructuredData,
     message: tag ? body.slice(tag[0].length) : body,
   };
+}
+
+/**
+ * The instant of a time stamped without a year (RFC 3164, and tools that copy its format into JSON fields),
+ * read as UTC: of the previous, current and next year, the one that puts it nearest `now` but no more than
+ * a day (of clock skew) after it, so a December stamp read in January falls in the old year and a Jan 1
+ * stamp read on Dec 31 in the new one. Null when it names no time in any of them (Feb 29 away from a leap
+ * year, Apr 31, hour 24).
+ */
+export function yearlessInstant(
+  t: { month: number; day: number; hour: number; minute: number; second: number; ms?: number },
+  now: number,
+): number | null {
+  if (t.hour > 23 || t.minute > 59 || t.second > 59) return null;
+  const year = new Date(now).getUTCFullYear();
+  let nearest: number | null = null;
+  for (const y of [year - 1, year, year + 1]) {
+    // Only a year where the date exists: Feb 29 must not become Mar 1 of a common year.
+    if (!isCalendarDate(y, t.month, t.day)) continue;
+    const at = Date.UTC(y, t.month, t.day, t.hour, t.minute, t.second, t.ms ?? 0);
+    if (at > now + SKEW_MS) continue;
+    if (nearest === null || Math.abs(at - now) < Math.abs(nearest - now)) nearest = at;
+  }
+  return nearest;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether day `day` of month `month` (0-based) exists in `year`, proleptic Gregorian as in RFC 3339. */
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 1 && leap ? 29 : DAYS_IN_MONTH[month];
+  return days !== undefined && day >= 1 && day <= days;
 }

@@ -41,7 +41,10 @@ export interface SyslogListenerOptions {
 export interface SyslogListeners {
   ports: { udp?: number; tcp?: number; tls?: number };
   stats: { received: number; frameErrors: number; dropped: number };
-  /** Stops listening, flushes what is queued, and resolves when it is stored. */
+  /**
+   * Stops listening, flushes what is queued, and resolves when it is stored. A TCP or TLS peer still
+   * connected is cut off, not waited for: its complete frames are stored, an unfinished one is a frame error.
+   */
   close(): Promise<void>;
 }
 
@@ -69,7 +72,8 @@ export async function listenSyslog<P>(
   const held = (): number => queue.length + storing;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
-  const sockets = new Set<net.Socket>();
+  /** Open TCP and TLS connections, each with the decoder holding its unframed bytes. */
+  const sockets = new Map<net.Socket, SyslogFrameDecoder>();
   const paused = new Set<net.Socket>();
 
   const flush = (): void => {
@@ -132,7 +136,6 @@ export async function listenSyslog<P>(
   }
 
   const onConnection = (transport: 'tcp' | 'tls') => (socket: net.Socket) => {
-    sockets.add(socket);
     const decoder = new SyslogFrameDecoder(
       (frame) => {
         if (!accept(frame) && !paused.has(socket)) {
@@ -146,6 +149,7 @@ export async function listenSyslog<P>(
       },
       options.maxFrameBytes,
     );
+    sockets.set(socket, decoder);
     socket.on('data', (chunk: Buffer) => decoder.push(chunk));
     socket.on('end', () => decoder.end());
     socket.on('error', () => socket.destroy());
@@ -179,14 +183,22 @@ export async function listenSyslog<P>(
     stats,
     async close() {
       udp?.close();
-      for (const s of sockets) s.end();
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-      for (const s of sockets) s.destroy();
+      // server.close() only stops accepting: its callback waits for every connection to end, which a
+      // half-open or idle peer never does. So it is awaited last, after those connections are destroyed.
+      const serversClosed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      // Destroyed before the flush, so nothing arrives after it that would be queued and never stored.
+      for (const [socket, decoder] of sockets) {
+        socket.destroy();
+        decoder.abandon();
+      }
+      sockets.clear();
+      paused.clear();
       while (queue.length > 0) {
         flush();
         await flushing;
       }
       await flushing;
+      await Promise.all(serversClosed);
     },
   };
 }

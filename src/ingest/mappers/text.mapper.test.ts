@@ -53,6 +53,18 @@ describe('mapTextRecord', () => {
     });
   });
 
+  it('takes every address of a repeated origin ip SD-PARAM as an observable', () => {
+    const a = mapTextRecord(
+      '<165>1 2026-01-01T00:00:00Z router1 mgd 3046 LOGOUT [origin ip="45.33.32.156" ip="45.33.32.157"] bye',
+      NOW,
+    );
+    expect(a.observables.map((o) => `${o.role}:${o.type}:${o.value}`)).toEqual([
+      'affected:hostname:router1',
+      'affected:ipv4:45.33.32.156',
+      'affected:ipv4:45.33.32.157',
+    ]);
+  });
+
   it('throws a FormatError for a line that matches no grammar', () => {
     expect(() => mapTextRecord('just words', NOW)).toThrow(FormatError);
     expect(() => mapTextRecord('CEF:0|only|three', NOW)).toThrow(/7 "\|"-separated fields/);

@@ -2,7 +2,7 @@ import type { NormalizedAlert } from '../../domain/alerts/alert.js';
 import { mapSeverity, SeverityScales, severityText } from '../../domain/alerts/severity-mapping.js';
 import { parseCef, type CefEvent } from '../formats/cef.js';
 import { parseLeef, type LeefEvent } from '../formats/leef.js';
-import { parseSyslog, type SyslogMessage } from '../formats/syslog.js';
+import { parseSyslog, sdParamValues, type SyslogMessage } from '../formats/syslog.js';
 import { buildAlert, first, ObservableBag, parseTime, str } from './mapper-support.js';
 
 /**
@@ -31,7 +31,8 @@ function mapSyslog(m: SyslogMessage, line: string, now: number): NormalizedAlert
   const app = m.appName ?? 'syslog';
   const bag = new ObservableBag().addHost(m.hostname, 'affected').addFromText(m.message);
   for (const [id, params] of Object.entries(m.structuredData)) {
-    if (id === 'origin') bag.add('ipv4', params.ip, 'affected');
+    // `ip` repeats once per address of the sender (RFC 5424 §7.2.1): each one is an observable.
+    if (id === 'origin') for (const ip of sdParamValues(params.ip)) bag.add('ipv4', ip, 'affected');
   }
   // Syslog severity 0 is the most severe: read negated; lines without <PRI> are informational.
   const severity = m.severity === null ? 'info' : mapSeverity(-m.severity, SeverityScales.syslog);
