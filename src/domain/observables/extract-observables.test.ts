@@ -68,6 +68,35 @@ describe('extractObservables', () => {
     ]);
   });
 
+  it('finds IPv6 before sentence punctuation and with `::` standing for one group', () => {
+    expect(values('Connection from 2606:4700::1111.', 'ipv6')).toEqual(['2606:4700::1111']);
+    expect(values('proxy error from 2606:4700::1111: timeout', 'ipv6')).toEqual(['2606:4700::1111']);
+    expect(values('peer ::2:3:4:5:6:7:8 closed, peer 1:2:3:4:5:6:7:: closed', 'ipv6')).toEqual([
+      '0:2:3:4:5:6:7:8',
+      '1:2:3:4:5:6:7:0',
+    ]);
+  });
+
+  it('does not take WWNs or EUI-64 interface ids (eight two-digit groups) for IPv6', () => {
+    expect(
+      values('port wwn 50:06:01:60:3b:20:1a:4f logged in, interface id 00:1b:63:ff:fe:84:4b:8a'),
+    ).toEqual([]);
+  });
+
+  it('does not take the userinfo of a URL for an e-mail address', () => {
+    const text =
+      'Clicked https://login.microsoftonline.com@evil-site.com/x then ftp://anonymous:guest@files.example.org/pub';
+    expect(values(text, 'email')).toEqual([]);
+    expect(values(text, 'url')).toEqual([
+      'https://login.microsoftonline.com@evil-site.com/x',
+      'ftp://anonymous:guest@files.example.org/pub',
+    ]);
+    // An address in the query is still one.
+    expect(values('https://example.com/reset?to=bob@corp.example.org', 'email')).toEqual([
+      'bob@corp.example.org',
+    ]);
+  });
+
   it('finds file paths and user names', () => {
     const text =
       'wrote C:\\Users\\bob\\AppData\\evil.exe and /tmp/.x/payload.sh; Invalid user paco from 1.1.1.1; user=alice';
@@ -95,7 +124,21 @@ describe('normalizeObservable', () => {
     expect(normalizeObservable('ipv4', '300.1.1.1')).toBeUndefined();
     expect(normalizeObservable('sha256', 'abc')).toBeUndefined();
     expect(normalizeObservable('email', 'not-an-email')).toBeUndefined();
-    expect(normalizeObservable('ipv4', '::ffff:10.0.0.1')).toMatchObject({ type: 'ipv6', scope: 'private' });
     expect(normalizeObservable('domain', 'Evil.COM.')).toMatchObject({ value: 'evil.com' });
+  });
+
+  it('makes an IPv4-mapped IPv6 address the IPv4 address, as free-text extraction does', () => {
+    const v4 = { type: 'ipv4', value: '45.33.32.156', role: 'source', scope: 'public' };
+    expect(normalizeObservable('ipv4', '::ffff:45.33.32.156', 'source')).toEqual(v4);
+    expect(normalizeObservable('ipv6', '::FFFF:2d21:209c', 'source')).toEqual(v4);
+    expect(normalizeObservable('ipv6', '[::ffff:10.0.0.1]')).toMatchObject({
+      type: 'ipv4',
+      value: '10.0.0.1',
+      scope: 'private',
+    });
+    expect(extractObservables('Source Network Address: ::ffff:45.33.32.156', 'source')).toEqual([v4]);
+    // Neighbouring prefixes stay IPv6: ::ffff:0:0:0/96 (SIIT) and 64:ff9b::/96 (NAT64) are not IPv4-mapped.
+    expect(normalizeObservable('ipv6', '::ffff:0:2d21:209c')).toMatchObject({ type: 'ipv6' });
+    expect(normalizeObservable('ipv6', '64:ff9b::2d21:209c')).toMatchObject({ type: 'ipv6' });
   });
 });

@@ -9,7 +9,11 @@ const EMAIL_RE = /(?<![\w.%+-])[a-z0-9][\w.%+-]{0,63}@(?:[a-z0-9-]{1,63}\.)+[a-z
 // Dotted quads standing alone: not inside a longer dotted run (OIDs such as 1.3.6.1.4.1.311, or
 // 1.2.3.4.5), not glued to letters (v1.2.3.4, build1.2.3.4), not followed by another dotted number.
 const IPV4_RE = /(?<![\w.-])\d{1,3}(?:\.\d{1,3}){3}(?![\w-]|\.\d)/g;
-const IPV6_RE = /(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:.])/gi;
+// Up to eight colons: `::` may stand for one group at either end (::2:3:4:5:6:7:8). A `.` after it ends a
+// sentence unless a digit follows (then it is a dotted IPv4 tail, which IPV4_RE takes).
+const IPV6_RE = /(?<![\w:.])(?:[0-9a-f]{0,4}:){2,8}[0-9a-f]{0,4}(?![\w:]|\.\d)/gi;
+// Eight groups of two hex digits are a WWN or an EUI-64 interface id, written like an address.
+const EIGHT_OCTETS = /^[0-9a-f]{2}(?::[0-9a-f]{2}){7}$/i;
 const HASH_RE = /(?<![0-9a-z])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9a-z])/gi;
 const DOMAIN_RE =
   /(?<![\w@.%/-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?![\w-]|\.[a-z0-9])/gi;
@@ -45,23 +49,33 @@ export function extractObservables(input: string, role: ObservableRole = 'relate
     if (o) out.push(o);
   };
   const urlHosts = new Set<string>();
+  // Where each URL's authority ends: its userinfo (user:pass@, RFC 3986 3.2.1) is not an e-mail address.
+  const authorities: Array<[start: number, end: number]> = [];
   for (const m of matches(URL_RE, text)) {
     const url = m[0].replace(/[.,;:!?]+$/, '');
     push('url', url);
+    const start = m.index + url.indexOf('://') + 3;
+    const end = /[/?#]/.exec(url.slice(start - m.index))?.index;
+    authorities.push([start, end === undefined ? m.index + url.length : start + end]);
     const host = /^[a-z]+:\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/?#]+)/i.exec(url)?.[1];
     if (host) {
       urlHosts.add(host.toLowerCase());
       push(parseIpv4(host) ? 'ipv4' : host.startsWith('[') ? 'ipv6' : 'domain', host);
     }
   }
-  for (const m of matches(EMAIL_RE, text)) push('email', m[0]);
+  for (const m of matches(EMAIL_RE, text)) {
+    const at = m.index + m[0].indexOf('@');
+    if (!authorities.some(([start, end]) => at >= start && at < end)) push('email', m[0]);
+  }
   for (const m of matches(IPV4_RE, text)) {
     if (NOT_ADDRESS_CONTEXT.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
     push('ipv4', m[0]);
   }
   for (const m of matches(IPV6_RE, text)) {
+    // A single trailing colon is punctuation ("from 2606:4700::1111: timeout"), a double one is `::`.
+    const ip = /[^:]:$/.test(m[0]) ? m[0].slice(0, -1) : m[0];
     // Needs a `::` or eight groups, which rules out times (12:29:18) and MAC addresses.
-    if (m[0].includes('::') || m[0].split(':').length === 8) push('ipv6', m[0]);
+    if ((ip.includes('::') || ip.split(':').length === 8) && !EIGHT_OCTETS.test(ip)) push('ipv6', ip);
   }
   for (const m of matches(HASH_RE, text)) {
     const type = HASH_BY_LENGTH[m[0].length];

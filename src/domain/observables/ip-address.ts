@@ -108,12 +108,21 @@ export function ipv6Scope(groups: readonly number[]): IpScope {
   if ((g0 & 0xffc0) === 0xfe80 || (g0 & 0xff00) === 0xff00) return 'reserved';
   if (g0 === 0x2001 && groups[1] === 0x0db8) return 'reserved';
   // IPv4-mapped (::ffff:0:0/96) takes the scope of the IPv4 address inside.
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    const a = groups[6] ?? 0;
-    const b = groups[7] ?? 0;
-    return ipv4Scope([a >> 8, a & 0xff, b >> 8, b & 0xff]);
-  }
+  const v4 = mappedIpv4(groups);
+  if (v4) return ipv4Scope(v4);
   return 'public';
+}
+
+/**
+ * The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:0:0/96, RFC 4291 2.5.5.2), or undefined. A
+ * dual-stack socket reports an IPv4 peer this way (Windows 4625 `IpAddress`), and it is that IPv4 host.
+ */
+export function mappedIpv4(groups: readonly number[]): [number, number, number, number] | undefined {
+  if (groups.length !== 8 || !groups.slice(0, 5).every((g) => g === 0) || groups[5] !== 0xffff)
+    return undefined;
+  const a = groups[6] ?? 0;
+  const b = groups[7] ?? 0;
+  return [a >> 8, a & 0xff, b >> 8, b & 0xff];
 }
 
 /** The canonical text form (RFC 5952): lower case, longest zero run compressed. */

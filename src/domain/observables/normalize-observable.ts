@@ -1,4 +1,4 @@
-import { formatIpv6, ipv4Scope, ipv6Scope, parseIpv4, parseIpv6 } from './ip-address.js';
+import { formatIpv6, ipv4Scope, ipv6Scope, mappedIpv4, parseIpv4, parseIpv6 } from './ip-address.js';
 import type { Observable, ObservableRole, ObservableType } from './observable.js';
 import { refang } from './refang.js';
 
@@ -27,8 +27,11 @@ export function normalizeObservable(
       // parseIpv4 takes only the canonical form (no leading zeros): the text is the address already.
       if (v4) return { type: 'ipv4', value, role, scope: ipv4Scope(v4) };
       const v6 = parseIpv6(value.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
-      if (v6) return { type: 'ipv6', value: formatIpv6(v6), role, scope: ipv6Scope(v6) };
-      return undefined;
+      if (!v6) return undefined;
+      // An IPv4-mapped address is the IPv4 host: stored as such, it matches that host's other alerts.
+      const mapped = mappedIpv4(v6);
+      if (mapped) return { type: 'ipv4', value: mapped.join('.'), role, scope: ipv4Scope(mapped) };
+      return { type: 'ipv6', value: formatIpv6(v6), role, scope: ipv6Scope(v6) };
     }
     case 'md5':
     case 'sha1':

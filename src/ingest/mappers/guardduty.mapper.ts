@@ -1,4 +1,5 @@
 import { mapSeverity, SeverityScales, severityText } from '../../domain/alerts/severity-mapping.js';
+import type { ObservableRole } from '../../domain/observables/observable.js';
 import type { AlertMapper } from './mapper.js';
 import {
   arr,
@@ -20,6 +21,13 @@ const isFinding = (p: Json): boolean =>
   typeof p.severity === 'number' &&
   (get(p, 'service.serviceName') === 'guardduty' || /:guardduty:/.test(String(p.arn ?? '')));
 
+/** An action's remote address: RemoteIpDetails has `ipAddressV4` and `ipAddressV6`, either may be set. */
+const remoteIp = (bag: ObservableBag, holder: unknown, role: ObservableRole): void => {
+  bag
+    .add('ipv4', get(holder, 'remoteIpDetails.ipAddressV4'), role)
+    .add('ipv6', get(holder, 'remoteIpDetails.ipAddressV6'), role);
+};
+
 /** AWS GuardDuty findings, raw (GetFindings, S3 export) or wrapped in an EventBridge event. */
 export const guarddutyMapper: AlertMapper = {
   name: 'guardduty',
@@ -31,21 +39,17 @@ export const guarddutyMapper: AlertMapper = {
     // Inbound connections and probes name the attacker as the remote IP; outbound ones the destination.
     const inbound = get(action, 'networkConnectionAction.connectionDirection') !== 'OUTBOUND';
     const bag = new ObservableBag()
-      .add(
-        'ipv4',
-        get(action, 'networkConnectionAction.remoteIpDetails.ipAddressV4'),
-        inbound ? 'source' : 'destination',
-      )
-      .add('ipv4', get(action, 'awsApiCallAction.remoteIpDetails.ipAddressV4'), 'source')
-      .add('ipv4', get(action, 'kubernetesApiCallAction.remoteIpDetails.ipAddressV4'), 'source')
       .add('domain', get(action, 'dnsRequestAction.domain'), 'destination')
       .add('user', get(f, 'resource.accessKeyDetails.userName'), 'affected')
       .add('hostname', get(f, 'resource.instanceDetails.instanceId'), 'affected');
-    for (const probe of arr(get(action, 'portProbeAction.portProbeDetails'))) {
-      bag.add('ipv4', get(probe, 'remoteIpDetails.ipAddressV4'), 'source');
-    }
+    remoteIp(bag, get(action, 'networkConnectionAction'), inbound ? 'source' : 'destination');
+    remoteIp(bag, get(action, 'awsApiCallAction'), 'source');
+    remoteIp(bag, get(action, 'kubernetesApiCallAction'), 'source');
+    remoteIp(bag, get(action, 'rdsLoginAttemptAction'), 'source');
+    for (const probe of arr(get(action, 'portProbeAction.portProbeDetails'))) remoteIp(bag, probe, 'source');
     for (const ni of arr(get(f, 'resource.instanceDetails.networkInterfaces'))) {
       bag.add('ipv4', get(ni, 'privateIpAddress'), 'affected').add('ipv4', get(ni, 'publicIp'), 'affected');
+      bag.add('ipv6', get(ni, 'ipv6Addresses'), 'affected');
       bag.add('hostname', get(ni, 'privateDnsName'), 'affected');
     }
     const sev = f.severity;

@@ -3,6 +3,7 @@ import { extractObservables } from '../../domain/observables/extract-observables
 import { dedupeObservables, normalizeObservable } from '../../domain/observables/normalize-observable.js';
 import type { Observable, ObservableRole, ObservableType } from '../../domain/observables/observable.js';
 import { MappingError } from './mapper.js';
+import { yearlessInstant } from '../formats/syslog.js';
 
 export type Json = Record<string, unknown>;
 
@@ -76,20 +77,52 @@ export const arr = (v: unknown): unknown[] =>
   Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
 
 /**
- * A time in ms: ISO 8601 / RFC 3339 text, or epoch seconds / ms / µs / ns as a number or numeric text
- * (told apart by magnitude). `fallback` when absent or unparseable.
+ * A time in ms: ISO 8601 / RFC 3339 text, a year-less syslog time (`Mar  1 10:00:00`), or epoch seconds /
+ * ms / µs / ns as a number or numeric text (told apart by magnitude). `fallback` when absent or unparseable.
+ *
+ * ISO text without a zone is read as UTC, not in the server's zone: the same alert must get the same time
+ * on every server whatever its TZ; a source logging local time is put right by configuring its zone.
+ * A syslog time gets the year putting it closest to `now`, at most a day ahead, as RFC 3164 receivers do,
+ * so a December line read in January falls in the old year. It is read as UTC too.
  */
-export function parseTime(v: unknown, fallback: number): number {
-  const t = rawTime(v);
+export function parseTime(v: unknown, fallback: number, now: number = fallback): number {
+  const t = rawTime(v, now);
   // Only instants between 1970 and 9999 are believed; anything else is a bad field, not a time.
   return t !== undefined && Number.isSafeInteger(t) && t >= 0 && t <= MAX_TIME ? t : fallback;
 }
 
 const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const SYSLOG_TIME = /^([a-z]{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?$/i;
+const ISO_WITHOUT_ZONE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 
-function rawTime(v: unknown): number | undefined {
+/** A year-less syslog time's instant (see yearlessInstant), or undefined. */
+function syslogTime(m: RegExpExecArray, now: number): number | undefined {
+  const month = MONTHS.indexOf((m[1] ?? '').toLowerCase());
+  if (month < 0) return undefined;
+  const at = yearlessInstant(
+    {
+      month,
+      day: Number(m[2]),
+      hour: Number(m[3]),
+      minute: Number(m[4]),
+      second: Number(m[5]),
+      ms: Math.round(Number(m[6] ?? 0) * 1000),
+    },
+    now,
+  );
+  return at ?? undefined;
+}
+
+function rawTime(v: unknown, now: number): number | undefined {
   if (typeof v === 'string' && v.trim() !== '' && !/^\d+(\.\d+)?$/.test(v.trim())) {
-    const t = Date.parse(v.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+    const text = v.trim();
+    const syslog = SYSLOG_TIME.exec(text);
+    if (syslog) return syslogTime(syslog, now);
+    const local = ISO_WITHOUT_ZONE.exec(text);
+    const t = local
+      ? Date.parse(`${local[1] ?? ''}T${local[2] ?? ''}Z`)
+      : Date.parse(text.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
     return Number.isNaN(t) ? undefined : t;
   }
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;

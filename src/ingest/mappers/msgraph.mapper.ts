@@ -1,42 +1,64 @@
 import { mapSeverity, severityText } from '../../domain/alerts/severity-mapping.js';
+import type { ObservableRole } from '../../domain/observables/observable.js';
 import type { AlertMapper } from './mapper.js';
 import { arr, buildAlert, first, get, ObservableBag, parseTime, str, strings } from './mapper-support.js';
+
+/**
+ * The part the evidence plays, from its documented `roles` (alertEvidence: attacker, source, compromised,
+ * attacked, destination, commandAndControl, contextual, …); `fallback` when none of those says.
+ */
+function roleOf(e: unknown, fallback: ObservableRole): ObservableRole {
+  const roles = new Set(strings(get(e, 'roles')));
+  if (roles.has('attacker') || roles.has('source')) return 'source';
+  if (roles.has('compromised') || roles.has('attacked')) return 'affected';
+  if (roles.has('destination') || roles.has('commandAndControl')) return 'destination';
+  return fallback;
+}
+
+/** A fileDetails object's hashes and full path. */
+function addFile(bag: ObservableBag, file: unknown, role: ObservableRole): void {
+  bag
+    .add('md5', get(file, 'md5'), role)
+    .add('sha1', get(file, 'sha1'), role)
+    .add('sha256', get(file, 'sha256'), role)
+    .add('file_path', joinPath(get(file, 'filePath'), get(file, 'fileName')), role);
+}
+
+const userOf = (account: unknown): unknown => first(account, 'userPrincipalName', 'accountName');
 
 /** Adds what one `alertEvidence` item names; the evidence `@odata.type` says what it is. */
 function addEvidence(bag: ObservableBag, e: unknown): void {
   const kind = String(get(e, '@odata.type') ?? '').replace('#microsoft.graph.security.', '');
   switch (kind) {
-    case 'deviceEvidence':
-      bag.add('hostname', get(e, 'deviceDnsName'), 'affected');
-      for (const ip of arr(get(e, 'ipInterfaces'))) bag.add('ipv4', ip, 'affected');
+    case 'deviceEvidence': {
+      const role = roleOf(e, 'affected');
+      bag.add('hostname', get(e, 'deviceDnsName'), role);
+      for (const ip of arr(get(e, 'ipInterfaces'))) bag.add('ipv4', ip, role);
       break;
+    }
     case 'userEvidence':
-      bag.add('user', first(e, 'userAccount.userPrincipalName', 'userAccount.accountName'), 'affected');
+      bag.add('user', userOf(get(e, 'userAccount')), roleOf(e, 'affected'));
       break;
     case 'ipEvidence':
-      bag.add('ipv4', get(e, 'ipAddress'), 'related');
+      bag.add('ipv4', get(e, 'ipAddress'), roleOf(e, 'related'));
       break;
     case 'urlEvidence':
-      bag.add('url', get(e, 'url'), 'related');
+      bag.add('url', get(e, 'url'), roleOf(e, 'related'));
       break;
     case 'fileEvidence':
-      bag
-        .add('sha1', get(e, 'fileDetails.sha1'), 'affected')
-        .add('sha256', get(e, 'fileDetails.sha256'), 'affected')
-        .add(
-          'file_path',
-          joinPath(get(e, 'fileDetails.filePath'), get(e, 'fileDetails.fileName')),
-          'affected',
-        );
+      addFile(bag, get(e, 'fileDetails'), roleOf(e, 'affected'));
       break;
-    case 'processEvidence':
-      bag
-        .add('process', first(e, 'imageFile.fileName'), 'affected')
-        .add('sha256', get(e, 'imageFile.sha256'), 'affected')
-        .add('sha1', get(e, 'imageFile.sha1'), 'affected');
+    case 'processEvidence': {
+      const role = roleOf(e, 'affected');
+      bag.add('process', get(e, 'imageFile.fileName'), role);
+      addFile(bag, get(e, 'imageFile'), role);
+      bag.add('user', userOf(get(e, 'userAccount')), role);
+      // The command line is free text: what it names (URLs, IPs, paths) is related, not typed.
+      bag.addFromText(get(e, 'processCommandLine'));
       break;
+    }
     case 'mailboxEvidence':
-      bag.add('email', get(e, 'primaryAddress'), 'affected');
+      bag.add('email', get(e, 'primaryAddress'), roleOf(e, 'affected'));
       break;
     case 'analyzedMessageEvidence':
       bag

@@ -75,6 +75,11 @@ export const ocsfMapper: AlertMapper = {
       : isObject(p.finding)
         ? (p.finding as Json)
         : {};
+    // Security Finding (2001) has `analytic` and `attacks` at the top level; Detection Finding (2004) and
+    // pre-1.0 drafts have them in the finding object.
+    const analytic = (path: string): unknown =>
+      first(finding, `analytic.${path}`) ?? first(p, `analytic.${path}`);
+    const attacks = [...arr(finding.attacks), ...arr(p.attacks)];
     const title = str(first(finding, 'title')) ?? str(p.message) ?? str(p.type_name) ?? 'OCSF finding';
     return buildAlert({
       time: parseTime(first(p, 'time', 'time_dt', 'finding.created_time'), ctx.now),
@@ -86,12 +91,11 @@ export const ocsfMapper: AlertMapper = {
       origin: {
         product: str(get(p, 'metadata.product.name')),
         vendor: str(get(p, 'metadata.product.vendor_name')),
-        ruleId:
-          str(first(finding, 'analytic.uid', 'analytic.name')) ?? str(get(p, 'metadata.event_code')) ?? title,
-        ruleName: str(first(finding, 'analytic.name')) ?? title,
+        ruleId: str(analytic('uid') ?? analytic('name')) ?? str(get(p, 'metadata.event_code')) ?? title,
+        ruleName: str(analytic('name')) ?? title,
       },
       sourceEventId: str(first(finding, 'uid')) ?? str(get(p, 'metadata.uid')),
-      techniques: strings(arr(finding.attacks).map((a) => get(a, 'technique.uid'))),
+      techniques: strings(attacks.flatMap((a) => [get(a, 'technique.uid'), get(a, 'sub_technique.uid')])),
       observables: bag.toArray(),
       raw: p,
     });

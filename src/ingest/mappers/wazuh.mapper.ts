@@ -2,6 +2,7 @@ import { mapSeverity, SeverityScales, severityText } from '../../domain/alerts/s
 import type { AlertMapper } from './mapper.js';
 import {
   buildAlert,
+  first,
   get,
   isObject,
   ObservableBag,
@@ -34,8 +35,9 @@ export const wazuhMapper: AlertMapper = {
       .add('url', get(p, 'data.url'), 'destination')
       .addFromText(p.full_log);
     // Agent 000 is the manager itself: the host is the one named in the log, not the manager.
-    const agentName = str(get(p, 'agent.name'));
-    bag.add('hostname', agentName ?? get(p, 'predecoder.hostname'), 'affected');
+    const manager = str(get(p, 'agent.id')) === '000';
+    const logHost = manager ? str(get(p, 'predecoder.hostname')) : null;
+    bag.add('hostname', logHost ?? first(p, 'agent.name', 'predecoder.hostname'), 'affected');
     return buildAlert({
       time: parseTime(p.timestamp, ctx.now),
       title,
