@@ -31,7 +31,8 @@ export function toProblem(error: unknown): { status: number; body: ProblemBody }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'request';
     const details = error.validation.map((v) => ({
-      path: `${where}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`,
+      // `/items/3` is `.items.3`; the root (`` or `/`) adds nothing, where it once left `body.`.
+      path: [where, ...(v.instancePath ?? '').split('/').filter((part) => part !== '')].join('.'),
       message: v.message ?? 'invalid',
     }));
     const first = details[0];

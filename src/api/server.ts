@@ -11,6 +11,7 @@ import { RiposteError } from '../domain/shared/errors.js';
 import { lazyChild, type Logger } from '../observability/logger.js';
 import { registerAuthorization, type Authenticator, type RefusalRecorder } from './auth/authorize.js';
 import { sendProblem } from './errors.js';
+import { registerNulGuard } from './nul-guard.js';
 import { healthRoutes } from './health/health.routes.js';
 import { prometheusRootRoutes } from './metrics/metrics.routes.js';
 import type { ApiContext, ApiInstance, RoutePlugin } from './route-plugin.js';
@@ -56,6 +57,7 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  registerNulGuard(app);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { firstNulPath } from '../../src/api/nul-guard.js';
 import type { RoutePlugin } from '../../src/api/route-plugin.js';
 import { RiposteError } from '../../src/domain/shared/errors.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
@@ -112,6 +113,24 @@ describe('HTTP API edge', () => {
     });
     expect(big.statusCode).toBe(413);
     expect(big.json().code).toBe('RIPOSTE_PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses NUL characters in the URL and in JSON bodies with a 400 naming where (PostgreSQL cannot store them)', async () => {
+    const body = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/probe',
+      headers: { ...asRole('admin'), 'content-type': 'application/json' },
+      payload: '{"title":"a\\u0000b","severity":"low"}',
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json()).toMatchObject({ code: 'RIPOSTE_VALIDATION', details: [{ path: 'body.title' }] });
+    const url = await api.app.inject({ url: '/api/v1/probe/conflict?x=%00', headers: asRole('admin') });
+    expect(url.statusCode).toBe(400);
+    expect(url.json().details[0].path).toBe('url');
+    expect(firstNulPath({ a: [1, { b: 'ok' }, { c: 'x\u0000' }] })).toBe('body.a.2.c');
+    expect(firstNulPath({ 'k\u0000': 1 })).toBe('body.k\\u0000');
+    expect(firstNulPath({ a: ['fine'] })).toBeUndefined();
+    expect(firstNulPath(Buffer.from([0]))).toBeUndefined();
   });
 
   it('maps catalogue errors to their status and hides internal errors', async () => {

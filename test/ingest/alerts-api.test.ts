@@ -175,6 +175,37 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
     expect(nested.json().details[0].message).toMatch(/nested deeper than 64/);
   });
 
+  it('refuses a text body with 415, names the body itself without a trailing dot, and reads media types in any case', async () => {
+    const text = await post('/api/v1/alerts', 'an alert', { 'content-type': 'text/plain' });
+    expect(text.statusCode).toBe(415);
+    const scalar = await post('/api/v1/alerts', '"a string"');
+    expect(scalar.statusCode).toBe(400);
+    expect(scalar.json().details[0].path).toBe('body');
+    const upper = await post('/api/v1/alerts', JSON.stringify({ title: 'Upper', severity: 'low' }), {
+      'content-type': 'Application/JSON',
+    });
+    expect(upper.statusCode).toBe(200);
+    const ndjson = await post('/api/v1/alerts/ndjson', '{"title":"Upper","severity":"low"}\n', {
+      'content-type': 'Application/X-NDJSON',
+    });
+    expect(ndjson.statusCode).toBe(200);
+  });
+
+  it('answers 400, not 500, for NUL characters in the URL and times past any alert', async () => {
+    const read = (url: string) => api.app.inject({ method: 'GET', url, headers: asRole('admin') });
+    for (const query of ['cursor=%00', 'observable=a%00b', 'source=%00', 'caseId=%00abc']) {
+      const res = await read(`/api/v1/alerts?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().details[0].path).toBe('url');
+    }
+    expect((await read('/api/v1/alerts/a%00b')).statusCode).toBe(400);
+    for (const query of ['from=99999999999999999999', 'to=%2B275760-09-13T00:00:00.000Z']) {
+      const res = await read(`/api/v1/alerts?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().message).toMatch(/out of range/);
+    }
+  });
+
   it('publishes every alerts route in the OpenAPI document', async () => {
     const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toEqual(

@@ -45,8 +45,14 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
   app.post(
     '/alerts',
     {
-      config: { access: 'alerts:ingest' },
+      config: { access: 'alerts:ingest', takesNul: true },
       logLevel: INGEST_LOG_LEVEL,
+      // Alerts are JSON: a text/plain body (which Fastify would parse as a string) is a 415, not a bad alert.
+      onRequest: async (request) => {
+        if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
+          throw new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
+        }
+      },
       schema: {
         tags: ['alerts'],
         summary: 'Ingest one alert or an array of alerts (any supported tool format)',
@@ -83,7 +89,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
       },
       // Checked before any body parser runs, so a JSON body sent here is a 415, not a JSON syntax error.
       onRequest: async (request) => {
-        if (!request.headers['content-type']?.startsWith('application/x-ndjson')) {
+        if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-ndjson')) {
           throw new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/x-ndjson');
         }
       },

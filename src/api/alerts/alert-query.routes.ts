@@ -22,12 +22,20 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function parseInstant(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (Number.isNaN(ms)) {
     throw new RiposteError('RIPOSTE_VALIDATION', `querystring.${name}: not a time`, {
       details: [{ path: `querystring.${name}`, message: 'expected ISO 8601 or epoch milliseconds' }],
+    });
+  }
+  // Beyond these no alert's time lies, and PostgreSQL refused a number past bigint's range with a 500.
+  if (ms < 0 || ms > LATEST_INSTANT) {
+    throw new RiposteError('RIPOSTE_VALIDATION', `querystring.${name}: out of range`, {
+      details: [{ path: `querystring.${name}`, message: 'expected a time between 1970 and 9999' }],
     });
   }
   return ms;

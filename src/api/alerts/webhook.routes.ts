@@ -59,7 +59,8 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
       }
       const actor = { type: 'token' as const, id: `source:${name}`, name: `webhook ${name}` };
       const mapperConfig = row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined;
-      const type = request.headers['content-type'] ?? '';
+      // Media types are case-insensitive (RFC 9110 8.3.1): `Application/JSON` is JSON.
+      const type = (request.headers['content-type'] ?? '').toLowerCase();
       if (
         type.startsWith('application/x-ndjson') ||
         type.startsWith('text/plain') ||

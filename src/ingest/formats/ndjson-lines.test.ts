@@ -32,6 +32,29 @@ describe('readLines', () => {
   });
 });
 
+describe('readLines line limit', () => {
+  it('counts a line without its terminator: exactly the limit passes with LF, CR LF or none, one more fails', async () => {
+    const exact = 'x'.repeat(10);
+    const over = 'y'.repeat(11);
+    const body = Buffer.from(`${exact}\n${exact}\r\n${over}\r\n${over}\n${exact}`);
+    // Every split, so the answer does not depend on where the chunks fall.
+    for (let cut = 0; cut <= body.length; cut += 1) {
+      const recs = await collect([body.subarray(0, cut), body.subarray(cut)], 10);
+      expect(recs, `cut at ${cut}`).toEqual([
+        { line: 1, text: exact },
+        { line: 2, text: exact },
+        { line: 3, error: 'line is longer than 10 bytes' },
+        { line: 4, error: 'line is longer than 10 bytes' },
+        { line: 5, text: exact },
+      ]);
+    }
+    expect(await collect([Buffer.from(over)], 10)).toEqual([
+      { line: 1, error: 'line is longer than 10 bytes' },
+    ]);
+    expect(await collect([Buffer.from(`${exact}\r`)], 10)).toEqual([{ line: 1, text: exact }]);
+  });
+});
+
 describe('parseJsonText', () => {
   it('says where JSON breaks', () => {
     const r = parseJsonText('{\n  "a": 1,\n  "b": }');

@@ -41,7 +41,10 @@ export async function* readLines(
       const lf = buf.indexOf(0x0a);
       if (lf < 0) break;
       const head = buf.subarray(0, lf);
-      if (!overflow && pendingBytes + head.length > options.maxLineBytes) overflow = true;
+      // The line's length leaves out its terminator, CR LF as well as LF.
+      const last = head.length > 0 ? head[head.length - 1] : pending[pending.length - 1]?.at(-1);
+      const length = pendingBytes + head.length - (last === 0x0d ? 1 : 0);
+      if (!overflow && length > options.maxLineBytes) overflow = true;
       const rec = finish(overflow ? [] : [...pending, head]);
       pending = [];
       pendingBytes = 0;
@@ -51,7 +54,8 @@ export async function* readLines(
     if (buf.length > 0 && !overflow) {
       pending.push(buf);
       pendingBytes += buf.length;
-      if (pendingBytes > options.maxLineBytes) {
+      // One byte more may be the CR of a CR LF, not part of the line: decided when the LF comes.
+      if (pendingBytes > options.maxLineBytes + 1) {
         overflow = true;
         pending = [];
         pendingBytes = 0;
@@ -59,6 +63,8 @@ export async function* readLines(
     }
   }
   if (pending.length > 0 || overflow) {
+    const last = pending[pending.length - 1]?.at(-1);
+    if (pendingBytes - (last === 0x0d ? 1 : 0) > options.maxLineBytes) overflow = true;
     const rec = finish(pending);
     if (rec) yield rec;
   }

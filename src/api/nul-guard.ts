@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import { RiposteError } from '../domain/shared/errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route takes strings holding U+0000 in its JSON body and deals with them itself (alert ingest keeps
+     * such alerts, with U+FFFD in their normalised fields): the NUL guard lets its body through.
+     */
+    takesNul?: boolean;
+  }
+}
+
+/** Where in a parsed JSON body the first string holding U+0000 is (`body.items.3.title`), if any. */
+export function firstNulPath(value: unknown, path = 'body'): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = firstNulPath(value[i], `${path}.${i}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  // Plain objects only: a Buffer or a stream body is not JSON and is the route's own business.
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype)
+    return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('\u0000')) return `${path}.${key.replaceAll('\u0000', '\\u0000')}`;
+    const found = firstNulPath(child, `${path}.${key}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses U+0000 in the URL (`%00`, in a path parameter or the query) and in JSON bodies, with a 400 that
+ * says where. PostgreSQL's text columns cannot hold the character: a NUL in a case title or a lookup by id
+ * failed inside the store and answered 500, where SQLite took it. Both stores now answer the same.
+ */
+export function registerNulGuard(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (/%00/i.test(request.url)) {
+      throw new RiposteError('RIPOSTE_VALIDATION', 'the URL holds a NUL character (%00)', {
+        details: [{ path: 'url', message: 'no field takes U+0000' }],
+      });
+    }
+  });
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.config.takesNul === true) return;
+    const path = firstNulPath(request.body);
+    if (path) {
+      throw new RiposteError('RIPOSTE_VALIDATION', `${path}: holds a NUL character (U+0000)`, {
+        details: [{ path, message: 'no field takes U+0000' }],
+      });
+    }
+  });
+}
