@@ -68,6 +68,17 @@ describe('extractObservables', () => {
     ]);
   });
 
+  it('scopes the IPv6 blocks that route nowhere public as reserved', () => {
+    const scopes = (text: string) => extractObservables(text).map((o) => [o.value, o.scope]);
+    expect(scopes('a 100::1 b fec0::1 c 3fff:0fff::1 d 3fff:1000::1 e 2a01:4f8::1')).toEqual([
+      ['100::1', 'reserved'],
+      ['fec0::1', 'reserved'],
+      ['3fff:fff::1', 'reserved'],
+      ['3fff:1000::1', 'public'],
+      ['2a01:4f8::1', 'public'],
+    ]);
+  });
+
   it('finds IPv6 before sentence punctuation and with `::` standing for one group', () => {
     expect(values('Connection from 2606:4700::1111.', 'ipv6')).toEqual(['2606:4700::1111']);
     expect(values('proxy error from 2606:4700::1111: timeout', 'ipv6')).toEqual(['2606:4700::1111']);

@@ -99,14 +99,22 @@ export function ipv4Scope(octets: readonly number[]): IpScope {
   return 'public';
 }
 
-/** Private (ULA fc00::/7), reserved (loopback, unspecified, link-local, multicast, documentation) or public. */
+/**
+ * Private (ULA fc00::/7), reserved (loopback, unspecified, link-local, deprecated site-local, multicast,
+ * discard-only, documentation) or public.
+ */
 export function ipv6Scope(groups: readonly number[]): IpScope {
   const g0 = groups[0] ?? 0;
   if ((g0 & 0xfe00) === 0xfc00) return 'private';
   const allZeroHead = groups.slice(0, 7).every((g) => g === 0);
   if (allZeroHead && (groups[7] ?? 0) <= 1) return 'reserved';
-  if ((g0 & 0xffc0) === 0xfe80 || (g0 & 0xff00) === 0xff00) return 'reserved';
+  // fe80::/10 link-local, fec0::/10 site-local (deprecated by RFC 3879, still seen), ff00::/8 multicast.
+  if ((g0 & 0xffc0) === 0xfe80 || (g0 & 0xffc0) === 0xfec0 || (g0 & 0xff00) === 0xff00) return 'reserved';
+  // 100::/64 discard-only (RFC 6666).
+  if (g0 === 0x0100 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0) return 'reserved';
+  // Documentation: 2001:db8::/32 (RFC 3849) and 3fff::/20 (RFC 9637).
   if (g0 === 0x2001 && groups[1] === 0x0db8) return 'reserved';
+  if (g0 === 0x3fff && ((groups[1] ?? 0) & 0xf000) === 0) return 'reserved';
   // IPv4-mapped (::ffff:0:0/96) takes the scope of the IPv4 address inside.
   const v4 = mappedIpv4(groups);
   if (v4) return ipv4Scope(v4);
