@@ -244,7 +244,11 @@ async function retryOnConflict<T>(run: () => Promise<T>, attempts = 3): Promise<
     } catch (err) {
       const code = String((err as { code?: unknown }).code ?? '');
       const retryable =
-        code === '23505' || code === '40P01' || code === '40001' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+        code === '23505' ||
+        code === '40P01' ||
+        code === '40001' ||
+        code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+        code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
       if (!retryable || attempt >= attempts) throw err;
     }
   }

@@ -9,6 +9,7 @@ import {
   findRecentByFingerprints,
   insertAlertObservables,
   insertAlerts,
+  recordRepeatEventIds,
   recordRepeats,
   type NewAlertRow,
 } from '../../store/alerts/alert.repository.js';
@@ -133,6 +134,8 @@ export async function storeBatch(
   const freshRepeats = new Map<string, number>();
   const fresh: Array<{ i: number; id: string; fp: string }> = [];
   const freshIds = new Set<string>();
+  /** Event ids of repeats, with the alert each was counted on: a retry of one must not count it again. */
+  const repeatEventIds: Array<{ eventId: string; alertId: string }> = [];
   batch.forEach((m, i) => {
     const where = { index: m.index, ...(m.line !== undefined ? { line: m.line } : {}) };
     const eventId = m.alert.sourceEventId;
@@ -152,6 +155,11 @@ export async function storeBatch(
     if (same) {
       const counted = freshIds.has(same.id) ? freshRepeats : repeats;
       counted.set(same.id, (counted.get(same.id) ?? 0) + 1);
+      if (eventId) {
+        repeatEventIds.push({ eventId, alertId: same.id });
+        // A retry later in this batch is one too.
+        known.set(eventId, same);
+      }
       outcomes[i] = {
         ...where,
         status: 'duplicate',
@@ -167,8 +175,16 @@ export async function storeBatch(
     if (eventId) known.set(eventId, { id, caseId: null });
     if (settings.dedup.enabled) recent.set(fp, { id, caseId: null });
   });
+  if (fresh.length === 0) {
+    // Nothing else to write: the repeats' counts and event ids go together (one statement on PostgreSQL).
+    const writes = deferWrites(trx, ctx.store.dialect);
+    await recordRepeats(writes.db, repeats, now);
+    await recordRepeatEventIds(writes.db, source, repeatEventIds, now);
+    await writes.flush();
+    return outcomes as StoredOutcome[];
+  }
+  // Not with the writes below: both touch the case links of a case that a repeat and a new alert share.
   await recordRepeats(trx, repeats, now);
-  if (fresh.length === 0) return outcomes as StoredOutcome[];
 
   // Pass 2: correlate the new alerts against open cases, and against each other.
   const obsIds = await upsertObservables(
@@ -334,6 +350,7 @@ export async function storeBatch(
   // The rest are independent writes whose results nobody reads: on PostgreSQL they go as one statement.
   const writes = deferWrites(trx, ctx.store.dialect);
   await insertAlerts(writes.db, rows);
+  await recordRepeatEventIds(writes.db, source, repeatEventIds, now);
   await countStoredAlerts(writes.db, rows);
   await insertAlertObservables(writes.db, links);
   await addObservablesToCases(writes.db, caseObservables, 'alert', now);

@@ -129,23 +129,39 @@ function alertValues(input: NewAlertRow): AlertTable {
 }
 
 // Run in every ingest transaction, with a list as long as the batch's event ids: compiled once per length.
+// One statement for both places an event id is kept: on SQLite a statement fewer per batch than two lookups.
 const bySourceEventIdsQuery = preparedRowsQuery<
   { eventId: string },
   { source: string },
-  { id: string; case_id: string | null; source_event_id: string | null }
+  { id: string; case_id: string | null; source_event_id: string | null; repeat: number }
 >(['eventId'], (db, rows, slot) =>
   db
     .selectFrom('alerts')
-    .select(['id', 'case_id', 'source_event_id'])
+    .select(['id', 'case_id', 'source_event_id', sql<number>`0`.as('repeat')])
     .where('source', '=', slot('source'))
     .where(
       'source_event_id',
       'in',
       rows.map((r) => r.eventId),
+    )
+    .unionAll(
+      db
+        .selectFrom('alert_event_ids as e')
+        .innerJoin('alerts as a', 'a.id', 'e.alert_id')
+        .select(['a.id', 'a.case_id', 'e.source_event_id', sql<number>`1`.as('repeat')])
+        .where('e.source', '=', slot('source'))
+        .where(
+          'e.source_event_id',
+          'in',
+          rows.map((r) => r.eventId),
+        ),
     ),
 );
 
-/** Alerts a source already sent under these event ids, by event id. */
+/**
+ * Alerts a source already sent under these event ids, by event id: the alert an event was stored as, or the
+ * one it was counted on as a fingerprint repeat (`recordRepeatEventIds`), with the case each is in now.
+ */
 export async function findAlertsBySourceEventIds(
   db: Db,
   source: string,
@@ -158,9 +174,45 @@ export async function findAlertsBySourceEventIds(
       chunk.map((eventId) => ({ eventId })),
       { source },
     );
-    for (const r of rows) if (r.source_event_id) out.set(r.source_event_id, { id: r.id, caseId: r.case_id });
+    for (const r of rows) {
+      if (!r.source_event_id) continue;
+      // Both only when two first deliveries raced, one stored and one counted: the stored alert answers.
+      if (Number(r.repeat) === 1 && out.has(r.source_event_id)) continue;
+      out.set(r.source_event_id, { id: r.id, caseId: r.case_id });
+    }
   }
   return out;
+}
+
+/**
+ * How long a repeat's event id is remembered. Senders retry within minutes of a lost acknowledgement; a
+ * week covers a sender that queued through an outage, and bounds a table that gains a row per repeat.
+ */
+export const REPEAT_EVENT_ID_MEMORY_MS = 7 * 86_400_000;
+
+/**
+ * Records which alert each fingerprint repeat that carried a source event id was counted on, so a retry of
+ * it is known (`findAlertsBySourceEventIds`). No conflict clause: a concurrent first delivery of the same
+ * event must fail on the key and run again (ingest's `retryOnConflict`), or the event would be counted twice.
+ * Each call also removes up to twice as many rows past `REPEAT_EVENT_ID_MEMORY_MS`, oldest first, so the
+ * table stays a week deep with no sweeper; the rows removed are never the ones written here.
+ */
+export async function recordRepeatEventIds(
+  db: Db,
+  source: string,
+  repeats: ReadonlyArray<{ eventId: string; alertId: string }>,
+  now: number,
+): Promise<void> {
+  if (repeats.length === 0) return;
+  await insertRows(
+    db,
+    'alert_event_ids',
+    ['source', 'source_event_id', 'alert_id', 'at'],
+    repeats.map((r) => ({ source, source_event_id: r.eventId, alert_id: r.alertId, at: now })),
+  );
+  await sql`delete from alert_event_ids where (source, source_event_id) in (
+      select source, source_event_id from alert_event_ids
+      where at < ${now - REPEAT_EVENT_ID_MEMORY_MS} order by at limit ${2 * repeats.length})`.execute(db);
 }
 
 /**

@@ -53,6 +53,18 @@ export interface AlertObservableTable {
   role: string;
 }
 
+/**
+ * The source event ids of fingerprint repeats, each naming the alert it was counted on (migration 0018_a): a
+ * retry of one is then answered as the retry it is, as `alerts.source_event_id` answers the others.
+ */
+export interface AlertEventIdTable {
+  source: string;
+  source_event_id: string;
+  alert_id: string;
+  /** When the repeat was counted (ms): rows a week old are pruned. */
+  at: number;
+}
+
 export interface IngestSourceTable {
   name: string;
   description: string;
@@ -88,6 +100,7 @@ export interface AlertTables {
   alerts: AlertTable;
   observables: ObservableTable;
   alert_observables: AlertObservableTable;
+  alert_event_ids: AlertEventIdTable;
   ingest_sources: IngestSourceTable;
   ingest_settings: IngestSettingsTable;
 }
