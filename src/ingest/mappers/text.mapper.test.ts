@@ -65,6 +65,24 @@ describe('mapTextRecord', () => {
     ]);
   });
 
+  it("reads an RFC 5424 header cut short at the host before LEEF, as IBM's examples send it", () => {
+    const now = Date.UTC(2019, 0, 18, 12);
+    const alert = mapTextRecord(
+      '<13>1 2019-01-18T11:07:53.520Z 192.168.1.1 LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.8^dst=10.0.0.5',
+      now,
+    );
+    expect(alert.time).toBe(Date.UTC(2019, 0, 18, 11, 7, 53, 520));
+    expect(alert.observables).toContainEqual(
+      expect.objectContaining({ value: '192.168.1.1', role: 'affected' }),
+    );
+    // With the application too, and with nothing after the header but the record.
+    const withApp = mapTextRecord(
+      '<13>1 2019-01-18T11:07:53.520Z fw-7 filterlog CEF:0|V|P|1|100|Blocked|5|src=10.0.0.1',
+      now,
+    );
+    expect(withApp.observables).toContainEqual(expect.objectContaining({ type: 'hostname', value: 'fw-7' }));
+  });
+
   it('throws a FormatError for a line that matches no grammar', () => {
     expect(() => mapTextRecord('just words', NOW)).toThrow(FormatError);
     expect(() => mapTextRecord('CEF:0|only|three', NOW)).toThrow(/7 "\|"-separated fields/);

@@ -14,17 +14,35 @@ export function mapTextRecord(line: string, now: number): NormalizedAlert {
   const leefAt = line.indexOf('LEEF:');
   let syslog: SyslogMessage | null = null;
   const headerEnd = cefAt >= 0 ? cefAt : leefAt;
-  if (headerEnd > 0) {
-    // A syslog header before CEF/LEEF is optional and often non-standard: use it when it parses.
-    try {
-      syslog = parseSyslog(line.slice(0, headerEnd).trimEnd() + ' x', now);
-    } catch {
-      syslog = null;
-    }
-  }
+  if (headerEnd > 0) syslog = parseHeader(line.slice(0, headerEnd).trimEnd(), now);
   if (cefAt >= 0) return mapCef(parseCef(line), syslog, line, now);
   if (leefAt >= 0) return mapLeef(parseLeef(line), syslog, line, now);
   return mapSyslog(parseSyslog(line, now), line, now);
+}
+
+/**
+ * The syslog header before a CEF or LEEF record, when it parses. It is optional and often non-standard:
+ * IBM's own LEEF-over-syslog examples end an RFC 5424 header at the host (`<13>1 2019-01-18T11:07:53.520Z
+ * 192.168.1.1 LEEF:…`), so a short one is read with its missing fields as NILVALUE.
+ */
+function parseHeader(header: string, now: number): SyslogMessage | null {
+  const fields = /^<\d{1,3}>1 (.*)$/
+    .exec(header)?.[1]
+    ?.split(' ')
+    .filter((f) => f !== '');
+  const padded =
+    fields && fields.length >= 2 && fields.length <= 5
+      ? `${header}${' -'.repeat(5 - fields.length)} - x`
+      : null;
+  for (const candidate of [`${header} x`, padded]) {
+    if (candidate === null) continue;
+    try {
+      return parseSyslog(candidate, now);
+    } catch {
+      // The next reading, or none.
+    }
+  }
+  return null;
 }
 
 function mapSyslog(m: SyslogMessage, line: string, now: number): NormalizedAlert {
