@@ -115,13 +115,35 @@ describe('syslog listener back-pressure', () => {
 });
 
 describe('syslog listener close', () => {
+  it('stores every frame a peer wrote and closed before the listener read them', async () => {
+    const stored: string[] = [];
+    const l = await listenSyslog(
+      async (messages) => {
+        await new Promise((r) => setTimeout(r, 5));
+        stored.push(...messages);
+      },
+      { host: '127.0.0.1', tcpPort: 0, batchSize: 100 },
+    );
+    const frames = Array.from({ length: 3_000 }, (_, i) => {
+      const msg = `<13>1 2026-01-01T00:00:00Z h a - - - message ${i}`;
+      return `${Buffer.byteLength(msg)} ${msg}`;
+    }).join('');
+    const peer = net.connect({ port: l.ports.tcp ?? 0, host: '127.0.0.1' });
+    await new Promise<void>((r) => peer.once('connect', () => r()));
+    // Written and ended, then the listener closed at once, as a sender's last burst at shutdown.
+    await new Promise<void>((r) => peer.end(frames, () => r()));
+    await l.close();
+    expect(stored).toHaveLength(3_000);
+    expect(l.stats.frameErrors).toBe(0);
+  });
+
   it('resolves while a peer keeps its connection open, storing its complete frames, and cuts the peer off', async () => {
     const stored: string[] = [];
     const l = await listenSyslog(
       async (messages) => {
         stored.push(...messages);
       },
-      { host: '127.0.0.1', tcpPort: 0, batchSize: 10 },
+      { host: '127.0.0.1', tcpPort: 0, batchSize: 10, closeGraceMs: 200 },
     );
     // allowHalfOpen: the peer keeps its side open after the listener's FIN, as a stuck sender would.
     const peer = net.connect({ port: l.ports.tcp ?? 0, host: '127.0.0.1', allowHalfOpen: true });

@@ -34,6 +34,11 @@ export interface SyslogListenerOptions {
    * (and counted).
    */
   maxQueued?: number;
+  /**
+   * On close, how long TCP and TLS peers get to finish sending after the listener's FIN (default 1,000 ms);
+   * one still connected then is cut off.
+   */
+  closeGraceMs?: number;
   onFrameError?: (reason: string, transport: 'udp' | 'tcp' | 'tls') => void;
   onSinkError?: (err: unknown) => void;
 }
@@ -42,8 +47,9 @@ export interface SyslogListeners {
   ports: { udp?: number; tcp?: number; tls?: number };
   stats: { received: number; frameErrors: number; dropped: number };
   /**
-   * Stops listening, flushes what is queued, and resolves when it is stored. A TCP or TLS peer still
-   * connected is cut off, not waited for: its complete frames are stored, an unfinished one is a frame error.
+   * Stops listening, lets TCP and TLS peers finish (`closeGraceMs`), flushes what is queued, and resolves
+   * when it is stored. A peer still connected after the grace is cut off: its complete frames are stored, an
+   * unfinished one is a frame error.
    */
   close(): Promise<void>;
 }
@@ -183,10 +189,19 @@ export async function listenSyslog<P>(
     stats,
     async close() {
       udp?.close();
-      // server.close() only stops accepting: its callback waits for every connection to end, which a
-      // half-open or idle peer never does. So it is awaited last, after those connections are destroyed.
+      // server.close() stops accepting; its callback waits for every connection to end.
       const serversClosed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-      // Destroyed before the flush, so nothing arrives after it that would be queued and never stored.
+      // Peers are asked to finish (our FIN) and read to their end meanwhile, the flushes going on as usual:
+      // a sender that wrote its frames and closed loses none, even those not read yet.
+      for (const socket of sockets.keys()) socket.end();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(serversClosed),
+        new Promise<void>((resolve) => (grace = setTimeout(resolve, options.closeGraceMs ?? 1_000))),
+      ]);
+      clearTimeout(grace);
+      // A half-open or idle peer never ends its side, and server.close() would wait for it for ever: cut off
+      // before the last flush, so nothing arrives after it that would be queued and never stored.
       for (const [socket, decoder] of sockets) {
         socket.destroy();
         decoder.abandon();
