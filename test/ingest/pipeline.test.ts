@@ -220,6 +220,15 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     expect(alert?.title).toBe('bad\ufffdone');
     expect(alert?.origin.ruleName).toBe('r\ufffdn');
     expect(alert?.raw).toEqual(bad);
+    // Read from a line (NDJSON), where the text is looked at first: its escape is found the same.
+    const line = { ...bad, id: 'nul-2', rule_id: 'r2' };
+    const fromLine = await ingestAlerts(
+      ctx,
+      { source: 'api', items: [{ kind: 'json', value: line, text: JSON.stringify(line) }] },
+      SYSTEM_ACTOR,
+    );
+    const lineId = fromLine.items[0]?.status === 'accepted' ? fromLine.items[0].alertId : '';
+    expect((await findAlertById(handle.store.db, lineId))?.title).toBe('bad\ufffdone');
   });
 
   it('groups alerts of one rule into one open case, and explains why', async () => {
