@@ -188,7 +188,7 @@ export async function findAlertsBySourceEventIds(
  * How long a repeat's event id is remembered. Senders retry within minutes of a lost acknowledgement; a
  * week covers a sender that queued through an outage, and bounds a table that gains a row per repeat.
  */
-export const REPEAT_EVENT_ID_MEMORY_MS = 7 * 86_400_000;
+const REPEAT_EVENT_ID_MEMORY_MS = 7 * 86_400_000;
 
 /**
  * Records which alert each fingerprint repeat that carried a source event id was counted on, so a retry of
