@@ -48,10 +48,13 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
       config: { access: 'alerts:ingest', takesNul: true },
       logLevel: INGEST_LOG_LEVEL,
       // Alerts are JSON: a text/plain body (which Fastify would parse as a string) is a 415, not a bad alert.
-      onRequest: async (request) => {
-        if (!request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
-          throw new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
-        }
+      onRequest: (request, _reply, done) => {
+        const json = request.headers['content-type']?.toLowerCase().startsWith('application/json');
+        done(
+          json
+            ? undefined
+            : new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json'),
+        );
       },
       schema: {
         tags: ['alerts'],
