@@ -153,3 +153,17 @@ describe('normalizeObservable', () => {
     expect(normalizeObservable('ipv6', '64:ff9b::2d21:209c')).toMatchObject({ type: 'ipv6' });
   });
 });
+
+describe('URL observables', () => {
+  it('lower-case the scheme and host only, so one URL written two ways is one observable', () => {
+    const url = (value: string) => normalizeObservable('url', value, 'related')?.value;
+    expect(url('HTTPS://Evil.Example.COM:8443/Path/File.EXE?Q=A')).toBe(
+      'https://evil.example.com:8443/Path/File.EXE?Q=A',
+    );
+    expect(url('https://Bob:Secret@Files.Example.org/pub')).toBe('https://Bob:Secret@files.example.org/pub');
+    expect(url('hxxps://Bad[.]Example/x')).toBe('https://bad.example/x');
+    expect(url('http://[2001:DB8::1]/')).toBe('http://[2001:db8::1]/');
+    expect(url('https:///no-host')).toBeUndefined();
+    expect(url('not a url')).toBeUndefined();
+  });
+});

@@ -3,6 +3,8 @@ import type { Observable, ObservableRole, ObservableType } from './observable.js
 import { refang } from './refang.js';
 
 const HEX_LENGTH: Partial<Record<ObservableType, number>> = { md5: 32, sha1: 40, sha256: 64 };
+/** scheme, userinfo with its `@`, host (and port), the rest; the host must not be empty. */
+const URL_PARTS = /^([a-z][a-z0-9+.-]*):\/\/((?:[^\s/?#@]*@)?)([^\s/?#@]+)(.*)$/is;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/;
 const EMAIL = /^[a-z0-9._%+-]{1,64}@(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}$/;
 
@@ -51,8 +53,14 @@ export function normalizeObservable(
     case 'email':
       value = value.toLowerCase();
       return EMAIL.test(value) ? { type, value, role } : undefined;
-    case 'url':
-      return /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+/i.test(value) ? { type, value, role } : undefined;
+    case 'url': {
+      const m = URL_PARTS.exec(value);
+      if (!m) return undefined;
+      // Scheme and host are case-insensitive (RFC 3986 6.2.2.1): HXXPS://Evil.Example/x is the same URL as
+      // https://evil.example/x, and must be one observable. Userinfo, path and query keep their case.
+      const [, scheme = '', userinfo = '', host = '', rest = ''] = m;
+      return { type, value: `${scheme.toLowerCase()}://${userinfo}${host.toLowerCase()}${rest}`, role };
+    }
     case 'user':
     case 'file_path':
     case 'process':
