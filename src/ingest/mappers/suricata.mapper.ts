@@ -48,9 +48,15 @@ export const suricataMapper: AlertMapper = {
     const priority = get(p, 'alert.severity');
     // `host` is not read: it is the sensor's name (EVE schema: "the sensor-name, if configured"), not a
     // party to the alert, and as an observable it would group every alert that sensor raises.
+    // A rule with the `target` keyword names attacker and victim (alert.source, alert.target): a reply from
+    // the victim has them as dest_ip and src_ip, and reading the flow's direction would make the victim the
+    // source, the address a playbook blocks. Without it, the flow's direction is all there is.
+    const attacker = get(p, 'alert.source.ip');
+    const victim = get(p, 'alert.target.ip');
+    const named = attacker !== undefined || victim !== undefined;
     const bag = new ObservableBag()
-      .add('ipv4', p.src_ip, 'source')
-      .add('ipv4', p.dest_ip, 'destination')
+      .add('ipv4', named ? attacker : p.src_ip, 'source')
+      .add('ipv4', named ? victim : p.dest_ip, named ? 'affected' : 'destination')
       .add('domain', get(p, 'http.hostname'), 'destination')
       .add('domain', get(p, 'tls.sni'), 'destination')
       .add('domain', dnsNames(p), 'destination')

@@ -417,6 +417,28 @@ describe('reviewed vendor fields', () => {
     expect(a?.filter((o) => b?.includes(o))).toEqual([]);
   });
 
+  it("Suricata: a rule's target keyword names attacker and victim, whatever the packet's direction", () => {
+    // The victim's reply: the flow runs from the victim, but alert.source is the attacker.
+    const reply = {
+      ...eve,
+      src_ip: '10.0.0.5',
+      dest_ip: '45.33.32.156',
+      alert: {
+        ...eve.alert,
+        source: { ip: '45.33.32.156', port: 4444 },
+        target: { ip: '10.0.0.5', port: 445 },
+      },
+    };
+    expect(obs(map(reply))).toEqual(
+      expect.arrayContaining(['source:ipv4:45.33.32.156', 'affected:ipv4:10.0.0.5']),
+    );
+    expect(obs(map(reply))).not.toContain('source:ipv4:10.0.0.5');
+    // Without the keyword, the flow's direction.
+    expect(obs(map(eve))).toEqual(
+      expect.arrayContaining(['source:ipv4:10.0.0.5', 'destination:ipv4:8.8.8.8']),
+    );
+  });
+
   it('Suricata: DNS names of 8.x and 7.x records, and URLs from every request-target form', () => {
     const dns = (d: unknown) => obs(map({ ...eve, dns: d })).filter((o) => o.includes(':domain:'));
     expect(dns({ version: 3, type: 'request', queries: [{ rrname: 'evil-c2.xyz', rrtype: 'A' }] })).toEqual([
