@@ -476,6 +476,13 @@ describe('reviewed vendor fields', () => {
     };
     const hosts = (p: unknown) => obs(map(p)).filter((o) => o.includes(':hostname:'));
     expect(hosts(alert)).toEqual(['affected:hostname:web-07']);
+    // Nor is the manager's address, which the alert may carry as agent.ip.
+    expect(obs(map({ ...alert, agent: { ...alert.agent, ip: '10.9.9.9' } }))).not.toContain(
+      'affected:ipv4:10.9.9.9',
+    );
+    expect(obs(map({ ...alert, agent: { id: '001', name: 'db-01', ip: '10.9.9.9' } }))).toContain(
+      'affected:ipv4:10.9.9.9',
+    );
     // An agent's own alerts keep the agent's name; the manager's own alerts (no log host) keep its name.
     expect(hosts({ ...alert, agent: { id: '001', name: 'db-01' } })).toEqual(['affected:hostname:db-01']);
     expect(hosts({ ...alert, predecoder: { program_name: 'ossec' } })).toEqual([

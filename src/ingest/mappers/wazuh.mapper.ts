@@ -21,22 +21,23 @@ export const wazuhMapper: AlertMapper = {
   map(p, ctx) {
     const title = required(p, 'rule.description', 'the rule description');
     const level = get(p, 'rule.level');
+    // Agent 000 is the manager itself: the host is the one named in the log, not the manager.
+    const manager = str(get(p, 'agent.id')) === '000';
+    const logHost = manager ? str(get(p, 'predecoder.hostname')) : null;
     const bag = new ObservableBag()
       .add('ipv4', get(p, 'data.srcip'), 'source')
       .add('ipv4', get(p, 'data.dstip'), 'destination')
       .add('user', get(p, 'data.srcuser'), 'source')
       .add('user', get(p, 'data.dstuser'), 'affected')
       .add('user', get(p, 'data.win.eventdata.targetUserName'), 'affected')
-      .add('ipv4', get(p, 'agent.ip'), 'affected')
+      // The manager's own address is no party to a log it collected from another host.
+      .add('ipv4', logHost ? undefined : get(p, 'agent.ip'), 'affected')
       .add('file_path', get(p, 'syscheck.path'), 'affected')
       .add('md5', get(p, 'syscheck.md5_after'), 'affected')
       .add('sha1', get(p, 'syscheck.sha1_after'), 'affected')
       .add('sha256', get(p, 'syscheck.sha256_after'), 'affected')
       .add('url', get(p, 'data.url'), 'destination')
       .addFromText(p.full_log);
-    // Agent 000 is the manager itself: the host is the one named in the log, not the manager.
-    const manager = str(get(p, 'agent.id')) === '000';
-    const logHost = manager ? str(get(p, 'predecoder.hostname')) : null;
     bag.add('hostname', logHost ?? first(p, 'agent.name', 'predecoder.hostname'), 'affected');
     return buildAlert({
       time: parseTime(p.timestamp, ctx.now),
