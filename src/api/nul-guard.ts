@@ -1,5 +1,6 @@
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import { RiposteError } from '../domain/shared/errors.js';
+import { NUL, nulPath } from '../domain/shared/nul.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -11,25 +12,10 @@ declare module 'fastify' {
   }
 }
 
-/** Where in a parsed JSON body the first string holding U+0000 is (`body.items.3.title`), if any. */
-export function firstNulPath(value: unknown, path = 'body'): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i += 1) {
-      const found = firstNulPath(value[i], `${path}.${i}`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  // Plain objects only: a Buffer or a stream body is not JSON and is the route's own business.
-  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype)
-    return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    if (key.includes('\u0000')) return `${path}.${key.replaceAll('\u0000', '\\u0000')}`;
-    const found = firstNulPath(child, `${path}.${key}`);
-    if (found) return found;
-  }
-  return undefined;
+/** Where in a parsed JSON body the first string (or key) holding U+0000 is (`body.items.3.title`), if any. */
+export function firstNulPath(value: unknown): string | undefined {
+  const path = nulPath(value);
+  return path && ['body', ...path.map((part) => part.replaceAll(NUL, '\\u0000'))].join('.');
 }
 
 const refuseNul = (path: string, message: string): RiposteError =>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LATEST_TIME } from '../../domain/shared/clock.js';
 import { Severity } from '../../domain/shared/severity.js';
 import { RiposteError, notFound } from '../../domain/shared/errors.js';
 import { findAlertById, listAlerts } from '../../store/alerts/alert.repository.js';
@@ -22,8 +23,6 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-const LATEST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
 function parseInstant(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
@@ -33,7 +32,7 @@ function parseInstant(value: string | undefined, name: string): number | undefin
     });
   }
   // Beyond these no alert's time lies, and PostgreSQL refused a number past bigint's range with a 500.
-  if (ms < 0 || ms > LATEST_INSTANT) {
+  if (ms < 0 || ms > LATEST_TIME) {
     throw new RiposteError('RIPOSTE_VALIDATION', `querystring.${name}: out of range`, {
       details: [{ path: `querystring.${name}`, message: 'expected a time between 1970 and 9999' }],
     });

@@ -1,6 +1,7 @@
 import type { NormalizedAlert } from '../../domain/alerts/alert.js';
 import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import { FormatError } from '../../ingest/formats/format-error.js';
+import { NUL, nulPath } from '../../domain/shared/nul.js';
 import { MappingError } from '../../ingest/mappers/mapper.js';
 import { mapPayload } from '../../ingest/mappers/mapper-registry.js';
 import { mapTextRecord } from '../../ingest/mappers/text.mapper.js';
@@ -57,20 +58,7 @@ function nestsDeeper(v: object, depth: number, max: number): boolean {
   return false;
 }
 
-const NUL = '\u0000';
 const REPLACEMENT = '\ufffd';
-
-/** Whether any string in `value` (an alert's normalised fields: plain objects, arrays, scalars) holds a NUL. */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes(NUL);
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) {
-    for (const child of value as unknown[]) if (holdsNul(child)) return true;
-    return false;
-  }
-  for (const key in value) if (holdsNul((value as Record<string, unknown>)[key])) return true;
-  return false;
-}
 
 function replaceNul<T>(value: T): T {
   if (typeof value === 'string') return value.replaceAll(NUL, REPLACEMENT) as T;
@@ -91,7 +79,7 @@ function withoutNul(alert: NormalizedAlert, sourceText?: string): NormalizedAler
   // scan of one string, where walking every field cost 3% of mapping a stream.
   if (sourceText !== undefined && !sourceText.includes(NUL) && !sourceText.includes('\\u0000')) return alert;
   const { raw, ...fields } = alert;
-  if (!holdsNul(fields)) return alert;
+  if (nulPath(fields) === undefined) return alert;
   return { ...replaceNul(fields), raw };
 }
 

@@ -78,9 +78,8 @@ export class SyslogFrameDecoder {
    * not (RFC 6587 §3.4.1: the count is the frame's length), so it is reported like any other bad frame.
    */
   end(): void {
-    const rest = this.buffer;
-    this.buffer = Buffer.alloc(0);
-    if (this.dropUntilNewline || this.skipping > 0 || rest.toString('utf8').trim() === '') return;
+    const rest = this.takeUnfinished();
+    if (!rest) return;
     const first = rest[0] ?? 0;
     if (first >= 0x30 && first <= 0x39) {
       const sp = rest.indexOf(0x20);
@@ -99,10 +98,17 @@ export class SyslogFrameDecoder {
    * on. Unlike a peer's close (`end`), a cut made here says nothing about where the sender's message ended.
    */
   abandon(): void {
+    const rest = this.takeUnfinished();
+    if (!rest) return;
+    this.onError(`the listener closed the connection ${rest.length} bytes into an unfinished frame`);
+  }
+
+  /** Empties the buffer, answering the bytes of a frame begun there (none while a bad one is skipped). */
+  private takeUnfinished(): Buffer | undefined {
     const rest = this.buffer;
     this.buffer = Buffer.alloc(0);
-    if (this.dropUntilNewline || this.skipping > 0 || rest.toString('utf8').trim() === '') return;
-    this.onError(`the listener closed the connection ${rest.length} bytes into an unfinished frame`);
+    if (this.dropUntilNewline || this.skipping > 0 || rest.toString('utf8').trim() === '') return undefined;
+    return rest;
   }
 
   private resync(reason: string): void {

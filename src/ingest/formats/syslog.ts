@@ -29,6 +29,10 @@ export const sdParamValues = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : typeof value === 'string' ? [value] : value;
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A month's index (0–11) from its three-letter English name in any case, else -1. */
+export const monthIndex = (name: string): number =>
+  MONTHS.findIndex((m) => m.toLowerCase() === name.toLowerCase());
 const RFC3164 =
   /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) (.*)$/s;
 const TAG = /^([^\s:[\]]{1,64})(?:\[([^\]\s]{1,32})\])?: ?/;

@@ -3,7 +3,8 @@ import { extractObservables } from '../../domain/observables/extract-observables
 import { dedupeObservables, normalizeObservable } from '../../domain/observables/normalize-observable.js';
 import type { Observable, ObservableRole, ObservableType } from '../../domain/observables/observable.js';
 import { MappingError } from './mapper.js';
-import { yearlessInstant } from '../formats/syslog.js';
+import { LATEST_TIME } from '../../domain/shared/clock.js';
+import { monthIndex, yearlessInstant } from '../formats/syslog.js';
 
 export type Json = Record<string, unknown>;
 
@@ -88,17 +89,15 @@ export const arr = (v: unknown): unknown[] =>
 export function parseTime(v: unknown, fallback: number, now: number = fallback): number {
   const t = rawTime(v, now);
   // Only instants between 1970 and 9999 are believed; anything else is a bad field, not a time.
-  return t !== undefined && Number.isSafeInteger(t) && t >= 0 && t <= MAX_TIME ? t : fallback;
+  return t !== undefined && Number.isSafeInteger(t) && t >= 0 && t <= LATEST_TIME ? t : fallback;
 }
 
-const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const SYSLOG_TIME = /^([a-z]{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?$/i;
 const ISO_WITHOUT_ZONE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 
 /** A year-less syslog time's instant (see yearlessInstant), or undefined. */
 function syslogTime(m: RegExpExecArray, now: number): number | undefined {
-  const month = MONTHS.indexOf((m[1] ?? '').toLowerCase());
+  const month = monthIndex(m[1] ?? '');
   if (month < 0) return undefined;
   const at = yearlessInstant(
     {
