@@ -1,10 +1,17 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
+import { lockIngestSource } from '../../store/alerts/ingest-lock.repository.js';
 import type { AppContext } from '../context.js';
 import { rememberStoredRules, rulesInForce } from './configure-ingest.js';
 import type { IngestSettings, RulesRead } from './ingest-settings.js';
 import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
-import { IngestSettingsChanged, storeBatch, type Mapped, type StoredOutcome } from './store-batch.js';
+import {
+  IngestSettingsChanged,
+  OverlappedIngest,
+  storeBatch,
+  type Mapped,
+  type StoredOutcome,
+} from './store-batch.js';
 
 export type { IngestItem } from './map-item.js';
 
@@ -143,8 +150,10 @@ export async function storeMappedItems(
     const settingsFrom = read ? { storedText: read.storedText } : undefined;
     let step: { outcomes: ItemOutcome[]; counts: ReturnType<typeof tally> };
     try {
-      step = await retryOnConflict(() =>
+      step = await retryOnConflict((overlapped) =>
         ctx.store.db.transaction().execute(async (trx) => {
+          // Overlapped once: the lock before any lookup, in a round trip of its own, so it cannot be again.
+          if (overlapped) await lockIngestSource(trx, input.source);
           const out: ItemOutcome[] = await storeBatch(
             ctx,
             trx,
@@ -235,15 +244,19 @@ async function auditRejectedOnly(
 /**
  * Two writers storing the same source event at once: one commits, the other hits the unique index and rolls
  * back. Run again, it finds the committed alert and answers `duplicate`, as a retry by the sender would.
- * Deadlocks and serialisation failures (PostgreSQL) are retried the same way.
+ * Deadlocks and serialisation failures (PostgreSQL), and a batch that another of its source's transactions
+ * overlapped (`OverlappedIngest`), are retried the same way.
  */
-async function retryOnConflict<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+async function retryOnConflict<T>(run: (overlapped: boolean) => Promise<T>, attempts = 3): Promise<T> {
+  let overlapped = false;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await run();
+      return await run(overlapped);
     } catch (err) {
+      overlapped ||= err instanceof OverlappedIngest;
       const code = String((err as { code?: unknown }).code ?? '');
       const retryable =
+        err instanceof OverlappedIngest ||
         code === '23505' ||
         code === '40P01' ||
         code === '40001' ||

@@ -15,6 +15,7 @@ import {
 } from '../../store/alerts/alert.repository.js';
 import { countStoredAlerts } from '../../store/alerts/alert-daily-counts.repository.js';
 import { findIngestSettingsJson } from '../../store/alerts/ingest-settings.repository.js';
+import { lockIngestSource } from '../../store/alerts/ingest-lock.repository.js';
 import { upsertObservables } from '../../store/alerts/observable.repository.js';
 import {
   addObservablesToCases,
@@ -80,6 +81,18 @@ export type StoredOutcome =
 
 const ruleKey = (product: string | null, ruleId: string): string => `${product ?? ''}\u0000${ruleId}`;
 
+/**
+ * Another transaction of the source committed one of the alerts this batch took for new (same source event id
+ * or fingerprint), after the batch's first lookups read their snapshot and before the batch held the source's
+ * lock (PostgreSQL, `lockIngestSource`). The batch stored nothing and runs again: then its lookups see that
+ * alert, and count a repeat or answer a retry.
+ */
+export class OverlappedIngest extends Error {
+  constructor() {
+    super("another transaction stored one of the batch's new alerts first");
+  }
+}
+
 /** The stored ingest rules changed since the caller read them; the batch stored nothing. */
 export class IngestSettingsChanged extends Error {
   constructor(readonly stored: Awaited<ReturnType<typeof findIngestSettingsJson>>) {
@@ -110,14 +123,15 @@ export async function storeBatch(
   const eventIds = batch.flatMap((m) => (m.alert.sourceEventId ? [m.alert.sourceEventId] : []));
   type Prior = Map<string, { id: string; caseId: string | null }>;
   type Stored = Awaited<ReturnType<typeof findIngestSettingsJson>>;
-  // Independent lookups: one round trip on PostgreSQL.
-  const [known, recent, stored] = await readTogether<[Prior, Prior, Stored]>(trx, ctx.store.dialect, [
+  const dedupSince = now - settings.dedup.windowMs;
+  const { concurrentWriters } = ctx.store.dialect;
+  // Independent lookups: one round trip on PostgreSQL, with the source's lock (see `OverlappedIngest`).
+  const [known, recent, stored] = await readTogether<[Prior, Prior, Stored, void]>(trx, ctx.store.dialect, [
     (db) => findAlertsBySourceEventIds(db, source, eventIds),
     (db) =>
-      settings.dedup.enabled
-        ? findRecentByFingerprints(db, fps, now - settings.dedup.windowMs)
-        : Promise.resolve(new Map()),
+      settings.dedup.enabled ? findRecentByFingerprints(db, fps, dedupSince) : Promise.resolve(new Map()),
     (db) => (settingsFrom ? findIngestSettingsJson(db) : Promise.resolve(undefined)),
+    (db) => (concurrentWriters ? lockIngestSource(db, source) : Promise.resolve()),
   ]);
   // Nothing is written yet: the caller starts again with the rules now in force.
   if (settingsFrom && (stored?.settings ?? null) !== settingsFrom.storedText)
@@ -203,7 +217,7 @@ export async function storeBatch(
   const idOf = (o: Observable): string | undefined => idByObservable.get(o);
   const rules = settings.correlation;
   const byRuleOn = rules.enabled && rules.byRule;
-  const since = now - rules.windowMs;
+  const openSince = now - rules.windowMs;
   const byRule = new Map<string, { caseId: string; lastSeen: number }>();
   const byObs = new Map<string, { caseId: string; lastSeen: number }>();
   const keep = (
@@ -232,16 +246,35 @@ export async function storeBatch(
       const id = idOf(o);
       if (id) significantIds.push(id);
     }
-  // Independent lookups: one round trip on PostgreSQL.
-  const [ruleHits, observableHits] = await readTogether<
-    [Awaited<ReturnType<typeof findOpenCasesByRules>>, Awaited<ReturnType<typeof findOpenCasesByObservables>>]
+  const freshEventIds = fresh.flatMap((f) => {
+    const eventId = batch[f.i]?.alert.sourceEventId;
+    return eventId ? [eventId] : [];
+  });
+  const freshFps = fresh.map((f) => f.fp);
+  // Independent lookups: one round trip on PostgreSQL. There the source's lock is held since the first lookups,
+  // so these see every alert and case the source's other transactions committed; the new alerts are looked up
+  // again with them (`OverlappedIngest`).
+  const [ruleHits, observableHits, byEventIdNow, byFingerprintNow] = await readTogether<
+    [
+      Awaited<ReturnType<typeof findOpenCasesByRules>>,
+      Awaited<ReturnType<typeof findOpenCasesByObservables>>,
+      Prior,
+      Prior,
+    ]
   >(trx, ctx.store.dialect, [
-    (db) => (byRuleOn ? findOpenCasesByRules(db, ruleRefs, since) : Promise.resolve([])),
+    (db) => (byRuleOn ? findOpenCasesByRules(db, ruleRefs, openSince) : Promise.resolve([])),
     (db) =>
       rules.enabled && rules.byObservable
-        ? findOpenCasesByObservables(db, significantIds, since)
+        ? findOpenCasesByObservables(db, significantIds, openSince)
         : Promise.resolve([]),
+    (db) =>
+      concurrentWriters ? findAlertsBySourceEventIds(db, source, freshEventIds) : Promise.resolve(new Map()),
+    (db) =>
+      concurrentWriters && settings.dedup.enabled
+        ? findRecentByFingerprints(db, freshFps, dedupSince)
+        : Promise.resolve(new Map()),
   ]);
+  if (byEventIdNow.size > 0 || byFingerprintNow.size > 0) throw new OverlappedIngest();
   for (const r of ruleHits) keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
   for (const r of observableHits) keep(byObs, r.observableId, r.caseId, r.lastSeen);
 

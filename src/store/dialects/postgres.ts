@@ -94,6 +94,7 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
     supportsRowLocks: true,
     supportsWritableCtes: true,
     roundTrips: true,
+    concurrentWriters: true,
     textSearch: 'tsvector',
     binaryType: 'bytea',
     jsonType: 'text',

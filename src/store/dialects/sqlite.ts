@@ -191,6 +191,7 @@ export function createSqliteDialect(path: string, options: SqliteDialectOptions 
     supportsRowLocks: false,
     supportsWritableCtes: false,
     roundTrips: false,
+    concurrentWriters: false,
     textSearch: 'fts5',
     binaryType: 'blob',
     jsonType: 'text',

@@ -20,6 +20,12 @@ export interface StoreDialect {
    * statement (read-together.ts). In process (SQLite) statements run synchronously, and that saves nothing.
    */
   readonly roundTrips: boolean;
+  /**
+   * Write transactions run at the same time, each reading at READ COMMITTED (PostgreSQL): one that decides
+   * from what it read (is this alert new?) must lock what it decides on, or two decide alike. SQLite's
+   * writers take turns from their first statement (`BEGIN IMMEDIATE`).
+   */
+  readonly concurrentWriters: boolean;
   /** The full-text engine: SQLite's FTS5 virtual tables, or PostgreSQL's tsvector with a GIN index. */
   readonly textSearch: 'fts5' | 'tsvector';
   /** Column type for raw bytes. */

@@ -1,0 +1,136 @@
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestAlerts, type IngestItem, type IngestResult } from '../../src/app/ingest/ingest-alerts.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
+import { openStore } from '../../src/store/store.js';
+import { createTestContext, ManualClock } from '../support/api.js';
+import { openTestStore, TEST_PG_URL, type TestStoreHandle } from '../support/stores.js';
+import { waitFor } from '../support/waiting.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+const alert = (srcIp: string, ruleId = 'R-7'): IngestItem => ({
+  kind: 'json',
+  value: {
+    title: 'Beaconing to a known C2',
+    severity: 'high',
+    src_ip: srcIp,
+    rule: { id: ruleId },
+    product: 'edr',
+  },
+});
+
+/**
+ * On PostgreSQL two ingest transactions of one source can run at once: an NDJSON stream beside single POSTs,
+ * or two processes. Each must decide as if the other had committed first. The test makes them overlap for
+ * certain: a third connection holds the per-day count row every ingest of the source updates, so the first
+ * transaction stops there after its lookups, and the second starts while the first has not committed.
+ */
+describe('overlapping ingest transactions of one source on postgres', () => {
+  let handle: TestStoreHandle;
+  let ctx: ReturnType<typeof createTestContext>;
+  let blocker: pg.Client;
+  let watcher: pg.Client;
+  let blockerPid: number;
+  beforeEach(async () => {
+    handle = await openTestStore('postgres');
+    ctx = createTestContext(handle.store, { clock: new ManualClock(T0) });
+    const schema = handle.options.databaseSchema as string;
+    blocker = new pg.Client({ connectionString: TEST_PG_URL, options: `-c search_path=${schema}` });
+    watcher = new pg.Client({ connectionString: TEST_PG_URL });
+    await Promise.all([blocker.connect(), watcher.connect()]);
+    blockerPid = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0;
+  });
+  afterEach(async () => {
+    await Promise.all([blocker.end(), watcher.end()]);
+    await handle.cleanup();
+  });
+
+  const ingest = (item: IngestItem): Promise<IngestResult> =>
+    ingestAlerts(ctx, { source: 'edr', items: [item] }, SYSTEM_ACTOR);
+
+  /** Backends waiting, directly or through others, on the blocker's transaction. */
+  async function waitingBehindBlocker(): Promise<number> {
+    const { rows } = await watcher.query<{ pid: number; by: number[] }>(
+      'select pid, pg_blocking_pids(pid) as by from pg_stat_activity where cardinality(pg_blocking_pids(pid)) > 0',
+    );
+    const behind = new Set<number>([blockerPid]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const r of rows)
+        if (!behind.has(r.pid) && r.by.some((pid) => behind.has(pid))) {
+          behind.add(r.pid);
+          grew = true;
+        }
+    }
+    return behind.size - 1;
+  }
+
+  /** Runs `first` and `second` so that the second starts while the first is stopped before its commit. */
+  async function overlapped(first: IngestItem, second: IngestItem): Promise<[IngestResult, IngestResult]> {
+    // The source's row for the day exists once an alert of the day is stored.
+    await ingest(alert('198.51.100.250', 'R-seed'));
+    await blocker.query('begin');
+    await blocker.query(`select 1 from alert_source_days where source = 'edr' for update`);
+    const a = ingest(first);
+    await waitFor('the first ingest to wait', async () => (await waitingBehindBlocker()) >= 1);
+    const b = ingest(second);
+    await waitFor('the second ingest to wait', async () => (await waitingBehindBlocker()) >= 2);
+    await blocker.query('commit');
+    return Promise.all([a, b]);
+  }
+
+  const stored = async (srcIp: string) =>
+    (
+      await handle.store.db
+        .selectFrom('alerts')
+        .innerJoin('alert_observables', 'alert_observables.alert_id', 'alerts.id')
+        .innerJoin('observables', 'observables.id', 'alert_observables.observable_id')
+        .select(['alerts.id', 'alerts.count', 'alerts.case_id'])
+        .where('observables.value', '=', srcIp)
+        .execute()
+    ).map((r) => ({ ...r, count: Number(r.count) }));
+
+  it('stores the same new alert once and counts the other as its repeat', async () => {
+    const [a, b] = await overlapped(alert('203.0.113.9'), alert('203.0.113.9'));
+    const rows = await stored('203.0.113.9');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.count).toBe(2);
+    const statuses = [a.items[0]?.status, b.items[0]?.status].sort();
+    expect(statuses).toEqual(['accepted', 'duplicate']);
+    for (const r of [a, b])
+      expect(r.items[0]).toMatchObject({ alertId: rows[0]?.id, caseId: rows[0]?.case_id });
+  });
+
+  it('lets the later alert of a rule join the case the earlier one opened', async () => {
+    const [a, b] = await overlapped(alert('203.0.113.10'), alert('203.0.113.11'));
+    const cases = [a, b].map((r) => (r.items[0]?.status === 'accepted' ? r.items[0].caseId : undefined));
+    expect(cases[0]).toBeDefined();
+    expect(cases[1]).toBe(cases[0]);
+    expect(a.casesCreated + b.casesCreated).toBe(1);
+  });
+
+  it('stores each alert once when two processes take the same alerts at once, and counts every delivery', async () => {
+    const other = await openStore(handle.options);
+    try {
+      const ctxB = createTestContext(other, { clock: new ManualClock(T0) });
+      const ips = ['203.0.113.20', '203.0.113.21', '203.0.113.22'];
+      const deliveries = Array.from({ length: 24 }, (_, i) =>
+        ingestAlerts(
+          i % 2 === 0 ? ctx : ctxB,
+          { source: 'edr', items: [alert(ips[i % 3] as string, `R-${i % 3}`)] },
+          SYSTEM_ACTOR,
+        ),
+      );
+      const answers = await Promise.all(deliveries);
+      expect(answers.reduce((n, r) => n + r.accepted, 0)).toBe(3);
+      for (const ip of ips) {
+        const rows = await stored(ip);
+        expect(rows).toHaveLength(1);
+        expect(rows[0]?.count).toBe(8);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+});
