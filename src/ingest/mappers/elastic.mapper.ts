@@ -4,7 +4,8 @@ import { arr, buildAlert, first, get, ObservableBag, parseTime, str, strings } f
 
 /**
  * Elastic Security detection alerts (`.alerts-security.alerts-*`, ECS; flattened `kibana.alert.*` keys or
- * nested objects, and the legacy `signal.*` shape of 7.x).
+ * nested objects, and the legacy `signal.*` shape of 7.x `.siem-signals-*` indices, whose fields Elastic's alert
+ * schema page cross-references: `signal.original_time`, `signal.rule.risk_score`, `signal.rule.id`, …).
  */
 export const elasticMapper: AlertMapper = {
   name: 'elastic',
@@ -13,6 +14,7 @@ export const elasticMapper: AlertMapper = {
   map(p, ctx) {
     const ruleName = str(first(p, 'kibana.alert.rule.name', 'signal.rule.name')) ?? 'Elastic alert';
     const sev = first(p, 'kibana.alert.severity', 'signal.rule.severity', 'event.severity');
+    const riskScore = first(p, 'kibana.alert.risk_score', 'signal.rule.risk_score');
     const bag = new ObservableBag()
       .add('ipv4', get(p, 'source.ip'), 'source')
       .add('domain', get(p, 'source.domain'), 'source')
@@ -38,16 +40,32 @@ export const elasticMapper: AlertMapper = {
       ]),
     );
     return buildAlert({
-      time: parseTime(first(p, 'kibana.alert.original_time', '@timestamp'), ctx.now),
+      time: parseTime(first(p, 'kibana.alert.original_time', 'signal.original_time', '@timestamp'), ctx.now),
       title: ruleName,
-      description: str(first(p, 'kibana.alert.reason', 'kibana.alert.rule.description', 'signal.reason')),
-      severity: mapSeverity(sev ?? first(p, 'kibana.alert.risk_score', 'signal.rule.risk_score')),
-      severityOriginal: severityText(sev ?? first(p, 'kibana.alert.risk_score')),
+      description: str(
+        first(
+          p,
+          'kibana.alert.reason',
+          'signal.reason',
+          'kibana.alert.rule.description',
+          'signal.rule.description',
+        ),
+      ),
+      severity: mapSeverity(sev ?? riskScore),
+      severityOriginal: severityText(sev ?? riskScore),
       category: str(first(p, 'kibana.alert.rule.category', 'event.category.0', 'event.category')),
       origin: {
         product: 'Elastic Security',
         vendor: 'Elastic',
-        ruleId: str(first(p, 'kibana.alert.rule.rule_id', 'kibana.alert.rule.uuid', 'signal.rule.rule_id')),
+        ruleId: str(
+          first(
+            p,
+            'kibana.alert.rule.rule_id',
+            'signal.rule.rule_id',
+            'kibana.alert.rule.uuid',
+            'signal.rule.id',
+          ),
+        ),
         ruleName,
       },
       sourceEventId: str(first(p, 'kibana.alert.uuid', '_id', 'signal.id')),

@@ -131,6 +131,36 @@ describe('documented shapes', () => {
     ]);
   });
 
+  it('Elastic Security 7.x signal (legacy signal.* fields)', () => {
+    const r = map({
+      '@timestamp': '2021-03-02T09:15:00.000Z',
+      signal: {
+        original_time: '2021-03-02T09:10:41.000Z',
+        reason: 'process event created low alert Unusual Parent Process on web-01',
+        rule: {
+          id: '6f1a2b3c-uuid',
+          rule_id: 'a0eb3d4f-rule',
+          name: 'Unusual Parent Process',
+          description: 'Identifies an unusual parent process',
+          risk_score: 21,
+          threat: [{ technique: [{ id: 'T1055' }] }],
+        },
+      },
+      host: { name: 'web-01' },
+    });
+    expect(r.mapper).toBe('elastic');
+    expect(r.alert).toMatchObject({
+      // The source event's time, not when the rule ran (@timestamp).
+      time: Date.parse('2021-03-02T09:10:41.000Z'),
+      title: 'Unusual Parent Process',
+      description: 'process event created low alert Unusual Parent Process on web-01',
+      severity: 'low',
+      severityOriginal: '21',
+      techniques: ['T1055'],
+      origin: { ruleId: 'a0eb3d4f-rule' },
+    });
+  });
+
   it('Elastic Security alert, nested objects', () => {
     const r = map({
       '@timestamp': '2024-05-01T10:00:00Z',
