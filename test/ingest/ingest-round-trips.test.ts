@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ingestAlerts } from '../../src/app/ingest/ingest-alerts.js';
 import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import { saveIngestSettingsJson } from '../../src/store/alerts/ingest-settings.repository.js';
+import { listCases } from '../../src/store/cases/case-query.repository.js';
+import { saveSlaPolicy } from '../../src/store/cases/sla-policy.repository.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { createTestContext, ManualClock } from '../support/api.js';
@@ -133,5 +135,80 @@ describe.each(DIALECTS)('an ingest batch on %s', (dialect) => {
       .where('id', '=', caseId)
       .executeTakeFirst();
     expect(Number(kase?.updated_at)).toBe(T0);
+  });
+
+  it('opens 16 cases from 16 alerts in 10 round trips on PostgreSQL, everything written', async () => {
+    // Each alert its own rule and address: each opens a case.
+    const alone = (i: number) => ({
+      ...eve(i),
+      value: {
+        ...eve(i).value,
+        alert: { ...eve(i).value.alert, signature_id: 3_000_000 + i, signature: `ALONE ${i}` },
+        dest_ip: `10.9.0.${i}`,
+      },
+    });
+    await handle.store.db.transaction().execute((trx) =>
+      saveSlaPolicy(
+        trx,
+        {
+          severity: 'high',
+          policy: { acknowledge: 60_000, contain: 120_000, resolve: 180_000 },
+          actorId: 'u',
+        },
+        T0,
+      ),
+    );
+    let roundTrips = 0;
+    const query = pg.Client.prototype.query;
+    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      roundTrips += 1;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query);
+    const res = await ingestAlerts(
+      ctx,
+      { source: 'suricata', items: Array.from({ length: 16 }, (_, k) => alone(k)) },
+      SYSTEM_ACTOR,
+    );
+    vi.restoreAllMocks();
+    expect(res).toMatchObject({ accepted: 16, casesCreated: 16 });
+    // Begin, the first lookups, observables, the second lookups (SLA policies with them), the case numbers, the
+    // writes together, 2 for the audit, commit, and the wake-up. Before: 18 (the cases' rows one by one, the
+    // policies and the search text read back).
+    if (dialect === 'postgres') expect(roundTrips).toBeLessThanOrEqual(10);
+
+    const db = handle.store.db;
+    const cases = await db
+      .selectFrom('cases')
+      .select(['id', 'number', 'title', 'severity'])
+      .orderBy('number')
+      .execute();
+    expect(cases.map((c) => Number(c.number))).toEqual(Array.from({ length: 16 }, (_, k) => k + 1));
+    const ids = cases.map((c) => c.id);
+    expect(new Set(res.caseIds)).toEqual(new Set(ids));
+    const created = await db
+      .selectFrom('case_events')
+      .select('case_id')
+      .where('type', '=', 'case_created')
+      .execute();
+    expect(new Set(created.map((e) => e.case_id))).toEqual(new Set(ids));
+    const milestones = await db.selectFrom('case_milestones').select(['case_id', 'created_at']).execute();
+    expect(milestones.map((m) => Number(m.created_at))).toEqual(ids.map(() => T0));
+    // The stored policy, read with the lookups: acknowledge, contain and resolve due from the opening.
+    const sla = await db
+      .selectFrom('queue_jobs')
+      .select(['run_at', 'payload'])
+      .where('queue', '=', 'timers')
+      .execute();
+    expect(sla).toHaveLength(16 * 3);
+    expect(new Set(sla.map((j) => Number(j.run_at)))).toEqual(
+      new Set([T0 + 60_000, T0 + 120_000, T0 + 180_000]),
+    );
+    const search = await db.selectFrom('case_search').select(['case_id', 'body']).execute();
+    expect(new Set(search.map((d) => d.case_id))).toEqual(new Set(ids));
+    const titled = search.find((d) => d.case_id === cases[0]?.id);
+    expect(titled?.body).toContain(cases[0]?.title.split(' ')[0]?.toLowerCase() ?? 'x');
+    // And the search finds a case by a word of its title, as it did when the text was read back.
+    const found = await listCases(handle.store.db, { text: 'alone' }, { limit: 50 }, handle.store.dialect);
+    expect(found.items).toHaveLength(16);
   });
 });

@@ -22,6 +22,7 @@ import {
   appendAlertsAddedEvents,
 } from '../../store/alerts/alert-case-batch.repository.js';
 import { createCases, type NewCase } from '../../store/cases/case.repository.js';
+import { loadSlaPolicies, type StoredSlaPolicies } from '../../store/cases/sla-policy.repository.js';
 import { findOpenCasesByObservables } from '../../store/cases/case-observable-seen.repository.js';
 import { enqueueJobs } from '../../store/queue/queue.repository.js';
 import { deferWrites } from '../../store/deferred-writes.js';
@@ -254,12 +255,13 @@ export async function storeBatch(
   // Independent lookups: one round trip on PostgreSQL. There the source's lock is held since the first lookups,
   // so these see every alert and case the source's other transactions committed; the new alerts are looked up
   // again with them (`OverlappedIngest`).
-  const [ruleHits, observableHits, byEventIdNow, byFingerprintNow] = await readTogether<
+  const [ruleHits, observableHits, byEventIdNow, byFingerprintNow, sla] = await readTogether<
     [
       Awaited<ReturnType<typeof findOpenCasesByRules>>,
       Awaited<ReturnType<typeof findOpenCasesByObservables>>,
       Prior,
       Prior,
+      StoredSlaPolicies | undefined,
     ]
   >(trx, ctx.store.dialect, [
     (db) => (byRuleOn ? findOpenCasesByRules(db, ruleRefs, openSince) : Promise.resolve([])),
@@ -273,6 +275,8 @@ export async function storeBatch(
       concurrentWriters && settings.dedup.enabled
         ? findRecentByFingerprints(db, freshFps, dedupSince)
         : Promise.resolve(new Map()),
+    // For cases this batch may open, read here rather than in a round trip of its own (see `createCases`).
+    (db) => (ctx.store.dialect.roundTrips ? loadSlaPolicies(db) : Promise.resolve(undefined)),
   ]);
   if (byEventIdNow.size > 0 || byFingerprintNow.size > 0) throw new OverlappedIngest();
   for (const r of ruleHits) keep(byRule, ruleKey(r.product, r.ruleId), r.caseId, r.lastSeen);
@@ -379,9 +383,12 @@ export async function storeBatch(
   for (const o of outcomes)
     if (o?.status === 'duplicate' && freshIds.has(o.alertId)) o.caseId = caseOf.get(o.alertId) ?? null;
 
-  await createCases(trx, { newId: ctx.newId }, opening, now);
   // The rest are independent writes whose results nobody reads: on PostgreSQL they go as one statement.
   const writes = deferWrites(trx, ctx.store.dialect);
+  await createCases(trx, { newId: ctx.newId }, opening, now, {
+    writes: writes.db,
+    ...(sla ? { policies: sla.policies } : {}),
+  });
   await insertAlerts(writes.db, rows);
   await recordRepeatEventIds(writes.db, source, repeatEventIds, now);
   await countStoredAlerts(writes.db, rows);

@@ -63,6 +63,20 @@ export async function refreshCaseSearch(db: Db, caseIds: string | readonly strin
     await upsertDocuments(db, await documentsOf(db, chunk));
 }
 
+/**
+ * The searchable text of cases being opened, from what the caller is writing: a new case has no comments yet,
+ * so its text is its title and description, and nothing is read back (the rows may be deferred writes).
+ */
+export async function writeOpenedCaseSearch(
+  db: Db,
+  cases: ReadonlyArray<{ id: string; title: string; description: string }>,
+): Promise<void> {
+  await upsertDocuments(
+    db,
+    cases.map((c) => ({ case_id: c.id, body: caseSearchDocument([c.title, c.description]) })),
+  );
+}
+
 /** Rebuilds every case's searchable text: after a bulk load, and in the migration that introduced it. */
 export async function rebuildCaseSearch(db: Db): Promise<void> {
   let after = '';

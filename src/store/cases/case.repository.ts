@@ -6,9 +6,9 @@ import { chunks } from '../chunks.js';
 import { nextCounterValues } from '../counters.repository.js';
 import { insertRows } from '../insert-rows.js';
 import { projectCaseEvent, projectOpenedCases } from './case-milestones.repository.js';
-import { refreshCaseSearch, SEARCH_EVENT_TYPES } from './case-search.repository.js';
+import { refreshCaseSearch, SEARCH_EVENT_TYPES, writeOpenedCaseSearch } from './case-search.repository.js';
 import { replaceCaseTags } from './case-tags.repository.js';
-import { scheduleOpenedCaseSlaChecks } from './sla-schedule.repository.js';
+import { scheduleOpenedCaseSlaChecks, type OpenedCaseWrites } from './sla-schedule.repository.js';
 import type { Database } from '../schema.js';
 import type { CaseEventRow, CaseRow, CaseTable } from './case.table.js';
 
@@ -71,14 +71,18 @@ export async function createCase(
 /**
  * Opens cases as `createCase` does each (numbers in input order, the same rows, events and projections), in
  * a few statements for all of them: ingest opens many cases a batch. An input's `id` is used when given.
+ * With `given` (ingest on PostgreSQL), only the case numbers are a round trip of their own: the rest goes
+ * with the caller's deferred writes.
  */
 export async function createCases(
   trx: Transaction<Database>,
   deps: CaseRepoDeps,
   inputs: ReadonlyArray<NewCase & { id?: string }>,
   now: number,
+  given: OpenedCaseWrites = {},
 ): Promise<Case[]> {
   if (inputs.length === 0) return [];
+  const writes = given.writes ?? trx;
   const numbers = await nextCounterValues(trx, 'case_number', inputs.length);
   const rows: CaseRow[] = inputs.map((input, i) => ({
     id: input.id ?? deps.newId(),
@@ -98,19 +102,20 @@ export async function createCases(
     case_type: null,
   }));
   // 15 columns × 100 rows stays far under SQLite's bound-value limit.
-  for (const chunk of chunks(rows, 100)) await trx.insertInto('cases').values(chunk).execute();
+  for (const chunk of chunks(rows, 100)) await writes.insertInto('cases').values(chunk).execute();
   for (const [i, row] of rows.entries()) {
     const tags = inputs[i]?.tags ?? [];
-    if (tags.length > 0) await replaceCaseTags(trx, row.id, tags);
+    if (tags.length > 0) await replaceCaseTags(writes, row.id, tags);
   }
   await scheduleOpenedCaseSlaChecks(
     trx,
     deps,
     rows.map((row) => ({ caseId: row.id, severity: row.severity as Severity, createdAt: now })),
     now,
+    given,
   );
   const events = await insertCaseEvents(
-    trx,
+    writes,
     deps,
     rows.map((row, i) => ({
       caseId: row.id,
@@ -121,7 +126,7 @@ export async function createCases(
     now,
   );
   await projectOpenedCases(
-    trx,
+    writes,
     rows.map((row, i) => ({
       caseId: row.id,
       severity: row.severity,
@@ -129,10 +134,7 @@ export async function createCases(
       event: events[i] as CaseEvent,
     })),
   );
-  await refreshCaseSearch(
-    trx,
-    rows.map((r) => r.id),
-  );
+  await writeOpenedCaseSearch(writes, rows);
   return rows.map(caseRowToCase);
 }
 

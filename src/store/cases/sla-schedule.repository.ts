@@ -1,6 +1,11 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { emptyMilestones, type CaseMilestones } from '../../domain/cases/case-milestones.js';
-import { computeSlaClocks, runningClocks, type SlaPolicy } from '../../domain/cases/case-sla.js';
+import {
+  computeSlaClocks,
+  runningClocks,
+  type SlaPolicies,
+  type SlaPolicy,
+} from '../../domain/cases/case-sla.js';
 import type { CaseStatus } from '../../domain/cases/case.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
@@ -64,6 +69,16 @@ export async function scheduleSlaChecks(
 }
 
 /**
+ * How a caller that opens cases among other writes of its transaction has them written: `policies`, the SLA
+ * policies in force, read already with the caller's other lookups; `writes`, where the rows go (the caller's
+ * deferred writes, deferred-writes.ts, which it flushes). Without them: read and written on the transaction.
+ */
+export interface OpenedCaseWrites {
+  policies?: SlaPolicies;
+  writes?: Kysely<Database> | Transaction<Database>;
+}
+
+/**
  * `scheduleSlaChecks` for cases just opened (no lifecycle event but their creation), many at once: one read
  * of the policies and the jobs in multi-row inserts, instead of a policy read and an insert per clock.
  */
@@ -72,15 +87,16 @@ export async function scheduleOpenedCaseSlaChecks(
   deps: { newId: () => string },
   cases: ReadonlyArray<{ caseId: string; severity: Severity; createdAt: number }>,
   now: number,
+  given: OpenedCaseWrites = {},
 ): Promise<number> {
   if (cases.length === 0) return 0;
-  const { policies } = await loadSlaPolicies(trx);
+  const policies = given.policies ?? (await loadSlaPolicies(trx)).policies;
   const jobs = cases.flatMap((c) =>
     slaCheckJobs(c.caseId, { ...emptyMilestones(), createdAt: c.createdAt }, policies[c.severity], now),
   );
   // 14 columns a job: 1,000 rows stay under both stores' bound-parameter limits.
   for (const chunk of chunks(jobs, 1000)) {
-    await enqueueJobs(trx, { dialect: NO_LOCKS, newId: deps.newId }, chunk, now);
+    await enqueueJobs(given.writes ?? trx, { dialect: NO_LOCKS, newId: deps.newId }, chunk, now);
   }
   return jobs.length;
 }
