@@ -201,6 +201,49 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     expect(on).toMatchObject({ accepted: 2, casesCreated: 1 });
   });
 
+  it('says why an alert opened a case naming only the grouping that was looked for', async () => {
+    const open = { kind: 'json' as const, value: { title: 'Beacon', severity: 'high' } };
+    const reasons: string[] = [];
+    for (const correlation of [
+      {},
+      { byRule: false },
+      { byObservable: false },
+      { byRule: false, byObservable: false },
+      { enabled: false },
+    ]) {
+      const res = await ingestAlerts(
+        ctx,
+        {
+          source: 'edr',
+          // Each its own rule, but the second the first's: grouping by rule is off for it.
+          items: [
+            {
+              ...open,
+              value: {
+                ...open.value,
+                title: `Beacon ${reasons.length}`,
+                rule_id: `b-${reasons.length === 1 ? 0 : reasons.length}`,
+              },
+            },
+          ],
+        },
+        SYSTEM_ACTOR,
+        IngestSettings.parse({ correlation }),
+      );
+      const item = res.items[0];
+      if (item?.status !== 'accepted') throw new Error('expected accepted');
+      reasons.push((await findAlertById(handle.store.db, item.alertId))?.correlation?.reason ?? '');
+    }
+    // With grouping by rule off, the alert's rule had an open case: the reason must not say none had.
+    expect(reasons).toEqual([
+      'no open case shares its rule or a significant observable within the window',
+      'no open case shares a significant observable within the window (grouping by rule is off)',
+      'no open case shares its rule within the window (grouping by observable is off)',
+      'grouping by rule and by observable are both off: every new alert opens a case',
+      'correlation is off: every new alert opens a case',
+    ]);
+  });
+
   it('keeps an alert whose text holds a NUL, with U+FFFD in its fields and the NUL in its raw event', async () => {
     const bad = { title: 'bad\u0000one', severity: 'low', rule_name: 'r\u0000n', rule_id: 'r1', id: 'nul-1' };
     const res = await ingestAlerts(

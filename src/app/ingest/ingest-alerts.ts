@@ -142,54 +142,79 @@ export async function storeMappedItems(
   });
   count(ctx, input.source, 'rejected', result.rejected);
   let createdAny = false;
+  /** One step: its items stored in one transaction, with the step's audit entry. */
+  const storeStep = (chunk: readonly Mapped[]): Promise<ItemOutcome[]> => {
+    const at = ctx.clock.now();
+    const settingsFrom = read ? { storedText: read.storedText } : undefined;
+    return retryOnConflict((overlapped) =>
+      ctx.store.db.transaction().execute(async (trx) => {
+        // Overlapped once: the lock before any lookup, in a round trip of its own, so it cannot be again.
+        if (overlapped) await lockIngestSource(trx, input.source);
+        const out: ItemOutcome[] = await storeBatch(
+          ctx,
+          trx,
+          input.source,
+          chunk,
+          actor,
+          settings,
+          at,
+          settingsFrom,
+        );
+        await appendAudit(
+          trx,
+          { dialect: ctx.store.dialect },
+          {
+            actor,
+            action: 'alerts.ingested',
+            target: { type: 'ingest_source', id: input.source },
+            details: { ...tally(out), rejected: result.rejected, items: chunk.length },
+          },
+          at,
+        );
+        return out;
+      }),
+    );
+  };
+  /**
+   * `storeStep`, again with the rules now in force when they changed meanwhile; and when the store refused the
+   * step's data (an item it cannot hold), the step in halves, down to the item it refuses, which alone is
+   * rejected: one such item must not fail the others, nor stop a stream at its line for good.
+   */
+  const storeOrIsolate = async (chunk: readonly Mapped[]): Promise<ItemOutcome[]> => {
+    try {
+      return await storeStep(chunk);
+    } catch (err) {
+      if (err instanceof IngestSettingsChanged) {
+        read = rememberStoredRules(ctx, err.stored);
+        settings = read.settings;
+        // In steps of the batch size now in force.
+        const out: ItemOutcome[] = [];
+        for (let i = 0; i < chunk.length; i += settings.batchSize)
+          out.push(...(await storeOrIsolate(chunk.slice(i, i + settings.batchSize))));
+        return out;
+      }
+      if (!refusedByStore(err)) throw err;
+      const only = chunk[0];
+      if (chunk.length === 1 && only) {
+        ctx.log.warn({ err, source: input.source, line: only.line }, 'the store refused an alert');
+        return [{ ...where(only), status: 'rejected', reason: `the store refused it: ${String(err)}` }];
+      }
+      const half = Math.ceil(chunk.length / 2);
+      return [...(await storeOrIsolate(chunk.slice(0, half))), ...(await storeOrIsolate(chunk.slice(half)))];
+    }
+  };
   for (let start = 0; start < mapped.length;) {
     if (start > 0) await yieldToOtherWork();
     const chunk = mapped.slice(start, start + settings.batchSize);
     if (chunk.length >= BULK_STEP_ALERTS) await ctx.store.dialect.beforeBulkWrite?.();
-    const at = ctx.clock.now();
-    const settingsFrom = read ? { storedText: read.storedText } : undefined;
-    let step: { outcomes: ItemOutcome[]; counts: ReturnType<typeof tally> };
-    try {
-      step = await retryOnConflict((overlapped) =>
-        ctx.store.db.transaction().execute(async (trx) => {
-          // Overlapped once: the lock before any lookup, in a round trip of its own, so it cannot be again.
-          if (overlapped) await lockIngestSource(trx, input.source);
-          const out: ItemOutcome[] = await storeBatch(
-            ctx,
-            trx,
-            input.source,
-            chunk,
-            actor,
-            settings,
-            at,
-            settingsFrom,
-          );
-          const counts = tally(out);
-          await appendAudit(
-            trx,
-            { dialect: ctx.store.dialect },
-            {
-              actor,
-              action: 'alerts.ingested',
-              target: { type: 'ingest_source', id: input.source },
-              details: { ...counts, rejected: result.rejected, items: chunk.length },
-            },
-            at,
-          );
-          return { outcomes: out, counts };
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof IngestSettingsChanged)) throw err;
-      read = rememberStoredRules(ctx, err.stored);
-      settings = read.settings;
-      continue;
-    }
+    const outcomes = await storeOrIsolate(chunk);
     if (chunk.length >= BULK_STEP_ALERTS) ctx.store.dialect.afterBulkWrite?.();
     start += chunk.length;
-    count(ctx, input.source, 'accepted', step.counts.accepted);
-    count(ctx, input.source, 'duplicate', step.counts.duplicates);
-    for (const o of step.outcomes) {
+    const counts = tally(outcomes);
+    count(ctx, input.source, 'accepted', counts.accepted);
+    count(ctx, input.source, 'duplicate', counts.duplicates);
+    count(ctx, input.source, 'rejected', counts.rejected);
+    for (const o of outcomes) {
       result.items.push(o);
       if (o.status === 'accepted') {
         result.accepted += 1;
@@ -197,6 +222,7 @@ export async function storeMappedItems(
         if (o.caseCreated) result.casesCreated += 1;
         createdAny = true;
       } else if (o.status === 'duplicate') result.duplicates += 1;
+      else result.rejected += 1;
     }
   }
   if (mapped.length === 0 && result.rejected > 0)
@@ -213,10 +239,31 @@ export async function storeMappedItems(
 const count = (ctx: AppContext, source: string, outcome: string, n: number): void =>
   ctx.counters.add('ingestAlerts', { source, outcome }, n);
 
-const tally = (out: ItemOutcome[]): { accepted: number; duplicates: number } => ({
+const tally = (out: readonly ItemOutcome[]): { accepted: number; duplicates: number; rejected: number } => ({
   accepted: out.filter((o) => o.status === 'accepted').length,
   duplicates: out.filter((o) => o.status === 'duplicate').length,
+  rejected: out.filter((o) => o.status === 'rejected').length,
 });
+
+const where = (m: Mapped): { index: number; line?: number } => ({
+  index: m.index,
+  ...(m.line !== undefined ? { line: m.line } : {}),
+});
+
+/**
+ * The store refused what an item holds, not the transaction as such: PostgreSQL's data exceptions (class 22:
+ * text it cannot store, a number out of range) and program limits (54: an index row too large); SQLite's too
+ * big or mistyped values and failed checks. Anything else (a lost connection, a full disk) fails the request.
+ */
+function refusedByStore(err: unknown): boolean {
+  const code = String((err as { code?: unknown }).code ?? '');
+  return (
+    /^(22|54)[0-9A-Z]{3}$/.test(code) ||
+    code === 'SQLITE_TOOBIG' ||
+    code === 'SQLITE_MISMATCH' ||
+    code === 'SQLITE_CONSTRAINT_CHECK'
+  );
+}
 
 async function auditRejectedOnly(
   ctx: AppContext,

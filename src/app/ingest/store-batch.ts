@@ -94,6 +94,20 @@ export class OverlappedIngest extends Error {
   }
 }
 
+/** Why an alert opened a case, naming only the grouping that was looked for. */
+function newCaseReason(rules: IngestSettings['correlation']): string {
+  const byRule = rules.enabled && rules.byRule;
+  const byObservable = rules.enabled && rules.byObservable;
+  if (byRule && byObservable)
+    return 'no open case shares its rule or a significant observable within the window';
+  if (byRule) return 'no open case shares its rule within the window (grouping by observable is off)';
+  if (byObservable)
+    return 'no open case shares a significant observable within the window (grouping by rule is off)';
+  return rules.enabled
+    ? 'grouping by rule and by observable are both off: every new alert opens a case'
+    : 'correlation is off: every new alert opens a case';
+}
+
 /** The stored ingest rules changed since the caller read them; the batch stored nothing. */
 export class IngestSettingsChanged extends Error {
   constructor(readonly stored: Awaited<ReturnType<typeof findIngestSettingsJson>>) {
@@ -325,9 +339,7 @@ export async function storeBatch(
       correlation = {
         decision: 'new_case',
         rule: 'none',
-        reason: rules.enabled
-          ? 'no open case shares its rule or a significant observable within the window'
-          : 'correlation is off: every new alert opens a case',
+        reason: newCaseReason(rules),
         windowMs: rules.windowMs,
       };
       // Opened with the batch's other new cases after the loop; later alerts of the batch can join it now.

@@ -12,6 +12,12 @@ export const AlertOriginSchema = z.object({
 export type AlertOrigin = z.infer<typeof AlertOriginSchema>;
 
 /**
+ * The longest product, vendor or rule id mappers store (longer ones are clipped). Not in the schema: alerts
+ * stored before the limit may hold longer ones and must still be read.
+ */
+export const MAX_ORIGIN_NAME = 256;
+
+/**
  * The normalised alert, after OCSF's Detection Finding (class 2004): what every mapper produces, whatever
  * the tool. `raw` is the event exactly as received; everything else is derived from it.
  */

@@ -9,6 +9,14 @@ const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z]
 const EMAIL = /^[a-z0-9._%+-]{1,64}@(?:[a-z0-9-]{1,63}\.)+[a-z]{2,63}$/;
 
 /**
+ * The longest value kept, in UTF-16 units and in UTF-8 bytes: PostgreSQL refuses an index row over ~2,700
+ * bytes, and 2,048 characters of CJK text (6 KB) failed every alert of the transaction that held it.
+ */
+const MAX_VALUE_LENGTH = 2048;
+const UTF8 = new TextEncoder();
+const utf8Bytes = (text: string): number => UTF8.encode(text).length;
+
+/**
  * Checks and canonicalises a value a source labelled with a type (an IP in `src_ip`, a hash in `sha256`).
  * Returns undefined when the value is not of that type, so a mapper never stores `-` or `N/A` as an IP.
  * IPs get their scope; domains, e-mails and hashes are lower-cased; URLs and indicators are refanged.
@@ -21,7 +29,11 @@ export function normalizeObservable(
   if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
   let value = refang(String(raw).trim());
   if (value === '' || value === '-' || /^(n\/?a|null|none|unknown|undefined)$/i.test(value)) return undefined;
-  if (value.length > 2048) return undefined;
+  if (
+    value.length > MAX_VALUE_LENGTH ||
+    (value.length > MAX_VALUE_LENGTH / 3 && utf8Bytes(value) > MAX_VALUE_LENGTH)
+  )
+    return undefined;
   switch (type) {
     case 'ipv4':
     case 'ipv6': {

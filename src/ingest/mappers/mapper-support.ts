@@ -1,4 +1,4 @@
-import type { NormalizedAlert } from '../../domain/alerts/alert.js';
+import { MAX_ORIGIN_NAME, type NormalizedAlert } from '../../domain/alerts/alert.js';
 import { extractObservables } from '../../domain/observables/extract-observables.js';
 import { dedupeObservables, normalizeObservable } from '../../domain/observables/normalize-observable.js';
 import type { Observable, ObservableRole, ObservableType } from '../../domain/observables/observable.js';
@@ -186,14 +186,28 @@ export function required(payload: Json, path: string, what: string): string {
   return v;
 }
 
-/** Fills the fields every mapper shares and clips overlong text, so the schema's limits always hold. */
+const clip = (text: string | null, max: number): string | null => (text === null ? null : text.slice(0, max));
+
+/**
+ * Fills the fields every mapper shares and clips overlong text, so the schema's limits always hold. The origin's
+ * names are indexed (per-rule counts and correlation): PostgreSQL refuses an index row over ~2,700 bytes, and
+ * that refusal failed every alert of the transaction.
+ */
 export function buildAlert(fields: Omit<NormalizedAlert, 'classUid'>): NormalizedAlert {
+  const { origin } = fields;
   return {
     classUid: 2004,
     ...fields,
     title: fields.title.slice(0, 1000) || 'untitled alert',
-    description: fields.description === null ? null : fields.description.slice(0, 20_000),
-    sourceEventId: fields.sourceEventId === null ? null : fields.sourceEventId.slice(0, 512),
+    description: clip(fields.description, 20_000),
+    sourceEventId: clip(fields.sourceEventId, 512),
+    origin: {
+      ...origin,
+      product: clip(origin.product, MAX_ORIGIN_NAME),
+      vendor: clip(origin.vendor, MAX_ORIGIN_NAME),
+      ruleId: clip(origin.ruleId, MAX_ORIGIN_NAME),
+      ruleName: clip(origin.ruleName, 1000),
+    },
     techniques: [...new Set(fields.techniques)].filter((t) => /^T\d{4}(\.\d{3})?$/.test(t)),
   };
 }

@@ -1,0 +1,85 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestAlerts, type IngestItem } from '../../src/app/ingest/ingest-alerts.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
+import { createTestContext, ManualClock } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+const alert = (n: number, extra: Record<string, unknown> = {}): IngestItem => ({
+  kind: 'json',
+  line: n,
+  value: { title: `Alert ${n}`, severity: 'high', src_ip: `45.33.1.${n}`, rule_id: `R-${n}`, ...extra },
+});
+
+describe.each(DIALECTS)('an item the store cannot hold, on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  let ctx: ReturnType<typeof createTestContext>;
+  beforeEach(async () => {
+    handle = await openTestStore(dialect);
+    ctx = createTestContext(handle.store, { clock: new ManualClock(T0) });
+  });
+  afterEach(async () => {
+    await handle.cleanup();
+  });
+
+  const storedTitles = async () =>
+    (await handle.store.db.selectFrom('alerts').select('title').orderBy('title').execute()).map(
+      (r) => r.title,
+    );
+
+  it('stores alerts whose rule id or observables are longer than an index row can hold', async () => {
+    // PostgreSQL refuses an index row over ~2,700 bytes: before, each of these failed the whole batch (500).
+    const res = await ingestAlerts(
+      ctx,
+      {
+        source: 'edr',
+        items: [
+          alert(1),
+          alert(2, { rule_id: 'R'.repeat(3_000) }),
+          alert(3, { user: '漢'.repeat(2_000) }),
+          alert(4, { url: `https://example.com/${'é'.repeat(1_500)}` }),
+        ],
+      },
+      SYSTEM_ACTOR,
+    );
+    expect(res).toMatchObject({ accepted: 4, rejected: 0 });
+    expect(await storedTitles()).toEqual(['Alert 1', 'Alert 2', 'Alert 3', 'Alert 4']);
+    const rules = await handle.store.db.selectFrom('alerts').select('rule_id').execute();
+    for (const r of rules) expect((r.rule_id ?? '').length).toBeLessThanOrEqual(256);
+    // The 6 KB user name is no observable; the addresses are.
+    const values = await handle.store.db.selectFrom('observables').select('value').execute();
+    expect(values.some((v) => v.value.startsWith('漢'))).toBe(false);
+    expect(values.filter((v) => v.value.startsWith('45.33.1.'))).toHaveLength(4);
+  });
+
+  it.runIf(dialect === 'postgres')(
+    'rejects only the item the store refuses, and stores the others of its step',
+    async () => {
+      // A refusal made for the test: PostgreSQL raises a data exception (22023) for this one alert, as it
+      // does for text it cannot store.
+      await sql
+        .raw(
+          `create function refuse_poison() returns trigger language plpgsql as $$
+           begin
+             if new.title = 'Alert 5' then raise exception 'poisoned' using errcode = '22023'; end if;
+             return new;
+           end $$;
+           create trigger refuse_poison before insert on alerts for each row execute function refuse_poison();`,
+        )
+        .execute(handle.store.db);
+      const items = Array.from({ length: 9 }, (_, i) => alert(i + 1));
+      const res = await ingestAlerts(ctx, { source: 'edr', items }, SYSTEM_ACTOR);
+      expect(res).toMatchObject({ accepted: 8, rejected: 1 });
+      expect(res.items[4]).toMatchObject({ index: 4, line: 5, status: 'rejected' });
+      expect(res.items[4]?.status === 'rejected' && res.items[4].reason).toMatch(
+        /store refused it.*poisoned/,
+      );
+      expect(res.items.filter((o) => o.status === 'accepted').map((o) => o.line)).toEqual([
+        1, 2, 3, 4, 6, 7, 8, 9,
+      ]);
+      expect(await storedTitles()).toHaveLength(8);
+    },
+  );
+});
