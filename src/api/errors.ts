@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { StreamInterrupted } from '../app/ingest/ingest-stream.js';
 import { ErrorCatalogue, RiposteError, type ErrorCode, type ProblemDetail } from '../domain/shared/errors.js';
 
 /** The JSON problem body every 4xx and 5xx carries. Clients match on `code`. */
@@ -8,6 +9,14 @@ export interface ProblemBody {
   message: string;
   details: ProblemDetail[];
   requestId?: string;
+  /** A stream that broke part-way: what its committed steps stored, through which line (StreamInterrupted). */
+  committed?: {
+    accepted: number;
+    duplicates: number;
+    rejected: number;
+    casesCreated: number;
+    throughLine: number;
+  };
 }
 
 /** Fastify's own errors (body parsing, limits, content types) mapped onto the catalogue. */
@@ -22,6 +31,19 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 export function toProblem(error: unknown): { status: number; body: ProblemBody } {
+  if (error instanceof StreamInterrupted) {
+    // What broke it decides the status; the answer adds what was stored before, so the sender resumes.
+    const { status, body } = toProblem(error.cause);
+    const { accepted, duplicates, rejected, casesCreated } = error.committed;
+    return {
+      status,
+      body: {
+        ...body,
+        message: `lines 1-${error.throughLine} were committed (${accepted} accepted, ${duplicates} duplicates, ${rejected} rejected); the rest was not: ${body.message}`,
+        committed: { accepted, duplicates, rejected, casesCreated, throughLine: error.throughLine },
+      },
+    };
+  }
   if (error instanceof RiposteError) {
     return {
       status: error.status,
@@ -59,6 +81,17 @@ export function toProblem(error: unknown): { status: number; body: ProblemBody }
           : 'RIPOSTE_VALIDATION';
     return { status: fe.statusCode, body: { code, message: fe.message ?? 'bad request', details: [] } };
   }
+  // The sender went away mid-body: its fault, not the server's (and it hears nothing either way), so it is
+  // not logged as a failure of ours.
+  if (fe.code === 'ECONNRESET' || fe.message === 'aborted')
+    return {
+      status: 400,
+      body: {
+        code: 'RIPOSTE_VALIDATION',
+        message: 'the client closed the request before its end',
+        details: [],
+      },
+    };
   // Never a stack trace or an internal message to a client: the log has them, under the request id.
   return {
     status: 500,

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { createIngestBatcher } from '../../src/app/ingest/ingest-batcher.js';
+import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { findAlertById } from '../../src/store/alerts/alert.repository.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
@@ -67,5 +69,37 @@ describe.each(DIALECTS)('createIngestBatcher on %s', (dialect) => {
       SYSTEM_ACTOR,
     );
     expect(ok.accepted).toBe(1);
+  });
+
+  it('answers callers whose transaction committed even when another transaction of the batch fails', async () => {
+    const ctx = createTestContext(handle.store);
+    // One alert per transaction, and the store fails the one titled "b" (not for its data: a broken trigger).
+    const batcher = createIngestBatcher(ctx, IngestSettings.parse({ batchSize: 1 }));
+    if (dialect === 'postgres')
+      await sql
+        .raw(
+          `create function fail_b() returns trigger language plpgsql as $$
+           begin if new.title = 'b' then raise exception 'broken'; end if; return new; end $$;
+           create trigger fail_b before insert on alerts for each row execute function fail_b();`,
+        )
+        .execute(handle.store.db);
+    else
+      await sql
+        .raw(
+          `create trigger fail_b before insert on alerts when new.title = 'b'
+           begin select raise(abort, 'broken'); end`,
+        )
+        .execute(handle.store.db);
+    const answers = await Promise.allSettled(
+      ['a', 'b', 'c'].map((title, i) =>
+        batcher.submit(
+          { source: 'api', items: [{ kind: 'json', value: { title, id: `g${i}` } }] },
+          SYSTEM_ACTOR,
+        ),
+      ),
+    );
+    expect(answers.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const titles = await handle.store.db.selectFrom('alerts').select('title').orderBy('title').execute();
+    expect(titles.map((t) => t.title)).toEqual(['a', 'c']);
   });
 });

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { ingestAlerts } from '../../src/app/ingest/ingest-alerts.js';
-import { ingestLineStream } from '../../src/app/ingest/ingest-stream.js';
+import { ingestLineStream, StreamInterrupted } from '../../src/app/ingest/ingest-stream.js';
+import { toProblem } from '../../src/api/errors.js';
+import { RiposteError } from '../../src/domain/shared/errors.js';
 import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { findAlertById } from '../../src/store/alerts/alert.repository.js';
@@ -45,6 +47,51 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
     // Read back, the raw event is the parsed value either way.
     const alert = await findAlertById(handle.store.db, rows[0]?.id as string);
     expect(alert?.raw).toEqual(JSON.parse(LINE));
+  });
+
+  it('says what its committed steps stored, through which line, when the stream breaks after them', async () => {
+    const ctx = createTestContext(handle.store, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    const texts = Array.from({ length: 5 }, (_, i) => LINE.replace('203.0.113.7', `203.0.113.${20 + i}`));
+    // The body passes its limit after line 5: steps of 2 committed lines 1-4, line 5 waits in the next one.
+    async function* breaking(): AsyncIterable<LineRecord> {
+      yield* lines(texts);
+      throw new RiposteError('RIPOSTE_PAYLOAD_TOO_LARGE', 'the body is over its limit');
+    }
+    const broke = await ingestLineStream(
+      ctx,
+      { source: 'suricata', lines: breaking(), format: 'auto' },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ batchSize: 2 }),
+    ).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(broke).toBeInstanceOf(StreamInterrupted);
+    const interrupted = broke as StreamInterrupted;
+    expect(interrupted.throughLine).toBe(4);
+    expect(interrupted.committed).toMatchObject({ accepted: 4, duplicates: 0, rejected: 0 });
+    expect(await handle.store.db.selectFrom('alerts').select('id').execute()).toHaveLength(4);
+    // Over HTTP: the status of what broke it, and what was committed, so the sender resumes at line 5.
+    const { status, body } = toProblem(broke);
+    expect(status).toBe(413);
+    expect(body).toMatchObject({
+      code: 'RIPOSTE_PAYLOAD_TOO_LARGE',
+      committed: { accepted: 4, duplicates: 0, rejected: 0, throughLine: 4 },
+    });
+    expect(body.message).toMatch(/^lines 1-4 were committed \(4 accepted/);
+    // Broken before any step committed: the error as it was.
+    async function* brokenAtOnce(): AsyncIterable<LineRecord> {
+      yield* lines(texts.slice(0, 1));
+      throw new RiposteError('RIPOSTE_PAYLOAD_TOO_LARGE', 'the body is over its limit');
+    }
+    await expect(
+      ingestLineStream(
+        ctx,
+        { source: 'suricata', lines: brokenAtOnce(), format: 'auto' },
+        SYSTEM_ACTOR,
+        IngestSettings.parse({ batchSize: 2 }),
+      ),
+    ).rejects.toBeInstanceOf(RiposteError);
   });
 
   it('gives the event loop back between committed steps, so other requests are served during a long stream', async () => {

@@ -2,7 +2,30 @@ import type { Actor } from '../../domain/shared/actor.js';
 import type { AppContext } from '../context.js';
 import { createGroupCommit, type BatchOutcome, type GroupCommit } from '../group-commit.js';
 import { ingestAlerts, type IngestInput, type IngestResult, type ItemOutcome } from './ingest-alerts.js';
+import { rulesInForce } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
+
+/**
+ * Callers in order, cut into groups of at most `batchSize` alerts (a caller with more is a group alone): each
+ * group is one transaction of `ingestAlerts`.
+ */
+function callerGroups(take: readonly Pending[], batchSize: number): Pending[][] {
+  const groups: Pending[][] = [];
+  let group: Pending[] = [];
+  let items = 0;
+  for (const p of take) {
+    const n = p.input.items.length;
+    if (group.length > 0 && items + n > batchSize) {
+      groups.push(group);
+      group = [];
+      items = 0;
+    }
+    group.push(p);
+    items += n;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
 
 /** Stores many small ingest calls in shared transactions; each caller still gets only its own answer. */
 export interface IngestBatcher {
@@ -56,23 +79,40 @@ export function createIngestBatcher(
 ): IngestBatcher {
   const lanes = new Map<string, GroupCommit<Pending, IngestResult>>();
 
-  const flush = async (take: Pending[]): Promise<Array<BatchOutcome<IngestResult>>> => {
-    const first = take[0] as Pending;
+  /** One transaction's worth of callers, stored together; each caller answered with its own items. */
+  const storeTogether = async (group: Pending[]): Promise<Array<BatchOutcome<IngestResult>>> => {
+    const first = group[0] as Pending;
     const result = await ingestAlerts(
       ctx,
-      { ...first.input, items: take.flatMap((p) => p.input.items), firstIndex: 0 },
+      { ...first.input, items: group.flatMap((p) => p.input.items), firstIndex: 0 },
       first.actor,
       settings,
     );
     // One outcome per item, sorted by index: each caller's are the slice its items took.
     let offset = 0;
-    return take.map((p) => {
+    return group.map((p) => {
       const start = offset;
       offset += p.input.items.length;
       return {
         value: summarize(result.items.slice(start, offset).map((i) => ({ ...i, index: i.index - start }))),
       };
     });
+  };
+
+  const flush = async (take: Pending[]): Promise<Array<BatchOutcome<IngestResult>>> => {
+    const { batchSize } = settings ?? (await rulesInForce(ctx)).settings;
+    const outcomes: Array<BatchOutcome<IngestResult>> = [];
+    // Transactions are cut between callers only, so a caller whose alerts committed is told so whatever
+    // becomes of another transaction of the batch; before, one failure failed every caller of the batch,
+    // and those whose alerts had committed counted them twice when they sent them again.
+    for (const group of callerGroups(take, batchSize)) {
+      try {
+        outcomes.push(...(await storeTogether(group)));
+      } catch (error) {
+        for (const _ of group) outcomes.push({ error });
+      }
+    }
+    return outcomes;
   };
 
   return {

@@ -24,6 +24,23 @@ export interface StreamSummary {
 const MAX_REJECTIONS = 1000;
 
 /**
+ * A stream that broke (the store failed, the sender went away, the body passed its limit) after some of its
+ * steps committed. Those stay committed: `committed` says what they stored and `throughLine` the last line
+ * they held, so a sender retries from the next line instead of sending all again (which would count the
+ * repeats of alerts without an event id twice). `cause` is what broke it.
+ */
+export class StreamInterrupted extends Error {
+  constructor(
+    readonly committed: StreamSummary,
+    readonly throughLine: number,
+    override readonly cause: unknown,
+  ) {
+    super(`the stream broke after line ${throughLine} was committed: ${String(cause)}`, { cause });
+    this.name = 'StreamInterrupted';
+  }
+}
+
+/**
  * Batches of lines a stream may have out at the mapping threads at once: one being mapped while the main
  * thread stores the one before it, and one more ready. Bounds memory whatever the stream's length.
  */
@@ -76,6 +93,8 @@ export async function ingestLineStream(
   let batch: StreamItem[] = [];
   let index = 0;
   let linesRead = 0;
+  /** The last line of the last committed step; 0 before the first. */
+  let committedThroughLine = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     const items = batch;
@@ -86,6 +105,7 @@ export async function ingestLineStream(
       actor,
       given,
     );
+    committedThroughLine = items[items.length - 1]?.line ?? committedThroughLine;
     settings = await rules();
     index += items.length;
     addToSummary(summary, cases, input.caseIds, result);
@@ -98,34 +118,43 @@ export async function ingestLineStream(
     if (lineEnds && batch.length >= settings.batchSize) await flush();
   };
 
-  if (ctx.mapWorkers) {
-    await mapOffThread(
-      ctx.mapWorkers,
-      input,
-      () => settings,
-      () => ctx.clock.now(),
-      async (items, lastLine) => {
-        for (let k = 0; k < items.length; k += 1) {
-          const item = items[k] as StreamItem;
-          const next = items[k + 1];
-          linesRead = next === undefined ? lastLine : (item.line ?? linesRead);
-          await add(item, next === undefined || next.line !== item.line);
-        }
-      },
-    );
-  } else {
-    // Taken when a batch starts: the rules it is cut by, and the time its alerts without one are given.
-    let options = mapOptions(input, settings, ctx.clock.now());
-    for await (const rec of input.lines) {
-      linesRead = rec.line;
-      if (batch.length === 0) options = mapOptions(input, settings, ctx.clock.now());
-      const items = lineToItems(rec, input.format);
-      for (const [k, item] of items.entries())
-        await add({ line: item.line, mapped: mapForStoring(item, options) }, k === items.length - 1);
-    }
+  try {
+    await readAndStore();
+  } catch (err) {
+    if (index === 0) throw err;
+    throw new StreamInterrupted(summary, committedThroughLine, err);
   }
-  await flush();
   return summary;
+
+  async function readAndStore(): Promise<void> {
+    if (ctx.mapWorkers) {
+      await mapOffThread(
+        ctx.mapWorkers,
+        input,
+        () => settings,
+        () => ctx.clock.now(),
+        async (items, lastLine) => {
+          for (let k = 0; k < items.length; k += 1) {
+            const item = items[k] as StreamItem;
+            const next = items[k + 1];
+            linesRead = next === undefined ? lastLine : (item.line ?? linesRead);
+            await add(item, next === undefined || next.line !== item.line);
+          }
+        },
+      );
+    } else {
+      // Taken when a batch starts: the rules it is cut by, and the time its alerts without one are given.
+      let options = mapOptions(input, settings, ctx.clock.now());
+      for await (const rec of input.lines) {
+        linesRead = rec.line;
+        if (batch.length === 0) options = mapOptions(input, settings, ctx.clock.now());
+        const items = lineToItems(rec, input.format);
+        for (const [k, item] of items.entries())
+          await add({ line: item.line, mapped: mapForStoring(item, options) }, k === items.length - 1);
+      }
+    }
+    await flush();
+  }
 }
 
 /**
