@@ -8,6 +8,7 @@ import { mapItem, type IngestItem, type MappedItem } from './map-item.js';
 import {
   IngestSettingsChanged,
   OverlappedIngest,
+  positionOf,
   storeBatch,
   type Mapped,
   type StoredOutcome,
@@ -197,7 +198,7 @@ export async function storeMappedItems(
       const only = chunk[0];
       if (chunk.length === 1 && only) {
         ctx.log.warn({ err, source: input.source, line: only.line }, 'the store refused an alert');
-        return [{ ...where(only), status: 'rejected', reason: `the store refused it: ${String(err)}` }];
+        return [{ ...positionOf(only), status: 'rejected', reason: `the store refused it: ${String(err)}` }];
       }
       const half = Math.ceil(chunk.length / 2);
       return [...(await storeOrIsolate(chunk.slice(0, half))), ...(await storeOrIsolate(chunk.slice(half)))];
@@ -243,11 +244,6 @@ const tally = (out: readonly ItemOutcome[]): { accepted: number; duplicates: num
   accepted: out.filter((o) => o.status === 'accepted').length,
   duplicates: out.filter((o) => o.status === 'duplicate').length,
   rejected: out.filter((o) => o.status === 'rejected').length,
-});
-
-const where = (m: Mapped): { index: number; line?: number } => ({
-  index: m.index,
-  ...(m.line !== undefined ? { line: m.line } : {}),
 });
 
 /**

@@ -44,6 +44,12 @@ export type Mapped = {
   fingerprint?: Fingerprint | undefined;
 };
 
+/** Where an item was in the caller's input, as its outcome names it: index, and line when it came from one. */
+export const positionOf = (m: Mapped): { index: number; line?: number } => ({
+  index: m.index,
+  ...(m.line !== undefined ? { line: m.line } : {}),
+});
+
 const sameKeys = (a: FingerprintKeys, b: FingerprintKeys): boolean =>
   a === b || (a.length === b.length && a.every((key, i) => key === b[i]));
 
@@ -166,7 +172,7 @@ export async function storeBatch(
   /** Event ids of repeats, with the alert each was counted on: a retry of one must not count it again. */
   const repeatEventIds: Array<{ eventId: string; alertId: string }> = [];
   batch.forEach((m, i) => {
-    const where = { index: m.index, ...(m.line !== undefined ? { line: m.line } : {}) };
+    const where = positionOf(m);
     const eventId = m.alert.sourceEventId;
     const prior = eventId ? known.get(eventId) : undefined;
     if (prior) {
@@ -381,8 +387,7 @@ export async function storeBatch(
     if (held) held.push(...ids);
     else caseObservables.set(caseId, ids);
     outcomes[f.i] = {
-      index: m.index,
-      ...(m.line !== undefined ? { line: m.line } : {}),
+      ...positionOf(m),
       status: 'accepted',
       alertId: f.id,
       caseId,
