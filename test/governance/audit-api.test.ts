@@ -76,6 +76,27 @@ describe.each(DIALECTS)('audit API on %s', (dialect) => {
     expect((await app.inject({ url: '/api/v1/audit?cursor=bogus', headers: auditor })).statusCode).toBe(400);
   });
 
+  it('reads from and to as the alert list does, refusing what it would misread', async () => {
+    const items = async (q: string) => {
+      const res = await app.inject({ url: `/api/v1/audit?${q}`, headers: auditor });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as { items: Array<{ seq: number }> }).items;
+    };
+    expect(await items('from=1970-01-01T00:00:01.010Z&to=1012')).toMatchObject([{ seq: 11 }, { seq: 12 }]);
+    // `from=` and `from=1e3` were read as 0 and 1000, and from after to answered an empty page.
+    for (const [q, path] of [
+      ['from=', 'querystring.from'],
+      ['to=1e3', 'querystring.to'],
+      ['from=1012&to=1010', 'querystring.from'],
+    ] as const) {
+      for (const url of [`/api/v1/audit?${q}`, `/api/v1/audit/export?${q}`]) {
+        const res = await app.inject({ url, headers: auditor });
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json(), url).toMatchObject({ details: [{ path }] });
+      }
+    }
+  });
+
   it('needs audit:read', async () => {
     expect((await app.inject({ url: '/api/v1/audit', headers: viewer })).statusCode).toBe(403);
     expect((await app.inject({ url: '/api/v1/audit' })).statusCode).toBe(401);

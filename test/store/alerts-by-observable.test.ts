@@ -18,7 +18,7 @@ const alert = (n: number) =>
   });
 
 // The observable filter is answered from the value for a value on few alerts and by walking alerts for one
-// on many (past 2,000): both must give the same pages.
+// on many (past 2,000): both must give the same pages, for the value in any form it is stored under.
 describe.each(DIALECTS)('listAlerts by observable on %s', (dialect) => {
   let handle: TestStoreHandle;
   beforeEach(async () => {
@@ -38,7 +38,7 @@ describe.each(DIALECTS)('listAlerts by observable on %s', (dialect) => {
     }
   }
 
-  it('pages the same alerts for a value on a few alerts and for one on thousands', async () => {
+  it('pages the same alerts for a value on a few alerts and for one on thousands, in any form', async () => {
     const db = handle.store.db;
     const count = 2_500;
     // Sorted, so alert n has the n-th id: pages run newest (greatest id) first.
@@ -101,5 +101,14 @@ describe.each(DIALECTS)('listAlerts by observable on %s', (dialect) => {
       newestFirst((n) => n === 5 || n === 2_499),
     );
     expect(await allPages({ observable: 'nowhere.example' })).toEqual([]);
+    // Written as ingest would never store it, a value still finds its observable's alerts, on both ways.
+    for (const written of [' 203.0.113[.]9', '::ffff:203.0.113.9']) {
+      expect(await allPages({ observable: written }), written).toEqual(
+        newestFirst((n) => [5, 1_200, 2_499].includes(n)),
+      );
+    }
+    for (const written of ['EveryWhere.Example', 'everywhere[.]example.']) {
+      expect(await allPages({ observable: written }), written).toEqual(newestFirst((n) => n % 10 !== 0));
+    }
   });
 });

@@ -1,44 +1,38 @@
 import { z } from 'zod';
-import { LATEST_TIME } from '../../domain/shared/clock.js';
+import { UUID_PATTERN } from '../../domain/shared/ids.js';
 import { Severity } from '../../domain/shared/severity.js';
-import { RiposteError, notFound } from '../../domain/shared/errors.js';
+import { notFound } from '../../domain/shared/errors.js';
 import { findAlertById, listAlerts } from '../../store/alerts/alert.repository.js';
+import { QueryTime, withOrderedTimeRange } from '../query-time.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import { AlertDetail, AlertPage } from './alert.schemas.js';
 
 const SEVERITY_LIST = new RegExp(`^(${Severity.join('|')})(,(${Severity.join('|')}))*$`);
 
-const ListQuery = z.object({
-  /** ISO 8601 or ms since the epoch; the alert's own time. */
-  from: z.string().optional(),
-  to: z.string().optional(),
-  source: z.string().max(63).optional(),
-  severity: z
-    .string()
-    .regex(SEVERITY_LIST, `a comma-separated list of ${Severity.join(', ')}`)
-    .optional(),
-  observable: z.string().max(2048).optional(),
-  caseId: z.string().max(64).optional(),
-  cursor: z.string().max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
-
-function parseInstant(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new RiposteError('RIPOSTE_VALIDATION', `querystring.${name}: not a time`, {
-      details: [{ path: `querystring.${name}`, message: 'expected ISO 8601 or epoch milliseconds' }],
-    });
-  }
-  // Beyond these no alert's time lies, and PostgreSQL refused a number past bigint's range with a 500.
-  if (ms < 0 || ms > LATEST_TIME) {
-    throw new RiposteError('RIPOSTE_VALIDATION', `querystring.${name}: out of range`, {
-      details: [{ path: `querystring.${name}`, message: 'expected a time between 1970 and 9999' }],
-    });
-  }
-  return ms;
-}
+const ListQuery = withOrderedTimeRange(
+  z
+    .object({
+      /** The alert's own time, from (inclusive) and to (exclusive). */
+      from: QueryTime.optional(),
+      to: QueryTime.optional(),
+      source: z.string().min(1).max(63).optional(),
+      severity: z
+        .string()
+        .regex(SEVERITY_LIST, `a comma-separated list of ${Severity.join(', ')}`)
+        .optional(),
+      /** An observable's value, in any form ingest would store as it (`Evil[.]example.COM`). */
+      observable: z.string().min(1).max(2048).optional(),
+      caseId: z.string().min(1).max(64).optional(),
+      // The nextCursor of the page before: the last alert's id, as clients already hold it. Anything else
+      // would be compared with the ids as a position (garbage sorts after them all and restarts the walk;
+      // a cut-off id skips alerts), so only an id's shape is taken.
+      cursor: z.string().regex(UUID_PATTERN, 'the nextCursor of an earlier page').optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+    })
+    // A misspelt filter (`severty=`), like an empty one (`source=`, hence the min(1)s), was ignored: every
+    // alert was listed as if it matched.
+    .strict(),
+);
 
 /** GET /alerts (filtered, newest first, cursor-paged) and GET /alerts/{id} (with the raw event). */
 export const alertQueryRoutes: RoutePlugin = async (app, ctx) => {
@@ -56,8 +50,8 @@ export const alertQueryRoutes: RoutePlugin = async (app, ctx) => {
     async (request) => {
       const q = request.query;
       return listAlerts(ctx.store.db, {
-        from: parseInstant(q.from, 'from'),
-        to: parseInstant(q.to, 'to'),
+        from: q.from,
+        to: q.to,
         source: q.source,
         severity: q.severity?.split(',') as Severity[] | undefined,
         observable: q.observable,

@@ -4,6 +4,7 @@ import { auditSignerOf, writeAuditCheckpoint } from '../../app/audit/audit-check
 import { exportAuditNdjson, queryAudit } from '../../app/audit/audit-query.service.js';
 import { verifyAuditLog } from '../../app/audit/audit-verify.service.js';
 import { principalOf } from '../auth/authorize.js';
+import { QueryTime, withOrderedTimeRange } from '../query-time.js';
 import type { RoutePlugin } from '../route-plugin.js';
 
 /** How often the API process signs the chain's head (when it moved). */
@@ -17,8 +18,9 @@ const Filter = z
     targetType: z.string().max(100).optional(),
     targetId: z.string().max(200).optional(),
     outcome: z.enum(['success', 'denied', 'failure']).optional(),
-    from: z.coerce.number().int().nonnegative().optional(),
-    to: z.coerce.number().int().nonnegative().optional(),
+    // Read as the alert list reads them: `from=` was 0 and `to=` ended the range at 1970.
+    from: QueryTime.optional(),
+    to: QueryTime.optional(),
   })
   .strict();
 
@@ -62,10 +64,12 @@ export const auditRoutes: RoutePlugin = async (app, ctx) => {
       schema: {
         tags: ['audit'],
         summary: 'Query the audit log, oldest first; follow nextCursor for more',
-        querystring: Filter.extend({
-          cursor: z.string().max(100).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-        }),
+        querystring: withOrderedTimeRange(
+          Filter.extend({
+            cursor: z.string().max(100).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          }),
+        ),
         response: { 200: z.object({ items: z.array(Entry), nextCursor: z.string().nullable() }) },
       },
     },
@@ -85,7 +89,7 @@ export const auditRoutes: RoutePlugin = async (app, ctx) => {
       schema: {
         tags: ['audit'],
         summary: 'Export matching entries as NDJSON (one entry a line)',
-        querystring: Filter,
+        querystring: withOrderedTimeRange(Filter),
       },
     },
     async (request, reply) => {

@@ -4,6 +4,7 @@ import { CaseStatus } from '../../domain/cases/case.js';
 import { CaseType } from '../../domain/cases/task-templates.js';
 import { ObservableType } from '../../domain/observables/observable.js';
 import { Severity } from '../../domain/shared/severity.js';
+import { decodeCaseCursor } from '../../store/cases/case-query.repository.js';
 import { TaskState } from '../../store/cases/case-task.repository.js';
 
 const STATUSES = Object.values(CaseStatus);
@@ -66,7 +67,11 @@ export const CaseListQuery = z
     tag: Tag.optional(),
     observable: z.string().min(1).max(2048).optional(),
     q: z.string().min(1).max(200).optional(),
-    cursor: z.string().max(200).optional(),
+    cursor: z
+      .string()
+      .max(200)
+      .refine((cursor) => decodeCaseCursor(cursor) !== undefined, 'the nextCursor of an earlier page')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();

@@ -1,3 +1,4 @@
+import { isCalendarDate, readIsoTime } from '../../domain/shared/iso-time.js';
 import { FormatError } from './format-error.js';
 
 /** One syslog message, from either grammar. Times are ms since the epoch (null for RFC 5424's NILVALUE). */
@@ -36,7 +37,8 @@ export const monthIndex = (name: string): number =>
 const RFC3164 =
   /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.\d+)? (\S+) (.*)$/s;
 const TAG = /^([^\s:[\]]{1,64})(?:\[([^\]\s]{1,32})\])?: ?/;
-const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d{1,6})?(?:Z|[+-](\d\d):(\d\d))$/;
+/** RFC 5424 §6.2.3 narrows RFC 3339: a `T`, seconds, at most 6 digits of fraction, and a zone. */
+const RFC5424_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)$/;
 /** Clock skew allowed to a sender whose RFC 3164 stamp is ahead of `now`. */
 const SKEW_MS = 86_400_000;
 
@@ -90,21 +92,10 @@ function parse5424(
   const [ts = '-', host = '-', app = '-', proc = '-', msgId = '-'] = fields;
   let timestamp: number | null = null;
   if (ts !== '-') {
-    const parts = RFC3339.exec(ts);
-    // Date.parse would roll an impossible date or time over (Feb 29 2023 into Mar 1): check each field.
-    const [, year = '', month = '', day = '', hh = '', mm = '', ss = '', offH = '0', offM = '0'] =
-      parts ?? [];
-    const valid =
-      parts !== null &&
-      isCalendarDate(Number(year), Number(month) - 1, Number(day)) &&
-      Number(hh) <= 23 &&
-      Number(mm) <= 59 &&
-      Number(ss) <= 59 &&
-      Number(offH) <= 23 &&
-      Number(offM) <= 59;
-    timestamp = valid ? Date.parse(ts) : Number.NaN;
-    if (Number.isNaN(timestamp))
-      throw new FormatError(`bad RFC 5424 TIMESTAMP "${ts}"`, { column: offset + 3 });
+    // Read strictly: Date.parse would roll an impossible date or time over (Feb 29 2023 into Mar 1).
+    const reading = RFC5424_TIMESTAMP.test(ts) ? readIsoTime(ts) : undefined;
+    if (!reading?.ok) throw new FormatError(`bad RFC 5424 TIMESTAMP "${ts}"`, { column: offset + 3 });
+    timestamp = reading.ms;
   }
   const { data, end } = parseStructuredData(rest, pos, offset);
   let message = rest.slice(end);
@@ -242,13 +233,4 @@ export function yearlessInstant(
     if (nearest === null || Math.abs(at - now) < Math.abs(nearest - now)) nearest = at;
   }
   return nearest;
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Whether day `day` of month `month` (0-based) exists in `year`, proleptic Gregorian as in RFC 3339. */
-function isCalendarDate(year: number, month: number, day: number): boolean {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 1 && leap ? 29 : DAYS_IN_MONTH[month];
-  return days !== undefined && day >= 1 && day <= days;
 }

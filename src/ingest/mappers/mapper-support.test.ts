@@ -32,4 +32,18 @@ describe('parseTime', () => {
     expect(parseTime('2024-05-01T10:00:00+0530', NOW)).toBe(Date.UTC(2024, 4, 1, 4, 30));
     expect(parseTime('2024-05-01T10:00:00Z', NOW)).toBe(Date.UTC(2024, 4, 1, 10));
   });
+
+  it('takes an ISO time naming no instant for a bad field, not for the next day or month', () => {
+    process.env.TZ = 'America/New_York';
+    for (const text of [
+      '2024-02-30T10:00:00',
+      '2024-02-30T10:00:00Z',
+      '2023-02-29',
+      '2024-01-01T24:00:00+0100',
+    ]) {
+      expect(parseTime(text, NOW), text).toBe(NOW);
+    }
+    // Forms that are not ISO 8601 are still read, as before.
+    expect(parseTime('Wed, 01 May 2024 10:00:00 GMT', NOW)).toBe(Date.UTC(2024, 4, 1, 10));
+  });
 });

@@ -4,6 +4,7 @@ import { dedupeObservables, normalizeObservable } from '../../domain/observables
 import type { Observable, ObservableRole, ObservableType } from '../../domain/observables/observable.js';
 import { MappingError } from './mapper.js';
 import { LATEST_TIME } from '../../domain/shared/clock.js';
+import { readIsoTime } from '../../domain/shared/iso-time.js';
 import { monthIndex, yearlessInstant } from '../formats/syslog.js';
 
 export type Json = Record<string, unknown>;
@@ -81,8 +82,9 @@ export const arr = (v: unknown): unknown[] =>
  * A time in ms: ISO 8601 / RFC 3339 text, a year-less syslog time (`Mar  1 10:00:00`), or epoch seconds /
  * ms / µs / ns as a number or numeric text (told apart by magnitude). `fallback` when absent or unparseable.
  *
- * ISO text without a zone is read as UTC, not in the server's zone: the same alert must get the same time
- * on every server whatever its TZ; a source logging local time is put right by configuring its zone.
+ * ISO text without a zone is read as UTC, not in the server's zone (readIsoTime): the same alert must get
+ * the same time on every server whatever its TZ; a source logging local time is put right by configuring
+ * its zone. ISO text naming no instant (February 30) is a bad field, not rolled over into March.
  * A syslog time gets the year putting it closest to `now`, at most a day ahead, as RFC 3164 receivers do,
  * so a December line read in January falls in the old year. It is read as UTC too.
  */
@@ -93,7 +95,6 @@ export function parseTime(v: unknown, fallback: number, now: number = fallback):
 }
 
 const SYSLOG_TIME = /^([a-z]{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?$/i;
-const ISO_WITHOUT_ZONE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
 
 /** A year-less syslog time's instant (see yearlessInstant), or undefined. */
 function syslogTime(m: RegExpExecArray, now: number): number | undefined {
@@ -118,10 +119,13 @@ function rawTime(v: unknown, now: number): number | undefined {
     const text = v.trim();
     const syslog = SYSLOG_TIME.exec(text);
     if (syslog) return syslogTime(syslog, now);
-    const local = ISO_WITHOUT_ZONE.exec(text);
-    const t = local
-      ? Date.parse(`${local[1] ?? ''}T${local[2] ?? ''}Z`)
-      : Date.parse(text.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+    // An offset without its colon (`+0530`), as many sources write it, is RFC 3339's `+05:30`.
+    const zoned = text.replace(/([+-]\d\d)(\d\d)$/, '$1:$2');
+    const iso = readIsoTime(zoned);
+    if (iso.ok) return iso.ms;
+    if (iso.problem === 'no such date or time') return undefined;
+    // Other forms (RFC 2822's `Wed, 01 May 2024 10:00:00 GMT`, …) as V8 reads them.
+    const t = Date.parse(zoned);
     return Number.isNaN(t) ? undefined : t;
   }
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;

@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Alert, Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
+import { storedObservableValues } from '../../domain/observables/stored-observable-values.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
 import type { Database } from '../schema.js';
@@ -416,7 +417,7 @@ export interface AlertFilter {
   source?: string;
   severity?: Severity[];
   caseId?: string;
-  /** An observable's value (any type). */
+  /** An observable's value (any type), in any form it is stored under (see storedObservableValues). */
   observable?: string;
   /** Page after this alert id (ids sort by creation; newest first). */
   cursor?: string;
@@ -438,13 +439,17 @@ export async function listAlerts(
   if (filter.severity?.length) q = q.where('alerts.severity', 'in', filter.severity);
   if (filter.caseId) q = q.where('alerts.case_id', '=', filter.caseId);
   if (filter.observable) {
-    const value = filter.observable;
+    const values = storedObservableValues(filter.observable);
+    // The observables' ids in a subquery of their own, not a join: with several values, SQLite walking
+    // alerts looked each alert's linked observables up by id instead of probing (observable_id, alert_id)
+    // for the ids found once through the value index (0.76 against 0.54 ms a page, over 60,000 alerts).
     const links = (eb: ExpressionBuilder<Database, 'alerts'>) =>
       eb
         .selectFrom('alert_observables')
-        .innerJoin('observables', 'observables.id', 'alert_observables.observable_id')
         .select('alert_observables.alert_id')
-        .where('observables.value', '=', value);
+        .where('alert_observables.observable_id', 'in', (e) =>
+          e.selectFrom('observables').select('observables.id').where('observables.value', 'in', values),
+        );
     // A rare value's alerts are found from the value (its links' index), then fetched by id; a frequent one's
     // by walking alerts newest first, which meets a page of them soon. Each way is slow for the other kind,
     // over 200,000 alerts: an address on 4 of them, 1–6 ms from the value against 133–195 ms walking; one

@@ -7,6 +7,8 @@ import {
   type Transaction,
 } from 'kysely';
 import type { Case, CaseEvent } from '../../domain/cases/case.js';
+import { storedObservableValues } from '../../domain/observables/stored-observable-values.js';
+import { UUID_PATTERN } from '../../domain/shared/ids.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
 import type { Database } from '../schema.js';
 import { caseTextMatch } from './case-search.repository.js';
@@ -19,7 +21,7 @@ export interface CaseFilters {
   severity?: readonly string[];
   assignee?: string;
   tag?: string;
-  /** An observable's value (any type), e.g. an IP or a hash. */
+  /** An observable's value (any type), e.g. an IP or a hash, in any form it is stored under. */
   observable?: string;
   /** Words (or word prefixes) in the title, description or comments, through the full-text index. */
   text?: string;
@@ -31,8 +33,17 @@ export interface CasePage {
   nextCursor: string | null;
 }
 
-const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
-const decodeCursor = (cursor: string): string => Buffer.from(cursor, 'base64url').toString('utf8');
+const encodeCaseCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
+
+/**
+ * The case id a page's cursor holds, or undefined for text that is no cursor this API handed out: read as a
+ * position anyway, `garbage` restarted the walk at the newest case (a client paging on looped forever) and a
+ * cut-off cursor skipped cases.
+ */
+export function decodeCaseCursor(cursor: string): string | undefined {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  return UUID_PATTERN.test(id) ? id : undefined;
+}
 
 const hasCaseConditions = (f: CaseFilters): boolean =>
   Boolean(f.status?.length || f.severity?.length || f.assignee || f.observable || f.text);
@@ -48,7 +59,7 @@ function caseConditions(
   if (filters.severity?.length) out.push(eb('cases.severity', 'in', [...filters.severity]));
   if (filters.assignee) out.push(eb('cases.assignee', '=', filters.assignee));
   if (filters.observable) {
-    const value = filters.observable;
+    const values = storedObservableValues(filters.observable);
     out.push(
       eb(
         'cases.id',
@@ -57,7 +68,7 @@ function caseConditions(
           .selectFrom('case_observables')
           .innerJoin('observables', 'observables.id', 'case_observables.observable_id')
           .select('case_observables.case_id')
-          .where('observables.value', '=', value),
+          .where('observables.value', 'in', values),
       ),
     );
   }
@@ -78,7 +89,7 @@ export async function listCases(
   page: { cursor?: string; limit: number },
   search: Pick<StoreDialect, 'textSearch'>,
 ): Promise<CasePage> {
-  const below = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const below = page.cursor ? decodeCaseCursor(page.cursor) : undefined;
   let q = db.selectFrom('cases').selectAll('cases');
   if (filters.tag) {
     // The page is chosen from the tag's own rows, newest first through (tag, case_id), each checked against the
@@ -115,7 +126,7 @@ export async function listCases(
     .execute();
   const items = rows.slice(0, page.limit).map(caseRowToCase);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last.id) : null };
+  return { items, nextCursor: rows.length > page.limit && last ? encodeCaseCursor(last.id) : null };
 }
 
 /**
