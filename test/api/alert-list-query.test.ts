@@ -123,4 +123,30 @@ describe.each(DIALECTS)('GET /alerts query on %s', (dialect) => {
     }
     expect(await titles('observable=45.33.9.3')).toEqual([]);
   });
+
+  it('answers one alert with its raw event as the source sent it, numbers past 2^53 included', async () => {
+    // Sent as NDJSON, whose lines are stored as received: a 64-bit flow id, a number JSON.stringify writes
+    // otherwise, spacing.
+    const line =
+      '{"event_type": "alert", "flow_id": 1234567890123456789, "score": 1.10, "src_ip": "203.0.113.7", ' +
+      '"alert": {"signature_id": 2000001, "signature": "ET TEST raw", "severity": 2}}';
+    const posted = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/alerts/ndjson?source=suricata',
+      payload: `${line}\n`,
+      headers: { 'content-type': 'application/x-ndjson', ...asRole('ingest') },
+    });
+    expect(posted.statusCode, posted.body).toBe(200);
+    const [listed] = (await list('source=suricata').then((r) => r.json())).alerts as Array<{ id: string }>;
+    const res = await api.app.inject({
+      method: 'GET',
+      url: `/api/v1/alerts/${listed?.id}`,
+      headers: asRole('analyst'),
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toContain(`"raw":${line}}`);
+    // The rest is the alert as before, and the whole is JSON.
+    expect(res.json()).toMatchObject({ id: listed?.id, source: 'suricata', raw: { event_type: 'alert' } });
+  });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UUID_PATTERN } from '../../domain/shared/ids.js';
 import { Severity } from '../../domain/shared/severity.js';
 import { notFound } from '../../domain/shared/errors.js';
-import { findAlertById, listAlerts } from '../../store/alerts/alert.repository.js';
+import { findAlertWithRawText, listAlerts } from '../../store/alerts/alert.repository.js';
 import { QueryTime, withOrderedTimeRange } from '../query-time.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import { AlertDetail, AlertPage } from './alert.schemas.js';
@@ -72,10 +72,18 @@ export const alertQueryRoutes: RoutePlugin = async (app, ctx) => {
         response: { 200: AlertDetail },
       },
     },
-    async (request) => {
-      const alert = await findAlertById(ctx.store.db, request.params.id);
-      if (!alert) throw notFound('alert', request.params.id);
-      return alert;
+    async (request, reply) => {
+      const found = await findAlertWithRawText(ctx.store.db, request.params.id);
+      if (!found) throw notFound('alert', request.params.id);
+      // The raw event as stored, not parsed and written again: that would round a 64-bit flow id and rewrite
+      // numbers (1.10 as 1.1), and the raw event is the evidence of what the source sent.
+      const { raw: _parsed, ...rest } = found.alert;
+      const head = JSON.stringify(AlertDetail.omit({ raw: true }).parse(rest));
+      const text = `${head.slice(0, -1)}${head === '{}' ? '' : ','}"raw":${found.rawText}}`;
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer(() => text)
+        .send(found.alert);
     },
   );
 };

@@ -377,8 +377,19 @@ export async function insertAlertObservables(
 }
 
 export async function findAlertById(db: Db, id: string): Promise<Alert | undefined> {
+  return (await findAlertWithRawText(db, id))?.alert;
+}
+
+/**
+ * An alert and its raw event's stored text: the event as the source sent it (as JSON text), where `alert.raw`
+ * is that text parsed, which rounds integers past 2^53 (Suricata's 64-bit flow ids) and rewrites numbers.
+ */
+export async function findAlertWithRawText(
+  db: Db,
+  id: string,
+): Promise<{ alert: Alert; rawText: string } | undefined> {
   const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? alertRowToAlert(row) : undefined;
+  return row ? { alert: alertRowToAlert(row), rawText: row.raw } : undefined;
 }
 
 /** Whether any alert is stored. */
