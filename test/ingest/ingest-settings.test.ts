@@ -1,8 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
-import { DEFAULT_INGEST_BATCH_SIZE } from '../../src/app/ingest/ingest-settings.js';
-import { asRole, buildTestApi, type TestApi } from '../support/api.js';
+import {
+  DEFAULT_INGEST_BATCH_SIZE,
+  DEFAULT_INGEST_SETTINGS,
+  MAX_CORRELATION_WINDOW_MS,
+  MAX_DEDUP_WINDOW_MS,
+} from '../../src/app/ingest/ingest-settings.js';
+import { patchIngestSettings, type IngestSettingsView } from '../../src/app/ingest/configure-ingest.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
+import { saveIngestSettingsJson } from '../../src/store/alerts/ingest-settings.repository.js';
+import { asRole, buildTestApi, createTestContext, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { openPgBlocker, type PgBlocker } from '../support/pg-blocker.js';
+import { waitFor } from '../support/waiting.js';
 
 const json = { 'content-type': 'application/json' };
 
@@ -16,6 +26,17 @@ const sighting = (id: string) =>
     src_ip: '45.33.32.156',
     dest_ip: '10.0.0.5',
   });
+
+/** The rules' audit entries, oldest first. */
+const auditedChanges = async (handle: TestStoreHandle) =>
+  (
+    await handle.store.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('action', '=', 'ingest_settings.updated')
+      .orderBy('seq')
+      .execute()
+  ).map((r) => JSON.parse(r.details) as { before: unknown; after: unknown });
 
 describe.each(DIALECTS)('ingest settings on %s', (dialect) => {
   let handle: TestStoreHandle;
@@ -36,13 +57,21 @@ describe.each(DIALECTS)('ingest settings on %s', (dialect) => {
       payload,
       headers: { ...json, ...asRole('ingest') },
     });
-  const put = (payload: unknown, role: 'admin' | 'analyst' = 'admin') =>
+  const put = (payload: unknown, role: 'admin' | 'analyst' = 'admin', method: 'PUT' | 'PATCH' = 'PUT') =>
     api.app.inject({
-      method: 'PUT',
+      method,
       url: '/api/v1/ingest/settings',
       payload: JSON.stringify(payload),
       headers: { ...json, ...asRole(role) },
     });
+  const patch = (payload: unknown, role: 'admin' | 'analyst' = 'admin') => put(payload, role, 'PATCH');
+  const inForce = async () =>
+    (
+      await api.app.inject({ method: 'GET', url: '/api/v1/ingest/settings', headers: asRole('analyst') })
+    ).json();
+  /** Each problem of a 400, as `path: message`. */
+  const problems = (res: { json(): { details: Array<{ path: string; message: string }> } }) =>
+    res.json().details.map((d) => `${d.path}: ${d.message}`);
 
   it('applies the defaults until an admin changes them, and every ingest call follows the stored rules', async () => {
     const initial = await api.app.inject({
@@ -127,5 +156,195 @@ describe.each(DIALECTS)('ingest settings on %s', (dialect) => {
       headers: asRole('analyst'),
     });
     expect(still.json().configured).toBe(false);
+  });
+
+  it('refuses fingerprint keys that name nothing in an alert, blank or repeated, naming each', async () => {
+    const typo = await put({ fingerprintKeys: ['origin.ruleId', 'titel'] });
+    expect(typo.statusCode).toBe(400);
+    expect(problems(typo)).toEqual([
+      expect.stringMatching(/^body\.fingerprintKeys\.1: "titel" is not a field of an alert/),
+    ]);
+    expect(problems(await put({ fingerprintKeys: [' '] }))).toEqual(['body.fingerprintKeys.0: is empty']);
+    expect(problems(await put({ fingerprintKeys: ['title', 'observables.src', ' title '] }))).toEqual([
+      expect.stringMatching(/^body\.fingerprintKeys\.1: "src" is neither a role nor a type of observable/),
+      'body.fingerprintKeys.2: repeats fingerprintKeys.0',
+    ]);
+    expect(problems(await patch({ fingerprintKeys: ['origin.rule_id'] }))).toEqual([
+      expect.stringMatching(/^body\.fingerprintKeys\.0: "rule_id" is not a field of origin/),
+    ]);
+    expect((await inForce()).configured).toBe(false);
+
+    // Trimmed, and any path into the raw event is accepted: its shape is the source's.
+    const ok = await put({ fingerprintKeys: [' title ', 'raw.event.flow_id'] });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().settings.fingerprintKeys).toEqual(['title', 'raw.event.flow_id']);
+    // Two different detections stay two alerts.
+    const malware = await ingest(JSON.stringify({ id: 'x1', title: 'Malware on host A', severity: 'high' }));
+    const ransom = await ingest(
+      JSON.stringify({ id: 'x2', title: 'Ransom note on host B', severity: 'high' }),
+    );
+    expect([malware.json().accepted, ransom.json().accepted]).toEqual([1, 1]);
+  });
+
+  it('refuses unknown fields at every level, naming them, and changes nothing', async () => {
+    await put({ correlation: { windowMs: 60_000 } });
+    for (const [body, expected] of [
+      [{ corelation: { enabled: false } }, /^body: unknown field "corelation" \(fields: batchSize, /],
+      [{ dedup: { window: 60_000 } }, /^body\.dedup: unknown field "window" \(fields: enabled, windowMs\)$/],
+      [{ correlation: { byRul: false } }, /^body\.correlation: unknown field "byRul" \(fields: enabled, /],
+    ] as const) {
+      for (const send of [put, patch]) {
+        const res = await send(body);
+        expect(res.statusCode).toBe(400);
+        expect(problems(res)).toEqual([expect.stringMatching(expected)]);
+      }
+    }
+    expect((await inForce()).settings.correlation.windowMs).toBe(60_000);
+    expect(await auditedChanges(handle)).toHaveLength(1);
+  });
+
+  it('bounds the windows and refuses an empty list of significant observable types', async () => {
+    const longest = await put({
+      dedup: { windowMs: MAX_DEDUP_WINDOW_MS },
+      correlation: { windowMs: MAX_CORRELATION_WINDOW_MS },
+    });
+    expect(longest.statusCode).toBe(200);
+    const over = await put({
+      dedup: { windowMs: MAX_DEDUP_WINDOW_MS + 1 },
+      correlation: { windowMs: Number.MAX_SAFE_INTEGER },
+    });
+    expect(problems(over)).toEqual([
+      'body.dedup.windowMs: is over 30 days (2592000000 ms)',
+      'body.correlation.windowMs: is over 90 days (7776000000 ms)',
+    ]);
+    expect(problems(await patch({ correlation: { observableTypes: [] } }))).toEqual([
+      'body.correlation.observableTypes: lists no type: to group on none, set byObservable to false',
+    ]);
+  });
+
+  it('PUT replaces the whole document; PATCH changes the fields given and keeps the others', async () => {
+    await put({ dedup: { windowMs: 3_600_000 }, correlation: { windowMs: 60_000, byRule: false } });
+    const patched = await patch({ correlation: { enabled: false }, fingerprintKeys: ['title'] });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({
+      configured: true,
+      settings: {
+        fingerprintKeys: ['title'],
+        dedup: { enabled: true, windowMs: 3_600_000 },
+        correlation: { enabled: false, windowMs: 60_000, byRule: false, byObservable: true },
+      },
+    });
+    expect((await inForce()).settings).toEqual(patched.json().settings);
+    // Each change is audited with the rules it replaced.
+    const [, patchAudit] = await auditedChanges(handle);
+    expect(patchAudit).toMatchObject({
+      before: { fingerprintKeys: DEFAULT_INGEST_SETTINGS.fingerprintKeys, correlation: { enabled: true } },
+      after: { fingerprintKeys: ['title'], correlation: { enabled: false, windowMs: 60_000 } },
+    });
+
+    const replaced = await put({ correlation: { enabled: true } });
+    expect(replaced.json().settings).toEqual({
+      ...DEFAULT_INGEST_SETTINGS,
+      correlation: { ...DEFAULT_INGEST_SETTINGS.correlation, enabled: true },
+    });
+    expect((await patch({ batchSize: 5 }, 'analyst')).statusCode).toBe(403);
+  });
+
+  it('reads stored rules an older version accepted but this one refuses as the defaults, and warns', async () => {
+    // Stored before keys were checked: every alert of a source had the same fingerprint.
+    await saveIngestSettingsJson(
+      handle.store.db,
+      {
+        settings: JSON.stringify({ ...DEFAULT_INGEST_SETTINGS, fingerprintKeys: ['titel'] }),
+        updatedBy: 'admin',
+      },
+      1,
+    );
+    const malware = await ingest(JSON.stringify({ id: 'x1', title: 'Malware on host A', severity: 'high' }));
+    const ransom = await ingest(
+      JSON.stringify({ id: 'x2', title: 'Ransom note on host B', severity: 'high' }),
+    );
+    expect(malware.statusCode).toBe(200);
+    expect([malware.json().accepted, ransom.json().accepted]).toEqual([1, 1]);
+    expect(await inForce()).toMatchObject({ configured: false, settings: DEFAULT_INGEST_SETTINGS });
+    expect(api.logs.join('')).toMatch(/fingerprintKeys\.0: \\"titel\\" is not a field of an alert/);
+    expect(api.logs.join('')).toMatch(/stored ingest settings are invalid; the defaults apply/);
+  });
+
+  it('applies stored rules with a field a newer version added, less that field', async () => {
+    const newer = { ...DEFAULT_INGEST_SETTINGS, dedup: { enabled: false, windowMs: 60_000, byTenant: true } };
+    await saveIngestSettingsJson(
+      handle.store.db,
+      { settings: JSON.stringify({ ...newer, suppression: { enabled: true } }), updatedBy: 'admin' },
+      1,
+    );
+    expect(await inForce()).toMatchObject({
+      configured: true,
+      settings: { dedup: { enabled: false, windowMs: 60_000 } },
+    });
+    expect((await inForce()).settings.dedup).not.toHaveProperty('byTenant');
+    expect((await ingest(sighting('a1'))).json()).toMatchObject({ accepted: 1 });
+    expect((await ingest(sighting('a2'))).json()).toMatchObject({ accepted: 1 });
+  });
+
+  it('audits what each of two changes made at once replaced, and loses neither patch', async () => {
+    const [first, second] = await Promise.all([
+      patch({ dedup: { windowMs: 60_000 } }),
+      patch({ correlation: { windowMs: 120_000 } }),
+    ]);
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect((await inForce()).settings).toMatchObject({
+      dedup: { windowMs: 60_000 },
+      correlation: { windowMs: 120_000 },
+    });
+    const [a, b] = await auditedChanges(handle);
+    expect(b?.before).toEqual(a?.after);
+  });
+});
+
+/**
+ * Two changes of the rules at once on PostgreSQL, made to overlap for certain: a third connection holds the
+ * audit chain's head, where the first change stops before its commit, and the second starts meanwhile.
+ */
+describe('overlapping changes of the ingest rules on postgres', () => {
+  let handle: TestStoreHandle;
+  let ctx: ReturnType<typeof createTestContext>;
+  let blocker: PgBlocker;
+  beforeEach(async () => {
+    handle = await openTestStore('postgres');
+    ctx = createTestContext(handle.store);
+    blocker = await openPgBlocker(handle.options.databaseSchema as string);
+  });
+  afterEach(async () => {
+    await blocker.close();
+    await handle.cleanup();
+  });
+
+  it.each([
+    ['before any rules are stored', false],
+    ['over stored rules', true],
+  ])('the later change, %s, replaces what the earlier committed', async (_, stored) => {
+    if (stored) await patchIngestSettings(ctx, { batchSize: 500 }, SYSTEM_ACTOR);
+    await blocker.hold('select 1 from audit_head for update');
+    let first: Promise<IngestSettingsView> | undefined;
+    let second: Promise<IngestSettingsView> | undefined;
+    try {
+      first = patchIngestSettings(ctx, { dedup: { windowMs: 60_000 } }, SYSTEM_ACTOR);
+      await waitFor('the first change to wait', async () => (await blocker.waiting()) >= 1);
+      second = patchIngestSettings(ctx, { correlation: { windowMs: 120_000 } }, SYSTEM_ACTOR);
+      await waitFor('the second change to wait', async () => (await blocker.waiting()) >= 2);
+    } finally {
+      await blocker.release();
+    }
+    const [, last] = await Promise.all([first, second]);
+    // Each audit entry's `before` is what that change replaced, and neither change is lost.
+    const [earlier, later] = (await auditedChanges(handle)).slice(-2);
+    expect(earlier?.after).toMatchObject({ dedup: { windowMs: 60_000 } });
+    expect(later?.before).toEqual(earlier?.after);
+    expect(last?.settings).toMatchObject({
+      batchSize: stored ? 500 : DEFAULT_INGEST_BATCH_SIZE,
+      dedup: { windowMs: 60_000 },
+      correlation: { windowMs: 120_000 },
+    });
   });
 });

@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestAlerts, type IngestItem, type IngestResult } from '../../src/app/ingest/ingest-alerts.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { openStore } from '../../src/store/store.js';
 import { createTestContext, ManualClock } from '../support/api.js';
-import { openTestStore, TEST_PG_URL, type TestStoreHandle } from '../support/stores.js';
+import { openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { openPgBlocker, type PgBlocker } from '../support/pg-blocker.js';
 import { waitFor } from '../support/waiting.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -29,54 +29,30 @@ const alert = (srcIp: string, ruleId = 'R-7'): IngestItem => ({
 describe('overlapping ingest transactions of one source on postgres', () => {
   let handle: TestStoreHandle;
   let ctx: ReturnType<typeof createTestContext>;
-  let blocker: pg.Client;
-  let watcher: pg.Client;
-  let blockerPid: number;
+  let blocker: PgBlocker;
   beforeEach(async () => {
     handle = await openTestStore('postgres');
     ctx = createTestContext(handle.store, { clock: new ManualClock(T0) });
-    const schema = handle.options.databaseSchema as string;
-    blocker = new pg.Client({ connectionString: TEST_PG_URL, options: `-c search_path=${schema}` });
-    watcher = new pg.Client({ connectionString: TEST_PG_URL });
-    await Promise.all([blocker.connect(), watcher.connect()]);
-    blockerPid = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0;
+    blocker = await openPgBlocker(handle.options.databaseSchema as string);
   });
   afterEach(async () => {
-    await Promise.all([blocker.end(), watcher.end()]);
+    await blocker.close();
     await handle.cleanup();
   });
 
   const ingest = (item: IngestItem): Promise<IngestResult> =>
     ingestAlerts(ctx, { source: 'edr', items: [item] }, SYSTEM_ACTOR);
 
-  /** Backends waiting, directly or through others, on the blocker's transaction. */
-  async function waitingBehindBlocker(): Promise<number> {
-    const { rows } = await watcher.query<{ pid: number; by: number[] }>(
-      'select pid, pg_blocking_pids(pid) as by from pg_stat_activity where cardinality(pg_blocking_pids(pid)) > 0',
-    );
-    const behind = new Set<number>([blockerPid]);
-    for (let grew = true; grew;) {
-      grew = false;
-      for (const r of rows)
-        if (!behind.has(r.pid) && r.by.some((pid) => behind.has(pid))) {
-          behind.add(r.pid);
-          grew = true;
-        }
-    }
-    return behind.size - 1;
-  }
-
   /** Runs `first` and `second` so that the second starts while the first is stopped before its commit. */
   async function overlapped(first: IngestItem, second: IngestItem): Promise<[IngestResult, IngestResult]> {
     // The source's row for the day exists once an alert of the day is stored.
     await ingest(alert('198.51.100.250', 'R-seed'));
-    await blocker.query('begin');
-    await blocker.query(`select 1 from alert_source_days where source = 'edr' for update`);
+    await blocker.hold(`select 1 from alert_source_days where source = 'edr' for update`);
     const a = ingest(first);
-    await waitFor('the first ingest to wait', async () => (await waitingBehindBlocker()) >= 1);
+    await waitFor('the first ingest to wait', async () => (await blocker.waiting()) >= 1);
     const b = ingest(second);
-    await waitFor('the second ingest to wait', async () => (await waitingBehindBlocker()) >= 2);
-    await blocker.query('commit');
+    await waitFor('the second ingest to wait', async () => (await blocker.waiting()) >= 2);
+    await blocker.release();
     return Promise.all([a, b]);
   }
 

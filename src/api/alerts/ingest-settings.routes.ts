@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { loadIngestSettings, updateIngestSettings } from '../../app/ingest/configure-ingest.js';
-import { IngestSettings } from '../../app/ingest/ingest-settings.js';
+import {
+  loadIngestSettings,
+  patchIngestSettings,
+  updateIngestSettings,
+} from '../../app/ingest/configure-ingest.js';
+import { IngestSettings, IngestSettingsPatch } from '../../app/ingest/ingest-settings.js';
 import { actorOf } from '../../governance/principal.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -12,7 +16,7 @@ const SettingsView = z.object({
   updatedAt: z.number().nullable(),
 });
 
-/** GET/PUT /ingest/settings: the de-duplication and correlation rules every ingest path applies. */
+/** GET/PUT/PATCH /ingest/settings: the de-duplication and correlation rules every ingest path applies. */
 export const ingestSettingsRoutes: RoutePlugin = async (app, ctx) => {
   app.get(
     '/ingest/settings',
@@ -32,11 +36,30 @@ export const ingestSettingsRoutes: RoutePlugin = async (app, ctx) => {
       config: { access: 'settings:admin' },
       schema: {
         tags: ['alerts'],
-        summary: 'Replace the de-duplication and correlation rules (fields left out take their defaults)',
+        summary: 'Replace the de-duplication and correlation rules',
+        description:
+          'Replaces the whole rules document: a field left out takes its default, not the value in force ' +
+          '(send back what GET gave, changed; or PATCH only what changes). An unknown field is refused.',
         body: IngestSettings,
         response: { 200: SettingsView },
       },
     },
     async (request) => updateIngestSettings(ctx, request.body, actorOf(principalOf(request))),
+  );
+  app.patch(
+    '/ingest/settings',
+    {
+      config: { access: 'settings:admin' },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Change some de-duplication and correlation rules',
+        description:
+          'Sets the fields given and keeps the others in force: dedup and correlation field by field, a ' +
+          'list (fingerprintKeys, observableTypes, ignoreValues) as a whole. An unknown field is refused.',
+        body: IngestSettingsPatch,
+        response: { 200: SettingsView },
+      },
+    },
+    async (request) => patchIngestSettings(ctx, request.body, actorOf(principalOf(request))),
   );
 };

@@ -1,11 +1,18 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
+import { lockIngestRules } from '../../store/alerts/ingest-lock.repository.js';
 import {
   findIngestSettingsJson,
   saveIngestSettingsJson,
 } from '../../store/alerts/ingest-settings.repository.js';
 import type { AppContext } from '../context.js';
-import { DEFAULT_INGEST_SETTINGS, IngestSettings, type RulesRead } from './ingest-settings.js';
+import {
+  DEFAULT_INGEST_SETTINGS,
+  IngestSettings,
+  StoredIngestSettings,
+  type IngestSettingsPatch,
+  type RulesRead,
+} from './ingest-settings.js';
 
 /** The rules in force, and whether an operator set them. */
 export interface IngestSettingsView {
@@ -40,7 +47,7 @@ export function settingsFromStored(
   } catch {
     value = undefined;
   }
-  const parsed = IngestSettings.safeParse(value);
+  const parsed = StoredIngestSettings.safeParse(value);
   if (!parsed.success) {
     ctx.log.warn(
       { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
@@ -79,17 +86,52 @@ export function rememberStoredRules(
   return read;
 }
 
-/** Replaces the rules (fields left out take their defaults) and audits what changed. */
+/** Replaces the whole rules document (fields left out take their defaults) and audits what changed. */
 export async function updateIngestSettings(
   ctx: AppContext,
   input: IngestSettings,
   actor: Actor,
 ): Promise<IngestSettingsView> {
   const settings = IngestSettings.parse(input);
-  const now = ctx.clock.now();
-  const before = (await loadIngestSettings(ctx)).settings;
-  const stored = { settings: JSON.stringify(settings), updatedBy: actor.id };
-  await ctx.store.db.transaction().execute(async (trx) => {
+  return changeIngestSettings(ctx, actor, () => settings);
+}
+
+/**
+ * Changes the rules a patch gives, `dedup` and `correlation` field by field, and audits what changed; the
+ * others keep the value in force.
+ */
+export async function patchIngestSettings(
+  ctx: AppContext,
+  patch: IngestSettingsPatch,
+  actor: Actor,
+): Promise<IngestSettingsView> {
+  return changeIngestSettings(ctx, actor, (before) =>
+    IngestSettings.parse({
+      ...before,
+      ...patch,
+      dedup: { ...before.dedup, ...patch.dedup },
+      correlation: { ...before.correlation, ...patch.correlation },
+    }),
+  );
+}
+
+/**
+ * Stores the rules `change` makes of those in force, with an audit entry of both. The rules are read in the
+ * transaction that replaces them, writers taking turns (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's lock), so
+ * the audit's `before` is what the change replaced, and a patch keeps what another writer just committed.
+ */
+async function changeIngestSettings(
+  ctx: AppContext,
+  actor: Actor,
+  change: (before: IngestSettings) => IngestSettings,
+): Promise<IngestSettingsView> {
+  const { settings, stored, now } = await ctx.store.db.transaction().execute(async (trx) => {
+    if (ctx.store.dialect.concurrentWriters) await lockIngestRules(trx);
+    const before = settingsFromStored(ctx, await findIngestSettingsJson(trx)).settings;
+    const settings = change(before);
+    // After the wait for the lock: a later change is never stamped earlier than the one it replaced.
+    const now = ctx.clock.now();
+    const stored = { settings: JSON.stringify(settings), updatedBy: actor.id };
     await saveIngestSettingsJson(trx, stored, now);
     await appendAudit(
       trx,
@@ -102,6 +144,7 @@ export async function updateIngestSettings(
       },
       now,
     );
+    return { settings, stored, now };
   });
   // This process's next batch applies them without finding them changed first.
   rememberStoredRules(ctx, { ...stored, updatedAt: now });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NormalizedAlertSchema, type NormalizedAlert } from './alert.js';
-import { computeFingerprint } from './fingerprint.js';
+import { computeFingerprint, DEFAULT_FINGERPRINT_KEYS, fingerprintKeyProblem } from './fingerprint.js';
 import { mapSeverity, SeverityScales } from './severity-mapping.js';
 
 const alert = (over: Partial<NormalizedAlert> = {}): NormalizedAlert => ({
@@ -68,6 +68,57 @@ describe('computeFingerprint', () => {
     expect(computeFingerprint('s', alert(), keys)).toBe(
       computeFingerprint('s', alert({ title: 'other', observables: [] }), keys),
     );
+  });
+
+  it('reads the whole observables list in a stable order, as it reads a role or a type', () => {
+    const a = alert({
+      observables: [
+        { type: 'ipv4', value: '45.33.32.1', role: 'source', scope: 'public' },
+        { type: 'ipv4', value: '45.33.32.9', role: 'source', scope: 'public' },
+        { type: 'user', value: 'bob', role: 'affected' },
+      ],
+    });
+    const reordered = alert({ observables: [...a.observables].reverse() });
+    const keys = ['title', 'observables'];
+    expect(computeFingerprint('s', reordered, keys)).toBe(computeFingerprint('s', a, keys));
+    // The role still tells two alerts apart: the list is sorted, not reduced to its values.
+    const swapped = alert({
+      observables: a.observables.map((o) => (o.type === 'user' ? { ...o, role: 'source' as const } : o)),
+    });
+    expect(computeFingerprint('s', swapped, keys)).not.toBe(computeFingerprint('s', a, keys));
+  });
+});
+
+describe('fingerprintKeyProblem', () => {
+  it('accepts what can name a value: fields, origin fields, observable roles and types, any raw path', () => {
+    for (const key of [
+      ...DEFAULT_FINGERPRINT_KEYS,
+      'title',
+      'origin',
+      'observables',
+      'observables.ipv4',
+      'techniques',
+      'raw',
+      'raw.src_ip',
+      'raw.a.b.0.c d',
+    ])
+      expect(fingerprintKeyProblem(key), key).toBeUndefined();
+  });
+
+  it('says why a key names nothing', () => {
+    expect(fingerprintKeyProblem('titel')).toMatch(
+      /^"titel" is not a field of an alert \(classUid, time, title/,
+    );
+    expect(fingerprintKeyProblem('')).toBe('is empty');
+    expect(fingerprintKeyProblem('origin.rule')).toMatch(
+      /^"rule" is not a field of origin \(product, vendor/,
+    );
+    expect(fingerprintKeyProblem('observables.src')).toMatch(/^"src" is neither a role nor a type/);
+    expect(fingerprintKeyProblem('observables.0')).toMatch(/is neither a role nor a type/);
+    expect(fingerprintKeyProblem('title.text')).toMatch(/^names nothing/);
+    expect(fingerprintKeyProblem('origin.ruleId.x')).toMatch(/^names nothing/);
+    expect(fingerprintKeyProblem('raw.a..b')).toBe('has an empty step between two dots');
+    expect(fingerprintKeyProblem('raw.')).toBe('has an empty step between two dots');
   });
 });
 

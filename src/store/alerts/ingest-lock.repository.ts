@@ -3,8 +3,9 @@ import type { Database } from '../schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** The first key of Riposte's advisory locks ('RIPS'): the second names what is locked. */
-const RIPOSTE_LOCKS = 0x52495053;
+/** The first key of an advisory lock names the kind of thing locked ('RIPS', 'RIPR'); the second, which one. */
+const INGEST_SOURCE_LOCKS = 0x52495053;
+const INGEST_RULES_LOCK = 0x52495052;
 
 /**
  * Takes PostgreSQL's advisory lock on one ingest source, held until the transaction ends: ingest
@@ -16,7 +17,17 @@ const RIPOSTE_LOCKS = 0x52495053;
  * committed meanwhile is seen only by the transaction's later statements.
  */
 export async function lockIngestSource(db: Db, source: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${sql.lit(RIPOSTE_LOCKS)}, hashtext(${source}))::text as held`.execute(
+  await sql`select pg_advisory_xact_lock(${sql.lit(INGEST_SOURCE_LOCKS)}, hashtext(${source}))::text as held`.execute(
     db,
   );
+}
+
+/**
+ * Takes PostgreSQL's advisory lock on the ingest rules, held until the transaction ends: their writers take
+ * turns, so each reads the rules it replaces (for its audit entry, or a patch) after the last one committed.
+ * Not a lock on the rules' row: before the first change there is none, and two first changes would both find
+ * nothing to lock. Its own statement, so the reads after it see what the writer before committed.
+ */
+export async function lockIngestRules(db: Db): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${sql.lit(INGEST_RULES_LOCK)}, 0)`.execute(db);
 }
