@@ -1,7 +1,11 @@
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
-import { ingestLineStream, type StreamSummary } from '../../src/app/ingest/ingest-stream.js';
+import {
+  ingestLineStream,
+  StreamInterrupted,
+  type StreamSummary,
+} from '../../src/app/ingest/ingest-stream.js';
 import { DEFAULT_INGEST_BATCH_SIZE, IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import {
   createMapWorkerPool,
@@ -304,8 +308,17 @@ describe('a mapping thread that dies', () => {
         settings,
         (s) => stored.push(s.accepted + s.duplicates),
       );
-      await expect(failed).rejects.toThrow(MapWorkerError);
-      await expect(failed).rejects.toThrow(/the ingest mapping thread stopped while mapping a batch/);
+      // Broken after committed steps: what they stored, through line 4, and the thread's error as the cause.
+      const broke = await failed.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(broke).toBeInstanceOf(StreamInterrupted);
+      expect(broke).toMatchObject({ throughLine: 4, committed: { accepted: 4 } });
+      expect((broke as StreamInterrupted).cause).toBeInstanceOf(MapWorkerError);
+      expect(String((broke as StreamInterrupted).cause)).toMatch(
+        /the ingest mapping thread stopped while mapping a batch/,
+      );
       // Lines 1-4 (two batches) were stored and are kept; nothing of line 5's batch or after was.
       expect(stored).toEqual([2, 4]);
       const count = await handle.store.db
