@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { signWebhook } from '../../src/connectors/vendors/webhook/webhook-signature.js';
 import { generateMasterKey } from '../../src/governance/secrets/secret-box.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
@@ -333,11 +334,16 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
     expect(byToken.json()).toMatchObject({ accepted: 1 });
     const other = JSON.stringify({ ...wazuh, id: 'other-1' });
     const sig = createHmac('sha256', hmacSecret).update(other).digest('hex');
+    const timestamp = String(Math.floor(api.ctx.clock.now() / 1000));
     const byHmac = await api.app.inject({
       method: 'POST',
       url,
       payload: other,
-      headers: { ...json, 'x-riposte-signature': `sha256=${sig}` },
+      headers: {
+        ...json,
+        'x-riposte-timestamp': timestamp,
+        'x-riposte-signature': signWebhook(hmacSecret, timestamp, other),
+      },
     });
     expect(byHmac.statusCode).toBe(200);
     expect(byHmac.json()).toMatchObject({ duplicates: 1 });
@@ -485,7 +491,7 @@ describe.each(DIALECTS)('alerts API on %s', (dialect) => {
     expect(some.json()).toMatchObject({
       accepted: 1,
       rejected: 1,
-      items: [{ line: 1, status: 'rejected', reason: expect.stringMatching(/malformed JSON/) }],
+      rejections: [{ line: 1, reason: expect.stringMatching(/malformed JSON/) }],
     });
   });
 });

@@ -1,14 +1,17 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { signWebhook } from '../../src/connectors/vendors/webhook/webhook-signature.js';
 import { keyringLoader } from '../../src/governance/secrets/master-key-file.js';
 import { generateMasterKey } from '../../src/governance/secrets/secret-box.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import * as sealSourceHmacSecrets from '../../src/store/migrations/0013_seal_source_hmac_secrets.js';
 import type { MigrationContext } from '../../src/store/migrations/migration.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
-import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { DIALECTS, openTestStore, TEST_PG_URL, type TestStoreHandle } from '../support/stores.js';
+import { waitFor } from '../support/waiting.js';
 
 const json = { 'content-type': 'application/json' };
 
@@ -36,7 +39,23 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
         .executeTakeFirstOrThrow()
     ).hmac_secret;
 
-  const signedPost = (name: string, secret: string, body: string) =>
+  /** Signed as Riposte's own webhooks sign: over `<timestamp>.<body>`. */
+  const signedPost = (name: string, secret: string, body: string) => {
+    const timestamp = String(Math.floor(api.ctx.clock.now() / 1000));
+    return api.app.inject({
+      method: 'POST',
+      url: `/api/v1/sources/${name}/webhook`,
+      payload: body,
+      headers: {
+        ...json,
+        'x-riposte-timestamp': timestamp,
+        'x-riposte-signature': signWebhook(secret, timestamp, body),
+      },
+    });
+  };
+
+  /** Signed over the body alone, as senders set up before timestamps did (and still may, if allowed). */
+  const bodySignedPost = (name: string, secret: string, body: string) =>
     api.app.inject({
       method: 'POST',
       url: `/api/v1/sources/${name}/webhook`,
@@ -45,6 +64,22 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
         ...json,
         'x-riposte-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
       },
+    });
+
+  const admin = (method: 'POST' | 'PATCH' | 'GET', url: string, body?: unknown) =>
+    api.app.inject({
+      method,
+      url,
+      headers: { ...json, ...asRole('admin') },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+
+  const tokenPost = (name: string, token: string, body: string) =>
+    api.app.inject({
+      method: 'POST',
+      url: `/api/v1/sources/${name}/webhook`,
+      payload: body,
+      headers: { ...json, 'x-riposte-token': token },
     });
 
   const alertBody = (id: string) => JSON.stringify({ title: `signed ${id}`, severity: 'high', id });
@@ -118,10 +153,151 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
 
     await migrateAgain(keyringLoader({ masterKey, dataDir: '/nonexistent' }));
     expect(await storedSecret('legacy')).toMatch(/^v1\./);
-    expect((await signedPost('legacy', 'plain-old-secret', alertBody('l1'))).json()).toMatchObject({
+    expect((await bodySignedPost('legacy', 'plain-old-secret', alertBody('l1'))).json()).toMatchObject({
       accepted: 1,
     });
-    expect((await signedPost('legacy', 'wrong-secret', alertBody('l2'))).statusCode).toBe(401);
+    expect((await bodySignedPost('legacy', 'wrong-secret', alertBody('l2'))).statusCode).toBe(401);
+  });
+
+  it('answers 409, not 500, when the same source is created twice, even at once', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => admin('POST', '/api/v1/sources', { name: 'edr', hmac: true })),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const a of answers.filter((r) => r.statusCode === 409)) {
+      expect(a.json()).toMatchObject({
+        code: 'RIPOSTE_CONFLICT',
+        message: 'a source named edr already exists',
+      });
+    }
+    expect((await admin('POST', '/api/v1/sources', { name: 'edr' })).statusCode).toBe(409);
+    expect((await admin('GET', '/api/v1/sources')).json().sources).toHaveLength(1);
+  });
+
+  it('makes token-only, HMAC-only or two-credential sources, and rotates or removes each credential alone', async () => {
+    const tokenOnly = await admin('POST', '/api/v1/sources', { name: 'tok' });
+    expect(Object.keys(tokenOnly.json()).sort()).toEqual(['source', 'token']);
+    expect(tokenOnly.json().source).toMatchObject({ hasToken: true, hasHmacSecret: false });
+
+    // `hmac: true` alone still makes both, as it did before a source could go without a token.
+    const both = await admin('POST', '/api/v1/sources', { name: 'both', hmac: true });
+    expect(both.statusCode).toBe(201);
+    const { token, hmacSecret } = both.json() as { token: string; hmacSecret: string };
+    expect(both.json().source).toMatchObject({ hasToken: true, hasHmacSecret: true });
+
+    const signedOnly = await admin('POST', '/api/v1/sources', { name: 'sig', hmac: true, token: false });
+    expect(Object.keys(signedOnly.json()).sort()).toEqual(['hmacSecret', 'source']);
+    expect(signedOnly.json().source).toMatchObject({ hasToken: false, hasHmacSecret: true });
+    const sigSecret = signedOnly.json().hmacSecret as string;
+    expect((await signedPost('sig', sigSecret, alertBody('g1'))).statusCode).toBe(200);
+    expect((await tokenPost('sig', token, alertBody('g2'))).statusCode).toBe(401);
+
+    // The token alone no longer lets a call in once removed; the signature still does.
+    expect((await tokenPost('both', token, alertBody('b1'))).statusCode).toBe(200);
+    const removed = await admin('PATCH', '/api/v1/sources/both', { removeToken: true });
+    expect(removed.statusCode).toBe(200);
+    expect(Object.keys(removed.json())).toEqual(['source']);
+    expect(removed.json().source).toMatchObject({ hasToken: false, hasHmacSecret: true });
+    expect((await tokenPost('both', token, alertBody('b2'))).statusCode).toBe(401);
+    expect((await signedPost('both', hmacSecret, alertBody('b3'))).statusCode).toBe(200);
+
+    // A token comes back (a new one), and the HMAC secret goes, in one change.
+    const swapped = await admin('PATCH', '/api/v1/sources/both', {
+      rotateToken: true,
+      removeHmacSecret: true,
+    });
+    expect(swapped.statusCode).toBe(200);
+    const next = swapped.json().token as string;
+    expect(swapped.json()).not.toHaveProperty('hmacSecret');
+    expect(swapped.json().source).toMatchObject({ hasToken: true, hasHmacSecret: false });
+    expect((await signedPost('both', hmacSecret, alertBody('b4'))).statusCode).toBe(401);
+    expect((await tokenPost('both', next, alertBody('b5'))).statusCode).toBe(200);
+
+    // A token-only source gets an HMAC secret by rotating one in.
+    const added = await admin('PATCH', '/api/v1/sources/tok', { rotateHmacSecret: true });
+    expect(added.json().source).toMatchObject({ hasToken: true, hasHmacSecret: true });
+    expect((await signedPost('tok', added.json().hmacSecret, alertBody('t1'))).statusCode).toBe(200);
+
+    const listed = JSON.stringify((await admin('GET', '/api/v1/sources')).json());
+    const audited = JSON.stringify(await readAuditEntries(handle.store.db, 0, 1000));
+    for (const secret of [token, hmacSecret, sigSecret, next, added.json().hmacSecret as string]) {
+      expect(listed).not.toContain(secret);
+      expect(audited).not.toContain(secret);
+    }
+  });
+
+  it('refuses a source left with no credential, contradictory changes and unknown fields with 400', async () => {
+    const none = await admin('POST', '/api/v1/sources', { name: 'none', token: false });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().message).toMatch(/needs a token or an HMAC secret/);
+    expect((await admin('GET', '/api/v1/sources')).json().sources).toEqual([]);
+
+    const created = await admin('POST', '/api/v1/sources', { name: 'edr' });
+    const { token } = created.json() as { token: string };
+    const lastOne = await admin('PATCH', '/api/v1/sources/edr', { removeToken: true });
+    expect(lastOne.statusCode).toBe(400);
+    expect(lastOne.json().message).toMatch(/needs a token or an HMAC secret/);
+    expect((await tokenPost('edr', token, alertBody('e1'))).statusCode).toBe(200);
+
+    const both = await admin('PATCH', '/api/v1/sources/edr', { rotateToken: true, removeToken: true });
+    expect(both.statusCode).toBe(400);
+    expect(both.json().message).toMatch(/rotateToken and removeToken cannot both be true/);
+
+    // Misspelt or made-up fields once answered 200 and changed nothing, the token staying valid.
+    for (const body of [{ revokeToken: true }, { token: null }, { hmac: false }, { hasToken: false }]) {
+      const res = await admin('PATCH', '/api/v1/sources/edr', body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json().message).toContain(`"${Object.keys(body)[0]}"`);
+    }
+    const unknown = await admin('POST', '/api/v1/sources', { name: 'x2', tokenless: true });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().message).toContain('"tokenless"');
+    expect((await tokenPost('edr', token, alertBody('e2'))).statusCode).toBe(200);
+  });
+
+  it('refuses one of two concurrent changes that would each remove the other credential', async () => {
+    await admin('POST', '/api/v1/sources', { name: 'edr', hmac: true });
+    // On PostgreSQL a third connection holds the row until both changes wait on it, so each could have read
+    // it with both credentials before either wrote (SQLite runs one write transaction at a time).
+    const holder =
+      dialect === 'postgres'
+        ? new pg.Client({
+            connectionString: TEST_PG_URL,
+            options: `-c search_path=${handle.options.databaseSchema}`,
+          })
+        : undefined;
+    await holder?.connect();
+    await holder?.query('begin');
+    await holder?.query(`select 1 from ingest_sources where name = 'edr' for update`);
+    const changes = Promise.all([
+      admin('PATCH', '/api/v1/sources/edr', { removeToken: true }),
+      admin('PATCH', '/api/v1/sources/edr', { removeHmacSecret: true }),
+    ]);
+    if (holder) {
+      const holderPid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      // The second change waits behind the first, which waits on the holder: both are counted.
+      await waitFor('both changes to wait on the row', async () => {
+        // Inside a transaction pg_stat_activity is read once unless its snapshot is cleared.
+        await holder.query('select pg_stat_clear_snapshot()');
+        const { rows } = await holder.query<{ pid: number; by: number[] }>(
+          'select pid, pg_blocking_pids(pid) as by from pg_stat_activity where cardinality(pg_blocking_pids(pid)) > 0',
+        );
+        const behind = new Set([holderPid]);
+        for (let grew = true; grew;) {
+          grew = false;
+          for (const r of rows) {
+            if (!behind.has(r.pid) && r.by.some((pid) => behind.has(pid))) grew = Boolean(behind.add(r.pid));
+          }
+        }
+        return behind.size - 1 === 2;
+      });
+      await holder.query('commit');
+      await holder.end();
+    }
+    const answers = await changes;
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 400]);
+    const [source] = (await admin('GET', '/api/v1/sources')).json().sources;
+    expect(Number(source.hasToken) + Number(source.hasHmacSecret)).toBe(1);
   });
 
   it('lets concurrent webhook calls of one source share transactions, each answered with its own alert', async () => {

@@ -8,12 +8,13 @@ import { readLines } from '../../ingest/formats/ndjson-lines.js';
 import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
-import { IngestAnswer, NdjsonAnswer } from './alert.schemas.js';
+import { AlertsBody, IngestAnswer, NdjsonAnswer } from './alert.schemas.js';
 import {
   answerOrProblem,
   jsonItems,
   resolveSource,
   streamAnswerOrProblem,
+  unreadableBodyProblem,
   useStrictJsonParser,
 } from './ingest-request.js';
 
@@ -48,19 +49,20 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
       config: { access: 'alerts:ingest', takesNul: true },
       logLevel: INGEST_LOG_LEVEL,
       // Alerts are JSON: a text/plain body (which Fastify would parse as a string) is a 415, not a bad alert.
-      onRequest: (request, _reply, done) => {
+      onRequest: (request, reply, done) => {
         const json = request.headers['content-type']?.toLowerCase().startsWith('application/json');
         done(
-          json
-            ? undefined
-            : new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json'),
+          unreadableBodyProblem(request, reply) ??
+            (json
+              ? undefined
+              : new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json')),
         );
       },
       schema: {
         tags: ['alerts'],
         summary: 'Ingest one alert or an array of alerts (any supported tool format)',
         querystring: IngestQuery,
-        body: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown()).min(1).max(10_000)]),
+        body: AlertsBody,
         response: { 200: IngestAnswer },
       },
     },
@@ -91,7 +93,9 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
         response: { 200: NdjsonAnswer },
       },
       // Checked before any body parser runs, so a JSON body sent here is a 415, not a JSON syntax error.
-      onRequest: async (request) => {
+      onRequest: async (request, reply) => {
+        const unreadable = unreadableBodyProblem(request, reply);
+        if (unreadable) throw unreadable;
         if (!request.headers['content-type']?.toLowerCase().startsWith('application/x-ndjson')) {
           throw new RiposteError('RIPOSTE_UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/x-ndjson');
         }

@@ -17,6 +17,34 @@ export const AlertDetail = AlertSummary.extend({ raw: z.unknown() });
 
 export const AlertPage = z.object({ alerts: z.array(AlertSummary), nextCursor: z.string().nullable() });
 
+/** The most alerts one JSON body may hold (POST /alerts, a webhook); NDJSON streams any number. */
+export const MAX_ALERTS_PER_BODY = 10_000;
+
+const count = (n: number): string => n.toLocaleString('en-US');
+const ALERTS_BODY_RULE =
+  `send one alert (a JSON object) or an array of 1 to ${count(MAX_ALERTS_PER_BODY)} alerts ` +
+  '(more as NDJSON, which is streamed)';
+const alertsBodyProblem = (input: unknown): string =>
+  Array.isArray(input)
+    ? `the array holds ${count(input.length)} items: ${ALERTS_BODY_RULE}`
+    : ALERTS_BODY_RULE;
+
+/**
+ * One alert or an array of them: the JSON body of POST /alerts and of a source's webhook. Every way it can
+ * fail says the rule (a union alone answers "Invalid input").
+ */
+export const AlertsBody = z.union(
+  [
+    z.record(z.string(), z.unknown()),
+    z
+      .array(z.unknown())
+      .min(1, { error: (issue) => alertsBodyProblem(issue.input) })
+      .max(MAX_ALERTS_PER_BODY, { error: (issue) => alertsBodyProblem(issue.input) }),
+  ],
+  { error: (issue) => alertsBodyProblem(issue.input) },
+);
+export type AlertsBody = z.infer<typeof AlertsBody>;
+
 export const ItemOutcome = z.object({
   index: z.number(),
   line: z.number().optional(),
@@ -58,6 +86,7 @@ export const SourceView = z.object({
   enabled: z.boolean(),
   hasToken: z.boolean(),
   hasHmacSecret: z.boolean(),
+  requireTimestamp: z.boolean(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });

@@ -1,10 +1,44 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IngestItem, IngestResult } from '../../app/ingest/ingest-alerts.js';
 import type { StreamSummary } from '../../app/ingest/ingest-stream.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js';
 import type { ApiContext, ApiInstance } from '../route-plugin.js';
 import { readSourceRowForIngest } from '../../app/ingest/ingest-sources.js';
+import { AlertsBody } from './alert.schemas.js';
+
+/** Charsets a body may declare: it is decoded as UTF-8, of which US-ASCII is a subset. */
+const READABLE_CHARSETS = new Set(['utf-8', 'us-ascii']);
+
+/**
+ * The 415 for a body this server would misread: compressed (`Content-Encoding`: bodies are read as sent, so
+ * gzip came back as "not valid UTF-8"), or declared in a charset other than UTF-8 (it would be decoded as
+ * UTF-8 anyway, silently changing its text). Asked before the body is read, or on a webhook once its
+ * credential is checked.
+ */
+export function unreadableBodyProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): RiposteError | undefined {
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    // What a 415 for a content coding says is accepted (RFC 7694, section 3).
+    reply.header('accept-encoding', 'identity');
+    return new RiposteError(
+      'RIPOSTE_UNSUPPORTED_MEDIA_TYPE',
+      `Content-Encoding ${encoding} is not supported: send the body uncompressed`,
+    );
+  }
+  const type = request.headers['content-type'] ?? '';
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1]?.toLowerCase();
+  if (charset !== undefined && !READABLE_CHARSETS.has(charset)) {
+    return new RiposteError(
+      'RIPOSTE_UNSUPPORTED_MEDIA_TYPE',
+      `charset ${charset} is not supported: send the body in UTF-8`,
+    );
+  }
+  return undefined;
+}
 
 /**
  * Replaces the scope's JSON parser with one that refuses invalid UTF-8 and says where JSON breaks (the
@@ -38,6 +72,20 @@ export function parseBody(body: Buffer): unknown {
       details: [{ path: 'body', message: parsed.error }],
     });
   return parsed.value;
+}
+
+/**
+ * A JSON body of alerts read outside Fastify's validation (a webhook's, kept raw for its signature), checked
+ * against the schema of POST /alerts and refused the same way.
+ */
+export function parseAlertsBody(raw: Buffer): AlertsBody {
+  const checked = AlertsBody.safeParse(parseBody(raw));
+  if (checked.success) return checked.data;
+  const details = checked.error.issues.map((issue) => ({
+    path: ['body', ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new RiposteError('RIPOSTE_VALIDATION', `${details[0]?.path}: ${details[0]?.message}`, { details });
 }
 
 export const jsonItems = (body: unknown): IngestItem[] =>

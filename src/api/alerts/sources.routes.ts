@@ -36,7 +36,13 @@ export const sourcesRoutes: RoutePlugin = async (app, ctx) => {
       config: { access: 'settings:admin' },
       schema: {
         tags: ['alerts'],
-        summary: 'Create an ingest source (its token is returned once)',
+        summary: 'Create an ingest source (its token and HMAC secret are returned once)',
+        description:
+          'A source has a token (`X-Riposte-Token`, made unless `token: false`), an HMAC secret for signed ' +
+          'webhooks (`hmac: true`), or both: `hmac: true` alone makes both, as it always has; ' +
+          '`{ "hmac": true, "token": false }` makes a source that takes signed calls only. A source with ' +
+          'neither is refused. `requireTimestamp` (default true) refuses signatures that do not cover ' +
+          '`X-Riposte-Timestamp`. Unknown fields are refused.',
         body: CreateSourceInput,
         response: { 201: SourceWithCredentials },
       },
@@ -57,7 +63,12 @@ export const sourcesRoutes: RoutePlugin = async (app, ctx) => {
       config: { access: 'settings:admin' },
       schema: {
         tags: ['alerts'],
-        summary: 'Change, enable/disable an ingest source, or rotate its credentials',
+        summary: 'Change, enable/disable an ingest source, or rotate or remove its credentials',
+        description:
+          '`rotateToken` / `rotateHmacSecret` make a new credential (returned once) in place of the old ' +
+          'one, or add one the source lacked; `removeToken` / `removeHmacSecret` remove one. A change that ' +
+          'would leave the source with neither is refused (disable it with `enabled: false` instead). ' +
+          'Unknown fields are refused.',
         params: z.object({ name: SourceName }),
         body: UpdateSourceInput,
         response: { 200: SourceWithCredentials },

@@ -2,19 +2,41 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
-import { readSourceRowForIngest, verifyWebhook } from '../../app/ingest/ingest-sources.js';
+import {
+  readSourceRowForIngest,
+  SIGNATURE_TOLERANCE_MS,
+  verifyWebhook,
+  type WebhookRefusal,
+} from '../../app/ingest/ingest-sources.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import { readLines } from '../../ingest/formats/ndjson-lines.js';
 import type { RoutePlugin } from '../route-plugin.js';
-import { IngestAnswer } from './alert.schemas.js';
-import { answerOrProblem, jsonItems, parseBody, streamAnswerOrProblem } from './ingest-request.js';
+import { IngestAnswer, NdjsonAnswer } from './alert.schemas.js';
+import {
+  answerOrProblem,
+  jsonItems,
+  parseAlertsBody,
+  streamAnswerOrProblem,
+  unreadableBodyProblem,
+} from './ingest-request.js';
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
+/** What a refused call is told: more than `refused` only if its signature is right (`WebhookRefusal`). */
+const REFUSALS: Record<WebhookRefusal, string> = {
+  refused: "send the source's X-Riposte-Token or a valid X-Riposte-Signature",
+  timestamp_required:
+    'this source requires X-Riposte-Timestamp (unix seconds) and a signature over "<timestamp>.<body>"',
+  timestamp_out_of_range:
+    `X-Riposte-Timestamp must be unix seconds within ${SIGNATURE_TOLERANCE_MS / 60_000} minutes ` +
+    "of the server's clock",
+};
+
 /**
  * POST /sources/{source}/webhook: what a tool's webhook calls. The route is public to the authoriser and
- * checks the source's own credential (token or HMAC over the raw body), so each source can be revoked alone.
+ * checks the source's own credential (token, or an HMAC over the timestamp and raw body: `verifyWebhook`), so
+ * each source can be revoked alone.
  */
 export const webhookRoutes: RoutePlugin = async (app, ctx) => {
   // The signature covers the exact bytes sent, so the body is kept raw and parsed only after the check.
@@ -32,31 +54,40 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
       logLevel: 'warn',
       schema: {
         tags: ['alerts'],
-        summary: "A source's webhook: X-Riposte-Token, or X-Riposte-Signature: sha256=<HMAC of the body>",
+        summary:
+          "A source's webhook: X-Riposte-Token, or a signature (X-Riposte-Timestamp, X-Riposte-Signature)",
+        description:
+          "Authenticated by the source's token (`X-Riposte-Token`), or by `X-Riposte-Timestamp: <unix " +
+          'seconds>` and `X-Riposte-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`, the ' +
+          "timestamp within 5 minutes of the server's clock. Sources that do not require timestamps also " +
+          'take a signature of the raw body alone. A JSON body (one alert or an array of 1 to 10,000) is ' +
+          'answered like POST /alerts; NDJSON or text lines (syslog) like POST /alerts/ndjson. Compressed ' +
+          'bodies and charsets other than UTF-8 are refused (415).',
         params: z.object({ source: z.string().max(63) }),
-        response: { 200: IngestAnswer },
+        response: { 200: z.union([IngestAnswer, NdjsonAnswer]) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const name = request.params.source;
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const row = await readSourceRowForIngest(ctx, name);
-      const ok = verifyWebhook(
-        row,
+      const check = verifyWebhook(
+        await readSourceRowForIngest(ctx, name),
         {
           token: header(request.headers['x-riposte-token']),
           signature: header(request.headers['x-riposte-signature']),
+          timestamp: header(request.headers['x-riposte-timestamp']),
         },
         raw,
         keyring,
+        ctx.clock.now(),
       );
-      if (!ok || !row) {
-        request.log.warn({ source: name }, 'webhook refused: bad or missing credential');
-        throw new RiposteError(
-          'RIPOSTE_UNAUTHENTICATED',
-          "send the source's X-Riposte-Token or a valid X-Riposte-Signature",
-        );
+      if (!check.accepted) {
+        request.log.warn({ source: name, why: check.why }, 'webhook refused');
+        throw new RiposteError('RIPOSTE_UNAUTHENTICATED', REFUSALS[check.why]);
       }
+      const row = check.source;
+      const unreadable = unreadableBodyProblem(request, reply);
+      if (unreadable) throw unreadable;
       const actor = { type: 'token' as const, id: `source:${name}`, name: `webhook ${name}` };
       const mapperConfig = row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined;
       // Media types are case-insensitive (RFC 9110 8.3.1): `Application/JSON` is JSON.
@@ -77,16 +108,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
           },
           actor,
         );
-        streamAnswerOrProblem(summary);
-        return {
-          ...summary,
-          items: summary.rejections.map((r) => ({
-            index: r.line - 1,
-            line: r.line,
-            status: 'rejected' as const,
-            reason: r.reason,
-          })),
-        };
+        return streamAnswerOrProblem(summary);
       }
       if (!type.startsWith('application/json') && type !== '') {
         throw new RiposteError(
@@ -94,7 +116,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
           `${type} is not accepted: send application/json, application/x-ndjson or text/plain`,
         );
       }
-      const body = parseBody(raw);
+      const body = parseAlertsBody(raw);
       const result = await batcher.submit(
         { source: name, mapper: row.mapper, mapperConfig, items: jsonItems(body) },
         actor,

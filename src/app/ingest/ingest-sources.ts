@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual, createHmac } from 'node:crypto';
 import { hashSecret } from '../../governance/identity/secret-token.js';
 import { z } from 'zod';
+import { verifyWebhookSignature } from '../../connectors/vendors/webhook/webhook-signature.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { openSecret, sealSecret, type Keyring } from '../../governance/secrets/secret-box.js';
@@ -26,25 +27,55 @@ export const SourceName = z
     'lower-case letters, digits, "-" and "_", starting with a letter or digit',
   );
 
-export const CreateSourceInput = z.object({
-  name: SourceName,
-  description: z.string().max(500).default(''),
-  mapper: z.enum(MAPPER_NAMES).default('auto'),
-  mapperConfig: GenericMapperConfig.optional(),
-  enabled: z.boolean().default(true),
-  /** Also make an HMAC secret for signed webhooks. */
-  hmac: z.boolean().default(false),
-});
+/**
+ * A source's webhook credentials: a token (`X-Riposte-Token`), an HMAC secret (`X-Riposte-Signature`), or
+ * both. Unknown keys are refused (`.strict()`): a misspelt `removeToken` must not answer 200 and leave the
+ * token.
+ */
+export const CreateSourceInput = z
+  .object({
+    name: SourceName,
+    description: z.string().max(500).default(''),
+    mapper: z.enum(MAPPER_NAMES).default('auto'),
+    mapperConfig: GenericMapperConfig.optional(),
+    enabled: z.boolean().default(true),
+    /** Make an ingest token (the default); `false` with `hmac: true` makes a source of signed calls only. */
+    token: z.boolean().default(true),
+    /** Also make an HMAC secret for signed webhooks. */
+    hmac: z.boolean().default(false),
+    /**
+     * Refuse signatures that do not cover `X-Riposte-Timestamp`: a signature of the body alone can be
+     * replayed for as long as the secret lives. On for new sources; sources made before it existed have it
+     * off (their senders sign the body alone).
+     */
+    requireTimestamp: z.boolean().default(true),
+  })
+  .strict();
 export type CreateSourceInput = z.infer<typeof CreateSourceInput>;
 
-export const UpdateSourceInput = z.object({
-  description: z.string().max(500).optional(),
-  mapper: z.enum(MAPPER_NAMES).optional(),
-  mapperConfig: GenericMapperConfig.nullable().optional(),
-  enabled: z.boolean().optional(),
-  rotateToken: z.boolean().optional(),
-  rotateHmacSecret: z.boolean().optional(),
-});
+export const UpdateSourceInput = z
+  .object({
+    description: z.string().max(500).optional(),
+    mapper: z.enum(MAPPER_NAMES).optional(),
+    mapperConfig: GenericMapperConfig.nullable().optional(),
+    enabled: z.boolean().optional(),
+    /** A new token replaces the old one (or is the first), shown once in the answer. */
+    rotateToken: z.boolean().optional(),
+    /** The token stops working and none replaces it. */
+    removeToken: z.boolean().optional(),
+    /** A new HMAC secret replaces the old one (or is the first), shown once in the answer. */
+    rotateHmacSecret: z.boolean().optional(),
+    /** The HMAC secret stops working and none replaces it. */
+    removeHmacSecret: z.boolean().optional(),
+    requireTimestamp: z.boolean().optional(),
+  })
+  .strict()
+  .refine((input) => !(input.rotateToken && input.removeToken), {
+    message: 'rotateToken and removeToken cannot both be true',
+  })
+  .refine((input) => !(input.rotateHmacSecret && input.removeHmacSecret), {
+    message: 'rotateHmacSecret and removeHmacSecret cannot both be true',
+  });
 export type UpdateSourceInput = z.infer<typeof UpdateSourceInput>;
 
 /** Credentials are shown once, when made; only the token's hash is kept. */
@@ -59,12 +90,28 @@ export type KeyringSource = () => Keyring;
 const sealHmacSecret = (keyring: KeyringSource, name: string, secret: string): string =>
   sealSecret(keyring(), secret, hmacSecretAad(name));
 const newToken = (): string => `rpi_${randomBytes(24).toString('base64url')}`;
+const newHmacSecret = (): string => randomBytes(32).toString('base64url');
 
 function checkMapperConfig(mapper: string | undefined, config: unknown): void {
   if (mapper === 'generic' && !config) {
     throw new RiposteError('RIPOSTE_VALIDATION', 'the generic mapper needs a mapperConfig', {
       details: [{ path: 'body.mapperConfig', message: 'required when mapper is generic' }],
     });
+  }
+}
+
+/**
+ * A source with neither credential is refused rather than kept with every webhook call a 401: that state
+ * looks like an outage of the sending tool, not like a decision, and "stop this source" already has its
+ * one way, `enabled: false`, which the list of sources shows.
+ */
+function checkHasCredential(source: { hasToken: boolean; hasHmacSecret: boolean }): void {
+  if (!source.hasToken && !source.hasHmacSecret) {
+    throw new RiposteError(
+      'RIPOSTE_VALIDATION',
+      'a source needs a token or an HMAC secret (or both): to stop its webhook, set enabled to false',
+      { details: [{ path: 'body', message: 'no credential would be left' }] },
+    );
   }
 }
 
@@ -75,14 +122,14 @@ export async function createIngestSource(
   keyring: KeyringSource,
 ): Promise<{ source: IngestSource; credentials: SourceCredentials }> {
   checkMapperConfig(input.mapper, input.mapperConfig);
-  const token = newToken();
-  const hmacSecret = input.hmac ? randomBytes(32).toString('base64url') : undefined;
+  checkHasCredential({ hasToken: input.token, hasHmacSecret: input.hmac });
+  const token = input.token ? newToken() : undefined;
+  const hmacSecret = input.hmac ? newHmacSecret() : undefined;
   const now = ctx.clock.now();
-  await ctx.store.db.transaction().execute(async (trx) => {
-    if (await findIngestSourceRow(trx, input.name)) {
-      throw new RiposteError('RIPOSTE_CONFLICT', `a source named ${input.name} already exists`);
-    }
-    await insertIngestSource(
+  const row = await ctx.store.db.transaction().execute(async (trx) => {
+    // Inserted unless the name is taken, rather than looked up first: two creations of one name at once
+    // would both find nothing, and the second insert would fail with a unique violation (a 500).
+    const inserted = await insertIngestSource(
       trx,
       {
         name: input.name,
@@ -90,11 +137,13 @@ export async function createIngestSource(
         mapper: input.mapper,
         mapperConfig: input.mapperConfig ?? null,
         enabled: input.enabled,
-        tokenHash: hashSecret(token),
+        tokenHash: token ? hashSecret(token) : null,
         sealedHmacSecret: hmacSecret ? sealHmacSecret(keyring, input.name, hmacSecret) : null,
+        requireTimestamp: input.requireTimestamp,
       },
       now,
     );
+    if (!inserted) throw new RiposteError('RIPOSTE_CONFLICT', `a source named ${input.name} already exists`);
     await appendAudit(
       trx,
       { dialect: ctx.store.dialect },
@@ -102,14 +151,26 @@ export async function createIngestSource(
         actor,
         action: 'ingest_source.created',
         target: { type: 'ingest_source', id: input.name },
-        details: { mapper: input.mapper, hmac: input.hmac },
+        details: {
+          mapper: input.mapper,
+          token: input.token,
+          hmac: input.hmac,
+          requireTimestamp: input.requireTimestamp,
+        },
       },
       now,
     );
+    return inserted;
   });
-  const row = await findIngestSourceRow(ctx.store.db, input.name);
-  return { source: sourceRowToSource(row as IngestSourceRow), credentials: { token, hmacSecret } };
+  return { source: sourceRowToSource(row), credentials: { token, hmacSecret } };
 }
+
+/** A credential's change: a new one (rotate), `null` to clear it (remove), or undefined to leave it. */
+const changeCredential = (
+  make: () => string,
+  rotate?: boolean,
+  remove?: boolean,
+): string | null | undefined => (rotate ? make() : remove ? null : undefined);
 
 export async function updateIngestSourceSettings(
   ctx: AppContext,
@@ -119,17 +180,10 @@ export async function updateIngestSourceSettings(
   keyring: KeyringSource,
 ): Promise<{ source: IngestSource; credentials: SourceCredentials }> {
   const now = ctx.clock.now();
-  const credentials: SourceCredentials = {};
-  await ctx.store.db.transaction().execute(async (trx) => {
-    const row = await findIngestSourceRow(trx, name);
-    if (!row) throw new RiposteError('RIPOSTE_NOT_FOUND', `ingest source ${name} does not exist`);
-    checkMapperConfig(
-      input.mapper ?? row.mapper,
-      input.mapperConfig === undefined ? row.mapper_config : input.mapperConfig,
-    );
-    if (input.rotateToken) credentials.token = newToken();
-    if (input.rotateHmacSecret) credentials.hmacSecret = randomBytes(32).toString('base64url');
-    await updateIngestSource(
+  const token = changeCredential(newToken, input.rotateToken, input.removeToken);
+  const hmacSecret = changeCredential(newHmacSecret, input.rotateHmacSecret, input.removeHmacSecret);
+  const source = await ctx.store.db.transaction().execute(async (trx) => {
+    const updated = await updateIngestSource(
       trx,
       name,
       {
@@ -137,13 +191,18 @@ export async function updateIngestSourceSettings(
         mapper: input.mapper,
         mapperConfig: input.mapperConfig,
         enabled: input.enabled,
-        tokenHash: credentials.token ? hashSecret(credentials.token) : undefined,
-        sealedHmacSecret: credentials.hmacSecret
-          ? sealHmacSecret(keyring, name, credentials.hmacSecret)
-          : undefined,
+        tokenHash: token && hashSecret(token),
+        sealedHmacSecret: hmacSecret && sealHmacSecret(keyring, name, hmacSecret),
+        requireTimestamp: input.requireTimestamp,
       },
       now,
     );
+    if (!updated) throw new RiposteError('RIPOSTE_NOT_FOUND', `ingest source ${name} does not exist`);
+    // Checked on the row as updated (over any concurrent change committed first), and refused by rolling
+    // back: two PATCHes removing one credential each must not leave a source with none.
+    const source = sourceRowToSource(updated);
+    checkMapperConfig(source.mapper, source.mapperConfig);
+    checkHasCredential(source);
     const changed = Object.keys(input).filter((k) => input[k as keyof UpdateSourceInput] !== undefined);
     await appendAudit(
       trx,
@@ -156,9 +215,13 @@ export async function updateIngestSourceSettings(
       },
       now,
     );
+    return source;
   });
-  const row = await findIngestSourceRow(ctx.store.db, name);
-  return { source: sourceRowToSource(row as IngestSourceRow), credentials };
+  const credentials: SourceCredentials = {
+    ...(token ? { token } : {}),
+    ...(hmacSecret ? { hmacSecret } : {}),
+  };
+  return { source, credentials };
 }
 
 export async function removeIngestSource(ctx: AppContext, name: string, actor: Actor): Promise<void> {
@@ -176,32 +239,61 @@ export async function removeIngestSource(ctx: AppContext, name: string, actor: A
   });
 }
 
+/** How far `X-Riposte-Timestamp` may be from the server's clock, either way (as Slack's and Stripe's). */
+export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * Why a webhook call was refused. Only a caller whose signature is right, who holds the secret, learns more
+ * than `refused`: why its timestamp is not accepted (a skewed clock is worth telling apart).
+ */
+export type WebhookRefusal = 'refused' | 'timestamp_required' | 'timestamp_out_of_range';
+
+/** What a webhook call's credential check found: the source it may send for, or why not. */
+export type WebhookCheck =
+  { accepted: true; source: IngestSourceRow } | { accepted: false; why: WebhookRefusal };
+
 const sameBytes = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
 
 /**
- * Checks a webhook call against the source: its ingest token (`X-Riposte-Token`) or an HMAC-SHA256 of the
- * raw body (`X-Riposte-Signature: sha256=<hex>`), compared in constant time. A missing, disabled or
- * unknown source fails the same way as a bad credential, so the answer does not reveal which sources exist.
+ * Checks a webhook call against the source: its ingest token (`X-Riposte-Token`) or an HMAC-SHA256 signature
+ * (`X-Riposte-Signature: sha256=<hex>`), compared in constant time. With `X-Riposte-Timestamp` (unix
+ * seconds) the signature covers `<timestamp>.<raw body>`, as Riposte's outbound webhooks sign
+ * (`signWebhook`), and the timestamp must be within 5 minutes of `now`; without it, the raw body alone,
+ * unless the source requires timestamps. A missing, disabled or unknown source is refused the same way as a
+ * bad credential, so the answer does not reveal which sources exist.
  */
 export function verifyWebhook(
   row: IngestSourceRow | undefined,
-  headers: { token?: string; signature?: string },
+  headers: { token?: string; signature?: string; timestamp?: string },
   rawBody: Buffer,
   keyring: KeyringSource,
-): boolean {
-  if (!row || row.enabled !== 1) return false;
+  now: number,
+): WebhookCheck {
+  const refused = (why: WebhookRefusal): WebhookCheck => ({ accepted: false, why });
+  if (!row || row.enabled !== 1) return refused('refused');
+  const accepted: WebhookCheck = { accepted: true, source: row };
   if (headers.token && row.token_hash) {
-    return sameBytes(Buffer.from(hashSecret(headers.token), 'hex'), Buffer.from(row.token_hash, 'hex'));
+    const right = sameBytes(
+      Buffer.from(hashSecret(headers.token), 'hex'),
+      Buffer.from(row.token_hash, 'hex'),
+    );
+    return right ? accepted : refused('refused');
   }
-  if (headers.signature && row.hmac_secret) {
-    const m = /^sha256=([0-9a-fA-F]{64})$/.exec(headers.signature.trim());
-    if (!m) return false;
-    const secret = openSecret(keyring(), row.hmac_secret, hmacSecretAad(row.name));
-    if (typeof secret !== 'string') return false;
-    const expected = createHmac('sha256', secret).update(rawBody).digest();
-    return sameBytes(Buffer.from(m[1] ?? '', 'hex'), expected);
+  if (!headers.signature || !row.hmac_secret) return refused('refused');
+  const hex = /^sha256=([0-9a-fA-F]{64})$/.exec(headers.signature.trim())?.[1]?.toLowerCase();
+  if (!hex) return refused('refused');
+  const secret = openSecret(keyring(), row.hmac_secret, hmacSecretAad(row.name));
+  if (typeof secret !== 'string') return refused('refused');
+  if (headers.timestamp !== undefined) {
+    if (!verifyWebhookSignature(secret, headers.timestamp, rawBody, `sha256=${hex}`))
+      return refused('refused');
+    const sentAt = /^\d{1,12}$/.test(headers.timestamp) ? Number(headers.timestamp) * 1000 : undefined;
+    const inRange = sentAt !== undefined && Math.abs(now - sentAt) <= SIGNATURE_TOLERANCE_MS;
+    return inRange ? accepted : refused('timestamp_out_of_range');
   }
-  return false;
+  const bodyOnly = createHmac('sha256', secret).update(rawBody).digest();
+  if (!sameBytes(Buffer.from(hex, 'hex'), bodyOnly)) return refused('refused');
+  return row.require_timestamp === 1 ? refused('timestamp_required') : accepted;
 }
 
 /** Per store, then per source name: the lookup not yet sent, which callers arriving meanwhile join. */

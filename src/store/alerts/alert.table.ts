@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 export interface AlertTable {
   id: string;
@@ -73,11 +73,10 @@ export interface IngestSourceTable {
   mapper_config: string | null;
   /** SHA-256 (hex) of the source's ingest token; the token itself is shown once and never stored. */
   token_hash: string | null;
-  /**
-   * The HMAC key for signed webhooks. It must be readable to verify signatures, so it is stored as given;
-   * encrypting it at rest belongs to the secrets capability (connectors), which will wrap this column.
-   */
+  /** The HMAC key for signed webhooks, sealed with the master key (see `hmacSecretAad`). */
   hmac_secret: string | null;
+  /** 1: a signature must cover `X-Riposte-Timestamp` (a body-only one is refused as replayable). */
+  require_timestamp: Generated<number>;
   enabled: number;
   created_at: number;
   updated_at: number;

@@ -14,6 +14,8 @@ export interface IngestSource {
   enabled: boolean;
   hasToken: boolean;
   hasHmacSecret: boolean;
+  /** Signatures must cover `X-Riposte-Timestamp`; body-only ones are refused. */
+  requireTimestamp: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -26,6 +28,7 @@ export const sourceRowToSource = (row: IngestSourceRow): IngestSource => ({
   enabled: row.enabled === 1,
   hasToken: row.token_hash !== null,
   hasHmacSecret: row.hmac_secret !== null,
+  requireTimestamp: row.require_timestamp === 1,
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
 });
@@ -66,10 +69,19 @@ export interface IngestSourceInput {
   tokenHash: string | null;
   /** Sealed with the master key (see `hmacSecretAad`), never the secret itself. */
   sealedHmacSecret: string | null;
+  requireTimestamp: boolean;
 }
 
-export async function insertIngestSource(db: Db, input: IngestSourceInput, now: number): Promise<void> {
-  await db
+/**
+ * Inserts the source and returns its row, or undefined when the name is taken: on PostgreSQL a concurrent
+ * insert of the same name is waited for rather than failing with a unique violation.
+ */
+export async function insertIngestSource(
+  db: Db,
+  input: IngestSourceInput,
+  now: number,
+): Promise<IngestSourceRow | undefined> {
+  return db
     .insertInto('ingest_sources')
     .values({
       name: input.name,
@@ -81,20 +93,27 @@ export async function insertIngestSource(db: Db, input: IngestSourceInput, now: 
           : JSON.stringify(input.mapperConfig),
       token_hash: input.tokenHash,
       hmac_secret: input.sealedHmacSecret,
+      require_timestamp: input.requireTimestamp ? 1 : 0,
       enabled: input.enabled ? 1 : 0,
       created_at: now,
       updated_at: now,
     })
-    .execute();
+    .onConflict((oc) => oc.column('name').doNothing())
+    .returningAll()
+    .executeTakeFirst();
 }
 
-/** Updates the given fields; returns false when no such source exists. */
+/**
+ * Updates the given fields (`null` clears a credential) and returns the row as updated, or undefined when no
+ * such source exists. On PostgreSQL the row returned is this update applied over any concurrent one committed
+ * first, so a check of it sees what will be stored.
+ */
 export async function updateIngestSource(
   db: Db,
   name: string,
   patch: Partial<Omit<IngestSourceInput, 'name'>>,
   now: number,
-): Promise<boolean> {
+): Promise<IngestSourceRow | undefined> {
   const set: Partial<IngestSourceRow> = { updated_at: now };
   if (patch.description !== undefined) set.description = patch.description;
   if (patch.mapper !== undefined) set.mapper = patch.mapper;
@@ -103,8 +122,8 @@ export async function updateIngestSource(
   if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
   if (patch.tokenHash !== undefined) set.token_hash = patch.tokenHash;
   if (patch.sealedHmacSecret !== undefined) set.hmac_secret = patch.sealedHmacSecret;
-  const result = await db.updateTable('ingest_sources').set(set).where('name', '=', name).executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  if (patch.requireTimestamp !== undefined) set.require_timestamp = patch.requireTimestamp ? 1 : 0;
+  return db.updateTable('ingest_sources').set(set).where('name', '=', name).returningAll().executeTakeFirst();
 }
 
 export async function deleteIngestSource(db: Db, name: string): Promise<boolean> {

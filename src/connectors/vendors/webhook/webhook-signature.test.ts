@@ -11,5 +11,7 @@ describe('webhook signature', () => {
     expect(verifyWebhookSignature('s3cret-s3cret-s3cret', '1700000000', '{"a":1}', sig)).toBe(true);
     expect(verifyWebhookSignature('s3cret-s3cret-s3cret', '1700000001', '{"a":1}', sig)).toBe(false);
     expect(verifyWebhookSignature('s3cret-s3cret-s3cret', '1700000000', '{"a":2}', sig)).toBe(false);
+    // A receiver holding the raw bytes (which may not be valid UTF-8) gets the same signature.
+    expect(signWebhook('s3cret-s3cret-s3cret', '1700000000', Buffer.from('{"a":1}'))).toBe(sig);
   });
 });

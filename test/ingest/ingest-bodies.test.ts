@@ -1,0 +1,135 @@
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { generateMasterKey } from '../../src/governance/secrets/secret-box.js';
+import { asRole, buildTestApi, type TestApi } from '../support/api.js';
+import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
+
+const json = { 'content-type': 'application/json' };
+const ndjson = { 'content-type': 'application/x-ndjson' };
+
+/** POST /alerts, POST /alerts/ndjson and a source's webhook take the same bodies and refuse them alike. */
+describe.each(DIALECTS)('ingest request bodies on %s', (dialect) => {
+  let handle: TestStoreHandle;
+  let api: TestApi;
+  beforeEach(async () => {
+    handle = await openTestStore(dialect);
+    api = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+      config: { masterKey: generateMasterKey().key.toString('base64') },
+    });
+  });
+  afterEach(async () => {
+    await api.app.close();
+    await handle.cleanup();
+  });
+
+  const post = (url: string, payload: string | Buffer, headers: Record<string, string>) =>
+    api.app.inject({ method: 'POST', url, payload, headers: { ...asRole('ingest'), ...headers } });
+  const createSource = async (body: Record<string, unknown>): Promise<string> =>
+    (
+      await api.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources',
+        headers: { ...json, ...asRole('admin') },
+        payload: JSON.stringify(body),
+      })
+    ).json().token as string;
+  const hook = (name: string, token: string, payload: string | Buffer, headers: Record<string, string>) =>
+    api.app.inject({
+      method: 'POST',
+      url: `/api/v1/sources/${name}/webhook`,
+      payload,
+      headers: { 'x-riposte-token': token, ...headers },
+    });
+  const problem = (res: { json: () => { code: string; message: string; details: unknown } }) => {
+    const { code, message, details } = res.json();
+    return { code, message, details };
+  };
+
+  it('holds a JSON body to one alert or 1 to 10,000, through POST /alerts or a webhook, naming the limit', async () => {
+    const token = await createSource({ name: 'edr' });
+    const tooMany = JSON.stringify(Array.from({ length: 10_001 }, () => ({})));
+    for (const [payload, message] of [
+      [tooMany, /^body: the array holds 10,001 items: send one alert .* an array of 1 to 10,000 alerts/],
+      ['[]', /^body: the array holds 0 items/],
+      ['5', /^body: send one alert \(a JSON object\) or an array of 1 to 10,000 alerts/],
+    ] as const) {
+      const viaApi = await post('/api/v1/alerts', payload, json);
+      expect(viaApi.statusCode).toBe(400);
+      expect(viaApi.json().message).toMatch(message);
+      const viaHook = await hook('edr', token, payload, json);
+      expect(viaHook.statusCode).toBe(400);
+      expect(problem(viaHook)).toEqual(problem(viaApi));
+    }
+    expect(await handle.store.db.selectFrom('alerts').select('id').execute()).toEqual([]);
+  });
+
+  it('answers an NDJSON webhook as POST /alerts/ndjson: rejections with paths, truncated past 1,000', async () => {
+    // The generic mapper names the field it missed, so each rejection has a path.
+    const generic = { mapper: 'generic', mapperConfig: { title: 'alert.name' } };
+    await createSource({ name: 'gen-api', ...generic });
+    const token = await createSource({ name: 'gen-hook', ...generic });
+    // Their one good line differs, or the second would join the first's case and answer casesCreated 0.
+    const body = (good: string) =>
+      `${[...Array.from({ length: 1_001 }, (_, i) => JSON.stringify({ other: i })), good].join('\n')}\n`;
+    const viaApi = await post(
+      '/api/v1/alerts/ndjson?source=gen-api',
+      body('{"alert":{"name":"api"}}'),
+      ndjson,
+    );
+    const viaHook = await hook('gen-hook', token, body('{"alert":{"name":"hook"}}'), ndjson);
+    expect(viaHook.statusCode).toBe(200);
+    expect(viaHook.json()).toEqual(viaApi.json());
+    expect(viaHook.json()).toMatchObject({ accepted: 1, rejected: 1_001, rejectionsTruncated: true });
+    expect(viaHook.json().rejections).toHaveLength(1_000);
+    expect(viaHook.json().rejections[0]).toEqual({
+      line: 1,
+      reason: 'the configured title field is missing',
+      path: 'alert.name',
+    });
+  });
+
+  it('refuses compressed bodies and charsets other than UTF-8 with 415 naming them, on every ingest route', async () => {
+    const token = await createSource({ name: 'edr' });
+    const alert = (id: string) => JSON.stringify({ title: `alert ${id}`, severity: 'low', id });
+    const gzip = { 'content-encoding': 'gzip' };
+    const gzipped = [
+      await post('/api/v1/alerts', gzipSync(alert('1')), { ...json, ...gzip }),
+      await post('/api/v1/alerts/ndjson', gzipSync(`${alert('2')}\n`), { ...ndjson, ...gzip }),
+      await hook('edr', token, gzipSync(alert('3')), { ...json, ...gzip }),
+      await hook('edr', token, gzipSync(`${alert('4')}\n`), { ...ndjson, ...gzip }),
+    ];
+    for (const res of gzipped) {
+      expect(res.statusCode).toBe(415);
+      expect(res.json()).toMatchObject({
+        code: 'RIPOSTE_UNSUPPORTED_MEDIA_TYPE',
+        message: 'Content-Encoding gzip is not supported: send the body uncompressed',
+      });
+      expect(res.headers['accept-encoding']).toBe('identity');
+    }
+    // The webhook says nothing about the body before the credential is checked.
+    expect((await hook('edr', 'rpi_wrong', gzipSync(alert('5')), { ...json, ...gzip })).statusCode).toBe(401);
+
+    const latin1 = [
+      await post('/api/v1/alerts', alert('6'), { 'content-type': 'application/json; charset=ISO-8859-1' }),
+      await post('/api/v1/alerts/ndjson', `${alert('7')}\n`, {
+        'content-type': 'application/x-ndjson; charset=ISO-8859-1',
+      }),
+      await hook('edr', token, alert('8'), { 'content-type': 'application/json;charset="iso-8859-1"' }),
+      await hook('edr', token, 'a syslog line\n', { 'content-type': 'text/plain; charset=iso-8859-1' }),
+    ];
+    for (const res of latin1) {
+      expect(res.statusCode).toBe(415);
+      expect(res.json().message).toBe('charset iso-8859-1 is not supported: send the body in UTF-8');
+    }
+
+    const readable = [
+      await post('/api/v1/alerts', alert('9'), { 'content-type': 'application/json; charset=UTF-8' }),
+      await post('/api/v1/alerts/ndjson', `${alert('10')}\n`, {
+        'content-type': 'application/x-ndjson; charset="us-ascii"',
+      }),
+      await hook('edr', token, alert('11'), { ...json, 'content-encoding': 'identity' }),
+    ];
+    expect(readable.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+  });
+});
