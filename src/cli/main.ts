@@ -15,6 +15,13 @@
 import { reportCliError } from './cli-context.js';
 import { buildProgram } from './program.js';
 
+// A reader that stops early (`riposte ingest … | head`) closes the pipe: quit quietly, as a command killed by
+// SIGPIPE would (Node ignores that signal, and the write fails instead), with the exit code already set.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit();
+  throw err;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {

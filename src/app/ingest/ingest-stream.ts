@@ -80,15 +80,7 @@ export async function ingestLineStream(
   // Where the next step is cut, and which keys a mapping thread fingerprints with: the rules last read.
   const rules = async (): Promise<IngestSettings> => given ?? (await rulesInForce(ctx)).settings;
   let settings = await rules();
-  const summary: StreamSummary = {
-    accepted: 0,
-    duplicates: 0,
-    rejected: 0,
-    casesCreated: 0,
-    cases: 0,
-    rejections: [],
-    rejectionsTruncated: false,
-  };
+  const summary = emptyStreamSummary();
   const cases = new Set<string>();
   let batch: StreamItem[] = [];
   let index = 0;
@@ -222,7 +214,27 @@ function mapHere(lines: LineRecord[], input: LineStream, options: PrepareOptions
   );
 }
 
-function addToSummary(
+export const emptyStreamSummary = (): StreamSummary => ({
+  accepted: 0,
+  duplicates: 0,
+  rejected: 0,
+  casesCreated: 0,
+  cases: 0,
+  rejections: [],
+  rejectionsTruncated: false,
+});
+
+/** Keeps a rejection's line and reason, up to MAX_REJECTIONS (past them, only that some were left out). */
+export function noteRejection(summary: StreamSummary, rejection: StreamSummary['rejections'][number]): void {
+  if (summary.rejections.length >= MAX_REJECTIONS) summary.rejectionsTruncated = true;
+  else summary.rejections.push(rejection);
+}
+
+/**
+ * Adds a committed step's outcome to a stream's summary: its counts, its cases (into `cases`, and `shared`
+ * across the streams of one command) and its rejections.
+ */
+export function addToSummary(
   summary: StreamSummary,
   cases: Set<string>,
   shared: Set<string> | undefined,
@@ -239,12 +251,10 @@ function addToSummary(
   summary.cases = cases.size;
   for (const item of result.items) {
     if (item.status !== 'rejected') continue;
-    if (summary.rejections.length >= MAX_REJECTIONS) summary.rejectionsTruncated = true;
-    else
-      summary.rejections.push({
-        line: item.line ?? item.index + 1,
-        reason: item.reason,
-        ...(item.path ? { path: item.path } : {}),
-      });
+    noteRejection(summary, {
+      line: item.line ?? item.index + 1,
+      reason: item.reason,
+      ...(item.path ? { path: item.path } : {}),
+    });
   }
 }

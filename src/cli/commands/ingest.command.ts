@@ -1,58 +1,42 @@
-import { createReadStream, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import type { Readable } from 'node:stream';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { ingestAlerts } from '../../app/ingest/ingest-alerts.js';
-import { ingestLineStream, type StreamSummary } from '../../app/ingest/ingest-stream.js';
+import type { AppContext } from '../../app/context.js';
+import { SourceName } from '../../app/ingest/ingest-sources.js';
+import { emptyStreamSummary, ingestLineStream } from '../../app/ingest/ingest-stream.js';
 import type { Actor } from '../../domain/shared/actor.js';
-import { RiposteError } from '../../domain/shared/errors.js';
-import { decodeUtf8, parseJsonText, readLines } from '../../ingest/formats/ndjson-lines.js';
+import { invalid, RiposteError } from '../../domain/shared/errors.js';
+import { readLines } from '../../ingest/formats/ndjson-lines.js';
 import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
 import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
 import { withAppContext } from '../cli-context.js';
+import { ingestDocument } from './ingest-document.js';
+import {
+  detectInputKind,
+  MAX_ALERT_BYTES,
+  readDocument,
+  readInput,
+  regularFileSize,
+  untilStopped,
+} from './ingest-input.js';
+import { formatIngestSummary, ingestExitCode, IngestExit, type InputOutcome } from './ingest-summary.js';
 
 interface IngestOptions {
   source: string;
   mapper?: string;
 }
 
-/** Counts bytes as they pass, for the progress bar. */
-async function* counted(stream: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const chunk of stream) {
-    onBytes(chunk.length);
-    yield chunk;
-  }
-}
-
-/** Reads the whole stream (only for a file that is one JSON document, pretty-printed). */
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of stream) parts.push(c);
-  return Buffer.concat(parts);
-}
-
-/**
- * A file is one JSON document (an array, or a pretty-printed object) when it starts with `[`, or with a `{`
- * whose first line is not a complete JSON value; otherwise it is lines: NDJSON, syslog, CEF or LEEF, told
- * apart line by line.
- */
-async function peekKind(path: string): Promise<'document' | 'lines'> {
-  if (path === '-') return 'lines';
-  const head = await new Promise<string>((resolve, reject) => {
-    const s = createReadStream(path, { start: 0, end: 65_535, encoding: 'utf8' });
-    let text = '';
-    s.on('data', (d) => (text += String(d)));
-    s.on('end', () => resolve(text));
-    s.on('error', reject);
-  });
-  const trimmed = head.trimStart();
-  if (trimmed.startsWith('[')) return 'document';
-  if (trimmed.startsWith('{')) {
-    const firstLine = trimmed.split('\n')[0] ?? '';
-    return parseJsonText(firstLine).ok ? 'lines' : 'document';
-  }
-  return 'lines';
+/** What every input of one command is ingested with. */
+interface IngestRun {
+  ctx: AppContext;
+  actor: Actor;
+  source: string;
+  mapper: string | undefined;
+  mapperConfig: unknown;
+  caseIds: Set<string>;
+  /** Aborted by Ctrl-C. */
+  signal: AbortSignal;
+  onBytes: (file: string, n: number) => void;
 }
 
 export function configureIngestCommand(command: Command): void {
@@ -66,122 +50,182 @@ export function configureIngestCommand(command: Command): void {
     .option('-m, --mapper <name>', `force a mapper (${MAPPER_NAMES.join(', ')})`)
     .addHelpText(
       'after',
-      '\nExamples:\n  $ riposte ingest eve.json --source suricata\n  $ riposte ingest /var/log/auth.log\n  $ cat alerts.ndjson | riposte ingest - --source edr',
+      `
+Each input is read line by line (NDJSON, syslog, CEF, LEEF), or as one JSON
+document when it opens with "[" or "{" and that value runs on past its first
+line (pretty-printed JSON, one array element a line).
+
+Exit codes:
+  0    every alert stored (or stored before: duplicates)
+  ${IngestExit.rejected}    some lines, items or files rejected (listed); the rest stored
+  1    the command failed (2: the configuration or the store is unusable)
+  ${IngestExit.interrupted}  interrupted by Ctrl-C: what was read before it is stored
+       (a second Ctrl-C quits at once)
+
+Examples:
+  $ riposte ingest eve.json --source suricata
+  $ riposte ingest /var/log/auth.log
+  $ cat alerts.ndjson | riposte ingest - --source edr`,
     )
     .action(async (files: string[], opts: IngestOptions, command: Command) => {
       if (opts.mapper && !(MAPPER_NAMES as readonly string[]).includes(opts.mapper)) {
-        throw new RiposteError(
-          'RIPOSTE_VALIDATION',
-          `unknown mapper ${opts.mapper}: one of ${MAPPER_NAMES.join(', ')}`,
-        );
+        throw invalid(`unknown mapper ${opts.mapper}: one of ${MAPPER_NAMES.join(', ')}`);
       }
-      for (const f of files) if (f !== '-') statSync(f);
+      // The name rule of the API's sources, so the CLI records no alert the API could not have.
+      const name = SourceName.safeParse(opts.source);
+      if (!name.success) {
+        const message = name.error.issues[0]?.message ?? 'invalid';
+        throw invalid(`invalid source name ${JSON.stringify(opts.source)}`, [{ path: '--source', message }]);
+      }
       const actor: Actor = { type: 'system', id: 'cli', name: `cli (${userInfo().username})` };
-      const total = { accepted: 0, duplicates: 0, rejected: 0, casesCreated: 0, rejectionsTruncated: false };
-      const rejections: Array<{ line: number; reason: string; file: string }> = [];
+      const interrupt = new AbortController();
+      const stopListening = stopOnCtrlC(interrupt);
+      const outcomes: InputOutcome[] = files.map((file) => ({
+        file,
+        summary: emptyStreamSummary(),
+        committedLine: 0,
+        state: 'unread',
+      }));
       // A case that alerts of two files joined is one case: the summary counts distinct ids.
       const caseIds = new Set<string>();
-      await withAppContext(
-        command,
-        async (ctx) => {
-          const row = await findIngestSourceRow(ctx.store.db, opts.source);
-          const mapper = opts.mapper ?? row?.mapper;
-          const mapperConfig = row?.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined;
-          const bytes = files.reduce((n, f) => n + (f === '-' ? 0 : statSync(f).size), 0);
-          // Only a person at a terminal wants a bar; logs and pipes get the summary alone.
-          const bar =
-            process.stderr.isTTY && bytes > 0
-              ? new SingleBar(
-                  {
-                    stream: process.stderr,
-                    format: 'ingest [{bar}] {percentage}% | {accepted} accepted, {rejected} rejected',
-                  },
-                  Presets.shades_classic,
-                )
-              : undefined;
-          bar?.start(bytes, 0, { accepted: 0, rejected: 0 });
-          let read = 0;
-          for (const file of files) {
-            const stream = (file === '-' ? process.stdin : createReadStream(file)) as Readable &
-              AsyncIterable<Buffer>;
-            const input = counted(stream, (n) => {
-              read += n;
-              bar?.update(read, { accepted: total.accepted, rejected: total.rejected });
-            });
-            let summary: StreamSummary;
-            if ((await peekKind(file)) === 'document') {
-              // Strict UTF-8, as on the HTTP routes: a bad byte is a rejection, never a silent U+FFFD.
-              const text = decodeUtf8(await readAll(input));
-              const parsed =
-                text === undefined ? { ok: false as const, error: 'not valid UTF-8' } : parseJsonText(text);
-              if (!parsed.ok) {
-                summary = {
-                  accepted: 0,
-                  duplicates: 0,
-                  rejected: 1,
-                  casesCreated: 0,
-                  cases: 0,
-                  rejections: [{ line: 1, reason: parsed.error }],
-                  rejectionsTruncated: false,
-                };
-              } else {
-                const values = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
-                const r = await ingestAlerts(
-                  ctx,
-                  {
-                    source: opts.source,
-                    mapper,
-                    mapperConfig,
-                    items: values.map((value) => ({ kind: 'json' as const, value })),
-                  },
-                  actor,
-                );
-                for (const id of r.caseIds) caseIds.add(id);
-                summary = {
-                  ...r,
-                  cases: r.caseIds.length,
-                  rejectionsTruncated: false,
-                  rejections: r.items.flatMap((i) =>
-                    i.status === 'rejected'
-                      ? [{ line: i.index + 1, reason: `item ${i.index}: ${i.reason}` }]
-                      : [],
-                  ),
-                };
+      try {
+        await withAppContext(
+          command,
+          async (ctx) => {
+            const row = await findIngestSourceRow(ctx.store.db, opts.source);
+            if (row && row.enabled !== 1)
+              throw new RiposteError('RIPOSTE_FORBIDDEN', `ingest source ${opts.source} is disabled`);
+            const sizes = new Map(files.map((f) => [f, regularFileSize(f)]));
+            const bar = progressBar([...sizes.values()].reduce((n, size) => n + size, 0));
+            let read = 0;
+            const run: IngestRun = {
+              ctx,
+              actor,
+              source: opts.source,
+              mapper: opts.mapper ?? row?.mapper,
+              mapperConfig: row?.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined,
+              caseIds,
+              signal: interrupt.signal,
+              // Only files of a known size count: stdin's bytes, in no total, would run the bar past its end.
+              onBytes: (file, n) => {
+                if (!sizes.get(file)) return;
+                read += n;
+                bar?.update(read, totals(outcomes));
+              },
+            };
+            try {
+              for (const outcome of outcomes) {
+                if (interrupt.signal.aborted) break;
+                await ingestInput(run, outcome);
               }
-            } else {
-              summary = await ingestLineStream(
-                ctx,
-                {
-                  source: opts.source,
-                  mapper,
-                  mapperConfig,
-                  lines: readLines(input, { maxLineBytes: 1024 * 1024 }),
-                  format: 'auto',
-                  caseIds,
-                },
-                actor,
-              );
+            } finally {
+              bar?.stop();
             }
-            total.accepted += summary.accepted;
-            total.duplicates += summary.duplicates;
-            total.rejected += summary.rejected;
-            total.casesCreated += summary.casesCreated;
-            rejections.push(...summary.rejections.map((r) => ({ ...r, file })));
-            total.rejectionsTruncated ||= summary.rejectionsTruncated;
-          }
-          bar?.update(bytes, { accepted: total.accepted, rejected: total.rejected });
-          bar?.stop();
-        },
-        { permission: 'alerts:ingest' },
+          },
+          { permission: 'alerts:ingest' },
+        );
+      } catch (err) {
+        // What was committed before the failure stays committed: say how far each input got, then the error.
+        if (outcomes.some((o) => o.state !== 'unread'))
+          process.stdout.write(formatIngestSummary(outcomes, caseIds.size, 'stopped by the error below'));
+        throw err;
+      } finally {
+        stopListening();
+      }
+      const interrupted = interrupt.signal.aborted;
+      process.exitCode = ingestExitCode(outcomes, interrupted);
+      process.stdout.write(
+        formatIngestSummary(outcomes, caseIds.size, interrupted ? 'interrupted (Ctrl-C)' : undefined),
       );
-      const out = process.stdout;
-      out.write(
-        `${total.accepted} accepted, ${total.duplicates} duplicates, grouped into ${caseIds.size} cases (${total.casesCreated} new), ${total.rejected} rejected\n`,
-      );
-      for (const r of rejections.slice(0, 50))
-        out.write(`  rejected ${r.file === '-' ? 'stdin' : r.file} line ${r.line}: ${r.reason}\n`);
-      if (total.rejected > 50)
-        out.write(`  … and ${total.rejected - Math.min(50, rejections.length)} more\n`);
-      if (total.rejected > 0) process.exitCode = 1;
     });
+}
+
+/**
+ * Reads one input to its end, or until Ctrl-C, committing as it goes. A file that cannot be read (missing,
+ * not permitted, a directory) is one rejection of its own, and the command goes on with the next.
+ */
+async function ingestInput(run: IngestRun, outcome: InputOutcome): Promise<void> {
+  outcome.state = 'reading';
+  const { ctx, actor, signal } = run;
+  const failure: { error?: unknown } = {};
+  const { kind, chunks } = await detectInputKind(
+    readInput(outcome.file, signal, (n) => run.onBytes(outcome.file, n)),
+  );
+  const onProgress = (summary: InputOutcome['summary'], committedLine: number): void => {
+    outcome.summary = summary;
+    outcome.committedLine = committedLine;
+  };
+  const stream = { source: run.source, mapper: run.mapper, mapperConfig: run.mapperConfig };
+  outcome.summary =
+    kind === 'document'
+      ? await ingestDocument(
+          ctx,
+          { ...stream, records: untilStopped(readDocument(chunks), signal, failure), caseIds: run.caseIds },
+          actor,
+          onProgress,
+        )
+      : await ingestLineStream(
+          ctx,
+          {
+            ...stream,
+            lines: untilStopped(readLines(chunks, { maxLineBytes: MAX_ALERT_BYTES }), signal, failure),
+            format: 'auto',
+            caseIds: run.caseIds,
+          },
+          actor,
+          undefined,
+          onProgress,
+        );
+  outcome.state = signal.aborted ? 'stopped' : 'read';
+  if (failure.error !== undefined) {
+    const after = outcome.committedLine > 0 ? ` after line ${outcome.committedLine}` : '';
+    outcome.summary.rejected += 1;
+    outcome.summary.rejections.push({
+      line: 0,
+      reason: `cannot read it${after}: ${describeReadError(failure.error)}`,
+    });
+  }
+}
+
+/**
+ * A read error's message without the path Node appends (`EACCES: permission denied, open '/x'`): the summary
+ * line names the file already.
+ */
+function describeReadError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.message.replace(/, \w+ '.*'$/, '');
+}
+
+/** Running totals for the progress bar. */
+const totals = (outcomes: readonly InputOutcome[]): { accepted: number; rejected: number } => ({
+  accepted: outcomes.reduce((n, o) => n + o.summary.accepted, 0),
+  rejected: outcomes.reduce((n, o) => n + o.summary.rejected, 0),
+});
+
+/** A bar over `bytes` for a person at a terminal; logs and pipes get the summary alone. */
+function progressBar(bytes: number): SingleBar | undefined {
+  if (!process.stderr.isTTY || bytes === 0) return undefined;
+  const bar = new SingleBar(
+    {
+      stream: process.stderr,
+      format: 'ingest [{bar}] {percentage}% | {accepted} accepted, {rejected} rejected',
+    },
+    Presets.shades_classic,
+  );
+  bar.start(bytes, 0, { accepted: 0, rejected: 0 });
+  return bar;
+}
+
+/**
+ * The first Ctrl-C stops the reading: what was read is committed and the summary says how far each input
+ * got. A second one quits at once. Returns the function that stops listening.
+ */
+function stopOnCtrlC(interrupt: AbortController): () => void {
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) process.exit(IngestExit.interrupted);
+    process.stderr.write('\nstopping: storing what was read (Ctrl-C again to quit at once)\n');
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return () => process.off('SIGINT', onSigint);
 }

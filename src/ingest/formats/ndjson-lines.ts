@@ -27,12 +27,8 @@ export async function* readLines(
     let buf = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     if (buf.length > 0 && buf[buf.length - 1] === 0x0d) buf = buf.subarray(0, buf.length - 1);
     if (line === 1 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-    let text: string;
-    try {
-      text = decoder.decode(buf);
-    } catch {
-      return { line, error: 'not valid UTF-8' };
-    }
+    const text = decodeUtf8(buf);
+    if (text === undefined) return { line, error: 'not valid UTF-8' };
     return text.trim() === '' ? undefined : { line, text };
   };
   for await (const chunk of stream) {
@@ -86,11 +82,15 @@ export function parseJsonText(text: string): { ok: true; value: unknown } | { ok
   }
 }
 
-/** Decodes a whole body as strict UTF-8; undefined when it is not. */
+/**
+ * Decodes a whole body as strict UTF-8; undefined when it is not. Any other failure is thrown: a body too
+ * large for one string (V8's limit, ~512 MiB) is not a bad byte.
+ */
 export function decodeUtf8(body: Buffer): string | undefined {
   try {
     return decoder.decode(body);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') return undefined;
+    throw err;
   }
 }
