@@ -49,6 +49,20 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
     expect(alert?.raw).toEqual(JSON.parse(LINE));
   });
 
+  it('rejects a line holding an empty array, so every line is accounted for', async () => {
+    const ctx = createTestContext(handle.store, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
+    const summary = await ingestLineStream(
+      ctx,
+      { source: 'suricata', lines: lines([LINE, '[]', ARRAY_LINE]), format: 'auto' },
+      SYSTEM_ACTOR,
+    );
+    expect(summary).toMatchObject({
+      accepted: 2,
+      rejected: 1,
+      rejections: [{ line: 2, reason: 'an empty array holds no alert' }],
+    });
+  });
+
   it('says what its committed steps stored, through which line, when the stream breaks after them', async () => {
     const ctx = createTestContext(handle.store, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
     const texts = Array.from({ length: 5 }, (_, i) => LINE.replace('203.0.113.7', `203.0.113.${20 + i}`));

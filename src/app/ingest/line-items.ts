@@ -13,5 +13,8 @@ export function lineToItems(rec: LineRecord, format: LineFormat): IngestItem[] {
   const parsed = parseJsonText(text);
   if (!parsed.ok) return [{ kind: 'invalid', reason: parsed.error, line: rec.line }];
   if (!Array.isArray(parsed.value)) return [{ kind: 'json', value: parsed.value, line: rec.line, text }];
+  // Counted as rejected, not dropped: every line of a stream is accounted for in its answer.
+  if (parsed.value.length === 0)
+    return [{ kind: 'invalid', reason: 'an empty array holds no alert', line: rec.line }];
   return parsed.value.map((value) => ({ kind: 'json' as const, value, line: rec.line }));
 }
