@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { IngestInterrupted } from '../app/ingest/ingest-alerts.js';
 import { StreamInterrupted } from '../app/ingest/ingest-stream.js';
 import { ErrorCatalogue, RiposteError, type ErrorCode, type ProblemDetail } from '../domain/shared/errors.js';
 
@@ -15,7 +16,10 @@ export interface ProblemBody {
     duplicates: number;
     rejected: number;
     casesCreated: number;
-    throughLine: number;
+    /** A stream: every line up to this one is stored (or rejected). */
+    throughLine?: number;
+    /** A JSON body: every item up to this index is stored (or rejected). */
+    throughIndex?: number;
   };
 }
 
@@ -41,6 +45,19 @@ export function toProblem(error: unknown): { status: number; body: ProblemBody }
         ...body,
         message: `lines 1-${error.throughLine} were committed (${accepted} accepted, ${duplicates} duplicates, ${rejected} rejected); the rest was not: ${body.message}`,
         committed: { accepted, duplicates, rejected, casesCreated, throughLine: error.throughLine },
+      },
+    };
+  }
+  if (error instanceof IngestInterrupted) {
+    const { status, body } = toProblem(error.cause);
+    const { accepted, duplicates, rejected, casesCreated } = error.stored;
+    const throughIndex = error.notStoredFrom - 1;
+    return {
+      status,
+      body: {
+        ...body,
+        message: `items 0-${throughIndex} were committed (${accepted} accepted, ${duplicates} duplicates, ${rejected} rejected); the rest was not: ${body.message}`,
+        committed: { accepted, duplicates, rejected, casesCreated, throughIndex },
       },
     };
   }

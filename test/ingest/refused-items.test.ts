@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ingestAlerts, type IngestItem } from '../../src/app/ingest/ingest-alerts.js';
+import { toProblem } from '../../src/api/errors.js';
+import { IngestInterrupted, ingestAlerts, type IngestItem } from '../../src/app/ingest/ingest-alerts.js';
+import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { createTestContext, ManualClock } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
@@ -82,4 +84,40 @@ describe.each(DIALECTS)('an item the store cannot hold, on %s', (dialect) => {
       expect(await storedTitles()).toHaveLength(8);
     },
   );
+
+  it('says which items were stored when a later step of the call fails', async () => {
+    // One alert per step, and the store fails the second (not for its data: a broken trigger).
+    if (dialect === 'postgres')
+      await sql
+        .raw(
+          `create function fail_two() returns trigger language plpgsql as $$
+           begin if new.title = 'Alert 2' then raise exception 'broken'; end if; return new; end $$;
+           create trigger fail_two before insert on alerts for each row execute function fail_two();`,
+        )
+        .execute(handle.store.db);
+    else
+      await sql
+        .raw(
+          `create trigger fail_two before insert on alerts when new.title = 'Alert 2'
+           begin select raise(abort, 'broken'); end`,
+        )
+        .execute(handle.store.db);
+    const failed = await ingestAlerts(
+      ctx,
+      { source: 'edr', items: [alert(1), alert(2), alert(3)] },
+      SYSTEM_ACTOR,
+      IngestSettings.parse({ batchSize: 1 }),
+    ).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failed).toBeInstanceOf(IngestInterrupted);
+    expect(failed).toMatchObject({ notStoredFrom: 1, stored: { accepted: 1 } });
+    expect(await storedTitles()).toEqual(['Alert 1']);
+    // Over HTTP: the status of what failed, and what was committed, so the sender resends from item 1.
+    const { status, body } = toProblem(failed);
+    expect(status).toBe(500);
+    expect(body).toMatchObject({ committed: { accepted: 1, duplicates: 0, rejected: 0, throughIndex: 0 } });
+    expect(body.message).toMatch(/^items 0-0 were committed \(1 accepted/);
+  });
 });

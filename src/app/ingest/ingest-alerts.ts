@@ -43,6 +43,22 @@ export interface IngestResult {
 }
 
 /**
+ * A call whose later step failed after its earlier steps committed: `stored` is what those steps stored (and
+ * the items refused before storing), `notStoredFrom` the index of the first item not stored, `cause` what
+ * failed. The caller says so, so that a sender resends only the rest.
+ */
+export class IngestInterrupted extends Error {
+  constructor(
+    readonly stored: IngestResult,
+    readonly notStoredFrom: number,
+    override readonly cause: unknown,
+  ) {
+    super(`items before index ${notStoredFrom} were stored, the rest not: ${String(cause)}`, { cause });
+    this.name = 'IngestInterrupted';
+  }
+}
+
+/**
  * Steps of at least this many alerts are bulk writes (a stream's steps, a large array): before one, the store
  * may wait a little, holding no lock, for background work that makes it cheaper, and once one has committed
  * that work may start (StoreDialect's `beforeBulkWrite` and `afterBulkWrite`). Smaller ones, groups of
@@ -208,7 +224,17 @@ export async function storeMappedItems(
     if (start > 0) await yieldToOtherWork();
     const chunk = mapped.slice(start, start + settings.batchSize);
     if (chunk.length >= BULK_STEP_ALERTS) await ctx.store.dialect.beforeBulkWrite?.();
-    const outcomes = await storeOrIsolate(chunk);
+    let outcomes: ItemOutcome[];
+    try {
+      outcomes = await storeOrIsolate(chunk);
+    } catch (err) {
+      if (start === 0) throw err;
+      // Earlier steps committed: their alerts are stored and must be told, or a retry counts them again.
+      if (createdAny) void ctx.store.notifier.notify('queue:triggers').catch(() => undefined);
+      result.caseIds = [...caseIds];
+      result.items.sort((a, b) => a.index - b.index);
+      throw new IngestInterrupted(result, (chunk[0] as Mapped).index, err);
+    }
     if (chunk.length >= BULK_STEP_ALERTS) ctx.store.dialect.afterBulkWrite?.();
     start += chunk.length;
     const counts = tally(outcomes);

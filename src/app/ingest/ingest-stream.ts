@@ -1,7 +1,7 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import type { LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import type { AppContext } from '../context.js';
-import { storeMappedItems, yieldToOtherWork, type IngestResult } from './ingest-alerts.js';
+import { IngestInterrupted, storeMappedItems, yieldToOtherWork, type IngestResult } from './ingest-alerts.js';
 import { rulesInForce } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
 import { lineToItems, type LineFormat } from './line-items.js';
@@ -91,12 +91,17 @@ export async function ingestLineStream(
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
-    const result = await storeMappedItems(
-      ctx,
-      { source: input.source, items, firstIndex: index },
-      actor,
-      given,
-    );
+    let result: IngestResult;
+    try {
+      result = await storeMappedItems(ctx, { source: input.source, items, firstIndex: index }, actor, given);
+    } catch (err) {
+      if (!(err instanceof IngestInterrupted)) throw err;
+      // Part of the batch committed (the rules' batch size shrank meanwhile): counted, and resumed after.
+      addToSummary(summary, cases, input.caseIds, err.stored);
+      committedThroughLine = items[err.notStoredFrom - index - 1]?.line ?? committedThroughLine;
+      index = err.notStoredFrom;
+      throw err.cause;
+    }
     committedThroughLine = items[items.length - 1]?.line ?? committedThroughLine;
     settings = await rules();
     index += items.length;
