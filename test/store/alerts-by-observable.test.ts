@@ -1,3 +1,4 @@
+import type { CompiledQuery } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   insertAlertObservables,
@@ -7,6 +8,7 @@ import {
 } from '../../src/store/alerts/alert.repository.js';
 import { upsertObservables } from '../../src/store/alerts/observable.repository.js';
 import { testAlert } from '../support/alerts.js';
+import { queryPlan } from '../support/query-plans.js';
 import { DIALECTS, newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 const alert = (n: number) =>
@@ -109,6 +111,56 @@ describe.each(DIALECTS)('listAlerts by observable on %s', (dialect) => {
     }
     for (const written of ['EveryWhere.Example', 'everywhere[.]example.']) {
       expect(await allPages({ observable: written }), written).toEqual(newestFirst((n) => n % 10 !== 0));
+    }
+  });
+
+  // PostgreSQL turned the walk's EXISTS into a join sized by a guess (the average observable's links), and
+  // for a value on 60,000 alerts looked them all up and sorted them for each page (360–580 ms). The walk
+  // must stay a check on each alert, in id order, whatever the statistics say.
+  it('walks alerts newest first for a frequent value, checking each', async () => {
+    const db = handle.store.db;
+    const ids = Array.from({ length: 2_000 }, () => newTestId());
+    await insertAlerts(
+      db,
+      ids.map((id, n) => ({
+        id,
+        source: 'test',
+        mapper: 'test',
+        fingerprint: id,
+        alert: alert(n),
+        caseId: null,
+        correlation: null,
+        now: n,
+      })),
+    );
+    const obs = await upsertObservables(db, { newId: newTestId }, [{ type: 'ipv4', value: '10.1.2.3' }], 0);
+    const observableId = obs.get('ipv4:10.1.2.3') ?? '';
+    await insertAlertObservables(
+      db,
+      ids.map((alertId) => ({ alertId, observableId, role: 'destination' })),
+    );
+    const sent: CompiledQuery[] = [];
+    const watched = db.withPlugin({
+      transformQuery: ({ node, queryId }) => {
+        sent.push(db.getExecutor().compileQuery(node, queryId));
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    });
+    const page = await listAlerts(watched, { observable: '10.1.2.3', limit: 50 });
+    expect(page.alerts).toHaveLength(50);
+    const plan = await queryPlan(handle.store, sent[sent.length - 1] as CompiledQuery);
+    if (dialect === 'sqlite') {
+      expect(plan).toMatch(/SCAN alerts USING INDEX sqlite_autoindex_alerts_1/);
+      // The same walk with or without the OFFSET (SQLite 3.53 runs the EXISTS as a semi-join in id order).
+      expect(plan).toMatch(
+        /alert_observables .*USING COVERING INDEX alert_observables_observable \(observable_id=\? AND alert_id=\?\)/,
+      );
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    } else {
+      expect(plan).toMatch(/Index Scan Backward using alerts_pkey on alerts/);
+      expect(plan).toMatch(/Filter: \(SubPlan 1\)/);
+      expect(plan).not.toMatch(/Semi Join|HashAggregate|Unique|Sort/);
     }
   });
 });
