@@ -318,6 +318,10 @@ describe.each(DIALECTS)('cases HTTP API on %s', (dialect) => {
     expect(body.total.closed).toBeGreaterThan(0);
     expect(body.groups.map((g: { key: string }) => g.key)).toContain('critical');
     expect((await get('/metrics/response?from=10&to=5')).statusCode).toBe(400);
+    // Times as the other queries read them: epoch ms or strict ISO 8601, nothing Date.parse would guess at.
+    for (const bad of ['from=', 'from=1%202', 'to=May%202%202024', 'from=2024-02-30'])
+      expect((await get(`/metrics/response?${bad}`)).statusCode, bad).toBe(400);
+    expect((await get('/metrics/response?from=2026-01-01&to=2026-03-01T00:00:00Z')).statusCode).toBe(200);
     const prom = await get('/metrics/prometheus', asRole('viewer'));
     expect(prom.headers['content-type']).toContain('text/plain');
     expect(prom.body).toMatch(/^riposte_cases_open\{severity="critical",age="lt_1h"\} \d+$/m);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { buildResponseReport, ResponseGroupBy } from '../../app/cases/response-report.js';
 import { RiposteError } from '../../domain/shared/errors.js';
+import { QueryTime, withOrderedTimeRange } from '../query-time.js';
 import type { ApiContext, ApiInstance, RoutePlugin } from '../route-plugin.js';
 import { renderPrometheus } from './prometheus-text.js';
 
@@ -18,13 +19,15 @@ const Metrics = z.object({
   mttrMs: z.number().nullable(),
 });
 
-const ResponseQuery = z
-  .object({
-    from: z.coerce.number().int().min(0).optional(),
-    to: z.coerce.number().int().min(0).optional(),
-    group_by: z.enum(ResponseGroupBy).default('none'),
-  })
-  .strict();
+const ResponseQuery = withOrderedTimeRange(
+  z
+    .object({
+      from: QueryTime.optional(),
+      to: QueryTime.optional(),
+      group_by: z.enum(ResponseGroupBy).default('none'),
+    })
+    .strict(),
+);
 
 const ResponseReportBody = z.object({
   from: z.number(),
@@ -76,7 +79,7 @@ export const metricsRoutes: RoutePlugin = async (app, ctx) => {
       schema: {
         tags: ['metrics'],
         description:
-          'MTTA, MTTC, MTTR and rates for cases created in [from, to) (ms since epoch; default: last 30 days).',
+          'MTTA, MTTC, MTTR and rates for cases created in [from, to) (epoch ms or ISO 8601; default: last 30 days).',
         querystring: ResponseQuery,
         response: { 200: ResponseReportBody },
       },

@@ -5,19 +5,23 @@ import { archiveAuditLog, auditArchiveDirOf } from '../../app/audit/audit-retent
 import { verifyAuditLog } from '../../app/audit/audit-verify.service.js';
 import { localAdminPrincipal } from '../../app/identity/local-admin.js';
 import { invalid } from '../../domain/shared/errors.js';
+import { readIsoTime } from '../../domain/shared/iso-time.js';
 import { withAppContext } from '../cli-context.js';
 
-/** `2026-01-31`, an ISO time, or `90d` (that many days ago). */
+/**
+ * `2026-01-31`, an ISO time (no offset is UTC, as the API reads it: readIsoTime), or `90d` (that many days ago).
+ * Not Date.parse, which read a time without offset in this machine's zone and took `1 2` for a date.
+ */
 export function parseWhen(value: string, now: number, flag: string): number {
   const days = /^(\d{1,5})d$/.exec(value);
   if (days?.[1]) return now - Number(days[1]) * 24 * 60 * 60 * 1000;
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) {
-    throw invalid(`${flag} "${value}" is not a date`, [
+  const iso = readIsoTime(value);
+  if (!iso.ok) {
+    throw invalid(`${flag} "${value}" is not a date: ${iso.problem}`, [
       { path: flag, message: 'use a date (2026-01-31), an ISO time, or a number of days ago (90d)' },
     ]);
   }
-  return t;
+  return iso.ms;
 }
 
 export function configureAuditCommand(audit: Command): void {
