@@ -127,10 +127,9 @@ export async function createConnectorInstance(
     updatedAt: now,
   };
   await ctx.store.db.transaction().execute(async (trx) => {
-    if (await findConnectorInstance(trx, input.name)) {
+    if (!(await saveConnectorInstance(trx, stored, { onlyIfNew: true }))) {
       throw new RiposteError('RIPOSTE_CONFLICT', `a connector instance named ${input.name} already exists`);
     }
-    await saveConnectorInstance(trx, stored);
     await appendAudit(
       trx,
       { dialect: ctx.store.dialect },

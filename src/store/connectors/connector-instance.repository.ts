@@ -62,11 +62,16 @@ export async function listConnectorInstances(db: Db, connector?: string): Promis
   return (await q.execute()).map(instanceRowToInstance);
 }
 
-/** Inserts or replaces an instance; a new default unsets the connector's previous one. */
+/**
+ * Inserts or replaces an instance; a new default unsets the connector's previous one. With `onlyIfNew`, an
+ * instance of that name already there is left as it is and false is returned: the insert itself decides, so
+ * two creates of one name at once (PostgreSQL) cannot both succeed with the second silently replacing the first.
+ */
 export async function saveConnectorInstance(
   db: Transaction<Database>,
   instance: StoredConnectorInstance,
-): Promise<void> {
+  options: { onlyIfNew?: boolean } = {},
+): Promise<boolean> {
   if (instance.isDefault) {
     await db
       .updateTable('connector_instances')
@@ -84,18 +89,21 @@ export async function saveConnectorInstance(
     created_at: instance.createdAt,
     updated_at: instance.updatedAt,
   };
-  await db
+  const written = await db
     .insertInto('connector_instances')
     .values(values)
     .onConflict((oc) =>
-      oc.column('name').doUpdateSet({
-        config: values.config,
-        secrets: values.secrets,
-        is_default: values.is_default,
-        updated_at: values.updated_at,
-      }),
+      options.onlyIfNew
+        ? oc.column('name').doNothing()
+        : oc.column('name').doUpdateSet({
+            config: values.config,
+            secrets: values.secrets,
+            is_default: values.is_default,
+            updated_at: values.updated_at,
+          }),
     )
-    .execute();
+    .executeTakeFirst();
+  return Number(written.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 export async function deleteConnectorInstance(db: Db, name: string): Promise<boolean> {
