@@ -250,7 +250,7 @@ describe.each(DIALECTS)('ingest settings on %s', (dialect) => {
     expect((await patch({ batchSize: 5 }, 'analyst')).statusCode).toBe(403);
   });
 
-  it('reads stored rules an older version accepted but this one refuses as the defaults, and warns', async () => {
+  it('applies stored rules an older version accepted, leaving out fingerprint keys that name nothing', async () => {
     // Stored before keys were checked: every alert of a source had the same fingerprint.
     await saveIngestSettingsJson(
       handle.store.db,
@@ -266,9 +266,33 @@ describe.each(DIALECTS)('ingest settings on %s', (dialect) => {
     );
     expect(malware.statusCode).toBe(200);
     expect([malware.json().accepted, ransom.json().accepted]).toEqual([1, 1]);
-    expect(await inForce()).toMatchObject({ configured: false, settings: DEFAULT_INGEST_SETTINGS });
-    expect(api.logs.join('')).toMatch(/fingerprintKeys\.0: \\"titel\\" is not a field of an alert/);
-    expect(api.logs.join('')).toMatch(/stored ingest settings are invalid; the defaults apply/);
+    expect(await inForce()).toMatchObject({
+      configured: true,
+      settings: { fingerprintKeys: DEFAULT_INGEST_SETTINGS.fingerprintKeys },
+    });
+    expect(api.logs.join('')).toMatch(/titel: \\"titel\\" is not a field of an alert/);
+    expect(api.logs.join('')).toMatch(/no stored fingerprint key names anything; the default keys apply/);
+  });
+
+  it("keeps an upgraded operator's rules past today's bounds, and asks for them to be mended on the next change", async () => {
+    // A 45-day window and correlation off, as an earlier version took them: not the defaults on upgrade day.
+    const earlier = {
+      ...DEFAULT_INGEST_SETTINGS,
+      fingerprintKeys: ['origin.product', 'origin.ruleId', 'raw.host.id'],
+      dedup: { enabled: true, windowMs: 45 * 86_400_000 },
+      correlation: { ...DEFAULT_INGEST_SETTINGS.correlation, enabled: false, observableTypes: [] },
+    };
+    await saveIngestSettingsJson(
+      handle.store.db,
+      { settings: JSON.stringify(earlier), updatedBy: 'admin' },
+      1,
+    );
+    expect(await inForce()).toMatchObject({ configured: true, settings: earlier });
+    const mend = await patch({ batchSize: 500 });
+    expect(mend.statusCode).toBe(400);
+    expect(mend.json().details.map((d: { path: string }) => d.path)).toContain('body.dedup.windowMs');
+    // Nothing was written over them.
+    expect(await inForce()).toMatchObject({ configured: true, settings: earlier });
   });
 
   it('applies stored rules with a field a newer version added, less that field', async () => {

@@ -4,13 +4,18 @@ import {
   patchIngestSettings,
   updateIngestSettings,
 } from '../../app/ingest/configure-ingest.js';
-import { IngestSettings, IngestSettingsPatch } from '../../app/ingest/ingest-settings.js';
+import {
+  IngestSettings,
+  IngestSettingsPatch,
+  StoredIngestSettings,
+} from '../../app/ingest/ingest-settings.js';
 import { actorOf } from '../../governance/principal.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
 
 const SettingsView = z.object({
-  settings: IngestSettings,
+  // As stored: rules an earlier version took may be past today's bounds, and are shown as they apply.
+  settings: StoredIngestSettings,
   configured: z.boolean(),
   updatedBy: z.string().nullable(),
   updatedAt: z.number().nullable(),

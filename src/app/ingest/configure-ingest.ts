@@ -1,4 +1,6 @@
+import { DEFAULT_FINGERPRINT_KEYS, fingerprintKeyProblem } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
+import { invalid } from '../../domain/shared/errors.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import { lockIngestRules } from '../../store/alerts/ingest-lock.repository.js';
 import {
@@ -34,7 +36,10 @@ export async function loadIngestSettings(
   return settingsFromStored(ctx, await findIngestSettingsJson(ctx.store.db));
 }
 
-/** The rules a stored row (or its absence) holds; invalid ones fall back to the defaults, with a warning. */
+/**
+ * The rules a stored row (or its absence) holds, read as earlier versions wrote them (StoredIngestSettings);
+ * a document that is not rules at all falls back to the defaults, with a warning.
+ */
 export function settingsFromStored(
   ctx: Pick<AppContext, 'log'>,
   stored: { settings: string; updatedBy: string; updatedAt: number } | undefined,
@@ -56,11 +61,29 @@ export function settingsFromStored(
     return { settings: DEFAULT_INGEST_SETTINGS, configured: false, updatedBy: null, updatedAt: null };
   }
   return {
-    settings: parsed.data,
+    settings: withKeysThatNameSomething(ctx, parsed.data),
     configured: true,
     updatedBy: stored.updatedBy,
     updatedAt: stored.updatedAt,
   };
+}
+
+/**
+ * Stored fingerprint keys that name nothing in an alert (a misspelling an earlier version accepted) are left
+ * out, with a warning: such a key reads null for every alert, and alone it made every alert of a source a
+ * repeat of the first. With none left, the default keys apply. The rest of the stored rules apply as stored.
+ */
+function withKeysThatNameSomething(ctx: Pick<AppContext, 'log'>, settings: IngestSettings): IngestSettings {
+  const named = settings.fingerprintKeys.filter((key) => fingerprintKeyProblem(key) === undefined);
+  if (named.length === settings.fingerprintKeys.length) return settings;
+  const dropped = settings.fingerprintKeys.filter((key) => !named.includes(key));
+  ctx.log.warn(
+    { dropped: dropped.map((key) => `${key}: ${fingerprintKeyProblem(key)}`) },
+    named.length > 0
+      ? 'stored fingerprint keys that name nothing are left out'
+      : 'no stored fingerprint key names anything; the default keys apply',
+  );
+  return { ...settings, fingerprintKeys: named.length > 0 ? named : [...DEFAULT_FINGERPRINT_KEYS] };
 }
 
 /**
@@ -105,14 +128,24 @@ export async function patchIngestSettings(
   patch: IngestSettingsPatch,
   actor: Actor,
 ): Promise<IngestSettingsView> {
-  return changeIngestSettings(ctx, actor, (before) =>
-    IngestSettings.parse({
+  return changeIngestSettings(ctx, actor, (before) => {
+    const merged = IngestSettings.safeParse({
       ...before,
       ...patch,
       dedup: { ...before.dedup, ...patch.dedup },
       correlation: { ...before.correlation, ...patch.correlation },
-    }),
-  );
+    });
+    if (merged.success) return merged.data;
+    // Rules an earlier version stored past today's checks: the change must mend them, or nothing is written.
+    const details = merged.error.issues.map((i) => ({
+      path: ['body', ...i.path].join('.'),
+      message: i.message,
+    }));
+    throw invalid(
+      `the rules in force do not pass today's checks; send these fields too: ${details.map((d) => d.path).join(', ')}`,
+      details,
+    );
+  });
 }
 
 /**

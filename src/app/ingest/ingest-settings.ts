@@ -39,6 +39,7 @@ const FingerprintKeysSchema = z
   .array(
     z
       .string()
+      .min(1)
       .trim()
       .superRefine((key, ctx) => {
         const problem = fingerprintKeyProblem(key);
@@ -96,6 +97,24 @@ const Rule = {
   },
 };
 
+/**
+ * The rules as earlier versions took them, for reading stored rules back: a window past today's bounds, a key
+ * today's check refuses or an empty type list were accepted then, and refusing them now put the defaults in
+ * force in place of an operator's whole rules document (correlation back on, other fingerprints) on the day of
+ * an upgrade. They apply as stored; the next change through the API must mend them (its 400 names them).
+ * Same schema types as `Rule`, less the checks added since.
+ */
+const EarlierRule: typeof Rule = {
+  ...Rule,
+  fingerprintKeys: z.array(z.string().min(1)).min(1),
+  dedup: { ...Rule.dedup, windowMs: z.number().int().min(0) },
+  correlation: {
+    ...Rule.correlation,
+    windowMs: z.number().int().min(0),
+    observableTypes: z.array(z.enum(ObservableType)),
+  },
+};
+
 /** A misspelt field is refused, naming the fields there are: left out, it would silently take its default. */
 const strictRules = <S extends z.core.$ZodShape>(shape: S) =>
   z.strictObject(shape, {
@@ -106,23 +125,23 @@ const strictRules = <S extends z.core.$ZodShape>(shape: S) =>
     },
   });
 
-/** The whole rules document, each object built by `object`: every field has a default. */
-const rulesDocument = (object: typeof strictRules) =>
+/** The whole rules document, each object built by `object` from `rule`: every field has a default. */
+const rulesDocument = (object: typeof strictRules, rule: typeof Rule = Rule) =>
   object({
-    batchSize: Rule.batchSize.default(DEFAULT_INGEST_BATCH_SIZE),
-    fingerprintKeys: Rule.fingerprintKeys.default(() => [...DEFAULT_FINGERPRINT_KEYS]),
+    batchSize: rule.batchSize.default(DEFAULT_INGEST_BATCH_SIZE),
+    fingerprintKeys: rule.fingerprintKeys.default(() => [...DEFAULT_FINGERPRINT_KEYS]),
     dedup: object({
-      enabled: Rule.dedup.enabled.default(true),
-      windowMs: Rule.dedup.windowMs.default(24 * HOUR),
+      enabled: rule.dedup.enabled.default(true),
+      windowMs: rule.dedup.windowMs.default(24 * HOUR),
     }).prefault({}),
     correlation: object({
-      enabled: Rule.correlation.enabled.default(true),
-      windowMs: Rule.correlation.windowMs.default(24 * HOUR),
-      byRule: Rule.correlation.byRule.default(true),
-      byObservable: Rule.correlation.byObservable.default(true),
-      observableTypes: Rule.correlation.observableTypes.default(() => [...DEFAULT_OBSERVABLE_TYPES]),
-      includePrivateIps: Rule.correlation.includePrivateIps.default(true),
-      ignoreValues: Rule.correlation.ignoreValues.default(() => []),
+      enabled: rule.correlation.enabled.default(true),
+      windowMs: rule.correlation.windowMs.default(24 * HOUR),
+      byRule: rule.correlation.byRule.default(true),
+      byObservable: rule.correlation.byObservable.default(true),
+      observableTypes: rule.correlation.observableTypes.default(() => [...DEFAULT_OBSERVABLE_TYPES]),
+      includePrivateIps: rule.correlation.includePrivateIps.default(true),
+      ignoreValues: rule.correlation.ignoreValues.default(() => []),
     }).prefault({}),
   });
 
@@ -138,7 +157,7 @@ export type IngestSettings = z.infer<typeof IngestSettings>;
  * Rules as stored, read back: fields this version does not know are dropped rather than refused, so rules a
  * newer version wrote (one process upgraded before another) still apply here, less what it added.
  */
-export const StoredIngestSettings = rulesDocument((shape) => z.object(shape));
+export const StoredIngestSettings = rulesDocument((shape) => z.object(shape), EarlierRule);
 
 /**
  * A change to some rules (`PATCH /ingest/settings`): the fields given replace theirs, `dedup` and
