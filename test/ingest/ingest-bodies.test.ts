@@ -129,7 +129,10 @@ describe.each(DIALECTS)('ingest request bodies on %s', (dialect) => {
         'content-type': 'application/x-ndjson; charset="us-ascii"',
       }),
       await hook('edr', token, alert('11'), { ...json, 'content-encoding': 'identity' }),
+      // UTF-8 under the name many clients give it, and an empty charset: taken, as they were before.
+      await post('/api/v1/alerts', alert('12'), { 'content-type': 'application/json; charset=utf8' }),
+      await post('/api/v1/alerts', alert('13'), { 'content-type': 'application/json;charset=' }),
     ];
-    expect(readable.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(readable.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
   });
 });

@@ -119,9 +119,24 @@ describe.each(DIALECTS)('webhook signature timestamps on %s', (dialect) => {
     // A timestamped signature is still held to the clock on such a source.
     const stale = timestamped(hmacSecret, alertBody('2'), seconds(clock.now() - 3600_000));
     expect((await hook('old-tool', alertBody('2'), stale)).statusCode).toBe(401);
-    expect((await hook('old-tool', alertBody('3'), timestamped(hmacSecret, alertBody('3')))).statusCode).toBe(
-      200,
+    const fresh = timestamped(hmacSecret, alertBody('3'));
+    expect((await hook('old-tool', alertBody('3'), fresh)).statusCode).toBe(200);
+    // Captured, and replayed after the window without its timestamp header, as a body-only call whose body is
+    // the signed message `<ts>.<body>`: an NDJSON body's later lines would be stored again. Refused.
+    clock.set(clock.now() + 40 * 86_400_000);
+    const message = `${fresh['x-riposte-timestamp']}.${alertBody('3')}\n${alertBody('3b')}`;
+    const capturedSignature = signWebhook(
+      hmacSecret,
+      fresh['x-riposte-timestamp'],
+      `${alertBody('3')}\n${alertBody('3b')}`,
     );
+    const replay = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources/old-tool/webhook',
+      payload: message,
+      headers: { 'content-type': 'application/x-ndjson', 'x-riposte-signature': capturedSignature },
+    });
+    expect(replay.statusCode, replay.body).toBe(401);
 
     const changed = await api.app.inject({
       method: 'PATCH',

@@ -8,7 +8,8 @@ import { readSourceRowForIngest } from '../../app/ingest/ingest-sources.js';
 import { AlertsBody } from './alert.schemas.js';
 
 /** Charsets a body may declare: it is decoded as UTF-8, of which US-ASCII is a subset. */
-const READABLE_CHARSETS = new Set(['utf-8', 'us-ascii']);
+// `utf8` is how many clients write UTF-8's name (libcurl users, Java's); an empty value names none.
+const READABLE_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii', '']);
 
 /**
  * The 415 for a body this server would misread: compressed (`Content-Encoding`: bodies are read as sent, so
