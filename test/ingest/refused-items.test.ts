@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProblem } from '../../src/api/errors.js';
 import { IngestInterrupted, ingestAlerts, type IngestItem } from '../../src/app/ingest/ingest-alerts.js';
 import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
+import { ingestLineStream, StreamInterrupted } from '../../src/app/ingest/ingest-stream.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { createTestContext, ManualClock } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
@@ -120,4 +121,92 @@ describe.each(DIALECTS)('an item the store cannot hold, on %s', (dialect) => {
     expect(body).toMatchObject({ committed: { accepted: 1, duplicates: 0, rejected: 0, throughIndex: 0 } });
     expect(body.message).toMatch(/^items 0-0 were committed \(1 accepted/);
   });
+
+  /** Makes the store fail inserting the alerts with these titles: with a data exception, or broken. */
+  async function failing(titles: { refused?: string[]; broken?: string[] }): Promise<void> {
+    const list = (t: string[] = []) => (t.length ? t.map((x) => `'${x}'`).join(', ') : "''");
+    await sql
+      .raw(
+        `create function fail_some() returns trigger language plpgsql as $$
+         begin
+           if new.title in (${list(titles.refused)}) then raise exception 'refused' using errcode = '22023'; end if;
+           if new.title in (${list(titles.broken)}) then raise exception 'broken'; end if;
+           return new;
+         end $$;
+         create trigger fail_some before insert on alerts for each row execute function fail_some();`,
+      )
+      .execute(handle.store.db);
+  }
+  const failure = (run: Promise<unknown>) =>
+    run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+
+  it.runIf(dialect === 'postgres')(
+    'counts what the halves of a refused step stored when a later item of it breaks',
+    async () => {
+      // Steps of 4: the second step is halved around alert 7 (refused), and alert 8 then breaks.
+      await failing({ refused: ['Alert 7'], broken: ['Alert 8'] });
+      const items = Array.from({ length: 8 }, (_, i) => alert(i + 1));
+      const err = await failure(
+        ingestAlerts(ctx, { source: 'edr', items }, SYSTEM_ACTOR, IngestSettings.parse({ batchSize: 4 })),
+      );
+      expect(err).toBeInstanceOf(IngestInterrupted);
+      // Alerts 1-6 stored, 7 refused: a sender resends from index 7, not 4.
+      expect(err).toMatchObject({ notStoredFrom: 7, stored: { accepted: 6, rejected: 1 } });
+      expect(await storedTitles()).toHaveLength(6);
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
+    'fails a step whose every item the store refuses alone, rather than answering each as refused',
+    async () => {
+      // A refusal no item causes (here: every alert) is the step's failure, not 4 bad alerts.
+      await failing({ refused: ['Alert 1', 'Alert 2', 'Alert 3', 'Alert 4'] });
+      const err = await failure(
+        ingestAlerts(ctx, { source: 'edr', items: [1, 2, 3, 4].map((n) => alert(n)) }, SYSTEM_ACTOR),
+      );
+      expect(err).toMatchObject({ code: '22023' });
+      expect(await storedTitles()).toEqual([]);
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
+    'leaves out of what it stored the items rejected past the break',
+    async () => {
+      await failing({ broken: ['Alert 2'] });
+      const items = [alert(1), alert(2), { kind: 'invalid' as const, reason: 'bad', line: 3 }, alert(4)];
+      const err = await failure(
+        ingestAlerts(ctx, { source: 'edr', items }, SYSTEM_ACTOR, IngestSettings.parse({ batchSize: 1 })),
+      );
+      expect(err).toMatchObject({ notStoredFrom: 1, stored: { accepted: 1, rejected: 0 } });
+      expect((err as IngestInterrupted).stored.items.map((i) => i.index)).toEqual([0]);
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
+    'never stores part of an array line, so a broken stream names only whole lines',
+    async () => {
+      await failing({ broken: ['Alert 5'] });
+      const text = (n: number) =>
+        JSON.stringify({ title: `Alert ${n}`, severity: 'high', rule_id: `R-${n}` });
+      async function* lines(): AsyncIterable<{ line: number; text: string }> {
+        yield { line: 1, text: text(1) };
+        yield { line: 2, text: text(2) };
+        yield { line: 3, text: `[${text(3)}, ${text(4)}, ${text(5)}]` };
+      }
+      const err = await failure(
+        ingestLineStream(
+          ctx,
+          { source: 'edr', lines: lines(), format: 'auto' },
+          SYSTEM_ACTOR,
+          IngestSettings.parse({ batchSize: 2 }),
+        ),
+      );
+      expect(err).toBeInstanceOf(StreamInterrupted);
+      expect(err).toMatchObject({ throughLine: 2, committed: { accepted: 2 } });
+      expect(await storedTitles()).toEqual(['Alert 1', 'Alert 2']);
+    },
+  );
 });

@@ -159,6 +159,19 @@ export async function storeMappedItems(
   });
   count(ctx, input.source, 'rejected', result.rejected);
   let createdAny = false;
+  /** Takes a committed piece's outcomes into the answer as soon as it committed. */
+  const record = (outcomes: readonly ItemOutcome[]): void => {
+    for (const o of outcomes) {
+      result.items.push(o);
+      if (o.status === 'accepted') {
+        result.accepted += 1;
+        caseIds.add(o.caseId);
+        if (o.caseCreated) result.casesCreated += 1;
+        createdAny = true;
+      } else if (o.status === 'duplicate') result.duplicates += 1;
+      else result.rejected += 1;
+    }
+  };
   /** One step: its items stored in one transaction, with the step's audit entry. */
   const storeStep = (chunk: readonly Mapped[]): Promise<ItemOutcome[]> => {
     const at = ctx.clock.now();
@@ -193,65 +206,74 @@ export async function storeMappedItems(
     );
   };
   /**
-   * `storeStep`, again with the rules now in force when they changed meanwhile; and when the store refused the
-   * step's data (an item it cannot hold), the step in halves, down to the item it refuses, which alone is
-   * rejected: one such item must not fail the others, nor stop a stream at its line for good.
+   * Stores `chunk` in order, recording each piece as it commits: again with the rules now in force when they
+   * changed meanwhile (in steps of the batch size now in force); and when the store refused the step's data
+   * (an item it cannot hold), in halves, down to the item it refuses, which alone is rejected: one such item
+   * must not fail the others, nor stop a stream at its line for good.
    */
-  const storeOrIsolate = async (chunk: readonly Mapped[]): Promise<ItemOutcome[]> => {
+  const storeOrIsolate = async (chunk: readonly Mapped[]): Promise<void> => {
     try {
-      return await storeStep(chunk);
+      record(await storeStep(chunk));
     } catch (err) {
       if (err instanceof IngestSettingsChanged) {
         read = rememberStoredRules(ctx, err.stored);
         settings = read.settings;
-        // In steps of the batch size now in force.
-        const out: ItemOutcome[] = [];
-        for (let i = 0; i < chunk.length; i += settings.batchSize)
-          out.push(...(await storeOrIsolate(chunk.slice(i, i + settings.batchSize))));
-        return out;
+        for (let i = 0; i < chunk.length;) {
+          const piece = lineAlignedStep(chunk, i, settings.batchSize);
+          await storeOrIsolate(piece);
+          i += piece.length;
+        }
+        return;
       }
       if (!refusedByStore(err)) throw err;
       const only = chunk[0];
       if (chunk.length === 1 && only) {
         ctx.log.warn({ err, source: input.source, line: only.line }, 'the store refused an alert');
-        return [{ ...positionOf(only), status: 'rejected', reason: `the store refused it: ${String(err)}` }];
+        record([{ ...positionOf(only), status: 'rejected', reason: `the store refused it: ${String(err)}` }]);
+        return;
       }
       const half = Math.ceil(chunk.length / 2);
-      return [...(await storeOrIsolate(chunk.slice(0, half))), ...(await storeOrIsolate(chunk.slice(half)))];
+      const rejectedBefore = result.rejected;
+      await storeOrIsolate(chunk.slice(0, half));
+      await storeOrIsolate(chunk.slice(half));
+      // Every item refused alone: the refusal was not any item's (a trigger, a shared row), and nothing of the
+      // step was stored. The step fails as it failed, rather than each item being answered as refused.
+      if (result.rejected - rejectedBefore === chunk.length) {
+        unrecord(chunk.length);
+        throw err;
+      }
     }
+  };
+  /** Takes back the last `n` outcomes `record` took, all refusals: the step they were made for fails instead. */
+  const unrecord = (n: number): void => {
+    result.rejected -= result.items.splice(result.items.length - n, n).length;
+  };
+  const mappingRejects = result.rejected;
+  const countStored = (): void => {
+    count(ctx, input.source, 'accepted', result.accepted);
+    count(ctx, input.source, 'duplicate', result.duplicates);
+    count(ctx, input.source, 'rejected', result.rejected - mappingRejects);
   };
   for (let start = 0; start < mapped.length;) {
     if (start > 0) await yieldToOtherWork();
-    const chunk = mapped.slice(start, start + settings.batchSize);
+    const chunk = lineAlignedStep(mapped, start, settings.batchSize);
     if (chunk.length >= BULK_STEP_ALERTS) await ctx.store.dialect.beforeBulkWrite?.();
-    let outcomes: ItemOutcome[];
+    const outcomesBefore = result.items.length;
     try {
-      outcomes = await storeOrIsolate(chunk);
+      await storeOrIsolate(chunk);
     } catch (err) {
-      if (start === 0) throw err;
-      // Earlier steps committed: their alerts are stored and must be told, or a retry counts them again.
+      // The chunk's pieces are stored in order: those recorded are its first items.
+      const notStoredFrom = (chunk[result.items.length - outcomesBefore] ?? (chunk[0] as Mapped)).index;
+      if (notStoredFrom === (mapped[0] as Mapped).index) throw err;
+      // Some items are stored: they must be told, or a retry counts them again.
+      countStored();
       if (createdAny) void ctx.store.notifier.notify('queue:triggers').catch(() => undefined);
-      result.caseIds = [...caseIds];
-      result.items.sort((a, b) => a.index - b.index);
-      throw new IngestInterrupted(result, (chunk[0] as Mapped).index, err);
+      throw new IngestInterrupted(storedBefore(result, notStoredFrom, caseIds), notStoredFrom, err);
     }
     if (chunk.length >= BULK_STEP_ALERTS) ctx.store.dialect.afterBulkWrite?.();
     start += chunk.length;
-    const counts = tally(outcomes);
-    count(ctx, input.source, 'accepted', counts.accepted);
-    count(ctx, input.source, 'duplicate', counts.duplicates);
-    count(ctx, input.source, 'rejected', counts.rejected);
-    for (const o of outcomes) {
-      result.items.push(o);
-      if (o.status === 'accepted') {
-        result.accepted += 1;
-        caseIds.add(o.caseId);
-        if (o.caseCreated) result.casesCreated += 1;
-        createdAny = true;
-      } else if (o.status === 'duplicate') result.duplicates += 1;
-      else result.rejected += 1;
-    }
   }
+  countStored();
   if (mapped.length === 0 && result.rejected > 0)
     await auditRejectedOnly(ctx, input.source, actor, result.rejected);
   // Wake the trigger workers only after the commit, so they find the jobs. Not awaited: the wake-up is best
@@ -265,6 +287,31 @@ export async function storeMappedItems(
 /** Adds to this process's ingest counters (the scrape's `riposte_ingest_alerts_total`). */
 const count = (ctx: AppContext, source: string, outcome: string, n: number): void =>
   ctx.counters.add('ingestAlerts', { source, outcome }, n);
+
+/**
+ * The items from `start` a step takes: `size` of them, and the rest of the last one's line (a JSON array line
+ * of a stream), so a step never stores part of a line and a broken call can say which lines are stored.
+ */
+function lineAlignedStep(items: readonly Mapped[], start: number, size: number): Mapped[] {
+  let end = Math.min(items.length, start + size);
+  const line = items[end - 1]?.line;
+  if (line !== undefined) while (end < items.length && items[end]?.line === line) end += 1;
+  return items.slice(start, end);
+}
+
+/** What a call stored before `notStoredFrom` (refusals before it included), for IngestInterrupted. */
+function storedBefore(result: IngestResult, notStoredFrom: number, caseIds: Set<string>): IngestResult {
+  const items = result.items.filter((o) => o.index < notStoredFrom).sort((a, b) => a.index - b.index);
+  const counts = tally(items);
+  return {
+    accepted: counts.accepted,
+    duplicates: counts.duplicates,
+    rejected: counts.rejected,
+    casesCreated: items.filter((o) => o.status === 'accepted' && o.caseCreated).length,
+    caseIds: [...caseIds],
+    items,
+  };
+}
 
 const tally = (out: readonly ItemOutcome[]): { accepted: number; duplicates: number; rejected: number } => ({
   accepted: out.filter((o) => o.status === 'accepted').length,
