@@ -102,4 +102,34 @@ describe.each(DIALECTS)('createIngestBatcher on %s', (dialect) => {
     const titles = await handle.store.db.selectFrom('alerts').select('title').orderBy('title').execute();
     expect(titles.map((t) => t.title)).toEqual(['a', 'c']);
   });
+
+  it.runIf(dialect === 'postgres')(
+    'answers a caller whose alerts were stored when a refused alert of another caller was set apart and a third broke',
+    async () => {
+      const ctx = createTestContext(handle.store);
+      const batcher = createIngestBatcher(ctx);
+      await sql
+        .raw(
+          `create function fail_some() returns trigger language plpgsql as $$
+           begin
+             if new.title = 'b1' then raise exception 'refused' using errcode = '22023'; end if;
+             if new.title = 'b2' then raise exception 'broken'; end if;
+             return new;
+           end $$;
+           create trigger fail_some before insert on alerts for each row execute function fail_some();`,
+        )
+        .execute(handle.store.db);
+      const send = (titles: string[]) =>
+        batcher.submit(
+          { source: 'api', items: titles.map((title) => ({ kind: 'json' as const, value: { title } })) },
+          SYSTEM_ACTOR,
+        );
+      // The first runs alone; the next two share a transaction.
+      const answers = await Promise.allSettled([send(['x']), send(['a1', 'a2']), send(['b1', 'b2'])]);
+      expect(answers.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect(answers[1]).toMatchObject({ value: { accepted: 2 } });
+      const titles = await handle.store.db.selectFrom('alerts').select('title').orderBy('title').execute();
+      expect(titles.map((t) => t.title)).toEqual(['a1', 'a2', 'x']);
+    },
+  );
 });

@@ -1,7 +1,13 @@
 import type { Actor } from '../../domain/shared/actor.js';
 import type { AppContext } from '../context.js';
 import { createGroupCommit, type BatchOutcome, type GroupCommit } from '../group-commit.js';
-import { ingestAlerts, type IngestInput, type IngestResult, type ItemOutcome } from './ingest-alerts.js';
+import {
+  IngestInterrupted,
+  ingestAlerts,
+  type IngestInput,
+  type IngestResult,
+  type ItemOutcome,
+} from './ingest-alerts.js';
 import { rulesInForce } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
 
@@ -82,17 +88,28 @@ export function createIngestBatcher(
   /** One transaction's worth of callers, stored together; each caller answered with its own items. */
   const storeTogether = async (group: Pending[]): Promise<Array<BatchOutcome<IngestResult>>> => {
     const first = group[0] as Pending;
-    const result = await ingestAlerts(
-      ctx,
-      { ...first.input, items: group.flatMap((p) => p.input.items), firstIndex: 0 },
-      first.actor,
-      settings,
-    );
+    let result: IngestResult;
+    let brokenFrom = Infinity;
+    let broken: unknown;
+    try {
+      result = await ingestAlerts(
+        ctx,
+        { ...first.input, items: group.flatMap((p) => p.input.items), firstIndex: 0 },
+        first.actor,
+        settings,
+      );
+    } catch (err) {
+      if (!(err instanceof IngestInterrupted)) throw err;
+      // Part of the transaction's items are stored (a refused item was set apart, then another broke):
+      // callers whose items all are get their answer, the others the error.
+      ({ stored: result, notStoredFrom: brokenFrom, cause: broken } = err);
+    }
     // One outcome per item, sorted by index: each caller's are the slice its items took.
     let offset = 0;
-    return group.map((p) => {
+    return group.map((p): BatchOutcome<IngestResult> => {
       const start = offset;
       offset += p.input.items.length;
+      if (offset > brokenFrom) return { error: broken };
       return {
         value: summarize(result.items.slice(start, offset).map((i) => ({ ...i, index: i.index - start }))),
       };
