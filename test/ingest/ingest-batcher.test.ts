@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { createIngestBatcher } from '../../src/app/ingest/ingest-batcher.js';
 import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { findAlertById } from '../../src/store/alerts/alert.repository.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import { createTestContext } from '../support/api.js';
+import { failAlertInserts } from '../support/failing-inserts.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 describe.each(DIALECTS)('createIngestBatcher on %s', (dialect) => {
@@ -75,21 +75,7 @@ describe.each(DIALECTS)('createIngestBatcher on %s', (dialect) => {
     const ctx = createTestContext(handle.store);
     // One alert per transaction, and the store fails the one titled "b" (not for its data: a broken trigger).
     const batcher = createIngestBatcher(ctx, IngestSettings.parse({ batchSize: 1 }));
-    if (dialect === 'postgres')
-      await sql
-        .raw(
-          `create function fail_b() returns trigger language plpgsql as $$
-           begin if new.title = 'b' then raise exception 'broken'; end if; return new; end $$;
-           create trigger fail_b before insert on alerts for each row execute function fail_b();`,
-        )
-        .execute(handle.store.db);
-    else
-      await sql
-        .raw(
-          `create trigger fail_b before insert on alerts when new.title = 'b'
-           begin select raise(abort, 'broken'); end`,
-        )
-        .execute(handle.store.db);
+    await failAlertInserts(handle.store, { broken: ['b'] });
     const answers = await Promise.allSettled(
       ['a', 'b', 'c'].map((title, i) =>
         batcher.submit(
@@ -108,17 +94,7 @@ describe.each(DIALECTS)('createIngestBatcher on %s', (dialect) => {
     async () => {
       const ctx = createTestContext(handle.store);
       const batcher = createIngestBatcher(ctx);
-      await sql
-        .raw(
-          `create function fail_some() returns trigger language plpgsql as $$
-           begin
-             if new.title = 'b1' then raise exception 'refused' using errcode = '22023'; end if;
-             if new.title = 'b2' then raise exception 'broken'; end if;
-             return new;
-           end $$;
-           create trigger fail_some before insert on alerts for each row execute function fail_some();`,
-        )
-        .execute(handle.store.db);
+      await failAlertInserts(handle.store, { refused: ['b1'], broken: ['b2'] });
       const send = (titles: string[]) =>
         batcher.submit(
           { source: 'api', items: titles.map((title) => ({ kind: 'json' as const, value: { title } })) },

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProblem } from '../../src/api/errors.js';
 import { IngestInterrupted, ingestAlerts, type IngestItem } from '../../src/app/ingest/ingest-alerts.js';
@@ -6,6 +5,7 @@ import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
 import { ingestLineStream, StreamInterrupted } from '../../src/app/ingest/ingest-stream.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { createTestContext, ManualClock } from '../support/api.js';
+import { failAlertInserts } from '../support/failing-inserts.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -62,16 +62,7 @@ describe.each(DIALECTS)('an item the store cannot hold, on %s', (dialect) => {
     async () => {
       // A refusal made for the test: PostgreSQL raises a data exception (22023) for this one alert, as it
       // does for text it cannot store.
-      await sql
-        .raw(
-          `create function refuse_poison() returns trigger language plpgsql as $$
-           begin
-             if new.title = 'Alert 5' then raise exception 'poisoned' using errcode = '22023'; end if;
-             return new;
-           end $$;
-           create trigger refuse_poison before insert on alerts for each row execute function refuse_poison();`,
-        )
-        .execute(handle.store.db);
+      await failAlertInserts(handle.store, { refused: ['Alert 5'] });
       const items = Array.from({ length: 9 }, (_, i) => alert(i + 1));
       const res = await ingestAlerts(ctx, { source: 'edr', items }, SYSTEM_ACTOR);
       expect(res).toMatchObject({ accepted: 8, rejected: 1 });
@@ -88,21 +79,7 @@ describe.each(DIALECTS)('an item the store cannot hold, on %s', (dialect) => {
 
   it('says which items were stored when a later step of the call fails', async () => {
     // One alert per step, and the store fails the second (not for its data: a broken trigger).
-    if (dialect === 'postgres')
-      await sql
-        .raw(
-          `create function fail_two() returns trigger language plpgsql as $$
-           begin if new.title = 'Alert 2' then raise exception 'broken'; end if; return new; end $$;
-           create trigger fail_two before insert on alerts for each row execute function fail_two();`,
-        )
-        .execute(handle.store.db);
-    else
-      await sql
-        .raw(
-          `create trigger fail_two before insert on alerts when new.title = 'Alert 2'
-           begin select raise(abort, 'broken'); end`,
-        )
-        .execute(handle.store.db);
+    await failAlertInserts(handle.store, { broken: ['Alert 2'] });
     const failed = await ingestAlerts(
       ctx,
       { source: 'edr', items: [alert(1), alert(2), alert(3)] },
@@ -122,21 +99,8 @@ describe.each(DIALECTS)('an item the store cannot hold, on %s', (dialect) => {
     expect(body.message).toMatch(/^items 0-0 were committed \(1 accepted/);
   });
 
-  /** Makes the store fail inserting the alerts with these titles: with a data exception, or broken. */
-  async function failing(titles: { refused?: string[]; broken?: string[] }): Promise<void> {
-    const list = (t: string[] = []) => (t.length ? t.map((x) => `'${x}'`).join(', ') : "''");
-    await sql
-      .raw(
-        `create function fail_some() returns trigger language plpgsql as $$
-         begin
-           if new.title in (${list(titles.refused)}) then raise exception 'refused' using errcode = '22023'; end if;
-           if new.title in (${list(titles.broken)}) then raise exception 'broken'; end if;
-           return new;
-         end $$;
-         create trigger fail_some before insert on alerts for each row execute function fail_some();`,
-      )
-      .execute(handle.store.db);
-  }
+  const failing = (titles: { refused?: string[]; broken?: string[] }) =>
+    failAlertInserts(handle.store, titles);
   const failure = (run: Promise<unknown>) =>
     run.then(
       () => undefined,
