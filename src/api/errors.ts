@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { IngestInterrupted } from '../app/ingest/ingest-alerts.js';
+import { IngestInterrupted, type IngestResult } from '../app/ingest/ingest-alerts.js';
 import { StreamInterrupted } from '../app/ingest/ingest-stream.js';
 import { ErrorCatalogue, RiposteError, type ErrorCode, type ProblemDetail } from '../domain/shared/errors.js';
 
@@ -35,32 +35,12 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 };
 
 export function toProblem(error: unknown): { status: number; body: ProblemBody } {
-  if (error instanceof StreamInterrupted) {
-    // What broke it decides the status; the answer adds what was stored before, so the sender resumes.
-    const { status, body } = toProblem(error.cause);
-    const { accepted, duplicates, rejected, casesCreated } = error.committed;
-    return {
-      status,
-      body: {
-        ...body,
-        message: `lines 1-${error.throughLine} were committed (${accepted} accepted, ${duplicates} duplicates, ${rejected} rejected); the rest was not: ${body.message}`,
-        committed: { accepted, duplicates, rejected, casesCreated, throughLine: error.throughLine },
-      },
-    };
-  }
-  if (error instanceof IngestInterrupted) {
-    const { status, body } = toProblem(error.cause);
-    const { accepted, duplicates, rejected, casesCreated } = error.stored;
-    const throughIndex = error.notStoredFrom - 1;
-    return {
-      status,
-      body: {
-        ...body,
-        message: `items 0-${throughIndex} were committed (${accepted} accepted, ${duplicates} duplicates, ${rejected} rejected); the rest was not: ${body.message}`,
-        committed: { accepted, duplicates, rejected, casesCreated, throughIndex },
-      },
-    };
-  }
+  // Part of an ingest was stored before it broke: what broke it decides the status, and the answer says what
+  // was stored and through which line (a stream) or item (a JSON body), so the sender resends only the rest.
+  if (error instanceof StreamInterrupted)
+    return partlyStored(error.cause, error.committed, { throughLine: error.throughLine }, 'lines 1');
+  if (error instanceof IngestInterrupted)
+    return partlyStored(error.cause, error.stored, { throughIndex: error.notStoredFrom - 1 }, 'items 0');
   if (error instanceof RiposteError) {
     return {
       status: error.status,
@@ -116,6 +96,25 @@ export function toProblem(error: unknown): { status: number; body: ProblemBody }
       code: 'RIPOSTE_INTERNAL',
       message: 'internal error; the server log has the details',
       details: [],
+    },
+  };
+}
+
+function partlyStored(
+  cause: unknown,
+  stored: Pick<IngestResult, 'accepted' | 'duplicates' | 'rejected' | 'casesCreated'>,
+  through: { throughLine: number } | { throughIndex: number },
+  from: string,
+): { status: number; body: ProblemBody } {
+  const { status, body } = toProblem(cause);
+  const { accepted, duplicates, rejected, casesCreated } = stored;
+  const last = 'throughLine' in through ? through.throughLine : through.throughIndex;
+  return {
+    status,
+    body: {
+      ...body,
+      message: `${from}-${last} were committed (${accepted} accepted, ${duplicates} duplicates, ${rejected} rejected); the rest was not: ${body.message}`,
+      committed: { accepted, duplicates, rejected, casesCreated, ...through },
     },
   };
 }

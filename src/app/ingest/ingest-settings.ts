@@ -54,19 +54,10 @@ const FingerprintKeysSchema = z
     }),
   );
 
-/** Types whose values identify a party; paths and process names recur across unrelated hosts. */
-const DEFAULT_OBSERVABLE_TYPES: readonly ObservableType[] = [
-  'ipv4',
-  'ipv6',
-  'domain',
-  'url',
-  'email',
-  'md5',
-  'sha1',
-  'sha256',
-  'hostname',
-  'user',
-];
+/** Types whose values identify a party: all but paths and process names, which recur across unrelated hosts. */
+const DEFAULT_OBSERVABLE_TYPES: readonly ObservableType[] = ObservableType.filter(
+  (type) => type !== 'file_path' && type !== 'process',
+);
 
 /** Each rule without its default: the rules document gives it one, a patch leaves it as it is. */
 const Rule = {

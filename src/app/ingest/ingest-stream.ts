@@ -204,7 +204,11 @@ async function mapOffThread(
 }
 
 /** How this thread maps a stream's lines: as a mapping thread would (see `mapForStoring`). */
-const mapOptions = (input: LineStream, settings: IngestSettings, now: number): PrepareOptions => ({
+export const mapOptions = (
+  input: Pick<LineStream, 'source' | 'mapper' | 'mapperConfig'>,
+  settings: IngestSettings,
+  now: number,
+): PrepareOptions => ({
   source: input.source,
   mapper: input.mapper,
   mapperConfig: input.mapperConfig,

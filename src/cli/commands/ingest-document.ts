@@ -3,6 +3,7 @@ import { storeMappedItems, type IngestItem } from '../../app/ingest/ingest-alert
 import {
   addToSummary,
   emptyStreamSummary,
+  mapOptions,
   noteRejection,
   type StreamSummary,
 } from '../../app/ingest/ingest-stream.js';
@@ -54,12 +55,7 @@ export async function ingestDocument(
   // time its alerts without one are given.
   const startStep = async (): Promise<{ settings: IngestSettings; options: PrepareOptions }> => {
     const { settings } = await rulesInForce(ctx);
-    const { source, mapper, mapperConfig } = input;
-    const now = ctx.clock.now();
-    return {
-      settings,
-      options: { source, mapper, mapperConfig, fingerprintKeys: settings.fingerprintKeys, now },
-    };
+    return { settings, options: mapOptions(input, settings, ctx.clock.now()) };
   };
   let step = await startStep();
   let broken: { line: number; reason: string } | undefined;
