@@ -2,7 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toProblem } from '../../src/api/errors.js';
 import { IngestInterrupted, ingestAlerts, type IngestItem } from '../../src/app/ingest/ingest-alerts.js';
 import { IngestSettings } from '../../src/app/ingest/ingest-settings.js';
+import { patchIngestSettings } from '../../src/app/ingest/configure-ingest.js';
 import { ingestLineStream, StreamInterrupted } from '../../src/app/ingest/ingest-stream.js';
+import { ingestDocument } from '../../src/cli/commands/ingest-document.js';
+import { readDocument } from '../../src/cli/commands/ingest-input.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { createTestContext, ManualClock } from '../support/api.js';
 import { failAlertInserts } from '../support/failing-inserts.js';
@@ -117,6 +120,42 @@ describe.each(DIALECTS)('an item the store cannot hold, on %s', (dialect) => {
       expect(err).toBeInstanceOf(IngestInterrupted);
       // Alerts 1-6 stored, 7 refused: a sender resends from index 7, not 4.
       expect(err).toMatchObject({ notStoredFrom: 7, stored: { accepted: 6, rejected: 1 } });
+      expect(await storedTitles()).toHaveLength(6);
+    },
+  );
+
+  it.runIf(dialect === 'postgres')(
+    'says through which line a JSON document was stored when a piece of its failing step had committed',
+    async () => {
+      // `riposte ingest` of a pretty-printed array, steps of 4: the second is halved around alert 7
+      // (refused), then alert 8 breaks. Alerts 1-6 are stored and 7 rejected; the summary must say so,
+      // through alert 7's last line.
+      await failing({ refused: ['Alert 7'], broken: ['Alert 8'] });
+      await patchIngestSettings(ctx, { batchSize: 4 }, SYSTEM_ACTOR);
+      const values = Array.from({ length: 8 }, (_, i) => alert(i + 1)).map((a) =>
+        a.kind === 'json' ? a.value : 0,
+      );
+      const text = JSON.stringify(values, null, 2);
+      const lines = text.split('\n');
+      const endOf = (n: number) =>
+        lines.findIndex(
+          (l, i) => i > lines.findIndex((x) => x.includes(`"Alert ${n}"`)) && l.startsWith('  }'),
+        ) + 1;
+      async function* chunks(): AsyncIterable<Buffer> {
+        yield Buffer.from(text);
+      }
+      const progress: number[] = [];
+      const err = await failure(
+        ingestDocument(ctx, { source: 'edr', records: readDocument(chunks()) }, SYSTEM_ACTOR, (_s, line) =>
+          progress.push(line),
+        ),
+      );
+      expect(progress).toEqual([endOf(4)]);
+      expect(err).toBeInstanceOf(StreamInterrupted);
+      expect(err).toMatchObject({ throughLine: endOf(7), committed: { accepted: 6, rejected: 1 } });
+      const { rejections } = (err as StreamInterrupted).committed;
+      expect(rejections).toHaveLength(1);
+      expect(rejections[0]?.reason).toMatch(/^item 6: the store refused it/);
       expect(await storedTitles()).toHaveLength(6);
     },
   );

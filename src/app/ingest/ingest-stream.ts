@@ -46,16 +46,43 @@ export class StreamInterrupted extends Error {
  */
 const MAX_BATCHES_MAPPING = 2;
 
-/** An item of the batch being gathered, mapped (on a mapping thread or on this one) when its line was read. */
-type StreamItem = { line?: number | undefined; mapped: MappedItem };
+/**
+ * An item of the step being gathered, mapped (on a mapping thread or on this one) when its record was read.
+ * `endLine`: the line its record ends on, where that is not `line` (a JSON document's element over lines).
+ */
+export type StreamItem = { line?: number | undefined; endLine?: number; mapped: MappedItem };
 
-/** A stream of lines from one source, with the mapper that reads them (or `auto`) and their format. */
+/** A stream of lines, and their format. */
 export interface LineStream {
-  source: string;
-  mapper?: string;
-  mapperConfig?: unknown;
   lines: AsyncIterable<LineRecord>;
   format: LineFormat;
+}
+
+/** Where a stream's items are stored and how they are mapped, and what its summary counts. */
+export interface StreamTarget {
+  source: string;
+  mapper?: string | undefined;
+  mapperConfig?: unknown;
+  /**
+   * Collects every case an accepted alert went to. A caller ingesting several streams passes one set to
+   * all of them, so a case two streams both joined is counted once.
+   */
+  caseIds?: Set<string> | undefined;
+  /** Rejections name the item's number in the stream (from 0, as `body[n]` in the API) beside its line. */
+  numberItems?: boolean;
+}
+
+/** What reads a stream hands its items to. */
+export interface StepWriter {
+  /** The rules the step being gathered is cut by and mapped under: read again after each step. */
+  settings(): IngestSettings;
+  /**
+   * How the step being gathered maps its items: the rules it is cut by and the time its alerts without one
+   * are given, both taken when its first item is mapped.
+   */
+  stepOptions(): PrepareOptions;
+  /** Adds an item; `endsRecord` when no later item comes from its record, the only place a step is cut. */
+  add(item: StreamItem, endsRecord: boolean): Promise<void>;
 }
 
 /**
@@ -66,93 +93,120 @@ export interface LineStream {
  */
 export async function ingestLineStream(
   ctx: AppContext,
-  input: LineStream & {
-    /**
-     * Collects every case an accepted alert went to. A caller ingesting several streams passes one set to
-     * all of them, so a case two streams both joined is counted once.
-     */
-    caseIds?: Set<string>;
-  },
+  input: LineStream & StreamTarget,
   actor: Actor,
   given?: IngestSettings,
-  onProgress?: (summary: StreamSummary, linesRead: number) => void,
+  onProgress?: (summary: StreamSummary, committedLine: number) => void,
 ): Promise<StreamSummary> {
-  // Where the next step is cut, and which keys a mapping thread fingerprints with: the rules last read.
+  return storeInSteps(
+    ctx,
+    input,
+    actor,
+    given,
+    async (writer) => {
+      if (ctx.mapWorkers) {
+        await mapOffThread(
+          ctx.mapWorkers,
+          input,
+          writer.settings,
+          () => ctx.clock.now(),
+          async (items) => {
+            for (let k = 0; k < items.length; k += 1) {
+              const item = items[k] as StreamItem;
+              const next = items[k + 1];
+              await writer.add(item, next === undefined || next.line !== item.line);
+            }
+          },
+        );
+        return;
+      }
+      for await (const rec of input.lines) {
+        const items = lineToItems(rec, input.format);
+        for (const [k, item] of items.entries())
+          await writer.add(
+            { line: item.line, mapped: mapForStoring(item, writer.stepOptions()) },
+            k === items.length - 1,
+          );
+      }
+    },
+    onProgress,
+  );
+}
+/**
+ * Stores the items `read` hands over in steps: every `batchSize` items, at a record's end, are committed
+ * before more is read. A stream that breaks after a step committed throws `StreamInterrupted`, which says
+ * what was stored and through which line. `onProgress` is told after each step, with its last line.
+ */
+export async function storeInSteps(
+  ctx: AppContext,
+  target: StreamTarget,
+  actor: Actor,
+  given: IngestSettings | undefined,
+  read: (writer: StepWriter) => Promise<void>,
+  onProgress?: (summary: StreamSummary, committedLine: number) => void,
+): Promise<StreamSummary> {
   const rules = async (): Promise<IngestSettings> => given ?? (await rulesInForce(ctx)).settings;
   let settings = await rules();
+  let options: PrepareOptions | undefined;
   const summary = emptyStreamSummary();
   const cases = new Set<string>();
   let batch: StreamItem[] = [];
   let index = 0;
-  let linesRead = 0;
   /** The last line of the last committed step; 0 before the first. */
   let committedThroughLine = 0;
+  const lastLineOf = (item: StreamItem | undefined): number =>
+    item?.endLine ?? item?.line ?? committedThroughLine;
+  const record = (result: IngestResult): void =>
+    addToSummary(summary, cases, target.caseIds, target.numberItems ? numbered(result) : result);
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
+    options = undefined;
     let result: IngestResult;
     try {
-      result = await storeMappedItems(ctx, { source: input.source, items, firstIndex: index }, actor, given);
+      result = await storeMappedItems(ctx, { source: target.source, items, firstIndex: index }, actor, given);
     } catch (err) {
       if (!(err instanceof IngestInterrupted)) throw err;
-      // Part of the batch committed (the rules' batch size shrank meanwhile): counted, and resumed after.
-      addToSummary(summary, cases, input.caseIds, err.stored);
-      committedThroughLine = items[err.notStoredFrom - index - 1]?.line ?? committedThroughLine;
+      // Part of the step committed (pieces the rules re-sliced or a refusal split): counted, and the stream
+      // breaks after them.
+      record(err.stored);
+      committedThroughLine = lastLineOf(items[err.notStoredFrom - index - 1]);
       index = err.notStoredFrom;
       throw err.cause;
     }
-    committedThroughLine = items[items.length - 1]?.line ?? committedThroughLine;
+    committedThroughLine = lastLineOf(items[items.length - 1]);
     settings = await rules();
     index += items.length;
-    addToSummary(summary, cases, input.caseIds, result);
-    onProgress?.(summary, linesRead);
+    record(result);
+    onProgress?.(summary, committedThroughLine);
     await yieldToOtherWork();
   };
-  // Every `batchSize` items (at a line's end, so an array line stays in one batch) are stored as one step.
-  const add = async (item: StreamItem, lineEnds: boolean): Promise<void> => {
-    batch.push(item);
-    if (lineEnds && batch.length >= settings.batchSize) await flush();
+  const writer: StepWriter = {
+    settings: () => settings,
+    stepOptions: () => (options ??= mapOptions(target, settings, ctx.clock.now())),
+    add: async (item, endsRecord) => {
+      batch.push(item);
+      if (endsRecord && batch.length >= settings.batchSize) await flush();
+    },
   };
-
   try {
-    await readAndStore();
+    await read(writer);
+    await flush();
   } catch (err) {
     if (index === 0) throw err;
     throw new StreamInterrupted(summary, committedThroughLine, err);
   }
   return summary;
-
-  async function readAndStore(): Promise<void> {
-    if (ctx.mapWorkers) {
-      await mapOffThread(
-        ctx.mapWorkers,
-        input,
-        () => settings,
-        () => ctx.clock.now(),
-        async (items, lastLine) => {
-          for (let k = 0; k < items.length; k += 1) {
-            const item = items[k] as StreamItem;
-            const next = items[k + 1];
-            linesRead = next === undefined ? lastLine : (item.line ?? linesRead);
-            await add(item, next === undefined || next.line !== item.line);
-          }
-        },
-      );
-    } else {
-      // Taken when a batch starts: the rules it is cut by, and the time its alerts without one are given.
-      let options = mapOptions(input, settings, ctx.clock.now());
-      for await (const rec of input.lines) {
-        linesRead = rec.line;
-        if (batch.length === 0) options = mapOptions(input, settings, ctx.clock.now());
-        const items = lineToItems(rec, input.format);
-        for (const [k, item] of items.entries())
-          await add({ line: item.line, mapped: mapForStoring(item, options) }, k === items.length - 1);
-      }
-    }
-    await flush();
-  }
 }
+
+/** A step's outcome with each rejection naming the item's number, as `body[n]` does in the API. */
+const numbered = (result: IngestResult): IngestResult => ({
+  ...result,
+  items: result.items.map((item) =>
+    item.status === 'rejected' ? { ...item, reason: `item ${item.index}: ${item.reason}` } : item,
+  ),
+});
 
 /**
  * Reads the stream in batches of lines handed to the mapping threads, and takes their answers back in
@@ -163,19 +217,18 @@ export async function ingestLineStream(
  */
 async function mapOffThread(
   pool: MapWorkerPool,
-  input: LineStream,
+  input: LineStream & StreamTarget,
   settings: () => IngestSettings,
   now: () => number,
-  take: (items: StreamItem[], lastLine: number) => Promise<void>,
+  take: (items: StreamItem[]) => Promise<void>,
 ): Promise<void> {
-  const mapping: Array<{ items: Promise<StreamItem[]>; lastLine: number }> = [];
+  const mapping: Array<Promise<StreamItem[]>> = [];
   let batches = 0;
   const send = (lines: LineRecord[]): void => {
-    const lastLine = (lines[lines.length - 1] as LineRecord).line;
     batches += 1;
     const options = mapOptions(input, settings(), now());
     if (batches === 1) {
-      mapping.push({ items: Promise.resolve(mapHere(lines, input, options)), lastLine });
+      mapping.push(Promise.resolve(mapHere(lines, input.format, options)));
       return;
     }
     const items = pool
@@ -185,11 +238,11 @@ async function mapOffThread(
       );
     // Awaited in order below; until then a failure must not count as unhandled.
     items.catch(() => undefined);
-    mapping.push({ items, lastLine });
+    mapping.push(items);
   };
   const takeOldest = async (): Promise<void> => {
     const oldest = mapping.shift();
-    if (oldest) await take(await oldest.items, oldest.lastLine);
+    if (oldest) await take(await oldest);
   };
   let lines: LineRecord[] = [];
   for await (const rec of input.lines) {
@@ -205,7 +258,7 @@ async function mapOffThread(
 
 /** How this thread maps a stream's lines: as a mapping thread would (see `mapForStoring`). */
 export const mapOptions = (
-  input: Pick<LineStream, 'source' | 'mapper' | 'mapperConfig'>,
+  input: Pick<StreamTarget, 'source' | 'mapper' | 'mapperConfig'>,
   settings: IngestSettings,
   now: number,
 ): PrepareOptions => ({
@@ -217,9 +270,9 @@ export const mapOptions = (
 });
 
 /** Lines mapped on this thread. */
-function mapHere(lines: LineRecord[], input: LineStream, options: PrepareOptions): StreamItem[] {
+function mapHere(lines: LineRecord[], format: LineFormat, options: PrepareOptions): StreamItem[] {
   return lines.flatMap((rec) =>
-    lineToItems(rec, input.format).map((item) => ({ line: item.line, mapped: mapForStoring(item, options) })),
+    lineToItems(rec, format).map((item) => ({ line: item.line, mapped: mapForStoring(item, options) })),
   );
 }
 

@@ -3,7 +3,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
 import { SourceName } from '../../app/ingest/ingest-sources.js';
-import { emptyStreamSummary, ingestLineStream } from '../../app/ingest/ingest-stream.js';
+import { emptyStreamSummary, ingestLineStream, StreamInterrupted } from '../../app/ingest/ingest-stream.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { invalid, RiposteError } from '../../domain/shared/errors.js';
 import { readLines } from '../../ingest/formats/ndjson-lines.js';
@@ -155,27 +155,37 @@ async function ingestInput(run: IngestRun, outcome: InputOutcome): Promise<void>
     outcome.summary = summary;
     outcome.committedLine = committedLine;
   };
-  const stream = { source: run.source, mapper: run.mapper, mapperConfig: run.mapperConfig };
-  outcome.summary =
-    kind === 'document'
-      ? await ingestDocument(
-          ctx,
-          { ...stream, records: untilStopped(readDocument(chunks), signal, failure), caseIds: run.caseIds },
-          actor,
-          onProgress,
-        )
-      : await ingestLineStream(
-          ctx,
-          {
-            ...stream,
-            lines: untilStopped(readLines(chunks, { maxLineBytes: MAX_ALERT_BYTES }), signal, failure),
-            format: 'auto',
-            caseIds: run.caseIds,
-          },
-          actor,
-          undefined,
-          onProgress,
-        );
+  const stream = {
+    source: run.source,
+    mapper: run.mapper,
+    mapperConfig: run.mapperConfig,
+    caseIds: run.caseIds,
+  };
+  try {
+    outcome.summary =
+      kind === 'document'
+        ? await ingestDocument(
+            ctx,
+            { ...stream, records: untilStopped(readDocument(chunks), signal, failure) },
+            actor,
+            onProgress,
+          )
+        : await ingestLineStream(
+            ctx,
+            {
+              ...stream,
+              lines: untilStopped(readLines(chunks, { maxLineBytes: MAX_ALERT_BYTES }), signal, failure),
+              format: 'auto',
+            },
+            actor,
+            undefined,
+            onProgress,
+          );
+  } catch (err) {
+    // Pieces of the failing step may have committed after the last progress report: the summary says them.
+    if (err instanceof StreamInterrupted) onProgress(err.committed, err.throughLine);
+    throw err;
+  }
   outcome.state = signal.aborted ? 'stopped' : 'read';
   if (failure.error !== undefined) {
     const after = outcome.committedLine > 0 ? ` after line ${outcome.committedLine}` : '';
