@@ -96,7 +96,10 @@ async function storedOutcome(store: Store): Promise<unknown[]> {
   const caseNo = new Map<string | null, number>();
   return rows.map(({ id: _id, case_id, correlation, ...rest }) => {
     if (!caseNo.has(case_id)) caseNo.set(case_id, caseNo.size);
-    return { ...rest, case: caseNo.get(case_id), correlation: JSON.parse(correlation ?? 'null') as unknown };
+    const decision = JSON.parse(correlation ?? 'null') as { caseId?: string } | null;
+    // The case the decision named, by first sight too.
+    if (decision?.caseId) decision.caseId = `case ${caseNo.get(decision.caseId)}`;
+    return { ...rest, case: caseNo.get(case_id), correlation: decision };
   });
 }
 

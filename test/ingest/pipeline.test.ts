@@ -236,9 +236,9 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     }
     // With grouping by rule off, the alert's rule had an open case: the reason must not say none had.
     expect(reasons).toEqual([
-      'no open case shares its rule or a significant observable within the window',
-      'no open case shares a significant observable within the window (grouping by rule is off)',
-      'no open case shares its rule within the window (grouping by observable is off)',
+      'no open case shares its rule or a significant observable within the last 1d',
+      'no open case shares a significant observable within the last 1d (grouping by rule is off)',
+      'no open case shares its rule within the last 1d (grouping by observable is off)',
       'grouping by rule and by observable are both off: every new alert opens a case',
       'correlation is off: every new alert opens a case',
     ]);
@@ -287,8 +287,13 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     const joined = res.items.find((i) => i.status === 'accepted' && !i.caseCreated);
     if (joined?.status !== 'accepted') throw new Error('expected a joined alert');
     const alert = await findAlertById(handle.store.db, joined.alertId);
-    expect(alert?.correlation?.decision).toBe('joined_case');
-    expect(alert?.correlation?.reason).toMatch(/same rule|shares/);
+    const product = alert?.origin.product ?? '';
+    expect(alert?.correlation).toMatchObject({
+      decision: 'joined_case',
+      rule: 'same_rule',
+      reason: `same rule as an open case's alert (${product} rule ${alert?.origin.ruleId}) within the last 1d`,
+      caseId: joined.caseId,
+    });
   });
 
   it("puts one alerts_added event per case and batch on the timeline, listing the batch's alerts and reasons", async () => {
@@ -336,10 +341,19 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
       r2.items[0]?.status === 'accepted'
         ? await findAlertById(handle.store.db, r2.items[0].alertId)
         : undefined;
-    expect(a2?.correlation).toMatchObject({
+    expect(a2?.correlation).toEqual({
+      decision: 'joined_case',
       rule: 'shared_observable',
+      reason: 'shares ipv4 203.0.114.9 with an open case, seen there within the last 1d',
       matched: [{ type: 'ipv4', value: '203.0.114.9' }],
+      windowMs: 86_400_000,
+      caseId: c1,
     });
+    const a1 =
+      r1.items[0]?.status === 'accepted'
+        ? await findAlertById(handle.store.db, r1.items[0].alertId)
+        : undefined;
+    expect(a1?.correlation).toMatchObject({ decision: 'new_case', caseId: c1 });
     await handle.store.db.updateTable('cases').set({ status: 'closed' }).where('id', '=', c1).execute();
     const three = { title: 'Third', rule_id: 'r3', src_ip: '203.0.114.9', id: 'x3' };
     const r3 = await ingestAlerts(

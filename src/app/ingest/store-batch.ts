@@ -3,6 +3,7 @@ import type { Correlation, NormalizedAlert } from '../../domain/alerts/alert.js'
 import type { Observable } from '../../domain/observables/observable.js';
 import { computeFingerprint, type FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
+import { formatDuration } from '../../domain/shared/duration.js';
 import {
   findAlertsBySourceEventIds,
   findOpenCasesByRules,
@@ -100,15 +101,18 @@ export class OverlappedIngest extends Error {
   }
 }
 
-/** Why an alert opened a case, naming only the grouping that was looked for. */
+/** A rule as the reason names it: `Suricata rule 2019284`, or `rule 2019284` when no product is known. */
+const ruleName = (origin: NormalizedAlert['origin']): string =>
+  origin.product ? `${origin.product} rule ${origin.ruleId}` : `rule ${origin.ruleId}`;
+
+/** Why an alert opened a case, naming only the grouping that was looked for, and over what window. */
 function newCaseReason(rules: IngestSettings['correlation']): string {
   const byRule = rules.enabled && rules.byRule;
   const byObservable = rules.enabled && rules.byObservable;
-  if (byRule && byObservable)
-    return 'no open case shares its rule or a significant observable within the window';
-  if (byRule) return 'no open case shares its rule within the window (grouping by observable is off)';
-  if (byObservable)
-    return 'no open case shares a significant observable within the window (grouping by rule is off)';
+  const window = `within the last ${formatDuration(rules.windowMs)}`;
+  if (byRule && byObservable) return `no open case shares its rule or a significant observable ${window}`;
+  if (byRule) return `no open case shares its rule ${window} (grouping by observable is off)`;
+  if (byObservable) return `no open case shares a significant observable ${window} (grouping by rule is off)`;
   return rules.enabled
     ? 'grouping by rule and by observable are both off: every new alert opens a case'
     : 'correlation is off: every new alert opens a case';
@@ -320,8 +324,9 @@ export async function storeBatch(
       correlation = {
         decision: 'joined_case',
         rule: 'same_rule',
-        reason: `same rule as an open case's alert (${alert.origin.product ?? 'unknown product'} ${alert.origin.ruleId}) within ${rules.windowMs} ms`,
+        reason: `same rule as an open case's alert (${ruleName(alert.origin)}) within the last ${formatDuration(rules.windowMs)}`,
         windowMs: rules.windowMs,
+        caseId,
       };
     } else {
       let best: { o: { type: string; value: string }; caseId: string; lastSeen: number } | undefined;
@@ -334,22 +339,24 @@ export async function storeBatch(
         correlation = {
           decision: 'joined_case',
           rule: 'shared_observable',
-          reason: `shares ${best.o.type} ${best.o.value} with an open case within ${rules.windowMs} ms`,
+          reason: `shares ${best.o.type} ${best.o.value} with an open case, seen there within the last ${formatDuration(rules.windowMs)}`,
           matched: [{ type: best.o.type, value: best.o.value }],
           windowMs: rules.windowMs,
+          caseId,
         };
       }
     }
     const caseCreated = caseId === undefined;
     if (!caseId || !correlation) {
+      // Opened with the batch's other new cases after the loop; later alerts of the batch can join it now.
+      caseId = ctx.newId();
       correlation = {
         decision: 'new_case',
         rule: 'none',
         reason: newCaseReason(rules),
         windowMs: rules.windowMs,
+        caseId,
       };
-      // Opened with the batch's other new cases after the loop; later alerts of the batch can join it now.
-      caseId = ctx.newId();
       opening.push({
         id: caseId,
         title: alert.title,

@@ -4,31 +4,12 @@ import { getSlaPolicies, updateSlaPolicies, type SlaPoliciesView } from '../../a
 import { parseSlaPoliciesUpdate } from '../../app/cases/sla-policy.schema.js';
 import { localAdminPrincipal } from '../../app/identity/local-admin.js';
 import { SlaClockName } from '../../domain/cases/case-sla.js';
+import { formatDuration } from '../../domain/shared/duration.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { Severity } from '../../domain/shared/severity.js';
 import { actorOf } from '../../governance/principal.js';
 import { withAppContext } from '../cli-context.js';
 import { readText } from './playbook-files.js';
-
-/** A duration as people read SLA targets: `15m`, `4h`, `1d 12h`; whole ms otherwise. */
-export function formatDuration(ms: number): string {
-  const units: Array<[string, number]> = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ];
-  const parts: string[] = [];
-  let rest = ms;
-  for (const [unit, size] of units) {
-    if (rest >= size) {
-      parts.push(`${Math.floor(rest / size)}${unit}`);
-      rest %= size;
-    }
-  }
-  if (rest > 0 || parts.length === 0) parts.push(`${rest}ms`);
-  return parts.join(' ');
-}
 
 function printPolicies(view: SlaPoliciesView, out: NodeJS.WritableStream): void {
   const configured = new Map(view.configured.map((c) => [c.severity, c]));

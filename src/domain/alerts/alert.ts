@@ -48,6 +48,11 @@ export const CorrelationSchema = z.object({
   rule: z.enum(['same_rule', 'shared_observable', 'fingerprint', 'none']),
   matched: z.array(z.object({ type: z.string(), value: z.string() })).optional(),
   windowMs: z.number().int().optional(),
+  /**
+   * The case the decision put the alert in. Where the alert is now may differ: an analyst moved it, or its
+   * case was merged into another. Absent on alerts stored before it was recorded.
+   */
+  caseId: z.string().optional(),
 });
 export type Correlation = z.infer<typeof CorrelationSchema>;
 
