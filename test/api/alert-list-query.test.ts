@@ -149,4 +149,57 @@ describe.each(DIALECTS)('GET /alerts query on %s', (dialect) => {
     // The rest is the alert as before, and the whole is JSON.
     expect(res.json()).toMatchObject({ id: listed?.id, source: 'suricata', raw: { event_type: 'alert' } });
   });
+
+  it('keeps each alert of a JSON body, an array line or a webhook call as sent, every digit included', async () => {
+    // Parsed and printed again, these would read 1234567890123456800 and 1.1.
+    const event = (n: number) =>
+      `{"event_type": "alert", "flow_id": 123456789012345678${n}, "score": 1.10, "title": "raw ${n}",` +
+      ` "alert": {"signature_id": 200000${n}, "signature": "ET TEST raw ${n}", "severity": 2}}`;
+    const post = (url: string, payload: string, type: string, auth: Record<string, string>) =>
+      api.app.inject({ method: 'POST', url, payload, headers: { 'content-type': type, ...auth } });
+    const ingest = asRole('ingest');
+    const sent = [
+      await post('/api/v1/alerts?source=suricata', `  ${event(1)}\n`, 'application/json', ingest),
+      await post(
+        '/api/v1/alerts?source=suricata',
+        `[${event(2)},\n  ${event(3)} ]`,
+        'application/json',
+        ingest,
+      ),
+      await post(
+        '/api/v1/alerts/ndjson?source=suricata',
+        `[${event(4)}, ${event(5)}]\n`,
+        'application/x-ndjson',
+        ingest,
+      ),
+    ];
+    const source = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources',
+      headers: { 'content-type': 'application/json', ...asRole('admin') },
+      payload: JSON.stringify({ name: 'hook', mapper: 'suricata' }),
+    });
+    const { token } = source.json() as { token: string };
+    sent.push(
+      await post('/api/v1/sources/hook/webhook', `[${event(6)}, ${event(7)}]`, 'application/json', {
+        'x-riposte-token': token,
+      }),
+      await post('/api/v1/sources/hook/webhook', event(8), 'application/json', { 'x-riposte-token': token }),
+    );
+    for (const res of sent) expect(res.statusCode, res.body).toBe(200);
+    const listed = (await list('limit=20').then((r) => r.json())).alerts as Array<{
+      id: string;
+      title: string;
+    }>;
+    expect(listed).toHaveLength(8);
+    for (const alert of listed) {
+      const n = Number(/raw (\d)/.exec(alert.title)?.[1]);
+      const res = await api.app.inject({
+        method: 'GET',
+        url: `/api/v1/alerts/${alert.id}`,
+        headers: asRole('analyst'),
+      });
+      expect(res.body, alert.title).toContain(`"raw":${event(n)}}`);
+    }
+  });
 });

@@ -29,7 +29,7 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
   });
   afterEach(async () => handle.cleanup());
 
-  it('stores a line that is one JSON value as the text received, and an array element re-serialised', async () => {
+  it('stores a line that is one JSON value, and each element of an array line, as the text received', async () => {
     const ctx = createTestContext(handle.store, { clock: new ManualClock(Date.UTC(2026, 0, 1)) });
     const caseIds = new Set<string>();
     const summary = await ingestLineStream(
@@ -43,7 +43,7 @@ describe.each(DIALECTS)('NDJSON line streams on %s', (dialect) => {
       .select(['id', 'raw', 'rule_id'])
       .orderBy('rule_id')
       .execute();
-    expect(rows.map((r) => r.raw)).toEqual([LINE, JSON.stringify(JSON.parse(ARRAY_LINE)[0])]);
+    expect(rows.map((r) => r.raw)).toEqual([LINE, ARRAY_LINE.trim().slice(1, -1).trim()]);
     // Read back, the raw event is the parsed value either way.
     const alert = await findAlertById(handle.store.db, rows[0]?.id as string);
     expect(alert?.raw).toEqual(JSON.parse(LINE));

@@ -11,6 +11,7 @@ import type { RoutePlugin } from '../route-plugin.js';
 import { AlertsBody, IngestAnswer, NdjsonAnswer } from './alert.schemas.js';
 import {
   answerOrProblem,
+  jsonBodyText,
   jsonItems,
   resolveSource,
   streamAnswerOrProblem,
@@ -73,7 +74,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
           source: request.query.source,
           mapper: request.query.mapper ?? source.mapper,
           mapperConfig: source.mapperConfig,
-          items: jsonItems(request.body),
+          items: jsonItems(request.body, jsonBodyText(request)),
         },
         actorOf(principalOf(request)),
       );

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IngestItem, IngestResult } from '../../app/ingest/ingest-alerts.js';
 import type { StreamSummary } from '../../app/ingest/ingest-stream.js';
 import { RiposteError } from '../../domain/shared/errors.js';
+import { arrayElementTexts } from '../../ingest/formats/json-element-texts.js';
 import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js';
 import type { ApiContext, ApiInstance } from '../route-plugin.js';
 import { readSourceRowForIngest } from '../../app/ingest/ingest-sources.js';
@@ -47,16 +48,25 @@ export function unreadableBodyProblem(
  */
 export function useStrictJsonParser(app: ApiInstance): void {
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     try {
-      done(null, parseBody(body as Buffer));
+      const { value, text } = parseBody(body as Buffer);
+      bodyTexts.set(req, text);
+      done(null, value);
     } catch (err) {
       done(err as Error, undefined);
     }
   });
 }
 
-export function parseBody(body: Buffer): unknown {
+/** The text each request's JSON body was parsed from: its alerts' raw events are cut from it. */
+const bodyTexts = new WeakMap<FastifyRequest, string>();
+
+/** The text a request's JSON body was parsed from, by the parser `useStrictJsonParser` installs. */
+export const jsonBodyText = (request: FastifyRequest): string | undefined => bodyTexts.get(request);
+
+/** A JSON body's value, and its text (decoded, for the raw events of the alerts it holds). */
+export function parseBody(body: Buffer): { value: unknown; text: string } {
   const text = decodeUtf8(body);
   if (text === undefined) {
     throw new RiposteError('RIPOSTE_VALIDATION', 'the body is not valid UTF-8', {
@@ -72,16 +82,17 @@ export function parseBody(body: Buffer): unknown {
     throw new RiposteError('RIPOSTE_VALIDATION', parsed.error, {
       details: [{ path: 'body', message: parsed.error }],
     });
-  return parsed.value;
+  return { value: parsed.value, text };
 }
 
 /**
  * A JSON body of alerts read outside Fastify's validation (a webhook's, kept raw for its signature), checked
  * against the schema of POST /alerts and refused the same way.
  */
-export function parseAlertsBody(raw: Buffer): AlertsBody {
-  const checked = AlertsBody.safeParse(parseBody(raw));
-  if (checked.success) return checked.data;
+export function parseAlertsBody(raw: Buffer): { body: AlertsBody; text: string } {
+  const { value, text } = parseBody(raw);
+  const checked = AlertsBody.safeParse(value);
+  if (checked.success) return { body: checked.data, text };
   const details = checked.error.issues.map((issue) => ({
     path: ['body', ...issue.path.map(String)].join('.'),
     message: issue.message,
@@ -89,10 +100,17 @@ export function parseAlertsBody(raw: Buffer): AlertsBody {
   throw new RiposteError('RIPOSTE_VALIDATION', `${details[0]?.path}: ${details[0]?.message}`, { details });
 }
 
-export const jsonItems = (body: unknown): IngestItem[] =>
-  Array.isArray(body)
-    ? body.map((value) => ({ kind: 'json' as const, value }))
-    : [{ kind: 'json', value: body }];
+/**
+ * The items of a JSON body of alerts. Given the body's text, each keeps its own as its raw event, exactly as
+ * sent (parsed and printed again, a 64-bit id would be rounded).
+ */
+export function jsonItems(body: unknown, text: string | undefined): IngestItem[] {
+  if (!Array.isArray(body)) return [{ kind: 'json', value: body, ...(text ? { text: text.trim() } : {}) }];
+  const texts = text ? arrayElementTexts(text) : [];
+  return body.map((value, k) => ({ kind: 'json' as const, value, ...withText(texts[k]) }));
+}
+
+const withText = (text: string | undefined): { text?: string } => (text === undefined ? {} : { text });
 
 /** A named source's mapper settings; refuses sources the caller may not send for, or that are disabled. */
 export async function resolveSource(

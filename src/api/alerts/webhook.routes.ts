@@ -116,9 +116,9 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
           `${type} is not accepted: send application/json, application/x-ndjson or text/plain`,
         );
       }
-      const body = parseAlertsBody(raw);
+      const { body, text } = parseAlertsBody(raw);
       const result = await batcher.submit(
-        { source: name, mapper: row.mapper, mapperConfig, items: jsonItems(body) },
+        { source: name, mapper: row.mapper, mapperConfig, items: jsonItems(body, text) },
         actor,
       );
       return answerOrProblem(result, (i) => (Array.isArray(body) ? `body[${i}]` : 'body'));

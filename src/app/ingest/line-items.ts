@@ -1,3 +1,4 @@
+import { arrayElementTexts } from '../../ingest/formats/json-element-texts.js';
 import { parseJsonText, type LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import type { IngestItem } from './map-item.js';
 
@@ -16,5 +17,12 @@ export function lineToItems(rec: LineRecord, format: LineFormat): IngestItem[] {
   // Counted as rejected, not dropped: every line of a stream is accounted for in its answer.
   if (parsed.value.length === 0)
     return [{ kind: 'invalid', reason: 'an empty array holds no alert', line: rec.line }];
-  return parsed.value.map((value) => ({ kind: 'json' as const, value, line: rec.line }));
+  // Each element keeps its own text as its raw event, as a line of one alert does.
+  const texts = arrayElementTexts(text);
+  return parsed.value.map((value, k) => ({
+    kind: 'json' as const,
+    value,
+    line: rec.line,
+    text: texts[k] as string,
+  }));
 }

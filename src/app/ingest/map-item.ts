@@ -8,7 +8,7 @@ import { mapTextRecord } from '../../ingest/mappers/text.mapper.js';
 
 /** One thing to ingest: a parsed JSON value, a text line (syslog, CEF, LEEF), or a line that failed to parse. */
 export type IngestItem =
-  /** `text`: the JSON text `value` was parsed from, when it came alone on a line: stored as the raw event. */
+  /** `text`: the JSON text `value` was parsed from (a line, a body, an array's element): the raw event. */
   | { kind: 'json'; value: unknown; line?: number; text?: string }
   | { kind: 'text'; value: string; line?: number }
   | { kind: 'invalid'; reason: string; line?: number; path?: string };
