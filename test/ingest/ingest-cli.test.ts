@@ -185,7 +185,11 @@ describe('riposte ingest: telling lines from a JSON document', () => {
 
   it('reads a pretty-printed JSON array as one document, from stdin too, each rejected element at its line', async () => {
     const elements = [JSON.parse(alert(0)), JSON.parse(alert(1)), 42, JSON.parse(alert(3))] as unknown[];
-    const pretty = `${JSON.stringify(elements, null, 2)}\n`;
+    // A 64-bit id the alert's raw event must keep whole: parsed and printed again, it would be rounded.
+    const pretty = `${JSON.stringify(elements, null, 2)}\n`.replace(
+      '"id": "a0"',
+      '"id": "a0",\n    "flow": 1539072613142662123',
+    );
     const expectedLine = pretty.split('\n').indexOf('  42,') + 1;
     writeFileSync(join(dir, 'pretty.json'), pretty);
     const fromFile = await ingest(dir, [join(dir, 'pretty.json')]);
@@ -196,6 +200,18 @@ describe('riposte ingest: telling lines from a JSON document', () => {
     const fromStdin = await ingest(dir, ['-', '--source', 'piped'], pretty);
     expect(fromStdin.stdout).toMatch(/^3 accepted, 0 duplicates, .* 1 rejected/);
     expect(fromStdin.stdout).toContain(`rejected stdin line ${expectedLine}: item 2: an alert`);
+    await withStore(dir, async (ctx) => {
+      const raws = await ctx.store.db
+        .selectFrom('alerts')
+        .select('raw')
+        .where('title', '=', 'alert 0')
+        .execute();
+      expect(raws.map((r) => r.raw)).toEqual([
+        pretty.slice(pretty.indexOf('  {') + 2, pretty.indexOf('  },') + 3),
+        pretty.slice(pretty.indexOf('  {') + 2, pretty.indexOf('  },') + 3),
+      ]);
+      expect(raws[0]?.raw).toContain('1539072613142662123');
+    });
   }, 120_000);
 
   it('stores the whole elements of an array cut short, and says where it breaks', async () => {

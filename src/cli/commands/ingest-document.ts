@@ -35,12 +35,12 @@ export async function ingestDocument(
           return;
         }
         const { line, endLine } = record;
-        // An item written on one line keeps its text as received (the raw event), as an NDJSON line does;
-        // one spread over lines is stored compact, not with the document's indentation.
+        // An item keeps its text as written (the raw event), over several lines too: printed again from its
+        // value, a 64-bit id would be rounded.
         const item: IngestItem =
           'error' in record
             ? { kind: 'invalid', reason: record.error, line }
-            : { kind: 'json', value: record.value, line, ...(line === endLine ? { text: record.text } : {}) };
+            : { kind: 'json', value: record.value, line, text: record.text };
         // Mapped as read, as streamed lines are: a step holds its alerts' text, not their parsed payloads.
         await writer.add({ line, endLine, mapped: mapForStoring(item, writer.stepOptions()) }, true);
       }
