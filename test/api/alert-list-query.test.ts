@@ -86,6 +86,8 @@ describe.each(DIALECTS)('GET /alerts query on %s', (dialect) => {
       ['from=', 'querystring.from'],
       ['from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z', 'querystring.from'],
       ['from=99999999999999999999', 'querystring.from'],
+      // Epoch seconds: read as ms, 1714780800 was January 20, 1970.
+      ['from=1714780800', 'querystring.from'],
     ] as const) {
       await expectRefused(query, path);
     }
@@ -102,6 +104,11 @@ describe.each(DIALECTS)('GET /alerts query on %s', (dialect) => {
     }
     for (const name of ['source', 'caseId', 'observable'])
       await expectRefused(`${name}=`, `querystring.${name}`);
+    // Number() read these: 100, 16, 5 and 0.
+    for (const limit of ['1e2', '0x10', '%205', '', '5.0'])
+      await expectRefused(`limit=${limit}`, 'querystring.limit');
+    expect(await titles('limit=1')).toHaveLength(1);
+    expect(await titles('from=0')).toHaveLength(2);
   });
 
   it('finds an observable however it is written, as ingest stores it', async () => {

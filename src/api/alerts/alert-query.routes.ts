@@ -6,6 +6,7 @@ import { findAlertWithRawText, listAlerts } from '../../store/alerts/alert.repos
 import { QueryTime, withOrderedTimeRange } from '../query-time.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import { AlertDetail, AlertPage } from './alert.schemas.js';
+import { queryInteger } from '../query-integer.js';
 
 const SEVERITY_LIST = new RegExp(`^(${Severity.join('|')})(,(${Severity.join('|')}))*$`);
 
@@ -27,7 +28,7 @@ const ListQuery = withOrderedTimeRange(
       // would be compared with the ids as a position (garbage sorts after them all and restarts the walk;
       // a cut-off id skips alerts), so only an id's shape is taken.
       cursor: z.string().regex(UUID_PATTERN, 'the nextCursor of an earlier page').optional(),
-      limit: z.coerce.number().int().min(1).max(500).default(50),
+      limit: queryInteger(1, 500).default(50),
     })
     // A misspelt filter (`severty=`), like an empty one (`source=`, hence the min(1)s), was ignored: every
     // alert was listed as if it matched.

@@ -10,6 +10,7 @@ import { durationMs } from '../../domain/playbooks/playbook.schema.js';
 import { listApprovals } from '../../store/runs/approval.repository.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { queryInteger } from '../query-integer.js';
 
 const Approval = z.object({
   id: z.string(),
@@ -57,7 +58,7 @@ export const approvalRoutes: RoutePlugin = async (app, ctx) => {
         querystring: z.object({
           status: z.string().optional(),
           run: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
+          limit: queryInteger(1, 500).default(50),
         }),
         response: { 200: z.object({ items: z.array(Approval) }) },
       },

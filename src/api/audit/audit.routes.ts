@@ -6,6 +6,7 @@ import { verifyAuditLog } from '../../app/audit/audit-verify.service.js';
 import { principalOf } from '../auth/authorize.js';
 import { QueryTime, withOrderedTimeRange } from '../query-time.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { queryInteger } from '../query-integer.js';
 
 /** How often the API process signs the chain's head (when it moved). */
 export const CHECKPOINT_INTERVAL_MS = 5 * 60 * 1000;
@@ -67,7 +68,7 @@ export const auditRoutes: RoutePlugin = async (app, ctx) => {
         querystring: withOrderedTimeRange(
           Filter.extend({
             cursor: z.string().max(100).optional(),
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            limit: queryInteger(1, 1000).default(100),
           }),
         ),
         response: { 200: z.object({ items: z.array(Entry), nextCursor: z.string().nullable() }) },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryInteger } from '../query-integer.js';
 
 export const InstanceParams = z.object({ name: z.string().min(1).max(63) });
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
@@ -72,7 +73,7 @@ export const ContainmentBody = z.object({
 
 export const ContainmentQuery = z.object({
   status: z.enum(['active', 'undone', 'undo_failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  limit: queryInteger(1, 1000).default(200),
 });
 
 export const ProtectedAssetBody = z.object({

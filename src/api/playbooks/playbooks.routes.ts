@@ -20,6 +20,7 @@ import { setPlaybookTrust } from '../../app/playbooks/playbook-trust.service.js'
 import { listPlaybookTrust } from '../../store/playbooks/playbook-trust.repository.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { queryInteger } from '../query-integer.js';
 
 const Problem = z.object({
   file: z.string().optional(),
@@ -44,7 +45,7 @@ const VersionSummary = z.object({
   createdBy: z.string(),
 });
 const IdParams = z.object({ id: z.string() });
-const VersionParams = z.object({ id: z.string(), version: z.coerce.number().int().min(1) });
+const VersionParams = z.object({ id: z.string(), version: queryInteger(1, Number.MAX_SAFE_INTEGER) });
 const RunStarted = z.object({ runId: z.string(), version: z.number() });
 
 const summary = (p: PlaybookRow): z.infer<typeof PlaybookSummary> => ({

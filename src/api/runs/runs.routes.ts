@@ -5,6 +5,7 @@ import { listRuns } from '../../store/runs/run.repository.js';
 import type { RunRow } from '../../store/runs/run.table.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { queryInteger } from '../query-integer.js';
 
 const Run = z.object({
   id: z.string(),
@@ -73,7 +74,7 @@ export const runRoutes: RoutePlugin = async (app, ctx) => {
           status: z.string().optional(),
           case: z.string().optional(),
           before: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
+          limit: queryInteger(1, 500).default(50),
         }),
         response: { 200: z.object({ items: z.array(Run) }) },
       },
