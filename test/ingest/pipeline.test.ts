@@ -364,6 +364,33 @@ describe.each(DIALECTS)('ingestAlerts on %s', (dialect) => {
     expect(r3.items[0]).toMatchObject({ status: 'accepted', caseCreated: true });
   });
 
+  it("maps a severity word that names one of Object's members to the fallback, with its batch stored", async () => {
+    // `constructor` found Object itself in the severity table: the step failed with a TypeError, every retry.
+    const res = await ingestAlerts(
+      ctx,
+      {
+        source: 'mixed',
+        items: [
+          { kind: 'text', value: 'CEF:0|Vendor|Product|1.0|100|Odd severity|constructor|src=45.33.7.1' },
+          { kind: 'json', value: { title: 'proto', severity: '__proto__', id: 'p1' } },
+          { kind: 'json', value: { title: 'fine', severity: 'high', id: 'f1' } },
+        ],
+      },
+      SYSTEM_ACTOR,
+    );
+    expect(res).toMatchObject({ accepted: 3, rejected: 0 });
+    const stored = await handle.store.db
+      .selectFrom('alerts')
+      .select(['title', 'severity'])
+      .orderBy('title')
+      .execute();
+    expect(stored).toEqual([
+      { title: 'Odd severity', severity: 'medium' },
+      { title: 'fine', severity: 'high' },
+      { title: 'proto', severity: 'medium' },
+    ]);
+  });
+
   it('rejects bad items with a reason and keeps the good ones of the same batch', async () => {
     const res = await ingestAlerts(
       ctx,

@@ -1,6 +1,7 @@
 import type { Severity } from '../shared/severity.js';
+import { lookupTable } from '../shared/lookup-table.js';
 
-const WORDS: Record<string, Severity> = {
+const WORDS = lookupTable<Severity>({
   informational: 'info',
   information: 'info',
   info: 'info',
@@ -25,7 +26,7 @@ const WORDS: Record<string, Severity> = {
   'very-high': 'critical',
   'very high': 'critical',
   urgent: 'critical',
-};
+});
 
 /** Thresholds over a numeric scale, lowest first: a score at or above `min` is that severity. */
 export type NumericScale = ReadonlyArray<{ min: number; severity: Severity }>;
@@ -106,7 +107,7 @@ export function mapSeverity(
   if (typeof value !== 'string') return fallback;
   const text = value.trim().toLowerCase();
   if (text !== '' && Number.isFinite(Number(text))) return onScale(Number(text), scale);
-  return WORDS[text] ?? fallback;
+  return WORDS(text) ?? fallback;
 }
 
 /** The original value as text (null when absent), for `severityOriginal`. */

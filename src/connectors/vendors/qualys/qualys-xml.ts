@@ -9,15 +9,16 @@ import {
   type XmlElement,
 } from '../vulnerability/xml-lite.js';
 import type { FindingAsset, FindingSeverity } from '../vulnerability/vulnerability-finding.js';
+import { lookupTable } from '../../../domain/shared/lookup-table.js';
 
 /** Qualys severity 1 (minimal) … 5 (urgent) on the common scale. */
-const SEVERITY: Record<string, FindingSeverity> = {
+const SEVERITY = lookupTable<FindingSeverity>({
   '1': 'info',
   '2': 'low',
   '3': 'medium',
   '4': 'high',
   '5': 'critical',
-};
+});
 
 function parse(xml: string): XmlElement {
   try {
@@ -87,7 +88,7 @@ export function parseQualysDetections(xml: string): {
       detections.push({
         asset,
         qid,
-        severity: SEVERITY[textOf(d, 'SEVERITY') ?? ''] ?? 'info',
+        severity: SEVERITY(textOf(d, 'SEVERITY') ?? '') ?? 'info',
         status: textOf(d, 'STATUS'),
       });
     }

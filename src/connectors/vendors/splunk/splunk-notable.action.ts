@@ -4,18 +4,19 @@ import { ConnectorErrorCode } from '../../framework/connector-errors.js';
 import { defineAction, type ActionContext } from '../../framework/define-connector.js';
 import { splunkAuthHeader as authHeader } from './splunk-auth.js';
 import type { SplunkConfig } from './splunk.config.js';
+import { lookupTable } from '../../../domain/shared/lookup-table.js';
 
 type Ctx = ActionContext<SplunkConfig>;
 
 /** ES notable statuses by name; the REST handler takes their numeric ids. */
-const NOTABLE_STATUS: Record<string, string> = {
+const NOTABLE_STATUS = lookupTable({
   unassigned: '0',
   new: '1',
   'in progress': '2',
   pending: '3',
   resolved: '4',
   closed: '5',
-};
+});
 
 const NotableUpdateResponse = z.looseObject({
   success: z.boolean(),
@@ -48,7 +49,7 @@ export const updateNotableAction = defineAction({
   async run(ctx: Ctx, input) {
     const form = new URLSearchParams();
     for (const id of input.eventIds) form.append('ruleUIDs', id);
-    if (input.status) form.set('status', NOTABLE_STATUS[input.status] ?? input.status);
+    if (input.status) form.set('status', NOTABLE_STATUS(input.status) ?? input.status);
     if (input.urgency) form.set('urgency', input.urgency);
     if (input.newOwner) form.set('newOwner', input.newOwner);
     form.set('comment', input.comment);

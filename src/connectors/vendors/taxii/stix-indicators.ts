@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Indicator, IndicatorType } from '../../framework/indicator-port.js';
+import { lookupTable } from '../../../domain/shared/lookup-table.js';
 
 /** The STIX 2.1 indicator fields we use (STIX 2.1 §4.7); everything else is kept in `raw`. */
 const StixIndicator = z.looseObject({
@@ -18,7 +19,7 @@ const StixIndicator = z.looseObject({
 });
 
 /** STIX cyber-observable object paths we can turn into a single value to look up. */
-const PATHS: Record<string, IndicatorType> = {
+const PATHS = lookupTable<IndicatorType>({
   'ipv4-addr:value': 'ipv4',
   'ipv6-addr:value': 'ipv6',
   'domain-name:value': 'domain',
@@ -30,7 +31,7 @@ const PATHS: Record<string, IndicatorType> = {
   'file:hashes.SHA1': 'sha1',
   'file:hashes.MD5': 'md5',
   "file:hashes.'MD5'": 'md5',
-};
+});
 
 const COMPARISON = /([a-z0-9-]+:[A-Za-z0-9_.'-]+)\s*=\s*'((?:[^'\\]|\\.)*)'/g;
 
@@ -43,7 +44,7 @@ export function patternValues(pattern: string): Array<{ type: IndicatorType; val
   if (/\bAND\b|\bFOLLOWEDBY\b|\bREPEATS\b|\bMATCHES\b|\bLIKE\b|!=|<|>/.test(pattern)) return [];
   const out: Array<{ type: IndicatorType; value: string }> = [];
   for (const match of pattern.matchAll(COMPARISON)) {
-    const type = PATHS[match[1] ?? ''];
+    const type = PATHS(match[1] ?? '');
     const value = (match[2] ?? '').replace(/\\(.)/g, '$1').trim();
     if (type && value) out.push({ type, value: type === 'url' ? value : value.toLowerCase() });
   }
