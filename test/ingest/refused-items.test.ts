@@ -60,6 +60,36 @@ describe.each(DIALECTS)('an item the store cannot hold, on %s', (dialect) => {
     expect(values.filter((v) => v.value.startsWith('45.33.1.'))).toHaveLength(4);
   });
 
+  it('stores alerts whose ids and observables differ only by unpaired surrogates, as one value each', async () => {
+    // The PostgreSQL driver writes U+FFFD for an unpaired surrogate: these met in the store as one event
+    // id (a unique violation) and one user (ON CONFLICT ... a second time), failing the step on every retry.
+    const odd = (n: number, tail: string) => alert(n, { id: `ev${tail}`, user: `bob${tail}` });
+    for (const items of [
+      [odd(1, '\ud800'), odd(2, '\udc00')],
+      [odd(3, '\udbff')],
+      [alert(4, { id: 'ev\ud83d\ude00' })],
+    ]) {
+      const res = await ingestAlerts(ctx, { source: 'edr', items }, SYSTEM_ACTOR);
+      expect(res.rejected).toBe(0);
+    }
+    const rows = await handle.store.db
+      .selectFrom('alerts')
+      .select(['title', 'source_event_id', 'count'])
+      .orderBy('title')
+      .execute();
+    // The three odd ids are one id, ev\ufffd: the later two are retries of the first. A real pair is kept.
+    expect(rows).toEqual([
+      { title: 'Alert 1', source_event_id: 'ev\ufffd', count: 1 },
+      { title: 'Alert 4', source_event_id: 'ev\ud83d\ude00', count: 1 },
+    ]);
+    const users = await handle.store.db
+      .selectFrom('observables')
+      .select('value')
+      .where('type', '=', 'user')
+      .execute();
+    expect(users.map((u) => u.value)).toEqual(['bob\ufffd']);
+  });
+
   it.runIf(dialect === 'postgres')(
     'rejects only the item the store refuses, and stores the others of its step',
     async () => {

@@ -1,7 +1,7 @@
 import type { NormalizedAlert } from '../../domain/alerts/alert.js';
 import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import { FormatError } from '../../ingest/formats/format-error.js';
-import { NUL, nulPath } from '../../domain/shared/nul.js';
+import { NUL } from '../../domain/shared/nul.js';
 import { MappingError } from '../../ingest/mappers/mapper.js';
 import { mapPayload } from '../../ingest/mappers/mapper-registry.js';
 import { mapTextRecord } from '../../ingest/mappers/text.mapper.js';
@@ -60,27 +60,44 @@ function nestsDeeper(v: object, depth: number, max: number): boolean {
 
 const REPLACEMENT = '\ufffd';
 
-function replaceNul<T>(value: T): T {
-  if (typeof value === 'string') return value.replaceAll(NUL, REPLACEMENT) as T;
-  if (Array.isArray(value)) return value.map(replaceNul) as T;
+/**
+ * Text no store holds as written: U+0000 (PostgreSQL's text refuses it), and a UTF-16 surrogate without its
+ * pair (the PostgreSQL driver writes U+FFFD for it, so `ev\ud800` and `ev\udc00` met as one event id or
+ * observable and failed the step: a unique violation, or "ON CONFLICT DO UPDATE ... a second time").
+ */
+const unstorable = (text: string): boolean => text.includes(NUL) || !text.isWellFormed();
+
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll(NUL, REPLACEMENT).toWellFormed() as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
   if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceNul(v)])) as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storable(v)])) as T;
   return value;
 }
 
+function holdsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return unstorable(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsUnstorable);
+  return Object.values(value).some(holdsUnstorable);
+}
+
+/** A JSON escape of U+0000 or of a surrogate: how JSON text writes what `unstorable` looks for. */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
+
 /**
- * The alert with U+0000 in its normalised fields replaced by U+FFFD. JSON and syslog may carry a NUL, but
- * PostgreSQL's text columns cannot hold one: the insert failed, and with it every alert of the transaction
- * (other senders' too, under group commit). The raw event keeps it: it is stored as JSON text, where a NUL
- * is the escape `\u0000`. Both stores store the same thing.
+ * The alert with U+0000 and unpaired surrogates in its normalised fields replaced by U+FFFD, so both stores
+ * store the same thing and no two values differ only where a store cannot tell them apart. The raw event
+ * keeps them: it is stored as JSON text, where they are escapes (`\u0000`, `\ud800`).
  */
-function withoutNul(alert: NormalizedAlert, sourceText?: string): NormalizedAlert {
-  // The text it came from has no NUL (for JSON text, no `\u0000` escape either): nothing to look for. A
-  // scan of one string, where walking every field cost 3% of mapping a stream.
-  if (sourceText !== undefined && !sourceText.includes(NUL) && !sourceText.includes('\\u0000')) return alert;
+function withStorableText(alert: NormalizedAlert, sourceText?: string): NormalizedAlert {
+  // Text with none of them, nor an escape of one, maps to fields with none: a scan of one string, where
+  // walking every field cost 3% of mapping a stream.
+  if (sourceText !== undefined && !unstorable(sourceText) && !UNSTORABLE_ESCAPE.test(sourceText))
+    return alert;
   const { raw, ...fields } = alert;
-  if (nulPath(fields) === undefined) return alert;
-  return { ...replaceNul(fields), raw };
+  if (!holdsUnstorable(fields)) return alert;
+  return { ...storable(fields), raw };
 }
 
 /** Maps one item, turning every failure into a reason (never a throw): bad input must not stop a batch. */
@@ -94,7 +111,7 @@ export function mapItem(
       if (item.value.trim() === '') return { ok: false, reason: 'empty line' };
       return {
         ok: true,
-        alert: withoutNul(mapTextRecord(item.value, options.now), item.value),
+        alert: withStorableText(mapTextRecord(item.value, options.now), item.value),
         mapper: 'syslog',
       };
     }
@@ -104,13 +121,13 @@ export function mapItem(
     if (typeof item.value === 'string' && options.mapper === 'syslog') {
       return {
         ok: true,
-        alert: withoutNul(mapTextRecord(item.value, options.now), item.value),
+        alert: withStorableText(mapTextRecord(item.value, options.now), item.value),
         mapper: 'syslog',
       };
     }
     const mapped = mapPayload(item.value, options);
     const { mapper } = mapped;
-    const alert = withoutNul(mapped.alert, item.text);
+    const alert = withStorableText(mapped.alert, item.text);
     // The text it was parsed from is the raw event as received, when the mapper kept the whole payload as raw.
     const rawText = item.text !== undefined && alert.raw === item.value ? item.text : undefined;
     return rawText === undefined ? { ok: true, alert, mapper } : { ok: true, alert, mapper, rawText };
