@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
 import { signWebhook } from '../../src/connectors/vendors/webhook/webhook-signature.js';
@@ -174,5 +175,44 @@ describe.each(DIALECTS)('webhook signature timestamps on %s', (dialect) => {
     expect((await hook('legacy', alertBody('1'), bodyOnly('legacy-secret', alertBody('1')))).statusCode).toBe(
       200,
     );
+  });
+
+  it('refuses a call without a right credential before reading its body', async () => {
+    await open();
+    await start();
+    const { token } = (await createSource({ name: 'edr', token: true, hmac: true })) as unknown as {
+      token: string;
+    };
+    const address = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    // A body announced at 8 MiB of which 1 KiB is sent: the answer must come without the rest.
+    const answer = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${address}/api/v1/sources/edr/webhook`, {
+          method: 'POST',
+          headers: { ...json, 'content-length': String(8 * 1024 * 1024), ...headers },
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, body });
+            req.destroy();
+          });
+        });
+        req.on('error', reject);
+        req.write('x'.repeat(1024));
+      });
+    for (const headers of [
+      {},
+      { 'x-riposte-token': 'rpi_wrong' },
+      { 'x-riposte-signature': 'sha256=zz' },
+      { 'x-riposte-signature': `sha256=${'0'.repeat(64)}`, 'x-riposte-token': `${token}x` },
+    ]) {
+      const { status, body } = await answer(headers);
+      expect(status, JSON.stringify(headers)).toBe(401);
+      expect(JSON.parse(body)).toMatchObject({ code: 'RIPOSTE_UNAUTHENTICATED' });
+    }
+    // A right token, and a signature (which needs the body), still go on to read it.
+    expect((await hook('edr', alertBody('1'), { 'x-riposte-token': token })).statusCode).toBe(200);
   });
 });

@@ -1,14 +1,17 @@
 import { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
 import {
+  checkWebhookHeaders,
   readSourceRowForIngest,
   SIGNATURE_TOLERANCE_MS,
   verifyWebhook,
   type WebhookRefusal,
 } from '../../app/ingest/ingest-sources.js';
 import { RiposteError } from '../../domain/shared/errors.js';
+import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
 import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import { readLines } from '../../ingest/formats/ndjson-lines.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -22,6 +25,21 @@ import {
 } from './ingest-request.js';
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** A webhook call's credential headers. */
+const credentialsOf = (headers: FastifyRequest['headers']) => ({
+  token: header(headers['x-riposte-token']),
+  signature: header(headers['x-riposte-signature']),
+  timestamp: header(headers['x-riposte-timestamp']),
+});
+
+/** The source's row each call's headers were checked against, read once per call. */
+const sourceRows = new WeakMap<FastifyRequest, IngestSourceRow | undefined>();
+
+function refuse(request: FastifyRequest, source: string, why: WebhookRefusal): never {
+  request.log.warn({ source, why }, 'webhook refused');
+  throw new RiposteError('RIPOSTE_UNAUTHENTICATED', REFUSALS[why]);
+}
 
 /** What a refused call is told: more than `refused` only if its signature is right (`WebhookRefusal`). */
 const REFUSALS: Record<WebhookRefusal, string> = {
@@ -66,25 +84,27 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
         params: z.object({ source: z.string().max(63) }),
         response: { 200: z.union([IngestAnswer, NdjsonAnswer]) },
       },
+      // What the headers decide is decided before the body is read: a caller without a credential cannot
+      // make the server read and hold a body of up to the route's limit first.
+      onRequest: async (request) => {
+        const { source } = request.params as { source: string };
+        const row = await readSourceRowForIngest(ctx, source);
+        const early = checkWebhookHeaders(row, credentialsOf(request.headers));
+        if (early !== 'needs_body' && !early.accepted) refuse(request, source, early.why);
+        sourceRows.set(request, row);
+      },
     },
     async (request, reply) => {
       const name = request.params.source;
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const check = verifyWebhook(
-        await readSourceRowForIngest(ctx, name),
-        {
-          token: header(request.headers['x-riposte-token']),
-          signature: header(request.headers['x-riposte-signature']),
-          timestamp: header(request.headers['x-riposte-timestamp']),
-        },
+        sourceRows.get(request),
+        credentialsOf(request.headers),
         raw,
         keyring,
         ctx.clock.now(),
       );
-      if (!check.accepted) {
-        request.log.warn({ source: name, why: check.why }, 'webhook refused');
-        throw new RiposteError('RIPOSTE_UNAUTHENTICATED', REFUSALS[check.why]);
-      }
+      if (!check.accepted) refuse(request, name, check.why);
       const row = check.source;
       const unreadable = unreadableBodyProblem(request, reply);
       if (unreadable) throw unreadable;

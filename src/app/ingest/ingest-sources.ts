@@ -269,20 +269,13 @@ export function verifyWebhook(
   keyring: KeyringSource,
   now: number,
 ): WebhookCheck {
+  const early = checkWebhookHeaders(row, headers);
+  if (early !== 'needs_body') return early;
   const refused = (why: WebhookRefusal): WebhookCheck => ({ accepted: false, why });
-  if (!row || row.enabled !== 1) return refused('refused');
-  const accepted: WebhookCheck = { accepted: true, source: row };
-  if (headers.token && row.token_hash) {
-    const right = sameBytes(
-      Buffer.from(hashSecret(headers.token), 'hex'),
-      Buffer.from(row.token_hash, 'hex'),
-    );
-    return right ? accepted : refused('refused');
-  }
-  if (!headers.signature || !row.hmac_secret) return refused('refused');
-  const hex = /^sha256=([0-9a-fA-F]{64})$/.exec(headers.signature.trim())?.[1]?.toLowerCase();
-  if (!hex) return refused('refused');
-  const secret = openSecret(keyring(), row.hmac_secret, hmacSecretAad(row.name));
+  const source = row as IngestSourceRow;
+  const accepted: WebhookCheck = { accepted: true, source };
+  const hex = signatureHex(headers.signature as string) as string;
+  const secret = openSecret(keyring(), source.hmac_secret as string, hmacSecretAad(source.name));
   if (typeof secret !== 'string') return refused('refused');
   if (headers.timestamp !== undefined) {
     if (!verifyWebhookSignature(secret, headers.timestamp, rawBody, `sha256=${hex}`))
@@ -298,8 +291,35 @@ export function verifyWebhook(
   if (/^\d{1,12}\./.test(rawBody.subarray(0, 13).toString('latin1'))) return refused('refused');
   const bodyOnly = createHmac('sha256', secret).update(rawBody).digest();
   if (!sameBytes(Buffer.from(hex, 'hex'), bodyOnly)) return refused('refused');
-  return row.require_timestamp === 1 ? refused('timestamp_required') : accepted;
+  return source.require_timestamp === 1 ? refused('timestamp_required') : accepted;
 }
+
+/**
+ * What a webhook call's headers decide before its body is read: an unknown or disabled source, no
+ * credential, a malformed signature or a wrong token are refused, a right token accepted; a signature needs
+ * the body. So a caller without a credential is refused before it can make the server read (and hold) a
+ * body of up to the route's limit.
+ */
+export function checkWebhookHeaders(
+  row: IngestSourceRow | undefined,
+  headers: { token?: string; signature?: string },
+): WebhookCheck | 'needs_body' {
+  if (!row || row.enabled !== 1) return { accepted: false, why: 'refused' };
+  if (headers.token && row.token_hash) {
+    const right = sameBytes(
+      Buffer.from(hashSecret(headers.token), 'hex'),
+      Buffer.from(row.token_hash, 'hex'),
+    );
+    return right ? { accepted: true, source: row } : { accepted: false, why: 'refused' };
+  }
+  if (!headers.signature || !row.hmac_secret || !signatureHex(headers.signature))
+    return { accepted: false, why: 'refused' };
+  return 'needs_body';
+}
+
+/** The hex of `sha256=<64 hex digits>`, lower-cased; undefined for anything else. */
+const signatureHex = (signature: string): string | undefined =>
+  /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim())?.[1]?.toLowerCase();
 
 /** Per store, then per source name: the lookup not yet sent, which callers arriving meanwhile join. */
 const unsentLookups = new WeakMap<object, Map<string, Promise<IngestSourceRow | undefined>>>();
