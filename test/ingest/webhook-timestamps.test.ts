@@ -202,12 +202,13 @@ describe.each(DIALECTS)('webhook signature timestamps on %s', (dialect) => {
         req.on('error', reject);
         req.write('x'.repeat(1024));
       });
-    for (const headers of [
+    const bad: Array<Record<string, string>> = [
       {},
       { 'x-riposte-token': 'rpi_wrong' },
       { 'x-riposte-signature': 'sha256=zz' },
       { 'x-riposte-signature': `sha256=${'0'.repeat(64)}`, 'x-riposte-token': `${token}x` },
-    ]) {
+    ];
+    for (const headers of bad) {
       const { status, body } = await answer(headers);
       expect(status, JSON.stringify(headers)).toBe(401);
       expect(JSON.parse(body)).toMatchObject({ code: 'RIPOSTE_UNAUTHENTICATED' });
