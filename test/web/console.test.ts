@@ -109,7 +109,11 @@ describe('web console in a real browser', () => {
     }));
     const answer = await fx.api.call<IngestAnswer>('POST', '/alerts?source=suricata-dmz', more);
     expect(answer.items.map((i) => i.caseId)).toEqual([caseId, caseId]);
-    await timeline.getByText(/added 2 alerts: same rule as an open case's alert/).waitFor();
+    const batch = timeline.getByRole('listitem').filter({ hasText: 'added 2 alerts' });
+    await batch
+      .getByText(/same rule as an open case's alert/)
+      .first()
+      .waitFor();
   });
 
   it('ticks a task, sets a verdict and uploads evidence from the case page', async () => {

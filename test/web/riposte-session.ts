@@ -3,6 +3,8 @@ import { expect } from 'vitest';
 /** A signed-in HTTP session against a running Riposte, for seeding data through the real API. */
 export interface HttpSession {
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Sends JSON text as written: a number past 2^53 survives only as text. */
+  send<T>(method: string, path: string, json: string): Promise<T>;
 }
 
 export async function signInOverHttp(
@@ -18,21 +20,24 @@ export async function signInOverHttp(
   expect(login.status, await login.clone().text()).toBe(200);
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const send = async <T>(method: string, path: string, json: string | undefined): Promise<T> => {
+    const response = await fetch(`${baseUrl}/api/v1${path}`, {
+      method,
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: json,
+    });
+    const text = await response.text();
+    expect(response.ok, `${method} ${path}: ${response.status} ${text}`).toBe(true);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
   return {
-    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const response = await fetch(`${baseUrl}/api/v1${path}`, {
-        method,
-        headers: {
-          cookie,
-          'x-csrf-token': csrfToken,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      expect(response.ok, `${method} ${path}: ${response.status} ${text}`).toBe(true);
-      return (text ? JSON.parse(text) : undefined) as T;
-    },
+    call: <T>(method: string, path: string, body?: unknown) =>
+      send<T>(method, path, body === undefined ? undefined : JSON.stringify(body)),
+    send,
   };
 }
 

@@ -18,6 +18,8 @@ import { findCaseById } from '../../store/cases/case.repository.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import {
+  CASE_ALERTS_LIMIT,
+  CaseAlertBody,
   CaseEventBody,
   CaseObservableBody,
   CaseParams,
@@ -190,23 +192,18 @@ export const caseWorkRoutes: RoutePlugin = async (app, ctx) => {
       config: { access: 'alerts:read' },
       schema: {
         tags: ['cases'],
+        description:
+          `The case's newest alerts, at most ${CASE_ALERTS_LIMIT}, with why each joined it. The header ` +
+          '`x-total-count` says how many the case holds; GET /alerts?caseId= pages through them all.',
         params: CaseParams,
-        response: {
-          200: z.array(
-            z.object({
-              id: z.string(),
-              title: z.string(),
-              source: z.string(),
-              severity: z.string(),
-              time: z.number(),
-            }),
-          ),
-        },
+        response: { 200: z.array(CaseAlertBody) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       await mustExist(request.params.id);
-      return listCaseAlerts(ctx.store.db, request.params.id, 500);
+      const { items, total } = await listCaseAlerts(ctx.store.db, request.params.id, CASE_ALERTS_LIMIT);
+      // A header, so the answer stays the array clients already read.
+      return reply.header('x-total-count', String(total)).send(items);
     },
   );
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { CorrelationSchema } from '../../domain/alerts/alert.js';
 import { CaseResolution } from '../../domain/cases/case-lifecycle.js';
 import { CaseStatus } from '../../domain/cases/case.js';
 import { CaseType } from '../../domain/cases/task-templates.js';
+import { queryInteger } from '../query-integer.js';
 import { ObservableType } from '../../domain/observables/observable.js';
 import { Severity } from '../../domain/shared/severity.js';
 import { decodeCaseCursor } from '../../store/cases/case-query.repository.js';
@@ -72,7 +74,7 @@ export const CaseListQuery = z
       .max(200)
       .refine((cursor) => decodeCaseCursor(cursor) !== undefined, 'the nextCursor of an earlier page')
       .optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: queryInteger(1, 200).default(50),
   })
   .strict();
 
@@ -120,7 +122,7 @@ export const CaseEventBody = z.object({
 export const TimelineQuery = z
   .object({
     after: z.string().max(64).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(200),
+    limit: queryInteger(1, 1000).default(200),
   })
   .strict();
 export const TimelineBody = z.object({ items: z.array(CaseEventBody), nextAfter: z.string().nullable() });
@@ -190,7 +192,25 @@ export const CaseObservableBody = z.object({
   origin: z.string(),
   addedAt: z.number(),
   otherCases: z.number().int(),
+  /** Distinct alerts, in any case, that carry it. */
   alerts: z.number().int(),
+  /** Distinct alerts of this case that carry it. */
+  caseAlerts: z.number().int(),
+});
+
+/** The most alerts GET /cases/{id}/alerts answers; `x-total-count` says how many the case holds. */
+export const CASE_ALERTS_LIMIT = 500;
+
+export const CaseAlertBody = z.object({
+  id: z.string(),
+  title: z.string(),
+  source: z.string(),
+  severity: z.string(),
+  time: z.number(),
+  count: z.number().int(),
+  firstSeen: z.number(),
+  lastSeen: z.number(),
+  correlation: CorrelationSchema.nullable(),
 });
 
 export const EvidenceBody = z.object({

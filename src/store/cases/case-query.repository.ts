@@ -6,6 +6,7 @@ import {
   type SqlBool,
   type Transaction,
 } from 'kysely';
+import type { Correlation } from '../../domain/alerts/alert.js';
 import type { Case, CaseEvent } from '../../domain/cases/case.js';
 import { storedObservableValues } from '../../domain/observables/stored-observable-values.js';
 import { UUID_PATTERN } from '../../domain/shared/ids.js';
@@ -165,8 +166,10 @@ export interface CaseObservable {
   addedAt: number;
   /** Other cases that hold this observable. */
   otherCases: number;
-  /** Alerts (any case) that carry it. */
+  /** Distinct alerts, in any case, that carry it. */
   alerts: number;
+  /** Distinct alerts of this case that carry it. */
+  caseAlerts: number;
 }
 
 /** A case's observables with their sightings across cases and alerts ("seen in 3 other cases"). */
@@ -197,14 +200,28 @@ export async function listCaseObservables(db: Db, caseId: string): Promise<CaseO
     .where('case_id', '!=', caseId)
     .groupBy('observable_id')
     .execute();
+  // Distinct alerts: alert_observables holds a row per role, so an alert with the same address as source and
+  // destination was counted twice.
   const alerts = await db
     .selectFrom('alert_observables')
-    .select(['observable_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .select(['observable_id', (eb) => eb.fn.count<number>('alert_id').distinct().as('n')])
     .where('observable_id', 'in', ids)
     .groupBy('observable_id')
     .execute();
+  const here = await db
+    .selectFrom('alert_observables')
+    .innerJoin('alerts', 'alerts.id', 'alert_observables.alert_id')
+    .select([
+      'alert_observables.observable_id',
+      (eb) => eb.fn.count<number>('alert_observables.alert_id').distinct().as('n'),
+    ])
+    .where('alert_observables.observable_id', 'in', ids)
+    .where('alerts.case_id', '=', caseId)
+    .groupBy('alert_observables.observable_id')
+    .execute();
   const caseCount = new Map(cases.map((r) => [r.observable_id, Number(r.n)]));
   const alertCount = new Map(alerts.map((r) => [r.observable_id, Number(r.n)]));
+  const hereCount = new Map(here.map((r) => [r.observable_id, Number(r.n)]));
   return rows.map((r) => ({
     id: r.id,
     type: r.type,
@@ -216,23 +233,60 @@ export async function listCaseObservables(db: Db, caseId: string): Promise<CaseO
     addedAt: Number(r.added_at),
     otherCases: caseCount.get(r.id) ?? 0,
     alerts: alertCount.get(r.id) ?? 0,
+    caseAlerts: hereCount.get(r.id) ?? 0,
   }));
 }
 
-/** Alerts linked to a case, newest first. */
+export interface CaseAlert {
+  id: string;
+  title: string;
+  source: string;
+  severity: string;
+  time: number;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  correlation: Correlation | null;
+}
+
+/** A case's newest alerts (up to `limit`), and how many it holds in all. */
 export async function listCaseAlerts(
   db: Db,
   caseId: string,
   limit: number,
-): Promise<Array<{ id: string; title: string; source: string; severity: string; time: number }>> {
+): Promise<{ items: CaseAlert[]; total: number }> {
   const rows = await db
     .selectFrom('alerts')
-    .select(['id', 'title', 'source', 'severity', 'time'])
+    .select(['id', 'title', 'source', 'severity', 'time', 'count', 'first_seen', 'last_seen', 'correlation'])
     .where('case_id', '=', caseId)
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ ...r, time: Number(r.time) }));
+  // Counted only when the page is full: the (case_id, id) index answers it, but most cases fit in a page.
+  const total =
+    rows.length < limit
+      ? rows.length
+      : Number(
+          (
+            await db
+              .selectFrom('alerts')
+              .select((eb) => eb.fn.countAll<number | string>().as('n'))
+              .where('case_id', '=', caseId)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+  const items = rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    source: r.source,
+    severity: r.severity,
+    time: Number(r.time),
+    count: r.count,
+    firstSeen: Number(r.first_seen),
+    lastSeen: Number(r.last_seen),
+    correlation: r.correlation ? (JSON.parse(r.correlation) as Correlation) : null,
+  }));
+  return { items, total };
 }
 
 /** Number, title and severity of these cases (unknown ids are left out). */

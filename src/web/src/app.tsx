@@ -1,9 +1,11 @@
+import { ErrorBoundary } from './components/error-boundary.js';
 import { Layout } from './components/layout.js';
 import { ApprovalsPage } from './pages/approvals-page.js';
 import { PlaybookDetailPage, PlaybooksPage } from './pages/playbooks-page.js';
 import { RunDetailPage } from './pages/run-detail-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { AccountPage } from './pages/account-page.js';
+import { AlertDetailPage } from './pages/alert-detail-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
 import { CaseDetailPage } from './pages/case-detail-page.js';
 import { CasesPage } from './pages/cases-page.js';
@@ -20,6 +22,8 @@ function Page({ location }: { location: string }) {
   if (kase?.id) return <CaseDetailPage id={kase.id} />;
   if (path === '/cases') return <CasesPage location={location} />;
   if (path === '/alerts') return <AlertsPage location={location} />;
+  const alert = matchPath('/alerts/:id', path);
+  if (alert?.id) return <AlertDetailPage id={alert.id} />;
   if (path === '/metrics') return <MetricsPage />;
   if (path === '/connectors') return <ConnectorsPage />;
   if (path === '/containments') return <ContainmentsPage location={location} />;
@@ -51,16 +55,22 @@ function Routes() {
   if (location === '/' || location === '') return <Redirect to="/cases" />;
   return (
     <Layout>
-      <Page location={location} />
+      <ErrorBoundary resetKey={location}>
+        <Page location={location} />
+      </ErrorBoundary>
     </Layout>
   );
 }
 
 /** The Riposte console: the pages an analyst works in. */
 export function App() {
+  const location = useLocation();
+  // The page's own boundary keeps the navigation; this one catches the frame, the session and sign-in.
   return (
-    <SessionProvider>
-      <Routes />
-    </SessionProvider>
+    <ErrorBoundary resetKey={location}>
+      <SessionProvider>
+        <Routes />
+      </SessionProvider>
+    </ErrorBoundary>
   );
 }

@@ -18,7 +18,15 @@ export function useAsync<T>(load: () => Promise<T>, deps: readonly unknown[]): A
   useEffect(() => {
     let current = true;
     setLoading(true);
-    run().then(
+    // A `load` that throws before its first await (a bad value in the URL) is a failed load like any other,
+    // not an error thrown out of the effect, which unmounted the whole app.
+    let pending: Promise<T>;
+    try {
+      pending = run();
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
       (value) => {
         if (!current) return;
         setData(value);

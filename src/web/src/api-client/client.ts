@@ -1,8 +1,12 @@
-import { api, type Query } from './http.js';
+import { api, apiResponse, type Query } from './http.js';
+import { jsonMemberText } from './json-text.js';
 import type {
+  Alert,
+  AlertDetail,
   AlertPage,
   Case,
   CaseAlert,
+  CaseAlertList,
   CaseDetail,
   CaseEvent,
   CaseObservable,
@@ -29,6 +33,12 @@ export const authApi = {
 
 export const alertsApi = {
   list: (query: Query) => api<AlertPage>('/alerts', { query }),
+  /** One alert; its raw event is taken from the answer's text, as JSON.parse would round its 64-bit ids. */
+  get: async (id: string): Promise<AlertDetail> => {
+    const { body, text } = await apiResponse<Alert & { raw?: unknown }>(`/alerts/${enc(id)}`);
+    const { raw: _parsed, ...alert } = body;
+    return { ...alert, rawText: jsonMemberText(text, 'raw') };
+  },
 };
 
 export const casesApi = {
@@ -50,7 +60,11 @@ export const casesApi = {
   observables: (id: string) => api<CaseObservable[]>(`/cases/${enc(id)}/observables`),
   setVerdict: (id: string, body: { type: string; value: string; verdict: string }) =>
     api<unknown>(`/cases/${enc(id)}/observables/verdicts`, { method: 'POST', body }),
-  alerts: (id: string) => api<CaseAlert[]>(`/cases/${enc(id)}/alerts`),
+  alerts: async (id: string): Promise<CaseAlertList> => {
+    const { body, headers } = await apiResponse<CaseAlert[]>(`/cases/${enc(id)}/alerts`);
+    const total = Number(headers.get('x-total-count') ?? NaN);
+    return { items: body, total: Number.isFinite(total) ? total : body.length };
+  },
   evidence: (id: string) => api<Evidence[]>(`/cases/${enc(id)}/evidence`),
   uploadEvidence: (id: string, file: File, description?: string) =>
     api<Evidence>(`/cases/${enc(id)}/evidence`, {

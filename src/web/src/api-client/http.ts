@@ -77,8 +77,16 @@ const uploadType = (file: Blob): string =>
     ? 'application/octet-stream'
     : file.type;
 
+/** An answer as received: the parsed body, and the text and headers it came with. */
+export interface ApiResponse<T> {
+  body: T;
+  /** The body's text: what `body` was parsed from, for parts JSON.parse would change (64-bit integers). */
+  text: string;
+  headers: Headers;
+}
+
 /** Calls the API under /api/v1 with the session cookie, adding the CSRF header on unsafe methods. */
-export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+export async function apiResponse<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -97,7 +105,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'NETWORK', 'could not reach the Riposte server; check your connection');
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return { body: undefined as T, text: '', headers: response.headers };
   const text = await response.text();
   let body: unknown = undefined;
   try {
@@ -110,5 +118,10 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if (response.status === 401 && !path.startsWith('/auth/login')) onUnauthenticated?.();
     throw error;
   }
-  return body as T;
+  return { body: body as T, text, headers: response.headers };
+}
+
+/** Calls the API (see `apiResponse`) and answers the parsed body. */
+export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  return (await apiResponse<T>(path, options)).body;
 }

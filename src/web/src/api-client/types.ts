@@ -104,7 +104,10 @@ export interface CaseObservable {
   origin: string;
   addedAt: number;
   otherCases: number;
+  /** Distinct alerts, in any case, that carry it. */
   alerts: number;
+  /** Distinct alerts of this case that carry it. */
+  caseAlerts: number;
 }
 
 export interface Evidence {
@@ -119,32 +122,78 @@ export interface Evidence {
   createdBy: string;
 }
 
+/** Why an alert went to its case, as ingest decided it (src/domain/alerts/alert.ts). */
+export interface Correlation {
+  decision: 'new_case' | 'joined_case' | 'duplicate';
+  reason: string;
+  rule: 'same_rule' | 'shared_observable' | 'fingerprint' | 'none';
+  matched?: Array<{ type: string; value: string }>;
+  windowMs?: number;
+  /** The case the decision put the alert in; absent on alerts stored before it was recorded. */
+  caseId?: string;
+}
+
 export interface CaseAlert {
   id: string;
   title: string;
   source: string;
-  severity: string;
+  severity: Severity;
   time: number;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  correlation: Correlation | null;
+}
+
+/** GET /cases/{id}/alerts: the newest alerts, and how many the case holds (header `x-total-count`). */
+export interface CaseAlertList {
+  items: CaseAlert[];
+  total: number;
 }
 
 export interface Observable {
   type: string;
   value: string;
   role: string;
+  scope?: string;
+}
+
+export interface AlertOrigin {
+  product: string | null;
+  vendor: string | null;
+  ruleId: string | null;
+  ruleName: string | null;
 }
 
 export interface Alert {
   id: string;
+  /** When the source detected it (the event's own time). */
   time: number;
   title: string;
+  description: string | null;
   severity: Severity;
+  severityOriginal: string | null;
   category: string | null;
-  origin: { product: string | null; vendor: string | null; ruleId: string | null; ruleName: string | null };
+  origin: AlertOrigin;
+  sourceEventId: string | null;
+  techniques: string[];
   observables: Observable[];
   source: string;
+  fingerprint: string;
+  /** The first and last time its fingerprint was seen; `count` sightings in all. */
+  firstSeen: number;
+  lastSeen: number;
   count: number;
   caseId: string | null;
+  correlation: Correlation | null;
+  /** When Riposte stored it: the list's order. */
   createdAt: number;
+}
+
+/** GET /alerts/{id}: the alert with its raw event as the text the API sent, never re-serialised. */
+export interface AlertDetail extends Alert {
+  /** The raw event's JSON text as stored (a text line is a JSON string). */
+  rawText: string | undefined;
 }
 
 export interface AlertPage {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { followCaseEvents, type FeedState } from '../api-client/case-events.js';
 import { casesApi } from '../api-client/client.js';
 import type { CaseEvent } from '../api-client/types.js';
@@ -6,6 +6,7 @@ import { Markdown } from '../components/markdown.js';
 import { Problem } from '../components/problem.js';
 import { Link } from '../router.js';
 import { useAsync } from '../use-async.js';
+import { useCases } from '../use-cases.js';
 import { CaseAlerts, CaseEvidence } from './case/case-evidence.js';
 import { CaseHeader } from './case/case-header.js';
 import { CaseObservables } from './case/case-observables.js';
@@ -32,7 +33,18 @@ const STALE: Array<[RegExp, 'case' | 'tasks' | 'observables' | 'evidence' | 'ale
   [/^evidence_added$/, 'evidence'],
   // `alerts_added` (one event per ingest batch and case), `alert_added` (a moved alert, older ingests), `alert_removed`.
   [/^alerts?_/, 'alerts'],
+  // A merge brings the merged case's alerts, observables, tasks and evidence here.
+  [/^case_merged$/, 'alerts'],
+  [/^case_merged$/, 'observables'],
+  [/^case_merged$/, 'tasks'],
+  [/^case_merged$/, 'evidence'],
 ];
+
+/** Ids of the cases an event names without their number (a merge names the merged case's number itself). */
+const namedCases = (event: CaseEvent): string[] =>
+  [event.data.mergedInto, event.data.fromCaseId, event.data.toCaseId].filter(
+    (v): v is string => typeof v === 'string',
+  );
 
 export function CaseDetailPage({ id }: { id: string }) {
   const kase = useAsync(() => casesApi.get(id), [id]);
@@ -43,6 +55,12 @@ export function CaseDetailPage({ id }: { id: string }) {
   const [events, setEvents] = useState<CaseEvent[]>([]);
   const [feed, setFeed] = useState<FeedState>();
   const [timelineError, setTimelineError] = useState<unknown>();
+  // Cases the page names by id: where this one was merged, and those its timeline mentions.
+  const cases = useCases([kase.data?.mergedInto, ...events.flatMap(namedCases)]);
+  const alertTitles = useMemo(
+    () => new Map((alerts.data?.items ?? []).map((a) => [a.id, a.title])),
+    [alerts.data],
+  );
 
   const reloaders = {
     case: kase.reload,
@@ -104,7 +122,7 @@ export function CaseDetailPage({ id }: { id: string }) {
       <p className="crumbs">
         <Link to="/cases">← Cases</Link>
       </p>
-      <CaseHeader key={`${c.id}:${c.updatedAt}`} kase={c} onChanged={kase.reload} />
+      <CaseHeader key={`${c.id}:${c.updatedAt}`} kase={c} cases={cases} onChanged={kase.reload} />
       <div className="case-columns">
         <div className="case-main">
           {c.description && (
@@ -114,7 +132,13 @@ export function CaseDetailPage({ id }: { id: string }) {
             </section>
           )}
           <Problem error={timelineError} />
-          <CaseTimeline caseId={c.id} events={events} feed={feed} onPosted={addEvent} />
+          <CaseTimeline
+            caseId={c.id}
+            events={events}
+            feed={feed}
+            onPosted={addEvent}
+            names={{ alertTitles, cases }}
+          />
         </div>
         <div className="case-side">
           <CaseTasks caseId={c.id} tasks={tasks.data ?? []} onChanged={tasks.reload} />
@@ -125,7 +149,7 @@ export function CaseDetailPage({ id }: { id: string }) {
             onChanged={observables.reload}
           />
           <Problem error={observables.error} />
-          <CaseAlerts alerts={alerts.data ?? []} />
+          <CaseAlerts caseId={c.id} list={alerts.data} mergedInto={c.mergedInto} cases={cases} />
           <Problem error={alerts.error} />
           <CaseEvidence caseId={c.id} evidence={evidence.data ?? []} onChanged={evidence.reload} />
           <Problem error={evidence.error} />

@@ -1,9 +1,11 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { casesApi } from '../../api-client/client.js';
-import type { CaseAlert, Evidence } from '../../api-client/types.js';
+import type { CaseAlertList, CaseDetail, Evidence } from '../../api-client/types.js';
 import { SeverityBadge } from '../../components/badges.js';
+import { CaseLink, decisionInShort } from '../../components/grouping.js';
 import { Problem } from '../../components/problem.js';
 import { formatBytes, formatTime } from '../../format.js';
+import { Link } from '../../router.js';
 
 /** Uploads one file as evidence; the server stores it by SHA-256 and puts it on the timeline. */
 function EvidenceUpload({ caseId, onUploaded }: { caseId: string; onUploaded: () => void }) {
@@ -84,24 +86,76 @@ export function CaseEvidence({
   );
 }
 
-/** The alerts grouped into this case. */
-export function CaseAlerts({ alerts }: { alerts: CaseAlert[] }) {
+/**
+ * The alerts grouped into this case, each with why it joined (in short; the alert's page says it in full),
+ * how often it was seen, and a link to it. The API lists the newest 500; the alerts page pages through all.
+ */
+export function CaseAlerts({
+  caseId,
+  list,
+  mergedInto,
+  cases,
+}: {
+  caseId: string;
+  list: CaseAlertList | undefined;
+  mergedInto: string | null;
+  cases: ReadonlyMap<string, CaseDetail>;
+}) {
+  const alerts = list?.items ?? [];
+  const all = `/alerts?caseId=${encodeURIComponent(caseId)}`;
   return (
     <section className="panel" aria-labelledby="case-alerts-title">
       <h2 id="case-alerts-title">Alerts</h2>
+      {list && list.total > alerts.length && (
+        <p className="notice" data-testid="case-alerts-capped">
+          Showing {alerts.length} of {list.total} — <Link to={all}>view all</Link>
+        </p>
+      )}
       {alerts.length === 0 ? (
-        <p className="muted">No alerts.</p>
+        <p className="muted">
+          No alerts.
+          {mergedInto && (
+            <>
+              {' '}
+              This case was merged into <CaseLink id={mergedInto} cases={cases} />, which holds its alerts
+              now.
+            </>
+          )}
+        </p>
       ) : (
-        <ul className="plain-list">
-          {alerts.map((a) => (
-            <li key={a.id}>
-              <SeverityBadge severity={a.severity} /> {a.title}{' '}
-              <span className="muted small">
-                {a.source} · {formatTime(a.time)}
-              </span>
-            </li>
-          ))}
+        <ul className="plain-list" data-testid="case-alerts">
+          {alerts.map((a) => {
+            const short = decisionInShort(a.correlation, caseId);
+            return (
+              <li key={a.id}>
+                <div className="alert-line">
+                  <SeverityBadge severity={a.severity} />
+                  <Link to={`/alerts/${encodeURIComponent(a.id)}`}>{a.title}</Link>
+                  {a.count > 1 && (
+                    <span className="badge" title={`seen ${a.count} times, last ${formatTime(a.lastSeen)}`}>
+                      ×{a.count}
+                    </span>
+                  )}
+                </div>
+                <div className="muted small">
+                  <span className="decision" title={a.correlation?.reason}>
+                    <span className="decision-icon" aria-hidden="true">
+                      {short.icon}
+                    </span>
+                    {short.text}
+                  </span>
+                  {' · '}
+                  {a.source} · {formatTime(a.time)}
+                </div>
+              </li>
+            );
+          })}
         </ul>
+      )}
+      {list && list.total > 0 && (
+        <p className="small">
+          <Link to={all}>All alerts of this case in the alerts list</Link>
+        </p>
       )}
     </section>
   );

@@ -2,11 +2,21 @@ import { useState, type FormEvent } from 'react';
 import { casesApi } from '../../api-client/client.js';
 import { CLOSE_RESOLUTIONS, type CaseDetail } from '../../api-client/types.js';
 import { SeverityBadge, StatusBadge } from '../../components/badges.js';
+import { CaseLink } from '../../components/grouping.js';
 import { Problem } from '../../components/problem.js';
 import { formatDuration, formatTime, humanize } from '../../format.js';
 
 /** The case's state and the actions on it: move it along its lifecycle, close it, assign it. */
-export function CaseHeader({ kase, onChanged }: { kase: CaseDetail; onChanged: () => void }) {
+export function CaseHeader({
+  kase,
+  cases,
+  onChanged,
+}: {
+  kase: CaseDetail;
+  /** Cases this one names (where it was merged into), for their numbers. */
+  cases: ReadonlyMap<string, CaseDetail>;
+  onChanged: () => void;
+}) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [resolution, setResolution] = useState('');
@@ -54,6 +64,12 @@ export function CaseHeader({ kase, onChanged }: { kase: CaseDetail; onChanged: (
           {kase.resolution && <span className="badge">{humanize(kase.resolution)}</span>}
         </div>
       </div>
+      {kase.mergedInto && (
+        <p className="notice" data-testid="merged-into">
+          Merged into <CaseLink id={kase.mergedInto} cases={cases} />: its alerts, observables, tasks and
+          evidence are there now.
+        </p>
+      )}
       <dl className="facts">
         <div>
           <dt>Opened</dt>

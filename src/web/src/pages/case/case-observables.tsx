@@ -10,7 +10,10 @@ interface Props {
   onChanged: () => void;
 }
 
-/** Indicators in the case, their verdicts, and where else they were seen (a link to those alerts). */
+/**
+ * Indicators in the case, their verdicts, and how many alerts carry them: this case's, all cases', and the
+ * other cases that hold them (a link to those cases).
+ */
 export function CaseObservables({ caseId, observables, onChanged }: Props) {
   const [error, setError] = useState<unknown>();
   const setVerdict = async (o: CaseObservable, verdict: string) => {
@@ -35,7 +38,9 @@ export function CaseObservables({ caseId, observables, onChanged }: Props) {
               <th scope="col">Type</th>
               <th scope="col">Value</th>
               <th scope="col">Verdict</th>
-              <th scope="col">Sightings</th>
+              <th scope="col" title="Distinct alerts that carry it">
+                Sightings
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -62,12 +67,17 @@ export function CaseObservables({ caseId, observables, onChanged }: Props) {
                     </select>
                   </label>
                 </td>
-                <td className="nowrap">
-                  {o.alerts} alert{o.alerts === 1 ? '' : 's'}
+                <td data-testid="sightings">
+                  <span className="nowrap">
+                    {o.caseAlerts} alert{o.caseAlerts === 1 ? '' : 's'} here
+                  </span>
+                  {o.alerts > o.caseAlerts && (
+                    <span className="muted nowrap"> ({o.alerts} in all cases)</span>
+                  )}
                   {o.otherCases > 0 && (
                     <>
                       {' · '}
-                      <Link to={`/cases?observable=${encodeURIComponent(o.value)}`}>
+                      <Link className="nowrap" to={`/cases?observable=${encodeURIComponent(o.value)}`}>
                         {o.otherCases} other case{o.otherCases === 1 ? '' : 's'}
                       </Link>
                     </>
