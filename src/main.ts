@@ -11,7 +11,11 @@ import { createDemoExecutor } from './app/demo/demo-executor.js';
 import { seedDemo } from './app/demo/seed-demo.js';
 import { startGovernance } from './app/identity/governance-start.js';
 import { keyringLoader } from './governance/secrets/master-key-file.js';
-import { startSyslogListeners } from './app/ingest/start-syslog-listeners.js';
+import {
+  startSyslogListeners,
+  syslogSettingWarnings,
+  syslogTlsFromConfig,
+} from './app/ingest/start-syslog-listeners.js';
 import type { ActionExecutor } from './connectors/action-executor.js';
 import { CONTAINMENT_EXPIRY_KIND, CONTAINMENT_EXPIRY_QUEUE } from './connectors/index.js';
 import { ConfigError, type Config } from './config/config.js';
@@ -101,9 +105,12 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
   const connectors = createConnectorRuntime(ctx);
   let syslog: Awaited<ReturnType<typeof startSyslogListeners>> | undefined;
   try {
+    const servesApi = config.role === 'api' || config.role === 'all';
+    for (const warning of syslogSettingWarnings(config)) log.warn(warning);
+    // A bad certificate or key stops the start here, before migrations and before any port is bound.
+    const syslogTls = servesApi ? syslogTlsFromConfig(config) : undefined;
     await ctx.store.migrate({ keyring: keyringLoader(config) });
     await startGovernance(ctx, { adminPassword: process.env.RIPOSTE_ADMIN_PASSWORD });
-    const servesApi = config.role === 'api' || config.role === 'all';
     if (config.demo && servesApi) await seedDemo(ctx);
     if (servesApi) {
       app = await buildServer(
@@ -119,8 +126,8 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
         udpPort: config.syslogUdpPort,
         tcpPort: config.syslogTcpPort,
         tlsPort: config.syslogTlsPort,
-        tlsCert: config.syslogTlsCert,
-        tlsKey: config.syslogTlsKey,
+        tlsCert: syslogTls?.cert,
+        tlsKey: syslogTls?.key,
       });
     }
     if (config.role === 'worker' || config.role === 'all') {

@@ -204,6 +204,12 @@ export function loadConfig(
     const key = String(issue.path[0] ?? '');
     throw new ConfigError(`${origin.get(key) ?? key} ${issue.message.replace(/^Invalid input: /, '')}`);
   }
+  const { syslogTlsPort, syslogTlsCert, syslogTlsKey } = result.data;
+  if (syslogTlsPort !== undefined && (!syslogTlsCert || !syslogTlsKey)) {
+    throw new ConfigError(
+      `${origin.get('syslogTlsPort') ?? 'syslogTlsPort'} needs RIPOSTE_SYSLOG_TLS_CERT and RIPOSTE_SYSLOG_TLS_KEY (syslogTlsCert, syslogTlsKey) too`,
+    );
+  }
   return { ...result.data, secretVars };
 }
 

@@ -7,14 +7,17 @@ describe('process counters', () => {
     expect(counters.read().map((c) => [c.name, c.samples.length])).toEqual([
       ['riposte_ingest_alerts_total', 0],
       ['riposte_syslog_frames_rejected_total', 0],
+      ['riposte_syslog_dropped_total', 0],
     ]);
     counters.add('ingestAlerts', { source: 'edr', outcome: 'accepted' }, 3);
     counters.add('ingestAlerts', { source: 'edr', outcome: 'accepted' });
     counters.add('ingestAlerts', { source: 'edr', outcome: 'rejected' }, 0);
     counters.add('syslogFramesRejected', { transport: 'udp' });
-    const [alerts, frames] = counters.read();
+    counters.add('syslogDropped', { transport: 'udp', reason: 'queue_full' }, 2);
+    const [alerts, frames, dropped] = counters.read();
     expect(alerts?.samples).toEqual([{ labels: { source: 'edr', outcome: 'accepted' }, value: 4 }]);
     expect(frames?.samples).toEqual([{ labels: { transport: 'udp' }, value: 1 }]);
+    expect(dropped?.samples).toEqual([{ labels: { transport: 'udp', reason: 'queue_full' }, value: 2 }]);
   });
 
   it('keeps at most a bounded number of label sets apart: past it, caller-named labels count as _other', () => {

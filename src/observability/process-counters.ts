@@ -17,6 +17,12 @@ export const COUNTERS = {
     labels: ['transport'],
     open: [],
   },
+  syslogDropped: {
+    name: 'riposte_syslog_dropped_total',
+    help: 'Syslog messages this process received and never stored since it started, by transport and reason: queue_full (a UDP datagram that came while the listener held its maximum of messages), store_failed (a batch the store failed: UDP at once, TCP and TLS only when the listener closed before the store recovered).',
+    labels: ['transport', 'reason'],
+    open: [],
+  },
 } as const;
 
 type CounterName = keyof typeof COUNTERS;

@@ -56,6 +56,28 @@ describe('syslog listeners', () => {
     expect(ctx.logs.join('')).toMatch(/syslog frames rejected/);
   });
 
+  it('logs bad frames gathered a batch at a time, rate-limited, and counts every one', async () => {
+    const ctx = createTestContext(handle.store);
+    const l = await startSyslogListeners(ctx, { host: '127.0.0.1', tcpPort: 0 });
+    const tcp = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
+    await new Promise<void>((r) => tcp.once('connect', () => r()));
+    // Each line starts with a digit, so an octet count, and a malformed one.
+    await new Promise<void>((r) => tcp.end('12x\n'.repeat(5_000), () => r()));
+    await until(() => l.stats.frameErrors >= 5_000);
+    await l.close();
+    expect(l.stats.frameErrors).toBe(5_000);
+    const counted = ctx.counters.read().find((c) => c.name === 'riposte_syslog_frames_rejected_total');
+    expect(counted?.samples).toEqual([{ labels: { transport: 'tcp' }, value: 5_000 }]);
+    const lines = ctx.logs
+      .map(
+        (line) => JSON.parse(line) as { msg: string; count?: number; suppressed?: number; reason?: string },
+      )
+      .filter((line) => line.msg === 'syslog frames could not be cut');
+    // The first batch's line at once, then one for the batches held back (on close at the latest).
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(lines[0]?.reason).toMatch(/octet count/);
+  });
+
   it('takes syslog over TLS', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'riposte-tls-'));
     try {

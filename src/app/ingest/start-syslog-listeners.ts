@@ -1,6 +1,18 @@
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import { ConfigError, type Config } from '../../config/config.js';
 import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
-import { listenSyslog, type SyslogListeners } from '../../ingest/listeners/syslog-listeners.js';
+import { createRateLimiter } from '../../governance/hardening/rate-limiter.js';
+import {
+  listenSyslog,
+  SyslogBindError,
+  syslogTlsPems,
+  type SyslogListenerOptions,
+  type SyslogListeners,
+  type SyslogTransport,
+} from '../../ingest/listeners/syslog-listeners.js';
+import type { Logger } from '../../observability/logger.js';
 import type { AppContext } from '../context.js';
 import { rulesInForce } from './configure-ingest.js';
 import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
@@ -8,7 +20,19 @@ import type { MapWorkerPool } from './map-worker-pool.js';
 import { fromPrepared, type PreparedItem } from './prepare-items.js';
 import type { IngestSettings } from './ingest-settings.js';
 
-export interface SyslogStartOptions {
+export interface SyslogStartOptions extends Partial<
+  Pick<
+    SyslogListenerOptions,
+    | 'closeGraceMs'
+    | 'handshakeTimeoutMs'
+    | 'idleTimeoutMs'
+    | 'maxConnections'
+    | 'maxQueued'
+    | 'maxFrameBytes'
+    | 'retryMaxMs'
+    | 'flushMs'
+  >
+> {
   host?: string;
   udpPort?: number;
   tcpPort?: number;
@@ -21,6 +45,112 @@ export interface SyslogStartOptions {
 }
 
 const SYSLOG_ACTOR: Actor = { type: 'system', id: 'syslog', name: 'syslog listener' };
+
+const PORT_SETTING: Record<SyslogTransport, string> = {
+  udp: 'RIPOSTE_SYSLOG_UDP_PORT',
+  tcp: 'RIPOSTE_SYSLOG_TCP_PORT',
+  tls: 'RIPOSTE_SYSLOG_TLS_PORT',
+};
+
+/**
+ * The syslog TLS certificate and key of the configuration as PEM text, read and checked (PEM, key of the
+ * certificate), or a ConfigError naming the setting at fault. Called before anything is migrated or bound.
+ */
+export function syslogTlsFromConfig(
+  config: Pick<Config, 'syslogTlsPort' | 'syslogTlsCert' | 'syslogTlsKey'>,
+): { cert: string; key: string } | undefined {
+  if (config.syslogTlsPort === undefined) return undefined;
+  const read = (setting: string, value: string | undefined): string => {
+    if (!value) throw new ConfigError(`RIPOSTE_SYSLOG_TLS_PORT is set: set ${setting} too`);
+    if (value.includes('-----BEGIN')) return value;
+    try {
+      return readFileSync(value, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new ConfigError(`${setting} ${value} cannot be read (${code}): check the path`);
+    }
+  };
+  const cert = read('RIPOSTE_SYSLOG_TLS_CERT', config.syslogTlsCert);
+  const key = read('RIPOSTE_SYSLOG_TLS_KEY', config.syslogTlsKey);
+  const check = <T>(setting: string, what: string, make: () => T): T => {
+    try {
+      return make();
+    } catch (err) {
+      throw new ConfigError(`${setting} ${what}: ${(err as Error).message}`);
+    }
+  };
+  check('RIPOSTE_SYSLOG_TLS_CERT', 'is not a PEM certificate', () => tls.createSecureContext({ cert }));
+  check('RIPOSTE_SYSLOG_TLS_KEY', 'is not an unencrypted PEM private key', () =>
+    tls.createSecureContext({ key }),
+  );
+  return check('RIPOSTE_SYSLOG_TLS_KEY', 'is not the key of RIPOSTE_SYSLOG_TLS_CERT', () =>
+    syslogTlsPems(cert, key),
+  );
+}
+
+/** Syslog settings that do nothing in this process, each said once at start. */
+export function syslogSettingWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  const anyPort =
+    config.syslogUdpPort !== undefined ||
+    config.syslogTcpPort !== undefined ||
+    config.syslogTlsPort !== undefined;
+  if (anyPort && config.role === 'worker')
+    warnings.push('syslog ports are set but this process has role worker: only api and all processes listen');
+  if ((config.syslogTlsCert || config.syslogTlsKey) && config.syslogTlsPort === undefined)
+    warnings.push(
+      'RIPOSTE_SYSLOG_TLS_CERT or RIPOSTE_SYSLOG_TLS_KEY is set without RIPOSTE_SYSLOG_TLS_PORT: no TLS listener',
+    );
+  return warnings;
+}
+
+/**
+ * Log lines of a kind that a sender can repeat at will (bad frames, resets, drops): the first at once, then
+ * at most one per 10 s, the lines held back meanwhile counted on it (`suppressed`, fields of the latest).
+ */
+function rateLimitedLog(log: Logger) {
+  const limiter = createRateLimiter({ capacity: 1, perSecond: 0.1, now: () => Date.now() });
+  type Line = { level: 'warn' | 'error'; fields: Record<string, unknown>; msg: string };
+  const held = new Map<string, { line: Line; count: number; timer: NodeJS.Timeout }>();
+  /** Writes `line`, with the count of those held back before it (`line` itself may be the last of them). */
+  const write = (kind: string, line: Line): void => {
+    const h = held.get(kind);
+    held.delete(kind);
+    if (h) clearTimeout(h.timer);
+    const suppressed = h ? h.count - (h.line === line ? 1 : 0) : 0;
+    log[line.level](suppressed > 0 ? { ...line.fields, suppressed } : line.fields, line.msg);
+  };
+  return {
+    log(kind: string, level: Line['level'], fields: Record<string, unknown>, msg: string): void {
+      const taken = limiter.take(kind);
+      if (taken.ok) return write(kind, { level, fields, msg });
+      const h = held.get(kind);
+      if (h) {
+        h.count += 1;
+        h.line = { level, fields, msg };
+        return;
+      }
+      // Written when the next line may be, even if none comes: a burst's last count is not left unsaid.
+      const timer = setTimeout(() => {
+        limiter.take(kind);
+        const latest = held.get(kind);
+        if (latest) write(kind, latest.line);
+      }, taken.retryAfterMs);
+      timer.unref();
+      held.set(kind, { line: { level, fields, msg }, count: 1, timer });
+    },
+    /** Writes what is held back (on close). */
+    flush(): void {
+      for (const [kind, h] of [...held]) write(kind, h.line);
+    },
+  };
+}
+
+/** A batch cut for storing: mapped on a thread meanwhile, or not; `settled` once stored or given up. */
+interface CutBatch {
+  mapped: Promise<{ keys: FingerprintKeys; items: PreparedItem[] }> | undefined;
+  settled: boolean;
+}
 
 /**
  * Starts the syslog listeners that are configured (a port given) and feeds them into the ingest pipeline.
@@ -36,12 +166,16 @@ export async function startSyslogListeners(
 }> {
   const source = options.source ?? 'syslog';
   const log = ctx.log.child({ component: 'syslog' });
+  const rateLimited = rateLimitedLog(log);
+  const limited = rateLimited.log;
   let rejected = 0;
   const stored = (result: IngestResult): void => {
     if (result.rejected === 0) return;
     rejected += result.rejected;
     const first = result.items.find((i) => i.status === 'rejected');
-    log.warn(
+    limited(
+      'rejected',
+      'warn',
       {
         rejected: result.rejected,
         total: rejected,
@@ -60,8 +194,13 @@ export async function startSyslogListeners(
       ),
     );
   const pool = ctx.mapWorkers;
-  /** Batches cut and not yet stored. */
+  /** Batches cut and not yet stored (or given up). */
   let waiting = 0;
+  const settle = (batch: CutBatch): void => {
+    if (batch.settled) return;
+    batch.settled = true;
+    waiting -= 1;
+  };
   const mapOnThread = async (
     threads: MapWorkerPool,
     messages: string[],
@@ -74,56 +213,147 @@ export async function startSyslogListeners(
     );
     return { keys, items };
   };
-  const listeners = await listenSyslog(
-    pool
-      ? {
-          // A batch cut while an earlier one waits to be stored is mapped on the thread meanwhile; with
-          // nothing to overlap, it is mapped here when stored (no hand-over to pay).
-          prepare: (messages: string[]) => {
-            waiting += 1;
-            if (waiting === 1) return undefined;
-            const mapped = mapOnThread(pool, messages);
-            // Awaited when the batch's turn to be stored comes; a failure is reported then.
-            mapped.catch(() => undefined);
-            return mapped;
-          },
-          store: async (mapped, messages) => {
-            try {
-              if (!mapped) return await mapHere(messages);
-              const { keys, items } = await mapped;
-              stored(
-                await storeMappedItems(
-                  ctx,
-                  { source, items: items.map((p) => ({ line: p.line, mapped: fromPrepared(p, keys) })) },
-                  SYSLOG_ACTOR,
-                  options.settings,
-                ),
-              );
-            } finally {
-              waiting -= 1;
-            }
-          },
-        }
-      : mapHere,
-    {
-      // A cut batch is stored as one step when it fits one: cut at the step size in force at the start (a
-      // smaller one stored later splits each batch into steps of that size when it is stored).
-      batchSize: (options.settings ?? (await rulesInForce(ctx)).settings).batchSize,
-      ...options,
-      onFrameError: (reason, transport) => {
-        rejected += 1;
-        ctx.counters.add('syslogFramesRejected', { transport });
-        log.warn({ transport, reason, total: rejected }, 'syslog frame rejected');
+  const { host } = options;
+  let lostAtClose = 0;
+  let lost = 0;
+  let dropped = 0;
+  let listeners: SyslogListeners;
+  try {
+    listeners = await listenSyslog<CutBatch>(
+      pool
+        ? {
+            // A batch cut while an earlier one waits to be stored is mapped on the thread meanwhile; with
+            // nothing to overlap, it is mapped here when stored (no hand-over to pay).
+            prepare: (messages: string[]) => {
+              waiting += 1;
+              const batch: CutBatch = { mapped: undefined, settled: false };
+              if (waiting === 1) return batch;
+              batch.mapped = mapOnThread(pool, messages);
+              // Awaited when the batch's turn to be stored comes; a failure is reported then.
+              batch.mapped.catch(() => undefined);
+              return batch;
+            },
+            // Called again for a batch whose store failed: it keeps what was mapped.
+            store: async (batch, messages) => {
+              let mapped: Awaited<CutBatch['mapped']>;
+              try {
+                mapped = await batch.mapped;
+              } catch (err) {
+                // The next attempt maps the batch here.
+                batch.mapped = undefined;
+                throw err;
+              }
+              if (!mapped) await mapHere(messages);
+              else
+                stored(
+                  await storeMappedItems(
+                    ctx,
+                    {
+                      source,
+                      items: mapped.items.map((p) => ({
+                        line: p.line,
+                        mapped: fromPrepared(p, mapped.keys),
+                      })),
+                    },
+                    SYSLOG_ACTOR,
+                    options.settings,
+                  ),
+                );
+              settle(batch);
+            },
+            discard: settle,
+          }
+        : mapHere,
+      {
+        // A cut batch is stored as one step when it fits one: cut at the step size in force at the start (a
+        // smaller one stored later splits each batch into steps of that size when it is stored).
+        batchSize: (options.settings ?? (await rulesInForce(ctx)).settings).batchSize,
+        ...options,
+        onFrameErrors: (errors) => {
+          for (const { transport, count, reason } of errors) {
+            rejected += count;
+            ctx.counters.add('syslogFramesRejected', { transport }, count);
+            limited(
+              `frames:${transport}`,
+              'warn',
+              { transport, count, reason, total: rejected },
+              'syslog frames could not be cut',
+            );
+          }
+        },
+        onSinkError: (err, retryInMs) =>
+          limited(
+            'store',
+            'error',
+            { err, retryInMs },
+            retryInMs === undefined
+              ? 'syslog batch could not be stored: given up'
+              : 'syslog batch could not be stored: trying again',
+          ),
+        onLost: (count, transport, atClose) => {
+          ctx.counters.add('syslogDropped', { transport, reason: 'store_failed' }, count);
+          lost += count;
+          if (atClose) lostAtClose += count;
+          else
+            limited(
+              'lost',
+              'error',
+              { transport, lost: count, total: lost },
+              'syslog messages lost: their batch could not be stored',
+            );
+        },
+        onDropped: (transport) => {
+          ctx.counters.add('syslogDropped', { transport, reason: 'queue_full' });
+          dropped += 1;
+          limited(
+            'dropped',
+            'warn',
+            { transport, total: dropped },
+            'syslog datagrams dropped: too many messages waiting to be stored',
+          );
+        },
+        onNetworkError: (err, transport) =>
+          limited(
+            `network:${transport}`,
+            'warn',
+            { transport, code: (err as NodeJS.ErrnoException).code, reason: err.message },
+            'syslog connection error',
+          ),
       },
-      onSinkError: (err) => log.error({ err }, 'syslog batch could not be stored'),
-    },
-  );
-  if (Object.keys(listeners.ports).length > 0) log.info({ ports: listeners.ports }, 'syslog listening');
+    );
+  } catch (err) {
+    if (err instanceof SyslogBindError) {
+      const setting = PORT_SETTING[err.transport];
+      const where = `${host ?? '0.0.0.0'}:${err.port}`;
+      if (err.code === 'EADDRINUSE')
+        throw new ConfigError(
+          `syslog ${err.transport} port ${where} is already in use: stop the other process or set ${setting}`,
+        );
+      if (err.code === 'EACCES')
+        throw new ConfigError(`not allowed to listen on ${where}: choose a port above 1023 for ${setting}`);
+      if (err.code === 'EADDRNOTAVAIL')
+        throw new ConfigError(`${host} is not an address of this machine: fix RIPOSTE_HOST`);
+    }
+    throw err;
+  }
+  if (Object.keys(listeners.ports).length > 0)
+    log.info(
+      { ports: listeners.ports, udpReceiveBufferBytes: listeners.udpReceiveBufferBytes },
+      'syslog listening',
+    );
   return {
     ports: listeners.ports,
     get stats() {
       return { ...listeners.stats, rejected };
     },
-    close: () => listeners.close(),
+    close: async () => {
+      await listeners.close();
+      rateLimited.flush();
+      if (lostAtClose > 0)
+        log.error(
+          { lost: lostAtClose },
+          'syslog listener closed before the store recovered: messages received and not stored were lost',
+        );
+    },
   };
 }

@@ -69,3 +69,57 @@ describe('SyslogFrameDecoder (RFC 6587)', () => {
     });
   });
 });
+
+describe('SyslogFrameDecoder after a miscounted octet frame', () => {
+  // rsyslog and syslog-ng send octet-counted frames back to back, with no LF to fall back on.
+  const octet = (msg: string, count = Buffer.byteLength(msg)): string => `${count} ${msg}`;
+  const msg = (i: number, tail = ''): string => `<13>1 2026-01-01T00:00:00Z h app - - - message ${i}${tail}`;
+  const splits = (stream: string): string[][] => {
+    const out = [[stream]];
+    for (let cut = 1; cut < stream.length; cut += 37) out.push([stream.slice(0, cut), stream.slice(cut)]);
+    const small: string[] = [];
+    for (let at = 0; at < stream.length; at += 5) small.push(stream.slice(at, at + 5));
+    out.push(small);
+    return out;
+  };
+
+  it('finds the next frame after a count of characters, not bytes, reporting one error with the bytes skipped', () => {
+    // The count of frame 3 is one short (é is two bytes): the byte left over is skipped, frame 4 goes on.
+    const frames = Array.from({ length: 8 }, (_, i) => msg(i, i === 3 ? ' café' : ''));
+    const stream = frames.map((m, i) => octet(m, i === 3 ? m.length : undefined)).join('');
+    for (const chunks of splits(stream)) {
+      const { frames: got, errors } = decode(chunks);
+      expect(got).toHaveLength(8);
+      expect(got.slice(4)).toEqual(frames.slice(4));
+      expect(errors).toEqual(['a frame did not start with an octet count: skipped 1 byte']);
+    }
+  });
+
+  it('takes a count that lines up with the next frame, though the message before it ends in digits', () => {
+    // One byte over: the `4` of `49 <13>` is eaten, and the `9` reads as a count of 9 bytes. Frame 2's text
+    // then ends `message 2` right before frame 3's `49 <13>`: the count is 49, not 249.
+    const frames = Array.from({ length: 6 }, (_, i) => msg(i));
+    const stream = frames.map((m, i) => octet(m, i === 1 ? Buffer.byteLength(m) + 1 : undefined)).join('');
+    for (const chunks of splits(stream)) {
+      const { frames: got, errors } = decode(chunks);
+      expect(got.slice(-3)).toEqual(frames.slice(-3));
+      expect(errors).toHaveLength(1);
+      // Which of the two the bad count is depends on whether its space had arrived: either way, one error.
+      expect(errors[0]).toMatch(
+        /^(malformed octet count|octet count without a following space): skipped \d+ bytes$/,
+      );
+    }
+  });
+
+  it('still takes LF lines between octet frames, and reports a loss cut by the close once', () => {
+    expect(decode([`${octet('<1>a')}<13>Jan  1 00:00:00 h su: one\n${octet('<1>b')}`])).toEqual({
+      frames: ['<1>a', '<13>Jan  1 00:00:00 h su: one', '<1>b'],
+      errors: [],
+    });
+    // Lost sync and no frame after it: one error when the peer closes.
+    expect(decode([`${octet('<1>a')}12x <13> no frame follows`])).toEqual({
+      frames: ['<1>a'],
+      errors: ['malformed octet count: skipped 25 bytes before the connection closed'],
+    });
+  });
+});

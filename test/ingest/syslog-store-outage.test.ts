@@ -1,0 +1,137 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
+import { listenSyslog, type SyslogTransport } from '../../src/ingest/listeners/syslog-listeners.js';
+import { createTestContext } from '../support/api.js';
+import { openTestStore, TEST_PG_URL } from '../support/stores.js';
+
+const until = async (check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
+  for (const end = Date.now() + ms; !(await check()) && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 10));
+};
+
+const frame = (i: number, pad = 0): string =>
+  `<13>Jan  1 00:00:00 h app: message ${String(i).padStart(5, '0')}${'x'.repeat(pad)}`;
+
+async function sendTcp(port: number, text: string): Promise<void> {
+  const peer = net.connect(port, '127.0.0.1');
+  await new Promise<void>((r) => peer.once('connect', () => r()));
+  await new Promise<void>((r) => peer.end(text, () => r()));
+}
+
+describe('syslog listener while the store fails', () => {
+  it('keeps a TCP batch the store failed and tries it again, pausing the peer meanwhile: nothing is lost', async () => {
+    let failing = true;
+    let attempts = 0;
+    const stored: string[] = [];
+    const l = await listenSyslog(
+      async (messages) => {
+        attempts += 1;
+        if (failing) throw new Error('the store is unavailable');
+        stored.push(...messages);
+      },
+      { host: '127.0.0.1', tcpPort: 0, batchSize: 50, maxQueued: 200, retryMaxMs: 50 },
+    );
+    const frames = Array.from({ length: 1_000 }, (_, i) => frame(i, 1_000));
+    const sending = sendTcp(l.ports.tcp ?? 0, frames.map((f) => `${f}\n`).join(''));
+    await until(() => attempts >= 5);
+    await new Promise((r) => setTimeout(r, 200));
+    // The peer was paused at maxQueued: the rest of its megabyte waits in the OS, not in the listener.
+    expect(l.stats.received).toBeLessThan(200 + 100 + 50);
+    failing = false;
+    await sending;
+    await until(() => stored.length >= 1_000);
+    await l.close();
+    expect(stored).toEqual(frames);
+    expect(l.stats.lost).toBe(0);
+  });
+
+  it('gives a failing batch up when close() has waited its grace, and counts what is lost', async () => {
+    const lost: Array<[number, SyslogTransport, boolean]> = [];
+    const l = await listenSyslog(
+      async () => {
+        throw new Error('the store is unavailable');
+      },
+      {
+        host: '127.0.0.1',
+        tcpPort: 0,
+        batchSize: 10,
+        closeGraceMs: 300,
+        retryMaxMs: 5_000,
+        onLost: (n, transport, atClose) => lost.push([n, transport, atClose]),
+      },
+    );
+    await sendTcp(l.ports.tcp ?? 0, Array.from({ length: 25 }, (_, i) => `${frame(i)}\n`).join(''));
+    await until(() => l.stats.received >= 25);
+    // Long enough for the backoff to have grown past the grace.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const started = Date.now();
+    await l.close();
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(l.stats.lost).toBe(25);
+    expect(lost.reduce((n, [count]) => n + count, 0)).toBe(25);
+    expect(lost.every(([, transport, atClose]) => transport === 'tcp' && atClose)).toBe(true);
+  });
+
+  it('counts a UDP batch the store failed as lost at once (its senders cannot be paused)', async () => {
+    let attempts = 0;
+    const lost: Array<[number, SyslogTransport, boolean]> = [];
+    const l = await listenSyslog(
+      async () => {
+        attempts += 1;
+        throw new Error('the store is unavailable');
+      },
+      {
+        host: '127.0.0.1',
+        udpPort: 0,
+        batchSize: 100,
+        onLost: (n, transport, atClose) => lost.push([n, transport, atClose]),
+      },
+    );
+    const udp = dgram.createSocket('udp4');
+    for (let i = 0; i < 5; i += 1)
+      await new Promise<void>((r) => udp.send(frame(i), l.ports.udp, '127.0.0.1', () => r()));
+    udp.close();
+    await until(() => l.stats.lost >= 5);
+    expect(lost.reduce((n, [count]) => n + count, 0)).toBe(5);
+    expect(lost.every(([, transport, atClose]) => transport === 'udp' && !atClose)).toBe(true);
+    // Not tried again: one attempt per batch cut.
+    const tried = attempts;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(attempts).toBe(tried);
+    await l.close();
+  });
+
+  it('stores every frame sent while PostgreSQL had no alerts table for a while', async () => {
+    const handle = await openTestStore('postgres');
+    const admin = new pg.Client({ connectionString: TEST_PG_URL });
+    await admin.connect();
+    const table = `"${handle.options.databaseSchema}".alerts`;
+    try {
+      const ctx = createTestContext(handle.store);
+      const l = await startSyslogListeners(ctx, { host: '127.0.0.1', tcpPort: 0, retryMaxMs: 100 });
+      await admin.query(`ALTER TABLE ${table} RENAME TO alerts_away`);
+      await sendTcp(l.ports.tcp ?? 0, Array.from({ length: 300 }, (_, i) => `${frame(i)}\n`).join(''));
+      await until(() => ctx.logs.some((line) => line.includes('trying again')));
+      await admin.query(`ALTER TABLE "${handle.options.databaseSchema}".alerts_away RENAME TO alerts`);
+      const count = async (): Promise<number> =>
+        Number(
+          (
+            await handle.store.db
+              .selectFrom('alerts')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      await until(async () => (await count()) >= 300);
+      await l.close();
+      expect(await count()).toBe(300);
+      expect(l.stats).toMatchObject({ received: 300, lost: 0 });
+    } finally {
+      await admin.end();
+      await handle.cleanup();
+    }
+  });
+});
