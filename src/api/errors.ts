@@ -123,6 +123,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, error:
   const { status, body } = toProblem(error);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: body.code, status }, body.message);
+  if (error instanceof RiposteError && error.retryAfterMs !== undefined)
+    reply.header('retry-after', Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
   return reply
     .status(status)
     .type('application/problem+json; charset=utf-8')

@@ -57,6 +57,12 @@ export const ConfigSchema = z
     queueLeaseMs: z.coerce.number().int().min(1_000).default(30_000),
     queuePollMs: z.coerce.number().int().min(10).default(1_000),
     shutdownGraceMs: z.coerce.number().int().min(0).default(10_000),
+    /**
+     * Ingest requests a second one caller (an API token, a user) may send, with bursts of twice as many; over
+     * it, 429 with Retry-After. 0 turns the limit off. A busy SIEM sending one alert a request reaches
+     * hundreds a second; the limit is there so one caller cannot take the store from the others.
+     */
+    ingestRatePerSecond: z.coerce.number().int().min(0).default(1_000),
     bodyLimitBytes: z.coerce
       .number()
       .int()
@@ -104,6 +110,7 @@ export const ENV_KEYS: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   RIPOSTE_QUEUE_LEASE_MS: 'queueLeaseMs',
   RIPOSTE_QUEUE_POLL_MS: 'queuePollMs',
   RIPOSTE_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
+  RIPOSTE_INGEST_RATE_PER_SECOND: 'ingestRatePerSecond',
   RIPOSTE_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   RIPOSTE_DEMO: 'demo',
   RIPOSTE_PUBLIC_URL: 'publicUrl',

@@ -18,6 +18,9 @@ const probe: RoutePlugin = async (app) => {
   app.get('/probe/conflict', { config: { access: 'cases:read' } }, async () => {
     throw new RiposteError('RIPOSTE_ILLEGAL_TRANSITION', 'cannot go from closed to containment');
   });
+  app.get('/probe/busy', { config: { access: 'cases:read' } }, async () => {
+    throw new RiposteError('RIPOSTE_RATE_LIMITED', 'too many', { retryAfterMs: 1_500 });
+  });
   app.get('/probe/crash', { config: { access: 'cases:read' } }, async () => {
     throw new Error('secret internal detail');
   });
@@ -137,6 +140,9 @@ describe('HTTP API edge', () => {
     const conflict = await api.app.inject({ url: '/api/v1/probe/conflict', headers: asRole('viewer') });
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json().code).toBe('RIPOSTE_ILLEGAL_TRANSITION');
+    const busy = await api.app.inject({ url: '/api/v1/probe/busy', headers: asRole('viewer') });
+    expect(busy.statusCode).toBe(429);
+    expect(busy.headers['retry-after']).toBe('2');
     const crash = await api.app.inject({ url: '/api/v1/probe/crash', headers: asRole('viewer') });
     expect(crash.statusCode).toBe(500);
     expect(crash.body).not.toContain('secret internal detail');

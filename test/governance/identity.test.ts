@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyRequest } from 'fastify';
-import { createAuthenticator, INGEST_RATE } from '../../src/api/auth/authenticate.js';
+import { createAuthenticator } from '../../src/api/auth/authenticate.js';
 import type { ApiInstance } from '../../src/api/route-plugin.js';
 import { createApiToken } from '../../src/app/identity/api-tokens.service.js';
 import { SYSTEM_PRINCIPAL } from '../../src/governance/principal.js';
@@ -280,9 +280,26 @@ describe.each(DIALECTS)('identities and sessions on %s', (dialect) => {
       method: 'POST',
       routeOptions: { config: { access: 'alerts:ingest' } },
     } as unknown as FastifyRequest;
-    for (let i = 0; i < INGEST_RATE.capacity; i += 1) await authenticate(request);
-    await expect(authenticate(request)).rejects.toMatchObject({ code: 'RIPOSTE_RATE_LIMITED' });
+    // The default: 1,000 a second, bursts of 2,000.
+    for (let i = 0; i < 2_000; i += 1) await authenticate(request);
+    await expect(authenticate(request)).rejects.toMatchObject({
+      code: 'RIPOSTE_RATE_LIMITED',
+      retryAfterMs: 1,
+    });
     clock.advance(1000);
     await expect(authenticate(request)).resolves.toMatchObject({ kind: 'token', name: 'token:flood' });
+    // Set by the operator, or off.
+    for (const [perSecond, allowed] of [
+      [5, 10],
+      [0, 5_000],
+    ] as const) {
+      const limited = createAuthenticator({
+        ...ctx,
+        config: { ...ctx.config, ingestRatePerSecond: perSecond },
+      });
+      for (let i = 0; i < allowed; i += 1) await limited(request);
+      if (perSecond > 0)
+        await expect(limited(request)).rejects.toMatchObject({ code: 'RIPOSTE_RATE_LIMITED' });
+    }
   });
 });

@@ -10,9 +10,6 @@ import { CSRF_HEADER, SESSION_COOKIE, readCookie } from './cookies.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Ingest may burst (a SIEM flushing its buffer) but one token cannot flood the store. */
-export const INGEST_RATE = { capacity: 200, perSecond: 100 };
-
 /**
  * Resolves the caller: `Authorization: Bearer rpt_…` (an API token) or the session cookie. Bad, expired or
  * revoked credentials are 401. A cookie-authenticated unsafe request must carry the session's CSRF token in
@@ -20,15 +17,21 @@ export const INGEST_RATE = { capacity: 200, perSecond: 100 };
  * this is the one hook every request passes after its caller is known.
  */
 export function createAuthenticator(ctx: AppContext): Authenticator {
-  const ingestLimiter = createRateLimiter({ ...INGEST_RATE, now: () => ctx.clock.now() });
+  // Ingest may burst (a SIEM flushing its buffer, twice the rate) but one caller cannot flood the store.
+  const perSecond = ctx.config.ingestRatePerSecond;
+  const ingestLimiter =
+    perSecond > 0
+      ? createRateLimiter({ capacity: 2 * perSecond, perSecond, now: () => ctx.clock.now() })
+      : undefined;
   return async (request) => {
     const principal = await resolveCaller(ctx, request);
-    if (principal && request.routeOptions.config?.access === 'alerts:ingest') {
+    if (ingestLimiter && principal && request.routeOptions.config?.access === 'alerts:ingest') {
       const verdict = ingestLimiter.take(`${principal.kind}:${principal.id}`);
       if (!verdict.ok) {
         throw new RiposteError(
           'RIPOSTE_RATE_LIMITED',
-          `too many requests; retry in ${Math.ceil(verdict.retryAfterMs / 1000)} s`,
+          `over ${perSecond} ingest requests a second for this caller; retry in ${Math.ceil(verdict.retryAfterMs / 1000)} s`,
+          { retryAfterMs: verdict.retryAfterMs },
         );
       }
     }

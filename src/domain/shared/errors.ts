@@ -33,17 +33,20 @@ export class RiposteError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: ProblemDetail[];
+  /** When to try again (a 429, a 503): the HTTP edge sends it as `Retry-After`. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: ProblemDetail[]; cause?: unknown } = {},
+    options: { details?: ProblemDetail[]; cause?: unknown; retryAfterMs?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'RiposteError';
     this.code = code;
     this.status = ErrorCatalogue[code].status;
     this.details = options.details ?? [];
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
