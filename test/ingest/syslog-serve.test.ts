@@ -9,17 +9,24 @@ import { freePort } from '../support/waiting.js';
 
 /**
  * `riposte serve` with syslog settings, ended by `signal` once its API listens (if it gets that far); its
- * exit code and stderr, or code null when it was still running `limitMs` after start or after the signal.
+ * exit code (or the signal that ended it) and stderr, or code null and no signal when it was still running
+ * `limitMs` after start or after the signal.
  */
 async function serve(
   env: NodeJS.ProcessEnv,
   options: { signal?: NodeJS.Signals; onListening?: () => Promise<void>; limitMs?: number } = {},
-): Promise<{ code: number | null; stderr: string }> {
+): Promise<{ code: number | null; signal?: NodeJS.Signals | null; stderr: string }> {
   const child = spawnCli(['serve', '--port', '0'], { env: { RIPOSTE_LOG_LEVEL: 'warn', ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let endedBy: NodeJS.Signals | null = null;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      endedBy = signal;
+      resolve(code);
+    }),
+  );
   const listening = new Promise<void>((resolve) =>
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
@@ -35,7 +42,7 @@ async function serve(
       child.kill(options.signal);
     }
     const code = await Promise.race([exited, limit(options.limitMs ?? 10_000)]);
-    return { code: code === 'running' ? null : code, stderr };
+    return { code: code === 'running' ? null : code, signal: endedBy, stderr };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
@@ -108,7 +115,9 @@ describe('riposte serve with syslog listeners', () => {
           limitMs: 8_000,
         },
       );
-      expect(res.code).toBe(0);
+      // It stopped (before the fix it was still running): cleanly, or, when the signal came in the moment
+      // before its handler was in place, by the signal itself (seen once in CI).
+      expect(res.code === 0 || res.signal === 'SIGTERM', JSON.stringify(res)).toBe(true);
     } finally {
       for (const p of peers) p.destroy();
     }
