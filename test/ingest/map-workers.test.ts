@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
@@ -61,6 +62,8 @@ for (const [i, rec] of MIXED.entries()) rec.line = i + 1;
 /** The pool, counting the batches it was given: a test that means to use the thread checks it did. */
 function counting(pool: MapWorkerPool): MapWorkerPool & { batches: number } {
   const counted = {
+    maxAverageLineChars: pool.maxAverageLineChars,
+    maxBatchChars: pool.maxBatchChars,
     batches: 0,
     prepare: (...args: Parameters<MapWorkerPool['prepare']>) => {
       counted.batches += 1;
@@ -277,6 +280,127 @@ describe.each(DIALECTS)('NDJSON streams mapped on a worker thread, on %s', (dial
       await api.app.close();
     }
   });
+  /** A stream's summary and rows, with the pool or without. */
+  const outcome = async (
+    records: LineRecord[],
+    settings: IngestSettings,
+    threads: MapWorkerPool | undefined,
+  ): Promise<{ summary: StreamSummary; stored: unknown[] }> => {
+    const h = await open();
+    const ctx = createTestContext(h.store, {
+      clock: new ManualClock(T0 + 60_000),
+      ...(threads ? { mapWorkers: threads } : {}),
+    });
+    const summary = await ingestLineStream(
+      ctx,
+      { source: 'ids', lines: linesOf(records), format: 'auto' },
+      SYSTEM_ACTOR,
+      settings,
+    );
+    return { summary, stored: await storedOutcome(h.store) };
+  };
+
+  it('stores the batches already read when the input breaks, as mapping on the main thread does', async () => {
+    const settings = IngestSettings.parse({ batchSize: 4 });
+    const run = async (threads: MapWorkerPool | undefined): Promise<unknown> => {
+      const h = await open();
+      const ctx = createTestContext(h.store, {
+        clock: new ManualClock(T0),
+        ...(threads ? { mapWorkers: threads } : {}),
+      });
+      // Ten lines, then the sender goes away: two whole batches were read, and half of a third.
+      async function* breaking(): AsyncIterable<LineRecord> {
+        for (let i = 1; i <= 10; i += 1) yield { line: i, text: suricata(i) };
+        throw new Error('the sender went away');
+      }
+      const broke = await ingestLineStream(
+        ctx,
+        { source: 'ids', lines: breaking(), format: 'json' },
+        SYSTEM_ACTOR,
+        settings,
+      ).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(broke).toBeInstanceOf(StreamInterrupted);
+      const { throughLine, committed, cause } = broke as StreamInterrupted;
+      const rows = await h.store.db
+        .selectFrom('alerts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      return { throughLine, accepted: committed.accepted, cause: String(cause), rows: Number(rows.n) };
+    };
+    const threads = counting(pool);
+    const threaded = await run(threads);
+    // The second batch was at the thread when the input broke: it is stored, not dropped.
+    expect(threads.batches).toBe(1);
+    expect(threaded).toEqual(await run(undefined));
+    expect(threaded).toEqual({
+      throughLine: 8,
+      accepted: 8,
+      cause: 'Error: the sender went away',
+      rows: 8,
+    });
+  });
+
+  it('maps batches of long lines on the main thread, where handing them over costs more than it saves', async () => {
+    const long = (i: number): LineRecord => ({
+      line: i,
+      text: JSON.stringify({ ...(JSON.parse(suricata(i)) as object), payload: 'p'.repeat(5_000) }),
+    });
+    const shortLines = createMapWorkerPool({ size: 1, maxAverageLineChars: 3_000 });
+    const smallBatches = createMapWorkerPool({ size: 1, maxBatchChars: 5_500 });
+    try {
+      const records = [1, 2, 3, 4, 5, 6].map(long);
+      const twoToABatch = IngestSettings.parse({ batchSize: 2 });
+      const threads = counting(shortLines);
+      const threaded = await outcome(records, twoToABatch, threads);
+      // Every batch's lines average past 3,000 characters: none was sent.
+      expect(threads.batches).toBe(0);
+      expect(threaded).toEqual(await outcome(records, twoToABatch, undefined));
+      // Three lines to a batch, one of them long: its batch averages 2,000 characters a line but is past
+      // 5,500 in all, so it alone is mapped here (with the first, which has nothing to overlap with).
+      const mixed = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) =>
+        i === 5 ? long(i) : { line: i, text: suricata(i) },
+      );
+      const counted = counting(smallBatches);
+      const threeToABatch = IngestSettings.parse({ batchSize: 3 });
+      expect(await outcome(mixed, threeToABatch, counted)).toEqual(
+        await outcome(mixed, threeToABatch, undefined),
+      );
+      expect(counted.batches).toBe(1);
+    } finally {
+      await shortLines.close();
+      await smallBatches.close();
+    }
+  });
+
+  it('hands lines to the thread byte for byte: multi-byte text, a lone surrogate, spaces around a line', async () => {
+    const settings = IngestSettings.parse({ batchSize: 3 });
+    const event = (i: number, extra: object): string =>
+      JSON.stringify({ ...(JSON.parse(suricata(i)) as object), ...extra });
+    const records: LineRecord[] = [
+      event(1, {}),
+      event(2, {}),
+      event(3, {}),
+      // From the second batch on, at the thread.
+      event(4, { note: 'café 中文 😀' }),
+      // A lone surrogate, escaped in JSON (plain ASCII), then as a character, which UTF-8 cannot carry: in
+      // an array's element, whose raw text the thread cuts from the line it got.
+      suricata(5).replace('ET TEST', 'ET \\ud800 TEST'),
+      `[${suricata(6).replace('ET TEST', `ET ${String.fromCharCode(0xd800)} TEST`)}]`,
+      // Spaces around it: the raw text is the line trimmed, not the line.
+      `   ${event(7, {})}   `,
+      `[${event(8, { note: 'é' })}, ${event(9, {})}]`,
+      'CEF:0|Cisco|ASA|9|106023|Deny tcp ü|7|src=45.33.32.156 dst=10.0.0.5',
+    ].map((text, i) => ({ line: i + 1, text }));
+    records.push({ line: records.length + 1, error: 'not valid UTF-8' }, { line: 11, text: event(10, {}) });
+    const threads = counting(pool);
+    const threaded = await outcome(records, settings, threads);
+    expect(threads.batches).toBe(3);
+    expect(threaded).toEqual(await outcome(records, settings, undefined));
+    expect(threaded.summary.accepted).toBeGreaterThan(6);
+  });
 });
 
 describe('a mapping thread that dies', () => {
@@ -356,7 +480,11 @@ describe('syslog listeners with a mapping thread', () => {
     i === 1_100 ? 'garbage that is not syslog' : cef(i),
   );
 
-  const run = async (pool: MapWorkerPool | undefined): Promise<{ stats: unknown; stored: unknown[] }> => {
+  const run = async (
+    pool: MapWorkerPool | undefined,
+    transport: 'tcp' | 'udp' = 'tcp',
+    sent: string[] = frames,
+  ): Promise<{ stats: unknown; stored: unknown[] }> => {
     // On PostgreSQL a batch's store waits on the network, so frames keep arriving and batches are cut
     // while it waits (SQLite stores a batch before the next frames are read: nothing to overlap there).
     const handle = await openTestStore('postgres');
@@ -365,11 +493,18 @@ describe('syslog listeners with a mapping thread', () => {
         clock: new ManualClock(T0),
         ...(pool ? { mapWorkers: pool } : {}),
       });
-      const l = await startSyslogListeners(ctx, { host: '127.0.0.1', tcpPort: 0 });
-      const socket = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
-      await new Promise<void>((r) => socket.once('connect', () => r()));
-      await new Promise<void>((r) => socket.end(`${frames.join('\n')}\n`, () => r()));
-      for (let i = 0; i < 1_000 && l.stats.received < frames.length; i += 1)
+      const l = await startSyslogListeners(ctx, { host: '127.0.0.1', [`${transport}Port`]: 0 });
+      if (transport === 'udp') {
+        const udp = dgram.createSocket('udp4');
+        for (const frame of sent)
+          await new Promise<void>((r) => udp.send(frame, l.ports.udp ?? 0, '127.0.0.1', () => r()));
+        udp.close();
+      } else {
+        const socket = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
+        await new Promise<void>((r) => socket.once('connect', () => r()));
+        await new Promise<void>((r) => socket.end(`${sent.join('\n')}\n`, () => r()));
+      }
+      for (let i = 0; i < 1_000 && l.stats.received < sent.length; i += 1)
         await new Promise((r) => setTimeout(r, 10));
       await l.close();
       return { stats: l.stats, stored: await storedOutcome(handle.store) };
@@ -385,6 +520,23 @@ describe('syslog listeners with a mapping thread', () => {
       const inline = await run(undefined);
       expect(pool.batches).toBeGreaterThan(0);
       expect(threaded.stats).toMatchObject({ received: 1_200, rejected: 1 });
+      expect(threaded).toEqual(inline);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('maps a batch whose thread died on the main thread at once: a UDP batch, which is never retried, is kept', async () => {
+    // Every batch given to the thread ends it.
+    const sent = frames.map((f) => f.replace('Deny tcp', 'EXIT_THREAD'));
+    const pool = counting(
+      createMapWorkerPool({ size: 1, entry: new URL('./fixtures/faulty-map-worker.ts', import.meta.url) }),
+    );
+    try {
+      const threaded = await run(pool, 'udp', sent);
+      const inline = await run(undefined, 'udp', sent);
+      expect(pool.batches).toBeGreaterThan(0);
+      expect(threaded.stats).toMatchObject({ received: 1_200, rejected: 1, dropped: 0 });
       expect(threaded).toEqual(inline);
     } finally {
       await pool.close();

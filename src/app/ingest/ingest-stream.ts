@@ -6,7 +6,7 @@ import { rulesInForce } from './configure-ingest.js';
 import type { IngestSettings } from './ingest-settings.js';
 import { lineToItems, type LineFormat } from './line-items.js';
 import type { MappedItem } from './map-item.js';
-import type { MapWorkerPool } from './map-worker-pool.js';
+import { worthSending, type MapWorkerPool } from './map-worker-pool.js';
 import { fromPrepared, mapForStoring, type PrepareOptions } from './prepare-items.js';
 
 export { lineToItems, type LineFormat } from './line-items.js';
@@ -212,8 +212,9 @@ const numbered = (result: IngestResult): IngestResult => ({
  * Reads the stream in batches of lines handed to the mapping threads, and takes their answers back in
  * order: while the main thread stores one batch, the threads map the next. The first batch has no batch
  * before it to overlap with, so it is mapped on this thread (a stream of one batch never waits on a thread,
- * nor pays for the hand-over). A thread that dies fails the stream with its error; what was stored before
- * stays stored, as when the store fails mid-stream.
+ * nor pays for the hand-over); so is a batch of large alerts, whose hand-over costs more than mapping it.
+ * A thread that dies fails the stream with its error; what was stored before stays stored, as when the
+ * store fails mid-stream.
  */
 async function mapOffThread(
   pool: MapWorkerPool,
@@ -222,14 +223,18 @@ async function mapOffThread(
   now: () => number,
   take: (items: StreamItem[]) => Promise<void>,
 ): Promise<void> {
-  const mapping: Array<Promise<StreamItem[]>> = [];
+  /** Batches in order: at a thread, or to map here when their turn to be stored comes. */
+  const mapping: Array<Promise<StreamItem[]> | (() => StreamItem[])> = [];
   let batches = 0;
-  const send = (lines: LineRecord[]): void => {
+  /** Queues a batch; true when it is mapped here for its size, and is best stored before reading on. */
+  const send = (lines: LineRecord[], chars: number): boolean => {
     batches += 1;
     const options = mapOptions(input, settings(), now());
-    if (batches === 1) {
-      mapping.push(Promise.resolve(mapHere(lines, input.format, options)));
-      return;
+    const large = !worthSending(pool, lines.length, chars);
+    if (batches === 1 || large) {
+      // Mapped no earlier than needed: mapped now, it would be held beside the batch being stored.
+      mapping.push(() => mapHere(lines, input.format, options));
+      return large;
     }
     const items = pool
       .prepare({ lines, format: input.format }, options)
@@ -239,20 +244,43 @@ async function mapOffThread(
     // Awaited in order below; until then a failure must not count as unhandled.
     items.catch(() => undefined);
     mapping.push(items);
+    return false;
   };
   const takeOldest = async (): Promise<void> => {
     const oldest = mapping.shift();
-    if (oldest) await take(await oldest);
+    if (oldest) await take(typeof oldest === 'function' ? oldest() : await oldest);
   };
   let lines: LineRecord[] = [];
-  for await (const rec of input.lines) {
-    lines.push(rec);
-    if (lines.length < settings().batchSize) continue;
-    send(lines);
-    lines = [];
-    if (mapping.length >= MAX_BATCHES_MAPPING) await takeOldest();
+  let chars = 0;
+  /** Set while a batch is stored: an error then is the batch's, any other the input's. */
+  let storing = false;
+  try {
+    for await (const rec of input.lines) {
+      lines.push(rec);
+      chars += 'text' in rec ? rec.text.length : 0;
+      if (lines.length < settings().batchSize) continue;
+      // A large batch mapped here gains nothing from reading ahead, which would hold the next batch's lines
+      // too (100 MB more at alerts of 100 KB): it is stored first, as without threads.
+      const ahead = send(lines, chars) ? 0 : MAX_BATCHES_MAPPING - 1;
+      lines = [];
+      chars = 0;
+      storing = true;
+      while (mapping.length > ahead) await takeOldest();
+      storing = false;
+    }
+  } catch (err) {
+    if (storing) throw err;
+    // The input broke (the sender went away): the batches already read are stored, as reading on this
+    // thread would have stored them, so both paths report the same last line; the lines after them, short
+    // of a batch, are not. A batch that fails meanwhile ends it: what follows it is not stored either.
+    try {
+      while (mapping.length > 0) await takeOldest();
+    } catch {
+      // What broke the stream is the input; what was committed is counted all the same.
+    }
+    throw err;
   }
-  if (lines.length > 0) send(lines);
+  if (lines.length > 0) send(lines, chars);
   while (mapping.length > 0) await takeOldest();
 }
 

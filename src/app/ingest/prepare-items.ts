@@ -94,3 +94,114 @@ export function fromPrepared(item: PreparedItem, keys: FingerprintKeys): MappedI
     fingerprint: { value: item.fingerprint, keys },
   };
 }
+
+/**
+ * A prepared item as a mapping thread answers it. An alert's raw text is most often its whole line's text,
+ * which the pool still holds: sending it back would copy every byte of the batch once more (most of the
+ * hand-over with large alerts), so such an item names its line's index in the job instead (`rawOf`).
+ */
+export type AnsweredItem =
+  | PreparedItem
+  | (Omit<Extract<PreparedItem, { ok: true }>, 'rawText'> & { rawText?: undefined; rawOf: number });
+
+/** A batch's prepared items, each raw text that is its line's whole text left out (see `AnsweredItem`). */
+export function answerItems(input: PrepareInput, items: PreparedItem[]): AnsweredItem[] {
+  if (!('lines' in input)) return items;
+  const { lines } = input;
+  // Items come in their lines' order, each with its line's number: one walk pairs them. Should two lines
+  // share a number, an item is paired with the first and its text compared with that line's: still right.
+  let k = 0;
+  return items.map((item) => {
+    while (k < lines.length - 1 && item.line !== lines[k]?.line) k += 1;
+    const rec = lines[k];
+    if (!item.ok || rec === undefined || !('text' in rec) || item.rawText !== rec.text) return item;
+    const { rawText: _raw, ...rest } = item;
+    return { ...rest, rawOf: k };
+  });
+}
+
+/** A thread's answer with the raw texts it left out (see `AnsweredItem`) put back from the batch's lines. */
+export function fromAnswer(input: PrepareInput, items: AnsweredItem[]): PreparedItem[] {
+  if (!('lines' in input)) return items as PreparedItem[];
+  const { lines } = input;
+  return items.map((item): PreparedItem => {
+    if (!item.ok || item.rawText !== undefined) return item;
+    const { rawOf, ...rest } = item;
+    const rec = lines[rawOf];
+    return { ...rest, rawText: rec !== undefined && 'text' in rec ? rec.text : '' };
+  });
+}
+
+/**
+ * A batch's lines as they go to a mapping thread: their texts as one UTF-8 buffer, moved to the thread rather
+ * than copied (`transfer`), with where each ends, and moved back with the answer to carry the next batch.
+ * Structured-cloning the strings cost the main thread more; writing into fresh memory cost it most (the
+ * page faults of a 32 MB batch took 4× the copy itself), hence the buffer's round trip.
+ */
+export interface LinesToSend {
+  format: LineFormat;
+  /** Longer than the texts when a buffer sent before is used again. */
+  bytes: ArrayBuffer;
+  /** Where each line's text ends in `bytes`; -1: the line is the next of `others`. */
+  ends: Float64Array;
+  numbers: Float64Array;
+  /**
+   * Lines kept whole: those read as errors, and texts with a lone surrogate, which UTF-8 cannot hold (it
+   * would arrive as U+FFFD, and the thread map other text than this thread would).
+   */
+  others: LineRecord[];
+}
+
+/** A batch's lines to send, written into `spare` (a buffer an answer brought back) when large enough. */
+export function linesToSend(lines: LineRecord[], format: LineFormat, spare?: ArrayBuffer): LinesToSend {
+  const inBytes = lines.map((rec) => 'text' in rec && rec.text.isWellFormed());
+  let size = 0;
+  for (const [k, rec] of lines.entries())
+    if (inBytes[k] && 'text' in rec) size += Buffer.byteLength(rec.text);
+  // Not from Buffer's shared pool: the whole ArrayBuffer is the batch's, to move to the thread. A quarter
+  // more than needed lets the next, slightly larger batch use it again (pages never written cost nothing).
+  const buffer =
+    spare && spare.byteLength >= size ? spare : Buffer.allocUnsafeSlow(Math.ceil(size * 1.25)).buffer;
+  const bytes = Buffer.from(buffer);
+  const ends = new Float64Array(lines.length);
+  const numbers = new Float64Array(lines.length);
+  const others: LineRecord[] = [];
+  let at = 0;
+  for (const [k, rec] of lines.entries()) {
+    numbers[k] = rec.line;
+    if (inBytes[k] && 'text' in rec) {
+      at += bytes.write(rec.text, at);
+      ends[k] = at;
+    } else {
+      ends[k] = -1;
+      others.push(rec);
+    }
+  }
+  return { format, bytes: buffer, ends, numbers, others };
+}
+
+export function linesReceived(sent: LinesToSend): { lines: LineRecord[]; format: LineFormat } {
+  const bytes = Buffer.from(sent.bytes);
+  const lines: LineRecord[] = [];
+  let from = 0;
+  let other = 0;
+  for (const [k, end] of sent.ends.entries()) {
+    if (end < 0) {
+      lines.push(sent.others[other] as LineRecord);
+      other += 1;
+    } else {
+      lines.push({ line: sent.numbers[k] as number, text: bytes.toString('utf8', from, end) });
+      from = end;
+    }
+  }
+  return { lines, format: sent.format };
+}
+
+/** A batch as it goes to a mapping thread: syslog messages as they are, lines as one buffer. */
+export type SentInput = { texts: string[] } | LinesToSend;
+
+export const inputToSend = (input: PrepareInput, spare?: ArrayBuffer): SentInput =>
+  'texts' in input ? input : linesToSend(input.lines, input.format, spare);
+
+export const inputReceived = (input: SentInput): PrepareInput =>
+  'texts' in input ? input : linesReceived(input);

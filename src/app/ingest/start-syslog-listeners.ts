@@ -16,7 +16,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { AppContext } from '../context.js';
 import { rulesInForce } from './configure-ingest.js';
 import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
-import type { MapWorkerPool } from './map-worker-pool.js';
+import { MapWorkerError, type MapWorkerPool } from './map-worker-pool.js';
 import { fromPrepared, type PreparedItem } from './prepare-items.js';
 import type { IngestSettings } from './ingest-settings.js';
 
@@ -239,9 +239,12 @@ export async function startSyslogListeners(
               try {
                 mapped = await batch.mapped;
               } catch (err) {
-                // The next attempt maps the batch here.
+                if (!(err instanceof MapWorkerError)) throw err;
+                // The thread failed the batch, not the store: mapped here at once, rather than failing
+                // the attempt and waiting for a retry that a closing listener may not give it.
+                limited('thread', 'warn', { err }, 'syslog batch mapped on the main thread: ' + err.message);
                 batch.mapped = undefined;
-                throw err;
+                mapped = undefined;
               }
               if (!mapped) await mapHere(messages);
               else
