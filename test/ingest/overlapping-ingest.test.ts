@@ -86,6 +86,31 @@ describe('overlapping ingest transactions of one source on postgres', () => {
     expect(a.casesCreated + b.casesCreated).toBe(1);
   });
 
+  it('lets an alert of another source join the case a concurrent alert sharing its observable opened', async () => {
+    // Different sources and rules: they meet only by the public address they share. The first stops after
+    // its lookups, before its commit; the second's upsert of that address waits on the first's row.
+    const shared = (source: string, ruleId: string): Promise<IngestResult> =>
+      ingestAlerts(
+        ctx,
+        {
+          source,
+          items: [{ kind: 'json', value: { ...(alert('45.33.32.156', ruleId).value as object) } }],
+        },
+        SYSTEM_ACTOR,
+      );
+    await ingest(alert('198.51.100.250', 'R-seed'));
+    await blocker.hold(`select 1 from alert_source_days where source = 'edr' for update`);
+    const a = shared('edr', 'R-edr');
+    await waitFor('the first ingest to wait', async () => (await blocker.waiting()) >= 1);
+    const b = shared('ids', 'R-ids');
+    await waitFor('the second ingest to wait', async () => (await blocker.waiting()) >= 2);
+    await blocker.release();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.casesCreated + rb.casesCreated).toBe(1);
+    const cases = [ra, rb].map((r) => (r.items[0]?.status === 'accepted' ? r.items[0].caseId : undefined));
+    expect(cases[1]).toBe(cases[0]);
+  });
+
   it('stores each alert once when two processes take the same alerts at once, and counts every delivery', async () => {
     const other = await openStore(handle.options);
     try {

@@ -17,6 +17,10 @@ type Db = Kysely<Database> | Transaction<Database>;
  */
 type NormalizedRest = Pick<NormalizedAlert, 'classUid' | 'description' | 'techniques' | 'observables'>;
 
+/** The grouping decision as stored in `alerts.correlation` (JSON), or null for none. */
+export const correlationOf = (stored: string | null): Correlation | null =>
+  stored ? (JSON.parse(stored) as Correlation) : null;
+
 export const alertRowToAlert = (row: AlertRow): Alert => {
   const rest = JSON.parse(row.normalized) as Partial<NormalizedRest>;
   return {
@@ -39,7 +43,7 @@ export const alertRowToAlert = (row: AlertRow): Alert => {
     lastSeen: Number(row.last_seen),
     count: row.count,
     caseId: row.case_id,
-    correlation: row.correlation ? (JSON.parse(row.correlation) as Correlation) : null,
+    correlation: correlationOf(row.correlation),
     createdAt: Number(row.created_at),
   };
 };

@@ -13,6 +13,7 @@ import { UUID_PATTERN } from '../../domain/shared/ids.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
 import type { Database } from '../schema.js';
 import { caseTextMatch } from './case-search.repository.js';
+import { correlationOf } from '../alerts/alert.repository.js';
 import { caseEventRowToEvent, caseRowToCase } from './case.repository.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -284,7 +285,7 @@ export async function listCaseAlerts(
     count: r.count,
     firstSeen: Number(r.first_seen),
     lastSeen: Number(r.last_seen),
-    correlation: r.correlation ? (JSON.parse(r.correlation) as Correlation) : null,
+    correlation: correlationOf(r.correlation),
   }));
   return { items, total };
 }
