@@ -90,14 +90,7 @@ describe('overlapping ingest transactions of one source on postgres', () => {
     // Different sources and rules: they meet only by the public address they share. The first stops after
     // its lookups, before its commit; the second's upsert of that address waits on the first's row.
     const shared = (source: string, ruleId: string): Promise<IngestResult> =>
-      ingestAlerts(
-        ctx,
-        {
-          source,
-          items: [{ kind: 'json', value: { ...(alert('45.33.32.156', ruleId).value as object) } }],
-        },
-        SYSTEM_ACTOR,
-      );
+      ingestAlerts(ctx, { source, items: [alert('45.33.32.156', ruleId)] }, SYSTEM_ACTOR);
     await ingest(alert('198.51.100.250', 'R-seed'));
     await blocker.hold(`select 1 from alert_source_days where source = 'edr' for update`);
     const a = shared('edr', 'R-edr');

@@ -30,19 +30,20 @@ Examples:
           demo: opts.demo,
           logLevel: undefined,
         });
+        // In place before anything starts: a signal sent once the "listening" line is read (a supervisor, a
+        // test) could otherwise arrive before the handlers and end the process without its shutdown. One sent
+        // while starting stops what started, once it has.
+        const requested = new Promise<string>((resolve) => {
+          process.once('SIGTERM', () => resolve('SIGTERM'));
+          process.once('SIGINT', () => resolve('SIGINT'));
+        });
         const runtime = await startRiposte(config);
         if (runtime.url)
           process.stdout.write(`Riposte is listening on ${runtime.url} (API docs: ${runtime.url}/docs)\n`);
-        await new Promise<void>((resolve) => {
-          const shutdown = (signal: string) => {
-            runtime.ctx.log.info({ signal }, 'shutdown requested');
-            void runtime.stop().then(resolve, (err: unknown) => {
-              runtime.ctx.log.error({ err }, 'shutdown failed');
-              resolve();
-            });
-          };
-          process.once('SIGTERM', () => shutdown('SIGTERM'));
-          process.once('SIGINT', () => shutdown('SIGINT'));
+        const signal = await requested;
+        runtime.ctx.log.info({ signal }, 'shutdown requested');
+        await runtime.stop().catch((err: unknown) => {
+          runtime.ctx.log.error({ err }, 'shutdown failed');
         });
       },
     );
