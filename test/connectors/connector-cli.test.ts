@@ -50,7 +50,7 @@ describe('riposte connector / containment', () => {
   it('rotates the master key and the instance still works', async () => {
     const before = readFileSync(join(dataDir, 'master.key'), 'utf8');
     const rotate = await cli('connector', 'rotate-key');
-    expect(rotate.stdout).toMatch(/re-sealed 1 instance/);
+    expect(rotate.stdout).toMatch(/re-sealed 1 connector instance\(s\) and 0 ingest source secret/);
     expect(readFileSync(join(dataDir, 'master.key'), 'utf8')).not.toBe(before);
     expect((await cli('connector', 'test', 'edge-fw')).code).toBe(0);
   }, 120_000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectorInstance } from '../../src/app/connectors/connector-instances.service.js';
 import { createConnectorDeps } from '../../src/app/connectors/connector-runtime.js';
-import { rotateMasterKey } from '../../src/app/connectors/key-rotation.service.js';
+import { rotateMasterKey } from '../../src/app/secrets/key-rotation.service.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { loadKeyring } from '../../src/governance/secrets/master-key-file.js';
 import { generateMasterKey, openSecret, sealSecret } from '../../src/governance/secrets/secret-box.js';

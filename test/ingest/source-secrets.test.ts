@@ -3,9 +3,11 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { rotateMasterKey } from '../../src/app/secrets/key-rotation.service.js';
 import { signWebhook } from '../../src/connectors/vendors/webhook/webhook-signature.js';
 import { keyringLoader } from '../../src/governance/secrets/master-key-file.js';
 import { generateMasterKey } from '../../src/governance/secrets/secret-box.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import * as sealSourceHmacSecrets from '../../src/store/migrations/0013_seal_source_hmac_secrets.js';
 import type { MigrationContext } from '../../src/store/migrations/migration.js';
@@ -121,6 +123,41 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
       .where('name', '=', 'other')
       .execute();
     expect((await signedPost('other', next, alertBody('s4'))).statusCode).toBe(500);
+  });
+
+  it('re-seals source HMAC secrets when the master key is rotated: signed webhooks go on under the new key', async () => {
+    const created = await admin('POST', '/api/v1/sources', { name: 'edr', hmac: true });
+    const { hmacSecret } = created.json() as { hmacSecret: string };
+    const before = await storedSecret('edr');
+    const newKey = generateMasterKey().key.toString('base64');
+    const outcome = await rotateMasterKey(api.ctx, SYSTEM_ACTOR, { newKey });
+    expect(outcome.resealed).toBeGreaterThanOrEqual(1);
+    const after = await storedSecret('edr');
+    expect(after).toMatch(/^v1\./);
+    expect(after).not.toBe(before);
+    // The operator sets RIPOSTE_MASTER_KEY to the new key: the old one is gone.
+    const underNewKey = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+      config: { masterKey: newKey },
+    });
+    try {
+      const timestamp = String(Math.floor(underNewKey.ctx.clock.now() / 1000));
+      const body = alertBody('after-rotation');
+      const res = await underNewKey.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/edr/webhook',
+        payload: body,
+        headers: {
+          ...json,
+          'x-riposte-timestamp': timestamp,
+          'x-riposte-signature': signWebhook(hmacSecret, timestamp, body),
+        },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    } finally {
+      await underNewKey.app.close();
+    }
+    // Nothing to re-seal a second time under the same key.
+    expect((await rotateMasterKey(api.ctx, SYSTEM_ACTOR, { newKey })).resealed).toBe(0);
   });
 
   it('seals a secret stored in the clear by an older version when migrating, and refuses without a key', async () => {

@@ -1,3 +1,4 @@
+import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import {
   openInstanceSecrets,
@@ -10,12 +11,7 @@ import type { ConnectorDefinition } from '../../connectors/framework/define-conn
 import { ConnectorError } from '../../connectors/action-executor.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { invalid, notFound, RiposteError } from '../../domain/shared/errors.js';
-import {
-  isSealedWithPrimary,
-  sealSecret,
-  openSecret,
-  type Keyring,
-} from '../../governance/secrets/secret-box.js';
+import { resealUnderPrimary, type Keyring } from '../../governance/secrets/secret-box.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import {
   deleteConnectorInstance,
@@ -25,6 +21,7 @@ import {
   updateSealedSecrets,
   type StoredConnectorInstance,
 } from '../../store/connectors/connector-instance.repository.js';
+import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import type { ConnectorDeps } from './connector-runtime.js';
 
@@ -252,42 +249,27 @@ export function describeConnector(connector: ConnectorDefinition) {
 }
 
 /**
- * Re-seals every instance's secrets under the ring's primary key, in one transaction: either all move to
- * the new key or none do. Returns how many envelopes were re-sealed.
+ * Re-seals every instance's secrets under the ring's primary key, inside the caller's transaction (a key
+ * rotation, which re-seals every kind of secret at once). Returns how many envelopes were re-sealed.
  */
-export async function resealAllSecrets(ctx: AppContext, keyring: Keyring, actor: Actor): Promise<number> {
-  return ctx.store.db.transaction().execute(async (trx) => {
-    const instances = await listConnectorInstances(trx);
-    let count = 0;
-    const now = ctx.clock.now();
-    for (const instance of instances) {
-      if (!instance.sealedSecrets || isSealedWithPrimary(keyring, instance.sealedSecrets)) continue;
-      const aad = secretsAad(instance.name);
-      let opened: unknown;
-      try {
-        opened = openSecret(keyring, instance.sealedSecrets, aad);
-      } catch (err) {
-        // Nothing is re-sealed unless everything can be: the transaction rolls back.
-        throw new RiposteError(
-          'RIPOSTE_UNPROCESSABLE',
-          `cannot open the secrets of instance ${instance.name}: ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
-      await updateSealedSecrets(trx, instance.name, sealSecret(keyring, opened, aad), now);
-      count++;
-    }
-    await appendAudit(
-      trx,
-      { dialect: ctx.store.dialect },
-      {
-        actor,
-        action: 'secrets.key_rotated',
-        target: { type: 'master_key', id: keyring.primary.id },
-        details: { resealed: count },
-      },
-      now,
+export async function resealConnectorSecrets(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  now: number,
+): Promise<number> {
+  let count = 0;
+  for (const instance of await listConnectorInstances(trx)) {
+    if (!instance.sealedSecrets) continue;
+    const aad = secretsAad(instance.name);
+    const resealed = resealUnderPrimary(
+      keyring,
+      instance.sealedSecrets,
+      aad,
+      `the secrets of instance ${instance.name}`,
     );
-    return count;
-  });
+    if (resealed === undefined) continue;
+    await updateSealedSecrets(trx, instance.name, resealed, now);
+    count++;
+  }
+  return count;
 }

@@ -1,10 +1,16 @@
 import { randomBytes, timingSafeEqual, createHmac } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { hashSecret } from '../../governance/identity/secret-token.js';
 import { z } from 'zod';
 import { verifyWebhookSignature } from '../../connectors/vendors/webhook/webhook-signature.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { Actor } from '../../domain/shared/actor.js';
-import { openSecret, sealSecret, type Keyring } from '../../governance/secrets/secret-box.js';
+import {
+  openSecret,
+  resealUnderPrimary,
+  sealSecret,
+  type Keyring,
+} from '../../governance/secrets/secret-box.js';
 import { GenericMapperConfig } from '../../ingest/mappers/generic.mapper.js';
 import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
@@ -13,11 +19,13 @@ import {
   findIngestSourceRow,
   hmacSecretAad,
   insertIngestSource,
+  listSealedHmacSecrets,
   sourceRowToSource,
   updateIngestSource,
   type IngestSource,
 } from '../../store/alerts/ingest-source.repository.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
+import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 
 export const SourceName = z
@@ -222,6 +230,30 @@ export async function updateIngestSourceSettings(
     ...(hmacSecret ? { hmacSecret } : {}),
   };
   return { source, credentials };
+}
+
+/**
+ * Re-seals every source's HMAC secret under the ring's primary key, inside the caller's transaction (a key
+ * rotation, which re-seals every kind of secret at once). Returns how many were re-sealed.
+ */
+export async function resealSourceHmacSecrets(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  now: number,
+): Promise<number> {
+  let count = 0;
+  for (const { name, sealed } of await listSealedHmacSecrets(trx)) {
+    const resealed = resealUnderPrimary(
+      keyring,
+      sealed,
+      hmacSecretAad(name),
+      `the HMAC secret of ingest source ${name}`,
+    );
+    if (resealed === undefined) continue;
+    await updateIngestSource(trx, name, { sealedHmacSecret: resealed }, now);
+    count++;
+  }
+  return count;
 }
 
 export async function removeIngestSource(ctx: AppContext, name: string, actor: Actor): Promise<void> {

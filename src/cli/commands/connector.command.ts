@@ -8,7 +8,7 @@ import {
   removeConnectorInstance,
   updateConnectorInstance,
 } from '../../app/connectors/connector-instances.service.js';
-import { rotateMasterKey } from '../../app/connectors/key-rotation.service.js';
+import { rotateMasterKey } from '../../app/secrets/key-rotation.service.js';
 import { localAdminPrincipal } from '../../app/identity/local-admin.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { actorOf } from '../../governance/principal.js';
@@ -201,7 +201,9 @@ export function configureConnectorCommand(connector: Command): void {
 
   connector
     .command('rotate-key')
-    .description('re-encrypt every connector credential under a new master key')
+    .description(
+      "encrypt every stored secret (connector credentials, ingest sources' HMAC secrets) under a new master key",
+    )
     .option(
       '--new-key <key>',
       'the new key (32 bytes, base64 or hex) when the key is set in RIPOSTE_MASTER_KEY',
@@ -212,7 +214,7 @@ export function configureConnectorCommand(connector: Command): void {
         async (ctx) => {
           const outcome = await rotateMasterKey(ctx, actorOf(localAdminPrincipal()), { newKey: opts.newKey });
           process.stdout.write(
-            `re-sealed ${outcome.resealed} instance(s) under key ${outcome.keyId} (was ${outcome.previousKeyId})\n`,
+            `re-sealed ${outcome.connectorInstances} connector instance(s) and ${outcome.ingestSources} ingest source secret(s) under key ${outcome.keyId} (was ${outcome.previousKeyId})\n`,
           );
           if (outcome.source === 'config')
             process.stdout.write('now set RIPOSTE_MASTER_KEY to the new key before the next start\n');

@@ -85,3 +85,23 @@ export function openSecret(keyring: Keyring, sealed: string, associatedData: str
 /** True when the envelope is sealed with the ring's primary key (nothing to rotate). */
 export const isSealedWithPrimary = (keyring: Keyring, sealed: string): boolean =>
   sealed.split('.')[1] === keyring.primary.id;
+
+/**
+ * The envelope sealed again under the ring's primary key, or undefined when it already is: what a key
+ * rotation writes back. One that cannot be opened fails naming `what` (a rotation then rolls back whole).
+ */
+export function resealUnderPrimary(
+  keyring: Keyring,
+  sealed: string,
+  associatedData: string,
+  what: string,
+): string | undefined {
+  if (isSealedWithPrimary(keyring, sealed)) return undefined;
+  let opened: unknown;
+  try {
+    opened = openSecret(keyring, sealed, associatedData);
+  } catch (err) {
+    throw new SecretBoxError(`cannot open ${what}: ${(err as Error).message}`);
+  }
+  return sealSecret(keyring, opened, associatedData);
+}

@@ -55,6 +55,17 @@ export async function findIngestSourceRow(db: Db, name: string): Promise<IngestS
   return row;
 }
 
+/** Every source's sealed HMAC secret, by name (sources without one left out): for a key rotation. */
+export async function listSealedHmacSecrets(db: Db): Promise<Array<{ name: string; sealed: string }>> {
+  const rows = await db
+    .selectFrom('ingest_sources')
+    .select(['name', 'hmac_secret'])
+    .where('hmac_secret', 'is not', null)
+    .orderBy('name')
+    .execute();
+  return rows.flatMap((r) => (r.hmac_secret === null ? [] : [{ name: r.name, sealed: r.hmac_secret }]));
+}
+
 export async function listIngestSources(db: Db): Promise<IngestSource[]> {
   const rows = await db.selectFrom('ingest_sources').selectAll().orderBy('name').execute();
   return rows.map(sourceRowToSource);

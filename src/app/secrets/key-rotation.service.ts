@@ -1,0 +1,92 @@
+import type { Actor } from '../../domain/shared/actor.js';
+import { invalid, RiposteError } from '../../domain/shared/errors.js';
+import {
+  beginFileRotation,
+  finishFileRotation,
+  loadKeyring,
+} from '../../governance/secrets/master-key-file.js';
+import { parseMasterKey, SecretBoxError, type Keyring } from '../../governance/secrets/secret-box.js';
+import { appendAudit } from '../../store/audit/audit.repository.js';
+import { resealConnectorSecrets } from '../connectors/connector-instances.service.js';
+import type { AppContext } from '../context.js';
+import { resealSourceHmacSecrets } from '../ingest/ingest-sources.js';
+
+export interface RotationOutcome {
+  keyId: string;
+  previousKeyId: string;
+  /** Envelopes re-sealed, in all and by kind. */
+  resealed: number;
+  connectorInstances: number;
+  ingestSources: number;
+  /** `file`: master.key was replaced. `config`: the operator must now set RIPOSTE_MASTER_KEY to the new key. */
+  source: 'file' | 'config';
+}
+
+/**
+ * Moves every sealed secret to a new master key. With a key file, the new key is written first (the old one
+ * kept beside it), secrets are re-sealed in one transaction, then the old key is removed: a crash at any
+ * point leaves every secret readable. With a configured key, the new key must be given and then configured.
+ */
+export async function rotateMasterKey(
+  ctx: AppContext,
+  actor: Actor,
+  options: { newKey?: string } = {},
+): Promise<RotationOutcome> {
+  if (ctx.config.masterKey) {
+    if (!options.newKey) {
+      throw invalid(
+        'the master key comes from RIPOSTE_MASTER_KEY: pass the new key with --new-key, then set the variable to it',
+        [{ path: '--new-key', message: 'required when the key is configured' }],
+      );
+    }
+    const current = loadKeyring(ctx.config);
+    const ring: Keyring = { primary: parseMasterKey(options.newKey), previous: [current.primary] };
+    const resealed = await resealAllSecrets(ctx, ring, actor);
+    return { keyId: ring.primary.id, previousKeyId: current.primary.id, ...resealed, source: 'config' };
+  }
+  if (options.newKey)
+    throw invalid('--new-key is only for keys set in RIPOSTE_MASTER_KEY; the key file gets a generated key');
+  loadKeyring(ctx.config);
+  const ring = beginFileRotation(ctx.config.dataDir);
+  const resealed = await resealAllSecrets(ctx, ring, actor);
+  finishFileRotation(ctx.config.dataDir);
+  return { keyId: ring.primary.id, previousKeyId: ring.previous[0]?.id ?? '', ...resealed, source: 'file' };
+}
+
+/**
+ * Re-seals every sealed secret under the ring's primary key, in one transaction: connector instances'
+ * credentials and ingest sources' HMAC secrets. Either all move to the new key or none do: one that cannot be
+ * opened fails the rotation, which leaves the key file as it was.
+ */
+async function resealAllSecrets(
+  ctx: AppContext,
+  keyring: Keyring,
+  actor: Actor,
+): Promise<Pick<RotationOutcome, 'resealed' | 'connectorInstances' | 'ingestSources'>> {
+  return ctx.store.db.transaction().execute(async (trx) => {
+    const now = ctx.clock.now();
+    let connectorInstances: number;
+    let ingestSources: number;
+    try {
+      connectorInstances = await resealConnectorSecrets(trx, keyring, now);
+      ingestSources = await resealSourceHmacSecrets(trx, keyring, now);
+    } catch (err) {
+      if (err instanceof SecretBoxError)
+        throw new RiposteError('RIPOSTE_UNPROCESSABLE', err.message, { cause: err });
+      throw err;
+    }
+    const resealed = connectorInstances + ingestSources;
+    await appendAudit(
+      trx,
+      { dialect: ctx.store.dialect },
+      {
+        actor,
+        action: 'secrets.key_rotated',
+        target: { type: 'master_key', id: keyring.primary.id },
+        details: { resealed, connectorInstances, ingestSources },
+      },
+      now,
+    );
+    return { resealed, connectorInstances, ingestSources };
+  });
+}
