@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInInBrowser, startConsole, type ConsoleFixture } from './console-fixture.js';
 import { suricataAlert } from './riposte-session.js';
@@ -227,6 +227,38 @@ describe('alerts and their grouping in a real browser', () => {
     await page.waitForURL(`${baseUrl}/alerts?caseId=${kase.e.id}`);
     await page.getByRole('link', { name: 'Talks to itself' }).click();
     await page.waitForURL(`${baseUrl}/alerts/**`);
+  });
+
+  it('shows the cases of a page of alerts from the list’s one answer, not a request per case', async () => {
+    const asked: string[] = [];
+    const onRequest = (request: Request) => {
+      const { pathname } = new URL(request.url());
+      if (/^\/api\/v1\/(alerts|cases)\b/.test(pathname)) asked.push(pathname);
+    };
+    page.on('request', onRequest);
+    try {
+      // EDR's alerts are in three cases: the C2 alert in a, two moved and one merged into b, one in e.
+      await goto('/alerts?source=edr');
+      const cells = page.getByTestId('alert-case');
+      const numbers = [kase.a, kase.b, kase.e].map((k) => `#${k.number}`).sort();
+      await expect
+        .poll(async () => [...new Set((await cells.allInnerTexts()).map((t) => t.split(' ')[0]))].sort())
+        .toEqual(numbers);
+      expect(await cells.allInnerTexts()).toEqual(Array(5).fill(expect.stringMatching(/^#\d+ New$/i)));
+      expect(asked).toEqual(['/api/v1/alerts']);
+
+      // One alert's page: the alert carries its case; only a case it has since left is read.
+      asked.length = 0;
+      await goto(`/alerts/${alert.shared}`);
+      await expect.poll(() => decision().innerText()).toContain(`Joined case #${kase.a.number}`);
+      expect(asked).toEqual([`/api/v1/alerts/${alert.shared}`]);
+      asked.length = 0;
+      await goto(`/alerts/${alert.merged}`);
+      await expect.poll(() => decision().innerText()).toContain(`merged into #${kase.b.number}`);
+      expect(asked).toEqual([`/api/v1/alerts/${alert.merged}`, `/api/v1/cases/${kase.d.id}`]);
+    } finally {
+      page.off('request', onRequest);
+    }
   });
 
   it('keeps a time filter in the URL as an instant, and shows it in local time', async () => {

@@ -1,5 +1,21 @@
 import { z } from 'zod';
 import { CorrelationSchema, NormalizedAlertSchema } from '../../domain/alerts/alert.js';
+import { CaseStatus } from '../../domain/cases/case.js';
+import { Severity } from '../../domain/shared/severity.js';
+
+/** What an alert's answer shows of its case, so a page of alerts needs no read per case. */
+export const AlertCase = z
+  .object({
+    id: z.string(),
+    number: z.number().int(),
+    title: z.string(),
+    status: z.enum(Object.values(CaseStatus)),
+    severity: z.enum(Severity),
+  })
+  .describe(
+    'The case the alert is in (`caseId`): present only for callers who may read cases (cases:read), and ' +
+      'absent when the alert is in no case',
+  );
 
 export const AlertSummary = NormalizedAlertSchema.omit({ raw: true }).extend({
   id: z.string(),
@@ -11,6 +27,7 @@ export const AlertSummary = NormalizedAlertSchema.omit({ raw: true }).extend({
   caseId: z.string().nullable(),
   correlation: CorrelationSchema.nullable(),
   createdAt: z.number(),
+  case: AlertCase.optional(),
 });
 
 export const AlertDetail = AlertSummary.extend({ raw: z.unknown() });

@@ -7,7 +7,8 @@ import {
   type Transaction,
 } from 'kysely';
 import type { Correlation } from '../../domain/alerts/alert.js';
-import type { Case, CaseEvent } from '../../domain/cases/case.js';
+import type { Case, CaseEvent, CaseStatus } from '../../domain/cases/case.js';
+import type { Severity } from '../../domain/shared/severity.js';
 import { storedObservableValues } from '../../domain/observables/stored-observable-values.js';
 import { UUID_PATTERN } from '../../domain/shared/ids.js';
 import type { StoreDialect } from '../dialects/store-dialect.js';
@@ -290,15 +291,32 @@ export async function listCaseAlerts(
   return { items, total };
 }
 
-/** Number, title and severity of these cases (unknown ids are left out). */
-export async function listCaseSummaries(
-  db: Db,
-  ids: readonly string[],
-): Promise<Array<{ id: string; number: number; title: string; severity: string }>> {
+/** What a page naming cases by id shows of each: its number, title, status and severity. */
+export interface CaseSummary {
+  id: string;
+  number: number;
+  title: string;
+  status: CaseStatus;
+  severity: Severity;
+}
+
+/**
+ * Number, title, status and severity of these cases (unknown ids are left out), in one statement: callers
+ * pass a page's worth of ids (the alerts list, at most 500), well under either store's parameter limit.
+ */
+export async function listCaseSummaries(db: Db, ids: readonly string[]): Promise<CaseSummary[]> {
   if (ids.length === 0) return [];
-  return db
+  const rows = await db
     .selectFrom('cases')
-    .select(['id', 'number', 'title', 'severity'])
-    .where('id', 'in', [...ids])
+    .select(['id', 'number', 'title', 'status', 'severity'])
+    .where('id', 'in', [...new Set(ids)])
     .execute();
+  // PostgreSQL answers the bigint number as text.
+  return rows.map((r) => ({
+    id: r.id,
+    number: Number(r.number),
+    title: r.title,
+    status: r.status as CaseStatus,
+    severity: r.severity as Severity,
+  }));
 }

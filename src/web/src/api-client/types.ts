@@ -165,6 +165,18 @@ export interface AlertOrigin {
   ruleName: string | null;
 }
 
+/** An alert's case as its answer carries it (`case`): only for callers who may read cases. */
+export interface AlertCase {
+  id: string;
+  number: number;
+  title: string;
+  status: CaseStatus;
+  severity: Severity;
+}
+
+/** A case named on a page by its number: a case read, or an alert's `case`; `mergedInto` only when read. */
+export type NamedCase = Pick<Case, 'number' | 'title'> & { mergedInto?: string | null };
+
 export interface Alert {
   id: string;
   /** When the source detected it (the event's own time). */
@@ -188,6 +200,8 @@ export interface Alert {
   correlation: Correlation | null;
   /** When Riposte stored it: the list's order. */
   createdAt: number;
+  /** The case `caseId` names, when the caller may read cases. */
+  case?: AlertCase;
 }
 
 /** GET /alerts/{id}: the alert with its raw event as the text the API sent, never re-serialised. */

@@ -1,10 +1,10 @@
 import type { ReactNode } from 'react';
-import type { AlertOrigin, CaseDetail, Correlation } from '../api-client/types.js';
+import type { AlertOrigin, Correlation, NamedCase } from '../api-client/types.js';
 import { formatWindow, observableType } from '../format.js';
 import { Link } from '../router.js';
 
 /** A case as a link by its number (`#12`); by its id's start until its number is known. */
-export function CaseLink({ id, cases }: { id: string; cases: ReadonlyMap<string, CaseDetail> }) {
+export function CaseLink({ id, cases }: { id: string; cases: ReadonlyMap<string, NamedCase> }) {
   const kase = cases.get(id);
   return (
     <Link to={`/cases/${encodeURIComponent(id)}`} title={kase?.title ?? id}>
@@ -24,7 +24,7 @@ interface DecisionProps {
   /** The case the alert is in now. */
   caseId: string | null;
   origin: AlertOrigin;
-  cases: ReadonlyMap<string, CaseDetail>;
+  cases: ReadonlyMap<string, NamedCase>;
 }
 
 /**
@@ -74,7 +74,7 @@ function Since({
 }: {
   from: string;
   now: string | null;
-  cases: ReadonlyMap<string, CaseDetail>;
+  cases: ReadonlyMap<string, NamedCase>;
 }) {
   const mergedInto = cases.get(from)?.mergedInto;
   if (mergedInto)

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { alertsApi } from '../api-client/client.js';
-import type { AlertDetail } from '../api-client/types.js';
+import type { AlertDetail, NamedCase } from '../api-client/types.js';
 import { indentJson } from '../api-client/json-text.js';
 import { SeverityBadge } from '../components/badges.js';
 import { CaseLink, GroupingDecision } from '../components/grouping.js';
@@ -80,11 +80,14 @@ function Facts({ alert }: { alert: AlertDetail }) {
 export function AlertDetailPage({ id }: { id: string }) {
   const { data: alert, error } = useAsync(() => alertsApi.get(id), [id]);
   const decided = alert?.correlation?.caseId;
-  const cases = useCases([alert?.caseId, decided]);
-  // Where a merged case's alerts went: read once the decided case says it was merged.
+  // The alert carries the case it is in (`case`); only a case it has since left is read, for where it went.
+  const carried = alert?.case;
+  const cases = useCases([carried ? null : alert?.caseId, decided !== alert?.caseId ? decided : null]);
+  // Where a merged case's alerts went: read once the decided case says it was merged, unless it is this one.
   const mergedInto = decided ? cases.get(decided)?.mergedInto : undefined;
-  const more = useCases([mergedInto]);
-  const known = new Map([...cases, ...more]);
+  const more = useCases([mergedInto !== carried?.id ? mergedInto : null]);
+  const known = new Map<string, NamedCase>([...cases, ...more]);
+  if (carried) known.set(carried.id, carried);
 
   if (error && !alert)
     return (

@@ -1,4 +1,5 @@
 import { alertsApi } from '../api-client/client.js';
+import type { NamedCase } from '../api-client/types.js';
 import { SeverityBadge, StatusBadge } from '../components/badges.js';
 import { CaseLink } from '../components/grouping.js';
 import { Pager } from '../components/pager.js';
@@ -7,7 +8,7 @@ import { SeveritySelect } from '../components/severity-select.js';
 import { formatTime, isoToLocal, localToIso } from '../format.js';
 import { Link } from '../router.js';
 import { useAsync } from '../use-async.js';
-import { useCases } from '../use-cases.js';
+import { casesOfAlerts, useCases } from '../use-cases.js';
 import { useUrlFilters, type FilterCodec } from '../use-url-filters.js';
 
 const FILTERS = ['severity', 'source', 'from', 'to', 'observable', 'caseId'] as const;
@@ -40,7 +41,13 @@ export function AlertsPage({ location }: { location: string }) {
       }),
     [location],
   );
-  const cases = useCases([current.caseId, ...(data?.alerts.map((a) => a.caseId) ?? [])]);
+  // Each alert carries its case; the filter's case is read on its own only when no alert of the page has it
+  // (it holds none, or was merged), and only once the page is in.
+  const listed = casesOfAlerts(data?.alerts);
+  const filtered = useCases([
+    !loading && current.caseId && !listed.has(current.caseId) ? current.caseId : null,
+  ]);
+  const cases = new Map<string, NamedCase>([...filtered, ...listed]);
 
   return (
     <section aria-labelledby="alerts-title">
@@ -103,7 +110,7 @@ export function AlertsPage({ location }: { location: string }) {
         </thead>
         <tbody>
           {data?.alerts.map((a) => {
-            const kase = a.caseId ? cases.get(a.caseId) : undefined;
+            const kase = a.case;
             return (
               <tr key={a.id}>
                 <td className="nowrap">{formatTime(a.createdAt)}</td>
