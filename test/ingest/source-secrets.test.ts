@@ -11,7 +11,7 @@ import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import * as sealSourceHmacSecrets from '../../src/store/migrations/0013_seal_source_hmac_secrets.js';
 import type { MigrationContext } from '../../src/store/migrations/migration.js';
-import { asRole, buildTestApi, type TestApi } from '../support/api.js';
+import { asRole, buildTestApi, ManualClock, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, TEST_PG_URL, type TestStoreHandle } from '../support/stores.js';
 import { waitFor } from '../support/waiting.js';
 
@@ -127,11 +127,17 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
 
   it('re-seals source HMAC secrets when the master key is rotated: signed webhooks go on under the new key', async () => {
     const created = await admin('POST', '/api/v1/sources', { name: 'edr', hmac: true });
-    const { hmacSecret } = created.json() as { hmacSecret: string };
+    const { hmacSecret: old } = created.json() as { hmacSecret: string };
+    // The secret rotated away, still in its grace, is sealed too.
+    const rotated = await admin('PATCH', '/api/v1/sources/edr', {
+      rotateHmacSecret: true,
+      previousValidForMs: 3_600_000,
+    });
+    const { hmacSecret } = rotated.json() as { hmacSecret: string };
     const before = await storedSecret('edr');
     const newKey = generateMasterKey().key.toString('base64');
     const outcome = await rotateMasterKey(api.ctx, SYSTEM_ACTOR, { newKey });
-    expect(outcome.resealed).toBeGreaterThanOrEqual(1);
+    expect(outcome).toMatchObject({ connectorInstances: 0, ingestSources: 2, resealed: 2 });
     const after = await storedSecret('edr');
     expect(after).toMatch(/^v1\./);
     expect(after).not.toBe(before);
@@ -153,11 +159,125 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
         },
       });
       expect(res.statusCode, res.body).toBe(200);
+      const previous = await underNewKey.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/edr/webhook',
+        payload: body,
+        headers: {
+          ...json,
+          'x-riposte-timestamp': timestamp,
+          'x-riposte-signature': signWebhook(old, timestamp, body),
+        },
+      });
+      expect(previous.statusCode, previous.body).toBe(200);
     } finally {
       await underNewKey.app.close();
     }
     // Nothing to re-seal a second time under the same key.
     expect((await rotateMasterKey(api.ctx, SYSTEM_ACTOR, { newKey })).resealed).toBe(0);
+  });
+
+  it('keeps a rotated credential working beside its replacement for previousValidForMs, and no longer', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const graced = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+      clock,
+      config: { masterKey },
+    });
+    const call = (method: 'POST' | 'PATCH', url: string, body: unknown) =>
+      graced.app.inject({
+        method,
+        url,
+        headers: { ...json, ...asRole('admin') },
+        payload: JSON.stringify(body),
+      });
+    let sent = 0;
+    const byToken = async (token: string): Promise<number> =>
+      (
+        await graced.app.inject({
+          method: 'POST',
+          url: '/api/v1/sources/edr/webhook',
+          payload: alertBody(`t${(sent += 1)}`),
+          headers: { ...json, 'x-riposte-token': token },
+        })
+      ).statusCode;
+    const bySignature = async (secret: string): Promise<number> => {
+      const timestamp = String(Math.floor(clock.now() / 1000));
+      const body = alertBody(`s${(sent += 1)}`);
+      const headers = { ...json, 'x-riposte-timestamp': timestamp };
+      return (
+        await graced.app.inject({
+          method: 'POST',
+          url: '/api/v1/sources/edr/webhook',
+          payload: body,
+          headers: { ...headers, 'x-riposte-signature': signWebhook(secret, timestamp, body) },
+        })
+      ).statusCode;
+    };
+    try {
+      const created = (await call('POST', '/api/v1/sources', { name: 'edr', hmac: true })).json() as {
+        token: string;
+        hmacSecret: string;
+      };
+      const hour = 3_600_000;
+      const rotated = await call('PATCH', '/api/v1/sources/edr', {
+        rotateToken: true,
+        rotateHmacSecret: true,
+        previousValidForMs: hour,
+      });
+      expect(rotated.statusCode, rotated.body).toBe(200);
+      const first = rotated.json() as { token: string; hmacSecret: string };
+      expect(rotated.json().source).toMatchObject({
+        previousTokenExpiresAt: clock.now() + hour,
+        previousHmacSecretExpiresAt: clock.now() + hour,
+      });
+      expect(await Promise.all([byToken(created.token), byToken(first.token)])).toEqual([200, 200]);
+      expect(await Promise.all([bySignature(created.hmacSecret), bySignature(first.hmacSecret)])).toEqual([
+        200, 200,
+      ]);
+
+      // Rotated again within the grace: the credential it replaces is the previous one now, not the first.
+      const again = await call('PATCH', '/api/v1/sources/edr', {
+        rotateToken: true,
+        previousValidForMs: 60_000,
+      });
+      const second = again.json() as { token: string };
+      expect(await byToken(created.token)).toBe(401);
+      expect(await Promise.all([byToken(first.token), byToken(second.token)])).toEqual([200, 200]);
+
+      clock.advance(60_000);
+      expect(await byToken(first.token)).toBe(401);
+      expect(await byToken(second.token)).toBe(200);
+      // The HMAC secret's own grace runs on.
+      expect(await bySignature(created.hmacSecret)).toBe(200);
+
+      // Rotated without a grace (it leaked): the old one and any still in a grace stop at once.
+      const leaked = await call('PATCH', '/api/v1/sources/edr', { rotateHmacSecret: true });
+      expect(leaked.json().source).toMatchObject({ previousHmacSecretExpiresAt: null });
+      const third = leaked.json() as { hmacSecret: string };
+      expect(await bySignature(created.hmacSecret)).toBe(401);
+      expect(await bySignature(first.hmacSecret)).toBe(401);
+      expect(await bySignature(third.hmacSecret)).toBe(200);
+
+      // Removing a credential ends its previous one too.
+      const before = (
+        await call('PATCH', '/api/v1/sources/edr', { rotateToken: true, previousValidForMs: hour })
+      ).json() as { token: string };
+      await call('PATCH', '/api/v1/sources/edr', { removeToken: true });
+      expect(await Promise.all([byToken(second.token), byToken(before.token)])).toEqual([401, 401]);
+
+      // A grace goes with a rotation, and lasts at most 7 days.
+      for (const body of [
+        { previousValidForMs: 1_000 },
+        { rotateToken: true, previousValidForMs: 7 * 24 * hour + 1 },
+        { rotateToken: true, previousValidForMs: 0 },
+      ]) {
+        const refused = await call('PATCH', '/api/v1/sources/edr', body);
+        expect(refused.statusCode, JSON.stringify(body)).toBe(400);
+        expect(refused.body).toContain('previousValidForMs');
+      }
+    } finally {
+      await graced.app.close();
+    }
   });
 
   it('seals a secret stored in the clear by an older version when migrating, and refuses without a key', async () => {

@@ -104,6 +104,9 @@ export const SourceView = z.object({
   hasToken: z.boolean(),
   hasHmacSecret: z.boolean(),
   requireTimestamp: z.boolean(),
+  /** Until when the credential rotated away still works beside the new one; null: none. */
+  previousTokenExpiresAt: z.number().nullable(),
+  previousHmacSecretExpiresAt: z.number().nullable(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });

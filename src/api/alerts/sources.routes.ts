@@ -68,6 +68,9 @@ export const sourcesRoutes: RoutePlugin = async (app, ctx) => {
           '`rotateToken` / `rotateHmacSecret` make a new credential (returned once) in place of the old ' +
           'one, or add one the source lacked; `removeToken` / `removeHmacSecret` remove one. A change that ' +
           'would leave the source with neither is refused (disable it with `enabled: false` instead). ' +
+          'With `previousValidForMs` (at most 7 days) a rotated credential keeps working beside the new one ' +
+          'for that long, so senders can be moved without a gap; without it, it stops at once, and so does ' +
+          'any credential still in an earlier grace. ' +
           'Unknown fields are refused.',
         params: z.object({ name: SourceName }),
         body: UpdateSourceInput,

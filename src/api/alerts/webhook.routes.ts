@@ -89,7 +89,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
       onRequest: async (request) => {
         const { source } = request.params as { source: string };
         const row = await readSourceRowForIngest(ctx, source);
-        const early = checkWebhookHeaders(row, credentialsOf(request.headers));
+        const early = checkWebhookHeaders(row, credentialsOf(request.headers), ctx.clock.now());
         if (early !== 'needs_body' && !early.accepted) refuse(request, source, early.why);
         sourceRows.set(request, row);
       },

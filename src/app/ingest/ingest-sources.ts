@@ -22,7 +22,9 @@ import {
   listSealedHmacSecrets,
   sourceRowToSource,
   updateIngestSource,
+  updateSealedHmacSecret,
   type IngestSource,
+  type PreviousCredential,
 } from '../../store/alerts/ingest-source.repository.js';
 import { appendAudit } from '../../store/audit/audit.repository.js';
 import type { Database } from '../../store/schema.js';
@@ -61,6 +63,9 @@ export const CreateSourceInput = z
   .strict();
 export type CreateSourceInput = z.infer<typeof CreateSourceInput>;
 
+/** The longest a rotated credential may keep working beside its replacement. */
+export const MAX_PREVIOUS_VALID_MS = 7 * 24 * 60 * 60_000;
+
 export const UpdateSourceInput = z
   .object({
     description: z.string().max(500).optional(),
@@ -76,8 +81,18 @@ export const UpdateSourceInput = z
     /** The HMAC secret stops working and none replaces it. */
     removeHmacSecret: z.boolean().optional(),
     requireTimestamp: z.boolean().optional(),
+    /**
+     * With a rotation: the credential rotated away keeps working for this long beside the new one (at most 7
+     * days), so its senders can be moved without a gap. Without it, the old one stops at once, as it must
+     * when it leaked; any previous credential still in its grace stops too.
+     */
+    previousValidForMs: z.number().int().min(1).max(MAX_PREVIOUS_VALID_MS).optional(),
   })
   .strict()
+  .refine((input) => !input.previousValidForMs || input.rotateToken || input.rotateHmacSecret, {
+    message: 'previousValidForMs goes with rotateToken or rotateHmacSecret',
+    path: ['previousValidForMs'],
+  })
   .refine((input) => !(input.rotateToken && input.removeToken), {
     message: 'rotateToken and removeToken cannot both be true',
   })
@@ -190,6 +205,10 @@ export async function updateIngestSourceSettings(
   const now = ctx.clock.now();
   const token = changeCredential(newToken, input.rotateToken, input.removeToken);
   const hmacSecret = changeCredential(newHmacSecret, input.rotateHmacSecret, input.removeHmacSecret);
+  const grace = input.previousValidForMs;
+  /** The credential replaced: kept for the grace asked, else gone now; untouched when not changed. */
+  const previous = (changed: string | null | undefined): PreviousCredential | undefined =>
+    changed === undefined ? undefined : changed !== null && grace ? { until: now + grace } : null;
   const source = await ctx.store.db.transaction().execute(async (trx) => {
     const updated = await updateIngestSource(
       trx,
@@ -202,6 +221,8 @@ export async function updateIngestSourceSettings(
         tokenHash: token && hashSecret(token),
         sealedHmacSecret: hmacSecret && sealHmacSecret(keyring, name, hmacSecret),
         requireTimestamp: input.requireTimestamp,
+        previousToken: previous(token),
+        previousHmacSecret: previous(hmacSecret),
       },
       now,
     );
@@ -236,21 +257,17 @@ export async function updateIngestSourceSettings(
  * Re-seals every source's HMAC secret under the ring's primary key, inside the caller's transaction (a key
  * rotation, which re-seals every kind of secret at once). Returns how many were re-sealed.
  */
-export async function resealSourceHmacSecrets(
-  trx: Transaction<Database>,
-  keyring: Keyring,
-  now: number,
-): Promise<number> {
+export async function resealSourceHmacSecrets(trx: Transaction<Database>, keyring: Keyring): Promise<number> {
   let count = 0;
-  for (const { name, sealed } of await listSealedHmacSecrets(trx)) {
+  for (const { name, column, sealed } of await listSealedHmacSecrets(trx)) {
     const resealed = resealUnderPrimary(
       keyring,
       sealed,
       hmacSecretAad(name),
-      `the HMAC secret of ingest source ${name}`,
+      `the ${column === 'hmac_secret' ? '' : 'previous '}HMAC secret of ingest source ${name}`,
     );
     if (resealed === undefined) continue;
-    await updateIngestSource(trx, name, { sealedHmacSecret: resealed }, now);
+    await updateSealedHmacSecret(trx, name, column, resealed);
     count++;
   }
   return count;
@@ -301,16 +318,21 @@ export function verifyWebhook(
   keyring: KeyringSource,
   now: number,
 ): WebhookCheck {
-  const early = checkWebhookHeaders(row, headers);
+  const early = checkWebhookHeaders(row, headers, now);
   if (early !== 'needs_body') return early;
   const refused = (why: WebhookRefusal): WebhookCheck => ({ accepted: false, why });
   const source = row as IngestSourceRow;
   const accepted: WebhookCheck = { accepted: true, source };
   const hex = signatureHex(headers.signature as string) as string;
-  const secret = openSecret(keyring(), source.hmac_secret as string, hmacSecretAad(source.name));
-  if (typeof secret !== 'string') return refused('refused');
+  // The current secret, and the one rotated away while its grace lasts.
+  const sealed = [source.hmac_secret as string];
+  if (source.previous_hmac_secret && now < Number(source.previous_hmac_secret_expires_at))
+    sealed.push(source.previous_hmac_secret);
+  const secrets = sealed.map((s) => openSecret(keyring(), s, hmacSecretAad(source.name)));
+  if (!secrets.every((s): s is string => typeof s === 'string')) return refused('refused');
   if (headers.timestamp !== undefined) {
-    if (!verifyWebhookSignature(secret, headers.timestamp, rawBody, `sha256=${hex}`))
+    const timestamp = headers.timestamp;
+    if (!secrets.some((s) => verifyWebhookSignature(s, timestamp, rawBody, `sha256=${hex}`)))
       return refused('refused');
     const sentAt = /^\d{1,12}$/.test(headers.timestamp) ? Number(headers.timestamp) * 1000 : undefined;
     const inRange = sentAt !== undefined && Math.abs(now - sentAt) <= SIGNATURE_TOLERANCE_MS;
@@ -321,8 +343,9 @@ export function verifyWebhook(
   // `<ts>.<body>` is, byte for byte, the body `<ts>.<body>`). No alert body opens so: JSON with { or [,
   // syslog with <, CEF and LEEF with their names.
   if (/^\d{1,12}\./.test(rawBody.subarray(0, 13).toString('latin1'))) return refused('refused');
-  const bodyOnly = createHmac('sha256', secret).update(rawBody).digest();
-  if (!sameBytes(Buffer.from(hex, 'hex'), bodyOnly)) return refused('refused');
+  const given = Buffer.from(hex, 'hex');
+  if (!secrets.some((s) => sameBytes(given, createHmac('sha256', s).update(rawBody).digest())))
+    return refused('refused');
   return source.require_timestamp === 1 ? refused('timestamp_required') : accepted;
 }
 
@@ -335,13 +358,15 @@ export function verifyWebhook(
 export function checkWebhookHeaders(
   row: IngestSourceRow | undefined,
   headers: { token?: string; signature?: string },
+  now: number,
 ): WebhookCheck | 'needs_body' {
   if (!row || row.enabled !== 1) return { accepted: false, why: 'refused' };
   if (headers.token && row.token_hash) {
-    const right = sameBytes(
-      Buffer.from(hashSecret(headers.token), 'hex'),
-      Buffer.from(row.token_hash, 'hex'),
-    );
+    const given = Buffer.from(hashSecret(headers.token), 'hex');
+    const previousValid = row.previous_token_hash !== null && now < Number(row.previous_token_expires_at);
+    const right =
+      sameBytes(given, Buffer.from(row.token_hash, 'hex')) ||
+      (previousValid && sameBytes(given, Buffer.from(row.previous_token_hash as string, 'hex')));
     return right ? { accepted: true, source: row } : { accepted: false, why: 'refused' };
   }
   if (!headers.signature || !row.hmac_secret || !signatureHex(headers.signature))

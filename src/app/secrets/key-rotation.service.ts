@@ -69,7 +69,7 @@ async function resealAllSecrets(
     let ingestSources: number;
     try {
       connectorInstances = await resealConnectorSecrets(trx, keyring, now);
-      ingestSources = await resealSourceHmacSecrets(trx, keyring, now);
+      ingestSources = await resealSourceHmacSecrets(trx, keyring);
     } catch (err) {
       if (err instanceof SecretBoxError)
         throw new RiposteError('RIPOSTE_UNPROCESSABLE', err.message, { cause: err });

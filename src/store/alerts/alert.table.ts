@@ -77,6 +77,12 @@ export interface IngestSourceTable {
   hmac_secret: string | null;
   /** 1: a signature must cover `X-Riposte-Timestamp` (a body-only one is refused as replayable). */
   require_timestamp: Generated<number>;
+  /** The token rotated away, still accepted until `previous_token_expires_at` (see migration 0020_a). */
+  previous_token_hash: string | null;
+  previous_token_expires_at: number | null;
+  /** The HMAC secret rotated away (sealed), still accepted until `previous_hmac_secret_expires_at`. */
+  previous_hmac_secret: string | null;
+  previous_hmac_secret_expires_at: number | null;
   enabled: number;
   created_at: number;
   updated_at: number;

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction, type UpdateObject } from 'kysely';
 import { preparedQuery } from '../prepared-query.js';
 import type { Database } from '../schema.js';
 import type { IngestSourceRow } from './alert.table.js';
@@ -16,6 +16,12 @@ export interface IngestSource {
   hasHmacSecret: boolean;
   /** Signatures must cover `X-Riposte-Timestamp`; body-only ones are refused. */
   requireTimestamp: boolean;
+  /**
+   * Until when the token and the HMAC secret rotated away are still accepted beside the new ones (a rotation
+   * with `previousValidForMs`); null when there is none. An instant already past means it no longer works.
+   */
+  previousTokenExpiresAt: number | null;
+  previousHmacSecretExpiresAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -29,6 +35,14 @@ export const sourceRowToSource = (row: IngestSourceRow): IngestSource => ({
   hasToken: row.token_hash !== null,
   hasHmacSecret: row.hmac_secret !== null,
   requireTimestamp: row.require_timestamp === 1,
+  previousTokenExpiresAt:
+    row.previous_token_hash === null || row.previous_token_expires_at === null
+      ? null
+      : Number(row.previous_token_expires_at),
+  previousHmacSecretExpiresAt:
+    row.previous_hmac_secret === null || row.previous_hmac_secret_expires_at === null
+      ? null
+      : Number(row.previous_hmac_secret_expires_at),
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
 });
@@ -55,15 +69,38 @@ export async function findIngestSourceRow(db: Db, name: string): Promise<IngestS
   return row;
 }
 
-/** Every source's sealed HMAC secret, by name (sources without one left out): for a key rotation. */
-export async function listSealedHmacSecrets(db: Db): Promise<Array<{ name: string; sealed: string }>> {
+/** Where a source keeps a sealed HMAC secret: the current one, or the one rotated away. */
+export type SealedSecretColumn = 'hmac_secret' | 'previous_hmac_secret';
+
+/** Every sealed HMAC secret of every source, current and previous: for a key rotation. */
+export async function listSealedHmacSecrets(
+  db: Db,
+): Promise<Array<{ name: string; column: SealedSecretColumn; sealed: string }>> {
   const rows = await db
     .selectFrom('ingest_sources')
-    .select(['name', 'hmac_secret'])
-    .where('hmac_secret', 'is not', null)
+    .select(['name', 'hmac_secret', 'previous_hmac_secret'])
     .orderBy('name')
     .execute();
-  return rows.flatMap((r) => (r.hmac_secret === null ? [] : [{ name: r.name, sealed: r.hmac_secret }]));
+  return rows.flatMap((r) =>
+    (['hmac_secret', 'previous_hmac_secret'] as const).flatMap((column) => {
+      const sealed = r[column];
+      return sealed === null ? [] : [{ name: r.name, column, sealed }];
+    }),
+  );
+}
+
+/** Writes a sealed HMAC secret back in place (a key rotation: the secret itself is unchanged). */
+export async function updateSealedHmacSecret(
+  db: Db,
+  name: string,
+  column: SealedSecretColumn,
+  sealed: string,
+): Promise<void> {
+  await db
+    .updateTable('ingest_sources')
+    .set({ [column]: sealed })
+    .where('name', '=', name)
+    .execute();
 }
 
 export async function listIngestSources(db: Db): Promise<IngestSource[]> {
@@ -81,6 +118,18 @@ export interface IngestSourceInput {
   /** Sealed with the master key (see `hmacSecretAad`), never the secret itself. */
   sealedHmacSecret: string | null;
   requireTimestamp: boolean;
+}
+
+/**
+ * What becomes of the credential a change replaces or removes: kept as the previous one until `until` (from
+ * the row as it is when updated, so two rotations at once chain: the first's new credential is the second's
+ * previous), or `null`: no previous credential is left (the old one stops working now).
+ */
+export type PreviousCredential = { until: number } | null;
+
+export interface IngestSourcePatch extends Partial<Omit<IngestSourceInput, 'name'>> {
+  previousToken?: PreviousCredential;
+  previousHmacSecret?: PreviousCredential;
 }
 
 /**
@@ -122,10 +171,20 @@ export async function insertIngestSource(
 export async function updateIngestSource(
   db: Db,
   name: string,
-  patch: Partial<Omit<IngestSourceInput, 'name'>>,
+  patch: IngestSourcePatch,
   now: number,
 ): Promise<IngestSourceRow | undefined> {
   const set: Partial<IngestSourceRow> = { updated_at: now };
+  // Read from the row as it is before this update's own changes (SET expressions see the old values).
+  const previous: UpdateObject<Database, 'ingest_sources'> = {};
+  if (patch.previousToken !== undefined) {
+    previous.previous_token_hash = patch.previousToken ? sql.ref('token_hash') : null;
+    previous.previous_token_expires_at = patch.previousToken?.until ?? null;
+  }
+  if (patch.previousHmacSecret !== undefined) {
+    previous.previous_hmac_secret = patch.previousHmacSecret ? sql.ref('hmac_secret') : null;
+    previous.previous_hmac_secret_expires_at = patch.previousHmacSecret?.until ?? null;
+  }
   if (patch.description !== undefined) set.description = patch.description;
   if (patch.mapper !== undefined) set.mapper = patch.mapper;
   if (patch.mapperConfig !== undefined)
@@ -134,7 +193,12 @@ export async function updateIngestSource(
   if (patch.tokenHash !== undefined) set.token_hash = patch.tokenHash;
   if (patch.sealedHmacSecret !== undefined) set.hmac_secret = patch.sealedHmacSecret;
   if (patch.requireTimestamp !== undefined) set.require_timestamp = patch.requireTimestamp ? 1 : 0;
-  return db.updateTable('ingest_sources').set(set).where('name', '=', name).returningAll().executeTakeFirst();
+  return db
+    .updateTable('ingest_sources')
+    .set({ ...set, ...previous })
+    .where('name', '=', name)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export async function deleteIngestSource(db: Db, name: string): Promise<boolean> {

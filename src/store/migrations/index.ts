@@ -21,6 +21,7 @@ import * as alertsFingerprintPrefix from './0016_a_alerts_fingerprint_prefix.js'
 import * as observableLinkTables from './0017_a_observable_link_tables.js';
 import * as alertEventIds from './0018_a_alert_event_ids.js';
 import * as sourceSignatureTimestamps from './0019_a_source_signature_timestamps.js';
+import * as sourcePreviousCredentials from './0020_a_source_previous_credentials.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -51,4 +52,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0017_a_observable_link_tables': observableLinkTables,
   '0018_a_alert_event_ids': alertEventIds,
   '0019_a_source_signature_timestamps': sourceSignatureTimestamps,
+  '0020_a_source_previous_credentials': sourcePreviousCredentials,
 };
