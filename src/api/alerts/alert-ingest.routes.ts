@@ -2,13 +2,18 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
+import { readSourceRowForIngest } from '../../app/ingest/ingest-sources.js';
+import type { IngestItem } from '../../app/ingest/map-item.js';
+import { MAX_PREVIEW_ALERTS, previewAlerts } from '../../app/ingest/preview-alerts.js';
 import { RiposteError } from '../../domain/shared/errors.js';
+import { rolesAllow } from '../../governance/permissions.js';
 import { actorOf } from '../../governance/principal.js';
 import { readLines } from '../../ingest/formats/ndjson-lines.js';
 import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
+import { listCaseSummaries } from '../../store/cases/case-query.repository.js';
 import { principalOf } from '../auth/authorize.js';
 import type { RoutePlugin } from '../route-plugin.js';
-import { AlertsBody, IngestAnswer, NdjsonAnswer } from './alert.schemas.js';
+import { AlertsBody, IngestAnswer, NdjsonAnswer, PreviewAnswer, PreviewBody } from './alert.schemas.js';
 import {
   answerOrProblem,
   jsonBodyText,
@@ -116,6 +121,70 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
         actorOf(principalOf(request)),
       );
       return streamAnswerOrProblem(summary);
+    },
+  );
+
+  app.post(
+    '/alerts/preview',
+    {
+      config: { access: 'alerts:ingest', takesNul: true },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Preview what ingest would do with alerts, storing nothing',
+        description:
+          "Maps each alert (a JSON object, or a syslog, CEF or LEEF line as a string) with the source's " +
+          'mapper, or with `mapper` and `mapperConfig` when given (to try a generic mapping before saving ' +
+          'it), and decides it against the store as it stands, under the ingest rules in force: rejected ' +
+          '(why, where), a duplicate (of which alert), or accepted, joining a case (which, and why) or ' +
+          `opening one. Then everything is rolled back. At most ${MAX_PREVIEW_ALERTS} alerts; they see ` +
+          'each other, as the alerts of one request do.',
+        body: PreviewBody,
+        response: { 200: PreviewAnswer },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const principal = principalOf(request);
+      if (principal.sources && !principal.sources.includes(body.source))
+        throw new RiposteError(
+          'RIPOSTE_FORBIDDEN',
+          `this token may not send alerts for source ${body.source}`,
+        );
+      // A disabled source may be previewed: that is how one is tried before it is turned on.
+      const row = await readSourceRowForIngest(ctx, body.source);
+      const preview = await previewAlerts(
+        ctx,
+        {
+          source: body.source,
+          mapper: body.mapper ?? row?.mapper,
+          mapperConfig:
+            body.mapperConfig ??
+            (row?.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined),
+          items: body.alerts.map((value): IngestItem =>
+            typeof value === 'string' ? { kind: 'text', value } : { kind: 'json', value },
+          ),
+        },
+        actorOf(principal),
+      );
+      if (!rolesAllow(principal.roles, 'cases:read')) return preview;
+      // The cases that exist (not those the preview would open), for a caller who may read them.
+      const caseIds = preview.items.flatMap((i) =>
+        i.status === 'accepted' && i.correlation.caseId
+          ? [i.correlation.caseId]
+          : i.status === 'duplicate' && i.caseId
+            ? [i.caseId]
+            : [],
+      );
+      const cases = new Map((await listCaseSummaries(ctx.store.db, caseIds)).map((c) => [c.id, c]));
+      return {
+        ...preview,
+        items: preview.items.map((i) => {
+          const id =
+            i.status === 'accepted' ? i.correlation.caseId : i.status === 'duplicate' ? i.caseId : undefined;
+          const kase = id ? cases.get(id) : undefined;
+          return kase ? { ...i, case: kase } : i;
+        }),
+      };
     },
   );
 };

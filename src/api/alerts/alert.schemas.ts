@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { CorrelationSchema, NormalizedAlertSchema } from '../../domain/alerts/alert.js';
+import { SourceName } from '../../app/ingest/ingest-sources.js';
+import { MAX_PREVIEW_ALERTS } from '../../app/ingest/preview-alerts.js';
 import { CaseStatus } from '../../domain/cases/case.js';
+import { GenericMapperConfig } from '../../ingest/mappers/generic.mapper.js';
+import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
 import { Severity } from '../../domain/shared/severity.js';
 
 /** What an alert's answer shows of its case, so a page of alerts needs no read per case. */
@@ -116,4 +120,63 @@ export const SourceWithCredentials = z.object({
   source: SourceView,
   token: z.string().optional(),
   hmacSecret: z.string().optional(),
+});
+
+export const PreviewBody = z
+  .object({
+    /** The source the alerts would come through (its mapper, and its alerts for repeats). */
+    source: SourceName.default('api'),
+    mapper: z.enum(MAPPER_NAMES).optional(),
+    mapperConfig: GenericMapperConfig.optional(),
+    /** JSON alerts, or syslog, CEF or LEEF lines as strings. */
+    alerts: z.array(z.unknown()).min(1).max(MAX_PREVIEW_ALERTS),
+  })
+  .strict();
+
+const PreviewedAlert = NormalizedAlertSchema.omit({ raw: true });
+
+export const PreviewAnswer = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.number().int(),
+  casesOpened: z.number().int(),
+  items: z.array(
+    z.discriminatedUnion('status', [
+      z.object({
+        index: z.number().int(),
+        status: z.literal('rejected'),
+        reason: z.string(),
+        path: z.string().optional(),
+      }),
+      z.object({
+        index: z.number().int(),
+        status: z.literal('accepted'),
+        mapper: z.string(),
+        alert: PreviewedAlert,
+        fingerprint: z.string(),
+        correlation: CorrelationSchema.describe(
+          'The decision it would record; caseId only when it would join a case that exists',
+        ),
+        opensCase: z.boolean(),
+        joinsCaseOpenedBy: z
+          .number()
+          .int()
+          .optional()
+          .describe('It would join the case that the item of this index opens'),
+        case: AlertCase.optional(),
+      }),
+      z.object({
+        index: z.number().int(),
+        status: z.literal('duplicate'),
+        mapper: z.string(),
+        alert: PreviewedAlert,
+        reason: z.enum(['source_event_id', 'fingerprint']),
+        fingerprint: z.string(),
+        alertId: z.string().optional(),
+        caseId: z.string().nullable().optional(),
+        repeatsItem: z.number().int().optional().describe('It repeats the item of this index'),
+        case: AlertCase.optional(),
+      }),
+    ]),
+  ),
 });

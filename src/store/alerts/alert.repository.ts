@@ -380,6 +380,24 @@ export async function insertAlertObservables(
   );
 }
 
+/** Each alert's fingerprint and recorded grouping decision, by id (unknown ids left out). */
+export async function findAlertDecisions(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, { fingerprint: string; correlation: Correlation | null }>> {
+  const found = new Map<string, { fingerprint: string; correlation: Correlation | null }>();
+  for (const part of chunks(ids, 500)) {
+    const rows = await db
+      .selectFrom('alerts')
+      .select(['id', 'fingerprint', 'correlation'])
+      .where('id', 'in', part)
+      .execute();
+    for (const r of rows)
+      found.set(r.id, { fingerprint: r.fingerprint, correlation: correlationOf(r.correlation) });
+  }
+  return found;
+}
+
 export async function findAlertById(db: Db, id: string): Promise<Alert | undefined> {
   return (await findAlertWithRawText(db, id))?.alert;
 }
