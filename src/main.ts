@@ -34,6 +34,8 @@ export interface Runtime {
   /** The address the API listens on, e.g. http://127.0.0.1:8080. */
   url: string | undefined;
   stop(): Promise<void>;
+  /** Reads the syslog TLS certificate, key and CA again for new connections (SIGHUP); logs the outcome. */
+  reloadTls(): void;
 }
 
 /** Queues this process works on, and the handlers for each job kind. */
@@ -107,8 +109,8 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
   try {
     const servesApi = config.role === 'api' || config.role === 'all';
     for (const warning of syslogSettingWarnings(config)) log.warn(warning);
-    // A bad certificate or key stops the start here, before migrations and before any port is bound.
-    const syslogTls = servesApi ? syslogTlsFromConfig(config) : undefined;
+    // A bad certificate, key or CA stops the start here, before migrations and before any port is bound.
+    if (servesApi) syslogTlsFromConfig(config);
     await ctx.store.migrate({ keyring: keyringLoader(config) });
     await startGovernance(ctx, { adminPassword: process.env.RIPOSTE_ADMIN_PASSWORD });
     if (config.demo && servesApi) await seedDemo(ctx);
@@ -122,12 +124,15 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
     if (app) url = await listen(app, config);
     if (app && hasSyslogPort(config)) {
       syslog = await startSyslogListeners(ctx, {
-        host: config.host,
+        host: config.syslogHost ?? config.host,
         udpPort: config.syslogUdpPort,
         tcpPort: config.syslogTcpPort,
         tlsPort: config.syslogTlsPort,
-        tlsCert: syslogTls?.cert,
-        tlsKey: syslogTls?.key,
+        // As configured, not as read: a reload reads the files again.
+        tlsCert: config.syslogTlsCert,
+        tlsKey: config.syslogTlsKey,
+        tlsKeyPassphrase: config.syslogTlsKeyPassphrase,
+        tlsCa: config.syslogTlsCa,
       });
     }
     if (config.role === 'worker' || config.role === 'all') {
@@ -164,6 +169,10 @@ export async function startRiposte(config: Config, options: { log?: Logger } = {
       app,
       workers,
       url,
+      reloadTls: () => {
+        if (syslog) syslog.reloadTls();
+        else log.info('no syslog TLS listener: nothing to reload');
+      },
       stop() {
         stopping ??= (async () => {
           lifecycle.draining = true;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -71,12 +72,23 @@ export const ConfigSchema = z
     demo: z.coerce.boolean().default(false),
     /** The URL people reach Riposte at, for links in chat and e-mail (approval links, case links). */
     publicUrl: z.string().url().optional(),
-    /** Syslog listeners; off unless a port is set. */
+    /** Syslog listeners; off unless a port is set. They listen on `host` unless `syslogHost` is set. */
+    syslogHost: z
+      .string()
+      .refine(
+        (value) => isIP(value) !== 0,
+        'must be an IP address to listen on, such as 0.0.0.0, :: or 127.0.0.1',
+      )
+      .optional(),
     syslogUdpPort: z.coerce.number().int().min(0).max(65_535).optional(),
     syslogTcpPort: z.coerce.number().int().min(0).max(65_535).optional(),
     syslogTlsPort: z.coerce.number().int().min(0).max(65_535).optional(),
     syslogTlsCert: z.string().optional(),
     syslogTlsKey: z.string().optional(),
+    /** A secret: never logged. */
+    syslogTlsKeyPassphrase: z.string().optional(),
+    /** CA certificates: when set, TLS peers must present a certificate one of them signed. */
+    syslogTlsCa: z.string().optional(),
     /** OpenID Connect sign-in; off unless an issuer is set. */
     oidcIssuer: z.string().url().optional(),
     oidcClientId: z.string().optional(),
@@ -114,11 +126,14 @@ export const ENV_KEYS: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   RIPOSTE_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   RIPOSTE_DEMO: 'demo',
   RIPOSTE_PUBLIC_URL: 'publicUrl',
+  RIPOSTE_SYSLOG_HOST: 'syslogHost',
   RIPOSTE_SYSLOG_UDP_PORT: 'syslogUdpPort',
   RIPOSTE_SYSLOG_TCP_PORT: 'syslogTcpPort',
   RIPOSTE_SYSLOG_TLS_PORT: 'syslogTlsPort',
   RIPOSTE_SYSLOG_TLS_CERT: 'syslogTlsCert',
   RIPOSTE_SYSLOG_TLS_KEY: 'syslogTlsKey',
+  RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE: 'syslogTlsKeyPassphrase',
+  RIPOSTE_SYSLOG_TLS_CA: 'syslogTlsCa',
   RIPOSTE_OIDC_ISSUER: 'oidcIssuer',
   RIPOSTE_OIDC_CLIENT_ID: 'oidcClientId',
   RIPOSTE_OIDC_CLIENT_SECRET: 'oidcClientSecret',

@@ -31,6 +31,19 @@ describe('a request logger made on its first line', () => {
     expect(lines[1]).toMatchObject({ reqId: 'r1', runId: 'run-1', msg: 'nested' });
   });
 
+  it("redacts the configuration's secrets wherever a line carries them", () => {
+    const { log, lines } = capturedLogger();
+    const config = {
+      host: '0.0.0.0',
+      syslogTlsKeyPassphrase: 'pass-phrase',
+      oidcClientSecret: 'oidc-secret',
+      databaseUrl: 'postgres://u:p@db/x',
+    };
+    log.info({ config, syslogTlsKeyPassphrase: 'pass-phrase' }, 'started');
+    expect(JSON.stringify(lines)).not.toMatch(/pass-phrase|oidc-secret|u:p@/);
+    expect(lines[0]).toMatchObject({ config: { host: '0.0.0.0' } });
+  });
+
   it('makes no child until a line at its level is written, and one at most', () => {
     const { log, lines } = capturedLogger();
     const made = vi.spyOn(log, 'child');

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listener
 import { listenSyslog } from '../../src/ingest/listeners/syslog-listeners.js';
 import { createTestContext } from '../support/api.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
-import { makeTestCertificate } from '../support/test-certificate.js';
+import { makeClientCertificate, makeTestCa, makeTestCertificate } from '../support/test-certificate.js';
 
 const until = async (check: () => boolean): Promise<void> => {
   for (let i = 0; i < 500 && !check(); i += 1) await new Promise((r) => setTimeout(r, 10));
@@ -104,6 +105,84 @@ describe('syslog listeners', () => {
       await l.close();
       expect(await titles()).toEqual(['Deny tcp']);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('takes syslog over mutual TLS from a peer the CA vouches for, and logs the peers it refuses', async () => {
+    const ca = makeTestCa();
+    const pair = makeTestCertificate();
+    const ctx = createTestContext(handle.store);
+    const l = await startSyslogListeners(ctx, {
+      host: '127.0.0.1',
+      tlsPort: 0,
+      tlsCert: pair.cert,
+      tlsKey: pair.key,
+      tlsCa: ca.cert,
+    });
+    const connect = (identity: { key?: string; cert?: string }) =>
+      tls.connect({
+        port: l.ports.tls ?? 0,
+        host: '127.0.0.1',
+        ca: pair.cert,
+        servername: 'localhost',
+        ...identity,
+      });
+    try {
+      const refused = connect({});
+      refused.on('error', () => undefined);
+      await new Promise((r) => refused.once('close', r));
+      const vouched = connect(makeClientCertificate(ca));
+      await new Promise<void>((r) => vouched.once('secureConnect', () => r()));
+      vouched.end(`${CEF}\n`);
+      await until(() => l.stats.received >= 1);
+    } finally {
+      await l.close();
+    }
+    expect(await titles()).toEqual(['Deny tcp']);
+    const logged = ctx.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        msg: 'syslog connection error',
+        transport: 'tls',
+        code: 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE',
+      }),
+    );
+  });
+
+  it('reloads its TLS files on request, keeping those in use when the new ones are bad', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-tls-'));
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    const first = makeTestCertificate();
+    const second = makeTestCertificate();
+    writeFileSync(key, first.key);
+    writeFileSync(cert, first.cert);
+    const ctx = createTestContext(handle.store);
+    const l = await startSyslogListeners(ctx, { host: '127.0.0.1', tlsPort: 0, tlsCert: cert, tlsKey: key });
+    const served = async (): Promise<string | undefined> => {
+      const socket = tls.connect({ port: l.ports.tls ?? 0, host: '127.0.0.1', rejectUnauthorized: false });
+      await new Promise<void>((r) => socket.once('secureConnect', () => r()));
+      const fingerprint = socket.getPeerX509Certificate()?.fingerprint256;
+      socket.destroy();
+      return fingerprint;
+    };
+    try {
+      rmSync(key);
+      expect(l.reloadTls()).toBe(false);
+      expect(ctx.logs.map((line) => JSON.parse(line) as Record<string, unknown>)).toContainEqual(
+        expect.objectContaining({
+          level: 50,
+          msg: `syslog TLS certificate not reloaded, the one in use stays: RIPOSTE_SYSLOG_TLS_KEY ${key} cannot be read (ENOENT): check the path`,
+        }),
+      );
+      expect(await served()).toBe(new X509Certificate(first.cert).fingerprint256);
+      writeFileSync(key, second.key);
+      writeFileSync(cert, second.cert);
+      expect(l.reloadTls()).toBe(true);
+      expect(await served()).toBe(new X509Certificate(second.cert).fingerprint256);
+    } finally {
+      await l.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

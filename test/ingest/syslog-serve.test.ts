@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../support/processes.js';
 import { makeTestCertificate } from '../support/test-certificate.js';
-import { freePort } from '../support/waiting.js';
+import { freePort, waitFor } from '../support/waiting.js';
 
 /**
  * `riposte serve` with syslog settings, ended by `signal` once its API listens (if it gets that far); its
@@ -14,7 +17,12 @@ import { freePort } from '../support/waiting.js';
  */
 async function serve(
   env: NodeJS.ProcessEnv,
-  options: { signal?: NodeJS.Signals; onListening?: () => Promise<void>; limitMs?: number } = {},
+  options: {
+    signal?: NodeJS.Signals;
+    /** Once it listens, before the signal: given the process and what it wrote to stdout so far (its log). */
+    onListening?: (child: ChildProcess, stdout: () => string) => Promise<void>;
+    limitMs?: number;
+  } = {},
 ): Promise<{ code: number | null; signal?: NodeJS.Signals | null; stderr: string }> {
   const child = spawnCli(['serve', '--port', '0'], { env: { RIPOSTE_LOG_LEVEL: 'warn', ...env } });
   let stdout = '';
@@ -38,7 +46,7 @@ async function serve(
     const first = await Promise.race([exited, listening.then(() => 'listening' as const), limit(15_000)]);
     if (first === 'running') return { code: null, stderr };
     if (first === 'listening' && options.signal) {
-      await options.onListening?.();
+      await options.onListening?.(child, () => stdout);
       child.kill(options.signal);
     }
     const code = await Promise.race([exited, limit(options.limitMs ?? 10_000)]);
@@ -57,6 +65,26 @@ describe('riposte serve with syslog listeners', () => {
     writeFileSync(join(dir, 'key.pem'), pair.key);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The SHA-256 fingerprint of the certificate a new TLS connection to `port` is served. */
+  const servedFingerprint = (port: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
+        resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
+        socket.destroy();
+      });
+    });
+
+  /** An encrypted copy of a PEM private key, as `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes. */
+  const encrypt = (key: string, passphrase: string): string =>
+    createPrivateKey(key).export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase,
+    }) as string;
 
   it('stops with one line and exit code 2 when a syslog port is taken, the UDP port bound before it let go', async () => {
     const blocker = net.createServer();
@@ -90,6 +118,130 @@ describe('riposte serve with syslog listeners', () => {
     expect(res.stderr.trim()).toBe(
       `riposte: RIPOSTE_SYSLOG_TLS_CERT ${join(dir, 'missing.pem')} cannot be read (ENOENT): check the path`,
     );
+  });
+
+  it('stops with one line naming the passphrase setting, never the passphrase, when it does not open the key', async () => {
+    const pair = makeTestCertificate();
+    writeFileSync(join(dir, 'encrypted-key.pem'), encrypt(pair.key, 'the right one'));
+    writeFileSync(join(dir, 'encrypted-cert.pem'), pair.cert);
+    const res = await serve({
+      RIPOSTE_DATA_DIR: join(dir, 'passphrase'),
+      RIPOSTE_SYSLOG_TLS_PORT: '0',
+      RIPOSTE_SYSLOG_TLS_CERT: join(dir, 'encrypted-cert.pem'),
+      RIPOSTE_SYSLOG_TLS_KEY: join(dir, 'encrypted-key.pem'),
+      RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE: 'a wrong one',
+    });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^riposte: RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE does not open RIPOSTE_SYSLOG_TLS_KEY: /,
+      ),
+    ]);
+    expect(res.stderr).not.toContain('a wrong one');
+  });
+
+  it('stops with one line naming the CA setting when the CA file cannot be read', async () => {
+    const res = await serve({
+      RIPOSTE_DATA_DIR: join(dir, 'ca'),
+      RIPOSTE_SYSLOG_TLS_PORT: '0',
+      RIPOSTE_SYSLOG_TLS_CERT: join(dir, 'cert.pem'),
+      RIPOSTE_SYSLOG_TLS_KEY: join(dir, 'key.pem'),
+      RIPOSTE_SYSLOG_TLS_CA: join(dir, 'missing-ca.pem'),
+    });
+    expect(res.code).toBe(2);
+    expect(res.stderr.trim()).toBe(
+      `riposte: RIPOSTE_SYSLOG_TLS_CA ${join(dir, 'missing-ca.pem')} cannot be read (ENOENT): check the path`,
+    );
+  });
+
+  it('listens for syslog on RIPOSTE_SYSLOG_HOST, the API staying on its own host', async () => {
+    const tcpPort = await freePort();
+    const connects = (host: string): Promise<boolean> =>
+      new Promise((resolve) => {
+        const socket = net.connect(tcpPort, host);
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      });
+    const seen: Record<string, boolean> = {};
+    const res = await serve(
+      {
+        RIPOSTE_DATA_DIR: join(dir, 'host'),
+        RIPOSTE_SYSLOG_HOST: '127.0.0.2',
+        RIPOSTE_SYSLOG_TCP_PORT: String(tcpPort),
+      },
+      {
+        signal: 'SIGTERM',
+        onListening: async () => {
+          seen['127.0.0.2'] = await connects('127.0.0.2');
+          seen['127.0.0.1'] = await connects('127.0.0.1');
+        },
+      },
+    );
+    expect(res).toMatchObject({ code: 0 });
+    expect(seen).toEqual({ '127.0.0.2': true, '127.0.0.1': false });
+  });
+
+  it('serves new TLS connections with the files as they are on SIGHUP, keeping the old ones when the new are bad', async () => {
+    const files = join(dir, 'reload');
+    mkdirSync(files);
+    const first = makeTestCertificate();
+    const second = makeTestCertificate();
+    const install = (pair: { cert: string; key: string }) => {
+      writeFileSync(join(files, 'cert.pem'), pair.cert);
+      writeFileSync(join(files, 'key.pem'), encrypt(pair.key, 'passphrase'));
+    };
+    install(first);
+    const tlsPort = await freePort();
+    const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
+    const served: string[] = [];
+    const res = await serve(
+      {
+        RIPOSTE_DATA_DIR: join(dir, 'reload-data'),
+        RIPOSTE_SYSLOG_TLS_PORT: String(tlsPort),
+        RIPOSTE_SYSLOG_TLS_CERT: join(files, 'cert.pem'),
+        RIPOSTE_SYSLOG_TLS_KEY: join(files, 'key.pem'),
+        RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE: 'passphrase',
+      },
+      {
+        signal: 'SIGTERM',
+        onListening: async (child, stdout) => {
+          served.push(await servedFingerprint(tlsPort));
+          // A key that is not the certificate's: logged, naming the setting, and the first pair served on.
+          writeFileSync(join(files, 'cert.pem'), second.cert);
+          child.kill('SIGHUP');
+          await waitFor('the failed reload logged', async () => stdout().includes('not reloaded'), 5_000);
+          expect(child.exitCode).toBe(null);
+          served.push(await servedFingerprint(tlsPort));
+          install(second);
+          child.kill('SIGHUP');
+          served.push(
+            await waitFor(
+              'the new certificate served',
+              async () => {
+                const now = await servedFingerprint(tlsPort);
+                return now === fingerprint(second.cert) && now;
+              },
+              5_000,
+            ),
+          );
+          const failed = stdout()
+            .split('\n')
+            .find((line) => line.includes('not reloaded'));
+          expect(JSON.parse(failed ?? '{}')).toMatchObject({
+            level: 50,
+            msg: expect.stringMatching(
+              /^syslog TLS certificate not reloaded, the one in use stays: RIPOSTE_SYSLOG_TLS_KEY is not the key of RIPOSTE_SYSLOG_TLS_CERT: /,
+            ),
+          });
+          expect(stdout()).not.toContain('"passphrase"');
+        },
+      },
+    );
+    expect(res).toMatchObject({ code: 0, signal: null });
+    expect(served).toEqual([fingerprint(first.cert), fingerprint(first.cert), fingerprint(second.cert)]);
   });
 
   it('stops on SIGTERM while a TLS peer sits in its handshake', async () => {

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -13,7 +14,7 @@ import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { listenSyslog, SyslogBindError } from '../../src/ingest/listeners/syslog-listeners.js';
 import { createTestContext } from '../support/api.js';
 import { openTestStore, type TestStoreHandle } from '../support/stores.js';
-import { makeTestCertificate } from '../support/test-certificate.js';
+import { makeTestCa, makeTestCertificate } from '../support/test-certificate.js';
 import { freePort } from '../support/waiting.js';
 
 /** Whether this process can bind the port now, on UDP and on TCP: nothing of a failed start holds it. */
@@ -105,6 +106,19 @@ describe('syslog listeners that cannot start', () => {
         await new Promise((r) => blocker.close(r));
       }
     });
+
+    it('stop with a config error naming the host settings when the host is not of this machine', async () => {
+      // TEST-NET-1 (RFC 5737): an address no machine of ours has.
+      const failure = await startSyslogListeners(createTestContext(handle.store), {
+        host: '192.0.2.1',
+        tcpPort: 0,
+      }).catch((err: unknown) => err);
+      expect(failure).toEqual(
+        new ConfigError(
+          '192.0.2.1 is not an address of this machine: fix RIPOSTE_SYSLOG_HOST (or RIPOSTE_HOST, its default)',
+        ),
+      );
+    });
   });
 
   it('name the TLS setting at fault, before anything is migrated or bound', () => {
@@ -137,6 +151,69 @@ describe('syslog listeners that cannot start', () => {
     );
   });
 
+  it('open an encrypted key with its passphrase, and name the setting when it is missing or wrong', () => {
+    const encrypted = createPrivateKey(pair.key).export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'correct horse',
+    });
+    writeFileSync(join(dir, 'encrypted-key.pem'), encrypted);
+    const withPassphrase = (passphrase: string | undefined) => () =>
+      syslogTlsFromConfig({
+        syslogTlsPort: 6514,
+        syslogTlsCert: join(dir, 'cert.pem'),
+        syslogTlsKey: join(dir, 'encrypted-key.pem'),
+        syslogTlsKeyPassphrase: passphrase,
+      });
+    expect(withPassphrase(undefined)).toThrow(
+      new ConfigError('RIPOSTE_SYSLOG_TLS_KEY is encrypted: set RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE'),
+    );
+    expect(withPassphrase('wrong')).toThrow(
+      /^RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE does not open RIPOSTE_SYSLOG_TLS_KEY: .*bad decrypt/,
+    );
+    expect(withPassphrase('correct horse')()).toMatchObject({ key: encrypted, passphrase: 'correct horse' });
+  });
+
+  it('read and check the CA certificates of mutual TLS with the certificate and key', () => {
+    writeFileSync(join(dir, 'ca.pem'), makeTestCa().cert);
+    writeFileSync(
+      join(dir, 'not-ca.pem'),
+      '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n',
+    );
+    const withCa = (ca: string) => () =>
+      syslogTlsFromConfig({
+        syslogTlsPort: 6514,
+        syslogTlsCert: join(dir, 'cert.pem'),
+        syslogTlsKey: join(dir, 'key.pem'),
+        syslogTlsCa: ca,
+      });
+    expect(withCa(join(dir, 'missing-ca.pem'))).toThrow(
+      new ConfigError(
+        `RIPOSTE_SYSLOG_TLS_CA ${join(dir, 'missing-ca.pem')} cannot be read (ENOENT): check the path`,
+      ),
+    );
+    expect(withCa(join(dir, 'not-ca.pem'))).toThrow(
+      /^RIPOSTE_SYSLOG_TLS_CA is not a PEM file of CA certificates: /,
+    );
+    expect(withCa(join(dir, 'key.pem'))).toThrow(
+      'RIPOSTE_SYSLOG_TLS_CA is not a PEM file of CA certificates: no PEM certificate in it',
+    );
+    expect(withCa(join(dir, 'ca.pem'))()?.ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  });
+
+  it('take an IP address for RIPOSTE_SYSLOG_HOST, and name the setting for anything else', () => {
+    expect(loadConfig({ env: { RIPOSTE_SYSLOG_HOST: '0.0.0.0' } }).syslogHost).toBe('0.0.0.0');
+    expect(loadConfig({ env: { RIPOSTE_SYSLOG_HOST: '::' } }).syslogHost).toBe('::');
+    expect(loadConfig({ env: {} }).syslogHost).toBe(undefined);
+    for (const bad of ['syslog.example', '0.0.0.0:514', '300.1.1.1'])
+      expect(() => loadConfig({ env: { RIPOSTE_SYSLOG_HOST: bad } })).toThrow(
+        new ConfigError(
+          'RIPOSTE_SYSLOG_HOST must be an IP address to listen on, such as 0.0.0.0, :: or 127.0.0.1',
+        ),
+      );
+  });
+
   it('warn about syslog settings that do nothing in this process', () => {
     const warnings = (env: Record<string, string>) => syslogSettingWarnings(loadConfig({ env }));
     expect(warnings({ RIPOSTE_ROLE: 'worker', RIPOSTE_SYSLOG_TCP_PORT: '5514' })).toEqual([
@@ -144,6 +221,9 @@ describe('syslog listeners that cannot start', () => {
     ]);
     expect(warnings({ RIPOSTE_SYSLOG_TLS_CERT: '/etc/riposte/cert.pem' })).toEqual([
       'RIPOSTE_SYSLOG_TLS_CERT or RIPOSTE_SYSLOG_TLS_KEY is set without RIPOSTE_SYSLOG_TLS_PORT: no TLS listener',
+    ]);
+    expect(warnings({ RIPOSTE_SYSLOG_TLS_CA: '/etc/riposte/ca.pem' })).toEqual([
+      'RIPOSTE_SYSLOG_TLS_CA or RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE is set without RIPOSTE_SYSLOG_TLS_PORT: no TLS listener',
     ]);
     expect(warnings({ RIPOSTE_SYSLOG_TCP_PORT: '5514' })).toEqual([]);
   });

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
 import { listenSyslog, type SyslogTransport } from '../../src/ingest/listeners/syslog-listeners.js';
 import { createTestContext } from '../support/api.js';
+import { openPgBlocker } from '../support/pg-blocker.js';
 import { openTestStore, TEST_PG_URL } from '../support/stores.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(() => r(`still pending after ${ms} ms`), ms));
 
 const until = async (check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
   for (const end = Date.now() + ms; !(await check()) && Date.now() < end;)
@@ -75,6 +78,38 @@ describe('syslog listener while the store fails', () => {
     expect(lost.every(([, transport, atClose]) => transport === 'tcp' && atClose)).toBe(true);
   });
 
+  it('gives up a store that never answers once close() has waited its grace and closeStoreWaitMs more', async () => {
+    const lost: Array<[number, SyslogTransport, boolean]> = [];
+    const abandoned: number[] = [];
+    let calls = 0;
+    const l = await listenSyslog(
+      () => {
+        calls += 1;
+        return new Promise<void>(() => undefined);
+      },
+      {
+        host: '127.0.0.1',
+        tcpPort: 0,
+        batchSize: 10,
+        closeGraceMs: 100,
+        closeStoreWaitMs: 200,
+        onLost: (n, transport, atClose) => lost.push([n, transport, atClose]),
+        onStoreAbandoned: (n) => abandoned.push(n),
+      },
+    );
+    await sendTcp(l.ports.tcp ?? 0, Array.from({ length: 25 }, (_, i) => `${frame(i)}\n`).join(''));
+    await until(() => l.stats.received >= 25 && calls >= 1);
+    const closed = await Promise.race([
+      l.close().then(() => 'closed'),
+      new Promise((r) => setTimeout(() => r('close() still pending'), 5_000)),
+    ]);
+    expect(closed).toBe('closed');
+    // The batch in the store, and those cut or queued behind it.
+    expect(l.stats.lost).toBe(25);
+    expect(abandoned).toEqual([25]);
+    expect(lost).toEqual([[25, 'tcp', true]]);
+  });
+
   it('counts a UDP batch the store failed as lost at once (its senders cannot be paused)', async () => {
     let attempts = 0;
     const lost: Array<[number, SyslogTransport, boolean]> = [];
@@ -102,6 +137,34 @@ describe('syslog listener while the store fails', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(attempts).toBe(tried);
     await l.close();
+  });
+
+  it('closes, and says so, while PostgreSQL keeps the batch waiting behind a lock', async () => {
+    const handle = await openTestStore('postgres');
+    const blocker = await openPgBlocker(handle.options.databaseSchema ?? 'public');
+    try {
+      const ctx = createTestContext(handle.store);
+      const l = await startSyslogListeners(ctx, {
+        host: '127.0.0.1',
+        tcpPort: 0,
+        closeGraceMs: 100,
+        closeStoreWaitMs: 200,
+      });
+      await blocker.hold('lock table alerts in access exclusive mode');
+      await sendTcp(l.ports.tcp ?? 0, Array.from({ length: 30 }, (_, i) => `${frame(i)}\n`).join(''));
+      await until(async () => (await blocker.waiting()) > 0);
+      expect(await Promise.race([l.close().then(() => 'closed'), sleep(5_000)])).toBe('closed');
+      expect(l.stats).toMatchObject({ received: 30, lost: 30 });
+      const line = ctx.logs.find((text) => text.includes('store had not answered'));
+      expect(line && JSON.parse(line)).toMatchObject({ level: 50, lost: 30, storeUnanswered: 30 });
+      expect(ctx.counters.read().find((c) => c.name === 'riposte_syslog_dropped_total')?.samples).toEqual([
+        { labels: { transport: 'tcp', reason: 'store_failed' }, value: 30 },
+      ]);
+    } finally {
+      await blocker.release();
+      await blocker.close();
+      await handle.cleanup();
+    }
   });
 
   it('stores every frame sent while PostgreSQL had no alerts table for a while', async () => {

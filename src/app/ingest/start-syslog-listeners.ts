@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { ConfigError, type Config } from '../../config/config.js';
@@ -5,10 +6,12 @@ import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { createRateLimiter } from '../../governance/hardening/rate-limiter.js';
 import {
+  checkCaCertificates,
   listenSyslog,
   SyslogBindError,
   syslogTlsPems,
   type SyslogListenerOptions,
+  type SyslogTlsCredentials,
   type SyslogListeners,
   type SyslogTransport,
 } from '../../ingest/listeners/syslog-listeners.js';
@@ -24,6 +27,7 @@ export interface SyslogStartOptions extends Partial<
   Pick<
     SyslogListenerOptions,
     | 'closeGraceMs'
+    | 'closeStoreWaitMs'
     | 'handshakeTimeoutMs'
     | 'idleTimeoutMs'
     | 'maxConnections'
@@ -37,8 +41,11 @@ export interface SyslogStartOptions extends Partial<
   udpPort?: number;
   tcpPort?: number;
   tlsPort?: number;
+  /** As configured (PEM text or a path): paths are read again by `reloadTls()`. */
   tlsCert?: string;
   tlsKey?: string;
+  tlsKeyPassphrase?: string;
+  tlsCa?: string;
   /** The ingest source name recorded on syslog alerts. */
   source?: string;
   settings?: IngestSettings;
@@ -52,13 +59,19 @@ const PORT_SETTING: Record<SyslogTransport, string> = {
   tls: 'RIPOSTE_SYSLOG_TLS_PORT',
 };
 
+type SyslogTlsConfig = Pick<
+  Config,
+  'syslogTlsPort' | 'syslogTlsCert' | 'syslogTlsKey' | 'syslogTlsKeyPassphrase' | 'syslogTlsCa'
+>;
+
+const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+
 /**
- * The syslog TLS certificate and key of the configuration as PEM text, read and checked (PEM, key of the
- * certificate), or a ConfigError naming the setting at fault. Called before anything is migrated or bound.
+ * The syslog TLS credentials of the configuration as PEM text, read and checked (PEM, key of the certificate,
+ * passphrase, CA certificates), or a ConfigError naming the setting at fault. Called before anything is
+ * migrated or bound, and again on each reload. No message holds the passphrase.
  */
-export function syslogTlsFromConfig(
-  config: Pick<Config, 'syslogTlsPort' | 'syslogTlsCert' | 'syslogTlsKey'>,
-): { cert: string; key: string } | undefined {
+export function syslogTlsFromConfig(config: SyslogTlsConfig): SyslogTlsCredentials | undefined {
   if (config.syslogTlsPort === undefined) return undefined;
   const read = (setting: string, value: string | undefined): string => {
     if (!value) throw new ConfigError(`RIPOSTE_SYSLOG_TLS_PORT is set: set ${setting} too`);
@@ -72,6 +85,8 @@ export function syslogTlsFromConfig(
   };
   const cert = read('RIPOSTE_SYSLOG_TLS_CERT', config.syslogTlsCert);
   const key = read('RIPOSTE_SYSLOG_TLS_KEY', config.syslogTlsKey);
+  const ca = config.syslogTlsCa ? read('RIPOSTE_SYSLOG_TLS_CA', config.syslogTlsCa) : undefined;
+  const passphrase = config.syslogTlsKeyPassphrase;
   const check = <T>(setting: string, what: string, make: () => T): T => {
     try {
       return make();
@@ -80,11 +95,20 @@ export function syslogTlsFromConfig(
     }
   };
   check('RIPOSTE_SYSLOG_TLS_CERT', 'is not a PEM certificate', () => tls.createSecureContext({ cert }));
-  check('RIPOSTE_SYSLOG_TLS_KEY', 'is not an unencrypted PEM private key', () =>
-    tls.createSecureContext({ key }),
-  );
+  if (ENCRYPTED_KEY.test(key)) {
+    // Node asks no terminal for it: without one, the key fails to open with an obscure OpenSSL error.
+    if (passphrase === undefined)
+      throw new ConfigError('RIPOSTE_SYSLOG_TLS_KEY is encrypted: set RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE');
+    check('RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE', 'does not open RIPOSTE_SYSLOG_TLS_KEY', () =>
+      tls.createSecureContext({ key, passphrase }),
+    );
+  } else {
+    check('RIPOSTE_SYSLOG_TLS_KEY', 'is not a PEM private key', () => tls.createSecureContext({ key }));
+  }
+  if (ca !== undefined)
+    check('RIPOSTE_SYSLOG_TLS_CA', 'is not a PEM file of CA certificates', () => checkCaCertificates(ca));
   return check('RIPOSTE_SYSLOG_TLS_KEY', 'is not the key of RIPOSTE_SYSLOG_TLS_CERT', () =>
-    syslogTlsPems(cert, key),
+    syslogTlsPems({ cert, key, passphrase, ca }),
   );
 }
 
@@ -100,6 +124,10 @@ export function syslogSettingWarnings(config: Config): string[] {
   if ((config.syslogTlsCert || config.syslogTlsKey) && config.syslogTlsPort === undefined)
     warnings.push(
       'RIPOSTE_SYSLOG_TLS_CERT or RIPOSTE_SYSLOG_TLS_KEY is set without RIPOSTE_SYSLOG_TLS_PORT: no TLS listener',
+    );
+  if ((config.syslogTlsCa || config.syslogTlsKeyPassphrase) && config.syslogTlsPort === undefined)
+    warnings.push(
+      'RIPOSTE_SYSLOG_TLS_CA or RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE is set without RIPOSTE_SYSLOG_TLS_PORT: no TLS listener',
     );
   return warnings;
 }
@@ -163,6 +191,11 @@ export async function startSyslogListeners(
   ports: SyslogListeners['ports'];
   stats: SyslogListeners['stats'] & { rejected: number };
   close(): Promise<void>;
+  /**
+   * Reads the TLS certificate, key and CA again and serves new connections with them (open ones keep theirs).
+   * Bad files leave the old ones in force, logged with the setting at fault. False when nothing was reloaded.
+   */
+  reloadTls(): boolean;
 }> {
   const source = options.source ?? 'syslog';
   const log = ctx.log.child({ component: 'syslog' });
@@ -214,7 +247,17 @@ export async function startSyslogListeners(
     return { keys, items };
   };
   const { host } = options;
+  const tlsConfig: SyslogTlsConfig = {
+    syslogTlsPort: options.tlsPort,
+    syslogTlsCert: options.tlsCert,
+    syslogTlsKey: options.tlsKey,
+    syslogTlsKeyPassphrase: options.tlsKeyPassphrase,
+    syslogTlsCa: options.tlsCa,
+  };
+  const tlsCredentials = syslogTlsFromConfig(tlsConfig);
   let lostAtClose = 0;
+  /** Messages counted lost because close() stopped waiting for a store that did not answer. */
+  let abandonedAtClose = 0;
   let lost = 0;
   let dropped = 0;
   let listeners: SyslogListeners;
@@ -272,6 +315,13 @@ export async function startSyslogListeners(
         // smaller one stored later splits each batch into steps of that size when it is stored).
         batchSize: (options.settings ?? (await rulesInForce(ctx)).settings).batchSize,
         ...options,
+        tlsCert: tlsCredentials?.cert,
+        tlsKey: tlsCredentials?.key,
+        tlsKeyPassphrase: tlsCredentials?.passphrase,
+        tlsCa: tlsCredentials?.ca,
+        onStoreAbandoned: (count) => {
+          abandonedAtClose += count;
+        },
         onFrameErrors: (errors) => {
           for (const { transport, count, reason } of errors) {
             rejected += count;
@@ -335,7 +385,9 @@ export async function startSyslogListeners(
       if (err.code === 'EACCES')
         throw new ConfigError(`not allowed to listen on ${where}: choose a port above 1023 for ${setting}`);
       if (err.code === 'EADDRNOTAVAIL')
-        throw new ConfigError(`${host} is not an address of this machine: fix RIPOSTE_HOST`);
+        throw new ConfigError(
+          `${host} is not an address of this machine: fix RIPOSTE_SYSLOG_HOST (or RIPOSTE_HOST, its default)`,
+        );
     }
     throw err;
   }
@@ -349,13 +401,34 @@ export async function startSyslogListeners(
     get stats() {
       return { ...listeners.stats, rejected };
     },
+    reloadTls: () => {
+      if (tlsConfig.syslogTlsPort === undefined) {
+        log.info('no syslog TLS listener: nothing to reload');
+        return false;
+      }
+      try {
+        const fresh = syslogTlsFromConfig(tlsConfig);
+        if (!fresh) return false;
+        listeners.setTlsCredentials(fresh);
+        log.info(
+          { fingerprint: new X509Certificate(fresh.cert).fingerprint256 },
+          'syslog TLS certificate reloaded: new connections use it',
+        );
+        return true;
+      } catch (err) {
+        log.error(`syslog TLS certificate not reloaded, the one in use stays: ${(err as Error).message}`);
+        return false;
+      }
+    },
     close: async () => {
       await listeners.close();
       rateLimited.flush();
       if (lostAtClose > 0)
         log.error(
-          { lost: lostAtClose },
-          'syslog listener closed before the store recovered: messages received and not stored were lost',
+          { lost: lostAtClose, storeUnanswered: abandonedAtClose },
+          abandonedAtClose > 0
+            ? 'syslog listener closed while the store had not answered: messages received and not stored were lost'
+            : 'syslog listener closed before the store recovered: messages received and not stored were lost',
         );
     },
   };

@@ -37,7 +37,17 @@ Examples:
           process.once('SIGTERM', () => resolve('SIGTERM'));
           process.once('SIGINT', () => resolve('SIGINT'));
         });
+        // SIGHUP reloads the syslog TLS certificate; in place before start too, as its default is to end
+        // the process. One sent while starting is done once started (the files may have changed after the
+        // start read them).
+        let reloadRequested = false;
+        let reload = (): void => {
+          reloadRequested = true;
+        };
+        process.on('SIGHUP', () => reload());
         const runtime = await startRiposte(config);
+        reload = () => runtime.reloadTls();
+        if (reloadRequested) reload();
         if (runtime.url)
           process.stdout.write(`Riposte is listening on ${runtime.url} (API docs: ${runtime.url}/docs)\n`);
         const signal = await requested;

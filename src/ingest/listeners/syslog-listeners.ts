@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -36,6 +37,13 @@ export interface SyslogListenerOptions {
   /** PEM text, or a path to a PEM file. */
   tlsCert?: string;
   tlsKey?: string;
+  /** For an encrypted `tlsKey`. */
+  tlsKeyPassphrase?: string;
+  /**
+   * CA certificates (PEM text or path): when given, a TLS peer must present a certificate they signed, or
+   * its handshake fails (mutual TLS).
+   */
+  tlsCa?: string;
   /** Messages per sink call: the caller's ingest step size, so a batch is stored as one step. */
   batchSize: number;
   /** How long a partial batch waits for company before it is flushed. */
@@ -52,6 +60,11 @@ export interface SyslogListenerOptions {
    * one still connected then is cut off. A batch the store keeps failing is given up after as long.
    */
   closeGraceMs?: number;
+  /**
+   * After the grace, how long close() still waits for a batch the store has not answered (default 5,000 ms):
+   * a store that hangs must not hold close() for ever. What it held is then counted lost at close.
+   */
+  closeStoreWaitMs?: number;
   /** A TLS peer that has not finished its handshake after this long is cut off (default 10 s). */
   handshakeTimeoutMs?: number;
   /** A TCP or TLS connection that sends nothing for this long is closed (default 10 minutes). */
@@ -70,6 +83,8 @@ export interface SyslogListenerOptions {
   onSinkError?: (err: unknown, retryInMs: number | undefined) => void;
   /** Messages received and never stored: the store failed (UDP batches) or did not recover before close. */
   onLost?: (count: number, transport: SyslogTransport, atClose: boolean) => void;
+  /** close() stopped waiting for a store that did not answer: `count` messages it held are lost. */
+  onStoreAbandoned?: (count: number) => void;
   /** A datagram dropped because `maxQueued` messages were waiting. */
   onDropped?: (transport: 'udp') => void;
   /** A connection or socket error: reset peers, failed handshakes, refused connections, socket errors. */
@@ -85,9 +100,15 @@ export interface SyslogListeners {
   /**
    * Stops listening, lets TCP and TLS peers finish (`closeGraceMs`), flushes what is queued, and resolves
    * when it is stored or given up. A peer still connected after the grace is cut off: its complete frames are
-   * stored, an unfinished one is a frame error.
+   * stored, an unfinished one is a frame error. A store that does not answer is waited for `closeStoreWaitMs`
+   * more at most.
    */
   close(): Promise<void>;
+  /**
+   * Uses these credentials for TLS connections from now on; open ones keep theirs. Throws, leaving the old
+   * ones in force, when they are not valid (see `syslogTlsPems`), or when there is no TLS listener.
+   */
+  setTlsCredentials(credentials: SyslogTlsCredentials): void;
 }
 
 /** A port could not be bound; `transport` says which, so the caller can name the setting. */
@@ -110,12 +131,37 @@ const pem = (value: string): string => (value.includes('-----BEGIN') ? value : r
 /** RFC 5425 §4.2 asks for TLS 1.2 at least; said here rather than left to Node's default of the day. */
 const TLS_MIN_VERSION = 'TLSv1.2';
 
+/** What the TLS listener serves with, as PEM text. */
+export interface SyslogTlsCredentials {
+  cert: string;
+  key: string;
+  passphrase?: string;
+  /** CA certificates that sign the peers' certificates (mutual TLS); none asked for when absent. */
+  ca?: string;
+}
+
 /**
- * The certificate and key as PEM text (given as text or paths), checked as tls.Server will use them. Throws
- * (unreadable file, not PEM, a key that is not the certificate's) so a bad setting fails before any bind.
+ * The CA certificates of a PEM text, each parsed: tls.createSecureContext takes text that holds none, or
+ * garbage between its markers, without a word, and would then refuse every peer.
  */
-export function syslogTlsPems(cert: string, key: string): { cert: string; key: string } {
-  const pems = { cert: pem(cert), key: pem(key) };
+export function checkCaCertificates(ca: string): void {
+  const blocks = ca.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error('no PEM certificate in it');
+  for (const block of blocks) new X509Certificate(block);
+}
+
+/**
+ * The credentials as PEM text (each given as text or a path), checked as tls.Server will use them. Throws
+ * (unreadable file, not PEM, a key that is not the certificate's or that the passphrase does not open) so a
+ * bad setting fails before any bind.
+ */
+export function syslogTlsPems(given: SyslogTlsCredentials): SyslogTlsCredentials {
+  const pems: SyslogTlsCredentials = { cert: pem(given.cert), key: pem(given.key) };
+  if (given.passphrase !== undefined) pems.passphrase = given.passphrase;
+  if (given.ca !== undefined) {
+    pems.ca = pem(given.ca);
+    checkCaCertificates(pems.ca);
+  }
   tls.createSecureContext({ ...pems, minVersion: TLS_MIN_VERSION });
   return pems;
 }
@@ -140,13 +186,19 @@ export async function listenSyslog<P>(
   const { batchSize } = options;
   const maxQueued = options.maxQueued ?? 20_000;
   const graceMs = options.closeGraceMs ?? 1_000;
+  const storeWaitMs = options.closeStoreWaitMs ?? 5_000;
   const idleMs = options.idleTimeoutMs ?? 600_000;
   const stats = { received: 0, frameErrors: 0, dropped: 0, lost: 0 };
   // Before anything is bound: a certificate that cannot be read must not leave the other ports open.
-  let pems: { cert: string; key: string } | undefined;
+  let pems: SyslogTlsCredentials | undefined;
   if (options.tlsPort !== undefined) {
     if (!options.tlsCert || !options.tlsKey) throw new Error('syslog over TLS needs tlsCert and tlsKey');
-    pems = syslogTlsPems(options.tlsCert, options.tlsKey);
+    pems = syslogTlsPems({
+      cert: options.tlsCert,
+      key: options.tlsKey,
+      passphrase: options.tlsKeyPassphrase,
+      ca: options.tlsCa,
+    });
   }
 
   const queue: string[] = [];
@@ -154,6 +206,10 @@ export async function listenSyslog<P>(
   const origins: SyslogTransport[] = [];
   /** Messages cut into batches and not yet stored (or given up): they count against `maxQueued` too. */
   let storing = 0;
+  /** The transports of each batch cut and not yet stored or given up, for close() to count if it abandons them. */
+  const inFlight = new Set<SyslogTransport[]>();
+  /** Set by close() when the store did not answer in time: what it held was counted lost then. */
+  let storeAbandoned = false;
   const held = (): number => queue.length + storing;
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
@@ -210,7 +266,7 @@ export async function listenSyslog<P>(
         if (!streamed || left <= 0) {
           options.onSinkError?.(err, undefined);
           staged.discard?.(prepared);
-          lose(from, closing);
+          if (!storeAbandoned) lose(from, closing);
           return;
         }
         const wait = Math.min(RETRY_FIRST_MS * 2 ** attempt, options.retryMaxMs ?? 5_000, left);
@@ -227,12 +283,14 @@ export async function listenSyslog<P>(
     const batch = queue.splice(0, batchSize);
     const from = origins.splice(0, batchSize);
     storing += batch.length;
+    inFlight.add(from);
     let prepared: P | undefined;
     try {
       prepared = staged.prepare(batch);
     } catch (err) {
       options.onSinkError?.(err, undefined);
       storing -= batch.length;
+      inFlight.delete(from);
       lose(from, giveUpAt !== undefined);
       return;
     }
@@ -240,6 +298,7 @@ export async function listenSyslog<P>(
       .then(() => storeBatch(prepared, batch, from))
       .then(() => {
         storing -= batch.length;
+        inFlight.delete(from);
         // Paused peers stay paused (and listed) until the backlog is down to half.
         if (held() < maxQueued / 2) {
           for (const s of paused) s.resume();
@@ -314,6 +373,7 @@ export async function listenSyslog<P>(
   let udp: dgram.Socket | undefined;
   let udpReceiveBufferBytes: number | undefined;
   const servers: net.Server[] = [];
+  let tlsServer: tls.Server | undefined;
   const closeBound = async (): Promise<void> => {
     try {
       udp?.close();
@@ -388,12 +448,25 @@ export async function listenSyslog<P>(
           ...pems,
           minVersion: TLS_MIN_VERSION,
           handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+          // With a CA, a peer without a certificate it signed fails its handshake (tlsClientError below).
+          requestCert: pems?.ca !== undefined,
+          rejectUnauthorized: pems?.ca !== undefined,
         },
         onConnection('tls'),
       );
+      tlsServer = server;
       // Node reports a failed or timed-out handshake here and leaves the socket open: it is ours to end.
       server.on('tlsClientError', (err, socket) => {
-        networkError(err, 'tls');
+        // A certificate the CA did not sign: Node ends the handshake itself and reports a bare hang-up, the
+        // reason left on the socket.
+        const refused = socket.authorizationError;
+        if (refused) {
+          const reason = refused instanceof Error ? refused.message : refused;
+          networkError(
+            Object.assign(new Error(`client certificate refused: ${reason}`), { code: reason }),
+            'tls',
+          );
+        } else networkError(err, 'tls');
         socket.destroy();
       });
       ports.tls = await listen(server, 'tls', options.tlsPort);
@@ -407,6 +480,16 @@ export async function listenSyslog<P>(
     ports,
     udpReceiveBufferBytes,
     stats,
+    setTlsCredentials(credentials) {
+      if (!tlsServer) throw new Error('no TLS listener');
+      // Checked first: setSecureContext keeps the parts it is given, so a bad set must not reach it.
+      const checked = syslogTlsPems(credentials);
+      // Whether peers must present a certificate is the server's, fixed at start: a CA added later is
+      // only trusted, not asked for, and one taken away would leave every peer refused.
+      if ((checked.ca === undefined) !== (pems?.ca === undefined))
+        throw new Error('mutual TLS cannot be turned on or off without a restart');
+      tlsServer.setSecureContext({ ...checked, minVersion: TLS_MIN_VERSION });
+    },
     close() {
       closing ??= (async () => {
         udp?.close();
@@ -416,6 +499,7 @@ export async function listenSyslog<P>(
         // usual: a sender that wrote its frames and closed loses none, even those not read yet.
         for (const socket of sockets.keys()) socket.end();
         giveUpAt = Date.now() + graceMs;
+        const storeDeadline = giveUpAt + storeWaitMs;
         wake?.();
         let grace: NodeJS.Timeout | undefined;
         await Promise.race([
@@ -434,11 +518,30 @@ export async function listenSyslog<P>(
         for (const raw of tlsRaw) raw.destroy();
         tlsRaw.clear();
         paused.clear();
-        while (queue.length > 0) {
-          flush();
+        const drained = (async () => {
+          while (queue.length > 0 && !storeAbandoned) {
+            flush();
+            await flushing;
+          }
           await flushing;
+        })();
+        let storeWait: NodeJS.Timeout | undefined;
+        const answered = await Promise.race([
+          drained.then(() => true),
+          new Promise<false>((resolve) => {
+            storeWait = setTimeout(() => resolve(false), storeDeadline - Date.now());
+          }),
+        ]);
+        clearTimeout(storeWait);
+        if (!answered) {
+          // The store neither stored nor failed: what it holds, and what waits behind it, is given up here.
+          storeAbandoned = true;
+          const held = [...[...inFlight].flat(), ...origins.splice(0)];
+          queue.length = 0;
+          inFlight.clear();
+          lose(held, true);
+          options.onStoreAbandoned?.(held.length);
         }
-        await flushing;
         reportFrameErrors();
         await Promise.all(serversClosed);
       })();
