@@ -1,9 +1,11 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { changeCaseStatus, mergeCases } from '../../src/app/cases/case-commands.js';
 import { ingestAlerts, type IngestItem, type IngestResult } from '../../src/app/ingest/ingest-alerts.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { openStore } from '../../src/store/store.js';
 import { createTestContext, ManualClock } from '../support/api.js';
-import { openTestStore, type TestStoreHandle } from '../support/stores.js';
+import { newTestId, openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { openPgBlocker, type PgBlocker } from '../support/pg-blocker.js';
 import { waitFor } from '../support/waiting.js';
 
@@ -56,6 +58,16 @@ describe('overlapping ingest transactions of one source on postgres', () => {
     return Promise.all([a, b]);
   }
 
+  /** Backends of this test's database waiting for a lock (the ingest behind the merge's case row). */
+  const lockWaits = async (): Promise<number> => {
+    const { rows } = await sql<{ n: string }>`select count(*) as n from pg_locks l
+      join pg_stat_activity a on a.pid = l.pid
+      where not l.granted and a.datname = current_database() and a.query ilike '%cases%'`.execute(
+      handle.store.db,
+    );
+    return Number(rows[0]?.n ?? 0);
+  };
+
   const stored = async (srcIp: string) =>
     (
       await handle.store.db
@@ -103,6 +115,77 @@ describe('overlapping ingest transactions of one source on postgres', () => {
     const cases = [ra, rb].map((r) => (r.items[0]?.status === 'accepted' ? r.items[0].caseId : undefined));
     expect(cases[1]).toBe(cases[0]);
   });
+
+  it('lets an alert of another source join the case a concurrent alert of the same rule opened', async () => {
+    // Different sources and addresses: they meet only by their rule (product and rule id).
+    const ofRule = (source: string, ip: string): Promise<IngestResult> =>
+      ingestAlerts(ctx, { source, items: [alert(ip, 'R-shared')] }, SYSTEM_ACTOR);
+    await ingest(alert('198.51.100.250', 'R-seed'));
+    await blocker.hold(`select 1 from alert_source_days where source = 'edr' for update`);
+    const a = ofRule('edr', '10.1.1.1');
+    await waitFor('the first ingest to wait', async () => (await blocker.waiting()) >= 1);
+    const b = ofRule('ids', '10.2.2.2');
+    await waitFor('the second ingest to wait', async () => (await blocker.waiting()) >= 2);
+    await blocker.release();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.casesCreated + rb.casesCreated).toBe(1);
+    const cases = [ra, rb].map((r) => (r.items[0]?.status === 'accepted' ? r.items[0].caseId : undefined));
+    expect(cases[1]).toBe(cases[0]);
+  });
+
+  it.each(['merged', 'closed'] as const)(
+    'does not put an alert into a case %s while its ingest was deciding: it decides again',
+    async (change) => {
+      const first = await ingest(alert('203.0.113.40', 'R-a'));
+      const second = await ingest(alert('203.0.113.41', 'R-b'));
+      const [survivor, doomed] = [first, second].map((r) =>
+        r.items[0]?.status === 'accepted' ? r.items[0].caseId : '',
+      ) as [string, string];
+      const deps = { newId: newTestId, dialect: handle.store.dialect };
+      let release = (): void => undefined;
+      const gate = new Promise<void>((r) => (release = r));
+      let changed = (): void => undefined;
+      const done = new Promise<void>((r) => (changed = r));
+      // The merge (or close) has done its work and holds the case row; it commits once released.
+      const command = handle.store.db.transaction().execute(async (trx) => {
+        const at = T0 + 1_000;
+        if (change === 'merged')
+          await mergeCases(trx, deps, { survivorId: survivor, mergedId: doomed, actor: SYSTEM_ACTOR }, at);
+        else {
+          await changeCaseStatus(trx, deps, { caseId: doomed, to: 'triage', actor: SYSTEM_ACTOR }, at);
+          await changeCaseStatus(
+            trx,
+            deps,
+            { caseId: doomed, to: 'closed', resolution: 'false_positive', actor: SYSTEM_ACTOR },
+            at,
+          );
+        }
+        changed();
+        await gate;
+      });
+      await done;
+      // A new alert of the doomed case's rule: its lookups see the case open (the change is not committed).
+      const later = ingest(alert('203.0.113.42', 'R-b'));
+      // It waits on the case row the change holds (unless it never locks it: then it is given the time to).
+      await waitFor('the ingest to wait on the case row', async () => (await lockWaits()) >= 1, 3_000).catch(
+        () => undefined,
+      );
+      release();
+      await command;
+      const answer = (await later).items[0];
+      expect(answer?.status).toBe('accepted');
+      const caseId = answer?.status === 'accepted' ? answer.caseId : '';
+      const kase = await handle.store.db
+        .selectFrom('cases')
+        .select(['id', 'status', 'merged_into'])
+        .where('id', '=', caseId)
+        .executeTakeFirstOrThrow();
+      // Into the survivor, or (the case closed) a case of its own: never the case changed meanwhile.
+      expect(kase.id).not.toBe(doomed);
+      expect(kase.status).not.toBe('closed');
+      if (change === 'merged') expect(kase.id).toBe(survivor);
+    },
+  );
 
   it('stores each alert once when two processes take the same alerts at once, and counts every delivery', async () => {
     const other = await openStore(handle.options);

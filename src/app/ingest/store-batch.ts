@@ -16,11 +16,12 @@ import {
 } from '../../store/alerts/alert.repository.js';
 import { countStoredAlerts } from '../../store/alerts/alert-daily-counts.repository.js';
 import { findIngestSettingsJson } from '../../store/alerts/ingest-settings.repository.js';
-import { lockIngestSource } from '../../store/alerts/ingest-lock.repository.js';
+import { lockDetectionRules, lockIngestSource } from '../../store/alerts/ingest-lock.repository.js';
 import { upsertObservables } from '../../store/alerts/observable.repository.js';
 import {
   addObservablesToCases,
   appendAlertsAddedEvents,
+  lockOpenCases,
 } from '../../store/alerts/alert-case-batch.repository.js';
 import { createCases, type NewCase } from '../../store/cases/case.repository.js';
 import { loadSlaPolicies, type StoredSlaPolicies } from '../../store/cases/sla-policy.repository.js';
@@ -96,8 +97,19 @@ const ruleKey = (product: string | null, ruleId: string): string => `${product ?
  * alert, and count a repeat or answer a retry.
  */
 export class OverlappedIngest extends Error {
+  constructor(message = "another transaction stored one of the batch's new alerts first") {
+    super(message);
+  }
+}
+
+/**
+ * A case the batch chose for its alerts was merged or closed by a transaction that committed after the
+ * batch's lookups read it open (PostgreSQL). The batch stored nothing and runs again, as an overlapped one
+ * does: then its lookups see the case closed (and a merged case's alerts in the case they went to).
+ */
+export class JoinedCaseClosed extends OverlappedIngest {
   constructor() {
-    super("another transaction stored one of the batch's new alerts first");
+    super('a case the batch chose was merged or closed meanwhile');
   }
 }
 
@@ -150,14 +162,27 @@ export async function storeBatch(
   type Stored = Awaited<ReturnType<typeof findIngestSettingsJson>>;
   const dedupSince = now - settings.dedup.windowMs;
   const { concurrentWriters } = ctx.store.dialect;
-  // Independent lookups: one round trip on PostgreSQL, with the source's lock (see `OverlappedIngest`).
-  const [known, recent, stored] = await readTogether<[Prior, Prior, Stored, void]>(trx, ctx.store.dialect, [
-    (db) => findAlertsBySourceEventIds(db, source, eventIds),
-    (db) =>
-      settings.dedup.enabled ? findRecentByFingerprints(db, fps, dedupSince) : Promise.resolve(new Map()),
-    (db) => (settingsFrom ? findIngestSettingsJson(db) : Promise.resolve(undefined)),
-    (db) => (concurrentWriters ? lockIngestSource(db, source) : Promise.resolve()),
-  ]);
+  // Every rule of the batch, when alerts group by rule: new ones among them are known only later.
+  const batchRules =
+    concurrentWriters && settings.correlation.enabled && settings.correlation.byRule
+      ? batch.flatMap((m) =>
+          m.alert.origin.ruleId ? [{ product: m.alert.origin.product, ruleId: m.alert.origin.ruleId }] : [],
+        )
+      : [];
+  // Independent lookups: one round trip on PostgreSQL, with the source's lock (see `OverlappedIngest`) and
+  // its rules' (other sources' transactions with alerts of these rules wait, or are waited for).
+  const [known, recent, stored] = await readTogether<[Prior, Prior, Stored, void, void]>(
+    trx,
+    ctx.store.dialect,
+    [
+      (db) => findAlertsBySourceEventIds(db, source, eventIds),
+      (db) =>
+        settings.dedup.enabled ? findRecentByFingerprints(db, fps, dedupSince) : Promise.resolve(new Map()),
+      (db) => (settingsFrom ? findIngestSettingsJson(db) : Promise.resolve(undefined)),
+      (db) => (concurrentWriters ? lockIngestSource(db, source) : Promise.resolve()),
+      (db) => lockDetectionRules(db, batchRules),
+    ],
+  );
   // Nothing is written yet: the caller starts again with the rules now in force.
   if (settingsFrom && (stored?.settings ?? null) !== settingsFrom.storedText)
     throw new IngestSettingsChanged(stored);
@@ -400,6 +425,16 @@ export async function storeBatch(
       caseId,
       caseCreated,
     };
+  }
+
+  // PostgreSQL: the existing cases the batch's alerts join, locked until commit and read again. A merge or
+  // close (which locks the case row for update) committed since the lookups leaves its case out: rather than
+  // put alerts into a closed case, the batch runs again. One that starts now waits for this commit.
+  const openingIds = new Set(opening.map((c) => c.id));
+  const joinedCases = [...new Set(rows.map((r) => r.caseId as string))].filter((id) => !openingIds.has(id));
+  if (concurrentWriters && joinedCases.length > 0) {
+    const stillOpen = await lockOpenCases(trx, joinedCases);
+    if (stillOpen.size < joinedCases.length) throw new JoinedCaseClosed();
   }
 
   // Retries and repeats of this batch's new alerts answer with the case their alert went to.

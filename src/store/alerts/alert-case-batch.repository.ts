@@ -24,6 +24,28 @@ const touchCasesQuery = preparedRowsQuery<{ id: string }, { now: number }>(['id'
 );
 
 /**
+ * Locks these cases until the transaction ends (`for share`: others may lock them so too, but a merge or a
+ * close, which locks for update, waits) and answers those still open and not merged. On PostgreSQL a case
+ * a merge or close holds is waited for and read as that committed it; rows are locked in id order.
+ */
+export async function lockOpenCases(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const open = new Set<string>();
+  for (const chunk of chunks([...new Set(ids)].sort(), 500)) {
+    const rows = await db
+      .selectFrom('cases')
+      .select('id')
+      .where('id', 'in', chunk)
+      .where('status', '!=', 'closed')
+      .where('merged_into', 'is', null)
+      .orderBy('id')
+      .forShare()
+      .execute();
+    for (const r of rows) open.add(r.id);
+  }
+  return open;
+}
+
+/**
  * Puts one `alerts_added` event on the timeline of each case that took alerts of the batch, listing them in
  * batch order (`data.alerts`: each alert's id and why it joined), and touches those cases. One event per case
  * rather than per alert: a batch of 1,000 alerts into 200 cases writes 200 timeline rows, not 1,000. Events
