@@ -46,13 +46,17 @@ describe('overlapping ingest transactions of one source on postgres', () => {
     ingestAlerts(ctx, { source: 'edr', items: [item] }, SYSTEM_ACTOR);
 
   /** Runs `first` and `second` so that the second starts while the first is stopped before its commit. */
-  async function overlapped(first: IngestItem, second: IngestItem): Promise<[IngestResult, IngestResult]> {
+  async function overlapped(
+    first: IngestItem,
+    second: IngestItem,
+    secondSource = 'edr',
+  ): Promise<[IngestResult, IngestResult]> {
     // The source's row for the day exists once an alert of the day is stored.
     await ingest(alert('198.51.100.250', 'R-seed'));
     await blocker.hold(`select 1 from alert_source_days where source = 'edr' for update`);
     const a = ingest(first);
     await waitFor('the first ingest to wait', async () => (await blocker.waiting()) >= 1);
-    const b = ingest(second);
+    const b = ingestAlerts(ctx, { source: secondSource, items: [second] }, SYSTEM_ACTOR);
     await waitFor('the second ingest to wait', async () => (await blocker.waiting()) >= 2);
     await blocker.release();
     return Promise.all([a, b]);
@@ -98,40 +102,20 @@ describe('overlapping ingest transactions of one source on postgres', () => {
     expect(a.casesCreated + b.casesCreated).toBe(1);
   });
 
-  it('lets an alert of another source join the case a concurrent alert sharing its observable opened', async () => {
-    // Different sources and rules: they meet only by the public address they share. The first stops after
-    // its lookups, before its commit; the second's upsert of that address waits on the first's row.
-    const shared = (source: string, ruleId: string): Promise<IngestResult> =>
-      ingestAlerts(ctx, { source, items: [alert('45.33.32.156', ruleId)] }, SYSTEM_ACTOR);
-    await ingest(alert('198.51.100.250', 'R-seed'));
-    await blocker.hold(`select 1 from alert_source_days where source = 'edr' for update`);
-    const a = shared('edr', 'R-edr');
-    await waitFor('the first ingest to wait', async () => (await blocker.waiting()) >= 1);
-    const b = shared('ids', 'R-ids');
-    await waitFor('the second ingest to wait', async () => (await blocker.waiting()) >= 2);
-    await blocker.release();
-    const [ra, rb] = await Promise.all([a, b]);
-    expect(ra.casesCreated + rb.casesCreated).toBe(1);
-    const cases = [ra, rb].map((r) => (r.items[0]?.status === 'accepted' ? r.items[0].caseId : undefined));
-    expect(cases[1]).toBe(cases[0]);
-  });
-
-  it('lets an alert of another source join the case a concurrent alert of the same rule opened', async () => {
-    // Different sources and addresses: they meet only by their rule (product and rule id).
-    const ofRule = (source: string, ip: string): Promise<IngestResult> =>
-      ingestAlerts(ctx, { source, items: [alert(ip, 'R-shared')] }, SYSTEM_ACTOR);
-    await ingest(alert('198.51.100.250', 'R-seed'));
-    await blocker.hold(`select 1 from alert_source_days where source = 'edr' for update`);
-    const a = ofRule('edr', '10.1.1.1');
-    await waitFor('the first ingest to wait', async () => (await blocker.waiting()) >= 1);
-    const b = ofRule('ids', '10.2.2.2');
-    await waitFor('the second ingest to wait', async () => (await blocker.waiting()) >= 2);
-    await blocker.release();
-    const [ra, rb] = await Promise.all([a, b]);
-    expect(ra.casesCreated + rb.casesCreated).toBe(1);
-    const cases = [ra, rb].map((r) => (r.items[0]?.status === 'accepted' ? r.items[0].caseId : undefined));
-    expect(cases[1]).toBe(cases[0]);
-  });
+  it.each([
+    // Different sources and rules: only the address; the second's upsert of it waits on the first's row.
+    ['a public address', alert('45.33.32.156', 'R-edr'), alert('45.33.32.156', 'R-ids')],
+    // Different sources and addresses: only the rule (product and rule id); its lock.
+    ['a detection rule', alert('10.1.1.1', 'R-shared'), alert('10.2.2.2', 'R-shared')],
+  ])(
+    'lets an alert of another source join the case a concurrent alert sharing %s opened',
+    async (_, first, second) => {
+      const [ra, rb] = await overlapped(first, second, 'ids');
+      expect(ra.casesCreated + rb.casesCreated).toBe(1);
+      const cases = [ra, rb].map((r) => (r.items[0]?.status === 'accepted' ? r.items[0].caseId : undefined));
+      expect(cases[1]).toBe(cases[0]);
+    },
+  );
 
   it.each(['merged', 'closed'] as const)(
     'does not put an alert into a case %s while its ingest was deciding: it decides again',
