@@ -125,8 +125,11 @@ describe.each(DIALECTS)('case projections on %s', (dialect) => {
     });
     expect(await snapshot(store)).toEqual(kept);
 
-    // The report read off the projections equals the domain's metrics recomputed from every case's events.
-    const caseIds = (await store.db.selectFrom('cases').select('id').execute()).map((r) => r.id);
+    // The report read off the projections equals the domain's metrics recomputed from every case's events,
+    // but for the case merged away, counted apart.
+    const caseIds = (
+      await store.db.selectFrom('cases').select('id').where('merged_into', 'is', null).execute()
+    ).map((r) => r.id);
     const lifecycleOf = async (id: string) =>
       (
         await store.db
@@ -141,8 +144,53 @@ describe.each(DIALECTS)('case projections on %s', (dialect) => {
     const range = { from: 0, to: T0 + 10 * DAY };
     clock.set(T0 + 100 * MIN);
     const report = await buildResponseReport(ctx, { ...range, groupBy: 'week' });
-    expect(report.total).toEqual(computeResponseMetrics(fromScratch));
-    expect(report.total).toMatchObject({ closed: 3, falsePositives: 0 });
+    expect(report.total).toEqual({ ...computeResponseMetrics(fromScratch), merged: 1 });
+    expect(report.total).toMatchObject({ closed: 2, falsePositives: 0 });
+  });
+
+  it('leaves cases merged into another out of MTTA, MTTR and the counts, and counts them apart', async () => {
+    const { store } = handle;
+    const deps = depsOf(store);
+    const ctx = createTestContext(store, { clock });
+    // A day of its own, after the other test's cases.
+    const t = T0 + 20 * DAY;
+    const H = 3_600_000;
+    const incident = await openCase(store, { severity: 'high' }, t);
+    const strays: Array<{ id: string }> = [];
+    for (let i = 0; i < 9; i++) strays.push(await openCase(store, { severity: 'low' }, t));
+    await inTransaction(store, async (trx) => {
+      await changeCaseStatus(trx, deps, { caseId: incident.id, to: 'triage', actor: ANALYST }, t + H);
+      // The analyst folds the stray cases into the incident right after triage.
+      for (const s of strays)
+        await mergeCases(trx, deps, { survivorId: incident.id, mergedId: s.id, actor: ANALYST }, t + H + MIN);
+      await changeCaseStatus(
+        trx,
+        deps,
+        { caseId: incident.id, to: 'closed', resolution: 'benign', actor: ANALYST },
+        t + 10 * H,
+      );
+    });
+    const range = { from: t, to: t + DAY };
+    const report = await buildResponseReport(ctx, { ...range, groupBy: 'none' });
+    expect(report.total).toEqual({
+      cases: 1,
+      acknowledged: 1,
+      contained: 0,
+      closed: 1,
+      falsePositives: 0,
+      falsePositiveRate: 0,
+      mttaMs: H,
+      mttcMs: null,
+      mttrMs: 10 * H,
+      merged: 9,
+    });
+    // A group of merged cases only still shows, with nothing to average.
+    const bySeverity = await buildResponseReport(ctx, { ...range, groupBy: 'severity' });
+    expect(bySeverity.groups).toEqual([
+      expect.objectContaining({ key: 'high', cases: 1, closed: 1, mttrMs: 10 * H, merged: 0 }),
+      expect.objectContaining({ key: 'low', cases: 0, acknowledged: 0, closed: 0, mttaMs: null, merged: 9 }),
+    ]);
+    expect(bySeverity.total).toEqual(report.total);
   });
 
   it('counts alerts exactly for ranges that cut days in two', async () => {

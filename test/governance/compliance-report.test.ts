@@ -49,6 +49,14 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     // Case B: still in triage.
     await event('B', 'case_created', T0 + 5 * MIN);
     await event('B', 'status_changed', T0 + 25 * MIN, { to: 'triage' });
+    // Case D: merged into A after 5 min, closed as a duplicate: neither acknowledged nor resolved by it.
+    await event('D', 'case_created', T0 + 1 * MIN);
+    await event('D', 'status_changed', T0 + 6 * MIN, {
+      from: 'new',
+      to: 'closed',
+      resolution: 'duplicate',
+      mergedInto: 'A',
+    });
     // Case C: outside the period.
     await event('C', 'case_created', T0 - 10 * 24 * 60 * MIN);
     await audit('alerts.ingested', T0 + 1);
@@ -77,6 +85,8 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     const r = await buildComplianceReport(ctx(), { from: T0, to: T0 + 24 * 60 * MIN });
     expect(r.sources).toEqual({ auditEntries: 10, caseTimeline: true });
     expect(r.incidents.handled).toBe(2);
+    expect(r.incidents.merged).toBe(1);
+    expect(r.incidents.items.map((i) => i.caseId).sort()).toEqual(['A', 'B']);
     expect(r.incidents.metrics).toMatchObject({
       cases: 2,
       closed: 1,
@@ -103,13 +113,14 @@ describe.each(DIALECTS)('compliance report on %s', (dialect) => {
     expect(html).toContain('CC7.4');
     expect(html).toContain('Containment, Eradication and Recovery');
     expect(html).not.toContain('<script');
+    expect(html).toContain('1 more merged into another case, not counted.');
   });
 
   it('says when a control has no evidence, and works without the case tables', async () => {
     await sql`drop table case_events`.execute(handle.store.db);
     const r = await buildComplianceReport(ctx(), { from: T0, to: T0 + 24 * 60 * MIN });
     expect(r.sources.caseTimeline).toBe(false);
-    expect(r.incidents).toEqual({ handled: 0, items: [], metrics: null });
+    expect(r.incidents).toEqual({ handled: 0, merged: 0, items: [], metrics: null });
     expect(r.soc2.find((c) => c.id === 'CC7.5')?.status).toBe('no_evidence');
     await expect(buildComplianceReport(ctx(), { from: T0, to: T0 })).rejects.toThrow(/period is empty/);
   });

@@ -17,6 +17,8 @@ const Metrics = z.object({
   mttaMs: z.number().nullable(),
   mttcMs: z.number().nullable(),
   mttrMs: z.number().nullable(),
+  /** Cases merged into another: left out of the counts and means above. */
+  merged: z.number(),
 });
 
 const ResponseQuery = withOrderedTimeRange(

@@ -18,8 +18,9 @@ export interface ResponseReport {
   from: number;
   to: number;
   groupBy: ResponseGroupBy;
-  total: ResponseMetrics;
-  groups: Array<{ key: string } & ResponseMetrics>;
+  /** Metrics of the cases that were not merged into another; `merged` counts those that were. */
+  total: ResponseMetrics & { merged: number };
+  groups: Array<{ key: string; merged: number } & ResponseMetrics>;
   openCases: Array<{ severity: string; ageBucket: string; count: number }>;
   alertsPerSource: Array<{ source: string; count: number }>;
   falsePositivesPerRule: Array<{
@@ -37,8 +38,8 @@ const keyText = (key: string | number): string =>
   typeof key === 'number' ? new Date(key).toISOString().slice(0, 10) : key;
 
 /**
- * Response metrics for cases created in [from, to): MTTA, MTTC, MTTR per group, open cases by severity and
- * age, alerts per source and false-positive rates per rule. They read projections kept in step with the
+ * Response metrics for cases created in [from, to) and not merged into another: MTTA, MTTC, MTTR per group,
+ * open cases by severity and age, alerts per source and false-positive rates per rule. They read projections kept in step with the
  * event log (milestones) and with the stored alerts (daily counts), never hand-kept fields.
  */
 export async function buildResponseReport(
@@ -55,9 +56,12 @@ export async function buildResponseReport(
   ]);
   return {
     ...input,
-    total: responseMetricsFromTotals(sumResponseTotals(totals.map((t) => t.totals))),
+    total: {
+      ...responseMetricsFromTotals(sumResponseTotals(totals.map((t) => t.totals))),
+      merged: totals.reduce((n, t) => n + t.merged, 0),
+    },
     groups: totals
-      .map((t) => ({ key: keyText(t.key), ...responseMetricsFromTotals(t.totals) }))
+      .map((t) => ({ key: keyText(t.key), ...responseMetricsFromTotals(t.totals), merged: t.merged }))
       .sort((a, b) => a.key.localeCompare(b.key)),
     openCases,
     alertsPerSource,

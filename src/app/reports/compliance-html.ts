@@ -55,6 +55,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}t
 <p>Period ${time(r.period.from)} to ${time(r.period.to)} · generated ${time(r.generatedAt)} · ${r.sources.auditEntries} audit entries${r.sources.caseTimeline ? ' and case timelines' : ''}</p>
 ${integrity}
 <h2>Incidents handled: ${r.incidents.handled}</h2>
+${r.incidents.merged ? `<p><small>${r.incidents.merged} more merged into another case, not counted.</small></p>` : ''}
 <p>Mean time to acknowledge ${duration(m?.mttaMs)}, to contain ${duration(m?.mttcMs)}, to resolve ${duration(m?.mttrMs)}.</p>
 ${incidents ? `<table><tr><th>Case</th><th>Title</th><th>Severity</th><th>Opened</th><th>To acknowledge</th><th>To contain</th><th>To resolve</th><th>Status</th></tr>${incidents}</table>` : ''}
 ${controls('SOC 2 Trust Services Criteria', r.soc2)}

@@ -52,7 +52,8 @@ export interface ComplianceReport {
   period: { from: number; to: number };
   generatedAt: number;
   sources: { auditEntries: number; caseTimeline: boolean };
-  incidents: { handled: number; items: IncidentSummary[]; metrics: ResponseMetrics | null };
+  /** Cases merged into another are no incidents of their own: only counted, as `merged`. */
+  incidents: { handled: number; merged: number; items: IncidentSummary[]; metrics: ResponseMetrics | null };
   soc2: ControlEvidence[];
   nist: ControlEvidence[];
   approvals: { approved: number; rejected: number; breakGlass: number; items: RecordedAction[] };
@@ -180,11 +181,17 @@ async function readIncidents(
   tables: Set<string>,
   bump: (fact: string) => void,
 ): Promise<ComplianceReport['incidents']> {
-  if (!tables.has('case_events')) return { handled: 0, items: [], metrics: null };
+  if (!tables.has('case_events')) return { handled: 0, merged: 0, items: [], metrics: null };
   const events = await listLifecycleEventsOfCasesActiveIn(ctx.store.db, period);
   const byCase = new Map<string, LifecycleEvent[]>();
+  // A merge closes the merged case (as a duplicate) with the survivor named in the event: neither an
+  // acknowledgement nor a resolution, so such cases stay out of the incidents and their mean times.
+  const merged = new Set<string>();
   for (const { caseId, ...e } of events) {
+    const mergedAway = e.type === 'status_changed' && typeof e.data.mergedInto === 'string';
+    if (mergedAway) merged.add(caseId);
     if (
+      !mergedAway &&
       e.type === 'status_changed' &&
       e.at >= period.from &&
       e.at < period.to &&
@@ -196,6 +203,7 @@ async function readIncidents(
     list.push(e);
     byCase.set(caseId, list);
   }
+  for (const caseId of merged) byCase.delete(caseId);
   const info = new Map<string, { number: number; title: string; severity: string }>();
   if (tables.has('cases') && byCase.size > 0) {
     const ids = [...byCase.keys()].slice(0, LIST_CAP);
@@ -204,6 +212,7 @@ async function readIncidents(
   const milestones = [...byCase.entries()].map(([caseId, list]) => ({ caseId, m: deriveMilestones(list) }));
   return {
     handled: milestones.length,
+    merged: merged.size,
     metrics: computeResponseMetrics(milestones.map((x) => x.m)),
     items: milestones.slice(0, LIST_CAP).map(({ caseId, m }) => ({
       caseId,

@@ -34,35 +34,55 @@ const groupKey = (grouping: MilestoneGrouping): RawBuilder<string | number> => {
 /**
  * MTTA/MTTC/MTTR totals of the cases created in [from, to), per group, added up by the database from the
  * milestone projection (one range scan of an index that holds every column read). Day and
- * week keys come back as epoch ms of their first day.
+ * week keys come back as epoch ms of their first day. Cases merged into another are not incidents of their
+ * own: the merge closed them (as duplicates) the moment an analyst saw they belonged elsewhere, which is no
+ * acknowledgement nor resolution. They are left out of the totals and counted apart, as `merged`.
  */
 export async function loadResponseTotals(
   db: Db,
   range: { from: number; to: number },
   grouping: MilestoneGrouping,
-): Promise<Array<{ key: string | number; totals: ResponseTotals }>> {
+): Promise<Array<{ key: string | number; totals: ResponseTotals; merged: number }>> {
   const key = groupKey(grouping);
-  let q = db
+  // A merge always closes the merged case as a duplicate (and a merged case cannot be reopened), so only
+  // those rows look the case up, by its primary key; every other row stays within the index.
+  const merged = sql<number>`case when m.resolution = 'duplicate' and exists (
+      select 1 from cases c where c.id = m.case_id and c.merged_into is not null) then 1 else 0 end`;
+  const inner = db
     .selectFrom('case_milestones as m')
     .select([
       key.as('k'),
-      sql<number>`count(*)`.as('cases'),
-      sql<number>`count(m.acknowledged_at)`.as('acknowledged'),
-      sql<number>`coalesce(sum(m.acknowledged_at - m.created_at), 0)`.as('acknowledge_ms'),
-      sql<number>`count(m.contained_at)`.as('contained'),
-      sql<number>`coalesce(sum(m.contained_at - m.created_at), 0)`.as('contain_ms'),
-      sql<number>`count(m.resolved_at)`.as('closed'),
-      sql<number>`coalesce(sum(m.resolved_at - m.created_at), 0)`.as('resolve_ms'),
-      sql<number>`count(case when m.resolved_at is not null and m.resolution = 'false_positive' then 1 end)`.as(
-        'false_positives',
-      ),
+      merged.as('merged'),
+      'm.acknowledged_at',
+      'm.contained_at',
+      'm.resolved_at',
+      'm.resolution',
+      'm.created_at',
     ])
     .where('m.created_at', '>=', range.from)
     .where('m.created_at', '<', range.to);
+  // Only cases not merged away count; `own(x)` is x for them and null for the others.
+  const own = (column: string) => sql`case when t.merged = 0 then ${sql.ref(`t.${column}`)} end`;
+  let q = db.selectFrom(inner.as('t')).select([
+    // Ungrouped, the constant key is not read through the subquery: PostgreSQL would want it grouped.
+    (grouping === 'none' ? sql<string>`'all'` : sql<string | number>`t.k`).as('k'),
+    sql<number>`count(case when t.merged = 0 then 1 end)`.as('cases'),
+    sql<number>`coalesce(sum(t.merged), 0)`.as('merged'),
+    sql<number>`count(${own('acknowledged_at')})`.as('acknowledged'),
+    sql<number>`coalesce(sum(${own('acknowledged_at')} - t.created_at), 0)`.as('acknowledge_ms'),
+    sql<number>`count(${own('contained_at')})`.as('contained'),
+    sql<number>`coalesce(sum(${own('contained_at')} - t.created_at), 0)`.as('contain_ms'),
+    sql<number>`count(${own('resolved_at')})`.as('closed'),
+    sql<number>`coalesce(sum(${own('resolved_at')} - t.created_at), 0)`.as('resolve_ms'),
+    sql<number>`count(case when t.merged = 0 and t.resolved_at is not null and t.resolution = 'false_positive' then 1 end)`.as(
+      'false_positives',
+    ),
+  ]);
   // A constant key (no grouping) is one group; PostgreSQL refuses a constant in GROUP BY.
-  if (grouping !== 'none') q = q.groupBy(key);
-  // Without grouping an empty range still yields one row, of zeros; a group exists only with cases in it.
-  const rows = (await q.execute()).filter((r) => Number(r.cases) > 0);
+  if (grouping !== 'none') q = q.groupBy('t.k');
+  // Without grouping an empty range still yields one row, of zeros; a group exists only with cases in it
+  // (merged ones too: a group of merged cases only shows how many, with nothing to average).
+  const rows = (await q.execute()).filter((r) => Number(r.cases) + Number(r.merged) > 0);
   return rows.map((r) => ({
     key: grouping === 'day' || grouping === 'week' ? Number(r.k) : String(r.k),
     totals: {
@@ -75,6 +95,7 @@ export async function loadResponseTotals(
       resolveMs: Number(r.resolve_ms),
       falsePositives: Number(r.false_positives),
     },
+    merged: Number(r.merged),
   }));
 }
 

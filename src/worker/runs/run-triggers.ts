@@ -39,6 +39,15 @@ async function activeWith(
   return out;
 }
 
+/** Hops followed along `merged_into` before giving up on a chain (merges repoint, so one is the norm). */
+const MAX_MERGE_HOPS = 8;
+
+const stringOrNull = (value: unknown, name: string): string | null | undefined => {
+  if (typeof value !== 'object' || value === null || !(name in value)) return undefined;
+  const field = (value as Record<string, unknown>)[name];
+  return typeof field === 'string' ? field : null;
+};
+
 export interface TriggerSources {
   loadAlert?: (ctx: AppContext, id: string) => Promise<unknown>;
   loadCase?: (ctx: AppContext, id: string) => Promise<unknown>;
@@ -88,8 +97,44 @@ export function createTriggerHandlers(
     });
   };
   /**
+   * The case an alert is in now, followed along `merged_into` to the case that absorbed it: the job's
+   * `caseId` is where ingest put the alert, and an analyst may have moved it or merged that case since.
+   * Alerts read from a source that does not say their case keep the job's.
+   */
+  const currentCaseOf = async (
+    alert: unknown,
+    queuedCaseId: string | undefined,
+    cache: Map<string, Promise<{ caseId: string; kase: unknown }>>,
+  ): Promise<{ caseId?: string; kase?: unknown }> => {
+    const stored = stringOrNull(alert, 'caseId');
+    const caseId = stored === undefined ? queuedCaseId : (stored ?? undefined);
+    if (!caseId) return {};
+    let resolved = cache.get(caseId);
+    if (!resolved) {
+      resolved = (async () => {
+        let id = caseId;
+        let kase = await loadCase(ctx, id);
+        const seen = new Set([id]);
+        for (let hop = 0; hop < MAX_MERGE_HOPS; hop++) {
+          const next = stringOrNull(kase, 'mergedInto');
+          if (!next || seen.has(next)) break;
+          const survivor = await loadCase(ctx, next);
+          if (!survivor) break;
+          seen.add(next);
+          id = next;
+          kase = survivor;
+        }
+        return { caseId: id, kase };
+      })();
+      cache.set(caseId, resolved);
+    }
+    return resolved;
+  };
+  /**
    * The runs stored alerts start: each alert against each active playbook with an alert trigger, keyed by
-   * alert and playbook. Alerts that cannot be found are named, the others start regardless.
+   * alert and playbook, on the case the alert is in when the job runs. Runs are per alert, so alerts of one
+   * job that now share a case start one run each there, as alerts correlated into one case at ingest do.
+   * Alerts that cannot be found are named, the others start regardless.
    */
   const startForAlerts = async (
     alerts: ReadonlyArray<{ alertId: string; caseId?: string }>,
@@ -97,6 +142,7 @@ export function createTriggerHandlers(
     const active = await activeWith(ctx, 'alert');
     const starts: Parameters<typeof start>[0] = [];
     const missing: string[] = [];
+    const cases = new Map<string, Promise<{ caseId: string; kase: unknown }>>();
     for (const p of alerts) {
       // Nothing to match against: the alert and its case need not be read.
       if (active.length === 0) break;
@@ -105,7 +151,7 @@ export function createTriggerHandlers(
         missing.push(p.alertId);
         continue;
       }
-      const kase = p.caseId ? await loadCase(ctx, p.caseId) : undefined;
+      const { caseId, kase } = await currentCaseOf(alert, p.caseId, cases);
       const context = { alert, case: kase ?? null };
       for (const { pb, triggers } of active) {
         if (!triggers.some((t) => 'condition' in t && matches(t.condition, context))) continue;
@@ -114,7 +160,7 @@ export function createTriggerHandlers(
           key: `alert:${p.alertId}:${pb.id}`,
           triggerType: 'alert',
           trigger: { alert, case: kase },
-          caseId: p.caseId,
+          caseId,
           alertId: p.alertId,
         });
       }

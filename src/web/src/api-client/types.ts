@@ -230,7 +230,8 @@ export interface ResponseMetrics {
 export interface ResponseReport {
   from: number;
   to: number;
-  total: ResponseMetrics;
+  /** `merged`: cases merged into another, left out of every other figure. */
+  total: ResponseMetrics & { merged: number };
   openCases: Array<{ severity: string; ageBucket: string; count: number }>;
   alertsPerSource: Array<{ source: string; count: number }>;
 }

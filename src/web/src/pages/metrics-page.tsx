@@ -61,6 +61,7 @@ export function MetricsPage() {
         <>
           <p className="muted">
             Cases opened {formatTime(data.from)} – {formatTime(data.to)}
+            {t.merged ? ` · ${t.merged} merged into another case, not counted` : ''}
           </p>
           <div className="stat-row">
             {(
