@@ -127,6 +127,23 @@ describe.each(DIALECTS)('POST /alerts/preview on %s', (dialect) => {
     });
     expect(joining.correlation.reason).toContain('45.33.32.156');
     expect(await footprint()).toEqual(before);
+    // A retry by event id that says something else: counted on the stored alert, with its own fingerprint.
+    await ingest(alert('45.33.32.200', 'R-2', { id: 'ev-1' }));
+    const retried = (
+      await preview({ source: 'edr', alerts: [alert('45.33.32.201', 'R-3', { id: 'ev-1' })] })
+    ).json();
+    const original = await handle.store.db
+      .selectFrom('alerts')
+      .select(['id', 'fingerprint'])
+      .where('source_event_id', '=', 'ev-1')
+      .executeTakeFirstOrThrow();
+    expect(retried.items[0]).toMatchObject({
+      status: 'duplicate',
+      reason: 'source_event_id',
+      alertId: original.id,
+    });
+    expect(retried.items[0].fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(retried.items[0].fingerprint).not.toBe(original.fingerprint);
     // A caller who may send alerts but not read cases gets no case summaries.
     const bare = (await preview({ source: 'edr', alerts: [alert('45.33.32.156', 'R-1')] }, 'ingest')).json();
     expect(bare.items[0]).toMatchObject({ status: 'duplicate', alertId });

@@ -171,6 +171,30 @@ describe('overlapping ingest transactions of one source on postgres', () => {
     },
   );
 
+  it('lets eight sources join one case at once, each by an address it shares with it, without a deadlock', async () => {
+    // The case holds 45.33.32.101-108; each source's day row exists, so nothing but the case is shared.
+    const seeded = await ingestAlerts(
+      ctx,
+      {
+        source: 'edr',
+        items: [101, 102, 103, 104, 105, 106, 107, 108].map((n) => alert(`45.33.32.${n}`, 'R-x')),
+      },
+      SYSTEM_ACTOR,
+    );
+    const caseId = seeded.items[0]?.status === 'accepted' ? seeded.items[0].caseId : '';
+    const sources = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => `tool-${i}`);
+    for (const [i, source] of sources.entries())
+      await ingestAlerts(ctx, { source, items: [alert(`10.9.9.${i}`, `R-seed-${i}`)] }, SYSTEM_ACTOR);
+    const answers = await Promise.all(
+      sources.map((source, i) =>
+        ingestAlerts(ctx, { source, items: [alert(`45.33.32.${101 + i}`, `R-${i}`)] }, SYSTEM_ACTOR),
+      ),
+    );
+    // Each joined the case; before, two that locked it to share each waited for the other to let go.
+    for (const a of answers)
+      expect(a.items[0]).toMatchObject({ status: 'accepted', caseId, caseCreated: false });
+  });
+
   it('stores each alert once when two processes take the same alerts at once, and counts every delivery', async () => {
     const other = await openStore(handle.options);
     try {

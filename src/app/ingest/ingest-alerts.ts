@@ -363,7 +363,7 @@ async function auditRejectedOnly(
  * Deadlocks and serialisation failures (PostgreSQL), and a batch that another of its source's transactions
  * overlapped (`OverlappedIngest`), are retried the same way.
  */
-async function retryOnConflict<T>(run: (overlapped: boolean) => Promise<T>, attempts = 3): Promise<T> {
+export async function retryOnConflict<T>(run: (overlapped: boolean) => Promise<T>, attempts = 3): Promise<T> {
   let overlapped = false;
   for (let attempt = 1; ; attempt += 1) {
     try {

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
+import { computeFingerprint } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { findAlertDecisions } from '../../store/alerts/alert.repository.js';
 import { findIngestSettingsJson } from '../../store/alerts/ingest-settings.repository.js';
@@ -7,7 +8,8 @@ import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { rememberStoredRules } from './configure-ingest.js';
 import { mapItem, type IngestItem } from './map-item.js';
-import { OverlappedIngest, storeBatch, type Mapped, type StoredOutcome } from './store-batch.js';
+import { retryOnConflict } from './ingest-alerts.js';
+import { storeBatch, type Mapped, type StoredOutcome } from './store-batch.js';
 
 /** The most alerts one preview takes: it holds the store's write lock while it decides them. */
 export const MAX_PREVIEW_ALERTS = 100;
@@ -68,20 +70,21 @@ class RolledBack<T> extends Error {
 
 /**
  * Runs `work` in a transaction and rolls it back whatever it did: the store decides exactly as ingest would
- * (the same statements, locks and rules), and nothing is kept. Retried like ingest when another transaction
- * of the source overlapped it (PostgreSQL).
+ * (the same statements, locks and rules), and nothing is kept. Retried as ingest is when another transaction
+ * overlapped it or PostgreSQL chose it to break a deadlock.
  */
 async function rolledBack<T>(ctx: AppContext, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
+  return retryOnConflict(async () => {
     try {
       await ctx.store.db.transaction().execute(async (trx) => {
         throw new RolledBack(await work(trx));
       });
     } catch (err) {
       if (err instanceof RolledBack) return err.value as T;
-      if (!(err instanceof OverlappedIngest) || attempt >= 3) throw err;
+      throw err;
     }
-  }
+    throw new Error('a preview transaction ended without its decision');
+  });
 }
 
 /**
@@ -132,7 +135,8 @@ export async function previewAlerts(
     const m = byIndex.get(o.index) as Mapped;
     const { raw: _raw, ...alert } = m.alert;
     const decision = decisions.get(o.alertId);
-    const fingerprint = decision?.fingerprint ?? '';
+    // The item's own, under the rules in force (a retry by event id may differ from the alert it names).
+    const fingerprint = computeFingerprint(input.source, m.alert, settings.fingerprintKeys);
     if (o.status === 'duplicate') {
       const repeatsItem = madeBy.get(o.alertId);
       return {

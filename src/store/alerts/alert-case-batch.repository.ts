@@ -24,9 +24,11 @@ const touchCasesQuery = preparedRowsQuery<{ id: string }, { now: number }>(['id'
 );
 
 /**
- * Locks these cases until the transaction ends (`for share`: others may lock them so too, but a merge or a
- * close, which locks for update, waits) and answers those still open and not merged. On PostgreSQL a case
- * a merge or close holds is waited for and read as that committed it; rows are locked in id order.
+ * Locks these cases until the transaction ends and answers those still open and not merged. On PostgreSQL a
+ * case a merge or close holds is waited for and read as that committed it, and one that starts later waits
+ * for this transaction. `for no key update`, the lock the batch's touch of the case takes anyway: with a
+ * weaker (shared) one, two batches joining one case would each hold it and wait for the other to let go
+ * before its touch (a deadlock). Rows are locked in id order.
  */
 export async function lockOpenCases(db: Db, ids: readonly string[]): Promise<Set<string>> {
   const open = new Set<string>();
@@ -38,7 +40,7 @@ export async function lockOpenCases(db: Db, ids: readonly string[]): Promise<Set
       .where('status', '!=', 'closed')
       .where('merged_into', 'is', null)
       .orderBy('id')
-      .forShare()
+      .forNoKeyUpdate()
       .execute();
     for (const r of rows) open.add(r.id);
   }
