@@ -3,11 +3,14 @@ import { approvalLinkKey } from '../../src/api/approvals/approvals.routes.js';
 import type { ApiInstance } from '../../src/api/route-plugin.js';
 import { createApiToken } from '../../src/app/identity/api-tokens.service.js';
 import { bootstrapAdmin } from '../../src/app/identity/users.service.js';
+import { CreateSourceInput, createIngestSource } from '../../src/app/ingest/ingest-sources.js';
 import { createApprovalLinkToken } from '../../src/app/playbooks/approval-decisions.js';
 import type { ActionExecutor } from '../../src/connectors/action-executor.js';
+import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
 import type { Role } from '../../src/governance/permissions.js';
 import { SYSTEM_PRINCIPAL } from '../../src/governance/principal.js';
+import { keyringLoader } from '../../src/governance/secrets/master-key-file.js';
 import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import { createRecordingCaseOperations } from '../../src/worker/runs/case-operations.js';
 import { createRunQueueBindings } from '../../src/worker/runs/run-queue.js';
@@ -93,7 +96,13 @@ describe.each(DIALECTS)('refused requests on %s', (dialect) => {
     expect(users.added.map((e) => [e.action, e.target.id])).toEqual([
       ['auth.forbidden', 'GET /api/v1/users'],
     ]);
-    // The same token for its own source goes through.
+    // The same token for its own source goes through (a source that exists: deleted, it would stop it too).
+    await createIngestSource(
+      ctx,
+      CreateSourceInput.parse({ name: 'splunk' }),
+      SYSTEM_ACTOR,
+      keyringLoader(ctx.config),
+    );
     const own = await app.inject({
       method: 'POST',
       url: '/api/v1/alerts?source=splunk',

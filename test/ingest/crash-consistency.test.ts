@@ -24,6 +24,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/app/identity/api-tokens.service.js';
 import { localAdminPrincipal } from '../../src/app/identity/local-admin.js';
 import { patchIngestSettings } from '../../src/app/ingest/configure-ingest.js';
+import { createIngestSource, CreateSourceInput } from '../../src/app/ingest/ingest-sources.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import { dropPostgresSchema } from '../../src/store/dialects/postgres.js';
 import { openStore, type Store, type StoreOptions } from '../../src/store/store.js';
@@ -406,6 +407,10 @@ describe.each(DIALECTS)('alert ingestion across a crash, on %s', (dialect) => {
             tokens.push(created.token);
           }
           await patchIngestSettings(ctx, { batchSize: BATCH_SIZE }, SYSTEM_ACTOR);
+          // A token bound to a source sends only for one that exists.
+          await createIngestSource(ctx, CreateSourceInput.parse({ name: SOURCE }), SYSTEM_ACTOR, () => {
+            throw new Error('no secret is sealed for a token');
+          });
         } finally {
           await setup.close();
         }

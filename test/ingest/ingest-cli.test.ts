@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { patchIngestSettings } from '../../src/app/ingest/configure-ingest.js';
-import { createIngestSource, CreateSourceInput } from '../../src/app/ingest/ingest-sources.js';
+import {
+  createIngestSource,
+  CreateSourceInput,
+  updateIngestSourceSettings,
+} from '../../src/app/ingest/ingest-sources.js';
 import type { Actor } from '../../src/domain/shared/actor.js';
 import { openStore } from '../../src/store/store.js';
 import { createTestContext } from '../support/api.js';
@@ -356,6 +360,31 @@ describe('riposte ingest: inputs that cannot be read, interruptions and exits', 
     expect(disabled.stdout).toBe('');
     expect(disabled.code).toBe(1);
     expect(await alertCount(dir)).toBe(0);
+  }, 120_000);
+
+  it('refuses the steps after its source is disabled mid-input: what was committed stays, and it exits 1', async () => {
+    await withStore(dir, async (ctx) => {
+      await patchIngestSettings(ctx, { batchSize: 2 }, admin);
+      await createIngestSource(ctx, CreateSourceInput.parse({ name: 'edr' }), admin, () => {
+        throw new Error('no secret is sealed for a token');
+      });
+    });
+    const child = spawnCli(['--data-dir', dir, 'ingest', '--source', 'edr', '-']);
+    const output = outputOf(child);
+    child.stdin.write(ndjson(0, 4));
+    await waitFor('the first two steps', async () => (await alertCount(dir)) >= 4);
+    await withStore(dir, async (ctx) => {
+      await updateIngestSourceSettings(ctx, 'edr', { enabled: false }, admin, () => {
+        throw new Error('no secret is sealed');
+      });
+    });
+    child.stdin.end(ndjson(4, 10));
+    const { code, stdout, stderr } = await output;
+    expect(stdout).toMatch(/^4 accepted, 0 duplicates, .* 0 rejected\n/);
+    expect(stdout).toContain('  stopped by the error below:\n    stdin: stored up to line 4\n');
+    expect(stderr).toBe('riposte: ingest source edr is disabled\n');
+    expect(code).toBe(1);
+    expect(await alertCount(dir)).toBe(4);
   }, 120_000);
 
   it("moves the progress bar by the bytes of files alone, not by stdin's, which are in no total", async () => {

@@ -13,6 +13,7 @@ import * as sealSourceHmacSecrets from '../../src/store/migrations/0013_seal_sou
 import type { MigrationContext } from '../../src/store/migrations/migration.js';
 import { asRole, buildTestApi, ManualClock, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, TEST_PG_URL, type TestStoreHandle } from '../support/stores.js';
+import { openPgBlocker } from '../support/pg-blocker.js';
 import { waitFor } from '../support/waiting.js';
 
 const json = { 'content-type': 'application/json' };
@@ -170,6 +171,53 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
     // Nothing to re-seal a second time under the same key.
     expect((await rotateMasterKey(api.ctx, SYSTEM_ACTOR, { newKey })).resealed).toBe(0);
   });
+
+  it.runIf(dialect === 'postgres')(
+    "keeps a source's new secret when it is rotated while the master key is (the rotation waits for it)",
+    async () => {
+      await admin('POST', '/api/v1/sources', { name: 'a', hmac: true });
+      const leaked = (await admin('POST', '/api/v1/sources', { name: 'b', hmac: true })).json().hmacSecret;
+      const newKey = generateMasterKey().key.toString('base64');
+      // Source a's row held a moment by another connection: the key rotation stops there, b not read yet.
+      const blocker = await openPgBlocker(handle.options.databaseSchema as string);
+      try {
+        await blocker.hold(`select 1 from ingest_sources where name = 'a' for update`);
+        const rotation = rotateMasterKey(api.ctx, SYSTEM_ACTOR, { newKey });
+        await waitFor('the rotation to wait', async () => (await blocker.waiting()) >= 1);
+        // Meanwhile b's secret is rotated because it leaked (no grace).
+        const fresh = (await admin('PATCH', '/api/v1/sources/b', { rotateHmacSecret: true })).json()
+          .hmacSecret;
+        await blocker.release();
+        expect((await rotation).ingestSources).toBe(2);
+        const underNewKey = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+          config: { masterKey: newKey },
+        });
+        try {
+          const post = (secret: string) => {
+            const body = alertBody(`b-${secret.slice(0, 6)}`);
+            const timestamp = String(Math.floor(underNewKey.ctx.clock.now() / 1000));
+            return underNewKey.app.inject({
+              method: 'POST',
+              url: '/api/v1/sources/b/webhook',
+              payload: body,
+              headers: {
+                ...json,
+                'x-riposte-timestamp': timestamp,
+                'x-riposte-signature': signWebhook(secret, timestamp, body),
+              },
+            });
+          };
+          // Before, the rotation wrote back the secret it had read: the leaked one worked again, the new not.
+          expect((await post(fresh as string)).statusCode).toBe(200);
+          expect((await post(leaked as string)).statusCode).toBe(401);
+        } finally {
+          await underNewKey.app.close();
+        }
+      } finally {
+        await blocker.close();
+      }
+    },
+  );
 
   it('keeps a rotated credential working beside its replacement for previousValidForMs, and no longer', async () => {
     const clock = new ManualClock(Date.UTC(2026, 5, 1));

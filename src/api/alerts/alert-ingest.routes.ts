@@ -117,6 +117,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
           mapperConfig: source.mapperConfig,
           lines: readLines(request.body as Readable, { maxLineBytes: MAX_LINE_BYTES }),
           format: 'json',
+          stillAllowed: source.stillAllowed,
         },
         actorOf(principalOf(request)),
       );

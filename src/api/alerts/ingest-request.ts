@@ -5,7 +5,7 @@ import { RiposteError } from '../../domain/shared/errors.js';
 import { arrayElementTexts } from '../../ingest/formats/json-element-texts.js';
 import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js';
 import type { ApiContext, ApiInstance } from '../route-plugin.js';
-import { readSourceRowForIngest } from '../../app/ingest/ingest-sources.js';
+import { readSourceRowForIngest, streamStillAllowed } from '../../app/ingest/ingest-sources.js';
 import { AlertsBody } from './alert.schemas.js';
 
 /** Charsets a body may declare: it is decoded as UTF-8, of which US-ASCII is a subset. */
@@ -112,22 +112,44 @@ export function jsonItems(body: unknown, text: string | undefined): IngestItem[]
 
 const withText = (text: string | undefined): { text?: string } => (text === undefined ? {} : { text });
 
-/** A named source's mapper settings; refuses sources the caller may not send for, or that are disabled. */
+/** A source as an ingest request resolved it: its mapper settings, and the check its stream's steps ask. */
+export interface ResolvedSource {
+  mapper?: string;
+  mapperConfig?: unknown;
+  /** Asked before each step of a stream (`StreamTarget.stillAllowed`): the same grant, asked again. */
+  stillAllowed: () => Promise<void>;
+}
+
+/**
+ * A named source's mapper settings; refuses sources the caller may not send for, or that are disabled. A
+ * token bound to sources sends only for one that exists: deleting its source stops it, as disabling does.
+ * Other callers may send for a name without a row (`api`, the default, has none), with the auto mapper.
+ */
 export async function resolveSource(
   ctx: ApiContext,
   request: FastifyRequest,
   name: string,
-): Promise<{ mapper?: string; mapperConfig?: unknown }> {
-  const allowed = request.principal?.sources;
+): Promise<ResolvedSource> {
+  const principal = request.principal;
+  const allowed = principal?.sources;
   if (allowed && !allowed.includes(name)) {
     throw new RiposteError('RIPOSTE_FORBIDDEN', `this token may not send alerts for source ${name}`);
   }
   const row = await readSourceRowForIngest(ctx, name);
-  if (!row) return {};
-  if (row.enabled !== 1) throw new RiposteError('RIPOSTE_FORBIDDEN', `ingest source ${name} is disabled`);
+  if (!row && allowed) throw new RiposteError('RIPOSTE_FORBIDDEN', `ingest source ${name} does not exist`);
+  if (row && row.enabled !== 1)
+    throw new RiposteError('RIPOSTE_FORBIDDEN', `ingest source ${name} is disabled`);
+  const stillAllowed = streamStillAllowed(ctx, {
+    source: name,
+    existed: row !== undefined,
+    // Any API token is asked after (a primary-key lookup in the same statement): a revoked one stops.
+    tokenId: principal?.kind === 'token' ? principal.id : undefined,
+  });
+  if (!row) return { stillAllowed };
   return {
     mapper: row.mapper,
     mapperConfig: row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined,
+    stillAllowed,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   readSourceRowForIngest,
   SIGNATURE_TOLERANCE_MS,
   verifyWebhook,
+  webhookStreamStillAllowed,
   type WebhookRefusal,
 } from '../../app/ingest/ingest-sources.js';
 import { RiposteError } from '../../domain/shared/errors.js';
@@ -125,6 +126,8 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
             mapperConfig,
             lines: readLines(Readable.from([raw]), { maxLineBytes: 1024 * 1024 }),
             format: type.startsWith('application/x-ndjson') ? 'json' : 'auto',
+            // Each step asks again: the source still enabled, the credential still current or in its grace.
+            stillAllowed: webhookStreamStillAllowed(ctx, name, check.credential, keyring),
           },
           actor,
         );

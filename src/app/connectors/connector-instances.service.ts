@@ -256,9 +256,10 @@ export async function resealConnectorSecrets(
   trx: Transaction<Database>,
   keyring: Keyring,
   now: number,
+  options: { lockRows: boolean },
 ): Promise<number> {
   let count = 0;
-  for (const instance of await listConnectorInstances(trx)) {
+  for (const instance of await listConnectorInstances(trx, undefined, options)) {
     if (!instance.sealedSecrets) continue;
     const aad = secretsAad(instance.name);
     const resealed = resealUnderPrimary(

@@ -16,10 +16,12 @@ import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
 import {
   deleteIngestSource,
+  findIngestGrant,
   findIngestSourceRow,
   hmacSecretAad,
   insertIngestSource,
   listSealedHmacSecrets,
+  lockIngestSourceRow,
   sourceRowToSource,
   updateIngestSource,
   updateSealedHmacSecret,
@@ -210,6 +212,9 @@ export async function updateIngestSourceSettings(
   const previous = (changed: string | null | undefined): PreviousCredential | undefined =>
     changed === undefined ? undefined : changed !== null && grace ? { until: now + grace } : null;
   const source = await ctx.store.db.transaction().execute(async (trx) => {
+    // The row before the change, for the audit's `from` values; locked, so none slips in before the update.
+    const before = await lockIngestSourceRow(trx, name, { lockRow: ctx.store.dialect.supportsRowLocks });
+    if (!before) throw new RiposteError('RIPOSTE_NOT_FOUND', `ingest source ${name} does not exist`);
     const updated = await updateIngestSource(
       trx,
       name,
@@ -232,7 +237,6 @@ export async function updateIngestSourceSettings(
     const source = sourceRowToSource(updated);
     checkMapperConfig(source.mapper, source.mapperConfig);
     checkHasCredential(source);
-    const changed = Object.keys(input).filter((k) => input[k as keyof UpdateSourceInput] !== undefined);
     await appendAudit(
       trx,
       { dialect: ctx.store.dialect },
@@ -240,7 +244,7 @@ export async function updateIngestSourceSettings(
         actor,
         action: 'ingest_source.updated',
         target: { type: 'ingest_source', id: name },
-        details: { changed },
+        details: updateAuditDetails(input, sourceRowToSource(before), source),
       },
       now,
     );
@@ -253,13 +257,42 @@ export async function updateIngestSourceSettings(
   return { source, credentials };
 }
 
+/** The settings an update records as `{ from, to }`: none of them secret. */
+const AUDITED_SETTINGS = ['description', 'mapper', 'mapperConfig', 'enabled', 'requireTimestamp'] as const;
+
+/**
+ * What the audit log keeps of an update: each setting given, from what to what (so it tells a source enabled
+ * from one disabled), and of the credentials only what became of them, never a secret or its hash.
+ */
+function updateAuditDetails(
+  input: UpdateSourceInput,
+  before: IngestSource,
+  after: IngestSource,
+): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  for (const field of AUDITED_SETTINGS)
+    if (input[field] !== undefined) details[field] = { from: before[field], to: after[field] };
+  const credential = (rotate?: boolean, remove?: boolean) =>
+    rotate ? 'rotated' : remove ? 'removed' : undefined;
+  const token = credential(input.rotateToken, input.removeToken);
+  const hmacSecret = credential(input.rotateHmacSecret, input.removeHmacSecret);
+  if (token) details.token = token;
+  if (hmacSecret) details.hmacSecret = hmacSecret;
+  if (input.previousValidForMs !== undefined) details.previousValidForMs = input.previousValidForMs;
+  return details;
+}
+
 /**
  * Re-seals every source's HMAC secret under the ring's primary key, inside the caller's transaction (a key
  * rotation, which re-seals every kind of secret at once). Returns how many were re-sealed.
  */
-export async function resealSourceHmacSecrets(trx: Transaction<Database>, keyring: Keyring): Promise<number> {
+export async function resealSourceHmacSecrets(
+  trx: Transaction<Database>,
+  keyring: Keyring,
+  options: { lockRows: boolean },
+): Promise<number> {
   let count = 0;
-  for (const { name, column, sealed } of await listSealedHmacSecrets(trx)) {
+  for (const { name, column, sealed } of await listSealedHmacSecrets(trx, options)) {
     const resealed = resealUnderPrimary(
       keyring,
       sealed,
@@ -276,13 +309,25 @@ export async function resealSourceHmacSecrets(trx: Transaction<Database>, keyrin
 export async function removeIngestSource(ctx: AppContext, name: string, actor: Actor): Promise<void> {
   const now = ctx.clock.now();
   await ctx.store.db.transaction().execute(async (trx) => {
-    if (!(await deleteIngestSource(trx, name))) {
-      throw new RiposteError('RIPOSTE_NOT_FOUND', `ingest source ${name} does not exist`);
-    }
+    const deleted = await deleteIngestSource(trx, name);
+    if (!deleted) throw new RiposteError('RIPOSTE_NOT_FOUND', `ingest source ${name} does not exist`);
+    // What the source was, from the deleted row itself (RETURNING): no read of its own.
+    const was = sourceRowToSource(deleted);
     await appendAudit(
       trx,
       { dialect: ctx.store.dialect },
-      { actor, action: 'ingest_source.deleted', target: { type: 'ingest_source', id: name } },
+      {
+        actor,
+        action: 'ingest_source.deleted',
+        target: { type: 'ingest_source', id: name },
+        details: {
+          mapper: was.mapper,
+          enabled: was.enabled,
+          token: was.hasToken,
+          hmac: was.hasHmacSecret,
+          requireTimestamp: was.requireTimestamp,
+        },
+      },
       now,
     );
   });
@@ -297,9 +342,16 @@ export const SIGNATURE_TOLERANCE_MS = 5 * 60_000;
  */
 export type WebhookRefusal = 'refused' | 'timestamp_required' | 'timestamp_out_of_range';
 
+/**
+ * The credential a webhook call was accepted with, to ask again later whether it still works
+ * (`webhookStillAccepted`): the token's hash, or the hash of the HMAC secret that verified (never the secret).
+ */
+export type WebhookCredential = { kind: 'token'; hash: string } | { kind: 'hmac'; secretHash: string };
+
 /** What a webhook call's credential check found: the source it may send for, or why not. */
 export type WebhookCheck =
-  { accepted: true; source: IngestSourceRow } | { accepted: false; why: WebhookRefusal };
+  | { accepted: true; source: IngestSourceRow; credential: WebhookCredential }
+  | { accepted: false; why: WebhookRefusal };
 
 const sameBytes = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b);
 
@@ -322,21 +374,21 @@ export function verifyWebhook(
   if (early !== 'needs_body') return early;
   const refused = (why: WebhookRefusal): WebhookCheck => ({ accepted: false, why });
   const source = row as IngestSourceRow;
-  const accepted: WebhookCheck = { accepted: true, source };
+  const accepted = (secret: string): WebhookCheck => ({
+    accepted: true,
+    source,
+    credential: { kind: 'hmac', secretHash: hashSecret(secret) },
+  });
   const hex = signatureHex(headers.signature as string) as string;
-  // The current secret, and the one rotated away while its grace lasts.
-  const sealed = [source.hmac_secret as string];
-  if (source.previous_hmac_secret && now < Number(source.previous_hmac_secret_expires_at))
-    sealed.push(source.previous_hmac_secret);
-  const secrets = sealed.map((s) => openSecret(keyring(), s, hmacSecretAad(source.name)));
-  if (!secrets.every((s): s is string => typeof s === 'string')) return refused('refused');
+  const secrets = hmacSecretsInForce(source, keyring, now);
+  if (!secrets) return refused('refused');
   if (headers.timestamp !== undefined) {
     const timestamp = headers.timestamp;
-    if (!secrets.some((s) => verifyWebhookSignature(s, timestamp, rawBody, `sha256=${hex}`)))
-      return refused('refused');
+    const secret = secrets.find((s) => verifyWebhookSignature(s, timestamp, rawBody, `sha256=${hex}`));
+    if (secret === undefined) return refused('refused');
     const sentAt = /^\d{1,12}$/.test(headers.timestamp) ? Number(headers.timestamp) * 1000 : undefined;
     const inRange = sentAt !== undefined && Math.abs(now - sentAt) <= SIGNATURE_TOLERANCE_MS;
-    return inRange ? accepted : refused('timestamp_out_of_range');
+    return inRange ? accepted(secret) : refused('timestamp_out_of_range');
   }
   // A body that opens as a timestamped message does (`<digits>.`) is not taken as signed alone: its signature
   // may be a timestamped one, captured and replayed without its header to escape the time check (the message
@@ -344,9 +396,47 @@ export function verifyWebhook(
   // syslog with <, CEF and LEEF with their names.
   if (/^\d{1,12}\./.test(rawBody.subarray(0, 13).toString('latin1'))) return refused('refused');
   const given = Buffer.from(hex, 'hex');
-  if (!secrets.some((s) => sameBytes(given, createHmac('sha256', s).update(rawBody).digest())))
-    return refused('refused');
-  return source.require_timestamp === 1 ? refused('timestamp_required') : accepted;
+  const secret = secrets.find((s) => sameBytes(given, createHmac('sha256', s).update(rawBody).digest()));
+  if (secret === undefined) return refused('refused');
+  return source.require_timestamp === 1 ? refused('timestamp_required') : accepted(secret);
+}
+
+/**
+ * The source's HMAC secrets that verify signatures at `now`: the current one, and the one rotated away while
+ * its grace lasts. Undefined when one does not open (a key missing from the ring): such a source is refused.
+ */
+function hmacSecretsInForce(
+  source: IngestSourceRow,
+  keyring: KeyringSource,
+  now: number,
+): string[] | undefined {
+  if (source.hmac_secret === null) return [];
+  const sealed = [source.hmac_secret];
+  if (source.previous_hmac_secret && now < Number(source.previous_hmac_secret_expires_at))
+    sealed.push(source.previous_hmac_secret);
+  const secrets = sealed.map((s) => openSecret(keyring(), s, hmacSecretAad(source.name)));
+  return secrets.every((s): s is string => typeof s === 'string') ? secrets : undefined;
+}
+
+/**
+ * Whether a webhook call accepted earlier with `credential` would still be: the source exists and is enabled,
+ * and the credential is its current one or the one rotated away while its grace lasts. Asked before each step
+ * of a long call, so disabling the source or rotating the credential away (without grace) stops it.
+ */
+export function webhookStillAccepted(
+  row: IngestSourceRow | undefined,
+  credential: WebhookCredential,
+  keyring: KeyringSource,
+  now: number,
+): boolean {
+  if (!row || row.enabled !== 1) return false;
+  if (credential.kind === 'token') {
+    const previousValid = row.previous_token_hash !== null && now < Number(row.previous_token_expires_at);
+    return (
+      row.token_hash === credential.hash || (previousValid && row.previous_token_hash === credential.hash)
+    );
+  }
+  return (hmacSecretsInForce(row, keyring, now) ?? []).some((s) => hashSecret(s) === credential.secretHash);
 }
 
 /**
@@ -367,7 +457,9 @@ export function checkWebhookHeaders(
     const right =
       sameBytes(given, Buffer.from(row.token_hash, 'hex')) ||
       (previousValid && sameBytes(given, Buffer.from(row.previous_token_hash as string, 'hex')));
-    return right ? { accepted: true, source: row } : { accepted: false, why: 'refused' };
+    return right
+      ? { accepted: true, source: row, credential: { kind: 'token', hash: given.toString('hex') } }
+      : { accepted: false, why: 'refused' };
   }
   if (!headers.signature || !row.hmac_secret || !signatureHex(headers.signature))
     return { accepted: false, why: 'refused' };
@@ -377,6 +469,59 @@ export function checkWebhookHeaders(
 /** The hex of `sha256=<64 hex digits>`, lower-cased; undefined for anything else. */
 const signatureHex = (signature: string): string | undefined =>
   /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim())?.[1]?.toLowerCase();
+
+/** Whom a stream was let in as, asked again before each of its steps (`streamStillAllowed`). */
+export interface StreamGrant {
+  source: string;
+  /** The source had a row when the stream began: deleted since, the stream stops. */
+  existed: boolean;
+  /** The API token the stream was sent with: revoked or expired since, the stream stops. */
+  tokenId?: string | undefined;
+}
+
+/**
+ * The check a stream runs before each step (`StreamTarget.stillAllowed`): a 403 when its source was disabled
+ * (or, having had a row, deleted) or its API token revoked or expired since the stream began. One statement
+ * a step, not one an alert.
+ */
+export function streamStillAllowed(
+  ctx: Pick<AppContext, 'store' | 'clock'>,
+  grant: StreamGrant,
+): () => Promise<void> {
+  return async () => {
+    const token = grant.tokenId === undefined ? undefined : { id: grant.tokenId, now: ctx.clock.now() };
+    const found = await findIngestGrant(ctx.store.db, grant.source, token);
+    if (found.enabled === undefined && grant.existed)
+      throw new RiposteError('RIPOSTE_FORBIDDEN', `ingest source ${grant.source} was deleted`);
+    if (found.enabled !== undefined && found.enabled !== 1)
+      throw new RiposteError('RIPOSTE_FORBIDDEN', `ingest source ${grant.source} is disabled`);
+    if (found.tokenValid === false)
+      throw new RiposteError(
+        'RIPOSTE_FORBIDDEN',
+        'the API token this stream is sent with was revoked or expired',
+      );
+  };
+}
+
+/**
+ * The same check for a webhook call's stream: its source still enabled, and the credential it was accepted
+ * with still current or in its grace (`webhookStillAccepted`). One read of the source's row a step.
+ */
+export function webhookStreamStillAllowed(
+  ctx: Pick<AppContext, 'store' | 'clock'>,
+  name: string,
+  credential: WebhookCredential,
+  keyring: KeyringSource,
+): () => Promise<void> {
+  return async () => {
+    const row = await findIngestSourceRow(ctx.store.db, name);
+    if (!webhookStillAccepted(row, credential, keyring, ctx.clock.now()))
+      throw new RiposteError(
+        'RIPOSTE_FORBIDDEN',
+        `ingest source ${name} was disabled or deleted, or the credential this call was sent with no longer works`,
+      );
+  };
+}
 
 /** Per store, then per source name: the lookup not yet sent, which callers arriving meanwhile join. */
 const unsentLookups = new WeakMap<object, Map<string, Promise<IngestSourceRow | undefined>>>();

@@ -70,6 +70,12 @@ export interface StreamTarget {
   caseIds?: Set<string> | undefined;
   /** Rejections name the item's number in the stream (from 0, as `body[n]` in the API) beside its line. */
   numberItems?: boolean;
+  /**
+   * Asked before each step is stored: throws (a 403) when the stream may no longer store, its source disabled
+   * or deleted or its credential revoked since it began (a stream can run for hours). The steps committed
+   * stay committed, and the stream ends as a broken one does (`StreamInterrupted`). Once a step, not an alert.
+   */
+  stillAllowed?: (() => Promise<void>) | undefined;
 }
 
 /** What reads a stream hands its items to. */
@@ -163,6 +169,7 @@ export async function storeInSteps(
     const items = batch;
     batch = [];
     options = undefined;
+    await target.stillAllowed?.();
     let result: IngestResult;
     try {
       result = await storeMappedItems(ctx, { source: target.source, items, firstIndex: index }, actor, given);

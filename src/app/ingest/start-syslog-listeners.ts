@@ -16,6 +16,8 @@ import {
   type SyslogTransport,
 } from '../../ingest/listeners/syslog-listeners.js';
 import type { Logger } from '../../observability/logger.js';
+import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
+import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
 import type { AppContext } from '../context.js';
 import { rulesInForce } from './configure-ingest.js';
 import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
@@ -50,6 +52,9 @@ export interface SyslogStartOptions extends Partial<
   source?: string;
   settings?: IngestSettings;
 }
+
+/** How long the syslog source's row read is used before it is read again. */
+const SOURCE_ROW_TTL_MS = 1_000;
 
 const SYSLOG_ACTOR: Actor = { type: 'system', id: 'syslog', name: 'syslog listener' };
 
@@ -217,7 +222,37 @@ export async function startSyslogListeners(
       'syslog frames rejected',
     );
   };
-  const mapHere = async (messages: string[]): Promise<void> =>
+  /**
+   * The source's row, read at most once a second (a busy listener cuts many batches a second): disabling the
+   * source applies within a second. Its mapper does not apply: a frame is text, which only the syslog, CEF
+   * and LEEF mapper reads (`mapItem`).
+   */
+  let sourceRead: { at: number; row: Promise<IngestSourceRow | undefined> } | undefined;
+  const sourceRow = (): Promise<IngestSourceRow | undefined> => {
+    const now = Date.now();
+    if (!sourceRead || now - sourceRead.at >= SOURCE_ROW_TTL_MS) {
+      const row = findIngestSourceRow(ctx.store.db, source);
+      // A failed read is not kept: the batch's retry reads again.
+      row.catch(() => (sourceRead = undefined));
+      sourceRead = { at: now, row };
+    }
+    return sourceRead.row;
+  };
+  /** A disabled source's frames are counted rejected, not stored; true when the batch was refused so. */
+  const refusedAsDisabled = (row: IngestSourceRow | undefined, count: number): boolean => {
+    if (!row || row.enabled === 1) return false;
+    rejected += count;
+    limited(
+      'disabled',
+      'warn',
+      { source, rejected: count, total: rejected },
+      `syslog frames rejected: ingest source ${source} is disabled`,
+    );
+    return true;
+  };
+  const mapHere = async (messages: string[]): Promise<void> => {
+    const row = await sourceRow();
+    if (refusedAsDisabled(row, messages.length)) return;
     stored(
       await ingestAlerts(
         ctx,
@@ -226,6 +261,7 @@ export async function startSyslogListeners(
         options.settings,
       ),
     );
+  };
   const pool = ctx.mapWorkers;
   /** Batches cut and not yet stored (or given up). */
   let waiting = 0;
@@ -290,7 +326,7 @@ export async function startSyslogListeners(
                 mapped = undefined;
               }
               if (!mapped) await mapHere(messages);
-              else
+              else if (!refusedAsDisabled(await sourceRow(), messages.length))
                 stored(
                   await storeMappedItems(
                     ctx,

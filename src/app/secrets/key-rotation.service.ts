@@ -65,11 +65,14 @@ async function resealAllSecrets(
 ): Promise<Pick<RotationOutcome, 'resealed' | 'connectorInstances' | 'ingestSources'>> {
   return ctx.store.db.transaction().execute(async (trx) => {
     const now = ctx.clock.now();
+    // Where writers run at once (PostgreSQL), the rows are locked as read: a secret changed between the read
+    // and the re-sealed write would be overwritten by the one it replaced (a leaked one, maybe).
+    const lockRows = ctx.store.dialect.concurrentWriters;
     let connectorInstances: number;
     let ingestSources: number;
     try {
-      connectorInstances = await resealConnectorSecrets(trx, keyring, now);
-      ingestSources = await resealSourceHmacSecrets(trx, keyring);
+      connectorInstances = await resealConnectorSecrets(trx, keyring, now, { lockRows });
+      ingestSources = await resealSourceHmacSecrets(trx, keyring, { lockRows });
     } catch (err) {
       if (err instanceof SecretBoxError)
         throw new RiposteError('RIPOSTE_UNPROCESSABLE', err.message, { cause: err });

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import type { AppContext } from '../../app/context.js';
-import { SourceName } from '../../app/ingest/ingest-sources.js';
+import { SourceName, streamStillAllowed } from '../../app/ingest/ingest-sources.js';
 import { emptyStreamSummary, ingestLineStream, StreamInterrupted } from '../../app/ingest/ingest-stream.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { invalid, RiposteError } from '../../domain/shared/errors.js';
@@ -33,6 +33,8 @@ interface IngestRun {
   source: string;
   mapper: string | undefined;
   mapperConfig: unknown;
+  /** Asked before each step: a source disabled (or deleted) meanwhile refuses the rest. */
+  stillAllowed: () => Promise<void>;
   caseIds: Set<string>;
   /** Aborted by Ctrl-C. */
   signal: AbortSignal;
@@ -104,6 +106,7 @@ Examples:
               source: opts.source,
               mapper: opts.mapper ?? row?.mapper,
               mapperConfig: row?.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined,
+              stillAllowed: streamStillAllowed(ctx, { source: opts.source, existed: row !== undefined }),
               caseIds,
               signal: interrupt.signal,
               // Only files of a known size count: stdin's bytes, in no total, would run the bar past its end.
@@ -128,6 +131,9 @@ Examples:
         // What was committed before the failure stays committed: say how far each input got, then the error.
         if (outcomes.some((o) => o.state !== 'unread'))
           process.stdout.write(formatIngestSummary(outcomes, caseIds.size, 'stopped by the error below'));
+        // A refusal mid-input (the source disabled meanwhile) reads as the refusal at the start does: the
+        // summary above says how far each input was stored.
+        if (err instanceof StreamInterrupted && isRefusal(err.cause)) throw err.cause;
         throw err;
       } finally {
         stopListening();
@@ -139,6 +145,9 @@ Examples:
       );
     });
 }
+
+const isRefusal = (err: unknown): err is RiposteError =>
+  err instanceof RiposteError && err.code === 'RIPOSTE_FORBIDDEN';
 
 /**
  * Reads one input to its end, or until Ctrl-C, committing as it goes. A file that cannot be read (missing,
@@ -160,6 +169,7 @@ async function ingestInput(run: IngestRun, outcome: InputOutcome): Promise<void>
     mapper: run.mapper,
     mapperConfig: run.mapperConfig,
     caseIds: run.caseIds,
+    stillAllowed: run.stillAllowed,
   };
   try {
     outcome.summary =

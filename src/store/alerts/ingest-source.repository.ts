@@ -69,18 +69,77 @@ export async function findIngestSourceRow(db: Db, name: string): Promise<IngestS
   return row;
 }
 
+/** What a long ingest finds when it asks again before a step (see `findIngestGrant`). */
+export interface IngestGrant {
+  /** The source's `enabled`; undefined when it has no row (never had, or was deleted). */
+  enabled: number | undefined;
+  /** Whether the API token asked about is still neither revoked nor expired; undefined when none was asked. */
+  tokenValid: boolean | undefined;
+}
+
+/**
+ * A source's `enabled` and, given an API token's id, whether that token still works at `now`: one statement
+ * of scalar subqueries (primary-key lookups), asked once per step of a stream, never per alert. The token's
+ * table is the identity store's; it is read here so that the step costs one round trip, not two.
+ */
+export async function findIngestGrant(
+  db: Db,
+  name: string,
+  token?: { id: string; now: number },
+): Promise<IngestGrant> {
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb.selectFrom('ingest_sources').select('enabled').where('name', '=', name).as('enabled'),
+      ...(token
+        ? [
+            eb
+              .selectFrom('api_tokens')
+              .select(sql<number>`1`.as('valid'))
+              .where('id', '=', token.id)
+              .where('revoked_at', 'is', null)
+              .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', token.now)]))
+              .as('token_valid'),
+          ]
+        : []),
+    ])
+    .executeTakeFirstOrThrow();
+  const { enabled, token_valid: tokenValid } = row as { enabled: number | null; token_valid?: number | null };
+  return {
+    enabled: enabled === null ? undefined : Number(enabled),
+    tokenValid: token ? tokenValid !== null && tokenValid !== undefined : undefined,
+  };
+}
+
+/**
+ * The row before a change, inside the change's transaction: locked on a store with row locks (PostgreSQL), so
+ * no concurrent change slips in between it and the update; SQLite's writers already take turns.
+ */
+export async function lockIngestSourceRow(
+  db: Db,
+  name: string,
+  options: { lockRow: boolean },
+): Promise<IngestSourceRow | undefined> {
+  const query = db.selectFrom('ingest_sources').selectAll().where('name', '=', name);
+  return (options.lockRow ? query.forUpdate() : query).executeTakeFirst();
+}
+
 /** Where a source keeps a sealed HMAC secret: the current one, or the one rotated away. */
 export type SealedSecretColumn = 'hmac_secret' | 'previous_hmac_secret';
 
-/** Every sealed HMAC secret of every source, current and previous: for a key rotation. */
+/**
+ * Every sealed HMAC secret of every source, current and previous: for a key rotation. With `lockRows`
+ * (PostgreSQL), the rows stay locked until the transaction ends: a rotation of a source's secret committed
+ * between this read and the re-sealed write would otherwise be overwritten by the secret it replaced.
+ */
 export async function listSealedHmacSecrets(
   db: Db,
+  options: { lockRows: boolean },
 ): Promise<Array<{ name: string; column: SealedSecretColumn; sealed: string }>> {
-  const rows = await db
+  const query = db
     .selectFrom('ingest_sources')
     .select(['name', 'hmac_secret', 'previous_hmac_secret'])
-    .orderBy('name')
-    .execute();
+    .orderBy('name');
+  const rows = await (options.lockRows ? query.forUpdate() : query).execute();
   return rows.flatMap((r) =>
     (['hmac_secret', 'previous_hmac_secret'] as const).flatMap((column) => {
       const sealed = r[column];
@@ -201,7 +260,7 @@ export async function updateIngestSource(
     .executeTakeFirst();
 }
 
-export async function deleteIngestSource(db: Db, name: string): Promise<boolean> {
-  const result = await db.deleteFrom('ingest_sources').where('name', '=', name).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+/** Deletes the source and returns its row as it was (for the audit log), or undefined when there was none. */
+export async function deleteIngestSource(db: Db, name: string): Promise<IngestSourceRow | undefined> {
+  return db.deleteFrom('ingest_sources').where('name', '=', name).returningAll().executeTakeFirst();
 }

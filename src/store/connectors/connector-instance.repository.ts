@@ -56,9 +56,15 @@ export async function findDefaultInstance(
   return undefined;
 }
 
-export async function listConnectorInstances(db: Db, connector?: string): Promise<StoredConnectorInstance[]> {
+export async function listConnectorInstances(
+  db: Db,
+  connector?: string,
+  options: { lockRows: boolean } = { lockRows: false },
+): Promise<StoredConnectorInstance[]> {
   let q = db.selectFrom('connector_instances').selectAll().orderBy('name');
   if (connector) q = q.where('connector', '=', connector);
+  // Locked until the transaction ends (PostgreSQL), for a read followed by writes of the same rows.
+  if (options.lockRows) q = q.forUpdate();
   return (await q.execute()).map(instanceRowToInstance);
 }
 
