@@ -64,6 +64,12 @@ export const ConfigSchema = z
      * hundreds a second; the limit is there so one caller cannot take the store from the others.
      */
     ingestRatePerSecond: z.coerce.number().int().min(0).default(1_000),
+    /**
+     * How long `serve` may take to stop after SIGTERM or SIGINT (finishing requests, storing what syslog holds,
+     * closing the store) before it exits anyway, with code 1: a store that stopped answering must not keep
+     * the process (and its port) for ever.
+     */
+    shutdownTimeoutMs: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
     bodyLimitBytes: z.coerce
       .number()
       .int()
@@ -124,6 +130,7 @@ export const ENV_KEYS: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   RIPOSTE_SHUTDOWN_GRACE_MS: 'shutdownGraceMs',
   RIPOSTE_INGEST_RATE_PER_SECOND: 'ingestRatePerSecond',
   RIPOSTE_BODY_LIMIT_BYTES: 'bodyLimitBytes',
+  RIPOSTE_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
   RIPOSTE_DEMO: 'demo',
   RIPOSTE_PUBLIC_URL: 'publicUrl',
   RIPOSTE_SYSLOG_HOST: 'syslogHost',

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropPostgresSchema } from '../../src/store/dialects/postgres.js';
+import { openPgBlocker, type PgBlocker } from '../support/pg-blocker.js';
 import { spawnCli } from '../support/processes.js';
+import { TEST_PG_URL, testSchemaName } from '../support/stores.js';
 import { makeTestCertificate } from '../support/test-certificate.js';
 import { freePort, waitFor } from '../support/waiting.js';
 
@@ -23,7 +26,7 @@ async function serve(
     onListening?: (child: ChildProcess, stdout: () => string) => Promise<void>;
     limitMs?: number;
   } = {},
-): Promise<{ code: number | null; signal?: NodeJS.Signals | null; stderr: string }> {
+): Promise<{ code: number | null; signal?: NodeJS.Signals | null; stderr: string; stdout: string }> {
   const child = spawnCli(['serve', '--port', '0'], { env: { RIPOSTE_LOG_LEVEL: 'warn', ...env } });
   let stdout = '';
   let stderr = '';
@@ -44,13 +47,13 @@ async function serve(
   const limit = (ms: number) => new Promise<'running'>((r) => setTimeout(() => r('running'), ms).unref());
   try {
     const first = await Promise.race([exited, listening.then(() => 'listening' as const), limit(15_000)]);
-    if (first === 'running') return { code: null, stderr };
+    if (first === 'running') return { code: null, stderr, stdout };
     if (first === 'listening' && options.signal) {
       await options.onListening?.(child, () => stdout);
       child.kill(options.signal);
     }
     const code = await Promise.race([exited, limit(options.limitMs ?? 10_000)]);
-    return { code: code === 'running' ? null : code, signal: endedBy, stderr };
+    return { code: code === 'running' ? null : code, signal: endedBy, stderr, stdout };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
@@ -138,6 +141,46 @@ describe('riposte serve with syslog listeners', () => {
       ),
     ]);
     expect(res.stderr).not.toContain('a wrong one');
+  });
+
+  it('exits with code 1 once its shutdown outlasts RIPOSTE_SHUTDOWN_TIMEOUT_MS, the store not answering', async () => {
+    const schema = testSchemaName();
+    const tcpPort = await freePort();
+    let blocker: PgBlocker | undefined;
+    try {
+      const res = await serve(
+        {
+          RIPOSTE_DATA_DIR: join(dir, 'hung'),
+          DATABASE_URL: TEST_PG_URL,
+          RIPOSTE_DATABASE_SCHEMA: schema,
+          RIPOSTE_SYSLOG_TCP_PORT: String(tcpPort),
+          RIPOSTE_SHUTDOWN_GRACE_MS: '0',
+          // Never below the grace plus 5 s: 5 s here.
+          RIPOSTE_SHUTDOWN_TIMEOUT_MS: '3000',
+        },
+        {
+          signal: 'SIGTERM',
+          limitMs: 20_000,
+          // A frame whose storing waits on a table another connection holds, and goes on waiting.
+          onListening: async () => {
+            blocker = await openPgBlocker(schema);
+            await blocker.hold('lock table alerts in access exclusive mode');
+            const peer = net.connect(tcpPort, '127.0.0.1');
+            await new Promise<void>((r) => peer.once('connect', () => r()));
+            peer.end('<13>Jan  1 00:00:00 host app: stored never\n');
+            const held = blocker;
+            await waitFor('the frame to wait on the table', async () => (await held.waiting()) >= 1);
+          },
+        },
+      );
+      // Before, it was still running: the store's connection, held by the waiting insert, kept it.
+      expect(res, res.stderr).toMatchObject({ code: 1 });
+      expect(res.stdout).toMatch(/shutdown did not finish in time/);
+    } finally {
+      await blocker?.release().catch(() => undefined);
+      await blocker?.close();
+      await dropPostgresSchema(TEST_PG_URL, schema);
+    }
   });
 
   it('stops with one line naming the CA setting when the CA file cannot be read', async () => {

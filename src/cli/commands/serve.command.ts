@@ -52,9 +52,30 @@ Examples:
           process.stdout.write(`Riposte is listening on ${runtime.url} (API docs: ${runtime.url}/docs)\n`);
         const signal = await requested;
         runtime.ctx.log.info({ signal }, 'shutdown requested');
-        await runtime.stop().catch((err: unknown) => {
-          runtime.ctx.log.error({ err }, 'shutdown failed');
-        });
+        // Never shorter than the workers' own grace for their jobs, and some seconds for the rest.
+        const limitMs = Math.max(config.shutdownTimeoutMs, config.shutdownGraceMs + 5_000);
+        let deadline: NodeJS.Timeout | undefined;
+        const stopped = await Promise.race([
+          runtime.stop().then(
+            () => true,
+            (err: unknown) => {
+              runtime.ctx.log.error({ err }, 'shutdown failed');
+              return true;
+            },
+          ),
+          new Promise<false>((resolve) => {
+            deadline = setTimeout(() => resolve(false), limitMs);
+          }),
+        ]);
+        clearTimeout(deadline);
+        if (!stopped) {
+          // Something still waits (a store that does not answer holds its connection): stop regardless.
+          runtime.ctx.log.error(
+            { timeoutMs: limitMs },
+            'shutdown did not finish in time (RIPOSTE_SHUTDOWN_TIMEOUT_MS): exiting anyway',
+          );
+          process.exit(1);
+        }
       },
     );
 }
