@@ -7,14 +7,13 @@ import {
   resolveApiToken,
   revokeApiToken,
 } from '../../src/app/identity/api-tokens.service.js';
+import { updateIngestSourceSettings, type UpdateSourceInput } from '../../src/app/ingest/ingest-sources.js';
 import {
   checkWebhookHeaders,
-  updateIngestSourceSettings,
-  type UpdateSourceInput,
   webhookStillAccepted,
   webhookStreamStillAllowed,
   type WebhookCredential,
-} from '../../src/app/ingest/ingest-sources.js';
+} from '../../src/app/ingest/source-access.js';
 import { ingestLineStream, StreamInterrupted } from '../../src/app/ingest/ingest-stream.js';
 import { SYSTEM_ACTOR } from '../../src/domain/shared/actor.js';
 import type { Principal } from '../../src/governance/principal.js';

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
-import { readSourceRowForIngest } from '../../app/ingest/ingest-sources.js';
+import { readSourceRowForIngest } from '../../app/ingest/source-access.js';
 import type { IngestItem } from '../../app/ingest/map-item.js';
 import { MAX_PREVIEW_ALERTS, previewAlerts } from '../../app/ingest/preview-alerts.js';
 import { RiposteError } from '../../domain/shared/errors.js';

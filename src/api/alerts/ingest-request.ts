@@ -5,7 +5,7 @@ import { RiposteError } from '../../domain/shared/errors.js';
 import { arrayElementTexts } from '../../ingest/formats/json-element-texts.js';
 import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js';
 import type { ApiContext, ApiInstance } from '../route-plugin.js';
-import { readSourceRowForIngest, streamStillAllowed } from '../../app/ingest/ingest-sources.js';
+import { readSourceRowForIngest, streamStillAllowed } from '../../app/ingest/source-access.js';
 import { AlertsBody } from './alert.schemas.js';
 
 /** Charsets a body may declare: it is decoded as UTF-8, of which US-ASCII is a subset. */

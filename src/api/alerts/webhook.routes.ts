@@ -10,7 +10,7 @@ import {
   verifyWebhook,
   webhookStreamStillAllowed,
   type WebhookRefusal,
-} from '../../app/ingest/ingest-sources.js';
+} from '../../app/ingest/source-access.js';
 import { RiposteError } from '../../domain/shared/errors.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
 import { keyringLoader } from '../../governance/secrets/master-key-file.js';
