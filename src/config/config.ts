@@ -42,6 +42,12 @@ export const ConfigSchema = z
     logPretty: z.coerce.boolean().default(false),
     /** Master key for secrets at rest: 32 bytes as base64 or hex. Created in dataDir when absent. */
     masterKey: z.string().min(1).optional(),
+    /**
+     * Keys `masterKey` replaced (comma-separated), still used to open what they sealed, never to seal: while
+     * the processes of a deployment move to a new key one by one, a secret one of them sealed with the old key
+     * stays readable everywhere. `riposte connector rotate-key` re-seals such stragglers under the current key.
+     */
+    masterKeyPrevious: z.string().min(1).optional(),
     workerConcurrency: z.coerce.number().int().min(1).max(512).default(8),
     /**
      * Threads that parse and map streamed ingest (NDJSON, `riposte ingest`, syslog) while the main thread
@@ -122,6 +128,7 @@ export const ENV_KEYS: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   RIPOSTE_LOG_LEVEL: 'logLevel',
   RIPOSTE_LOG_PRETTY: 'logPretty',
   RIPOSTE_MASTER_KEY: 'masterKey',
+  RIPOSTE_MASTER_KEY_PREVIOUS: 'masterKeyPrevious',
   RIPOSTE_WORKER_CONCURRENCY: 'workerConcurrency',
   RIPOSTE_INGEST_MAP_THREADS: 'ingestMapThreads',
   RIPOSTE_SQLITE_WAL_COALESCING: 'sqliteWalCoalescing',

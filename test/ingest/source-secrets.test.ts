@@ -322,6 +322,46 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
     }
   });
 
+  it('opens what a replaced key sealed with RIPOSTE_MASTER_KEY_PREVIOUS, and re-seals it under the current key', async () => {
+    // A process still on the old key (not restarted yet) made a source after the rotation.
+    const { hmacSecret } = (await admin('POST', '/api/v1/sources', { name: 'late', hmac: true })).json();
+    const newKey = generateMasterKey().key.toString('base64');
+    const signed = async (config: { masterKey: string; masterKeyPrevious?: string }) => {
+      const other = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }], { config });
+      try {
+        const body = alertBody(`late-${Object.keys(config).length}`);
+        const timestamp = String(Math.floor(other.ctx.clock.now() / 1000));
+        const res = await other.app.inject({
+          method: 'POST',
+          url: '/api/v1/sources/late/webhook',
+          payload: body,
+          headers: {
+            ...json,
+            'x-riposte-timestamp': timestamp,
+            'x-riposte-signature': signWebhook(hmacSecret as string, timestamp, body),
+          },
+        });
+        return res.statusCode;
+      } finally {
+        await other.app.close();
+      }
+    };
+    // The new key alone cannot open it; with the old one as previous, it can.
+    expect(await signed({ masterKey: newKey })).toBe(500);
+    expect(await signed({ masterKey: newKey, masterKeyPrevious: masterKey })).toBe(200);
+    // Rotating to the key already in use re-seals only what older keys sealed: then the new key alone does.
+    const sweeper = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+      config: { masterKey: newKey, masterKeyPrevious: masterKey },
+    });
+    try {
+      const swept = await rotateMasterKey(sweeper.ctx, SYSTEM_ACTOR, { newKey });
+      expect(swept).toMatchObject({ ingestSources: 1, resealed: 1 });
+    } finally {
+      await sweeper.app.close();
+    }
+    expect(await signed({ masterKey: newKey })).toBe(200);
+  });
+
   it('seals a secret stored in the clear by an older version when migrating, and refuses without a key', async () => {
     const now = Date.now();
     await handle.store.db

@@ -40,7 +40,11 @@ export async function rotateMasterKey(
       );
     }
     const current = loadKeyring(ctx.config);
-    const ring: Keyring = { primary: parseMasterKey(options.newKey), previous: [current.primary] };
+    const primary = parseMasterKey(options.newKey);
+    // What the old keys sealed (RIPOSTE_MASTER_KEY_PREVIOUS too) moves to the new one. Given the current key
+    // as the new one, this re-seals only what older keys sealed: stragglers of an earlier rotation.
+    const previous = [current.primary, ...current.previous].filter((k) => k.id !== primary.id);
+    const ring: Keyring = { primary, previous };
     const resealed = await resealAllSecrets(ctx, ring, actor);
     return { keyId: ring.primary.id, previousKeyId: current.primary.id, ...resealed, source: 'config' };
   }

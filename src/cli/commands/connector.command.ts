@@ -217,7 +217,9 @@ export function configureConnectorCommand(connector: Command): void {
             `re-sealed ${outcome.connectorInstances} connector instance(s) and ${outcome.ingestSources} ingest source secret(s) under key ${outcome.keyId} (was ${outcome.previousKeyId})\n`,
           );
           if (outcome.source === 'config')
-            process.stdout.write('now set RIPOSTE_MASTER_KEY to the new key before the next start\n');
+            process.stdout.write(
+              'now set RIPOSTE_MASTER_KEY to the new key, and RIPOSTE_MASTER_KEY_PREVIOUS to the old one until every process has restarted\n',
+            );
         },
         { permission: 'settings:admin' },
       );

@@ -44,8 +44,20 @@ function readKeyFile(path: string): MasterKey {
  * created with mode 0600 on first use. A `master.key.previous` left by a rotation stays readable until the
  * rotation finished re-sealing everything.
  */
-export function loadKeyring(config: { masterKey?: string; dataDir: string }): Keyring {
-  if (config.masterKey) return { primary: parseMasterKey(config.masterKey), previous: [] };
+export function loadKeyring(config: {
+  masterKey?: string;
+  masterKeyPrevious?: string;
+  dataDir: string;
+}): Keyring {
+  if (config.masterKey) {
+    // Keys it replaced open what they sealed (a process still on the old key wrote a secret meanwhile).
+    const previous = (config.masterKeyPrevious ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== '')
+      .map((k) => parseMasterKey(k));
+    return { primary: parseMasterKey(config.masterKey), previous };
+  }
   const path = masterKeyPath(config.dataDir);
   if (!existsSync(path)) writeKeyFile(path, generateMasterKey());
   const previousPath = `${path}.previous`;
@@ -57,7 +69,7 @@ export function loadKeyring(config: { masterKey?: string; dataDir: string }): Ke
  * The keyring, loaded on first use: a process (or a migration) that never touches a secret never creates a
  * key file.
  */
-export function keyringLoader(config: { masterKey?: string; dataDir: string }): () => Keyring {
+export function keyringLoader(config: Parameters<typeof loadKeyring>[0]): () => Keyring {
   let keyring: Keyring | undefined;
   return () => (keyring ??= loadKeyring(config));
 }
