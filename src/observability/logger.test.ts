@@ -37,10 +37,11 @@ describe('a request logger made on its first line', () => {
       host: '0.0.0.0',
       syslogTlsKeyPassphrase: 'pass-phrase',
       oidcClientSecret: 'oidc-secret',
+      masterKeyPrevious: 'old-master-key',
       databaseUrl: 'postgres://u:p@db/x',
     };
     log.info({ config, syslogTlsKeyPassphrase: 'pass-phrase' }, 'started');
-    expect(JSON.stringify(lines)).not.toMatch(/pass-phrase|oidc-secret|u:p@/);
+    expect(JSON.stringify(lines)).not.toMatch(/pass-phrase|oidc-secret|old-master-key|u:p@/);
     expect(lines[0]).toMatchObject({ config: { host: '0.0.0.0' } });
   });
 

@@ -19,6 +19,8 @@ export const REDACTED_PATHS = [
   '*.api_key',
   'masterKey',
   '*.masterKey',
+  'masterKeyPrevious',
+  '*.masterKeyPrevious',
   'databaseUrl',
   '*.databaseUrl',
   'syslogTlsKeyPassphrase',
