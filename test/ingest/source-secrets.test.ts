@@ -398,6 +398,27 @@ describe.each(DIALECTS)('ingest source secrets on %s', (dialect) => {
     expect((await bodySignedPost('legacy', 'wrong-secret', alertBody('l2'))).statusCode).toBe(401);
   });
 
+  it('lists each source with when its newest alert was received, null before its first', async () => {
+    await admin('POST', '/api/v1/sources', { name: 'quiet' });
+    const { token: busyToken } = (await admin('POST', '/api/v1/sources', { name: 'busy' })).json();
+    const before = Date.now();
+    for (const id of ['b1', 'b2', 'b3']) await tokenPost('busy', busyToken as string, alertBody(id));
+    const listed = (await admin('GET', '/api/v1/sources')).json().sources as Array<{
+      name: string;
+      lastAlertAt: number | null;
+    }>;
+    const at = (name: string) => listed.find((s) => s.name === name)?.lastAlertAt;
+    expect(at('quiet')).toBeNull();
+    expect(at('busy')).toBeGreaterThanOrEqual(before);
+    expect(at('busy')).toBeLessThanOrEqual(Date.now());
+    const newest = await handle.store.db
+      .selectFrom('alerts')
+      .select((eb) => eb.fn.max('created_at').as('at'))
+      .where('source', '=', 'busy')
+      .executeTakeFirstOrThrow();
+    expect(at('busy')).toBe(Number(newest.at));
+  });
+
   it('answers 409, not 500, when the same source is created twice, even at once', async () => {
     const answers = await Promise.all(
       Array.from({ length: 6 }, () => admin('POST', '/api/v1/sources', { name: 'edr', hmac: true })),

@@ -111,6 +111,8 @@ export const SourceView = z.object({
   /** Until when the credential rotated away still works beside the new one; null: none. */
   previousTokenExpiresAt: z.number().nullable(),
   previousHmacSecretExpiresAt: z.number().nullable(),
+  /** When its newest alert was received (lists of sources only); null before its first. */
+  lastAlertAt: z.number().nullable().optional(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });

@@ -162,9 +162,32 @@ export async function updateSealedHmacSecret(
     .execute();
 }
 
-export async function listIngestSources(db: Db): Promise<IngestSource[]> {
-  const rows = await db.selectFrom('ingest_sources').selectAll().orderBy('name').execute();
-  return rows.map(sourceRowToSource);
+/**
+ * Every source, with when its newest alert was received (`lastAlertAt`, null before its first): a source
+ * that went quiet is how a broken integration shows. Each is one step down the `(source, id)` index (ids
+ * follow the time they were given), whatever the source's volume.
+ */
+export async function listIngestSources(
+  db: Db,
+): Promise<Array<IngestSource & { lastAlertAt: number | null }>> {
+  const rows = await db
+    .selectFrom('ingest_sources as s')
+    .selectAll('s')
+    .select((eb) =>
+      eb
+        .selectFrom('alerts as a')
+        .select('a.created_at')
+        .whereRef('a.source', '=', 's.name')
+        .orderBy('a.id', 'desc')
+        .limit(1)
+        .as('last_alert_at'),
+    )
+    .orderBy('s.name')
+    .execute();
+  return rows.map((r) => ({
+    ...sourceRowToSource(r),
+    lastAlertAt: r.last_alert_at === null ? null : Number(r.last_alert_at),
+  }));
 }
 
 export interface IngestSourceInput {
