@@ -4,6 +4,7 @@ import { ApprovalsPage } from './pages/approvals-page.js';
 import { PlaybookDetailPage, PlaybooksPage } from './pages/playbooks-page.js';
 import { RunDetailPage } from './pages/run-detail-page.js';
 import { RunsPage } from './pages/runs-page.js';
+import { SourcesPage } from './pages/sources-page.js';
 import { AccountPage } from './pages/account-page.js';
 import { AlertDetailPage } from './pages/alert-detail-page.js';
 import { AlertsPage } from './pages/alerts-page.js';
@@ -26,6 +27,7 @@ function Page({ location }: { location: string }) {
   if (alert?.id) return <AlertDetailPage id={alert.id} />;
   if (path === '/metrics') return <MetricsPage />;
   if (path === '/connectors') return <ConnectorsPage />;
+  if (path === '/sources') return <SourcesPage />;
   if (path === '/containments') return <ContainmentsPage location={location} />;
   if (path === '/account') return <AccountPage location={location} />;
   if (path === '/approvals') return <ApprovalsPage location={location} />;

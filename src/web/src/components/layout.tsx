@@ -3,8 +3,16 @@ import { useHasApi } from '../capabilities.js';
 import { Link, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 
+/** A console section; with `roles`, shown only to users holding one of them (the API refuses everyone else). */
+interface Section {
+  to: string;
+  label: string;
+  api: string;
+  roles?: readonly string[];
+}
+
 /** Console sections, each shown only when the server has the API it reads. */
-export const SECTIONS: ReadonlyArray<{ to: string; label: string; api: string }> = [
+export const SECTIONS: readonly Section[] = [
   { to: '/alerts', label: 'Alerts', api: '/alerts' },
   { to: '/cases', label: 'Cases', api: '/cases' },
   { to: '/approvals', label: 'Approvals', api: '/approvals' },
@@ -12,8 +20,12 @@ export const SECTIONS: ReadonlyArray<{ to: string; label: string; api: string }>
   { to: '/runs', label: 'Runs', api: '/runs' },
   { to: '/connectors', label: 'Connectors', api: '/connectors' },
   { to: '/containments', label: 'Containments', api: '/containments' },
+  { to: '/sources', label: 'Sources', api: '/sources', roles: ['admin'] },
   { to: '/metrics', label: 'Metrics', api: '/metrics/response' },
 ];
+
+const mayUse = (section: Section, roles: readonly string[]): boolean =>
+  !section.roles || section.roles.some((r) => roles.includes(r));
 
 /** The console frame: left navigation, a top bar with the signed-in user, and the page. */
 export function Layout({ children }: { children: ReactNode }) {
@@ -46,7 +58,7 @@ export function Layout({ children }: { children: ReactNode }) {
       </header>
       <nav className="sidenav" aria-label="Sections">
         <ul>
-          {SECTIONS.filter((s) => hasApi?.(s.api)).map((s) => {
+          {SECTIONS.filter((s) => hasApi?.(s.api) && mayUse(s, me?.roles ?? [])).map((s) => {
             const current =
               location === s.to || location.startsWith(`${s.to}/`) || location.startsWith(`${s.to}?`);
             return (
