@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,8 +49,10 @@ describe('riposte connector / containment', () => {
 
   it('rotates the master key and the instance still works', async () => {
     const before = readFileSync(join(dataDir, 'master.key'), 'utf8');
-    const rotate = await cli('connector', 'rotate-key');
+    const rotate = await cli('connector', 'rotate-key', '--settle-ms', '200');
     expect(rotate.stdout).toMatch(/re-sealed 1 connector instance\(s\) and 0 ingest source secret/);
+    expect(rotate.stdout).toMatch(/after 200 ms, the sweep re-sealed 0 straggler\(s\)/);
+    expect(existsSync(join(dataDir, 'master.key.previous'))).toBe(false);
     expect(readFileSync(join(dataDir, 'master.key'), 'utf8')).not.toBe(before);
     expect((await cli('connector', 'test', 'edge-fw')).code).toBe(0);
   }, 120_000);

@@ -8,7 +8,7 @@ import {
   removeConnectorInstance,
   updateConnectorInstance,
 } from '../../app/connectors/connector-instances.service.js';
-import { rotateMasterKey } from '../../app/secrets/key-rotation.service.js';
+import { DEFAULT_SETTLE_MS, rotateMasterKey } from '../../app/secrets/key-rotation.service.js';
 import { localAdminPrincipal } from '../../app/identity/local-admin.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { actorOf } from '../../governance/principal.js';
@@ -208,14 +208,29 @@ export function configureConnectorCommand(connector: Command): void {
       '--new-key <key>',
       'the new key (32 bytes, base64 or hex) when the key is set in RIPOSTE_MASTER_KEY',
     )
-    .action(async (opts: { newKey?: string }, command: Command) => {
+    .option(
+      '--settle-ms <ms>',
+      'with a key file: how long running processes get to commit what they sealed under the old key before the last sweep and its removal',
+      String(DEFAULT_SETTLE_MS),
+    )
+    .action(async (opts: { newKey?: string; settleMs: string }, command: Command) => {
+      const settleMs = Number(opts.settleMs);
+      if (!Number.isInteger(settleMs) || settleMs < 0)
+        throw invalid(`--settle-ms ${opts.settleMs}: expected a whole number of milliseconds`);
       await withAppContext(
         command,
         async (ctx) => {
-          const outcome = await rotateMasterKey(ctx, actorOf(localAdminPrincipal()), { newKey: opts.newKey });
+          const outcome = await rotateMasterKey(ctx, actorOf(localAdminPrincipal()), {
+            newKey: opts.newKey,
+            settleMs,
+          });
           process.stdout.write(
             `re-sealed ${outcome.connectorInstances} connector instance(s) and ${outcome.ingestSources} ingest source secret(s) under key ${outcome.keyId} (was ${outcome.previousKeyId})\n`,
           );
+          if (outcome.source === 'file')
+            process.stdout.write(
+              `after ${settleMs} ms, the sweep re-sealed ${outcome.stragglers} straggler(s) sealed under the old key meanwhile; the old key is removed\n`,
+            );
           if (outcome.source === 'config')
             process.stdout.write(
               'now set RIPOSTE_MASTER_KEY to the new key, and RIPOSTE_MASTER_KEY_PREVIOUS to the old one until every process has restarted\n',

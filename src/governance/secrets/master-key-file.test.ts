@@ -2,8 +2,14 @@ import { mkdtempSync, statSync, writeFileSync, chmodSync, existsSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { beginFileRotation, finishFileRotation, loadKeyring, masterKeyPath } from './master-key-file.js';
-import { generateMasterKey } from './secret-box.js';
+import {
+  beginFileRotation,
+  finishFileRotation,
+  keyringLoader,
+  loadKeyring,
+  masterKeyPath,
+} from './master-key-file.js';
+import { generateMasterKey, openSecret, resealUnderPrimary, sealSecret } from './secret-box.js';
 
 describe('master key file', () => {
   it('creates the key file with mode 0600 on first use and reads the same key after', () => {
@@ -37,5 +43,25 @@ describe('master key file', () => {
     const after = loadKeyring({ dataDir: dir });
     expect(after.primary.id).toBe(during.primary.id);
     expect(after.previous).toEqual([]);
+  });
+
+  it('follows a rotation that began after it loaded: seals under the new key, opens what was re-sealed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-key-'));
+    // A running server: one loader for its life, and a keyring kept from it (as the connector runtime does).
+    const load = keyringLoader({ dataDir: dir });
+    const kept = load();
+    const beforeRotation = sealSecret(load(), 'api-token', 'instance:a');
+    const during = beginFileRotation(dir);
+    const resealed = resealUnderPrimary(during, beforeRotation, 'instance:a', 'a secret') as string;
+    for (const keyring of [load(), kept]) {
+      expect(sealSecret(keyring, 'new', 'instance:b').split('.')[1]).toBe(during.primary.id);
+      expect(openSecret(keyring, resealed, 'instance:a')).toBe('api-token');
+      // The previous key opens what it sealed while master.key.previous is there.
+      expect(openSecret(keyring, beforeRotation, 'instance:a')).toBe('api-token');
+    }
+    finishFileRotation(dir);
+    expect(kept.previous).toEqual([]);
+    expect(() => openSecret(kept, beforeRotation, 'instance:a')).toThrow(/not configured/);
+    expect(openSecret(kept, resealed, 'instance:a')).toBe('api-token');
   });
 });

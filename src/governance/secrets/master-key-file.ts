@@ -29,6 +29,17 @@ function writeKeyFile(path: string, key: MasterKey): void {
   chmodSync(path, 0o600);
 }
 
+/**
+ * Puts `key` at `path` in one rename: a process reading the file meanwhile sees the old key or the new one,
+ * never a missing file (it would create a key of its own and seal under it) or half a key.
+ */
+function replaceKeyFile(path: string, key: MasterKey): void {
+  const staged = `${path}.next`;
+  writeFileSync(staged, keyText(key), { mode: 0o600 });
+  chmodSync(staged, 0o600);
+  renameSync(staged, path);
+}
+
 function readKeyFile(path: string): MasterKey {
   const mode = statSync(path).mode & 0o077;
   if (mode !== 0) {
@@ -37,6 +48,16 @@ function readKeyFile(path: string): MasterKey {
     );
   }
   return parseMasterKey(readFileSync(path, 'utf8'));
+}
+
+/** The key in `path`, or undefined once it is gone (a rotation may remove it while this reads). */
+function readKeyFileIfPresent(path: string): MasterKey | undefined {
+  try {
+    return readKeyFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -60,33 +81,76 @@ export function loadKeyring(config: {
   }
   const path = masterKeyPath(config.dataDir);
   if (!existsSync(path)) writeKeyFile(path, generateMasterKey());
-  const previousPath = `${path}.previous`;
-  const previous = existsSync(previousPath) ? [readKeyFile(previousPath)] : [];
-  return { primary: readKeyFile(path), previous };
+  const primary = readKeyFile(path);
+  // Read after the primary: a rotation writes the previous key before the new one (`beginFileRotation`).
+  const previous = readKeyFileIfPresent(`${path}.previous`);
+  return { primary, previous: previous ? [previous] : [] };
+}
+
+/** Tells one version of a file from the next (a rotation renames a new file into place), or its absence. */
+function fileIdentity(path: string): string {
+  try {
+    const stat = statSync(path, { bigint: true });
+    return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw err;
+  }
+}
+
+/**
+ * A keyring that follows `master.key` and `master.key.previous`: each read of `primary` or `previous` checks
+ * the files (a stat each; secrets are not a hot path) and reloads them once they changed. A process running
+ * through `rotate-key` then seals under the new key as soon as it is written, and opens what the rotation
+ * re-sealed, without a restart.
+ */
+function followKeyFiles(dataDir: string): Keyring {
+  const path = masterKeyPath(dataDir);
+  let seen = '';
+  let loaded: Keyring | undefined;
+  const current = (): Keyring => {
+    // Taken before reading: a change while reading shows at the next check, never hides behind it.
+    const identity = `${fileIdentity(path)}|${fileIdentity(`${path}.previous`)}`;
+    if (loaded === undefined || identity !== seen) {
+      loaded = loadKeyring({ dataDir });
+      seen = identity;
+    }
+    return loaded;
+  };
+  current();
+  return {
+    get primary() {
+      return current().primary;
+    },
+    get previous() {
+      return current().previous;
+    },
+  };
 }
 
 /**
  * The keyring, loaded on first use: a process (or a migration) that never touches a secret never creates a
- * key file.
+ * key file. A configured key is read once (it changes with a restart); a key file is followed through
+ * rotations (see `followKeyFiles`), also by whoever kept the keyring this returned.
  */
 export function keyringLoader(config: Parameters<typeof loadKeyring>[0]): () => Keyring {
   let keyring: Keyring | undefined;
-  return () => (keyring ??= loadKeyring(config));
+  if (config.masterKey) return () => (keyring ??= loadKeyring(config));
+  return () => (keyring ??= followKeyFiles(config.dataDir));
 }
 
 /**
  * Starts a file-based rotation: the current key becomes `master.key.previous`, a new key `master.key`. Both
  * are loaded until `finishFileRotation` removes the previous one, so a crash in between loses nothing.
+ * The previous key is in place before the new one: a process that sees the new key can open the old one's
+ * envelopes too.
  */
 export function beginFileRotation(dataDir: string): Keyring {
   const path = masterKeyPath(dataDir);
   const current = readKeyFile(path);
   const next = generateMasterKey();
-  const nextPath = `${path}.next`;
-  writeFileSync(nextPath, keyText(next), { mode: 0o600 });
-  chmodSync(nextPath, 0o600);
-  renameSync(path, `${path}.previous`);
-  renameSync(nextPath, path);
+  replaceKeyFile(`${path}.previous`, current);
+  replaceKeyFile(path, next);
   return { primary: next, previous: [current] };
 }
 

@@ -49,12 +49,15 @@ export const generateMasterKey = (): MasterKey => masterKeyFrom(randomBytes(32))
  * into another's row.
  */
 export function sealSecret(keyring: Keyring, value: unknown, associatedData: string): string {
+  // Read once: a keyring following a key file may change between two reads, and the envelope must name the
+  // key that sealed it.
+  const { primary } = keyring;
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyring.primary.key, iv);
+  const cipher = createCipheriv('aes-256-gcm', primary.key, iv);
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
   const payload = Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
-  return `${VERSION}.${keyring.primary.id}.${payload}`;
+  return `${VERSION}.${primary.id}.${payload}`;
 }
 
 /** Opens an envelope sealed by `sealSecret` with any key of the ring. */
