@@ -1,9 +1,10 @@
-import { mkdtempSync, statSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   beginFileRotation,
+  createKeyFile,
   finishFileRotation,
   keyringLoader,
   loadKeyring,
@@ -17,6 +18,19 @@ describe('master key file', () => {
     const first = loadKeyring({ dataDir: dir });
     expect(statSync(masterKeyPath(dir)).mode & 0o777).toBe(0o600);
     expect(loadKeyring({ dataDir: dir }).primary.id).toBe(first.primary.id);
+  });
+
+  it('keeps the key another process created first, whole, rather than failing or writing its own', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'riposte-key-race-'));
+    const path = masterKeyPath(dir);
+    const first = generateMasterKey();
+    // Two processes on a new data directory both found no file: the one that comes second must not fail.
+    createKeyFile(path, first);
+    expect(() => createKeyFile(path, generateMasterKey())).not.toThrow();
+    expect(loadKeyring({ dataDir: dir }).primary.id).toBe(first.id);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    // Nothing staged is left behind.
+    expect(readdirSync(dir)).toEqual(['master.key']);
   });
 
   it('prefers a configured key and never writes a file then', () => {

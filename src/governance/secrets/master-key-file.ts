@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -22,11 +24,24 @@ export const masterKeyPath = (dataDir: string): string => resolve(join(dataDir, 
 
 const keyText = (key: MasterKey): string => `${key.key.toString('base64')}\n`;
 
-function writeKeyFile(path: string, key: MasterKey): void {
+/**
+ * Creates the key file unless another process did first: the key is written whole under a name of this
+ * process's own, then linked into place, which fails if the file exists. Processes started together on a new
+ * data directory (an API and a worker) so agree on one key, and none reads half of one.
+ */
+export function createKeyFile(path: string, key: MasterKey): void {
   mkdirSync(dirname(path), { recursive: true });
-  // 0600 at creation, and again in case a umask or an older file widened it.
-  writeFileSync(path, keyText(key), { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
+  const staged = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // 0600 at creation, and again in case a umask widened it.
+  writeFileSync(staged, keyText(key), { mode: 0o600, flag: 'wx' });
+  chmodSync(staged, 0o600);
+  try {
+    linkSync(staged, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(staged);
+  }
 }
 
 /**
@@ -80,7 +95,7 @@ export function loadKeyring(config: {
     return { primary: parseMasterKey(config.masterKey), previous };
   }
   const path = masterKeyPath(config.dataDir);
-  if (!existsSync(path)) writeKeyFile(path, generateMasterKey());
+  if (!existsSync(path)) createKeyFile(path, generateMasterKey());
   const primary = readKeyFile(path);
   // Read after the primary: a rotation writes the previous key before the new one (`beginFileRotation`).
   const previous = readKeyFileIfPresent(`${path}.previous`);
