@@ -18,6 +18,14 @@ import type { ApiContext, ApiInstance, RoutePlugin } from './route-plugin.js';
 import { API_ROUTES } from './routes.js';
 import { findWebRoot, registerWebUi } from './web/web-ui.js';
 
+/** Fastify's `trustProxy` from ours: a hop count trusts that many proxies nearest the server. */
+const trustedProxies = (
+  trusted: number | string[] | undefined,
+): { trustProxy?: string[] | ((address: string, hop: number) => boolean) } =>
+  trusted === undefined
+    ? {}
+    : { trustProxy: typeof trusted === 'number' ? (_address, hop) => hop < trusted : trusted };
+
 export interface ServerOptions {
   authenticate: Authenticator;
   onRefused?: RefusalRecorder;
@@ -49,6 +57,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     childLoggerFactory: (logger, bindings, childOptions) =>
       lazyChild(logger as Logger, bindings, childOptions),
     requestIdHeader: false,
+    // The client's address (request.ip) from X-Forwarded-For only when sent through a proxy we were told of.
+    ...trustedProxies(ctx.config.trustProxy),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },

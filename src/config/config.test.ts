@@ -49,6 +49,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads RIPOSTE_TRUST_PROXY as addresses and ranges, or a hop count, and names a wrong entry', () => {
+    const trust = (value: string) => loadConfig({ env: { RIPOSTE_TRUST_PROXY: value } }).trustProxy;
+    expect(loadConfig({ env: {} }).trustProxy).toBeUndefined();
+    expect(trust('10.0.0.5, 10.1.0.0/16,fd00::/8,loopback')).toEqual([
+      '10.0.0.5',
+      '10.1.0.0/16',
+      'fd00::/8',
+      'loopback',
+    ]);
+    expect(trust('2')).toBe(2);
+    expect(() => trust('10.0.0.0/33,proxy.local')).toThrow(
+      /^RIPOSTE_TRUST_PROXY .*"10\.0\.0\.0\/33", "proxy\.local": not an address, a CIDR range or a hop count/,
+    );
+  });
+
   it('hides the database password when describing the store', () => {
     const config = loadConfig({ env: { DATABASE_URL: 'postgres://u:secret@db.local:5432/x' } });
     expect(describeDatabase(config)).toBe('postgres://u:***@db.local:5432/x');

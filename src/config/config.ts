@@ -16,6 +16,32 @@ export class ConfigError extends Error {
 export const Role = { api: 'api', worker: 'worker', all: 'all' } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
+/** proxy-addr's names for ranges (what Fastify's `trustProxy` hands the list to). */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a CIDR range (`10.0.0.0/8`, `fd00::/8`) or a range name. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** `RIPOSTE_TRUST_PROXY`: a hop count, or the trusted proxies' addresses (see `trustProxy`). */
+function parseTrustedProxies(value: string, ctx: z.RefinementCtx): number | string[] {
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  const wrong = entries.filter((entry) => !isProxyAddress(entry));
+  if (wrong.length > 0)
+    ctx.addIssue({
+      code: 'custom',
+      message: `${wrong.map((w) => JSON.stringify(w)).join(', ')}: not an address, a CIDR range or a hop count (e.g. 10.0.0.5,10.1.0.0/16 or 1)`,
+    });
+  return entries;
+}
+
 const databaseUrl = z.string().refine((value) => {
   try {
     const url = new URL(value);
@@ -84,6 +110,13 @@ export const ConfigSchema = z
     demo: z.coerce.boolean().default(false),
     /** The URL people reach Riposte at, for links in chat and e-mail (approval links, case links). */
     publicUrl: z.string().url().optional(),
+    /**
+     * Reverse proxies in front of the API whose `X-Forwarded-For` names the client: comma-separated addresses
+     * or CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`), or the number of proxy hops. The client's
+     * address is what sign-in rate limits count and what ingested alerts record (`receivedFrom`); unset, it
+     * is the connection's peer, and a forwarded header is ignored (anyone could write one).
+     */
+    trustProxy: z.string().trim().min(1).transform(parseTrustedProxies).optional(),
     /** Syslog listeners; off unless a port is set. They listen on `host` unless `syslogHost` is set. */
     syslogHost: z
       .string()
@@ -140,6 +173,7 @@ export const ENV_KEYS: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   RIPOSTE_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
   RIPOSTE_DEMO: 'demo',
   RIPOSTE_PUBLIC_URL: 'publicUrl',
+  RIPOSTE_TRUST_PROXY: 'trustProxy',
   RIPOSTE_SYSLOG_HOST: 'syslogHost',
   RIPOSTE_SYSLOG_UDP_PORT: 'syslogUdpPort',
   RIPOSTE_SYSLOG_TCP_PORT: 'syslogTcpPort',

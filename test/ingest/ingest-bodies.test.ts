@@ -1,6 +1,7 @@
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { signWebhook } from '../../src/connectors/vendors/webhook/webhook-signature.js';
 import { generateMasterKey } from '../../src/governance/secrets/secret-box.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
@@ -89,26 +90,135 @@ describe.each(DIALECTS)('ingest request bodies on %s', (dialect) => {
     });
   });
 
-  it('refuses compressed bodies and charsets other than UTF-8 with 415 naming them, on every ingest route', async () => {
+  it('reads gzip, deflate and Brotli bodies on every ingest route, as log shippers send them', async () => {
+    const token = await createSource({ name: 'edr' });
+    const alert = (id: string) => JSON.stringify({ title: `packed ${id}`, severity: 'low', id });
+    const codings = [
+      ['gzip', gzipSync],
+      ['x-gzip', gzipSync],
+      ['deflate', deflateSync],
+      ['br', brotliCompressSync],
+    ] as const;
+    let n = 0;
+    for (const [coding, pack] of codings) {
+      const as = { 'content-encoding': coding };
+      const answers = [
+        await post('/api/v1/alerts', pack(alert(`${(n += 1)}`)), { ...json, ...as }),
+        await post('/api/v1/alerts', pack(`[${alert(`${(n += 1)}`)},${alert(`${(n += 1)}`)}]`), {
+          ...json,
+          ...as,
+        }),
+        await post('/api/v1/alerts/ndjson', pack(`${alert(`${(n += 1)}`)}\n${alert(`${(n += 1)}`)}\n`), {
+          ...ndjson,
+          ...as,
+        }),
+        await hook('edr', token, pack(alert(`${(n += 1)}`)), { ...json, ...as }),
+        await hook('edr', token, pack(`${alert(`${(n += 1)}`)}\n`), { ...ndjson, ...as }),
+      ];
+      expect(answers.map((r) => [r.statusCode, r.json().accepted])).toEqual([
+        [200, 1],
+        [200, 2],
+        [200, 2],
+        [200, 1],
+        [200, 1],
+      ]);
+    }
+    // Each alert's raw event is its text as sent before compression.
+    const stored = await handle.store.db.selectFrom('alerts').select(['title', 'raw']).execute();
+    expect(stored).toHaveLength(n);
+    expect(stored.find((a) => a.title === 'packed 1')?.raw).toBe(alert('1'));
+  });
+
+  it('refuses a body that is not what its Content-Encoding says, or inflates past the limit', async () => {
+    const token = await createSource({ name: 'edr' });
+    const gzip = { 'content-encoding': 'gzip' };
+    const broken = Buffer.from('{"title":"not gzip at all"}');
+    for (const res of [
+      await post('/api/v1/alerts', broken, { ...json, ...gzip }),
+      await post('/api/v1/alerts/ndjson', broken, { ...ndjson, ...gzip }),
+      await hook('edr', token, broken, { ...json, ...gzip }),
+      await hook('edr', token, broken, { ...ndjson, ...gzip }),
+    ]) {
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'RIPOSTE_VALIDATION' });
+      expect(res.json().message).toMatch(/^the body is not valid gzip as its Content-Encoding says: /);
+    }
+    // Cut short in the middle of a stream: the same 400, the break named.
+    const lines = Array.from({ length: 3 }, (_, i) => JSON.stringify({ title: `whole ${i}`, id: `w${i}` }));
+    const packed = gzipSync(`${lines.join('\n')}\n${'x'.repeat(5_000)}`);
+    const cut = await post('/api/v1/alerts/ndjson', packed.subarray(0, packed.length - 200), {
+      ...ndjson,
+      ...gzip,
+    });
+    expect(cut.statusCode).toBe(400);
+    expect(cut.json().message).toMatch(/not valid gzip/);
+
+    // 10 MiB of zeros in 10 KB: refused once past the body limit (1 MiB here), whole or as a webhook's.
+    await api.app.close();
+    api = await buildTestApi(handle.store, [{ name: 'alerts', plugin: alertsRoutes }], {
+      config: { masterKey: generateMasterKey().key.toString('base64'), bodyLimitBytes: 1_048_576 },
+    });
+    const limited = await createSource({ name: 'edr2' });
+    const bomb = gzipSync(Buffer.alloc(10 * 1_048_576, 0x20));
+    for (const res of [
+      await post('/api/v1/alerts', bomb, { ...json, ...gzip }),
+      await hook('edr2', limited, bomb, { ...json, ...gzip }),
+    ]) {
+      expect(res.statusCode).toBe(413);
+      expect(res.json()).toMatchObject({ code: 'RIPOSTE_PAYLOAD_TOO_LARGE' });
+    }
+  });
+
+  it('checks a signed webhook over the body as sent, compressed', async () => {
+    const made = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources',
+      headers: { ...json, ...asRole('admin') },
+      payload: JSON.stringify({ name: 'signed', token: false, hmac: true }),
+    });
+    expect(made.statusCode).toBe(201);
+    const secret = made.json().hmacSecret as string;
+    const body = gzipSync(JSON.stringify({ title: 'signed and packed', id: 's1' }));
+    const timestamp = String(Math.floor(api.ctx.clock.now() / 1000));
+    const send = (signedOver: Buffer) =>
+      api.app.inject({
+        method: 'POST',
+        url: '/api/v1/sources/signed/webhook',
+        payload: body,
+        headers: {
+          ...json,
+          'content-encoding': 'gzip',
+          'x-riposte-timestamp': timestamp,
+          'x-riposte-signature': signWebhook(secret, timestamp, signedOver),
+        },
+      });
+    expect((await send(body)).statusCode).toBe(200);
+    expect((await send(gunzipSync(body))).statusCode).toBe(401);
+  });
+
+  it('refuses other codings and charsets other than UTF-8 with 415 naming them, on every ingest route', async () => {
     const token = await createSource({ name: 'edr' });
     const alert = (id: string) => JSON.stringify({ title: `alert ${id}`, severity: 'low', id });
-    const gzip = { 'content-encoding': 'gzip' };
-    const gzipped = [
-      await post('/api/v1/alerts', gzipSync(alert('1')), { ...json, ...gzip }),
-      await post('/api/v1/alerts/ndjson', gzipSync(`${alert('2')}\n`), { ...ndjson, ...gzip }),
-      await hook('edr', token, gzipSync(alert('3')), { ...json, ...gzip }),
-      await hook('edr', token, gzipSync(`${alert('4')}\n`), { ...ndjson, ...gzip }),
-    ];
-    for (const res of gzipped) {
-      expect(res.statusCode).toBe(415);
-      expect(res.json()).toMatchObject({
-        code: 'RIPOSTE_UNSUPPORTED_MEDIA_TYPE',
-        message: 'Content-Encoding gzip is not supported: send the body uncompressed',
-      });
-      expect(res.headers['accept-encoding']).toBe('identity');
+    for (const coding of ['zstd', 'compress', 'gzip, br']) {
+      const as = { 'content-encoding': coding };
+      const refused = [
+        await post('/api/v1/alerts', alert('1'), { ...json, ...as }),
+        await post('/api/v1/alerts/ndjson', `${alert('2')}\n`, { ...ndjson, ...as }),
+        await hook('edr', token, alert('3'), { ...json, ...as }),
+        await hook('edr', token, `${alert('4')}\n`, { ...ndjson, ...as }),
+      ];
+      for (const res of refused) {
+        expect(res.statusCode).toBe(415);
+        expect(res.json()).toMatchObject({
+          code: 'RIPOSTE_UNSUPPORTED_MEDIA_TYPE',
+          message: `Content-Encoding ${coding} is not supported: send the body as is, or with gzip, deflate or br`,
+        });
+        expect(res.headers['accept-encoding']).toBe('gzip, deflate, br, identity');
+      }
     }
     // The webhook says nothing about the body before the credential is checked.
-    expect((await hook('edr', 'rpi_wrong', gzipSync(alert('5')), { ...json, ...gzip })).statusCode).toBe(401);
+    const zstd = { 'content-encoding': 'zstd' };
+    expect((await hook('edr', 'rpi_wrong', alert('5'), { ...json, ...zstd })).statusCode).toBe(401);
 
     const latin1 = [
       await post('/api/v1/alerts', alert('6'), { 'content-type': 'application/json; charset=ISO-8859-1' }),

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
+import { deliveryAddress } from '../../domain/shared/delivery-address.js';
 import { readSourceRowForIngest } from '../../app/ingest/source-access.js';
 import type { IngestItem } from '../../app/ingest/map-item.js';
 import { MAX_PREVIEW_ALERTS, previewAlerts } from '../../app/ingest/preview-alerts.js';
@@ -23,6 +24,7 @@ import {
   unreadableBodyProblem,
   useStrictJsonParser,
 } from './ingest-request.js';
+import { decodeRequestBody } from './content-coding.js';
 
 const IngestQuery = z.object({
   source: z
@@ -48,6 +50,8 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
   const batcher = createIngestBatcher(ctx);
   // The NDJSON route reads the request stream itself, a line at a time; nothing buffers the whole body.
   app.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
+  // Compressed bodies are read decompressed, by both.
+  app.addHook('preParsing', decodeRequestBody);
 
   app.post(
     '/alerts',
@@ -80,6 +84,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
           mapper: request.query.mapper ?? source.mapper,
           mapperConfig: source.mapperConfig,
           items: jsonItems(request.body, jsonBodyText(request)),
+          receivedFrom: deliveryAddress(request.ip),
         },
         actorOf(principalOf(request)),
       );
@@ -118,6 +123,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
           lines: readLines(request.body as Readable, { maxLineBytes: MAX_LINE_BYTES }),
           format: 'json',
           stillAllowed: source.stillAllowed,
+          receivedFrom: deliveryAddress(request.ip),
         },
         actorOf(principalOf(request)),
       );

@@ -30,6 +30,12 @@ export const AlertSummary = NormalizedAlertSchema.omit({ raw: true }).extend({
   count: z.number(),
   caseId: z.string().nullable(),
   correlation: CorrelationSchema.nullable(),
+  receivedFrom: z
+    .string()
+    .nullable()
+    .describe(
+      'The network address the alert was delivered from (the syslog sender or HTTP client; behind a trusted proxy, the client the proxy names), or null when read from a file',
+    ),
   createdAt: z.number(),
   case: AlertCase.optional(),
 });

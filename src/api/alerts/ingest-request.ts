@@ -7,14 +7,15 @@ import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js'
 import type { ApiContext, ApiInstance } from '../route-plugin.js';
 import { readSourceRowForIngest, streamStillAllowed } from '../../app/ingest/source-access.js';
 import { AlertsBody } from './alert.schemas.js';
+import { ACCEPTED_CODINGS, contentCodingOf, unsupportedCoding } from './content-coding.js';
 
 /** Charsets a body may declare: it is decoded as UTF-8, of which US-ASCII is a subset. */
 // `utf8` is how many clients write UTF-8's name (libcurl users, Java's); an empty value names none.
 const READABLE_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii', '']);
 
 /**
- * The 415 for a body this server would misread: compressed (`Content-Encoding`: bodies are read as sent, so
- * gzip came back as "not valid UTF-8"), or declared in a charset other than UTF-8 (it would be decoded as
+ * The 415 for a body this server would misread: compressed in a coding it cannot read (gzip, deflate and
+ * Brotli are read, see content-coding.ts), or declared in a charset other than UTF-8 (it would be decoded as
  * UTF-8 anyway, silently changing its text). Asked before the body is read, or on a webhook once its
  * credential is checked.
  */
@@ -22,14 +23,10 @@ export function unreadableBodyProblem(
   request: FastifyRequest,
   reply: FastifyReply,
 ): RiposteError | undefined {
-  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
-  if (encoding && encoding !== 'identity') {
-    // What a 415 for a content coding says is accepted (RFC 7694, section 3).
-    reply.header('accept-encoding', 'identity');
-    return new RiposteError(
-      'RIPOSTE_UNSUPPORTED_MEDIA_TYPE',
-      `Content-Encoding ${encoding} is not supported: send the body uncompressed`,
-    );
+  const coding = contentCodingOf(request.headers['content-encoding']);
+  if (typeof coding !== 'string') {
+    reply.header('accept-encoding', ACCEPTED_CODINGS);
+    return unsupportedCoding(coding);
   }
   const type = request.headers['content-type'] ?? '';
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1]?.toLowerCase();

@@ -3,6 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
+import { deliveryAddress } from '../../domain/shared/delivery-address.js';
+import { contentCodingOf, decodeBody } from './content-coding.js';
 import {
   checkWebhookHeaders,
   readSourceRowForIngest,
@@ -109,6 +111,12 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
       const row = check.source;
       const unreadable = unreadableBodyProblem(request, reply);
       if (unreadable) throw unreadable;
+      // The signature covers the body as sent; what is ingested is what it decompresses to.
+      const decoded = decodeBody(
+        raw,
+        contentCodingOf(request.headers['content-encoding']),
+        ctx.config.bodyLimitBytes,
+      );
       const actor = { type: 'token' as const, id: `source:${name}`, name: `webhook ${name}` };
       const mapperConfig = row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined;
       // Media types are case-insensitive (RFC 9110 8.3.1): `Application/JSON` is JSON.
@@ -124,10 +132,11 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
             source: name,
             mapper: row.mapper,
             mapperConfig,
-            lines: readLines(Readable.from([raw]), { maxLineBytes: 1024 * 1024 }),
+            lines: readLines(Readable.from([decoded]), { maxLineBytes: 1024 * 1024 }),
             format: type.startsWith('application/x-ndjson') ? 'json' : 'auto',
             // Each step asks again: the source still enabled, the credential still current or in its grace.
             stillAllowed: webhookStreamStillAllowed(ctx, name, check.credential, keyring),
+            receivedFrom: deliveryAddress(request.ip),
           },
           actor,
         );
@@ -139,9 +148,15 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
           `${type} is not accepted: send application/json, application/x-ndjson or text/plain`,
         );
       }
-      const { body, text } = parseAlertsBody(raw);
+      const { body, text } = parseAlertsBody(decoded);
       const result = await batcher.submit(
-        { source: name, mapper: row.mapper, mapperConfig, items: jsonItems(body, text) },
+        {
+          source: name,
+          mapper: row.mapper,
+          mapperConfig,
+          items: jsonItems(body, text),
+          receivedFrom: deliveryAddress(request.ip),
+        },
         actor,
       );
       return answerOrProblem(result, (i) => (Array.isArray(body) ? `body[${i}]` : 'body'));

@@ -16,13 +16,18 @@ import {
 
 export type { IngestItem } from './map-item.js';
 
+/** An item with the network address it was delivered from, when it says (a syslog message's sender). */
+export type DeliveredItem = IngestItem & { receivedFrom?: string | undefined };
+
 export interface IngestInput {
   /** The ingest source's name (recorded on every alert; idempotency is per source). */
   source: string;
   /** A mapper name or `auto` (the default). */
   mapper?: string;
   mapperConfig?: unknown;
-  items: readonly IngestItem[];
+  items: readonly DeliveredItem[];
+  /** Where the items were delivered from, for those that do not say: the HTTP client's address, say. */
+  receivedFrom?: string | undefined;
   /** Index of the first item in the caller's larger batch (streamed NDJSON), for the answer. */
   firstIndex?: number;
 }
@@ -96,7 +101,12 @@ export async function ingestAlerts(
     {
       source: input.source,
       firstIndex: input.firstIndex,
-      items: input.items.map((item) => ({ line: item.line, mapped: mapItem(item, options) })),
+      receivedFrom: input.receivedFrom,
+      items: input.items.map((item) => ({
+        line: item.line,
+        receivedFrom: item.receivedFrom,
+        mapped: mapItem(item, options),
+      })),
     },
     actor,
     given,
@@ -112,7 +122,13 @@ export async function storeMappedItems(
   input: {
     source: string;
     firstIndex?: number | undefined;
-    items: ReadonlyArray<{ line?: number | undefined; mapped: MappedItem }>;
+    /** Where the items were delivered from, for those that do not say (one HTTP request's, say). */
+    receivedFrom?: string | undefined;
+    items: ReadonlyArray<{
+      line?: number | undefined;
+      receivedFrom?: string | undefined;
+      mapped: MappedItem;
+    }>;
   },
   actor: Actor,
   given?: IngestSettings,
@@ -136,7 +152,7 @@ export async function storeMappedItems(
   const caseIds = new Set<string>();
   const base = input.firstIndex ?? 0;
   const mapped: Mapped[] = [];
-  input.items.forEach(({ line, mapped: m }, i) => {
+  input.items.forEach(({ line, receivedFrom, mapped: m }, i) => {
     if (m.ok) {
       mapped.push({
         index: base + i,
@@ -145,6 +161,7 @@ export async function storeMappedItems(
         mapper: m.mapper,
         rawText: m.rawText,
         fingerprint: m.fingerprint,
+        receivedFrom: receivedFrom ?? input.receivedFrom,
       });
     } else {
       result.rejected += 1;

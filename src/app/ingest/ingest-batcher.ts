@@ -4,6 +4,7 @@ import { createGroupCommit, type BatchOutcome, type GroupCommit } from '../group
 import {
   IngestInterrupted,
   ingestAlerts,
+  type DeliveredItem,
   type IngestInput,
   type IngestResult,
   type ItemOutcome,
@@ -32,6 +33,12 @@ function callerGroups(take: readonly Pending[], batchSize: number): Pending[][] 
   if (group.length > 0) groups.push(group);
   return groups;
 }
+
+/** A caller's items, each saying where it was delivered from: callers of one transaction may differ. */
+const deliveredItems = ({ input }: Pending): readonly DeliveredItem[] =>
+  input.receivedFrom === undefined
+    ? input.items
+    : input.items.map((item) => ({ ...item, receivedFrom: item.receivedFrom ?? input.receivedFrom }));
 
 /** Stores many small ingest calls in shared transactions; each caller still gets only its own answer. */
 export interface IngestBatcher {
@@ -94,7 +101,7 @@ export function createIngestBatcher(
     try {
       result = await ingestAlerts(
         ctx,
-        { ...first.input, items: group.flatMap((p) => p.input.items), firstIndex: 0 },
+        { ...first.input, items: group.flatMap(deliveredItems), receivedFrom: undefined, firstIndex: 0 },
         first.actor,
         settings,
       );

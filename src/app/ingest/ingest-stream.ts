@@ -76,6 +76,8 @@ export interface StreamTarget {
    * stay committed, and the stream ends as a broken one does (`StreamInterrupted`). Once a step, not an alert.
    */
   stillAllowed?: (() => Promise<void>) | undefined;
+  /** The network address the stream is delivered from (an HTTP client's), recorded on its alerts. */
+  receivedFrom?: string | undefined;
 }
 
 /** What reads a stream hands its items to. */
@@ -172,7 +174,12 @@ export async function storeInSteps(
     await target.stillAllowed?.();
     let result: IngestResult;
     try {
-      result = await storeMappedItems(ctx, { source: target.source, items, firstIndex: index }, actor, given);
+      result = await storeMappedItems(
+        ctx,
+        { source: target.source, items, firstIndex: index, receivedFrom: target.receivedFrom },
+        actor,
+        given,
+      );
     } catch (err) {
       if (!(err instanceof IngestInterrupted)) throw err;
       // Part of the step committed (pieces the rules re-sliced or a refusal split): counted, and the stream

@@ -44,6 +44,8 @@ export type Mapped = {
   rawText?: string | undefined;
   /** Precomputed by a mapping thread (see prepare-items.ts) for the same source; else computed here. */
   fingerprint?: Fingerprint | undefined;
+  /** The network address the item was delivered from (a syslog sender, an HTTP client), when known. */
+  receivedFrom?: string | undefined;
 };
 
 /** Where an item was in the caller's input, as its outcome names it: index, and line when it came from one. */
@@ -403,6 +405,7 @@ export async function storeBatch(
       fingerprint: f.fp,
       alert,
       rawText: m.rawText,
+      receivedFrom: m.receivedFrom,
       caseId,
       correlation,
       now,

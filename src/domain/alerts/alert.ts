@@ -68,5 +68,10 @@ export interface Alert extends NormalizedAlert {
   count: number;
   caseId: string | null;
   correlation: Correlation | null;
+  /**
+   * The network address the alert was delivered from (a syslog sender, an HTTP client), or null when it was
+   * read from a file or stored before Riposte recorded it.
+   */
+  receivedFrom: string | null;
   createdAt: number;
 }

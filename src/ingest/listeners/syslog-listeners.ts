@@ -7,8 +7,11 @@ import { SyslogFrameDecoder } from '../formats/syslog-framing.js';
 
 export type SyslogTransport = 'udp' | 'tcp' | 'tls';
 
-/** Where syslog messages go: a batch at a time, resolved once the batch is stored. */
-export type SyslogSink = (messages: string[]) => Promise<void>;
+/**
+ * Where syslog messages go: a batch at a time, resolved once the batch is stored. `senders[i]` is the address
+ * message `i` came from (the UDP datagram's or the connection's peer; undefined when the OS gave none).
+ */
+export type SyslogSink = (messages: string[], senders: ReadonlyArray<string | undefined>) => Promise<void>;
 
 /**
  * A sink in two stages: `prepare` starts on each batch as soon as it is cut, while earlier batches are still
@@ -18,7 +21,7 @@ export type SyslogSink = (messages: string[]) => Promise<void>;
  */
 export interface StagedSyslogSink<P> {
   prepare(messages: string[]): P;
-  store(prepared: P, messages: string[]): Promise<void>;
+  store(prepared: P, messages: string[], senders: ReadonlyArray<string | undefined>): Promise<void>;
   discard?(prepared: P): void;
 }
 
@@ -180,7 +183,7 @@ export async function listenSyslog<P>(
 ): Promise<SyslogListeners> {
   const staged: StagedSyslogSink<P | undefined> =
     typeof sink === 'function'
-      ? { prepare: () => undefined, store: (_prepared, messages) => sink(messages) }
+      ? { prepare: () => undefined, store: (_prepared, messages, senders) => sink(messages, senders) }
       : sink;
   const host = options.host ?? '0.0.0.0';
   const { batchSize } = options;
@@ -204,6 +207,8 @@ export async function listenSyslog<P>(
   const queue: string[] = [];
   /** The transport of each queued message, to count what is lost by transport. */
   const origins: SyslogTransport[] = [];
+  /** The address each queued message came from. */
+  const senders: Array<string | undefined> = [];
   /** Messages cut into batches and not yet stored (or given up): they count against `maxQueued` too. */
   let storing = 0;
   /** The transports of each batch cut and not yet stored or given up, for close() to count if it abandons them. */
@@ -254,11 +259,16 @@ export async function listenSyslog<P>(
    * the TCP and TLS peers and their unread frames wait in the OS instead of being lost. A UDP-only batch is
    * not held up (its senders cannot be paused, and a datagram waiting is one dropped behind it); it is lost.
    */
-  const storeBatch = async (prepared: P | undefined, batch: string[], from: SyslogTransport[]) => {
+  const storeBatch = async (
+    prepared: P | undefined,
+    batch: string[],
+    from: SyslogTransport[],
+    peers: ReadonlyArray<string | undefined>,
+  ) => {
     const streamed = from.some((t) => t !== 'udp');
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await staged.store(prepared, batch);
+        await staged.store(prepared, batch, peers);
         return;
       } catch (err) {
         const closing = giveUpAt !== undefined;
@@ -282,6 +292,7 @@ export async function listenSyslog<P>(
     if (queue.length === 0) return;
     const batch = queue.splice(0, batchSize);
     const from = origins.splice(0, batchSize);
+    const peers = senders.splice(0, batchSize);
     storing += batch.length;
     inFlight.add(from);
     let prepared: P | undefined;
@@ -295,7 +306,7 @@ export async function listenSyslog<P>(
       return;
     }
     flushing = flushing
-      .then(() => storeBatch(prepared, batch, from))
+      .then(() => storeBatch(prepared, batch, from, peers))
       .then(() => {
         storing -= batch.length;
         inFlight.delete(from);
@@ -311,10 +322,11 @@ export async function listenSyslog<P>(
   const schedule = (): void => {
     timer ??= setTimeout(flush, options.flushMs ?? 20);
   };
-  const accept = (message: string, transport: SyslogTransport): boolean => {
+  const accept = (message: string, transport: SyslogTransport, sender: string | undefined): boolean => {
     stats.received += 1;
     queue.push(message);
     origins.push(transport);
+    senders.push(sender);
     if (queue.length >= batchSize) flush();
     else schedule();
     return held() < maxQueued;
@@ -334,9 +346,11 @@ export async function listenSyslog<P>(
   };
 
   const onConnection = (transport: 'tcp' | 'tls') => (socket: net.Socket) => {
+    // Read now: a socket the peer has reset no longer knows it, and its last frames are still to come.
+    const peer = socket.remoteAddress;
     const decoder = new SyslogFrameDecoder(
       (frame) => {
-        if (!accept(frame, transport) && !paused.has(socket)) {
+        if (!accept(frame, transport, peer) && !paused.has(socket)) {
           paused.add(socket);
           socket.pause();
         }
@@ -387,7 +401,7 @@ export async function listenSyslog<P>(
     if (options.udpPort !== undefined) {
       const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
       udp = socket;
-      socket.on('message', (msg) => {
+      socket.on('message', (msg, sender) => {
         if (held() >= maxQueued) {
           stats.dropped += 1;
           options.onDropped?.('udp');
@@ -398,7 +412,7 @@ export async function listenSyslog<P>(
           return;
         }
         const text = msg.toString('utf8').replace(/\r?\n$/, '');
-        if (text.trim() !== '') accept(text, 'udp');
+        if (text.trim() !== '') accept(text, 'udp', sender.address);
       });
       await bind('udp', options.udpPort, (settle) => {
         socket.once('error', settle);
@@ -538,6 +552,7 @@ export async function listenSyslog<P>(
           storeAbandoned = true;
           const held = [...[...inFlight].flat(), ...origins.splice(0)];
           queue.length = 0;
+          senders.length = 0;
           inFlight.clear();
           lose(held, true);
           options.onStoreAbandoned?.(held.length);

@@ -44,6 +44,7 @@ export const alertRowToAlert = (row: AlertRow): Alert => {
     count: row.count,
     caseId: row.case_id,
     correlation: correlationOf(row.correlation),
+    receivedFrom: row.received_from ?? null,
     createdAt: Number(row.created_at),
   };
 };
@@ -61,6 +62,8 @@ export interface NewAlertRow {
   now: number;
   /** Sightings of the alert it is stored with: more than 1 when repeats came in its own batch (default 1). */
   count?: number;
+  /** The network address it was delivered from (see `AlertTable.received_from`). */
+  receivedFrom?: string | undefined;
 }
 
 /** Stores a new alert; `raw` is written exactly as received, beside the normalised fields. */
@@ -95,6 +98,7 @@ const ALERT_COLUMNS = [
   'correlation',
   'normalized',
   'raw',
+  'received_from',
   'created_at',
 ] as const satisfies ReadonlyArray<keyof AlertTable>;
 
@@ -129,6 +133,7 @@ function alertValues(input: NewAlertRow): AlertTable {
     correlation: input.correlation ? JSON.stringify(input.correlation) : null,
     normalized: JSON.stringify(rest),
     raw: input.rawText ?? JSON.stringify(raw ?? null),
+    received_from: input.receivedFrom ?? null,
     created_at: input.now,
   };
 }

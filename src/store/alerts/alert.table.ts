@@ -30,6 +30,11 @@ export interface AlertTable {
   normalized: string;
   /** JSON: the event exactly as received (a JSON value, or the text line as a JSON string). */
   raw: string;
+  /**
+   * The network address it was delivered from, without a port (`203.0.113.9`, `2001:db8::1`): a syslog
+   * sender or an HTTP client. Null when read from a file, or stored before migration 0022_a.
+   */
+  received_from: string | null;
   created_at: number;
 }
 

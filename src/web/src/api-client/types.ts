@@ -198,6 +198,8 @@ export interface Alert {
   count: number;
   caseId: string | null;
   correlation: Correlation | null;
+  /** The network address it was delivered from (syslog sender, HTTP client); null when read from a file. */
+  receivedFrom: string | null;
   /** When Riposte stored it: the list's order. */
   createdAt: number;
   /** The case `caseId` names, when the caller may read cases. */

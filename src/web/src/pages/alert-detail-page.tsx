@@ -57,6 +57,7 @@ function Facts({ alert }: { alert: AlertDetail }) {
     ['Last seen', formatTime(alert.lastSeen)],
     ['Seen', alert.count === 1 ? 'once' : `${alert.count} times`],
     ['Received', formatTime(alert.createdAt)],
+    ['Received from', alert.receivedFrom ?? '—'],
   ];
   return (
     <dl className="facts" data-testid="alert-facts">
