@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { insertUser } from '../../src/store/identity/user.repository.js';
 import { openStore } from '../../src/store/store.js';
 import { runCli } from '../support/processes.js';
 
@@ -16,6 +17,12 @@ describe('governance CLI (riposte user, token, audit, report)', { timeout: 180_0
     expect(add.code).toBe(0);
     expect(add.stdout).toMatch(/one-time password .*: [A-Za-z0-9_-]{24}\n/);
     expect((await cli('user', 'add', 'alice', '--role', 'viewer')).stderr).toContain('already exists');
+    // Names compare in any case: changing the case does not make another user.
+    const again = await cli('user', 'add', 'ALICE', '--role', 'viewer');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      'riposte: a user named alice already exists (user names do not differ by case alone)\n',
+    );
     expect((await cli('user', 'list')).stdout).toMatch(/alice\s+active\s+responder,approver/);
     expect((await cli('user', 'disable', 'alice')).code).toBe(0);
     expect((await cli('user', 'list')).stdout).toMatch(/alice\s+disabled/);
@@ -26,6 +33,32 @@ describe('governance CLI (riposte user, token, audit, report)', { timeout: 180_0
       .map((l) => JSON.parse(l) as { action: string; actor: { name: string } });
     expect(actions.map((a) => a.action)).toEqual(['user.created', 'user.disabled']);
     expect(actions[0]?.actor.name).toMatch(/^cli:/);
+  });
+
+  it('stops a start on a store with names differing only by case, saying which and what to do', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'riposte-cli-'));
+    try {
+      const store = await openStore({ sqlitePath: join(other, 'riposte.db') });
+      await store.migrate({ upTo: '0020_a_source_previous_credentials' });
+      for (const [id, username, at] of [
+        ['u-1', 'mallory', 1],
+        ['u-2', 'Mallory', 2],
+      ] as const)
+        await insertUser(
+          store.db,
+          { id, username, displayName: username, passwordHash: null, roles: ['viewer'] },
+          at,
+        );
+      await store.close();
+      const run = await runCli(['--data-dir', other, 'migrate']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        "migration 0021_a_username_case_insensitive failed: user names now compare case-insensitively, and these users' names differ only by case: mallory (id u-1), Mallory (id u-2).",
+      );
+      expect(run.stderr).toContain("UPDATE users SET username = 'Mallory-2' WHERE id = 'u-2';");
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('creates a token shown once and revokes it', async () => {

@@ -47,7 +47,8 @@ export async function login(
   ctx: AppContext,
   input: { username: string; password: string; ip?: string },
 ): Promise<SignedIn> {
-  const username = input.username.trim().toLowerCase();
+  // Any case finds the account, so failures count against it (and lock it) whatever case they are typed in.
+  const username = input.username.trim();
   const row = await findUserRowByUsername(ctx.store.db, username);
   const now = ctx.clock.now();
   const state = { failedLogins: row?.failed_logins ?? 0, lockedUntil: row?.locked_until ?? null };

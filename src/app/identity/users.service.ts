@@ -24,7 +24,8 @@ import {
 
 export type { User } from '../../store/identity/user.repository.js';
 
-const USERNAME = /^[a-z0-9][a-z0-9._@-]{1,63}$/;
+// Either case: the name is shown as created, and compared in any case (see findUserRowByUsername).
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$/;
 
 export interface CreateUserInput {
   username: string;
@@ -60,10 +61,10 @@ export async function createUser(
   input: CreateUserInput,
 ): Promise<{ user: User; oneTimePassword?: string }> {
   assertAllowed(by, 'users:admin');
-  const username = input.username.trim().toLowerCase();
+  const username = input.username.trim();
   if (!USERNAME.test(username)) {
     throw invalid(`username "${input.username}" is not allowed`, [
-      { path: 'username', message: '2-64 characters: lower-case letters, digits, . _ @ -' },
+      { path: 'username', message: '2-64 characters: letters, digits, . _ @ -' },
     ]);
   }
   const roles = validateRoles(input.roles);
@@ -74,35 +75,49 @@ export async function createUser(
   const passwordHash = await hashPassword(password);
   const id = ctx.newId();
   const now = ctx.clock.now();
-  await ctx.store.db.transaction().execute(async (trx) => {
-    if (await findUserRowByUsername(trx, username)) {
-      throw new RiposteError('RIPOSTE_CONFLICT', `a user named ${username} already exists`);
-    }
-    await insertUser(
-      trx,
-      {
-        id,
-        username,
-        displayName: input.displayName ?? username,
-        email: input.email ?? null,
-        passwordHash,
-        roles,
-        mustChangePassword: oneTimePassword !== undefined,
-      },
-      now,
+  const taken = (existing: string): RiposteError =>
+    new RiposteError(
+      'RIPOSTE_CONFLICT',
+      existing === username
+        ? `a user named ${username} already exists`
+        : `a user named ${existing} already exists (user names do not differ by case alone)`,
     );
-    await appendAudit(
-      trx,
-      ctx.store,
-      {
-        actor: actorOf(by),
-        action: 'user.created',
-        target: { type: 'user', id },
-        details: { username, roles },
-      },
-      now,
-    );
-  });
+  try {
+    await ctx.store.db.transaction().execute(async (trx) => {
+      const existing = await findUserRowByUsername(trx, username);
+      if (existing) throw taken(existing.username);
+      await insertUser(
+        trx,
+        {
+          id,
+          username,
+          displayName: input.displayName ?? username,
+          email: input.email ?? null,
+          passwordHash,
+          roles,
+          mustChangePassword: oneTimePassword !== undefined,
+        },
+        now,
+      );
+      await appendAudit(
+        trx,
+        ctx.store,
+        {
+          actor: actorOf(by),
+          action: 'user.created',
+          target: { type: 'user', id },
+          details: { username, roles },
+        },
+        now,
+      );
+    });
+  } catch (err) {
+    // Another request made the same name, in some case, since the check: the unique index refused this one.
+    const existing =
+      err instanceof RiposteError ? undefined : await findUserRowByUsername(ctx.store.db, username);
+    if (existing) throw taken(existing.username);
+    throw err;
+  }
   const user = await findUserById(ctx.store.db, id);
   if (!user) throw notFound('user', id);
   return oneTimePassword ? { user, oneTimePassword } : { user };
@@ -118,7 +133,7 @@ export async function disableUser(ctx: AppContext, by: Principal, username: stri
   assertAllowed(by, 'users:admin');
   const now = ctx.clock.now();
   return ctx.store.db.transaction().execute(async (trx) => {
-    const row = await findUserRowByUsername(trx, username.trim().toLowerCase());
+    const row = await findUserRowByUsername(trx, username.trim());
     if (!row) throw notFound('user', username);
     if (row.id === by.id) throw new RiposteError('RIPOSTE_CONFLICT', 'you cannot disable your own account');
     await updateUser(trx, row.id, { disabled: true }, now);
@@ -130,7 +145,7 @@ export async function disableUser(ctx: AppContext, by: Principal, username: stri
         actor: actorOf(by),
         action: 'user.disabled',
         target: { type: 'user', id: row.id },
-        details: { username },
+        details: { username: row.username },
       },
       now,
     );

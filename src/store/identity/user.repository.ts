@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { isRole, type Role } from '../../governance/permissions.js';
 import type { Database } from '../schema.js';
 import type { UserRow } from './identity.table.js';
@@ -74,8 +74,16 @@ export async function insertUser(db: Db, user: NewUser, now: number): Promise<vo
     .execute();
 }
 
+/**
+ * The user of that name in any case: `Alice`, `alice` and `ALICE` are one person (the `users_username_lower`
+ * index keeps it so). Both sides go through the store's `lower()`, the function that index is on.
+ */
 export async function findUserRowByUsername(db: Db, username: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(username)`, '=', sql<string>`lower(${username})`)
+    .executeTakeFirst();
 }
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
@@ -89,7 +97,12 @@ export async function findUserByOidcSubject(db: Db, subject: string): Promise<Us
 }
 
 export async function listUsers(db: Db): Promise<User[]> {
-  const rows = await db.selectFrom('users').selectAll().orderBy('username').execute();
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .orderBy(sql`lower(username)`)
+    .orderBy('username')
+    .execute();
   return rows.map(userRowToUser);
 }
 

@@ -22,6 +22,7 @@ import * as observableLinkTables from './0017_a_observable_link_tables.js';
 import * as alertEventIds from './0018_a_alert_event_ids.js';
 import * as sourceSignatureTimestamps from './0019_a_source_signature_timestamps.js';
 import * as sourcePreviousCredentials from './0020_a_source_previous_credentials.js';
+import * as usernameCaseInsensitive from './0021_a_username_case_insensitive.js';
 import * as alertReceivedFrom from './0022_a_alert_received_from.js';
 import type { RiposteMigration } from './migration.js';
 
@@ -54,5 +55,6 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0018_a_alert_event_ids': alertEventIds,
   '0019_a_source_signature_timestamps': sourceSignatureTimestamps,
   '0020_a_source_previous_credentials': sourcePreviousCredentials,
+  '0021_a_username_case_insensitive': usernameCaseInsensitive,
   '0022_a_alert_received_from': alertReceivedFrom,
 };
