@@ -114,6 +114,31 @@ describe.each(DIALECTS)('SLA policies on %s', (dialect) => {
     expect(breaches.map((e) => e.data.dueAt)).toEqual([T0 + 5 * MIN]);
   });
 
+  it('audits only the severities a change altered, and nothing when it altered none', async () => {
+    const updates = async () =>
+      (await readAuditEntries(handle.store.db, 0, 100_000))
+        .filter((e) => e.action === 'sla_policies.updated')
+        .map((e) => e.details);
+    const current = (await api.app.inject({ url: '/api/v1/sla-policies', headers: admin })).json().policies;
+    // The built-in policies made this deployment's own: a change (they no longer follow the built-in ones).
+    expect((await put({ high: current.high, low: current.low })).statusCode).toBe(200);
+    const already = await updates();
+    expect(already.at(-1)).toMatchObject({ before: { low: current.low }, after: { low: current.low } });
+    expect(Object.keys((already.at(-1) as { after: object }).after)).toEqual(['low']);
+    // The same again (one written in another key order): 200 and the policies, no audit entry.
+    const { acknowledge, contain, resolve } = current.low as Record<string, number>;
+    const same = await put({ high: current.high, low: { resolve, contain, acknowledge } });
+    expect(same.statusCode).toBe(200);
+    expect(same.json()).toMatchObject({ policies: current, rescheduled: 0 });
+    expect(await updates()).toEqual(already);
+    // One changed among others given as they are: only that one is recorded.
+    const low = { acknowledge: 20 * MIN, contain: 200 * MIN, resolve: 2000 * MIN };
+    expect((await put({ high: current.high, low })).statusCode).toBe(200);
+    expect((await updates()).slice(already.length)).toEqual([
+      { before: { low: current.low }, after: { low }, rescheduled: expect.any(Number) },
+    ]);
+  });
+
   it('reschedules every open case of a changed severity from its milestones, and no other case', async () => {
     // Many cases in every state a clock can be in: new, acknowledged, contained, closed, reopened, merged.
     const severities: Severity[] = ['critical', 'medium', 'low'];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectorRoutes } from '../../src/api/connectors/connectors.routes.js';
 import { createBuiltinRegistry } from '../../src/connectors/index.js';
 import { ManualClock } from '../../src/domain/shared/clock.js';
+import { readAuditEntries } from '../../src/store/audit/audit.repository.js';
 import { asRole, buildTestApi, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 import { blocklistFake } from './fakes/blocklist.fake.js';
@@ -90,6 +91,27 @@ describe.each(DIALECTS)('connectors API on %s', (dialect) => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ config: { timeoutMs: 9000 }, secrets: { apiKey: 'set' } });
+  });
+
+  it('audits only the settings a change altered, by name, and nothing when it altered none', async () => {
+    const patch = (config: Record<string, unknown>) =>
+      api.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/connectors/vt-prod',
+        headers: admin,
+        payload: { config },
+      });
+    const updates = async () =>
+      (await readAuditEntries(handle.store.db, 0, 100_000))
+        .filter((e) => e.action === 'connector.updated' && e.target.id === 'vt-prod')
+        .map((e) => e.details);
+    const already = await updates();
+    const same = await patch({ timeoutMs: 9000, apiKey: SECRET });
+    expect(same.statusCode).toBe(200);
+    expect(same.json()).toMatchObject({ config: { timeoutMs: 9000 }, secrets: { apiKey: 'set' } });
+    expect(await updates()).toEqual(already);
+    expect((await patch({ timeoutMs: 9500, apiKey: SECRET })).statusCode).toBe(200);
+    expect((await updates()).slice(already.length)).toEqual([{ changed: ['timeoutMs'] }]);
   });
 
   it('refuses bad config with the failing setting named, and unknown connectors', async () => {

@@ -99,6 +99,22 @@ describe.each(DIALECTS)('playbook trust for destructive actions on %s', (dialect
       .execute();
     expect(audit).toHaveLength(1);
     expect(String(audit[0]?.details)).toContain('entra.reset_password');
+    // The same grant again changes no trust, and is not recorded as a change.
+    const again = await api.app.inject({
+      method: 'PUT',
+      url: '/api/v1/playbooks/reset/trust',
+      headers: asRole('admin'),
+      payload: { actions: ['entra.reset_password'] },
+    });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(trusted.json());
+    expect(
+      await api.ctx.store.db
+        .selectFrom('audit_log')
+        .select('seq')
+        .where('action', '=', 'playbook.trust_changed')
+        .execute(),
+    ).toHaveLength(1);
 
     // Taking trust back restores the approval.
     await api.app.inject({

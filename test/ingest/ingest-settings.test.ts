@@ -311,6 +311,21 @@ describe.each(DIALECTS)('ingest settings on %s', (dialect) => {
     expect((await ingest(sighting('a2'))).json()).toMatchObject({ accepted: 1 });
   });
 
+  it('audits a change that leaves the stored rules as they were not at all', async () => {
+    expect((await patch({ dedup: { windowMs: 60_000 } })).statusCode).toBe(200);
+    expect(await auditedChanges(handle)).toHaveLength(1);
+    const again = await patch({
+      dedup: { windowMs: 60_000 },
+      batchSize: (await inForce()).settings.batchSize,
+    });
+    // Answered as any change is: 200 and the rules.
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ configured: true, settings: { dedup: { windowMs: 60_000 } } });
+    expect(await auditedChanges(handle)).toHaveLength(1);
+    expect((await patch({ dedup: { windowMs: 120_000 } })).statusCode).toBe(200);
+    expect(await auditedChanges(handle)).toHaveLength(2);
+  });
+
   it('audits what each of two changes made at once replaced, and loses neither patch', async () => {
     const [first, second] = await Promise.all([
       patch({ dedup: { windowMs: 60_000 } }),

@@ -267,6 +267,41 @@ describe.each(DIALECTS)('ingest sources over their lifetime on %s', (dialect) =>
     expect(logged).not.toMatch(/[0-9a-f]{64}/);
   });
 
+  it('records only the settings a change altered, and nothing for a change that altered none', async () => {
+    await admin('POST', '/api/v1/sources', {
+      name: 'ids',
+      mapper: 'generic',
+      mapperConfig: { title: 'msg' },
+    });
+    const updates = async () =>
+      (await readAuditEntries(handle.store.db, 0, 100))
+        .filter((e) => e.action === 'ingest_source.updated')
+        .map((e) => e.details);
+    const unchanged = await admin('PATCH', '/api/v1/sources/ids', {
+      description: '',
+      mapper: 'generic',
+      mapperConfig: { title: 'msg' },
+      enabled: true,
+      requireTimestamp: true,
+      // No HMAC secret to remove: nothing happens to it.
+      removeHmacSecret: true,
+    });
+    // Answered as any update is: 200 and the source.
+    expect(unchanged.statusCode).toBe(200);
+    expect(unchanged.json()).toMatchObject({
+      source: { name: 'ids', mapper: 'generic', enabled: true, hasToken: true, hasHmacSecret: false },
+    });
+    expect(await updates()).toEqual([]);
+    const changed = await admin('PATCH', '/api/v1/sources/ids', {
+      description: 'IDS',
+      mapper: 'generic',
+      mapperConfig: { title: 'msg' },
+      enabled: true,
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(await updates()).toEqual([{ description: { from: '', to: 'IDS' } }]);
+  });
+
   it('records each of concurrent changes from the value the one before it left', async () => {
     await admin('POST', '/api/v1/sources', { name: 'ids' });
     const answers = await Promise.all(

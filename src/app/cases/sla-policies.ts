@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { slaPolicyProblems, type SlaPolicies, type SlaPolicy } from '../../domain/cases/case-sla.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { RiposteError } from '../../domain/shared/errors.js';
@@ -20,7 +21,8 @@ export interface SlaPoliciesView extends StoredSlaPolicies {
 export const getSlaPolicies = (ctx: AppContext): Promise<SlaPoliciesView> => loadSlaPolicies(ctx.store.db);
 
 /**
- * Sets the policies of the severities given (the others stay as they are), audited with before and after.
+ * Sets the policies of the severities given (the others stay as they are), audited with before and after
+ * for those it changed (none changed: no audit entry).
  * A policy applies to every clock, running ones included, because due times are always computed from the
  * case's creation with the policy in force: in the same transaction each open case of a changed severity
  * gets a due-time row for its new due times, and checks queued for the old ones end quietly when they fall
@@ -54,7 +56,7 @@ export async function updateSlaPolicies(
     const now = ctx.clock.now();
     const before = await loadSlaPolicies(trx);
     const changed = changes.filter(
-      ([severity, policy]) => JSON.stringify(before.policies[severity]) !== JSON.stringify(policy),
+      ([severity, policy]) => !isDeepStrictEqual(before.policies[severity], policy),
     );
     for (const [severity, policy] of changes) {
       await saveSlaPolicy(trx, { severity, policy, actorId: actor.id }, now);
@@ -65,21 +67,30 @@ export async function updateSlaPolicies(
       changed.map(([s]) => s),
       now,
     );
-    await appendAudit(
-      trx,
-      deps,
-      {
-        actor,
-        action: 'sla_policies.updated',
-        target: { type: 'sla_policies', id: 'default' },
-        details: {
-          before: Object.fromEntries(changes.map(([s]) => [s, before.policies[s]])),
-          after: Object.fromEntries(changes),
-          rescheduled,
-        },
-      },
-      now,
+    // Only the severities whose policy changed, or that now have one of their own instead of the built-in
+    // one: a policy given again as it was configured is not a change.
+    const configured = new Set(before.configured.map((c) => c.severity));
+    const audited = changes.filter(
+      ([severity, policy]) =>
+        !configured.has(severity) || !isDeepStrictEqual(before.policies[severity], policy),
     );
+    if (audited.length > 0) {
+      await appendAudit(
+        trx,
+        deps,
+        {
+          actor,
+          action: 'sla_policies.updated',
+          target: { type: 'sla_policies', id: 'default' },
+          details: {
+            before: Object.fromEntries(audited.map(([s]) => [s, before.policies[s]])),
+            after: Object.fromEntries(audited),
+            rescheduled,
+          },
+        },
+        now,
+      );
+    }
     return { ...(await loadSlaPolicies(trx)), rescheduled };
   });
 }

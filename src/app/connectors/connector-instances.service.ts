@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import {
@@ -162,7 +163,11 @@ export async function updateConnectorInstance(
     const existing = await findConnectorInstance(trx, name);
     if (!existing) throw notFound('connector instance', name);
     const connector = connectorOrFail(deps, existing.connector);
-    const merged: Record<string, unknown> = { ...existing.config, ...openInstanceSecrets(keyring, existing) };
+    const current: Record<string, unknown> = {
+      ...existing.config,
+      ...openInstanceSecrets(keyring, existing),
+    };
+    const merged: Record<string, unknown> = { ...current };
     for (const [key, value] of Object.entries(patch.config ?? {})) {
       if (value === null) delete merged[key];
       else merged[key] = value;
@@ -178,17 +183,26 @@ export async function updateConnectorInstance(
       updatedAt: now,
     };
     await saveConnectorInstance(trx, stored);
-    await appendAudit(
-      trx,
-      { dialect: ctx.store.dialect },
-      {
-        actor,
-        action: 'connector.updated',
-        target: { type: 'connector_instance', id: name },
-        details: { changed: Object.keys(patch.config ?? {}), isDefault: stored.isDefault },
-      },
-      now,
-    );
+    // The settings whose value changed (by name only: some are secrets), and `isDefault` if it changed. A
+    // patch that changed neither is not recorded as a change.
+    const changed = Object.keys(patch.config ?? {}).filter((k) => !isDeepStrictEqual(current[k], merged[k]));
+    const defaultChanged = stored.isDefault !== existing.isDefault;
+    if (changed.length > 0 || defaultChanged) {
+      await appendAudit(
+        trx,
+        { dialect: ctx.store.dialect },
+        {
+          actor,
+          action: 'connector.updated',
+          target: { type: 'connector_instance', id: name },
+          details: {
+            ...(changed.length > 0 && { changed }),
+            ...(defaultChanged && { isDefault: stored.isDefault }),
+          },
+        },
+        now,
+      );
+    }
     return toView(stored, connector, keyring);
   });
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { DEFAULT_FINGERPRINT_KEYS, fingerprintKeyProblem } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { invalid } from '../../domain/shared/errors.js';
@@ -149,9 +150,10 @@ export async function patchIngestSettings(
 }
 
 /**
- * Stores the rules `change` makes of those in force, with an audit entry of both. The rules are read in the
- * transaction that replaces them, writers taking turns (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's lock), so
- * the audit's `before` is what the change replaced, and a patch keeps what another writer just committed.
+ * Stores the rules `change` makes of those in force, with an audit entry of both when they differ. The rules
+ * are read in the transaction that replaces them, writers taking turns (SQLite's `BEGIN IMMEDIATE`,
+ * PostgreSQL's lock), so the audit's `before` is what the change replaced, and a patch keeps what another
+ * writer just committed.
  */
 async function changeIngestSettings(
   ctx: AppContext,
@@ -160,23 +162,28 @@ async function changeIngestSettings(
 ): Promise<IngestSettingsView> {
   const { settings, stored, now } = await ctx.store.db.transaction().execute(async (trx) => {
     if (ctx.store.dialect.concurrentWriters) await lockIngestRules(trx);
-    const before = settingsFromStored(ctx, await findIngestSettingsJson(trx)).settings;
+    const read = settingsFromStored(ctx, await findIngestSettingsJson(trx));
+    const before = read.settings;
     const settings = change(before);
     // After the wait for the lock: a later change is never stamped earlier than the one it replaced.
     const now = ctx.clock.now();
     const stored = { settings: JSON.stringify(settings), updatedBy: actor.id };
     await saveIngestSettingsJson(trx, stored, now);
-    await appendAudit(
-      trx,
-      { dialect: ctx.store.dialect },
-      {
-        actor,
-        action: 'ingest_settings.updated',
-        target: { type: 'ingest_settings', id: 'default' },
-        details: { before, after: settings },
-      },
-      now,
-    );
+    // Stored rules given again as they were are no change, and the audit log does not claim one. (Defaults
+    // stored where none were are: they no longer follow this version's defaults.)
+    if (!read.configured || !isDeepStrictEqual(before, settings)) {
+      await appendAudit(
+        trx,
+        { dialect: ctx.store.dialect },
+        {
+          actor,
+          action: 'ingest_settings.updated',
+          target: { type: 'ingest_settings', id: 'default' },
+          details: { before, after: settings },
+        },
+        now,
+      );
+    }
     return { settings, stored, now };
   });
   // This process's next batch applies them without finding them changed first.

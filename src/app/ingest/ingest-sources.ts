@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Transaction } from 'kysely';
 import { hashSecret } from '../../governance/identity/secret-token.js';
 import { z } from 'zod';
@@ -228,17 +229,21 @@ export async function updateIngestSourceSettings(
     const source = sourceRowToSource(updated);
     checkMapperConfig(source.mapper, source.mapperConfig);
     checkHasCredential(source);
-    await appendAudit(
-      trx,
-      { dialect: ctx.store.dialect },
-      {
-        actor,
-        action: 'ingest_source.updated',
-        target: { type: 'ingest_source', id: name },
-        details: updateAuditDetails(input, sourceRowToSource(before), source),
-      },
-      now,
-    );
+    const details = updateAuditDetails(input, sourceRowToSource(before), source);
+    // A PATCH that changed nothing is not a change: the audit log, compliance evidence, does not claim one.
+    if (Object.keys(details).length > 0) {
+      await appendAudit(
+        trx,
+        { dialect: ctx.store.dialect },
+        {
+          actor,
+          action: 'ingest_source.updated',
+          target: { type: 'ingest_source', id: name },
+          details,
+        },
+        now,
+      );
+    }
     return source;
   });
   const credentials: SourceCredentials = {
@@ -252,8 +257,10 @@ export async function updateIngestSourceSettings(
 const AUDITED_SETTINGS = ['description', 'mapper', 'mapperConfig', 'enabled', 'requireTimestamp'] as const;
 
 /**
- * What the audit log keeps of an update: each setting given, from what to what (so it tells a source enabled
- * from one disabled), and of the credentials only what became of them, never a secret or its hash.
+ * What the audit log keeps of an update: each setting it changed, from what to what (so it tells a source
+ * enabled from one disabled), and of the credentials only what became of them, never a secret or its hash.
+ * A setting given its current value, or a credential removed that was not there (nor in a grace), is left
+ * out: empty, the update changed nothing.
  */
 function updateAuditDetails(
   input: UpdateSourceInput,
@@ -262,11 +269,20 @@ function updateAuditDetails(
 ): Record<string, unknown> {
   const details: Record<string, unknown> = {};
   for (const field of AUDITED_SETTINGS)
-    if (input[field] !== undefined) details[field] = { from: before[field], to: after[field] };
-  const credential = (rotate?: boolean, remove?: boolean) =>
-    rotate ? 'rotated' : remove ? 'removed' : undefined;
-  const token = credential(input.rotateToken, input.removeToken);
-  const hmacSecret = credential(input.rotateHmacSecret, input.removeHmacSecret);
+    if (input[field] !== undefined && !isDeepStrictEqual(before[field], after[field]))
+      details[field] = { from: before[field], to: after[field] };
+  const credential = (rotate: boolean | undefined, remove: boolean | undefined, held: boolean) =>
+    rotate ? 'rotated' : remove && held ? 'removed' : undefined;
+  const token = credential(
+    input.rotateToken,
+    input.removeToken,
+    before.hasToken || before.previousTokenExpiresAt !== null,
+  );
+  const hmacSecret = credential(
+    input.rotateHmacSecret,
+    input.removeHmacSecret,
+    before.hasHmacSecret || before.previousHmacSecretExpiresAt !== null,
+  );
   if (token) details.token = token;
   if (hmacSecret) details.hmacSecret = hmacSecret;
   if (input.previousValidForMs !== undefined) details.previousValidForMs = input.previousValidForMs;

@@ -38,21 +38,22 @@ export async function setPlaybookTrust(
       { playbookId: input.playbookId, actions: input.actions, grantedBy: by.name },
       now,
     );
-    await appendAudit(
-      trx,
-      { dialect: ctx.store.dialect },
-      {
-        actor: actorOf(by),
-        action: 'playbook.trust_changed',
-        target: { type: 'playbook', id: input.playbookId },
-        details: {
-          actions: [...input.actions].sort(),
-          added: input.actions.filter((a) => !before.includes(a)),
-          removed: before.filter((a) => !input.actions.includes(a)),
+    const added = input.actions.filter((a) => !before.includes(a));
+    const removed = before.filter((a) => !input.actions.includes(a));
+    // The same grants again change no trust: nothing to record.
+    if (added.length > 0 || removed.length > 0) {
+      await appendAudit(
+        trx,
+        { dialect: ctx.store.dialect },
+        {
+          actor: actorOf(by),
+          action: 'playbook.trust_changed',
+          target: { type: 'playbook', id: input.playbookId },
+          details: { actions: [...input.actions].sort(), added, removed },
         },
-      },
-      now,
-    );
+        now,
+      );
+    }
     return listPlaybookTrust(trx, input.playbookId);
   });
 }
