@@ -1,8 +1,12 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsRoutes } from '../../src/api/alerts/alerts.routes.js';
+import { createMapWorkerPool } from '../../src/app/ingest/map-worker-pool.js';
+import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
 import type { Config } from '../../src/config/config.js';
 import { generateMasterKey } from '../../src/governance/secrets/secret-box.js';
-import { asRole, buildTestApi, type TestApi } from '../support/api.js';
+import { asRole, buildTestApi, createTestContext, type TestApi } from '../support/api.js';
 import { DIALECTS, openTestStore, type TestStoreHandle } from '../support/stores.js';
 
 const json = { 'content-type': 'application/json' };
@@ -144,5 +148,38 @@ describe.each(DIALECTS)('where an alert was delivered from, on %s', (dialect) =>
     expect(res.status).toBe(200);
     const answer = (await res.json()) as Answer;
     expect(await receivedFrom(answer.items[0]?.alertId as string)).toBe('127.0.0.1');
+  });
+
+  it("records each syslog message's sender, over UDP and TCP, mapped here or on a mapping thread", async () => {
+    await open();
+    const pool = createMapWorkerPool({ size: 1 });
+    try {
+      for (const [how, mapWorkers] of [
+        ['here', undefined],
+        ['thread', pool],
+      ] as const) {
+        const ctx = createTestContext(handle.store, mapWorkers ? { mapWorkers } : {});
+        const l = await startSyslogListeners(ctx, { host: '127.0.0.1', udpPort: 0, tcpPort: 0, flushMs: 10 });
+        const udp = dgram.createSocket('udp4');
+        await new Promise<void>((r) =>
+          udp.send(`<13>Jan  1 00:00:00 fw1 app: by udp ${how}`, l.ports.udp ?? 0, '127.0.0.1', () => r()),
+        );
+        udp.close();
+        const tcp = net.connect(l.ports.tcp ?? 0, '127.0.0.1');
+        await new Promise<void>((r) => tcp.once('connect', () => r()));
+        await new Promise<void>((r) => tcp.end(`<13>Jan  1 00:00:00 fw2 app: by tcp ${how}\n`, () => r()));
+        for (const end = Date.now() + 5_000; l.stats.received < 2 && Date.now() < end;)
+          await new Promise((r) => setTimeout(r, 10));
+        await l.close();
+        const rows = await handle.store.db
+          .selectFrom('alerts')
+          .select(['title', 'received_from'])
+          .where('title', 'like', `%${how}`)
+          .execute();
+        expect(rows.map((r) => r.received_from)).toEqual(['127.0.0.1', '127.0.0.1']);
+      }
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -167,6 +167,85 @@ describe('syslog listener while the store fails', () => {
     }
   });
 
+  it('moves a batch counted lost at close from lost to stored when the store commits it after all, and says so', async () => {
+    const handle = await openTestStore('postgres');
+    const blocker = await openPgBlocker(handle.options.databaseSchema ?? 'public');
+    try {
+      const ctx = createTestContext(handle.store);
+      const l = await startSyslogListeners(ctx, {
+        host: '127.0.0.1',
+        tcpPort: 0,
+        closeGraceMs: 100,
+        closeStoreWaitMs: 200,
+      });
+      await blocker.hold('lock table alerts in access exclusive mode');
+      await sendTcp(l.ports.tcp ?? 0, Array.from({ length: 30 }, (_, i) => `${frame(i)}\n`).join(''));
+      await until(async () => (await blocker.waiting()) > 0);
+      expect(await Promise.race([l.close().then(() => 'closed'), sleep(5_000)])).toBe('closed');
+      expect(l.stats).toMatchObject({ received: 30, lost: 30, stored: 0 });
+      // The store answers after all: the batch it held commits.
+      await blocker.release();
+      await until(() => l.stats.stored === 30);
+      expect(l.stats).toMatchObject({ received: 30, lost: 0, stored: 30 });
+      const count = await handle.store.db
+        .selectFrom('alerts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(30);
+      const closeLine = ctx.logs.findIndex((text) => text.includes('store had not answered'));
+      const afterAll = ctx.logs.findIndex((text) => text.includes('stored after all'));
+      expect(closeLine).toBeGreaterThanOrEqual(0);
+      expect(afterAll).toBeGreaterThan(closeLine);
+      expect(JSON.parse(ctx.logs[afterAll] ?? '{}')).toMatchObject({
+        level: 40,
+        stored: 30,
+        lost: 0,
+        storeUnanswered: 0,
+      });
+    } finally {
+      await blocker.close();
+      await handle.cleanup();
+    }
+  });
+
+  it('keeps a batch counted lost at close lost when the store then fails it', async () => {
+    const handle = await openTestStore('postgres');
+    const blocker = await openPgBlocker(handle.options.databaseSchema ?? 'public');
+    const admin = new pg.Client({ connectionString: TEST_PG_URL });
+    await admin.connect();
+    try {
+      const ctx = createTestContext(handle.store);
+      const l = await startSyslogListeners(ctx, {
+        host: '127.0.0.1',
+        tcpPort: 0,
+        closeGraceMs: 100,
+        closeStoreWaitMs: 200,
+      });
+      await blocker.hold('lock table alerts in access exclusive mode');
+      await sendTcp(l.ports.tcp ?? 0, Array.from({ length: 30 }, (_, i) => `${frame(i)}\n`).join(''));
+      await until(async () => (await blocker.waiting()) > 0);
+      expect(await Promise.race([l.close().then(() => 'closed'), sleep(5_000)])).toBe('closed');
+      // The store fails the batch it held: its statement is cancelled.
+      await admin.query(
+        'select pg_cancel_backend(pid) from pg_stat_activity where cardinality(pg_blocking_pids(pid)) > 0',
+      );
+      await until(async () => (await blocker.waiting()) === 0);
+      await blocker.release();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(l.stats).toMatchObject({ received: 30, lost: 30, stored: 0 });
+      expect(ctx.logs.some((text) => text.includes('stored after all'))).toBe(false);
+      const count = await handle.store.db
+        .selectFrom('alerts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(0);
+    } finally {
+      await admin.end();
+      await blocker.close();
+      await handle.cleanup();
+    }
+  });
+
   it('stores every frame sent while PostgreSQL had no alerts table for a while', async () => {
     const handle = await openTestStore('postgres');
     const admin = new pg.Client({ connectionString: TEST_PG_URL });

@@ -1,6 +1,8 @@
 import type { NormalizedAlert } from '../../domain/alerts/alert.js';
 import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import { FormatError } from '../../ingest/formats/format-error.js';
+import { readSyslogJson } from '../../ingest/formats/syslog-json.js';
+import type { SyslogMessage } from '../../ingest/formats/syslog.js';
 import { NUL } from '../../domain/shared/nul.js';
 import { MappingError } from '../../ingest/mappers/mapper.js';
 import { mapPayload } from '../../ingest/mappers/mapper-registry.js';
@@ -100,31 +102,67 @@ function withStorableText(alert: NormalizedAlert, sourceText?: string): Normaliz
   return { ...storable(fields), raw };
 }
 
+type MapItemOptions = { mapper?: string; mapperConfig?: unknown; now: number };
+
+/**
+ * Maps a text line: a syslog message whose MSG is a JSON object (see readSyslogJson) by the vendor mapper, as
+ * that JSON would be (the source's mapper, or detected when it names none, `syslog` or `auto`); anything
+ * else, and JSON no mapper takes, as syslog, CEF or LEEF text (`mapTextRecord`), as it always was. Throws a
+ * FormatError when the line matches no grammar.
+ */
+function mapText(line: string, options: MapItemOptions): MappedItem {
+  const reading = readSyslogJson(line, options.now);
+  if (reading?.json !== undefined && !jsonDepthExceeds(reading.json, MAX_JSON_DEPTH)) {
+    const carried = mapCarriedJson(reading.json, reading.syslog, line, options);
+    if (carried) return carried;
+  }
+  return {
+    ok: true,
+    alert: withStorableText(mapTextRecord(line, options.now, reading?.syslog), line),
+    mapper: 'syslog',
+  };
+}
+
+/**
+ * A syslog message's JSON payload mapped by the vendor mapper, or undefined when none takes it: as that JSON
+ * sent over HTTP would be, but for its raw event, the whole message as received, and its time, the payload's
+ * own else the header's. The header's host is not made an observable: it is the sender (a sensor, a manager),
+ * which the vendor mappers leave out on purpose, since every alert of a sensor would share it and group into
+ * one case. It stays in the raw event, and the sender's address in `receivedFrom`.
+ */
+function mapCarriedJson(
+  payload: Record<string, unknown>,
+  syslog: SyslogMessage,
+  line: string,
+  options: MapItemOptions,
+): MappedItem | undefined {
+  let mapped: ReturnType<typeof mapPayload>;
+  try {
+    mapped = mapPayload(payload, {
+      mapper: options.mapper === 'syslog' ? undefined : options.mapper,
+      mapperConfig: options.mapperConfig,
+      now: syslog.timestamp ?? options.now,
+    });
+  } catch {
+    // Not a payload the mapper takes: the line is still syslog, mapped as text rather than rejected.
+    return undefined;
+  }
+  const alert: NormalizedAlert = { ...mapped.alert, raw: line };
+  return { ok: true, alert: withStorableText(alert, line), mapper: mapped.mapper };
+}
+
 /** Maps one item, turning every failure into a reason (never a throw): bad input must not stop a batch. */
-export function mapItem(
-  item: IngestItem,
-  options: { mapper?: string; mapperConfig?: unknown; now: number },
-): MappedItem {
+export function mapItem(item: IngestItem, options: MapItemOptions): MappedItem {
   try {
     if (item.kind === 'invalid') return { ok: false, reason: item.reason, path: item.path };
     if (item.kind === 'text') {
       if (item.value.trim() === '') return { ok: false, reason: 'empty line' };
-      return {
-        ok: true,
-        alert: withStorableText(mapTextRecord(item.value, options.now), item.value),
-        mapper: 'syslog',
-      };
+      return mapText(item.value, options);
     }
     if (jsonDepthExceeds(item.value, MAX_JSON_DEPTH)) {
       return { ok: false, reason: `nested deeper than ${MAX_JSON_DEPTH} levels` };
     }
-    if (typeof item.value === 'string' && options.mapper === 'syslog') {
-      return {
-        ok: true,
-        alert: withStorableText(mapTextRecord(item.value, options.now), item.value),
-        mapper: 'syslog',
-      };
-    }
+    if (typeof item.value === 'string' && options.mapper === 'syslog') return mapText(item.value, options);
     const mapped = mapPayload(item.value, options);
     const { mapper } = mapped;
     const alert = withStorableText(mapped.alert, item.text);

@@ -18,9 +18,10 @@ import {
 import type { Logger } from '../../observability/logger.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
 import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
+import { deliveryAddress } from '../../domain/shared/delivery-address.js';
 import type { AppContext } from '../context.js';
 import { rulesInForce } from './configure-ingest.js';
-import { ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
+import { IngestInterrupted, ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
 import { MapWorkerError, type MapWorkerPool } from './map-worker-pool.js';
 import { fromPrepared, type PreparedItem } from './prepare-items.js';
 import type { IngestSettings } from './ingest-settings.js';
@@ -194,7 +195,12 @@ export async function startSyslogListeners(
   options: SyslogStartOptions,
 ): Promise<{
   ports: SyslogListeners['ports'];
-  stats: SyslogListeners['stats'] & { rejected: number };
+  /**
+   * `stored`: messages whose batch the store committed (its rejected items among them, also counted in
+   * `rejected`). A batch close() counted lost because the store had not answered, and that the store
+   * commits after all, is moved from `lost` to `stored`.
+   */
+  stats: SyslogListeners['stats'] & { stored: number; rejected: number };
   close(): Promise<void>;
   /**
    * Reads the TLS certificate, key and CA again and serves new connections with them (open ones keep theirs).
@@ -224,8 +230,9 @@ export async function startSyslogListeners(
   };
   /**
    * The source's row, read at most once a second (a busy listener cuts many batches a second): disabling the
-   * source applies within a second. Its mapper does not apply: a frame is text, which only the syslog, CEF
-   * and LEEF mapper reads (`mapItem`).
+   * source, or changing its mapper, applies within a second. Its mapper (and generic config) maps the frames
+   * whose MSG is a JSON document; other frames are syslog, CEF or LEEF text, which the text mapper reads
+   * whatever the source names (`mapItem`).
    */
   let sourceRead: { at: number; row: Promise<IngestSourceRow | undefined> } | undefined;
   const sourceRow = (): Promise<IngestSourceRow | undefined> => {
@@ -237,6 +244,57 @@ export async function startSyslogListeners(
       sourceRead = { at: now, row };
     }
     return sourceRead.row;
+  };
+  /** The mapper a batch is mapped with: the source row's, else `syslog` (JSON payloads detected). */
+  const mappingOf = (row: IngestSourceRow | undefined): { mapper: string; mapperConfig?: unknown } =>
+    row
+      ? {
+          mapper: row.mapper,
+          ...(row.mapper_config ? { mapperConfig: JSON.parse(row.mapper_config) as unknown } : {}),
+        }
+      : { mapper: 'syslog' };
+  /** Messages whose batch the store committed. */
+  let storedCount = 0;
+  /** Set when close() stopped waiting for the store: every batch not yet stored was counted lost then. */
+  let abandoned = false;
+  /** Set once close() said what was lost: a batch stored after that is said in a line of its own. */
+  let closeSaid = false;
+  /**
+   * Counts `count` messages of a batch as stored, moving them from lost to stored when close() had counted
+   * them lost (the store answered after it stopped waiting).
+   */
+  const countStored = (count: number): void => {
+    if (count <= 0) return;
+    storedCount += count;
+    if (!abandoned) return;
+    lost -= count;
+    lostAtClose -= count;
+    abandonedAtClose -= count;
+    storedAfterClose += count;
+    // Before close() said what was lost, its line says it with this taken off.
+    if (closeSaid)
+      log.warn(
+        { stored: count, lost: lostAtClose, storeUnanswered: abandonedAtClose },
+        'syslog messages counted lost at close were stored after all: the store answered late',
+      );
+  };
+  /**
+   * Runs a batch's store, counting its messages stored once it committed. A batch close() gave up before its
+   * store began is not begun: it stays lost, and nothing is written after close().
+   */
+  const committing = async (count: number, store: () => Promise<IngestResult>): Promise<void> => {
+    if (abandoned) return;
+    let result: IngestResult;
+    try {
+      result = await store();
+    } catch (err) {
+      // Its first steps committed before a later one failed. Given up at close, it is not tried again: those
+      // are stored. (Otherwise it is tried again whole, and counted then.)
+      if (abandoned && err instanceof IngestInterrupted) countStored(err.notStoredFrom);
+      throw err;
+    }
+    countStored(count);
+    stored(result);
   };
   /** A disabled source's frames are counted rejected, not stored; true when the batch was refused so. */
   const refusedAsDisabled = (row: IngestSourceRow | undefined, count: number): boolean => {
@@ -250,13 +308,22 @@ export async function startSyslogListeners(
     );
     return true;
   };
-  const mapHere = async (messages: string[]): Promise<void> => {
+  const mapHere = async (messages: string[], senders: ReadonlyArray<string | undefined>): Promise<void> => {
+    if (abandoned) return;
     const row = await sourceRow();
     if (refusedAsDisabled(row, messages.length)) return;
-    stored(
-      await ingestAlerts(
+    await committing(messages.length, () =>
+      ingestAlerts(
         ctx,
-        { source, mapper: 'syslog', items: messages.map((value) => ({ kind: 'text' as const, value })) },
+        {
+          source,
+          ...mappingOf(row),
+          items: messages.map((value, i) => ({
+            kind: 'text' as const,
+            value,
+            receivedFrom: deliveryAddress(senders[i]),
+          })),
+        },
         SYSLOG_ACTOR,
         options.settings,
       ),
@@ -276,9 +343,10 @@ export async function startSyslogListeners(
   ): Promise<{ keys: FingerprintKeys; items: PreparedItem[] }> => {
     // The rules last read (no round trip): the batch checks them when stored, as every batch does.
     const keys = (options.settings ?? (await rulesInForce(ctx)).settings).fingerprintKeys;
+    const mapping = mappingOf(await sourceRow());
     const items = await threads.prepare(
       { texts: messages },
-      { source, mapper: 'syslog', fingerprintKeys: keys, now: ctx.clock.now() },
+      { source, ...mapping, fingerprintKeys: keys, now: ctx.clock.now() },
     );
     return { keys, items };
   };
@@ -295,6 +363,8 @@ export async function startSyslogListeners(
   /** Messages counted lost because close() stopped waiting for a store that did not answer. */
   let abandonedAtClose = 0;
   let lost = 0;
+  /** Messages counted lost at close whose batch the store committed after all. */
+  let storedAfterClose = 0;
   let dropped = 0;
   let listeners: SyslogListeners;
   try {
@@ -313,34 +383,41 @@ export async function startSyslogListeners(
               return batch;
             },
             // Called again for a batch whose store failed: it keeps what was mapped.
-            store: async (batch, messages) => {
+            store: async (batch, messages, senders) => {
+              if (abandoned) return settle(batch);
               let mapped: Awaited<CutBatch['mapped']>;
               try {
                 mapped = await batch.mapped;
               } catch (err) {
+                batch.mapped = undefined;
+                // Reading the source's row or the rules failed, as storing would have: the attempt fails,
+                // and the retry maps here (awaiting the same failed mapping would fail every retry).
                 if (!(err instanceof MapWorkerError)) throw err;
                 // The thread failed the batch, not the store: mapped here at once, rather than failing
                 // the attempt and waiting for a retry that a closing listener may not give it.
                 limited('thread', 'warn', { err }, 'syslog batch mapped on the main thread: ' + err.message);
-                batch.mapped = undefined;
                 mapped = undefined;
               }
-              if (!mapped) await mapHere(messages);
-              else if (!refusedAsDisabled(await sourceRow(), messages.length))
-                stored(
-                  await storeMappedItems(
+              if (!mapped) await mapHere(messages, senders);
+              else if (!refusedAsDisabled(await sourceRow(), messages.length)) {
+                const { items, keys } = mapped;
+                await committing(messages.length, () =>
+                  storeMappedItems(
                     ctx,
                     {
                       source,
-                      items: mapped.items.map((p) => ({
+                      // One item a message, in order (prepareItems): each with its sender.
+                      items: items.map((p, i) => ({
                         line: p.line,
-                        mapped: fromPrepared(p, mapped.keys),
+                        receivedFrom: deliveryAddress(senders[i]),
+                        mapped: fromPrepared(p, keys),
                       })),
                     },
                     SYSLOG_ACTOR,
                     options.settings,
                   ),
                 );
+              }
               settle(batch);
             },
             discard: settle,
@@ -356,6 +433,7 @@ export async function startSyslogListeners(
         tlsKeyPassphrase: tlsCredentials?.passphrase,
         tlsCa: tlsCredentials?.ca,
         onStoreAbandoned: (count) => {
+          abandoned = true;
           abandonedAtClose += count;
         },
         onFrameErrors: (errors) => {
@@ -435,7 +513,13 @@ export async function startSyslogListeners(
   return {
     ports: listeners.ports,
     get stats() {
-      return { ...listeners.stats, rejected };
+      // The listener counted lost what close() gave up; what of it the store committed after all is stored.
+      return {
+        ...listeners.stats,
+        lost: listeners.stats.lost - storedAfterClose,
+        stored: storedCount,
+        rejected,
+      };
     },
     reloadTls: () => {
       if (tlsConfig.syslogTlsPort === undefined) {
@@ -459,6 +543,7 @@ export async function startSyslogListeners(
     close: async () => {
       await listeners.close();
       rateLimited.flush();
+      closeSaid = true;
       if (lostAtClose > 0)
         log.error(
           { lost: lostAtClose, storeUnanswered: abandonedAtClose },

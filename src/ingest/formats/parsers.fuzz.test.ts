@@ -6,6 +6,7 @@ import { parseLeef } from './leef.js';
 import { readLines, type LineRecord } from './ndjson-lines.js';
 import { parseSyslog } from './syslog.js';
 import { SyslogFrameDecoder } from './syslog-framing.js';
+import { readSyslogJson } from './syslog-json.js';
 
 /** A seeded generator, so a failure reproduces: the seed is in the test name. */
 const rng = (seed: number) => () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
@@ -35,6 +36,11 @@ const PIECES = [
   '13',
   '\ufeff',
   '\u0000',
+  '{',
+  '}',
+  ':',
+  ',',
+  '@cee:',
 ];
 
 const mutate = (base: string, r: () => number): string => {
@@ -56,6 +62,8 @@ const SEEDS_LINES = [
   'CEF:0|Vend\\|or|Prod|1|100|Name|5|src=10.0.0.1 msg=a\\=b c request=http://x/?a=b',
   'LEEF:2.0|V|P|1|id|^|src=1.2.3.4^msg=x\\^y',
   'LEEF:1.0|V|P|1|id|src=1.2.3.4\tdst=5.6.7.8',
+  '<14>1 2026-01-01T00:00:00Z sensor suricata 42 - - {"event_type":"alert","alert":{"signature_id":1}}',
+  '<132>Jan  1 00:00:00 manager ossec: @cee: {"rule":{"level":10,"id":"5712"},"agent":{"id":"000"}}',
 ];
 
 describe.each(SEEDS)('parsers under random mutation (seed %i)', (seed) => {
@@ -72,6 +80,19 @@ describe.each(SEEDS)('parsers under random mutation (seed %i)', (seed) => {
           expect(err.column).toBeGreaterThanOrEqual(1);
         }
       }
+    }
+  });
+
+  it('readSyslogJson never throws, and gives JSON only when the message is a JSON object', () => {
+    const r = rng(seed);
+    for (let i = 0; i < 2000; i += 1) {
+      const input = mutate(SEEDS_LINES[i % SEEDS_LINES.length] ?? '', r);
+      const reading = readSyslogJson(input, 0);
+      if (reading?.json === undefined) continue;
+      expect(reading.json).toBeTypeOf('object');
+      expect(Array.isArray(reading.json)).toBe(false);
+      // Its MSG (after any `@cee:`) is the object's text: the header parsed as the line's.
+      expect(reading.syslog).toEqual(parseSyslog(input, 0));
     }
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { jsonDepthExceeds, mapItem, MAX_JSON_DEPTH } from '../../app/ingest/map-item.js';
 import { NormalizedAlertSchema } from '../../domain/alerts/alert.js';
 import { FormatError } from '../formats/format-error.js';
 import { parseJsonText } from '../formats/ndjson-lines.js';
@@ -193,6 +194,76 @@ describe.each([4, 8])('mapTextRecord under random mutation (seed %i)', (seed) =>
       } catch (err) {
         if (!(err instanceof FormatError)) throw err;
       }
+    }
+  });
+});
+
+/** Syslog headers tools put before a JSON document (RFC 5424, RFC 3164 with a TAG, a CEE cookie, a BOM). */
+const JSON_HEADERS = [
+  '<14>1 2024-05-01T10:00:00Z sensor-1 suricata 42 - - ',
+  '<132>May  1 10:00:00 manager ossec: ',
+  '<14>May  1 10:00:00 10.1.2.3 app[7]: @cee: ',
+  '\ufeff<14>1 2024-05-01T10:00:00Z - - - - [a@1 b="c"] \ufeff',
+];
+const JSON_PIECES = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ',',
+  ':',
+  ' ',
+  '\\',
+  '\u0000',
+  'é',
+  '\ufeff',
+  '@cee:',
+  '\n',
+  '1',
+];
+
+/** The mapper a line's MSG should be mapped by: the detected one when it is a JSON object one takes, else text. */
+function expectedMapper(msg: string, now: number): string {
+  let text = msg.trim();
+  if (text.startsWith('@cee:')) text = text.slice(5).trimStart();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'syslog';
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'syslog';
+  if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) return 'syslog';
+  try {
+    return mapPayload(value, { now }).mapper;
+  } catch {
+    return 'syslog';
+  }
+}
+
+describe.each([2, 13, 77])('mapItem of syslog carrying random JSON (seed %i)', (seed) => {
+  it('maps by the vendor mapper when the message is a JSON object one takes, else as text: never a throw or a reject', () => {
+    const r = rng(seed);
+    const now = Date.UTC(2024, 4, 2);
+    for (let i = 0; i < 600; i += 1) {
+      let msg = JSON.stringify(mutate(BASES[i % BASES.length], r));
+      for (let k = Math.floor(r() * 4) - 1; k > 0; k -= 1) {
+        const at = Math.floor(r() * (msg.length + 1));
+        msg =
+          r() < 0.6
+            ? msg.slice(0, at) + (JSON_PIECES[Math.floor(r() * JSON_PIECES.length)] ?? '') + msg.slice(at)
+            : msg.slice(0, at) + msg.slice(at + 1 + Math.floor(r() * 3));
+      }
+      if (r() < 0.1) msg = `${'{"a":'.repeat(MAX_JSON_DEPTH)}1${'}'.repeat(MAX_JSON_DEPTH)}`;
+      const line = `${JSON_HEADERS[i % JSON_HEADERS.length] ?? ''}${msg}`;
+      const m = mapItem({ kind: 'text', value: line }, { mapper: 'syslog', now });
+      if (!m.ok) throw new Error(`rejected ${JSON.stringify(line).slice(0, 300)}: ${m.reason}`);
+      expect(m.mapper, line).toBe(expectedMapper(msg, now));
+      expect(m.alert.raw).toBe(line);
+      const parsed = NormalizedAlertSchema.safeParse(m.alert);
+      if (!parsed.success)
+        throw new Error(`invalid alert from ${JSON.stringify(line).slice(0, 300)}: ${parsed.error.message}`);
     }
   });
 });

@@ -7,9 +7,10 @@ import { buildAlert, first, ObservableBag, parseTime, str } from './mapper-suppo
 
 /**
  * Maps one line of text (a syslog message, possibly carrying CEF or LEEF) to an alert. Throws a
- * `FormatError` when the line matches no grammar. The raw event is the line itself.
+ * `FormatError` when the line matches no grammar. The raw event is the line itself. `parsed`: the line's
+ * syslog message, when the caller parsed it already (see readSyslogJson), so that it is not parsed twice.
  */
-export function mapTextRecord(line: string, now: number): NormalizedAlert {
+export function mapTextRecord(line: string, now: number, parsed?: SyslogMessage): NormalizedAlert {
   const cefAt = line.indexOf('CEF:');
   const leefAt = line.indexOf('LEEF:');
   let syslog: SyslogMessage | null = null;
@@ -17,7 +18,7 @@ export function mapTextRecord(line: string, now: number): NormalizedAlert {
   if (headerEnd > 0) syslog = parseHeader(line.slice(0, headerEnd).trimEnd(), now);
   if (cefAt >= 0) return mapCef(parseCef(line), syslog, line, now);
   if (leefAt >= 0) return mapLeef(parseLeef(line), syslog, line, now);
-  return mapSyslog(parseSyslog(line, now), line, now);
+  return mapSyslog(parsed ?? parseSyslog(line, now), line, now);
 }
 
 /**
