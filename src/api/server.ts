@@ -62,6 +62,16 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    // The router's own refusals (a URL with a malformed %-escape) answer as problems too: the error handler
+    // never sees them.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(
+        reply,
+        request,
+        new RiposteError('RIPOSTE_VALIDATION', `the URL cannot be read: ${error.message}`, {
+          details: [{ path: 'url', message: error.message }],
+        }),
+      ),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

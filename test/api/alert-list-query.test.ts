@@ -104,6 +104,8 @@ describe.each(DIALECTS)('GET /alerts query on %s', (dialect) => {
     }
     for (const name of ['source', 'caseId', 'observable'])
       await expectRefused(`${name}=`, `querystring.${name}`);
+    // A source name ingest refuses (upper case, a space) can have no alert: refused, not an empty page.
+    for (const source of ['EDR', 'my%20edr']) await expectRefused(`source=${source}`, 'querystring.source');
     // Number() read these: 100, 16, 5 and 0.
     for (const limit of ['1e2', '0x10', '%205', '', '5.0'])
       await expectRefused(`limit=${limit}`, 'querystring.limit');

@@ -25,6 +25,7 @@ const probe: RoutePlugin = async (app) => {
     throw new Error('secret internal detail');
   });
   app.get('/probe/undeclared', async () => ({ leaked: true }));
+  app.get('/probe/item/:id', { config: { access: 'cases:read' } }, async () => ({ ok: true }));
 };
 
 describe('HTTP API edge', () => {
@@ -134,6 +135,14 @@ describe('HTTP API edge', () => {
     expect(firstNulPath({ 'k\u0000': 1 })).toBe('body.k\\u0000');
     expect(firstNulPath({ a: ['fine'] })).toBeUndefined();
     expect(firstNulPath(Buffer.from([0]))).toBeUndefined();
+  });
+
+  it('answers a URL the router cannot decode (a malformed %-escape in a path parameter) with a problem naming it', async () => {
+    const res = await api.app.inject({ url: '/api/v1/probe/item/%ff', headers: asRole('admin') });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ code: 'RIPOSTE_VALIDATION', details: [{ path: 'url' }] });
+    expect(res.json().message).toMatch(/^the URL cannot be read: /);
   });
 
   it('maps catalogue errors to their status and hides internal errors', async () => {
