@@ -89,6 +89,10 @@ export function createPostgresDialect(options: PostgresOptions): StoreDialect {
   });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor one in use: a client whose connection ends (a failover, a terminated backend) fails its queries, then
+  // emits 'error', which between two statements of a transaction nothing else listens to. The transaction
+  // fails with the query's error; the pool drops the client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     name: 'postgres',
     supportsRowLocks: true,
