@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { patchIngestSettings } from '../../src/app/ingest/configure-ingest.js';
 import {
@@ -115,7 +116,7 @@ const admin: Actor = { type: 'system', id: 'test', name: 'test' };
 function ingest(
   dir: string,
   args: string[],
-  stdin = '',
+  stdin: string | Buffer = '',
   env: NodeJS.ProcessEnv = {},
 ): Promise<ProcessOutput> {
   const child = spawnCli(['--data-dir', dir, 'ingest', ...args], { env });
@@ -305,6 +306,32 @@ describe('riposte ingest: inputs that cannot be read, interruptions and exits', 
     );
     expect(stdout).toContain(`empty: ${join(dir, 'empty.ndjson')} holds nothing to ingest`);
     expect(code).toBe(3);
+  }, 120_000);
+
+  it('reads gzip files and gzip on stdin (members one after another too), and says where a corrupt one breaks', async () => {
+    writeFileSync(join(dir, 'alerts.ndjson.gz'), gzipSync(ndjson(0, 3)));
+    // Known by its bytes, not its name; two members, as `cat a.gz b.gz` makes.
+    const syslog = (n: number) => `<13>Jan  1 00:00:0${n} fw1 app: packed message ${n}\n`;
+    writeFileSync(
+      join(dir, 'rotated.log'),
+      Buffer.concat([gzipSync(syslog(1) + syslog(2)), gzipSync(syslog(3))]),
+    );
+    const files = await ingest(dir, [join(dir, 'alerts.ndjson.gz'), join(dir, 'rotated.log')]);
+    expect(files.stderr).toBe('');
+    expect(files.stdout).toMatch(/^6 accepted, 0 duplicates, .* 0 rejected/);
+    expect(files.code).toBe(0);
+
+    const piped = await ingest(dir, ['-'], gzipSync(ndjson(10, 12)));
+    expect(piped.stdout).toMatch(/^2 accepted, 0 duplicates, .* 0 rejected/);
+
+    // The whole lines before the damage are stored (the fifth was cut); the summary says where it broke.
+    const whole = gzipSync(ndjson(20, 25));
+    writeFileSync(join(dir, 'cut.ndjson.gz'), whole.subarray(0, whole.length - 12));
+    const cut = await ingest(dir, [join(dir, 'cut.ndjson.gz')]);
+    expect(cut.stdout).toMatch(/^4 accepted, 0 duplicates, .* 1 rejected/);
+    expect(cut.stdout).toContain(`rejected ${join(dir, 'cut.ndjson.gz')}: cannot read it`);
+    expect(cut.stdout).toMatch(/not valid gzip: unexpected end of file/);
+    expect(await alertCount(dir)).toBe(12);
   }, 120_000);
 
   it('on Ctrl-C stores what was read, prints how far each input got and exits 130', async () => {

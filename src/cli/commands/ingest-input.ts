@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
-import { addAbortSignal } from 'node:stream';
+import { addAbortSignal, pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { decodeUtf8, parseJsonText } from '../../ingest/formats/ndjson-lines.js';
 import { JsonDocumentScanner, type JsonScanEvent } from '../../ingest/formats/json-document-scanner.js';
 
@@ -37,6 +38,59 @@ export async function* readInput(
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     onBytes(chunk.length);
     yield chunk;
+  }
+}
+
+/** The two bytes every gzip file opens with (RFC 1952, 2.3.1). */
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+/**
+ * The bytes of an input, decompressed when they are gzip (known by their first two bytes, not by a file
+ * name: `alerts.ndjson.gz`, rotated logs and `… | riposte ingest -` alike), else as they are. Members one
+ * after another (`cat a.gz b.gz`) read as one. Bytes that stop being gzip fail the reading with an error
+ * that says so, after what was whole.
+ */
+export async function* gunzipIfCompressed(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const source = chunks[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  // A pipe may hand over a single byte first.
+  while (head.length < GZIP_MAGIC.length) {
+    const next = await source.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  /** What reading the input failed with, told apart from the decompressor's errors. */
+  let readFailure: unknown;
+  async function* all(): AsyncGenerator<Buffer> {
+    try {
+      if (head.length > 0) yield head;
+      for (;;) {
+        const next = await source.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } catch (err) {
+      readFailure = err;
+      throw err;
+    } finally {
+      await source.return?.();
+    }
+  }
+  if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) {
+    yield* all();
+    return;
+  }
+  const gunzip = createGunzip();
+  // A failed read destroys the decompressor with its error, which the loop below then throws as it is.
+  pipeline(Readable.from(all()), gunzip, () => undefined);
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    if (err === readFailure) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`not valid gzip: ${why}`, { cause: err });
+  } finally {
+    gunzip.destroy();
   }
 }
 

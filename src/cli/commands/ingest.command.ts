@@ -14,6 +14,7 @@ import { withAppContext } from '../cli-context.js';
 import { ingestDocument } from './ingest-document.js';
 import {
   detectInputKind,
+  gunzipIfCompressed,
   MAX_ALERT_BYTES,
   readDocument,
   readInput,
@@ -159,7 +160,7 @@ async function ingestInput(run: IngestRun, outcome: InputOutcome): Promise<void>
   const { ctx, actor, signal } = run;
   const failure: { error?: unknown } = {};
   const { kind, chunks } = await detectInputKind(
-    readInput(outcome.file, signal, (n) => run.onBytes(outcome.file, n)),
+    gunzipIfCompressed(readInput(outcome.file, signal, (n) => run.onBytes(outcome.file, n))),
   );
   const onProgress = (summary: InputOutcome['summary'], committedLine: number): void => {
     outcome.summary = summary;
