@@ -11,11 +11,8 @@ import { createDemoExecutor } from './app/demo/demo-executor.js';
 import { seedDemo } from './app/demo/seed-demo.js';
 import { startGovernance } from './app/identity/governance-start.js';
 import { keyringLoader } from './governance/secrets/master-key-file.js';
-import {
-  startSyslogListeners,
-  syslogSettingWarnings,
-  syslogTlsFromConfig,
-} from './app/ingest/start-syslog-listeners.js';
+import { startSyslogListeners } from './app/ingest/start-syslog-listeners.js';
+import { syslogSettingWarnings, syslogTlsFromConfig } from './app/ingest/syslog-settings.js';
 import type { ActionExecutor } from './connectors/action-executor.js';
 import { CONTAINMENT_EXPIRY_KIND, CONTAINMENT_EXPIRY_QUEUE } from './connectors/index.js';
 import { ConfigError, type Config } from './config/config.js';

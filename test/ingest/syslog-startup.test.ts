@@ -5,11 +5,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startSyslogListeners,
-  syslogSettingWarnings,
-  syslogTlsFromConfig,
-} from '../../src/app/ingest/start-syslog-listeners.js';
+import { startSyslogListeners } from '../../src/app/ingest/start-syslog-listeners.js';
+import { syslogSettingWarnings, syslogTlsFromConfig } from '../../src/app/ingest/syslog-settings.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { listenSyslog, SyslogBindError } from '../../src/ingest/listeners/syslog-listeners.js';
 import { createTestContext } from '../support/api.js';
@@ -169,8 +166,10 @@ describe('syslog listeners that cannot start', () => {
     expect(withPassphrase(undefined)).toThrow(
       new ConfigError('RIPOSTE_SYSLOG_TLS_KEY is encrypted: set RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE'),
     );
+    // OpenSSL's reason varies: about one wrong passphrase in 256 decrypts to valid padding, and the garbage
+    // then fails as a malformed key rather than a "bad decrypt" (this test failed so, once).
     expect(withPassphrase('wrong')).toThrow(
-      /^RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE does not open RIPOSTE_SYSLOG_TLS_KEY: .*bad decrypt/,
+      /^RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE does not open RIPOSTE_SYSLOG_TLS_KEY: /,
     );
     expect(withPassphrase('correct horse')()).toMatchObject({ key: encrypted, passphrase: 'correct horse' });
   });

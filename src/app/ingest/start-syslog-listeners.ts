@@ -1,25 +1,19 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
-import { ConfigError, type Config } from '../../config/config.js';
 import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
-import { createRateLimiter } from '../../governance/hardening/rate-limiter.js';
 import {
-  checkCaCertificates,
   listenSyslog,
   SyslogBindError,
-  syslogTlsPems,
   type SyslogListenerOptions,
-  type SyslogTlsCredentials,
   type SyslogListeners,
-  type SyslogTransport,
 } from '../../ingest/listeners/syslog-listeners.js';
-import type { Logger } from '../../observability/logger.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
 import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
 import { deliveryAddress } from '../../domain/shared/delivery-address.js';
+import { ConfigError } from '../../config/config.js';
 import type { AppContext } from '../context.js';
+import { rateLimitedLog } from './rate-limited-log.js';
+import { PORT_SETTING, syslogTlsFromConfig, type SyslogTlsConfig } from './syslog-settings.js';
 import { rulesInForce } from './configure-ingest.js';
 import { IngestInterrupted, ingestAlerts, storeMappedItems, type IngestResult } from './ingest-alerts.js';
 import { MapWorkerError, type MapWorkerPool } from './map-worker-pool.js';
@@ -58,127 +52,6 @@ export interface SyslogStartOptions extends Partial<
 const SOURCE_ROW_TTL_MS = 1_000;
 
 const SYSLOG_ACTOR: Actor = { type: 'system', id: 'syslog', name: 'syslog listener' };
-
-const PORT_SETTING: Record<SyslogTransport, string> = {
-  udp: 'RIPOSTE_SYSLOG_UDP_PORT',
-  tcp: 'RIPOSTE_SYSLOG_TCP_PORT',
-  tls: 'RIPOSTE_SYSLOG_TLS_PORT',
-};
-
-type SyslogTlsConfig = Pick<
-  Config,
-  'syslogTlsPort' | 'syslogTlsCert' | 'syslogTlsKey' | 'syslogTlsKeyPassphrase' | 'syslogTlsCa'
->;
-
-const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
-
-/**
- * The syslog TLS credentials of the configuration as PEM text, read and checked (PEM, key of the certificate,
- * passphrase, CA certificates), or a ConfigError naming the setting at fault. Called before anything is
- * migrated or bound, and again on each reload. No message holds the passphrase.
- */
-export function syslogTlsFromConfig(config: SyslogTlsConfig): SyslogTlsCredentials | undefined {
-  if (config.syslogTlsPort === undefined) return undefined;
-  const read = (setting: string, value: string | undefined): string => {
-    if (!value) throw new ConfigError(`RIPOSTE_SYSLOG_TLS_PORT is set: set ${setting} too`);
-    if (value.includes('-----BEGIN')) return value;
-    try {
-      return readFileSync(value, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      throw new ConfigError(`${setting} ${value} cannot be read (${code}): check the path`);
-    }
-  };
-  const cert = read('RIPOSTE_SYSLOG_TLS_CERT', config.syslogTlsCert);
-  const key = read('RIPOSTE_SYSLOG_TLS_KEY', config.syslogTlsKey);
-  const ca = config.syslogTlsCa ? read('RIPOSTE_SYSLOG_TLS_CA', config.syslogTlsCa) : undefined;
-  const passphrase = config.syslogTlsKeyPassphrase;
-  const check = <T>(setting: string, what: string, make: () => T): T => {
-    try {
-      return make();
-    } catch (err) {
-      throw new ConfigError(`${setting} ${what}: ${(err as Error).message}`);
-    }
-  };
-  check('RIPOSTE_SYSLOG_TLS_CERT', 'is not a PEM certificate', () => tls.createSecureContext({ cert }));
-  if (ENCRYPTED_KEY.test(key)) {
-    // Node asks no terminal for it: without one, the key fails to open with an obscure OpenSSL error.
-    if (passphrase === undefined)
-      throw new ConfigError('RIPOSTE_SYSLOG_TLS_KEY is encrypted: set RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE');
-    check('RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE', 'does not open RIPOSTE_SYSLOG_TLS_KEY', () =>
-      tls.createSecureContext({ key, passphrase }),
-    );
-  } else {
-    check('RIPOSTE_SYSLOG_TLS_KEY', 'is not a PEM private key', () => tls.createSecureContext({ key }));
-  }
-  if (ca !== undefined)
-    check('RIPOSTE_SYSLOG_TLS_CA', 'is not a PEM file of CA certificates', () => checkCaCertificates(ca));
-  return check('RIPOSTE_SYSLOG_TLS_KEY', 'is not the key of RIPOSTE_SYSLOG_TLS_CERT', () =>
-    syslogTlsPems({ cert, key, passphrase, ca }),
-  );
-}
-
-/** Syslog settings that do nothing in this process, each said once at start. */
-export function syslogSettingWarnings(config: Config): string[] {
-  const warnings: string[] = [];
-  const anyPort =
-    config.syslogUdpPort !== undefined ||
-    config.syslogTcpPort !== undefined ||
-    config.syslogTlsPort !== undefined;
-  if (anyPort && config.role === 'worker')
-    warnings.push('syslog ports are set but this process has role worker: only api and all processes listen');
-  if ((config.syslogTlsCert || config.syslogTlsKey) && config.syslogTlsPort === undefined)
-    warnings.push(
-      'RIPOSTE_SYSLOG_TLS_CERT or RIPOSTE_SYSLOG_TLS_KEY is set without RIPOSTE_SYSLOG_TLS_PORT: no TLS listener',
-    );
-  if ((config.syslogTlsCa || config.syslogTlsKeyPassphrase) && config.syslogTlsPort === undefined)
-    warnings.push(
-      'RIPOSTE_SYSLOG_TLS_CA or RIPOSTE_SYSLOG_TLS_KEY_PASSPHRASE is set without RIPOSTE_SYSLOG_TLS_PORT: no TLS listener',
-    );
-  return warnings;
-}
-
-/**
- * Log lines of a kind that a sender can repeat at will (bad frames, resets, drops): the first at once, then
- * at most one per 10 s, the lines held back meanwhile counted on it (`suppressed`, fields of the latest).
- */
-function rateLimitedLog(log: Logger) {
-  const limiter = createRateLimiter({ capacity: 1, perSecond: 0.1, now: () => Date.now() });
-  type Line = { level: 'warn' | 'error'; fields: Record<string, unknown>; msg: string };
-  const held = new Map<string, { line: Line; count: number; timer: NodeJS.Timeout }>();
-  /** Writes `line`, with the count of those held back before it (`line` itself may be the last of them). */
-  const write = (kind: string, line: Line): void => {
-    const h = held.get(kind);
-    held.delete(kind);
-    if (h) clearTimeout(h.timer);
-    const suppressed = h ? h.count - (h.line === line ? 1 : 0) : 0;
-    log[line.level](suppressed > 0 ? { ...line.fields, suppressed } : line.fields, line.msg);
-  };
-  return {
-    log(kind: string, level: Line['level'], fields: Record<string, unknown>, msg: string): void {
-      const taken = limiter.take(kind);
-      if (taken.ok) return write(kind, { level, fields, msg });
-      const h = held.get(kind);
-      if (h) {
-        h.count += 1;
-        h.line = { level, fields, msg };
-        return;
-      }
-      // Written when the next line may be, even if none comes: a burst's last count is not left unsaid.
-      const timer = setTimeout(() => {
-        limiter.take(kind);
-        const latest = held.get(kind);
-        if (latest) write(kind, latest.line);
-      }, taken.retryAfterMs);
-      timer.unref();
-      held.set(kind, { line: { level, fields, msg }, count: 1, timer });
-    },
-    /** Writes what is held back (on close). */
-    flush(): void {
-      for (const [kind, h] of [...held]) write(kind, h.line);
-    },
-  };
-}
 
 /** A batch cut for storing: mapped on a thread meanwhile, or not; `settled` once stored or given up. */
 interface CutBatch {
