@@ -143,6 +143,26 @@ describe.each(DIALECTS)('ingest request bodies on %s', (dialect) => {
       expect(res.json()).toMatchObject({ code: 'RIPOSTE_VALIDATION' });
       expect(res.json().message).toMatch(/^the body is not valid gzip as its Content-Encoding says: /);
     }
+    // Deflate and Brotli end where their data ends, and zlib ignores what follows: a body with bytes after
+    // them is not what its coding says either (an alert appended after them was dropped without a word).
+    const smuggled = Buffer.from('\n{"title":"smuggled","id":"x"}');
+    for (const [coding, pack] of [
+      ['deflate', deflateSync],
+      ['br', brotliCompressSync],
+    ] as const) {
+      const as = { 'content-encoding': coding };
+      const body = Buffer.concat([pack(`${JSON.stringify({ title: 'packed', id: 'p' })}\n`), smuggled]);
+      for (const res of [
+        await post('/api/v1/alerts', body, { ...json, ...as }),
+        await post('/api/v1/alerts/ndjson', body, { ...ndjson, ...as }),
+        await hook('edr', token, body, { ...json, ...as }),
+        await hook('edr', token, body, { ...ndjson, ...as }),
+      ]) {
+        expect(res.statusCode, `${coding}: ${res.body}`).toBe(400);
+        expect(res.json().message).toMatch(/bytes follow the end of the compressed data$/);
+      }
+    }
+    expect(await handle.store.db.selectFrom('alerts').select('id').execute()).toEqual([]);
     // Cut short in the middle of a stream: the same 400, the break named.
     const lines = Array.from({ length: 3 }, (_, i) => JSON.stringify({ title: `whole ${i}`, id: `w${i}` }));
     const packed = gzipSync(`${lines.join('\n')}\n${'x'.repeat(5_000)}`);
@@ -203,6 +223,10 @@ describe.each(DIALECTS)('ingest request bodies on %s', (dialect) => {
       const as = { 'content-encoding': coding };
       const refused = [
         await post('/api/v1/alerts', alert('1'), { ...json, ...as }),
+        await post('/api/v1/alerts/preview', JSON.stringify({ source: 'edr', alerts: [] }), {
+          ...json,
+          ...as,
+        }),
         await post('/api/v1/alerts/ndjson', `${alert('2')}\n`, { ...ndjson, ...as }),
         await hook('edr', token, alert('3'), { ...json, ...as }),
         await hook('edr', token, `${alert('4')}\n`, { ...ndjson, ...as }),

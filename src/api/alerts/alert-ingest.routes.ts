@@ -135,6 +135,11 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
     '/alerts/preview',
     {
       config: { access: 'alerts:ingest', takesNul: true },
+      // A coding or charset it cannot read is a 415, as on the other ingest routes, before the body is read.
+      onRequest: async (request, reply) => {
+        const unreadable = unreadableBodyProblem(request, reply);
+        if (unreadable) throw unreadable;
+      },
       schema: {
         tags: ['alerts'],
         summary: 'Preview what ingest would do with alerts, storing nothing',

@@ -1,4 +1,4 @@
-import { pipeline, type Readable, type Transform } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { FastifyRequest } from 'fastify';
 import { RiposteError } from '../../domain/shared/errors.js';
@@ -48,7 +48,14 @@ function notDecodable(coding: ContentCoding, err: unknown): RiposteError {
   );
 }
 
-const decompressor = (coding: ContentCoding): Transform =>
+/**
+ * Bytes after the end of a deflate or Brotli stream, which zlib ignores without a word (a gzip decoder reads
+ * them as another member, and fails on garbage): they are no part of the body its coding describes, and must
+ * not slip past as if it had ended there.
+ */
+const TRAILING_BYTES = 'bytes follow the end of the compressed data';
+
+const decompressor = (coding: ContentCoding): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress =>
   coding === 'gzip'
     ? zlib.createGunzip()
     : coding === 'deflate'
@@ -69,13 +76,20 @@ export const unsupportedCoding = (coding: { unsupported: string }): RiposteError
 export function decodeBody(raw: Buffer, coding: NamedCoding, maxBytes: number): Buffer {
   if (coding === 'identity') return raw;
   if (typeof coding !== 'string') throw unsupportedCoding(coding);
-  const options = { maxOutputLength: maxBytes };
+  const options = { maxOutputLength: maxBytes, info: true } as const;
   try {
-    return coding === 'gzip'
+    // With `info`, zlib answers the engine beside the buffer (Node's types do not say so): it tells how
+    // much of the input the data took.
+    const { buffer, engine } = (coding === 'gzip'
       ? zlib.gunzipSync(raw, options)
       : coding === 'deflate'
         ? zlib.inflateSync(raw, options)
-        : zlib.brotliDecompressSync(raw, options);
+        : zlib.brotliDecompressSync(raw, options)) as unknown as {
+      buffer: Buffer;
+      engine: { bytesWritten: number };
+    };
+    if (engine.bytesWritten < raw.length) throw new Error(TRAILING_BYTES);
+    return buffer;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
       throw new RiposteError(
@@ -96,7 +110,9 @@ export async function decodeRequestBody(request: FastifyRequest, _reply: unknown
   const coding = contentCodingOf(request.headers['content-encoding']);
   // Unsupported codings are refused by `unreadableBodyProblem` before any body is read.
   if (typeof coding !== 'string' || coding === 'identity') return payload;
-  const decoded = decompressor(coding) as Transform & { receivedEncodedLength?: number };
+  const inflater = decompressor(coding);
+  // What the parser reads: the decompressed bytes, ended only once all that was sent was part of them.
+  const decoded = new PassThrough() as PassThrough & { receivedEncodedLength?: number };
   let received = 0;
   payload.on('data', (chunk: Buffer) => {
     received += chunk.length;
@@ -109,6 +125,14 @@ export async function decodeRequestBody(request: FastifyRequest, _reply: unknown
     err.message = problem.message;
     err.statusCode = 400;
   });
-  pipeline(payload, decoded, () => undefined);
+  // A failed read (a client gone) destroys the decompressor with its error; the decompressor's own errors
+  // (also those of its end, after the body was all read) go to what the parser reads.
+  pipeline(payload, inflater, () => undefined);
+  inflater.on('error', (err) => decoded.destroy(err));
+  inflater.pipe(decoded, { end: false });
+  inflater.once('end', () => {
+    if (inflater.bytesWritten < received) decoded.destroy(new Error(TRAILING_BYTES));
+    else decoded.end();
+  });
   return decoded;
 }
