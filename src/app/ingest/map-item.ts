@@ -5,6 +5,7 @@ import { readSyslogJson } from '../../ingest/formats/syslog-json.js';
 import type { SyslogMessage } from '../../ingest/formats/syslog.js';
 import { NUL } from '../../domain/shared/nul.js';
 import { MappingError } from '../../ingest/mappers/mapper.js';
+import { fallbackMapper } from '../../ingest/mappers/generic.mapper.js';
 import { mapPayload } from '../../ingest/mappers/mapper-registry.js';
 import { mapTextRecord } from '../../ingest/mappers/text.mapper.js';
 
@@ -147,6 +148,10 @@ function mapCarriedJson(
     // Not a payload the mapper takes: the line is still syslog, mapped as text rather than rejected.
     return undefined;
   }
+  // An application's own JSON log (`{"message": …}`), which only the common-field fallback takes, reads
+  // better as the syslog message it is: the header's severity, app and host say more than the fallback finds,
+  // and without the host, the same message from two hosts was one alert. Named by the source, it applies.
+  if (mapped.mapper === fallbackMapper.name && options.mapper !== fallbackMapper.name) return undefined;
   const alert: NormalizedAlert = { ...mapped.alert, raw: line };
   return { ok: true, alert: withStorableText(alert, line), mapper: mapped.mapper };
 }

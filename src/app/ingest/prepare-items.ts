@@ -1,5 +1,6 @@
 import type { NormalizedAlert } from '../../domain/alerts/alert.js';
-import { computeFingerprint, type FingerprintKeys } from '../../domain/alerts/fingerprint.js';
+import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
+import { fingerprintOf } from './fingerprint-of.js';
 import type { LineRecord } from '../../ingest/formats/ndjson-lines.js';
 import { lineToItems, type LineFormat } from './line-items.js';
 import { mapItem, type Fingerprint, type IngestItem, type MappedItem } from './map-item.js';
@@ -70,7 +71,7 @@ export function mapForStoring(item: IngestItem, options: PrepareOptions): Mapped
   const { alert } = m;
   const rawText = m.rawText ?? JSON.stringify(alert.raw ?? null);
   const fingerprint = {
-    value: computeFingerprint(options.source, alert, options.fingerprintKeys),
+    value: fingerprintOf(options.source, alert, options.fingerprintKeys),
     keys: options.fingerprintKeys,
   };
   // The mapper's alert is this call's own: emptied in place rather than copied.

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
-import { computeFingerprint } from '../../domain/alerts/fingerprint.js';
+import { fingerprintOf } from './fingerprint-of.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { findAlertDecisions } from '../../store/alerts/alert.repository.js';
 import { findIngestSettingsJson } from '../../store/alerts/ingest-settings.repository.js';
@@ -136,7 +136,7 @@ export async function previewAlerts(
     const { raw: _raw, ...alert } = m.alert;
     const decision = decisions.get(o.alertId);
     // The item's own, under the rules in force (a retry by event id may differ from the alert it names).
-    const fingerprint = computeFingerprint(input.source, m.alert, settings.fingerprintKeys);
+    const fingerprint = fingerprintOf(input.source, m.alert, settings.fingerprintKeys);
     if (o.status === 'duplicate') {
       const repeatsItem = madeBy.get(o.alertId);
       return {

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
 import type { Observable } from '../../domain/observables/observable.js';
-import { computeFingerprint, type FingerprintKeys } from '../../domain/alerts/fingerprint.js';
+import type { FingerprintKeys } from '../../domain/alerts/fingerprint.js';
 import type { Actor } from '../../domain/shared/actor.js';
 import { formatDuration } from '../../domain/shared/duration.js';
 import {
@@ -32,6 +32,7 @@ import { readTogether } from '../../store/read-together.js';
 import type { Database } from '../../store/schema.js';
 import type { AppContext } from '../context.js';
 import { isSignificantUnder } from './correlation-rules.js';
+import { fingerprintOf } from './fingerprint-of.js';
 import type { IngestSettings } from './ingest-settings.js';
 import type { Fingerprint } from './map-item.js';
 
@@ -68,7 +69,7 @@ function fingerprintUnder(source: string, m: Mapped, keys: FingerprintKeys): str
     m.fingerprint && m.rawText !== undefined
       ? { ...m.alert, raw: JSON.parse(m.rawText) as unknown }
       : m.alert;
-  return computeFingerprint(source, alert, keys);
+  return fingerprintOf(source, alert, keys);
 }
 
 export type StoredOutcome =
