@@ -272,6 +272,29 @@ describe.each(DIALECTS)('identities and sessions on %s', (dialect) => {
     expect(await lastAudit()).toMatchObject({ action: 'auth.login_failed' });
   });
 
+  it('counts sign-ins from one client behind a trusted proxy as one, whatever port the proxy writes', async () => {
+    // Some proxies (Azure Application Gateway) write the client as address:port, a new port each connection:
+    // keyed on the raw text, every attempt had a bucket of its own and the limit never bit.
+    const behind = await buildGovernanceApi(handle.store, { clock, config: { trustProxy: ['127.0.0.1'] } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i += 1)
+        statuses.push(
+          (
+            await behind.app.inject({
+              method: 'POST',
+              url: '/api/v1/auth/login',
+              payload: { username: 'nobody', password: 'wrong password x' },
+              headers: { 'x-forwarded-for': `203.0.113.9:${50_000 + i}` },
+            })
+          ).statusCode,
+        );
+      expect(statuses.slice(10)).toEqual([429, 429]);
+    } finally {
+      await behind.app.close();
+    }
+  });
+
   it('rate limits ingest per token, in the authenticator', async () => {
     const authenticate = createAuthenticator(ctx);
     const { token } = await createApiToken(ctx, SYSTEM_PRINCIPAL, { name: 'flood', roles: ['ingest'] });

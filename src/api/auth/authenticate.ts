@@ -7,6 +7,7 @@ import { secretsEqual } from '../../governance/identity/secret-token.js';
 import { createRateLimiter } from '../../governance/hardening/rate-limiter.js';
 import type { Authenticator, RefusalRecorder } from './authorize.js';
 import { CSRF_HEADER, SESSION_COOKIE, readCookie } from './cookies.js';
+import { clientAddress } from '../client-address.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -83,7 +84,7 @@ export function createRefusalRecorder(ctx: AppContext): RefusalRecorder {
         reason,
         method: request.method,
         path: request.routeOptions.url ?? request.url.split('?')[0] ?? '',
-        ip: request.ip,
+        ip: clientAddress(request),
       });
     } catch (err) {
       // The refusal stands whether or not it could be recorded.

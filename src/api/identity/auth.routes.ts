@@ -7,6 +7,7 @@ import { principalOf } from '../auth/authorize.js';
 import { SESSION_COOKIE, clearedSessionCookie, readCookie, sessionCookie } from '../auth/cookies.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import { UserView, toUserView } from './identity.schemas.js';
+import { clientAddress } from '../client-address.js';
 
 const LoginBody = z
   .object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) })
@@ -32,7 +33,7 @@ export const authRoutes: RoutePlugin = async (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const verdict = limiter.take(request.ip);
+      const verdict = limiter.take(clientAddress(request));
       if (!verdict.ok) {
         reply.header('retry-after', Math.ceil(verdict.retryAfterMs / 1000));
         throw new RiposteError(
@@ -40,7 +41,7 @@ export const authRoutes: RoutePlugin = async (app, ctx) => {
           'too many sign-in attempts from this address; wait a little',
         );
       }
-      const signedIn = await login(ctx, { ...request.body, ip: request.ip });
+      const signedIn = await login(ctx, { ...request.body, ip: clientAddress(request) });
       reply.header(
         'set-cookie',
         sessionCookie(ctx.config, signedIn.sessionToken, signedIn.expiresAt - ctx.clock.now()),

@@ -3,6 +3,7 @@ import { beginOidcLogin, completeOidcLogin, oidcClientOf } from '../../app/ident
 import { RiposteError } from '../../domain/shared/errors.js';
 import { sessionCookie } from '../auth/cookies.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { clientAddress } from '../client-address.js';
 
 /** OpenID Connect sign-in (authorization code with PKCE); 404 when no identity provider is configured. */
 export const oidcRoutes: RoutePlugin = async (app, ctx) => {
@@ -39,7 +40,10 @@ export const oidcRoutes: RoutePlugin = async (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const signedIn = await completeOidcLogin(ctx, requireClient(), { ...request.query, ip: request.ip });
+      const signedIn = await completeOidcLogin(ctx, requireClient(), {
+        ...request.query,
+        ip: clientAddress(request),
+      });
       reply.header(
         'set-cookie',
         sessionCookie(ctx.config, signedIn.sessionToken, signedIn.expiresAt - ctx.clock.now()),
