@@ -87,6 +87,13 @@ describe.each(DIALECTS)('user names in any case on %s', (dialect) => {
     }
   });
 
+  it('finds no user by a name outside ASCII, on both stores alike (PostgreSQL folded the Kelvin sign to k)', async () => {
+    // The Kelvin sign folds to k in PostgreSQL's lower(), not in SQLite's.
+    expect((await createUser('kate')).statusCode).toBe(201);
+    expect((await signIn('kate', PASSWORD)).statusCode).toBe(200);
+    expect((await signIn('\u212Aate', PASSWORD)).statusCode).toBe(401);
+  });
+
   it('counts failed sign-ins against one account across cases, and locks it for every case', async () => {
     expect((await createUser('Dave')).statusCode).toBe(201);
     const dave = await findUserRowByUsername(handle.store.db, 'Dave');

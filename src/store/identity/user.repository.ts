@@ -78,7 +78,13 @@ export async function insertUser(db: Db, user: NewUser, now: number): Promise<vo
  * The user of that name in any case: `Alice`, `alice` and `ALICE` are one person (the `users_username_lower`
  * index keeps it so). Both sides go through the store's `lower()`, the function that index is on.
  */
+/** Outside printable ASCII: no user name holds it, and only ASCII folds alike in both stores. */
+const NON_ASCII = /[^ -~]/;
+
 export async function findUserRowByUsername(db: Db, username: string): Promise<UserRow | undefined> {
+  // PostgreSQL's lower() folds the Kelvin sign to k and İ to i, SQLite's folds only ASCII: `\u212Aate`
+  // signed in as kate on one store and not the other.
+  if (NON_ASCII.test(username)) return undefined;
   return db
     .selectFrom('users')
     .selectAll()
