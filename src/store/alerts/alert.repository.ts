@@ -1,13 +1,15 @@
-import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Alert, Correlation, NormalizedAlert } from '../../domain/alerts/alert.js';
-import { storedObservableValues } from '../../domain/observables/stored-observable-values.js';
 import type { Severity } from '../../domain/shared/severity.js';
 import { chunks } from '../chunks.js';
+import { listAlertRows, type AlertFilter } from './alert-list.repository.js';
 import type { Database } from '../schema.js';
 import { insertRows } from '../insert-rows.js';
 import { latestPerKey, type IndexWalk } from '../latest-per-key.js';
 import { preparedRowsQuery } from '../prepared-query.js';
 import type { AlertRow, AlertTable } from './alert.table.js';
+
+export type { AlertFilter } from './alert-list.repository.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -73,7 +75,10 @@ export async function insertAlert(db: Db, input: NewAlertRow): Promise<void> {
 
 /** Stores new alerts, many rows to a statement. */
 export async function insertAlerts(db: Db, inputs: readonly NewAlertRow[]): Promise<void> {
-  await insertRows(db, 'alerts', ALERT_COLUMNS, inputs.map(alertValues));
+  // `received_from` only when an alert has one (files have none; it stays null): a statement a parameter
+  // per alert lighter then, and one that also stores into a schema from before the column (migration tests).
+  const columns = inputs.some((r) => r.receivedFrom !== undefined) ? ALERT_COLUMNS : ALERT_COLUMNS_UNRECEIVED;
+  await insertRows(db, 'alerts', columns, inputs.map(alertValues));
 }
 
 const ALERT_COLUMNS = [
@@ -101,6 +106,8 @@ const ALERT_COLUMNS = [
   'received_from',
   'created_at',
 ] as const satisfies ReadonlyArray<keyof AlertTable>;
+
+const ALERT_COLUMNS_UNRECEIVED = ALERT_COLUMNS.filter((c) => c !== 'received_from');
 
 function alertValues(input: NewAlertRow): AlertTable {
   const { raw } = input.alert;
@@ -449,71 +456,12 @@ export async function listAlertObservableIds(db: Db, alertId: string): Promise<s
   return rows.map((r) => r.observable_id);
 }
 
-export interface AlertFilter {
-  from?: number;
-  to?: number;
-  source?: string;
-  severity?: Severity[];
-  caseId?: string;
-  /** An observable's value (any type), in any form it is stored under (see storedObservableValues). */
-  observable?: string;
-  /** Page after this alert id (ids sort by creation; newest first). */
-  cursor?: string;
-  limit: number;
-}
-
-/** From this many alerts on, an observable filter walks alerts newest first rather than look its alerts up. */
-const FREQUENT_OBSERVABLE_ALERTS = 2_000;
-
 /** Alerts newest first, filtered; returns one page and the cursor of the next (null at the end). */
 export async function listAlerts(
   db: Db,
   filter: AlertFilter,
 ): Promise<{ alerts: Alert[]; nextCursor: string | null }> {
-  let q = db.selectFrom('alerts').selectAll('alerts');
-  if (filter.from !== undefined) q = q.where('alerts.time', '>=', filter.from);
-  if (filter.to !== undefined) q = q.where('alerts.time', '<', filter.to);
-  if (filter.source) q = q.where('alerts.source', '=', filter.source);
-  if (filter.severity?.length) q = q.where('alerts.severity', 'in', filter.severity);
-  if (filter.caseId) q = q.where('alerts.case_id', '=', filter.caseId);
-  if (filter.observable) {
-    const values = storedObservableValues(filter.observable);
-    // The observables' ids in a subquery of their own, not a join: with several values, SQLite walking
-    // alerts looked each alert's linked observables up by id instead of probing (observable_id, alert_id)
-    // for the ids found once through the value index (0.76 against 0.54 ms a page, over 60,000 alerts).
-    const links = (eb: ExpressionBuilder<Database, 'alerts'>) =>
-      eb
-        .selectFrom('alert_observables')
-        .select('alert_observables.alert_id')
-        .where('alert_observables.observable_id', 'in', (e) =>
-          e.selectFrom('observables').select('observables.id').where('observables.value', 'in', values),
-        );
-    // A rare value's alerts are found from the value (its links' index), then fetched by id; a frequent one's
-    // by walking alerts newest first, which meets a page of them soon. Each way is slow for the other kind,
-    // over 200,000 alerts: an address on 4 of them, 1–6 ms from the value against 133–195 ms walking; one
-    // on all of them, 2–7 ms a page walking against 65–260 ms from the value. Counting its links up to the
-    // threshold (at most 2,000 index entries, on each page asked for) tells them apart.
-    // The walk's EXISTS carries an OFFSET so PostgreSQL keeps it a per-alert check on alerts walked newest
-    // first: without one it turns the EXISTS into a join, guesses the value's links at the average
-    // observable's (16, where a value on every one of 60,000 alerts has 60,000), looks them all up and sorts
-    // them, 250–510 ms a page against 0.3 ms walking. PostgreSQL never flattens a subquery with an OFFSET,
-    // even 0; SQLite takes no OFFSET without a LIMIT, and LIMIT 1 changes nothing for an EXISTS.
-    const { n } = await db
-      .selectFrom((eb) => links(eb).limit(FREQUENT_OBSERVABLE_ALERTS).as('l'))
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .executeTakeFirstOrThrow();
-    q =
-      Number(n) < FREQUENT_OBSERVABLE_ALERTS
-        ? q.where('alerts.id', 'in', links)
-        : q.where((eb) =>
-            eb.exists(links(eb).whereRef('alert_observables.alert_id', '=', 'alerts.id').limit(1).offset(0)),
-          );
-  }
-  if (filter.cursor) q = q.where('alerts.id', '<', filter.cursor);
-  const rows = await q
-    .orderBy('alerts.id', 'desc')
-    .limit(filter.limit + 1)
-    .execute();
+  const rows = await listAlertRows(db, filter);
   const page = rows.slice(0, filter.limit);
   return {
     alerts: page.map(alertRowToAlert),
