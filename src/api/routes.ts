@@ -1,4 +1,5 @@
 import { alertsRoutes } from './alerts/alerts.routes.js';
+import { hecRoutes } from './alerts/hec.routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { identityRoutes } from './identity/identity.routes.js';
 import { caseRoutes } from './cases/cases.routes.js';
@@ -11,9 +12,11 @@ import { runRoutes } from './runs/runs.routes.js';
 
 /**
  * The capabilities served under /api/v1, one plugin each. Adding a capability's HTTP API is one line here.
+ * `prefix` places one elsewhere: a protocol other tools call at fixed paths (Splunk HEC at the root).
  */
-export const API_ROUTES: ReadonlyArray<{ name: string; plugin: RoutePlugin }> = [
+export const API_ROUTES: ReadonlyArray<{ name: string; plugin: RoutePlugin; prefix?: string }> = [
   { name: 'alerts', plugin: alertsRoutes },
+  { name: 'hec', plugin: hecRoutes, prefix: '' },
   { name: 'identity', plugin: identityRoutes },
   { name: 'audit', plugin: auditRoutes },
   { name: 'cases', plugin: caseRoutes },

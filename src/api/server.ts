@@ -29,8 +29,8 @@ const trustedProxies = (
 export interface ServerOptions {
   authenticate: Authenticator;
   onRefused?: RefusalRecorder;
-  /** Capability routes under /api/v1; the built-in list when omitted. */
-  routes?: ReadonlyArray<{ name: string; plugin: RoutePlugin }>;
+  /** Capability routes under /api/v1 (or their own `prefix`); the built-in list when omitted. */
+  routes?: ReadonlyArray<{ name: string; plugin: RoutePlugin; prefix?: string }>;
   /** The built web UI to serve at `/`; found in dist/web when omitted, none when false. */
   webRoot?: string | false;
 }
@@ -124,8 +124,8 @@ export async function buildServer(ctx: ApiContext, options: ServerOptions): Prom
   await app.register(async (scope) => prometheusRootRoutes(scope as ApiInstance, ctx));
   const webRoot = options.webRoot === undefined ? findWebRoot() : options.webRoot;
   if (webRoot) await registerWebUi(app, webRoot);
-  for (const { plugin } of options.routes ?? API_ROUTES) {
-    await app.register(async (scope) => plugin(scope as ApiInstance, ctx), { prefix: '/api/v1' });
+  for (const { plugin, prefix = '/api/v1' } of options.routes ?? API_ROUTES) {
+    await app.register(async (scope) => plugin(scope as ApiInstance, ctx), { prefix });
   }
   return app;
 }

@@ -59,7 +59,7 @@ export function createTestContext(
 /** Builds the API over a test store with the given capability routes (use `app.inject` to call it). */
 export async function buildTestApi(
   store: Store,
-  routes: ReadonlyArray<{ name: string; plugin: RoutePlugin }>,
+  routes: ReadonlyArray<{ name: string; plugin: RoutePlugin; prefix?: string }>,
   options: {
     clock?: Clock;
     authenticate?: Authenticator;

@@ -12,6 +12,7 @@ import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
 import {
   findIngestGrant,
   findIngestSourceRow,
+  findIngestSourceRowsByTokenHash,
   hmacSecretAad,
 } from '../../store/alerts/ingest-source.repository.js';
 import type { AppContext } from '../context.js';
@@ -137,17 +138,52 @@ export function checkWebhookHeaders(
   if (!row || row.enabled !== 1) return { accepted: false, why: 'refused' };
   if (headers.token && row.token_hash) {
     const given = Buffer.from(hashSecret(headers.token), 'hex');
-    const previousValid = row.previous_token_hash !== null && now < Number(row.previous_token_expires_at);
-    const right =
-      sameBytes(given, Buffer.from(row.token_hash, 'hex')) ||
-      (previousValid && sameBytes(given, Buffer.from(row.previous_token_hash as string, 'hex')));
-    return right
+    return tokenMatches(row, given, now)
       ? { accepted: true, source: row, credential: { kind: 'token', hash: given.toString('hex') } }
       : { accepted: false, why: 'refused' };
   }
   if (!headers.signature || !row.hmac_secret || !signatureHex(headers.signature))
     return { accepted: false, why: 'refused' };
   return 'needs_body';
+}
+
+/**
+ * Whether a token's hash (`given`) is the source's token, or the one rotated away while its grace lasts,
+ * compared in constant time.
+ */
+function tokenMatches(row: IngestSourceRow, given: Buffer, now: number): boolean {
+  if (row.token_hash === null) return false;
+  const previousValid = row.previous_token_hash !== null && now < Number(row.previous_token_expires_at);
+  return (
+    sameBytes(given, Buffer.from(row.token_hash, 'hex')) ||
+    (previousValid && sameBytes(given, Buffer.from(row.previous_token_hash as string, 'hex')))
+  );
+}
+
+/** What a bare source token (a Splunk HEC client's, which names no source) was found to be. */
+export type SourceTokenCheck =
+  | { accepted: true; source: IngestSourceRow; credential: WebhookCredential & { kind: 'token' } }
+  /** `unknown`: no source has it (or its grace ended); `disabled`: its source is disabled. */
+  | { accepted: false; why: 'unknown' | 'disabled' };
+
+/**
+ * Finds the source a token belongs to, by its hash: the source's current token, or the one rotated away
+ * while its grace lasts (as on webhooks). A disabled source is told apart from an unknown token: only a
+ * holder of the right token learns it, and a sender is better told its token was disabled than that it is
+ * wrong. Streams ask again before each step with `webhookStreamStillAllowed` and the credential returned.
+ */
+export async function checkSourceToken(
+  ctx: Pick<AppContext, 'store' | 'clock'>,
+  token: string,
+): Promise<SourceTokenCheck> {
+  const hash = hashSecret(token);
+  const given = Buffer.from(hash, 'hex');
+  const now = ctx.clock.now();
+  const rows = await findIngestSourceRowsByTokenHash(ctx.store.db, hash);
+  const matching = rows.filter((row) => tokenMatches(row, given, now));
+  const source = matching.find((row) => row.enabled === 1);
+  if (source) return { accepted: true, source, credential: { kind: 'token', hash } };
+  return { accepted: false, why: matching.length > 0 ? 'disabled' : 'unknown' };
 }
 
 /** The hex of `sha256=<64 hex digits>`, lower-cased; undefined for anything else. */

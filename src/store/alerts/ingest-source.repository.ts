@@ -69,6 +69,21 @@ export async function findIngestSourceRow(db: Db, name: string): Promise<IngestS
   return row;
 }
 
+/**
+ * The sources whose current token, or token rotated away, has this SHA-256 hash (hex): how a caller that
+ * names no source (a Splunk HEC client, which sends only its token) is matched to one. Whether a previous
+ * token's grace still lasts is the caller's to check. Both columns are indexed (migration 0023_a); tokens are
+ * random, so this is one row, or none.
+ */
+export async function findIngestSourceRowsByTokenHash(db: Db, hash: string): Promise<IngestSourceRow[]> {
+  return db
+    .selectFrom('ingest_sources')
+    .selectAll()
+    .where((eb) => eb.or([eb('token_hash', '=', hash), eb('previous_token_hash', '=', hash)]))
+    .orderBy('name')
+    .execute();
+}
+
 /** What a long ingest finds when it asks again before a step (see `findIngestGrant`). */
 export interface IngestGrant {
   /** The source's `enabled`; undefined when it has no row (never had, or was deleted). */

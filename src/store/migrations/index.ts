@@ -24,6 +24,7 @@ import * as sourceSignatureTimestamps from './0019_a_source_signature_timestamps
 import * as sourcePreviousCredentials from './0020_a_source_previous_credentials.js';
 import * as usernameCaseInsensitive from './0021_a_username_case_insensitive.js';
 import * as alertReceivedFrom from './0022_a_alert_received_from.js';
+import * as sourceTokenHashIndex from './0023_a_source_token_hash_index.js';
 import type { RiposteMigration } from './migration.js';
 
 /**
@@ -57,4 +58,5 @@ export const MIGRATIONS: Record<string, RiposteMigration> = {
   '0020_a_source_previous_credentials': sourcePreviousCredentials,
   '0021_a_username_case_insensitive': usernameCaseInsensitive,
   '0022_a_alert_received_from': alertReceivedFrom,
+  '0023_a_source_token_hash_index': sourceTokenHashIndex,
 };
