@@ -4,6 +4,7 @@ import { jsonDepthExceeds, mapItem, MAX_JSON_DEPTH } from '../../app/ingest/map-
 import { NormalizedAlertSchema } from '../../domain/alerts/alert.js';
 import { FormatError } from '../formats/format-error.js';
 import { parseJsonText } from '../formats/ndjson-lines.js';
+import { fallbackMapper } from './generic.mapper.js';
 import { MappingError } from './mapper.js';
 import { MAPPER_NAMES, mapPayload } from './mapper-registry.js';
 import { mapTextRecord } from './text.mapper.js';
@@ -223,7 +224,10 @@ const JSON_PIECES = [
   '1',
 ];
 
-/** The mapper a line's MSG should be mapped by: the detected one when it is a JSON object one takes, else text. */
+/**
+ * The mapper a line's MSG should be mapped by: the detected vendor mapper when it is a JSON object one takes,
+ * else text (also when only the common-field fallback would take it: an application's own JSON log).
+ */
 function expectedMapper(msg: string, now: number): string {
   let text = msg.trim();
   if (text.startsWith('@cee:')) text = text.slice(5).trimStart();
@@ -236,7 +240,8 @@ function expectedMapper(msg: string, now: number): string {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'syslog';
   if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) return 'syslog';
   try {
-    return mapPayload(value, { now }).mapper;
+    const { mapper } = mapPayload(value, { now });
+    return mapper === fallbackMapper.name ? 'syslog' : mapper;
   } catch {
     return 'syslog';
   }
