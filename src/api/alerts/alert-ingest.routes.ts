@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
-import { deliveryAddress } from '../../domain/shared/delivery-address.js';
 import { readSourceRowForIngest } from '../../app/ingest/source-access.js';
 import type { IngestItem } from '../../app/ingest/map-item.js';
 import { MAX_PREVIEW_ALERTS, previewAlerts } from '../../app/ingest/preview-alerts.js';
@@ -25,6 +24,8 @@ import {
   useStrictJsonParser,
 } from './ingest-request.js';
 import { decodeRequestBody } from './content-coding.js';
+import { deliveredFrom } from '../client-address.js';
+import { mapperConfigOf } from '../../store/alerts/ingest-source.repository.js';
 
 const IngestQuery = z.object({
   source: z
@@ -84,7 +85,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
           mapper: request.query.mapper ?? source.mapper,
           mapperConfig: source.mapperConfig,
           items: jsonItems(request.body, jsonBodyText(request)),
-          receivedFrom: deliveryAddress(request.ip),
+          receivedFrom: deliveredFrom(request),
         },
         actorOf(principalOf(request)),
       );
@@ -123,7 +124,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
           lines: readLines(request.body as Readable, { maxLineBytes: MAX_LINE_BYTES }),
           format: 'json',
           stillAllowed: source.stillAllowed,
-          receivedFrom: deliveryAddress(request.ip),
+          receivedFrom: deliveredFrom(request),
         },
         actorOf(principalOf(request)),
       );
@@ -169,9 +170,7 @@ export const alertIngestRoutes: RoutePlugin = async (app, ctx) => {
         {
           source: body.source,
           mapper: body.mapper ?? row?.mapper,
-          mapperConfig:
-            body.mapperConfig ??
-            (row?.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined),
+          mapperConfig: body.mapperConfig ?? (row ? mapperConfigOf(row) : undefined),
           items: body.alerts.map((value): IngestItem =>
             typeof value === 'string' ? { kind: 'text', value } : { kind: 'json', value },
           ),

@@ -10,7 +10,6 @@ import {
   type WebhookCredential,
 } from '../../app/ingest/source-access.js';
 import type { Actor } from '../../domain/shared/actor.js';
-import { deliveryAddress } from '../../domain/shared/delivery-address.js';
 import { keyringLoader } from '../../governance/secrets/master-key-file.js';
 import { decodeUtf8, parseJsonText, readLines } from '../../ingest/formats/ndjson-lines.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
@@ -19,6 +18,8 @@ import { decodeRequestBody } from './content-coding.js';
 import { HecCode, HecError, hecAnswer, hecSuccess, sendHecError } from './hec-answers.js';
 import { readHecEnvelopes, type HecEnvelope, type HecEnvelopeProblem } from './hec-envelopes.js';
 import { unreadableBodyProblem } from './ingest-request.js';
+import { deliveredFrom } from '../client-address.js';
+import { mapperConfigOf } from '../../store/alerts/ingest-source.repository.js';
 
 /** Splunk's paths, served at the server's root as HEC clients call them. */
 const EVENT_PATHS = ['/services/collector', '/services/collector/event', '/services/collector/event/1.0'];
@@ -247,10 +248,10 @@ function target(
   return {
     source: source.name,
     mapper: source.mapper,
-    mapperConfig: source.mapper_config ? (JSON.parse(source.mapper_config) as unknown) : undefined,
+    mapperConfig: mapperConfigOf(source),
     // Each step asks again: the source still enabled, the token still current or in its grace.
     stillAllowed: webhookStreamStillAllowed(ctx, source.name, credential, keyring),
-    receivedFrom: deliveryAddress(request.ip),
+    receivedFrom: deliveredFrom(request),
   };
 }
 

@@ -8,6 +8,7 @@ import type { ApiContext, ApiInstance } from '../route-plugin.js';
 import { readSourceRowForIngest, streamStillAllowed } from '../../app/ingest/source-access.js';
 import { AlertsBody } from './alert.schemas.js';
 import { ACCEPTED_CODINGS, contentCodingOf, unsupportedCoding } from './content-coding.js';
+import { mapperConfigOf } from '../../store/alerts/ingest-source.repository.js';
 
 /** Charsets a body may declare: it is decoded as UTF-8, of which US-ASCII is a subset. */
 // `utf8` is how many clients write UTF-8's name (libcurl users, Java's); an empty value names none.
@@ -145,7 +146,7 @@ export async function resolveSource(
   if (!row) return { stillAllowed };
   return {
     mapper: row.mapper,
-    mapperConfig: row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined,
+    mapperConfig: mapperConfigOf(row),
     stillAllowed,
   };
 }

@@ -3,7 +3,6 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createIngestBatcher } from '../../app/ingest/ingest-batcher.js';
 import { ingestLineStream } from '../../app/ingest/ingest-stream.js';
-import { deliveryAddress } from '../../domain/shared/delivery-address.js';
 import { contentCodingOf, decodeBody } from './content-coding.js';
 import {
   checkWebhookHeaders,
@@ -26,6 +25,8 @@ import {
   streamAnswerOrProblem,
   unreadableBodyProblem,
 } from './ingest-request.js';
+import { deliveredFrom } from '../client-address.js';
+import { mapperConfigOf } from '../../store/alerts/ingest-source.repository.js';
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
@@ -118,7 +119,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
         ctx.config.bodyLimitBytes,
       );
       const actor = { type: 'token' as const, id: `source:${name}`, name: `webhook ${name}` };
-      const mapperConfig = row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined;
+      const mapperConfig = mapperConfigOf(row);
       // Media types are case-insensitive (RFC 9110 8.3.1): `Application/JSON` is JSON.
       const type = (request.headers['content-type'] ?? '').toLowerCase();
       if (
@@ -136,7 +137,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
             format: type.startsWith('application/x-ndjson') ? 'json' : 'auto',
             // Each step asks again: the source still enabled, the credential still current or in its grace.
             stillAllowed: webhookStreamStillAllowed(ctx, name, check.credential, keyring),
-            receivedFrom: deliveryAddress(request.ip),
+            receivedFrom: deliveredFrom(request),
           },
           actor,
         );
@@ -155,7 +156,7 @@ export const webhookRoutes: RoutePlugin = async (app, ctx) => {
           mapper: row.mapper,
           mapperConfig,
           items: jsonItems(body, text),
-          receivedFrom: deliveryAddress(request.ip),
+          receivedFrom: deliveredFrom(request),
         },
         actor,
       );

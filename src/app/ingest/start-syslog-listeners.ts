@@ -8,7 +8,7 @@ import {
   type SyslogListeners,
 } from '../../ingest/listeners/syslog-listeners.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
-import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
+import { findIngestSourceRow, mapperConfigOf } from '../../store/alerts/ingest-source.repository.js';
 import { deliveryAddress } from '../../domain/shared/delivery-address.js';
 import { ConfigError } from '../../config/config.js';
 import type { AppContext } from '../context.js';
@@ -123,7 +123,7 @@ export async function startSyslogListeners(
     row
       ? {
           mapper: row.mapper,
-          ...(row.mapper_config ? { mapperConfig: JSON.parse(row.mapper_config) as unknown } : {}),
+          ...(row.mapper_config ? { mapperConfig: mapperConfigOf(row) } : {}),
         }
       : { mapper: 'syslog' };
   /** Messages whose batch the store committed. */

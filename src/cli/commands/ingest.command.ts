@@ -9,7 +9,7 @@ import type { Actor } from '../../domain/shared/actor.js';
 import { invalid, RiposteError } from '../../domain/shared/errors.js';
 import { readLines } from '../../ingest/formats/ndjson-lines.js';
 import { MAPPER_NAMES } from '../../ingest/mappers/mapper-registry.js';
-import { findIngestSourceRow } from '../../store/alerts/ingest-source.repository.js';
+import { findIngestSourceRow, mapperConfigOf } from '../../store/alerts/ingest-source.repository.js';
 import { withAppContext } from '../cli-context.js';
 import { ingestDocument } from './ingest-document.js';
 import {
@@ -107,7 +107,7 @@ Examples:
               actor,
               source: opts.source,
               mapper: opts.mapper ?? row?.mapper,
-              mapperConfig: row?.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined,
+              mapperConfig: row ? mapperConfigOf(row) : undefined,
               stillAllowed: streamStillAllowed(ctx, { source: opts.source, existed: row !== undefined }),
               caseIds,
               signal: interrupt.signal,

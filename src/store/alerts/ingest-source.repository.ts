@@ -26,11 +26,15 @@ export interface IngestSource {
   updatedAt: number;
 }
 
+/** The generic mapper's field paths a source row keeps as JSON, parsed; undefined when it keeps none. */
+export const mapperConfigOf = (row: Pick<IngestSourceRow, 'mapper_config'>): unknown =>
+  row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : undefined;
+
 export const sourceRowToSource = (row: IngestSourceRow): IngestSource => ({
   name: row.name,
   description: row.description,
   mapper: row.mapper,
-  mapperConfig: row.mapper_config ? (JSON.parse(row.mapper_config) as unknown) : null,
+  mapperConfig: mapperConfigOf(row) ?? null,
   enabled: row.enabled === 1,
   hasToken: row.token_hash !== null,
   hasHmacSecret: row.hmac_secret !== null,
