@@ -9,7 +9,6 @@ import {
 } from '../../ingest/listeners/syslog-listeners.js';
 import type { IngestSourceRow } from '../../store/alerts/alert.table.js';
 import { findIngestSourceRow, mapperConfigOf } from '../../store/alerts/ingest-source.repository.js';
-import { deliveryAddress } from '../../domain/shared/delivery-address.js';
 import { ConfigError } from '../../config/config.js';
 import type { AppContext } from '../context.js';
 import { rateLimitedLog } from './rate-limited-log.js';
@@ -194,7 +193,7 @@ export async function startSyslogListeners(
           items: messages.map((value, i) => ({
             kind: 'text' as const,
             value,
-            receivedFrom: deliveryAddress(senders[i]),
+            receivedFrom: senders[i],
           })),
         },
         SYSLOG_ACTOR,
@@ -282,7 +281,7 @@ export async function startSyslogListeners(
                       // One item a message, in order (prepareItems): each with its sender.
                       items: items.map((p, i) => ({
                         line: p.line,
-                        receivedFrom: deliveryAddress(senders[i]),
+                        receivedFrom: senders[i],
                         mapped: fromPrepared(p, keys),
                       })),
                     },

@@ -3,13 +3,15 @@ import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { deliveryAddress } from '../../domain/shared/delivery-address.js';
 import { SyslogFrameDecoder } from '../formats/syslog-framing.js';
 
 export type SyslogTransport = 'udp' | 'tcp' | 'tls';
 
 /**
  * Where syslog messages go: a batch at a time, resolved once the batch is stored. `senders[i]` is the address
- * message `i` came from (the UDP datagram's or the connection's peer; undefined when the OS gave none).
+ * message `i` came from (the UDP datagram's or the connection's peer, normalised once per connection by
+ * `deliveryAddress`; undefined when the OS gave none).
  */
 export type SyslogSink = (messages: string[], senders: ReadonlyArray<string | undefined>) => Promise<void>;
 
@@ -347,7 +349,7 @@ export async function listenSyslog<P>(
 
   const onConnection = (transport: 'tcp' | 'tls') => (socket: net.Socket) => {
     // Read now: a socket the peer has reset no longer knows it, and its last frames are still to come.
-    const peer = socket.remoteAddress;
+    const peer = deliveryAddress(socket.remoteAddress);
     const decoder = new SyslogFrameDecoder(
       (frame) => {
         if (!accept(frame, transport, peer) && !paused.has(socket)) {
@@ -412,7 +414,7 @@ export async function listenSyslog<P>(
           return;
         }
         const text = msg.toString('utf8').replace(/\r?\n$/, '');
-        if (text.trim() !== '') accept(text, 'udp', sender.address);
+        if (text.trim() !== '') accept(text, 'udp', deliveryAddress(sender.address));
       });
       await bind('udp', options.udpPort, (settle) => {
         socket.once('error', settle);
