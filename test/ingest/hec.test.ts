@@ -286,6 +286,12 @@ describe.each(DIALECTS)('Splunk HEC on %s', (dialect) => {
       headers: channel,
     });
     expect(acks.json()).toEqual({ acks: { [first.ackId]: true, [second.ackId]: true } });
+    // An id never given, or given on another channel, is not acknowledged.
+    const elsewhere = await send(JSON.stringify({ acks: [first.ackId, 999_999] }), {
+      url: '/services/collector/ack',
+      headers: { 'x-splunk-request-channel': 'another-channel' },
+    });
+    expect(elsewhere.json()).toEqual({ acks: { [first.ackId]: false, 999999: false } });
     const bad = await send('{"acks": "all"}', { url: '/services/collector/ack', headers: channel });
     expect([bad.statusCode, bad.json()]).toMatchObject([400, { code: 6 }]);
     const anonymous = await send('{"acks": [0]}', { url: '/services/collector/ack', auth: null });

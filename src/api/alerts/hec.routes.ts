@@ -27,6 +27,10 @@ const RAW_PATHS = ['/services/collector/raw', '/services/collector/raw/1.0'];
 const HEALTH_PATHS = ['/services/collector/health', '/services/collector/health/1.0'];
 const ACK_PATHS = ['/services/collector/ack', '/services/collector/ack/1.0'];
 
+/** Ack ids kept per channel, and channels kept (see `ackIdFor`). */
+const ACKS_KEPT_PER_CHANNEL = 10_000;
+const ACK_CHANNELS_KEPT = 1_000;
+
 /** Longest raw line accepted, as on NDJSON; a longer one is rejected alone. */
 const MAX_LINE_BYTES = 1024 * 1024;
 
@@ -183,20 +187,43 @@ export const hecRoutes: RoutePlugin = async (app, ctx) => {
 
   /**
    * Indexer acknowledgement, which AWS Firehose requires and Vector uses when offered: a request sent on a
-   * channel (`X-Splunk-Request-Channel`) is given an `ackId`, and every id is acknowledged when asked, since a
-   * Success is only answered once its events committed (Splunk answers before indexing, hence its acks).
+   * channel (`X-Splunk-Request-Channel`) is given an `ackId`, kept per source and channel, and an id given
+   * there is acknowledged when asked, since a Success is only answered once its events committed (Splunk
+   * answers before indexing, hence its acks); an id never given on that channel is not. This process's ids:
+   * a sender whose acks reach another process (or this one restarted) hears false, and sends again, which
+   * de-duplication absorbs.
    */
   let nextAckId = 0;
-  const ackIdFor = (request: FastifyRequest): { ackId?: number } =>
-    request.headers['x-splunk-request-channel'] === undefined ? {} : { ackId: nextAckId++ };
+  const givenAcks = new Map<string, Set<number>>();
+  const channelOf = (request: FastifyRequest): string | undefined => {
+    const channel = request.headers['x-splunk-request-channel'];
+    const grant = grants.get(request);
+    return typeof channel === 'string' && grant ? `${grant.source.name}\u0000${channel}` : undefined;
+  };
+  const ackIdFor = (request: FastifyRequest): { ackId?: number } => {
+    const channel = channelOf(request);
+    if (channel === undefined) return {};
+    const ackId = nextAckId++;
+    let ids = givenAcks.get(channel);
+    if (!ids) {
+      // Bounded: the oldest channel goes first, and a channel's oldest ids (long since asked about).
+      if (givenAcks.size >= ACK_CHANNELS_KEPT) givenAcks.delete(givenAcks.keys().next().value as string);
+      ids = new Set();
+      givenAcks.set(channel, ids);
+    }
+    ids.add(ackId);
+    if (ids.size > ACKS_KEPT_PER_CHANNEL) ids.delete(ids.values().next().value as number);
+    return { ackId };
+  };
 
   for (const path of ACK_PATHS)
     app.post(
       path,
       routeOptions(
         'Splunk HEC indexer acknowledgement: every ackId answered was committed',
-        '`{"acks": [0, 1, …]}` is answered `{"acks": {"0": true, "1": true, …}}`: Riposte answers a request ' +
-          'only once its events are committed, so each ackId it gave is acknowledged.',
+        '`{"acks": [0, 1, …]}` is answered `{"acks": {"0": true, "1": false, …}}`: Riposte answers a request ' +
+          'only once its events are committed, so each ackId it gave on the channel is acknowledged; one it ' +
+          'did not give there is not.',
       ),
       async (request) => {
         const ids = (parsedJson(bodyText(request)) as { acks?: unknown } | undefined)?.acks;
@@ -204,7 +231,8 @@ export const hecRoutes: RoutePlugin = async (app, ctx) => {
           throw new HecError(HecCode.invalidDataFormat, {
             detail: 'send {"acks": [<ackId>, …]}, ackIds being the numbers of earlier answers',
           });
-        return { acks: Object.fromEntries(ids.map((id) => [String(id), true])) };
+        const given = givenAcks.get(channelOf(request) ?? '');
+        return { acks: Object.fromEntries(ids.map((id) => [String(id), given?.has(id as number) ?? false])) };
       },
     );
 
